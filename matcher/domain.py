@@ -1,0 +1,489 @@
+"""The programme's vocabulary: participants, openings, placements and their enums.
+
+These pydantic models are the one shape every layer agrees on. Import files are validated
+against them (so a bad row is reported by field), the store maps them to tables, the
+generator writes them, and the matcher reads them. They are storage-agnostic on purpose.
+
+Gender is recorded on :class:`Participant` for fairness audits only; the feature code never
+reads it (a test checks the feature names).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import IntEnum, StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class DomainError(ValueError):
+    """A value that breaks a domain rule; the message names the field and the value."""
+
+
+# --------------------------------------------------------------------------- language
+
+
+class LanguageLevel(IntEnum):
+    """One ordered scale for Swedish, joining the sfi courses and CEFR.
+
+    sfi course B ends at about CEFR A1, C at A2 and D at B1 (Skolverket's course plan), so
+    an sfi course and its CEFR level share a rank and can be compared directly.
+    """
+
+    NONE = 0
+    SFI_A = 1
+    A1 = 2  # sfi B
+    A2 = 3  # sfi C
+    B1 = 4  # sfi D
+    B2 = 5
+    C1 = 6
+    C2 = 7
+
+    @classmethod
+    def parse(cls, value: object) -> LanguageLevel:
+        """Read ``"sfi C"``, ``"C"`` (an sfi course), ``"B1"``, ``"none"`` or a rank 0–7."""
+        if isinstance(value, LanguageLevel):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            try:
+                return cls(value)
+            except ValueError:
+                raise DomainError(f"swedish level rank {value!r} is outside 0–7") from None
+        text = re.sub(r"[\s_\-]+", "", str(value).strip().lower())
+        for prefix in ("sfi", "kurs"):
+            if text.startswith(prefix) and len(text) == len(prefix) + 1:
+                text = "sfi" + text[-1]
+        found = _LEVEL_ALIASES.get(text)
+        if found is None:
+            raise DomainError(
+                f"swedish level {value!r} is not one of none, sfi A–D or CEFR A1–C2"
+            )
+        return found
+
+    @property
+    def label(self) -> str:
+        """Human label, naming the sfi course where one corresponds."""
+        return _LEVEL_LABELS[self]
+
+
+_LEVEL_ALIASES: dict[str, LanguageLevel] = {
+    "none": LanguageLevel.NONE,
+    "ingen": LanguageLevel.NONE,
+    "0": LanguageLevel.NONE,
+    "sfia": LanguageLevel.SFI_A,
+    "a": LanguageLevel.SFI_A,
+    "sfib": LanguageLevel.A1,
+    "b": LanguageLevel.A1,
+    "a1": LanguageLevel.A1,
+    "sfic": LanguageLevel.A2,
+    "c": LanguageLevel.A2,
+    "a2": LanguageLevel.A2,
+    "sfid": LanguageLevel.B1,
+    "d": LanguageLevel.B1,
+    "b1": LanguageLevel.B1,
+    "b2": LanguageLevel.B2,
+    "c1": LanguageLevel.C1,
+    "c2": LanguageLevel.C2,
+}
+_LEVEL_LABELS: dict[LanguageLevel, str] = {
+    LanguageLevel.NONE: "ingen svenska",
+    LanguageLevel.SFI_A: "sfi A",
+    LanguageLevel.A1: "sfi B (A1)",
+    LanguageLevel.A2: "sfi C (A2)",
+    LanguageLevel.B1: "sfi D (B1)",
+    LanguageLevel.B2: "B2",
+    LanguageLevel.C1: "C1",
+    LanguageLevel.C2: "C2",
+}
+
+
+# --------------------------------------------------------------------------- vocabularies
+
+
+class Accommodation(StrEnum):
+    """Controlled vocabulary shared by participants' needs and openings' offers."""
+
+    STEP_FREE_ACCESS = "step_free_access"
+    ADAPTED_WORKSTATION = "adapted_workstation"
+    NO_HEAVY_LIFTING = "no_heavy_lifting"
+    REDUCED_HOURS = "reduced_hours"
+    QUIET_ENVIRONMENT = "quiet_environment"
+    INTERPRETER_SUPPORT = "interpreter_support"
+    HEARING_LOOP = "hearing_loop"
+    SIGN_LANGUAGE_INTERPRETER = "sign_language_interpreter"
+    MENTOR = "mentor"
+    CHILDCARE_HOURS = "childcare_hours"
+    SFI_COMPATIBLE_SCHEDULE = "sfi_compatible_schedule"
+
+    @property
+    def label_sv(self) -> str:
+        """Swedish wording used in explanations."""
+        return ACCOMMODATION_LABELS_SV[self]
+
+
+ACCOMMODATION_LABELS_SV: dict[Accommodation, str] = {
+    Accommodation.STEP_FREE_ACCESS: "tillgänglig lokal utan trappsteg",
+    Accommodation.ADAPTED_WORKSTATION: "anpassad arbetsplats",
+    Accommodation.NO_HEAVY_LIFTING: "inga tunga lyft",
+    Accommodation.REDUCED_HOURS: "reducerad arbetstid",
+    Accommodation.QUIET_ENVIRONMENT: "lugn arbetsmiljö",
+    Accommodation.INTERPRETER_SUPPORT: "tolkstöd",
+    Accommodation.HEARING_LOOP: "hörslinga",
+    Accommodation.SIGN_LANGUAGE_INTERPRETER: "teckenspråkstolk",
+    Accommodation.MENTOR: "handledare/mentor",
+    Accommodation.CHILDCARE_HOURS: "arbetstider som går ihop med barnomsorg",
+    Accommodation.SFI_COMPATIBLE_SCHEDULE: "schema som går ihop med sfi",
+}
+
+
+class Gender(StrEnum):
+    """Recorded gender, used only to audit fairness."""
+
+    WOMAN = "woman"
+    MAN = "man"
+    OTHER = "other"
+    UNRECORDED = "unrecorded"
+
+
+class DrivingLicence(StrEnum):
+    """Swedish driving licence categories (körkortsbehörighet)."""
+
+    AM = "AM"
+    A1 = "A1"
+    A2 = "A2"
+    A = "A"
+    B = "B"
+    BE = "BE"
+    C1 = "C1"
+    C1E = "C1E"
+    C = "C"
+    CE = "CE"
+    D1 = "D1"
+    D1E = "D1E"
+    D = "D"
+    DE = "DE"
+
+
+#: A licence also grants the ones listed here (CE includes C and B, and so on).
+LICENCE_IMPLIES: dict[DrivingLicence, frozenset[DrivingLicence]] = {
+    DrivingLicence.A: frozenset({DrivingLicence.A2, DrivingLicence.A1, DrivingLicence.AM}),
+    DrivingLicence.A2: frozenset({DrivingLicence.A1, DrivingLicence.AM}),
+    DrivingLicence.A1: frozenset({DrivingLicence.AM}),
+    DrivingLicence.B: frozenset({DrivingLicence.AM}),
+    DrivingLicence.BE: frozenset({DrivingLicence.B, DrivingLicence.AM}),
+    DrivingLicence.C1: frozenset({DrivingLicence.B, DrivingLicence.AM}),
+    DrivingLicence.C1E: frozenset({DrivingLicence.C1, DrivingLicence.BE, DrivingLicence.B}),
+    DrivingLicence.C: frozenset({DrivingLicence.C1, DrivingLicence.B, DrivingLicence.AM}),
+    DrivingLicence.CE: frozenset(
+        {DrivingLicence.C, DrivingLicence.C1, DrivingLicence.C1E, DrivingLicence.BE,
+         DrivingLicence.B, DrivingLicence.AM}
+    ),
+    DrivingLicence.D1: frozenset({DrivingLicence.B, DrivingLicence.AM}),
+    DrivingLicence.D1E: frozenset({DrivingLicence.D1, DrivingLicence.BE, DrivingLicence.B}),
+    DrivingLicence.D: frozenset({DrivingLicence.D1, DrivingLicence.B, DrivingLicence.AM}),
+    DrivingLicence.DE: frozenset(
+        {DrivingLicence.D, DrivingLicence.D1, DrivingLicence.D1E, DrivingLicence.BE,
+         DrivingLicence.B, DrivingLicence.AM}
+    ),
+}
+
+
+def effective_licences(held: set[DrivingLicence] | frozenset[DrivingLicence]) -> set[DrivingLicence]:
+    """Every category a person may drive given the licences they hold."""
+    result = set(held)
+    for licence in held:
+        result |= LICENCE_IMPLIES.get(licence, frozenset())
+    return result
+
+
+class SfiSchedule(StrEnum):
+    """When the participant attends sfi; ``none`` when they do not (or have finished)."""
+
+    NONE = "none"
+    MORNINGS = "mornings"
+    AFTERNOONS = "afternoons"
+    EVENINGS = "evenings"
+
+
+class WorkSchedule(StrEnum):
+    """When an opening's hours fall."""
+
+    DAYTIME = "daytime"  # about 08–17 on weekdays
+    MORNINGS = "mornings"
+    AFTERNOONS = "afternoons"
+    EVENINGS = "evenings"
+    NIGHTS = "nights"
+    SHIFTS = "shifts"  # rotating, including evenings and weekends
+    FLEXIBLE = "flexible"  # hours agreed with the participant
+
+
+class OpeningKind(StrEnum):
+    """What the participant would be offered."""
+
+    PRAKTIK = "praktik"
+    EMPLOYMENT = "employment"
+    NYSTARTSJOBB = "nystartsjobb"
+    LONEBIDRAG = "lonebidrag"
+    EXTRATJANST = "extratjanst"
+    INTRODUKTIONSJOBB = "introduktionsjobb"
+
+
+class OpeningStatus(StrEnum):
+    OPEN = "open"
+    FILLED = "filled"
+    CLOSED = "closed"
+
+
+class PlacementStatus(StrEnum):
+    """A placement's life: suggested → accepted/declined → offered → started → completed/dropped."""
+
+    SUGGESTED = "suggested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    OFFERED = "offered"
+    STARTED = "started"
+    COMPLETED = "completed"
+    DROPPED = "dropped"
+
+
+#: Allowed moves between placement states; anything else is refused.
+PLACEMENT_TRANSITIONS: dict[PlacementStatus, frozenset[PlacementStatus]] = {
+    PlacementStatus.SUGGESTED: frozenset({PlacementStatus.ACCEPTED, PlacementStatus.DECLINED}),
+    PlacementStatus.ACCEPTED: frozenset({PlacementStatus.OFFERED, PlacementStatus.DECLINED}),
+    PlacementStatus.OFFERED: frozenset({PlacementStatus.STARTED, PlacementStatus.DECLINED}),
+    PlacementStatus.STARTED: frozenset({PlacementStatus.COMPLETED, PlacementStatus.DROPPED}),
+    PlacementStatus.DECLINED: frozenset(),
+    PlacementStatus.COMPLETED: frozenset(),
+    PlacementStatus.DROPPED: frozenset(),
+}
+
+
+class DeclineReason(StrEnum):
+    """Why a suggestion or offer did not go ahead (recorded by the coach)."""
+
+    PARTICIPANT_NOT_INTERESTED = "participant_not_interested"
+    EMPLOYER_DECLINED = "employer_declined"
+    SCHEDULE_CONFLICT = "schedule_conflict"
+    TOO_FAR = "too_far"
+    LANGUAGE = "language"
+    HEALTH = "health"
+    OPENING_FILLED = "opening_filled"
+    OTHER = "other"
+
+
+class Outcome90(StrEnum):
+    """Follow-up 90 days after the effort ended (the programme's headline measure)."""
+
+    WORK = "work"
+    STUDIES = "studies"
+    SEEKING = "seeking"
+
+
+def placement_label(status: PlacementStatus, outcome: Outcome90 | None) -> int:
+    """Graded relevance for learning to rank: work at 90 days > completed > started > other.
+
+    Studies at 90 days counts as a completed effort: it is a good exit, but the programme's
+    goal is work.
+    """
+    if outcome is Outcome90.WORK:
+        return 3
+    if status is PlacementStatus.COMPLETED or outcome is Outcome90.STUDIES:
+        return 2
+    if status in (PlacementStatus.STARTED, PlacementStatus.DROPPED):
+        return 1
+    return 0
+
+
+# --------------------------------------------------------------------------- value objects
+
+
+class Record(BaseModel):
+    """Base for domain records: strict about unknown fields so typos in imports are caught."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+
+
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+MunicipalityCode = Annotated[str, Field(pattern=r"^\d{4}$", description="kommunkod, 4 digits")]
+
+
+class Location(Record):
+    """A point (WGS84). Commute times are estimated from these."""
+
+    lat: float = Field(ge=54.0, le=70.0, description="latitude within Sweden")
+    lon: float = Field(ge=10.0, le=25.0, description="longitude within Sweden")
+
+
+class PriorTrade(Record):
+    """An occupation brought from home, as the participant described it."""
+
+    occupation_id: Identifier | None = Field(
+        default=None, description="taxonomy occupation-name id, when the coach has coded it"
+    )
+    years: float = Field(default=0.0, ge=0, le=60)
+    title: str | None = Field(default=None, max_length=200, description="as the participant said it")
+
+    @model_validator(mode="after")
+    def _needs_something(self) -> PriorTrade:
+        if self.occupation_id is None and not self.title:
+            raise DomainError("prior trade needs an occupation_id or a title")
+        return self
+
+
+def _coerce_level(value: Any) -> LanguageLevel:
+    return LanguageLevel.parse(value)
+
+
+class Municipality(Record):
+    code: MunicipalityCode
+    name: str = Field(min_length=1, max_length=100)
+    location: Location
+
+
+class Coach(Record):
+    id: Identifier
+    name: str = Field(min_length=1, max_length=100)
+    municipality_code: MunicipalityCode
+
+
+class Employer(Record):
+    """An employer or an employers' association (``association=True``) posting openings."""
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=200)
+    municipality_code: MunicipalityCode
+    association: bool = False
+    parent_id: Identifier | None = Field(
+        default=None, description="the association this employer posts through"
+    )
+
+
+class Participant(Record):
+    """A programme participant, pseudonymous: no name or personal number is stored."""
+
+    id: Identifier
+    municipality_code: MunicipalityCode
+    gender: Gender = Field(description="for fairness audits only; never a model input")
+    birth_year: int = Field(ge=1940, le=2012)
+    schooling_years: int = Field(default=0, ge=0, le=25)
+    prior_trades: list[PriorTrade] = Field(default_factory=list)
+    desired_occupations: list[Identifier] = Field(default_factory=list)
+    free_text: str = Field(default="", max_length=2000)
+    swedish_level: LanguageLevel = LanguageLevel.NONE
+    other_languages: list[str] = Field(default_factory=list, description="ISO 639-1 codes")
+    licences: list[DrivingLicence] = Field(default_factory=list)
+    needs: list[Accommodation] = Field(default_factory=list)
+    needs_notes: str = Field(default="", max_length=1000)
+    hours_per_week: int = Field(default=40, ge=1, le=60)
+    available_from: dt.date | None = None
+    sfi_schedule: SfiSchedule = SfiSchedule.NONE
+    home: Location
+    max_commute_minutes: int = Field(default=60, ge=5, le=240)
+    coach_id: Identifier | None = None
+    programme_start: dt.date | None = None
+    consent_share_profile: bool = Field(
+        default=False, description="may employers see the pseudonymised profile"
+    )
+    consent_research: bool = Field(default=False, description="may outcomes be used in research")
+
+    _level = field_validator("swedish_level", mode="before")(_coerce_level)
+
+    @field_validator("other_languages")
+    @classmethod
+    def _iso_codes(cls, value: list[str]) -> list[str]:
+        for code in value:
+            if not re.fullmatch(r"[a-z]{2,3}", code):
+                raise DomainError(f"language code {code!r} is not ISO 639 (e.g. 'ar', 'ti')")
+        return value
+
+
+class Opening(Record):
+    """An internship or job posted by an employer or association."""
+
+    id: Identifier
+    employer_id: Identifier
+    municipality_code: MunicipalityCode
+    kind: OpeningKind
+    occupation_id: Identifier | None = Field(
+        default=None, description="taxonomy occupation-name id; text matching is used without one"
+    )
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=10000)
+    location: Location
+    min_swedish: LanguageLevel = LanguageLevel.NONE
+    language_support: bool = Field(
+        default=False, description="the workplace offers language support (språkstöd)"
+    )
+    required_licences: list[DrivingLicence] = Field(default_factory=list)
+    required_experience_years: float = Field(default=0.0, ge=0, le=40)
+    accommodations: list[Accommodation] = Field(default_factory=list)
+    hours_min: int = Field(default=20, ge=1, le=60)
+    hours_max: int = Field(default=40, ge=1, le=60)
+    schedule: WorkSchedule = WorkSchedule.DAYTIME
+    capacity: int = Field(default=1, ge=1, le=1000)
+    filled: int = Field(default=0, ge=0)
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    posted_at: dt.date
+    status: OpeningStatus = OpeningStatus.OPEN
+
+    _level = field_validator("min_swedish", mode="before")(_coerce_level)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Opening:
+        if self.hours_min > self.hours_max:
+            raise DomainError(
+                f"hours_min {self.hours_min} is greater than hours_max {self.hours_max}"
+            )
+        if self.filled > self.capacity:
+            raise DomainError(f"filled {self.filled} exceeds capacity {self.capacity}")
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise DomainError(f"end_date {self.end_date} is before start_date {self.start_date}")
+        return self
+
+    @property
+    def places_left(self) -> int:
+        return self.capacity - self.filled
+
+
+class Placement(Record):
+    """One participant–opening pairing and how far it got; the labels for training."""
+
+    id: Identifier
+    participant_id: Identifier
+    opening_id: Identifier
+    status: PlacementStatus = PlacementStatus.SUGGESTED
+    created_at: dt.date
+    updated_at: dt.date | None = None
+    decline_reason: DeclineReason | None = None
+    coach_id: Identifier | None = None
+    ended_at: dt.date | None = Field(default=None, description="when the effort ended")
+    outcome_90: Outcome90 | None = Field(default=None, description="follow-up at 90 days")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Placement:
+        if self.status is PlacementStatus.DECLINED and self.decline_reason is None:
+            raise DomainError("decline_reason is required when status is 'declined'")
+        if self.outcome_90 is not None and self.status not in (
+            PlacementStatus.COMPLETED,
+            PlacementStatus.DROPPED,
+        ):
+            raise DomainError(
+                f"outcome_90 needs a completed or dropped placement, status is {self.status.value!r}"
+            )
+        return self
+
+    @property
+    def label(self) -> int:
+        return placement_label(self.status, self.outcome_90)
+
+
+def check_transition(current: PlacementStatus, new: PlacementStatus) -> None:
+    """Raise :class:`DomainError` when a placement may not move from ``current`` to ``new``."""
+    if new not in PLACEMENT_TRANSITIONS[current]:
+        allowed = ", ".join(sorted(s.value for s in PLACEMENT_TRANSITIONS[current])) or "none"
+        raise DomainError(
+            f"placement cannot go from {current.value!r} to {new.value!r} (allowed: {allowed})"
+        )
