@@ -1,0 +1,1 @@
+"""Platsa's command line: the one place that wires matcher, training and serving together."""

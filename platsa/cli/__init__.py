@@ -1,0 +1,1 @@
+"""The ``platsa`` command (typer); one module per command group."""

@@ -1,0 +1,40 @@
+"""Entry point of the ``platsa`` command: registers each command group."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+app = typer.Typer(
+    name="platsa",
+    help="Platsa: match programme participants to internships (praktik) and jobs.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details."),
+) -> None:
+    """Platsa: match programme participants to internships (praktik) and jobs."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _register() -> None:
+    """Attach command groups; each module keeps its heavy imports inside its commands."""
+    from platsa.cli import registry
+
+    for register in registry.REGISTRATIONS:
+        register(app)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    _register()
+    app()

@@ -1,0 +1,15 @@
+"""The command groups of ``platsa``; each module's ``register(app)`` adds its commands."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+
+from platsa.cli import data, generate, taxonomy
+
+REGISTRATIONS: list[Callable[[typer.Typer], None]] = [
+    taxonomy.register,
+    generate.register,
+    data.register,
+]
