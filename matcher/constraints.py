@@ -1,0 +1,285 @@
+"""Hard constraints: what an opening must satisfy before it may be suggested at all.
+
+Each constraint is a small named function evaluated over many openings at once (a boolean
+mask, so a request filters 100k openings in a few milliseconds) and, for a single opening,
+turned into a reason a coach can read. The same code filters suggestions and answers
+"why not this one?", so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from matcher.columns import (
+    ACCOMMODATIONS,
+    LICENCES,
+    SCHEDULES,
+    SFI_SCHEDULES,
+    OpeningColumns,
+    ParticipantRow,
+    members,
+)
+from matcher.domain import Accommodation, LanguageLevel, SfiSchedule, WorkSchedule
+from matcher.geo import estimate_commute_minutes
+
+
+def _bit(vocabulary: tuple, member: object) -> int:
+    return 1 << vocabulary.index(member)
+
+
+#: Needs that are about *when* one works; they are judged by the schedule constraint.
+SCHEDULE_NEEDS = (
+    _bit(ACCOMMODATIONS, Accommodation.CHILDCARE_HOURS)
+    | _bit(ACCOMMODATIONS, Accommodation.SFI_COMPATIBLE_SCHEDULE)
+    | _bit(ACCOMMODATIONS, Accommodation.REDUCED_HOURS)
+)
+_CHILDCARE = _bit(ACCOMMODATIONS, Accommodation.CHILDCARE_HOURS)
+_SFI_OK = _bit(ACCOMMODATIONS, Accommodation.SFI_COMPATIBLE_SCHEDULE)
+_REDUCED = _bit(ACCOMMODATIONS, Accommodation.REDUCED_HOURS)
+
+#: Work schedules that collide with sfi classes held at a given time of day.
+SFI_CONFLICTS: dict[SfiSchedule, frozenset[WorkSchedule]] = {
+    SfiSchedule.NONE: frozenset(),
+    SfiSchedule.MORNINGS: frozenset({WorkSchedule.MORNINGS, WorkSchedule.DAYTIME}),
+    SfiSchedule.AFTERNOONS: frozenset({WorkSchedule.AFTERNOONS, WorkSchedule.DAYTIME}),
+    SfiSchedule.EVENINGS: frozenset({WorkSchedule.EVENINGS, WorkSchedule.SHIFTS}),
+}
+#: Work schedules that do not fit preschool opening hours.
+CHILDCARE_CONFLICTS = frozenset({WorkSchedule.EVENINGS, WorkSchedule.NIGHTS, WorkSchedule.SHIFTS})
+
+
+def _schedule_mask(schedules: frozenset[WorkSchedule]) -> np.ndarray:
+    return np.array([s in schedules for s in SCHEDULES], dtype=bool)
+
+
+_SFI_CONFLICT_TABLE = np.stack([_schedule_mask(SFI_CONFLICTS[s]) for s in SFI_SCHEDULES])
+_CHILDCARE_TABLE = _schedule_mask(CHILDCARE_CONFLICTS)
+
+
+@dataclass(frozen=True)
+class ConstraintContext:
+    """What a request adds to the participant and openings: who asks, and tolerances."""
+
+    allowed_municipalities: frozenset[str] | None = None  # None: every municipality
+    language_tolerance: int = 1  # steps below the minimum a language-support workplace accepts
+    today_day: int | None = None  # day number; openings that ended before it are closed
+    commute_minutes: np.ndarray | None = field(default=None, compare=False)
+
+    def subset(self, rows: np.ndarray) -> ConstraintContext:
+        """The same context for a subset of the openings (slices precomputed commute times)."""
+        if self.commute_minutes is None:
+            return self
+        return replace(self, commute_minutes=self.commute_minutes[rows])
+
+
+@dataclass(frozen=True)
+class ConstraintResult:
+    """The verdict of one constraint on one opening, with a reason in Swedish and English."""
+
+    name: str
+    passed: bool
+    reason_sv: str
+    reason_en: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"constraint": self.name, "passed": self.passed, "reason": self.reason_sv,
+                "reason_en": self.reason_en}
+
+
+MaskFn = Callable[[ParticipantRow, OpeningColumns, ConstraintContext], np.ndarray]
+ExplainFn = Callable[[ParticipantRow, OpeningColumns, int, bool, ConstraintContext],
+                     tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A named hard rule: ``mask`` over many openings, ``explain`` for one of them."""
+
+    name: str
+    mask: MaskFn
+    explain: ExplainFn
+
+
+def commute_minutes(participant: ParticipantRow, openings: OpeningColumns,
+                    context: ConstraintContext) -> np.ndarray:
+    """Travel minutes to each opening: the context's precomputed values or the estimate."""
+    if context.commute_minutes is not None:
+        return context.commute_minutes
+    return estimate_commute_minutes(participant.lat, participant.lon, openings.lat, openings.lon)
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+def _open_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
+    mask = o.is_open & (o.places_left > 0)
+    if c.today_day is not None:
+        mask &= o.end_day >= c.today_day
+    return mask
+
+
+def _open_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
+                  c: ConstraintContext) -> tuple[str, str]:
+    if ok:
+        left = int(o.places_left[i])
+        return f"Öppen, {left} plats(er) kvar", f"Open, {left} place(s) left"
+    if not o.is_open[i]:
+        return "Annonsen är stängd eller tillsatt", "The opening is closed or filled"
+    if o.places_left[i] <= 0:
+        return "Alla platser är tillsatta", "Every place is taken"
+    return "Annonsperioden har gått ut", "The opening's period has ended"
+
+
+def _visible_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
+    if c.allowed_municipalities is None:
+        return np.ones(len(o), dtype=bool)
+    return np.isin(o.municipality, list(c.allowed_municipalities))
+
+
+def _visible_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
+                     c: ConstraintContext) -> tuple[str, str]:
+    code = o.municipality[i]
+    if ok:
+        return f"Kommun {code} ingår i ditt uppdrag", f"Municipality {code} is within your remit"
+    return (f"Kommun {code} ligger utanför de kommuner du får se",
+            f"Municipality {code} is outside the municipalities you may see")
+
+
+def _language_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
+    gap = o.min_swedish.astype(np.int16) - p.swedish
+    return (gap <= 0) | (o.language_support & (gap <= c.language_tolerance))
+
+
+def _language_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
+                      c: ConstraintContext) -> tuple[str, str]:
+    need = LanguageLevel(int(o.min_swedish[i])).label
+    has = LanguageLevel(p.swedish).label
+    if ok and p.swedish >= o.min_swedish[i]:
+        return f"Språkkrav {need}: uppfyllt ({has})", f"Swedish requirement {need}: met ({has})"
+    if ok:
+        return (f"Språkkrav {need}: {has} räcker med arbetsplatsens språkstöd",
+                f"Swedish requirement {need}: {has} is enough with the workplace's language support")
+    return (f"Språkkrav {need}: inte uppfyllt ({has})",
+            f"Swedish requirement {need}: not met ({has})")
+
+
+def _needs_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
+    needed = p.needs & ~SCHEDULE_NEEDS
+    return (needed & ~o.accommodations) == 0
+
+
+def _needs_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
+                   c: ConstraintContext) -> tuple[str, str]:
+    needed = p.needs & ~SCHEDULE_NEEDS
+    if not needed:
+        return "Inga anpassningsbehov att uppfylla", "No adaptation needs to meet"
+    missing = members(needed & ~int(o.accommodations[i]), ACCOMMODATIONS)
+    if ok:
+        offered = ", ".join(a.label_sv for a in members(needed, ACCOMMODATIONS))
+        return f"Anpassning: {offered} finns", f"Adaptations available: {offered}"
+    text = ", ".join(a.label_sv for a in missing)
+    return f"Anpassning saknas: {text}", f"Missing adaptation: {text}"
+
+
+def _schedule_mask_fn(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
+    flexible = o.schedule == SCHEDULES.index(WorkSchedule.FLEXIBLE)
+    sfi_clash = _SFI_CONFLICT_TABLE[p.sfi_schedule][o.schedule] & ((o.accommodations & _SFI_OK) == 0)
+    ok = ~sfi_clash
+    if p.needs & _CHILDCARE:
+        ok &= ~_CHILDCARE_TABLE[o.schedule] | ((o.accommodations & _CHILDCARE) != 0)
+    if p.needs & _REDUCED:
+        ok &= (o.hours_min <= p.hours_per_week) | ((o.accommodations & _REDUCED) != 0)
+    return ok | flexible
+
+
+def _schedule_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
+                      c: ConstraintContext) -> tuple[str, str]:
+    schedule = SCHEDULES[int(o.schedule[i])]
+    sfi = SFI_SCHEDULES[p.sfi_schedule]
+    if ok:
+        return (f"Arbetstider ({schedule.value}) går ihop med sfi och behov",
+                f"Working hours ({schedule.value}) combine with sfi and needs")
+    if schedule in SFI_CONFLICTS[sfi] and not int(o.accommodations[i]) & _SFI_OK:
+        return (f"Arbetstider ({schedule.value}) krockar med sfi ({sfi.value})",
+                f"Working hours ({schedule.value}) clash with sfi ({sfi.value})")
+    if p.needs & _CHILDCARE and schedule in CHILDCARE_CONFLICTS:
+        return (f"Arbetstider ({schedule.value}) går inte ihop med barnomsorg",
+                f"Working hours ({schedule.value}) do not fit childcare")
+    return (f"Minst {int(o.hours_min[i])} tim/vecka, deltagaren kan {p.hours_per_week}",
+            f"At least {int(o.hours_min[i])} h/week, participant can do {p.hours_per_week}")
+
+
+def _commute_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
+    return commute_minutes(p, o, c) <= p.max_commute
+
+
+def _commute_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
+                     c: ConstraintContext) -> tuple[str, str]:
+    minutes = int(round(float(commute_minutes(p, o.take(np.array([i])), c.subset(np.array([i])))[0])))
+    if ok:
+        return f"Restid ca {minutes} min", f"Travel time about {minutes} min"
+    return (f"Restid ca {minutes} min, över max {p.max_commute} min",
+            f"Travel time about {minutes} min, over the maximum of {p.max_commute} min")
+
+
+def _licence_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
+    return (o.licences & ~p.licences) == 0
+
+
+def _licence_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
+                     c: ConstraintContext) -> tuple[str, str]:
+    required = members(int(o.licences[i]), LICENCES)
+    if not required:
+        return "Inget körkortskrav", "No driving licence required"
+    names = ", ".join(str(r) for r in required)
+    if ok:
+        return f"Körkort {names}: finns", f"Driving licence {names}: held"
+    missing = ", ".join(str(m) for m in members(int(o.licences[i]) & ~p.licences, LICENCES))
+    return f"Körkort saknas: {missing}", f"Missing driving licence: {missing}"
+
+
+#: Every hard constraint, in the order a coach would ask about them.
+CONSTRAINTS: tuple[Constraint, ...] = (
+    Constraint("open", _open_mask, _open_explain),
+    Constraint("municipality", _visible_mask, _visible_explain),
+    Constraint("language", _language_mask, _language_explain),
+    Constraint("adaptations", _needs_mask, _needs_explain),
+    Constraint("schedule", _schedule_mask_fn, _schedule_explain),
+    Constraint("licence", _licence_mask, _licence_explain),
+    Constraint("commute", _commute_mask, _commute_explain),
+)
+
+
+def feasible(participant: ParticipantRow, openings: OpeningColumns,
+             context: ConstraintContext | None = None) -> np.ndarray:
+    """Boolean mask of openings that pass every hard constraint.
+
+    Cheap rules run first and later ones only look at the survivors, so the commute estimate
+    is computed for few openings.
+    """
+    context = context or ConstraintContext()
+    keep = np.arange(len(openings))
+    for constraint in CONSTRAINTS:
+        if not len(keep):
+            break
+        keep = keep[constraint.mask(participant, openings.take(keep), context.subset(keep))]
+    mask = np.zeros(len(openings), dtype=bool)
+    mask[keep] = True
+    return mask
+
+
+def check_all(participant: ParticipantRow, openings: OpeningColumns, row: int,
+              context: ConstraintContext | None = None) -> list[ConstraintResult]:
+    """Every constraint's verdict on one opening: the answer to "why (not) this one?"."""
+    context = context or ConstraintContext()
+    rows = np.array([row])
+    single, single_context = openings.take(rows), context.subset(rows)
+    results = []
+    for constraint in CONSTRAINTS:
+        ok = bool(constraint.mask(participant, single, single_context)[0])
+        sv, en = constraint.explain(participant, single, 0, ok, single_context)
+        results.append(ConstraintResult(constraint.name, ok, sv, en))
+    return results
