@@ -1,0 +1,223 @@
+"""Rankers: a LightGBM lambdarank model and a transparent rule for when there is no history.
+
+Both follow the scikit-learn estimator contract (``__init__`` only stores parameters, ``fit``
+validates and returns ``self``, fitted state ends in ``_``) and both expose
+``contributions(X)``: one additive contribution per feature plus a bias column, which is what
+the explanations are built from. ``kind`` says which one served a request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+class NotFittedError(ValueError, AttributeError):
+    """``predict`` was called on a ranker that has not been fitted (same bases as sklearn's)."""
+
+
+class Ranker(Protocol):
+    """What the pipeline needs from a ranker."""
+
+    kind: str
+    feature_names_: list[str]
+
+    def predict(self, X: np.ndarray) -> np.ndarray: ...
+
+    def contributions(self, X: np.ndarray) -> np.ndarray: ...
+
+
+def _check_matrix(X: Any, n_features: int | None = None) -> np.ndarray:
+    array = np.asarray(X, dtype=np.float64)
+    if array.ndim != 2:
+        raise ValueError(f"X must be 2-dimensional, got shape {array.shape}")
+    if n_features is not None and array.shape[1] != n_features:
+        raise ValueError(f"X has {array.shape[1]} features, the ranker was fitted with {n_features}")
+    return array
+
+
+def groups_from_query_ids(query_ids: Sequence[object] | np.ndarray) -> np.ndarray:
+    """Group sizes for LightGBM from a query id per row (rows of a query must be contiguous)."""
+    ids = np.asarray(query_ids)
+    if ids.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    boundaries = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+    starts = np.concatenate([[0], boundaries])
+    if len(set(ids[starts].tolist())) != len(starts):
+        raise ValueError("rows of each query must be contiguous; sort by query id first")
+    return np.diff(np.concatenate([starts, [ids.size]]))
+
+
+class LambdaRanker:
+    """LightGBM lambdarank with early stopping on an optional validation set.
+
+    Labels are graded outcomes (see :func:`matcher.domain.placement_label`): work at 90 days
+    counts most, so the model learns what leads to work, not what coaches used to pick.
+    """
+
+    kind = "lightgbm"
+
+    def __init__(
+        self,
+        n_estimators: int = 400,
+        learning_rate: float = 0.05,
+        num_leaves: int = 31,
+        min_child_samples: int = 20,
+        subsample: float = 0.8,
+        colsample_bytree: float = 0.9,
+        early_stopping_rounds: int = 30,
+        eval_at: Sequence[int] = (10,),
+        random_state: int = 0,
+        n_jobs: int = 2,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.early_stopping_rounds = early_stopping_rounds
+        self.eval_at = eval_at
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor parameters (logged with each training run)."""
+        return {name: getattr(self, name) for name in (
+            "n_estimators", "learning_rate", "num_leaves", "min_child_samples", "subsample",
+            "colsample_bytree", "early_stopping_rounds", "eval_at", "random_state", "n_jobs")}
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        group: Any,
+        *,
+        feature_names: Sequence[str] | None = None,
+        eval_set: tuple[Any, Any, Any] | None = None,
+        sample_weight: Any = None,
+    ) -> LambdaRanker:
+        """Fit on rows grouped by query; ``eval_set=(X, y, group)`` enables early stopping."""
+        import lightgbm as lgb
+
+        X_ = _check_matrix(X)
+        y_ = np.asarray(y)
+        group_ = np.asarray(group, dtype=np.int64)
+        if len(y_) != len(X_):
+            raise ValueError(f"y has {len(y_)} rows, X has {len(X_)}")
+        if group_.sum() != len(X_):
+            raise ValueError(f"group sizes sum to {group_.sum()}, X has {len(X_)} rows")
+        if len(X_) == 0:
+            raise ValueError("cannot fit a ranker on zero rows")
+        names = list(feature_names) if feature_names else [f"f{i}" for i in range(X_.shape[1])]
+        if len(names) != X_.shape[1]:
+            raise ValueError(f"{len(names)} feature names for {X_.shape[1]} columns")
+        model = lgb.LGBMRanker(
+            objective="lambdarank",
+            n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate,
+            num_leaves=self.num_leaves,
+            min_child_samples=self.min_child_samples,
+            subsample=self.subsample,
+            subsample_freq=1 if self.subsample < 1 else 0,
+            colsample_bytree=self.colsample_bytree,
+            random_state=self.random_state,
+            n_jobs=self.n_jobs,
+            deterministic=True,
+            force_row_wise=True,
+            label_gain=[0, 1, 3, 7, 15, 31][: int(y_.max()) + 2 if y_.size else 2],
+            verbose=-1,
+        )
+        fit_kwargs: dict[str, Any] = {"group": group_, "sample_weight": sample_weight,
+                                      "feature_name": names}
+        if eval_set is not None:
+            Xv, yv, gv = eval_set
+            fit_kwargs.update(
+                eval_set=[(_check_matrix(Xv, X_.shape[1]), np.asarray(yv))],
+                eval_group=[np.asarray(gv, dtype=np.int64)],
+                eval_at=list(self.eval_at),
+                callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)],
+            )
+        model.fit(X_, y_, **fit_kwargs)
+        self.booster_ = model.booster_
+        self.feature_names_ = names
+        self.n_features_in_ = X_.shape[1]
+        self.best_iteration_ = int(model.best_iteration_ or model.n_estimators)
+        log.info("fitted lambdarank: %d rows, %d trees", len(X_), self.best_iteration_)
+        return self
+
+    @classmethod
+    def from_booster(cls, booster: Any) -> LambdaRanker:
+        """Wrap a trained LightGBM booster (e.g. loaded from a model registry)."""
+        ranker = cls()
+        ranker.booster_ = booster
+        ranker.feature_names_ = list(booster.feature_name())
+        ranker.n_features_in_ = booster.num_feature()
+        ranker.best_iteration_ = booster.best_iteration or booster.current_iteration()
+        return ranker
+
+    def _fitted(self) -> Any:
+        booster = getattr(self, "booster_", None)
+        if booster is None:
+            raise NotFittedError("this LambdaRanker is not fitted yet: call fit(X, y, group) first")
+        return booster
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Scores (higher is better); comparable within one query only."""
+        booster = self._fitted()
+        return booster.predict(_check_matrix(X, self.n_features_in_),
+                               num_iteration=self.best_iteration_, num_threads=1)
+
+    def contributions(self, X: Any) -> np.ndarray:
+        """SHAP-style per-feature contributions (n, n_features + 1); the last column is the bias."""
+        booster = self._fitted()
+        return booster.predict(_check_matrix(X, self.n_features_in_), pred_contrib=True,
+                               num_iteration=self.best_iteration_, num_threads=1)
+
+    def feature_importance(self) -> dict[str, float]:
+        """Total gain per feature, for model cards and plots."""
+        gains = self._fitted().feature_importance(importance_type="gain")
+        return dict(zip(self.feature_names_, map(float, gains), strict=True))
+
+
+class RuleRanker:
+    """A transparent weighted sum of features, used until there are outcomes to learn from.
+
+    Every weight is readable, so a coach can be told exactly why an opening ranks high.
+    Features missing from ``weights`` count zero; NaN values (unknown) count zero too.
+    """
+
+    kind = "rule"
+
+    def __init__(self, weights: Mapping[str, float], feature_names: Sequence[str]) -> None:
+        self.weights = dict(weights)
+        self.feature_names = list(feature_names)
+
+    def fit(self, X: Any = None, y: Any = None, group: Any = None) -> RuleRanker:
+        """Validate the weights against the feature names; nothing is learned."""
+        unknown = sorted(set(self.weights) - set(self.feature_names))
+        if unknown:
+            raise ValueError(f"rule weights name unknown features: {unknown}")
+        self.feature_names_ = list(self.feature_names)
+        self.coef_ = np.array([self.weights.get(n, 0.0) for n in self.feature_names_])
+        return self
+
+    def _coef(self) -> np.ndarray:
+        coef = getattr(self, "coef_", None)
+        if coef is None:
+            raise NotFittedError("this RuleRanker is not fitted yet: call fit() first")
+        return coef
+
+    def contributions(self, X: Any) -> np.ndarray:
+        coef = self._coef()
+        values = np.nan_to_num(_check_matrix(X, len(coef)), nan=0.0)
+        parts = values * coef
+        return np.hstack([parts, np.zeros((len(parts), 1))])
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.contributions(X).sum(axis=1)

@@ -1,0 +1,158 @@
+"""Hard constraints on small openings whose right answers are known by construction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from matcher.columns import OpeningColumns, ParticipantRow
+from matcher.constraints import CONSTRAINTS, ConstraintContext, check_all, feasible
+from matcher.domain import (
+    Accommodation,
+    DrivingLicence,
+    LanguageLevel,
+    Location,
+    Opening,
+    OpeningKind,
+    OpeningStatus,
+    Participant,
+    SfiSchedule,
+    WorkSchedule,
+)
+
+MALMO = Location(lat=55.605, lon=13.0038)
+LUND = Location(lat=55.7047, lon=13.191)
+KIRUNA = Location(lat=67.8558, lon=20.2253)
+
+
+def make_opening(oid: str, **changes: object) -> Opening:
+    base: dict[str, object] = dict(
+        id=oid, employer_id="e1", municipality_code="1280", kind=OpeningKind.PRAKTIK,
+        title="Lokalvårdare", location=MALMO, posted_at=dt.date(2026, 1, 1),
+        schedule=WorkSchedule.AFTERNOONS, hours_min=20, hours_max=40,
+    )
+    base.update(changes)
+    return Opening.model_validate(base)
+
+
+def make_participant(**changes: object) -> Participant:
+    base: dict[str, object] = dict(
+        id="p1", municipality_code="1280", gender="woman", birth_year=1988, home=MALMO,
+        swedish_level="sfi C", sfi_schedule=SfiSchedule.MORNINGS, max_commute_minutes=45,
+        hours_per_week=30,
+    )
+    base.update(changes)
+    return Participant.model_validate(base)
+
+
+# One opening per rule, each failing exactly that rule for make_participant().
+FAILING = {
+    "open": make_opening("closed", status=OpeningStatus.CLOSED),
+    "municipality": make_opening("lund", municipality_code="1281", location=LUND),
+    "language": make_opening("lang", min_swedish=LanguageLevel.B2),
+    "adaptations": make_opening("acc"),
+    "schedule": make_opening("sched", schedule=WorkSchedule.MORNINGS),
+    "licence": make_opening("lic", required_licences=[DrivingLicence.CE]),
+    "commute": make_opening("far", location=KIRUNA),
+}
+
+
+@pytest.fixture
+def participant() -> ParticipantRow:
+    return ParticipantRow.from_record(make_participant(needs=[Accommodation.STEP_FREE_ACCESS]))
+
+
+@pytest.fixture
+def context() -> ConstraintContext:
+    return ConstraintContext(allowed_municipalities=frozenset({"1280"}))
+
+
+def test_good_opening_passes_everything(participant, context):
+    good = make_opening("ok", accommodations=[Accommodation.STEP_FREE_ACCESS])
+    columns = OpeningColumns.from_records([good])
+    assert feasible(participant, columns, context).tolist() == [True]
+    assert all(r.passed for r in check_all(participant, columns, 0, context))
+
+
+@pytest.mark.parametrize("rule", list(FAILING))
+def test_each_rule_fails_alone_and_is_named(rule, participant, context):
+    opening = FAILING[rule]
+    if rule != "adaptations":
+        opening = opening.model_copy(update={"accommodations": [Accommodation.STEP_FREE_ACCESS]})
+    columns = OpeningColumns.from_records([opening])
+    assert feasible(participant, columns, context).tolist() == [False]
+    failed = [r for r in check_all(participant, columns, 0, context) if not r.passed]
+    assert [r.name for r in failed] == [rule]
+    assert failed[0].reason_sv and failed[0].reason_en
+
+
+def test_language_support_bridges_one_step_only():
+    row = ParticipantRow.from_record(make_participant(swedish_level="sfi C"))
+    one_step = make_opening("a", min_swedish=LanguageLevel.B1, language_support=True)
+    two_steps = make_opening("b", min_swedish=LanguageLevel.B2, language_support=True)
+    no_support = make_opening("c", min_swedish=LanguageLevel.B1)
+    columns = OpeningColumns.from_records([one_step, two_steps, no_support])
+    assert feasible(row, columns).tolist() == [True, False, False]
+    reason = check_all(row, columns, 0)[2].reason_sv
+    assert "språkstöd" in reason
+
+
+def test_sfi_compatible_schedule_offer_lifts_the_clash():
+    row = ParticipantRow.from_record(make_participant(sfi_schedule=SfiSchedule.MORNINGS))
+    plain = make_opening("a", schedule=WorkSchedule.DAYTIME)
+    adapted = make_opening("b", schedule=WorkSchedule.DAYTIME,
+                           accommodations=[Accommodation.SFI_COMPATIBLE_SCHEDULE])
+    flexible = make_opening("c", schedule=WorkSchedule.FLEXIBLE)
+    columns = OpeningColumns.from_records([plain, adapted, flexible])
+    assert feasible(row, columns).tolist() == [False, True, True]
+
+
+def test_childcare_need_rules_out_evenings_unless_offered():
+    row = ParticipantRow.from_record(make_participant(
+        sfi_schedule=SfiSchedule.NONE, needs=[Accommodation.CHILDCARE_HOURS]))
+    evening = make_opening("a", schedule=WorkSchedule.EVENINGS)
+    offered = make_opening("b", schedule=WorkSchedule.SHIFTS,
+                           accommodations=[Accommodation.CHILDCARE_HOURS])
+    columns = OpeningColumns.from_records([evening, offered])
+    assert feasible(row, columns).tolist() == [False, True]
+
+
+def test_licence_implied_by_higher_category():
+    row = ParticipantRow.from_record(make_participant(licences=[DrivingLicence.CE]))
+    columns = OpeningColumns.from_records([make_opening("a", required_licences=["C", "B"])])
+    assert feasible(row, columns).tolist() == [True]
+
+
+def test_precomputed_commute_matrix_is_used():
+    row = ParticipantRow.from_record(make_participant(max_commute_minutes=30))
+    columns = OpeningColumns.from_records([make_opening("a"), make_opening("b")])
+    context = ConstraintContext(commute_minutes=np.array([10.0, 50.0]))
+    assert feasible(row, columns, context).tolist() == [True, False]
+    assert "50 min" in check_all(row, columns, 1, context)[-1].reason_sv
+
+
+def test_ended_period_counts_as_closed():
+    row = ParticipantRow.from_record(make_participant())
+    ended = make_opening("a", start_date=dt.date(2025, 1, 1), end_date=dt.date(2025, 6, 1))
+    context = ConstraintContext(today_day=(dt.date(2026, 1, 1) - dt.date(2000, 1, 1)).days)
+    assert feasible(row, OpeningColumns.from_records([ended]), context).tolist() == [False]
+
+
+@given(
+    level=st.integers(0, 7), minimum=st.integers(0, 7), support=st.booleans(),
+    needs=st.sets(st.sampled_from(list(Accommodation))),
+    offered=st.sets(st.sampled_from(list(Accommodation))),
+)
+def test_feasible_equals_all_single_checks(level, minimum, support, needs, offered):
+    """The vectorised filter and the per-opening explanation never disagree."""
+    row = ParticipantRow.from_record(make_participant(swedish_level=level, needs=sorted(needs)))
+    opening = make_opening("x", min_swedish=minimum, language_support=support,
+                           accommodations=sorted(offered))
+    columns = OpeningColumns.from_records([opening])
+    verdicts = check_all(row, columns, 0)
+    assert feasible(row, columns)[0] == all(v.passed for v in verdicts)
+    assert [v.name for v in verdicts] == [c.name for c in CONSTRAINTS]
