@@ -55,7 +55,8 @@ def _occupation(values: np.ndarray, facts: ExplainFacts, lang: Language) -> str 
     level = _level(float(np.nanmax([values[FEATURE_INDEX["occ_relatedness"]], 0.0])), lang)
     years = f"{facts.best_trade_years:g}"
     if lang == "sv":
-        return f"Tidigare yrke {facts.best_trade} ({years} år) → {facts.opening_occupation}: {level} släktskap"
+        return (f"Tidigare yrke {facts.best_trade} ({years} år) → {facts.opening_occupation}: "
+                f"{level} släktskap")
     return f"Prior trade {facts.best_trade} ({years} yrs) → {facts.opening_occupation}: {level} relatedness"
 
 
