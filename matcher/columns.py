@@ -120,7 +120,7 @@ class OpeningColumns:
 
     @classmethod
     def from_records(cls, openings: Sequence[Opening]) -> OpeningColumns:
-        return cls.from_frame(pd.DataFrame([_flat_opening(o) for o in openings]))
+        return cls.from_frame(pd.DataFrame([flat_opening(o) for o in openings]))
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> OpeningColumns:
@@ -151,7 +151,8 @@ class OpeningColumns:
         )
 
 
-def _flat_opening(opening: Opening) -> dict[str, object]:
+def flat_opening(opening: Opening) -> dict[str, object]:
+    """An opening as one flat data-format row (location split into lat/lon)."""
     row = opening.model_dump(mode="json", exclude={"location"})
     row["location_lat"] = opening.location.lat
     row["location_lon"] = opening.location.lon

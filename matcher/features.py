@@ -72,6 +72,18 @@ class OccupationArrays:
     transfer: np.ndarray  # float32 (n, n): substitutability level / 100
     skill_overlap: np.ndarray  # float32 (n, n): Jaccard of ESCO skills
 
+    @classmethod
+    def from_taxonomy(cls, taxonomy: Any) -> OccupationArrays:
+        """Take the dense tables a :class:`matcher.taxonomy.Taxonomy` builds (cached there)."""
+        ids = taxonomy.occupation_ids
+        return cls(
+            index={occupation_id: i for i, occupation_id in enumerate(ids)},
+            ssyk4=np.array([int(taxonomy.occupation(i).ssyk4) for i in ids], dtype=np.int32),
+            relatedness=taxonomy.relatedness_matrix,
+            transfer=taxonomy.transfer_matrix,
+            skill_overlap=taxonomy.skill_overlap_matrix,
+        )
+
     def positions(self, ids: np.ndarray | list[str] | tuple[str, ...]) -> np.ndarray:
         """Taxonomy positions for occupation ids; -1 for empty or unknown ids."""
         return np.fromiter((self.index.get(i, -1) if i else -1 for i in ids), dtype=np.int32,

@@ -1,0 +1,401 @@
+"""The matcher: candidate retrieval, hard constraints, features, ranking and explanations.
+
+``Matcher`` is the one object serving and training hold. A request goes:
+
+1. **Retrieve** candidates from two sources: openings whose occupation the participant's
+   prior trades or wishes transfer into (taxonomy), and openings whose text is near the
+   participant's profile (faiss over sentence embeddings). The bundled embedding model is
+   English-only, so the taxonomy is the main signal and text the complement for openings
+   without an occupation code or with unusual titles.
+2. **Filter** by the hard constraints (never violated; each can be asked about).
+3. **Rank** with the fitted LightGBM model, or the transparent rule when there is no history,
+   and **explain** the top ``k`` from per-feature contributions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from matcher.columns import KINDS, OpeningColumns, ParticipantRow, day_number, flat_opening
+from matcher.constraints import ConstraintContext, ConstraintResult, check_all, commute_minutes, feasible
+from matcher.domain import Opening, Participant
+from matcher.explain import ExplainFacts, Explanation, explain
+from matcher.features import (
+    FEATURES,
+    FeatureContext,
+    OccupationArrays,
+    ParticipantQuery,
+    build_features,
+    participant_query,
+)
+from matcher.ranking import Ranker, RuleRanker
+
+log = logging.getLogger(__name__)
+
+#: Weights of the transparent rule used before any outcome history exists. Occupation
+#: transfer dominates; travel and uncovered needs count against.
+DEFAULT_RULE_WEIGHTS: dict[str, float] = {
+    "occ_relatedness": 3.0,
+    "occ_desired_relatedness": 1.5,
+    "occ_transfer_level": 1.0,
+    "occ_same_ssyk4": 0.5,
+    "text_embedding_sim": 1.0,
+    "text_char_sim": 1.0,
+    "language_margin": 0.1,
+    "needs_covered_share": 0.5,
+    "commute_share": -1.0,
+    "hours_fit": 0.5,
+    "employer_success_rate": 1.0,
+}
+
+
+def default_rule() -> RuleRanker:
+    """The transparent scoring rule over :data:`FEATURES`."""
+    return RuleRanker(DEFAULT_RULE_WEIGHTS, FEATURES).fit()
+
+
+class UnknownOpeningError(KeyError):
+    """An opening id that is not in the matcher's index."""
+
+    def __str__(self) -> str:
+        return f"unknown opening id {self.args[0]!r}"
+
+
+class EmptyProfileError(ValueError):
+    """A participant with nothing to match on (no trades, wishes or text)."""
+
+
+@dataclass(frozen=True)
+class MatcherConfig:
+    """Tunable sizes; defaults keep one request within a few milliseconds at 100k openings."""
+
+    related_occupations: int = 40  # occupations taken from the taxonomy per request
+    text_candidates: int = 200  # openings taken from the vector index per request
+    language_tolerance: int = 1
+    explain_top: int = 3
+
+
+@dataclass
+class Suggestion:
+    """One ranked opening for a participant, with its reasons."""
+
+    opening_id: str
+    rank: int
+    score: float
+    title: str
+    occupation_id: str | None
+    occupation_label: str | None
+    municipality_code: str
+    kind: str
+    commute_minutes: float
+    reasons: list[str]
+    missing: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+@dataclass
+class SuggestionList:
+    """The answer to "which openings fit this participant?", naming the model that answered."""
+
+    participant_id: str
+    items: list[Suggestion]
+    ranker: str
+    model_version: str
+    n_candidates: int
+    n_feasible: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**{k: v for k, v in vars(self).items() if k != "items"},
+                "items": [item.to_dict() for item in self.items]}
+
+
+@dataclass
+class WhyNot:
+    """The answer to "why (not) this opening?": every constraint's verdict and the fit."""
+
+    opening_id: str
+    feasible: bool
+    constraints: list[ConstraintResult]
+    explanation: Explanation | None
+    score: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "opening_id": self.opening_id,
+            "feasible": self.feasible,
+            "failed": [c.name for c in self.constraints if not c.passed],
+            "constraints": [c.to_dict() for c in self.constraints],
+            "explanation": self.explanation.to_dict() if self.explanation else None,
+            "score": self.score,
+        }
+
+
+@dataclass
+class OpeningCatalogue:
+    """Openings prepared for matching: columns, texts, vectors and occupation postings."""
+
+    columns: OpeningColumns
+    titles: np.ndarray
+    positions: np.ndarray  # taxonomy position per row, -1 none
+    row_of: dict[str, int]
+    by_position: dict[int, np.ndarray]  # taxonomy position → rows with that occupation
+    vectors: np.ndarray | None = None
+    char: Any = None
+    employer_rate: np.ndarray | None = None
+    vector_index: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _postings(positions: np.ndarray) -> dict[int, np.ndarray]:
+    order = np.argsort(positions, kind="stable")
+    sorted_positions = positions[order]
+    keys, starts = np.unique(sorted_positions, return_index=True)
+    ends = np.append(starts[1:], len(order))
+    return {int(k): order[a:b] for k, a, b in zip(keys, starts, ends, strict=True) if k >= 0}
+
+
+class Matcher:
+    """Suggest openings for participants (and the reverse), under hard constraints."""
+
+    def __init__(
+        self,
+        taxonomy: Any,
+        ranker: Ranker | None = None,
+        encoder: Any = None,
+        char_encoder: Any = None,
+        config: MatcherConfig | None = None,
+        model_version: str = "rule-v1",
+    ) -> None:
+        self.taxonomy = taxonomy
+        self.ranker: Ranker = ranker or default_rule()
+        self.encoder = encoder
+        self.char_encoder = char_encoder
+        self.config = config or MatcherConfig()
+        self.model_version = model_version if ranker is not None else "rule-v1"
+        self.occupations = OccupationArrays.from_taxonomy(taxonomy)
+        self.catalogue: OpeningCatalogue | None = None
+        self.today = dt.date.today()
+
+    # ----------------------------------------------------------------- indexing
+
+    def index_openings(
+        self,
+        openings: pd.DataFrame | Sequence[Opening],
+        employer_rates: Mapping[str, float] | None = None,
+        today: dt.date | None = None,
+    ) -> Matcher:
+        """Prepare the openings to match against (flat data-format frame or records)."""
+        frame = openings if isinstance(openings, pd.DataFrame) else pd.DataFrame(
+            [flat_opening(o) for o in openings])
+        columns = OpeningColumns.from_frame(frame)
+        positions = self.occupations.positions(columns.occupation_ids)
+        titles = frame["title"].astype(str).to_numpy(dtype=object)
+        texts = [self._opening_text(t, p, d) for t, p, d in
+                 zip(titles, positions, frame.get("description", pd.Series([""] * len(frame))),
+                     strict=True)]
+        catalogue = OpeningCatalogue(
+            columns=columns, titles=titles, positions=positions,
+            row_of={oid: i for i, oid in enumerate(columns.ids)},
+            by_position=_postings(positions),
+        )
+        if self.char_encoder is not None:
+            catalogue.char = self.char_encoder.encode_sparse(texts)
+        if self.encoder is not None:
+            from matcher.retrieval import VectorIndex
+
+            catalogue.vectors = self.encoder.encode(texts)
+            catalogue.vector_index = VectorIndex.build(list(columns.ids), catalogue.vectors)
+        if employer_rates is not None:
+            prior = float(np.mean(list(employer_rates.values()))) if employer_rates else np.nan
+            catalogue.employer_rate = np.array(
+                [employer_rates.get(e, prior) for e in columns.employer_ids], dtype=np.float32)
+        self.catalogue = catalogue
+        self.today = today or self.today
+        log.info("indexed %d openings (%d with an occupation)", len(columns),
+                 int((positions >= 0).sum()))
+        return self
+
+    def _opening_text(self, title: str, position: int, description: object) -> str:
+        label = self.taxonomy.occupation_ids[position] if position >= 0 else ""
+        label = self.taxonomy.occupation(label).label if label else ""
+        summary = str(description or "")[:200]
+        return " | ".join(part for part in (title, label, summary) if part)
+
+    def _require_catalogue(self) -> OpeningCatalogue:
+        if self.catalogue is None:
+            raise RuntimeError("no openings indexed: call index_openings() first")
+        return self.catalogue
+
+    # ----------------------------------------------------------------- participant side
+
+    def participant_text(self, participant: Participant) -> str:
+        """What the participant's profile says, for text similarity."""
+        parts: list[str] = []
+        for trade in participant.prior_trades:
+            if trade.occupation_id and trade.occupation_id in self.occupations.index:
+                parts.append(self.taxonomy.occupation(trade.occupation_id).label)
+            if trade.title:
+                parts.append(trade.title)
+        parts += [self.taxonomy.occupation(o).label for o in participant.desired_occupations
+                  if o in self.occupations.index]
+        if participant.free_text:
+            parts.append(participant.free_text[:200])
+        return " | ".join(parts)
+
+    def query(self, participant: Participant) -> ParticipantQuery:
+        """Resolve a participant into what features need (occupations, text vectors)."""
+        row = ParticipantRow.from_record(participant)
+        text = self.participant_text(participant)
+        vector = self.encoder.encode([text])[0] if self.encoder is not None and text else None
+        char = (self.char_encoder.encode_sparse([text])
+                if self.char_encoder is not None and text else None)
+        return participant_query(row, self.occupations, vector=vector, char=char)
+
+    def _context(self, allowed: frozenset[str] | None) -> ConstraintContext:
+        return ConstraintContext(allowed_municipalities=allowed,
+                                 language_tolerance=self.config.language_tolerance,
+                                 today_day=day_number(self.today))
+
+    def _feature_context(self) -> FeatureContext:
+        c = self._require_catalogue()
+        return FeatureContext(occupations=self.occupations, opening_positions=c.positions,
+                              opening_vectors=c.vectors, opening_char=c.char,
+                              employer_rate=c.employer_rate, today_day=day_number(self.today))
+
+    def candidates(self, q: ParticipantQuery) -> np.ndarray:
+        """Rows worth checking: taxonomy transfers plus text neighbours (sorted, unique)."""
+        c = self._require_catalogue()
+        sources = np.unique(np.concatenate([q.trade_positions, q.desired_positions]))
+        found: list[np.ndarray] = []
+        if sources.size:
+            strength = self.occupations.relatedness[sources].max(axis=0)
+            top = np.argsort(-strength)[: self.config.related_occupations]
+            found += [c.by_position[int(p)] for p in top if strength[p] > 0 and int(p) in c.by_position]
+        if q.vector is not None and c.vector_index is not None:
+            ids, _ = c.vector_index.search(q.vector[None, :], self.config.text_candidates)
+            found.append(np.array([c.row_of[i] for i in ids[0] if i], dtype=np.int64))
+        if not found:
+            if q.char is None:
+                raise EmptyProfileError(
+                    f"participant {q.row.id!r} has no prior trades, wishes or text to match on")
+            return np.arange(len(c.columns))
+        return np.unique(np.concatenate(found))
+
+    def score_rows(self, q: ParticipantQuery, rows: np.ndarray,
+                   context: ConstraintContext) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Features, scores and commute minutes for the given opening rows."""
+        c = self._require_catalogue()
+        commute = commute_minutes(q.row, c.columns.take(rows), context.subset(rows))
+        X = build_features(q, c.columns, rows, self._feature_context(), commute)
+        return X, self.ranker.predict(X), commute
+
+    def suggest_openings(
+        self,
+        participant: Participant,
+        k: int = 10,
+        allowed_municipalities: frozenset[str] | None = None,
+        lang: str = "sv",
+    ) -> SuggestionList:
+        """The ``k`` best feasible openings for a participant, explained."""
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        c = self._require_catalogue()
+        q = self.query(participant)
+        context = self._context(allowed_municipalities)
+        rows = self.candidates(q)
+        ok = feasible(q.row, c.columns.take(rows), context.subset(rows))
+        rows = rows[ok]
+        items: list[Suggestion] = []
+        if rows.size:
+            X, scores, commute = self.score_rows(q, rows, context)
+            order = np.argsort(-scores, kind="stable")[:k]
+            contributions = self.ranker.contributions(X[order])
+            for rank, (i, contrib) in enumerate(zip(order, contributions, strict=True), start=1):
+                row = int(rows[i])
+                checks = check_all(q.row, c.columns, row, context)
+                items.append(self._suggestion(q, row, rank, float(scores[i]), float(commute[i]),
+                                              explain(X[i], contrib, checks, self._facts(q, row),
+                                                      lang, self.config.explain_top)))
+        return SuggestionList(participant_id=participant.id, items=items, ranker=self.ranker.kind,
+                              model_version=self.model_version,
+                              n_candidates=int(ok.size), n_feasible=int(rows.size))
+
+    def why_not(
+        self,
+        participant: Participant,
+        opening_id: str,
+        allowed_municipalities: frozenset[str] | None = None,
+        lang: str = "sv",
+    ) -> WhyNot:
+        """Every constraint's verdict on one opening and, when it is feasible, its fit."""
+        c = self._require_catalogue()
+        if opening_id not in c.row_of:
+            raise UnknownOpeningError(opening_id)
+        row = c.row_of[opening_id]
+        q = self.query(participant)
+        context = self._context(allowed_municipalities)
+        checks = check_all(q.row, c.columns, row, context)
+        rows = np.array([row])
+        X, scores, _ = self.score_rows(q, rows, context)
+        explanation = explain(X[0], self.ranker.contributions(X)[0], checks, self._facts(q, row),
+                              lang, self.config.explain_top)
+        return WhyNot(opening_id=opening_id, feasible=all(ch.passed for ch in checks),
+                      constraints=checks, explanation=explanation, score=float(scores[0]))
+
+    def pair_features(self, participant: Participant, opening_ids: Sequence[str]) -> np.ndarray:
+        """Feature rows for given pairs (training and evaluation use the serving code)."""
+        c = self._require_catalogue()
+        unknown = [o for o in opening_ids if o not in c.row_of]
+        if unknown:
+            raise UnknownOpeningError(unknown[0])
+        rows = np.array([c.row_of[o] for o in opening_ids], dtype=np.int64)
+        X, _, _ = self.score_rows(self.query(participant), rows, self._context(None))
+        return X
+
+    # ----------------------------------------------------------------- presentation
+
+    def _label(self, position: int) -> str | None:
+        if position < 0:
+            return None
+        return self.taxonomy.occupation(self.taxonomy.occupation_ids[position]).label
+
+    def _facts(self, q: ParticipantQuery, row: int) -> ExplainFacts:
+        c = self._require_catalogue()
+        target = int(c.positions[row])
+        best_trade, years, best_desired = None, 0.0, None
+        if target >= 0 and q.trade_positions.size:
+            strengths = self.occupations.relatedness[q.trade_positions, target]
+            best = int(np.argmax(strengths))
+            best_trade, years = self._label(int(q.trade_positions[best])), float(q.trade_years[best])
+        if target >= 0 and q.desired_positions.size:
+            strengths = self.occupations.relatedness[q.desired_positions, target]
+            best_desired = self._label(int(q.desired_positions[int(np.argmax(strengths))]))
+        cols = c.columns
+        return ExplainFacts(
+            opening_occupation=self._label(target), best_trade=best_trade, best_trade_years=years,
+            best_desired=best_desired, required_experience=float(cols.experience[row]),
+            hours_min=int(cols.hours_min[row]), hours_max=int(cols.hours_max[row]),
+        )
+
+    def _suggestion(self, q: ParticipantQuery, row: int, rank: int, score: float,
+                    commute: float, explanation: Explanation) -> Suggestion:
+        c = self._require_catalogue()
+        occupation = c.columns.occupation_ids[row] or None
+        return Suggestion(
+            opening_id=str(c.columns.ids[row]), rank=rank, score=round(score, 6),
+            title=str(c.titles[row]), occupation_id=occupation,
+            occupation_label=self._label(int(c.positions[row])),
+            municipality_code=str(c.columns.municipality[row]),
+            kind=KINDS[int(c.columns.kind[row])].value, commute_minutes=round(commute, 1),
+            reasons=explanation.reasons, missing=explanation.missing,
+        )
+
