@@ -42,7 +42,7 @@ def make_opening(oid: str, **changes: object) -> Opening:
 def make_participant(**changes: object) -> Participant:
     base: dict[str, object] = dict(
         id="p1", municipality_code="1280", gender="woman", birth_year=1988, home=MALMO,
-        swedish_level="sfi C", sfi_schedule=SfiSchedule.MORNINGS, max_commute_minutes=45,
+        swedish_level="sfi C", sfi_schedule=SfiSchedule.MORNINGS, max_commute_minutes=60,
         hours_per_week=30,
     )
     base.update(changes)
