@@ -1,0 +1,177 @@
+"""Labelled (participant, opening) pairs from placement history, for training and evaluation.
+
+Training and offline evaluation must see exactly the features serving computes, so pairs are
+featurised through :meth:`matcher.pipeline.Matcher.pair_features`. History is split by time
+(train on older placements, validate on newer) because that is how a model is used: on
+placements that have not happened yet.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from matcher.domain import Outcome90, Participant, PlacementStatus, placement_label
+from matcher.features import FEATURE_INDEX, smoothed_rates
+from matcher.store.flat import Kind, row_to_record
+
+log = logging.getLogger(__name__)
+
+#: Placements that reached a workplace: the denominator of an employer's success rate.
+_STARTED = {PlacementStatus.STARTED.value, PlacementStatus.COMPLETED.value,
+            PlacementStatus.DROPPED.value}
+
+
+class InsufficientHistoryError(ValueError):
+    """Too few labelled placements to train or to split by time."""
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.ndarray):
+        return [_clean(v) for v in value.tolist()]
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def records_from_frame(kind: Kind, frame: pd.DataFrame) -> list[Any]:
+    """Domain records from a flat frame (as stored or generated); missing cells use defaults."""
+    records = []
+    for row in frame.to_dict("records"):
+        cleaned = {k: _clean(v) for k, v in row.items()}
+        records.append(row_to_record(kind, {k: v for k, v in cleaned.items() if v is not None}))
+    return records
+
+
+def participants_by_id(frame: pd.DataFrame) -> dict[str, Participant]:
+    """Participants keyed by id, validated through the domain model."""
+    return {p.id: p for p in records_from_frame(Kind.PARTICIPANTS, frame)}
+
+
+def labels(placements: pd.DataFrame) -> np.ndarray:
+    """Graded relevance per placement (work at 90 days 3 > completed 2 > started 1 > other 0)."""
+    outcome = placements["outcome_90"].where(placements["outcome_90"].notna(), None)
+    return np.fromiter(
+        (placement_label(PlacementStatus(s), Outcome90(o) if o else None)
+         for s, o in zip(placements["status"], outcome, strict=True)),
+        dtype=np.int32, count=len(placements))
+
+
+@dataclass(frozen=True)
+class EmployerStats:
+    """Per-employer counts behind the smoothed success-rate feature."""
+
+    successes: dict[str, float]
+    trials: dict[str, float]
+    prior_rate: float
+    prior_strength: float = 10.0
+
+    def rates(self) -> dict[str, float]:
+        ids = list(self.trials)
+        values = smoothed_rates(np.array([self.successes[i] for i in ids]),
+                                np.array([self.trials[i] for i in ids]),
+                                self.prior_rate, self.prior_strength)
+        return dict(zip(ids, map(float, values), strict=True))
+
+
+def employer_stats(placements: pd.DataFrame, openings: pd.DataFrame,
+                   prior_strength: float = 10.0) -> EmployerStats:
+    """How often each employer's started placements led to work at 90 days."""
+    employer_of = openings.set_index("id")["employer_id"]
+    started = placements[placements["status"].isin(_STARTED)]
+    employer = started["opening_id"].map(employer_of)
+    work = (started["outcome_90"] == Outcome90.WORK.value).astype(float)
+    successes = work.groupby(employer).sum()
+    trials = work.groupby(employer).count()
+    prior = float(work.mean()) if len(work) else 0.0
+    return EmployerStats(successes=successes.to_dict(), trials=trials.astype(float).to_dict(),
+                         prior_rate=prior, prior_strength=prior_strength)
+
+
+@dataclass
+class LabelledPairs:
+    """Feature rows grouped by participant (contiguous), with labels and keys."""
+
+    X: np.ndarray
+    y: np.ndarray
+    group: np.ndarray
+    participant_ids: np.ndarray
+    opening_ids: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+def build_pairs(matcher: Any, participants: Mapping[str, Participant], pairs: pd.DataFrame,
+                label_column: str | None = None,
+                stats: EmployerStats | None = None) -> LabelledPairs:
+    """Featurise (participant_id, opening_id) pairs through the serving code.
+
+    Labels come from ``label_column`` when given (e.g. an oracle probability), otherwise from
+    placement status and outcome. With ``stats`` (the counts the matcher's employer rates
+    were built from) each row's own outcome is left out of its employer's rate, so a label
+    never leaks into its own feature.
+    """
+    if pairs.empty:
+        raise InsufficientHistoryError("no labelled placements to build pairs from")
+    ordered = pairs.sort_values(["participant_id", "opening_id"], kind="stable")
+    y = (ordered[label_column].to_numpy(np.float64) if label_column
+         else labels(ordered).astype(np.float64))
+    blocks, groups = [], []
+    for pid, block in ordered.groupby("participant_id", sort=False):
+        if pid not in participants:
+            raise LookupError(f"placement refers to unknown participant {pid!r}")
+        blocks.append(matcher.pair_features(participants[pid], list(block["opening_id"])))
+        groups.append(len(block))
+    X = np.vstack(blocks)
+    if stats is not None:
+        _leave_own_outcome_out(X, ordered, matcher, stats)
+    return LabelledPairs(X=X, y=y, group=np.array(groups), participant_ids=ordered[
+        "participant_id"].to_numpy(dtype=object), opening_ids=ordered["opening_id"].to_numpy(dtype=object))
+
+
+def _leave_own_outcome_out(X: np.ndarray, pairs: pd.DataFrame, matcher: Any,
+                           stats: EmployerStats) -> None:
+    catalogue = matcher.catalogue
+    employer = np.array([catalogue.columns.employer_ids[catalogue.row_of[o]]
+                         for o in pairs["opening_id"]], dtype=object)
+    own_trial = pairs["status"].isin(_STARTED).to_numpy() if "status" in pairs else np.zeros(len(pairs), bool)
+    own_success = (own_trial & (pairs.get("outcome_90") == Outcome90.WORK.value).to_numpy()
+                   if "outcome_90" in pairs else np.zeros(len(pairs), bool))
+    successes = np.array([stats.successes.get(e, 0.0) for e in employer]) - own_success
+    trials = np.array([stats.trials.get(e, 0.0) for e in employer]) - own_trial
+    X[:, FEATURE_INDEX["employer_success_rate"]] = smoothed_rates(
+        successes, trials, stats.prior_rate, stats.prior_strength)
+
+
+def time_split(placements: pd.DataFrame, valid_fraction: float = 0.2,
+               min_rows: int = 50) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Older placements for training, the newest ``valid_fraction`` (by date) for validation.
+
+    Whole participants stay on one side (by their first placement date) so a ranking group is
+    never split across the two sets.
+    """
+    if not 0 < valid_fraction < 1:
+        raise ValueError(f"valid_fraction must be in (0, 1), got {valid_fraction}")
+    if len(placements) < min_rows:
+        raise InsufficientHistoryError(
+            f"{len(placements)} placements is too little history to train (need {min_rows})")
+    first = pd.to_datetime(placements.groupby("participant_id")["created_at"].transform("min"))
+    cutoff = first.quantile(1 - valid_fraction)
+    valid_mask = (first > cutoff).to_numpy()
+    train, valid = placements[~valid_mask], placements[valid_mask]
+    if train["participant_id"].nunique() < 2 or valid["participant_id"].nunique() < 2:
+        raise InsufficientHistoryError(
+            f"history spans too short a time to split (cutoff {cutoff.date()})")
+    log.info("time split at %s: %d train, %d validation placements", cutoff.date(),
+             len(train), len(valid))
+    return train, valid
+
