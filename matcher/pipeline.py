@@ -199,7 +199,7 @@ class Matcher:
         columns = OpeningColumns.from_frame(frame)
         positions = self.occupations.positions(columns.occupation_ids)
         titles = frame["title"].astype(str).to_numpy(dtype=object)
-        texts = [self._opening_text(t, p, d) for t, p, d in
+        texts = [self.opening_text(t, p, d) for t, p, d in
                  zip(titles, positions, frame.get("description", pd.Series([""] * len(frame))),
                      strict=True)]
         catalogue = OpeningCatalogue(
@@ -224,7 +224,8 @@ class Matcher:
                  int((positions >= 0).sum()))
         return self
 
-    def _opening_text(self, title: str, position: int, description: object) -> str:
+    def opening_text(self, title: str, position: int, description: object) -> str:
+        """What an opening says, trimmed: title, occupation label and the start of the ad."""
         label = self.taxonomy.occupation_ids[position] if position >= 0 else ""
         label = self.taxonomy.occupation(label).label if label else ""
         summary = str(description or "")[:200]

@@ -1,0 +1,186 @@
+"""Ranking quality on the generator's scenario: the trained ranker beside baselines and the oracle.
+
+Protocol (one run, one seed):
+
+1. Generate a programme (demo taxonomy, historical gender bias on) with its hidden ground truth.
+2. Split placement history by time; fit the LightGBM ranker on the older part through the same
+   feature code serving uses (employer success rates from the training part only).
+3. For validation participants in the generator's oracle sample, rank their oracle candidate
+   openings (random openings plus their own history) after the hard constraints, with every
+   method, and score each ranking by NDCG@10 whose gains are the **true** success
+   probabilities (so the oracle's own ranking scores 1.0 by construction).
+
+Run: ``.venv/bin/python benchmarks/quality.py [--participants N --openings M --seed S]``.
+Writes ``benchmarks/results/quality.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matcher.columns import ParticipantRow
+from matcher.constraints import ConstraintContext, feasible
+from matcher.dataset import build_pairs, employer_stats, participants_by_id, time_split
+from matcher.evaluation import evaluate_rankings
+from matcher.features import FEATURE_INDEX, FEATURES
+from matcher.pipeline import Matcher, default_rule
+from matcher.ranking import LambdaRanker
+from matcher.synth import GeneratorConfig, generate
+from matcher.taxonomy import load_taxonomy
+
+log = logging.getLogger("benchmarks.quality")
+RESULTS = Path(__file__).parent / "results" / "quality.json"
+K = 10
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--participants", type=int, default=6000)
+    parser.add_argument("--openings", type=int, default=1200)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--min-candidates", type=int, default=20)
+    parser.add_argument("--no-embeddings", action="store_true",
+                        help="skip the sentence-transformers model (faster, drops one baseline)")
+    return parser.parse_args()
+
+
+def build_matcher(programme, train: pd.DataFrame, use_embeddings: bool):
+    """A matcher over every generated opening, employer rates from training history only."""
+    from matcher.encoding import HashingCharEncoder
+
+    encoder = None
+    if use_embeddings:
+        from matcher.encoding import CachedEncoder, SentenceTransformerEncoder
+
+        encoder = CachedEncoder(SentenceTransformerEncoder(), Path("var/cache/embeddings"))
+    openings = programme.frame("openings")
+    stats = employer_stats(train, openings)
+    matcher = Matcher(load_taxonomy(), encoder=encoder, char_encoder=HashingCharEncoder())
+    matcher.index_openings(openings, employer_rates=stats.rates(),
+                           today=programme.config.reference_date)
+    return matcher, stats
+
+
+def fit_ranker(matcher, participants, train, valid, stats, seed: int) -> tuple[LambdaRanker, float]:
+    start = time.perf_counter()
+    train_pairs = build_pairs(matcher, participants, train, stats=stats)
+    valid_pairs = build_pairs(matcher, participants, valid, stats=stats)
+    ranker = LambdaRanker(random_state=seed).fit(
+        train_pairs.X, train_pairs.y, train_pairs.group, feature_names=list(FEATURES),
+        eval_set=(valid_pairs.X, valid_pairs.y, valid_pairs.group))
+    return ranker, time.perf_counter() - start
+
+
+def evaluation_pairs(matcher, participants, oracle: pd.DataFrame, valid_ids: set[str],
+                     min_candidates: int) -> pd.DataFrame:
+    """Oracle candidates of validation participants that pass the hard constraints.
+
+    Every opening is treated as open here: the question is how well each method orders the
+    openings a participant could take, not which happened to be free on the reference day.
+    """
+    catalogue = matcher.catalogue
+    columns = dataclasses.replace(catalogue.columns, is_open=np.ones(len(catalogue.columns), bool),
+                                  places_left=np.ones(len(catalogue.columns), np.int32),
+                                  end_day=np.full(len(catalogue.columns), 10**6, np.int32))
+    frames = []
+    for pid, block in oracle[oracle["participant_id"].isin(valid_ids)].groupby("participant_id"):
+        block = block.drop_duplicates("opening_id")
+        rows = np.array([catalogue.row_of[o] for o in block["opening_id"]])
+        ok = feasible(ParticipantRow.from_record(participants[pid]), columns.take(rows),
+                      ConstraintContext())
+        if ok.sum() >= min_candidates:
+            frames.append(block[ok])
+    if not frames:
+        raise SystemExit("no validation participant has enough feasible oracle candidates")
+    return pd.concat(frames, ignore_index=True)
+
+
+def method_scores(matcher, participants, pairs: pd.DataFrame, ranker, popularity: pd.Series,
+                  seed: int) -> dict[str, np.ndarray]:
+    """Every method's score for every evaluation pair (same row order as ``pairs``)."""
+    X = np.vstack([matcher.pair_features(participants[pid], list(block["opening_id"]))
+                   for pid, block in pairs.groupby("participant_id", sort=False)])
+    texts_p = [matcher.participant_text(participants[p]) for p in pairs["participant_id"]]
+    catalogue = matcher.catalogue
+    texts_o = [matcher.opening_text(catalogue.titles[catalogue.row_of[o]],
+                                     int(catalogue.positions[catalogue.row_of[o]]), "")
+               for o in pairs["opening_id"]]
+    tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(texts_p + texts_o)
+    tp, to = tfidf.transform(texts_p), tfidf.transform(texts_o)
+    rng = np.random.default_rng(seed)
+    scores = {
+        "oracle": pairs["p_success"].to_numpy(float),
+        "lightgbm": ranker.predict(X),
+        "rule": default_rule().predict(X),
+        "random": rng.random(len(pairs)),
+        "popularity": pairs["opening_id"].map(popularity).fillna(0).to_numpy(float),
+        "same_occupation": np.nan_to_num(X[:, FEATURE_INDEX["occ_exact"]])
+        + 0.5 * np.nan_to_num(X[:, FEATURE_INDEX["occ_same_ssyk4"]]),
+        "tfidf": np.asarray(tp.multiply(to).sum(axis=1)).ravel(),
+    }
+    embedding = X[:, FEATURE_INDEX["text_embedding_sim"]]
+    if not np.isnan(embedding).all():
+        scores["embedding"] = np.nan_to_num(embedding, nan=-1.0)
+    return scores
+
+
+def main() -> None:
+    args = parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    started = time.perf_counter()
+    taxonomy = load_taxonomy()
+    config = GeneratorConfig(participants=args.participants, openings=args.openings,
+                             seed=args.seed, oracle_participants=args.participants // 3)
+    programme = generate(config, taxonomy)
+    participants = participants_by_id(programme.frame("participants"))
+    placements = programme.frame("placements")
+    train, valid = time_split(placements)
+    matcher, stats = build_matcher(programme, train, not args.no_embeddings)
+    ranker, fit_seconds = fit_ranker(matcher, participants, train, valid, stats, args.seed)
+    matcher.ranker = ranker
+    pairs = evaluation_pairs(matcher, participants, programme.frame("oracle"),
+                             set(valid["participant_id"]), args.min_candidates)
+    popularity = train.groupby("opening_id").size()
+    scores = method_scores(matcher, participants, pairs, ranker, popularity, args.seed)
+    results = {}
+    for method, score in scores.items():
+        report = evaluate_rankings(pairs["participant_id"].to_numpy(), pairs["opening_id"].to_numpy(),
+                                   score, pairs["p_success"].to_numpy(float), k=K, threshold=0.5)
+        results[method] = {"ndcg_at_10": report.mean["ndcg"]}
+    baselines = {m: r["ndcg_at_10"] for m, r in results.items()
+                 if m not in ("oracle", "lightgbm", "rule")}
+    best_baseline = max(baselines, key=baselines.get)
+    oracle = results["oracle"]["ndcg_at_10"]
+    summary = {
+        "config": {"participants": args.participants, "openings": args.openings, "seed": args.seed,
+                   "k": K, "gains": "true success probability (2^p - 1)"},
+        "n_eval_participants": int(pairs["participant_id"].nunique()),
+        "n_eval_pairs": len(pairs),
+        "n_train_placements": len(train),
+        "methods": results,
+        "ndcg_at_10_ratio_to_oracle": results["lightgbm"]["ndcg_at_10"] / oracle,
+        "best_baseline": best_baseline,
+        "ratio_to_best_baseline": results["lightgbm"]["ndcg_at_10"] / baselines[best_baseline],
+        "fit_seconds": fit_seconds,
+        "total_seconds": time.perf_counter() - started,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"{'method':<16}{'NDCG@10':>10}{'÷ oracle':>10}")
+    for method, result in sorted(results.items(), key=lambda kv: -kv[1]["ndcg_at_10"]):
+        print(f"{method:<16}{result['ndcg_at_10']:>10.4f}{result['ndcg_at_10'] / oracle:>10.3f}")
+    print(f"lightgbm ÷ best baseline ({best_baseline}): {summary['ratio_to_best_baseline']:.3f}"
+          f"   evaluated {summary['n_eval_participants']} participants, {len(pairs)} pairs")
+
+
+if __name__ == "__main__":
+    main()
