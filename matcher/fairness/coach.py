@@ -1,0 +1,154 @@
+"""Coach side: are suggestions to women as good, as plentiful and as open as those to men?
+
+Per participant (one ranked list of feasible openings each) the audit computes ranking
+quality (NDCG@k, recall@k against graded outcomes), the mean predicted and true success of
+the top ``k``, coverage (at least ``k`` feasible suggestions) and the share of gender-atypical
+suggestions, then breaks each down by recorded gender. The atypical share is set against
+the historical base rate (what coaches suggested before the engine) so the report shows
+whether the engine narrows people's horizons more than history did.
+
+Metric names avoid ``@`` because MLflow refuses it in metric names.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from matcher.domain import Gender
+from matcher.evaluation import ndcg_at_k, recall_at_k
+from matcher.fairness.groups import DEFAULT_MIN_GROUP_SIZE, GroupMetrics, GroupStatus
+from matcher.fairness.mitigation import apply_order
+from matcher.fairness.segregation import OccupationGenderShares
+
+#: Groups whose atypical share is defined (an occupation's share is of women and men).
+SEGREGATION_GROUPS: tuple[str, ...] = (Gender.WOMAN.value, Gender.MAN.value)
+
+
+@dataclass(frozen=True)
+class RankedSuggestions:
+    """One participant's feasible openings in ranked order, with what is known about each.
+
+    ``relevance`` is the graded outcome (e.g. :func:`matcher.domain.placement_label`, or the
+    oracle's success) per item; ``predicted`` the model's success probability; ``true_success``
+    the oracle's (synthetic data only); ``occupations`` the code the gender shares are keyed by.
+    """
+
+    participant_id: str
+    gender: str
+    relevance: tuple[float, ...]
+    occupations: tuple[str | None, ...]
+    predicted: tuple[float, ...] | None = None
+    true_success: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.relevance)
+        for name in ("occupations", "predicted", "true_success"):
+            values = getattr(self, name)
+            if values is not None and len(values) != n:
+                raise ValueError(f"participant {self.participant_id!r}: {len(values)} {name} for "
+                                 f"{n} ranked openings")
+
+    def reordered(self, order: Sequence[int]) -> RankedSuggestions:
+        """The same openings in another order (e.g. after widening horizons)."""
+        owner = f"participant {self.participant_id!r}"
+        return RankedSuggestions(self.participant_id, self.gender, apply_order(self.relevance, order, owner),
+                                 apply_order(self.occupations, order, owner),
+                                 apply_order(self.predicted, order, owner),
+                                 apply_order(self.true_success, order, owner))
+
+
+def _top_mean(values: tuple[float, ...] | None, k: int) -> float:
+    return float(np.mean(values[:k])) if values else math.nan
+
+
+def participant_metrics(s: RankedSuggestions, k: int,
+                        shares: OccupationGenderShares | None) -> dict[str, float]:
+    """The per-participant values the coach audit averages per group.
+
+    A participant with nothing relevant among their feasible openings gets NaN for NDCG and
+    recall (left out of the means): no ranker can be credited or blamed for them, and counting
+    them as 0 would make a group with fewer outcomes look worse served. Recall counts labels
+    of at least 1 as relevant (:func:`matcher.evaluation.recall_at_k`).
+    """
+    relevance = np.asarray(s.relevance, dtype=np.float64)
+    return {
+        f"ndcg_at_{k}": ndcg_at_k(relevance, k) if (relevance > 0).any() else math.nan,
+        f"recall_at_{k}": recall_at_k(relevance, k) if (relevance >= 1).any() else math.nan,
+        f"predicted_success_top{k}": _top_mean(s.predicted, k),
+        f"true_success_top{k}": _top_mean(s.true_success, k),
+        "coverage": float(len(relevance) >= k),
+        "atypical_share": (shares.atypical_share(s.occupations[:k], s.gender) if shares else math.nan),
+    }
+
+
+@dataclass(frozen=True)
+class CoachAudit:
+    """Coach-side metrics by gender and the historical atypical share to compare with."""
+
+    k: int
+    metrics: GroupMetrics
+    historical_atypical: GroupMetrics | None
+    shares_source: str | None
+
+    @property
+    def ndcg_gap(self) -> float | None:
+        return self.metrics.difference(f"ndcg_at_{self.k}")
+
+    def narrowing(self) -> tuple[float | None, str]:
+        """Largest drop, over women and men, of the atypical share from history to the engine.
+
+        Positive means the engine suggests fewer gender-atypical openings than coaches did.
+        """
+        if self.historical_atypical is None:
+            return None, "no historical suggestions to compare with"
+        drops: list[float] = []
+        for group in SEGREGATION_GROUPS:
+            engine = self.metrics.by_group.get(group, {}).get("atypical_share", math.nan)
+            past = self.historical_atypical.by_group.get(group, {}).get("atypical_share", math.nan)
+            if not (math.isnan(engine) or math.isnan(past)):
+                drops.append(past - engine)
+        if self.metrics.status is not GroupStatus.OK or not drops:
+            return None, self.metrics.message
+        return max(drops), f"historical vs engine atypical share ({self.shares_source})"
+
+    def to_dict(self) -> dict[str, Any]:
+        narrowing, reason = self.narrowing()
+        return {"k": self.k, "ndcg_gap": self.ndcg_gap, "segregation_narrowing": narrowing,
+                "segregation_note": reason, "shares_source": self.shares_source,
+                "metrics": self.metrics.to_dict(),
+                "historical_atypical": (self.historical_atypical.to_dict()
+                                        if self.historical_atypical else None)}
+
+
+def atypical_by_group(genders: Sequence[str], code_lists: Sequence[Sequence[str | None]],
+                      shares: OccupationGenderShares, *,
+                      min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> GroupMetrics:
+    """Mean per-person share of gender-atypical occupations among their suggestions, by gender."""
+    values = [shares.atypical_share(list(codes), g) for g, codes in zip(genders, code_lists, strict=True)]
+    return GroupMetrics.of_means({"atypical_share": values}, list(genders), min_group_size=min_group_size)
+
+
+def audit_suggestions(
+    lists: Sequence[RankedSuggestions],
+    k: int = 10,
+    *,
+    shares: OccupationGenderShares | None = None,
+    history: tuple[Sequence[str], Sequence[Sequence[str | None]]] | None = None,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+) -> CoachAudit:
+    """Coach-side audit of ranked lists; ``history`` is (genders, past suggestion codes)."""
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    per_person = [participant_metrics(s, k, shares) for s in lists]
+    names = list(per_person[0]) if per_person else list(participant_metrics(
+        RankedSuggestions("", Gender.UNRECORDED.value, (), ()), k, shares))
+    values = {name: [row[name] for row in per_person] for name in names}
+    metrics = GroupMetrics.of_means(values, [s.gender for s in lists], min_group_size=min_group_size)
+    past = (atypical_by_group(history[0], history[1], shares, min_group_size=min_group_size)
+            if history is not None and shares is not None else None)
+    return CoachAudit(k, metrics, past, shares.source if shares else None)

@@ -1,0 +1,262 @@
+"""Metrics broken down by recorded gender, in the spirit of fairlearn's ``MetricFrame``.
+
+Every fairness number in Platsa is "a metric per group, overall, and how far apart the groups
+are". :class:`GroupMetrics` computes that once, with two rules an audit needs and a plain
+``groupby`` does not give:
+
+* groups smaller than ``min_group_size`` are *reported* (with their value and size) but marked
+  too small and left out of the min/max comparisons, because a gap between 900 men and 4
+  people of another recorded gender is noise, and hiding the 4 would hide that they exist;
+* a dataset where gender is not recorded, or only one gender appears, yields a status that
+  says so and ``None`` gaps, never a division by zero or a comparison of a group with itself
+  (which would read as perfect parity and pass every gate).
+
+``unrecorded`` is a group of its own in the breakdown but never compared: it is not a gender.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.domain import Gender
+
+MetricFn = Callable[[np.ndarray, np.ndarray], float]
+
+#: Groups that appear in breakdowns but are never one side of a gap.
+UNCOMPARED: frozenset[str] = frozenset({Gender.UNRECORDED.value})
+DEFAULT_MIN_GROUP_SIZE = 30
+_MISSING = {"", "nan", "none", "null", "unknown"}
+
+
+def gender_labels(values: Iterable[object]) -> np.ndarray:
+    """Normalise recorded genders to :class:`Gender` values; missing cells become ``unrecorded``.
+
+    Anything else that is not a known gender is refused, naming the value, because silently
+    grouping a typo ("kvinna") with ``unrecorded`` would remove people from the audit.
+    """
+    known = {g.value for g in Gender}
+    out: list[str] = []
+    for value in values:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            out.append(Gender.UNRECORDED.value)
+            continue
+        text = str(value.value if isinstance(value, Gender) else value).strip().lower()
+        if text in _MISSING:
+            out.append(Gender.UNRECORDED.value)
+        elif text in known:
+            out.append(text)
+        else:
+            raise ValueError(f"gender {value!r} is not one of {sorted(known)} (or empty)")
+    return np.array(out, dtype=object)
+
+
+class GroupStatus(StrEnum):
+    """Whether a breakdown supports a comparison between groups."""
+
+    OK = "ok"
+    NO_GROUPS = "no_groups"  # nobody has a recorded (compared) group
+    ONE_GROUP = "one_group"  # a single recorded group: nothing to compare with
+    TOO_SMALL = "too_small"  # several groups, but fewer than two reach the minimum size
+
+
+@dataclass(frozen=True)
+class GroupMetrics:
+    """Metric values by group and overall, with sizes and the comparisons an audit reports.
+
+    Build with :meth:`compute` (metric functions of ``(y_true, y_pred)``, like fairlearn) or
+    :meth:`of_means` (per-unit values averaged per group, e.g. NDCG per participant).
+    """
+
+    metric_names: tuple[str, ...]
+    overall: Mapping[str, float]
+    by_group: Mapping[str, Mapping[str, float]]
+    counts: Mapping[str, int]
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    uncompared: frozenset[str] = UNCOMPARED
+
+    @classmethod
+    def compute(
+        cls,
+        metrics: Mapping[str, MetricFn],
+        y_true: npt.ArrayLike,
+        y_pred: npt.ArrayLike,
+        groups: npt.ArrayLike,
+        *,
+        min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+        uncompared: Collection[str] = UNCOMPARED,
+    ) -> GroupMetrics:
+        """Apply each metric to all rows and to each group's rows."""
+        truth, pred, labels = np.asarray(y_true), np.asarray(y_pred), np.asarray(groups, dtype=object)
+        if not len(truth) == len(pred) == len(labels):
+            raise ValueError(
+                f"y_true, y_pred and groups differ in length: {len(truth)}, {len(pred)}, {len(labels)}"
+            )
+        if min_group_size < 1:
+            raise ValueError(f"min_group_size must be at least 1, got {min_group_size}")
+        names = tuple(metrics)
+        overall = {n: _safe(metrics[n], truth, pred) for n in names}
+        by_group: dict[str, dict[str, float]] = {}
+        counts: dict[str, int] = {}
+        for group in sorted(set(labels.tolist())):
+            mask = labels == group
+            counts[group] = int(mask.sum())
+            by_group[group] = {n: _safe(metrics[n], truth[mask], pred[mask]) for n in names}
+        return cls(names, overall, by_group, counts, min_group_size, frozenset(uncompared))
+
+    @classmethod
+    def of_means(
+        cls,
+        values: Mapping[str, npt.ArrayLike],
+        groups: npt.ArrayLike,
+        *,
+        min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+        uncompared: Collection[str] = UNCOMPARED,
+    ) -> GroupMetrics:
+        """Per-unit values (one per participant, say) averaged overall and per group.
+
+        NaN values (a participant without any relevant opening has no NDCG) are skipped in
+        the mean rather than counted as zero.
+        """
+        labels = np.asarray(groups, dtype=object)
+        parts = [
+            cls.compute({name: _nanmean}, np.asarray(v, dtype=np.float64), np.zeros(len(labels)),
+                        labels, min_group_size=min_group_size, uncompared=uncompared)
+            for name, v in values.items()
+        ]
+        if not parts:
+            raise ValueError("of_means needs at least one metric")
+        return cls.merge(parts)
+
+    @classmethod
+    def merge(cls, parts: Iterable[GroupMetrics]) -> GroupMetrics:
+        """Join breakdowns of different metrics over the same groups into one."""
+        items = list(parts)
+        first = items[0]
+        for other in items[1:]:
+            if dict(other.counts) != dict(first.counts):
+                raise ValueError(f"cannot merge breakdowns with different group sizes: "
+                                 f"{dict(first.counts)} and {dict(other.counts)}")
+        names = tuple(n for part in items for n in part.metric_names)
+        if len(set(names)) != len(names):
+            raise ValueError(f"metric names repeat across merged breakdowns: {names}")
+        overall = {n: v for part in items for n, v in part.overall.items()}
+        by_group = {g: {n: v for part in items for n, v in part.by_group[g].items()} for g in first.counts}
+        return cls(names, overall, by_group, dict(first.counts), first.min_group_size, first.uncompared)
+
+    # ----------------------------------------------------------------- groups
+
+    def recorded_groups(self) -> list[str]:
+        """Groups that are compared when big enough (every group but the uncompared ones)."""
+        return [g for g in self.counts if g not in self.uncompared]
+
+    def comparable_groups(self) -> list[str]:
+        """Recorded groups with at least ``min_group_size`` members."""
+        return [g for g in self.recorded_groups() if self.counts[g] >= self.min_group_size]
+
+    def too_small(self) -> list[str]:
+        """Recorded groups reported but left out of comparisons for their size."""
+        return [g for g in self.recorded_groups() if self.counts[g] < self.min_group_size]
+
+    @property
+    def status(self) -> GroupStatus:
+        recorded = self.recorded_groups()
+        if not recorded:
+            return GroupStatus.NO_GROUPS
+        if len(recorded) == 1:
+            return GroupStatus.ONE_GROUP
+        if len(self.comparable_groups()) < 2:
+            return GroupStatus.TOO_SMALL
+        return GroupStatus.OK
+
+    @property
+    def message(self) -> str:
+        """A sentence for reports saying whether groups could be compared, and if not why."""
+        sizes = ", ".join(f"{g}: {n}" for g, n in self.counts.items()) or "no rows"
+        if self.status is GroupStatus.NO_GROUPS:
+            return f"no gender is recorded ({sizes}); groups cannot be compared"
+        if self.status is GroupStatus.ONE_GROUP:
+            return f"only one gender is recorded ({sizes}); there is nothing to compare with"
+        if self.status is GroupStatus.TOO_SMALL:
+            return (f"fewer than two groups have at least {self.min_group_size} members ({sizes}); "
+                    "groups cannot be compared")
+        small = self.too_small()
+        note = f"; too small to compare: {', '.join(small)}" if small else ""
+        return f"compared {', '.join(self.comparable_groups())} ({sizes}){note}"
+
+    # ----------------------------------------------------------------- comparisons
+
+    def _check_metric(self, metric: str) -> None:
+        if metric not in self.metric_names:
+            raise LookupError(f"unknown metric {metric!r}; known: {list(self.metric_names)}")
+
+    def _compared_values(self, metric: str) -> list[float]:
+        self._check_metric(metric)
+        if self.status is not GroupStatus.OK:
+            return []
+        values = [self.by_group[g][metric] for g in self.comparable_groups()]
+        return [v for v in values if not math.isnan(v)]
+
+    def group_min(self, metric: str) -> float | None:
+        values = self._compared_values(metric)
+        return min(values) if len(values) >= 2 else None
+
+    def group_max(self, metric: str) -> float | None:
+        values = self._compared_values(metric)
+        return max(values) if len(values) >= 2 else None
+
+    def difference(self, metric: str) -> float | None:
+        """Largest minus smallest value among comparable groups; ``None`` when not comparable."""
+        low, high = self.group_min(metric), self.group_max(metric)
+        return None if low is None or high is None else high - low
+
+    def ratio(self, metric: str) -> float | None:
+        """Smallest over largest value among comparable groups (1 is parity).
+
+        Two groups both at zero are at parity (1.0). Ratios of signed quantities mean nothing,
+        so a negative value is refused.
+        """
+        low, high = self.group_min(metric), self.group_max(metric)
+        if low is None or high is None:
+            return None
+        if low < 0:
+            raise ValueError(f"ratio of metric {metric!r} is undefined for negative value {low}")
+        return 1.0 if high == 0 else low / high
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: values, sizes, comparisons and the status sentence."""
+        return {
+            "status": self.status.value,
+            "message": self.message,
+            "min_group_size": self.min_group_size,
+            "counts": dict(self.counts),
+            "too_small": self.too_small(),
+            "overall": {n: _json_float(v) for n, v in self.overall.items()},
+            "by_group": {g: {n: _json_float(v) for n, v in m.items()} for g, m in self.by_group.items()},
+            "difference": {n: self.difference(n) for n in self.metric_names},
+            "ratio": {n: self._ratio_or_none(n) for n in self.metric_names},
+        }
+
+    def _ratio_or_none(self, metric: str) -> float | None:
+        low = self.group_min(metric)
+        return None if low is not None and low < 0 else self.ratio(metric)
+
+
+def _nanmean(values: np.ndarray, _unused: np.ndarray) -> float:
+    finite = values[~np.isnan(values)]
+    return float(finite.mean()) if finite.size else math.nan
+
+
+def _safe(metric: MetricFn, truth: np.ndarray, pred: np.ndarray) -> float:
+    """A metric on possibly empty rows: NaN for no rows instead of numpy's warning or error."""
+    return float(metric(truth, pred)) if len(truth) else math.nan
+
+
+def _json_float(value: float) -> float | None:
+    return None if math.isnan(value) else float(value)

@@ -1,0 +1,134 @@
+"""Mitigation: fair re-ranking of candidate lists, reweighing of training rows, widened horizons.
+
+* :func:`det_const_sort` (Geyik, Ambler & Kenthapadi, KDD 2019) re-ranks a scored list so
+  that every prefix of length ``j`` holds at least ``floor(j * p_g)`` members of each group
+  ``g`` (``p`` the target shares, normally the eligible shares), disturbing the score order as
+  little as possible. Used for employer-facing candidate lists.
+* :func:`reweighing_weights` (Kamiran & Calders 2012) gives each training row the weight
+  ``P(g) P(y) / P(g, y)``, which makes gender and label independent in the weighted history,
+  so a model does not learn that past coaches and employers favoured one group.
+* :func:`widen_horizons` puts at least one feasible gender-atypical suggestion in a coach's
+  top ``k`` when one exists (the programmes inform participants about occupations where their
+  gender is under-represented). Off unless asked for.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+T = TypeVar("T")
+
+
+def apply_order(values: Sequence[T] | None, order: Sequence[int], owner: str) -> tuple[T, ...] | None:
+    """``values`` rearranged by ``order``, which must be a permutation (no item lost or doubled)."""
+    if values is None:
+        return None
+    if sorted(int(i) for i in order) != list(range(len(values))):
+        raise ValueError(f"{owner}: order is not a permutation of {len(values)} positions")
+    return tuple(values[i] for i in order)
+
+
+def _order_by_score(scores: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``rows`` sorted by descending score, ties by position (deterministic)."""
+    return rows[np.lexsort((rows, -scores[rows]))]
+
+
+def det_const_sort(scores: npt.ArrayLike, groups: Sequence[str], target: Mapping[str, float],
+                   k: int) -> np.ndarray:
+    """A permutation of the candidates whose top ``k`` meets the target shares per prefix.
+
+    Returns positions into ``scores``: the re-ranked top ``k`` followed by everyone else by
+    score, so no candidate is dropped. When a group runs out of candidates its minimum is
+    capped at what it has (the constraint is then met as far as it can be).
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    score = np.asarray(scores, dtype=np.float64)
+    labels = np.asarray(groups, dtype=object)
+    if score.shape != labels.shape:
+        raise ValueError(f"{len(score)} scores for {len(labels)} group labels")
+    bad = {g: p for g, p in target.items() if not 0 <= p <= 1}
+    if bad:
+        raise ValueError(f"target shares must be in [0, 1], got {bad}")
+    queues = {g: list(_order_by_score(score, np.flatnonzero(labels == g))) for g in set(labels.tolist())}
+    placed = _constrained_prefix(score, queues, target, min(k, len(score)))
+    rest = np.setdiff1d(np.arange(len(score)), placed[:k], assume_unique=False)
+    return np.concatenate([np.asarray(placed[:k], dtype=np.int64), _order_by_score(score, rest)])
+
+
+def _constrained_prefix(score: np.ndarray, queues: dict[str, list[int]],
+                        target: Mapping[str, float], k_max: int) -> list[int]:
+    """DetConstSort's main loop: insert items as minimum counts grow, then bubble them up.
+
+    Each inserted item remembers the rank it must not fall below (``max_rank``); a new item
+    moves up past lower-scored items as long as each can move one place down and still
+    respect its own ``max_rank``.
+    """
+    counts = dict.fromkeys(queues, 0)
+    min_counts = dict.fromkeys(queues, 0)
+    ranked: list[int] = []
+    max_rank: list[int] = []
+    k = 0
+
+    def active() -> bool:
+        return any(target.get(g, 0.0) > 0 and counts[g] < len(q) for g, q in queues.items())
+
+    while len(ranked) < k_max and active():
+        k += 1
+        wanted = {g: min(math.floor(k * target.get(g, 0.0)), len(q)) for g, q in queues.items()}
+        changed = [g for g in queues if wanted[g] > min_counts[g] and counts[g] < len(queues[g])]
+        for g in sorted(changed, key=lambda g: (-score[queues[g][counts[g]]], g)):
+            ranked.append(queues[g][counts[g]])
+            max_rank.append(k)
+            position = len(ranked) - 1
+            while (position > 0 and max_rank[position - 1] >= position + 1
+                   and score[ranked[position - 1]] < score[ranked[position]]):
+                ranked[position - 1], ranked[position] = ranked[position], ranked[position - 1]
+                max_rank[position - 1], max_rank[position] = max_rank[position], max_rank[position - 1]
+                position -= 1
+            counts[g] += 1
+        min_counts = wanted
+    return ranked
+
+
+def reweighing_weights(groups: Sequence[str], labels: npt.ArrayLike) -> np.ndarray:
+    """Kamiran–Calders weights ``n_g n_y / (n n_gy)`` per row, for ``sample_weight``.
+
+    Labels may be graded (0–3); each (group, label) cell gets its own weight. The weighted
+    data then has the same label distribution in every group, and the total weight stays n.
+    """
+    g = np.asarray(groups, dtype=object)
+    y = np.asarray(labels)
+    if g.shape != y.shape:
+        raise ValueError(f"{len(g)} group labels for {len(y)} training labels")
+    if not g.size:
+        raise ValueError("reweighing needs at least one training row")
+    group_values, group_index, group_counts = np.unique(g, return_inverse=True, return_counts=True)
+    label_values, label_index, label_counts = np.unique(y, return_inverse=True, return_counts=True)
+    cell = group_index * len(label_values) + label_index
+    cell_counts = np.bincount(cell, minlength=len(group_values) * len(label_values))
+    return group_counts[group_index] * label_counts[label_index] / (len(g) * cell_counts[cell])
+
+
+def widen_horizons(order: npt.ArrayLike, atypical: npt.ArrayLike, k: int) -> np.ndarray:
+    """Make sure the top ``k`` holds a gender-atypical item when the list has one.
+
+    ``order`` is the ranked list of feasible items (positions), ``atypical`` flags each item
+    (indexed by position, not by rank). When none of the first ``k`` is atypical, the best
+    ranked atypical item moves to rank ``k`` and the items it passes shift down by one.
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    ranked = np.asarray(order, dtype=np.int64)
+    flags = np.asarray(atypical, dtype=bool)[ranked]
+    if flags[:k].any() or not flags.any():
+        return ranked.copy()
+    first = int(np.flatnonzero(flags)[0])
+    slot = min(k, len(ranked)) - 1
+    return np.concatenate([ranked[:slot], ranked[first:first + 1], ranked[slot:first],
+                           ranked[first + 1:]])
