@@ -1,7 +1,184 @@
-"""Placeholder until this command group lands."""
+"""``platsa db``, ``platsa import`` and ``platsa export``: the store and its files.
+
+Imports are all or nothing: a file with bad rows prints up to ``--max-errors`` lines
+``FILE:LINE: field: reason (value)``, says that nothing was imported and exits 1. The
+database is the one in the settings (``PLATSA_DATABASE_URL`` or SQLite under
+``PLATSA_HOME``); ``import`` and ``export`` bring its schema up to date first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from matcher.store.flat import Kind
+from platsa.cli.common import console, errors_as_lines, fail, make_progress
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+    from sqlalchemy import Engine
+
+MaxErrors = Annotated[
+    int, typer.Option("--max-errors", min=1, help="How many bad rows to list before stopping.")
+]
+
+
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    """An unreachable or broken database is one error line, not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        fail(f"database error: {getattr(exc, 'orig', None) or exc}")
+
+
+def _url() -> str:
+    from matcher.config import get_settings
+
+    settings = get_settings()
+    settings.ensure_home()
+    return settings.resolved_database_url
+
+
+def _upgraded_engine() -> Engine:
+    from matcher.store.engine import init_db
+
+    return init_db(_url())
+
+
+class _Bars:
+    """Adapts the library's ``progress(stage, done, total)`` hook to rich progress bars."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if stage not in self.tasks:
+            self.tasks[stage] = self.progress.add_task(stage, total=total)
+        self.progress.update(self.tasks[stage], completed=done, total=total)
+
+
+def _run_import(action: Callable[[Engine, _Bars], dict[Kind, int]], max_errors: int) -> None:
+    """Run an import, print what was stored, or list the bad rows and exit 1."""
+    from matcher.io import ImportValidationError
+
+    counts: dict[Kind, int] = {}
+    rejected: ImportValidationError | None = None
+    with errors_as_lines(), _database_errors(), make_progress() as progress:
+        engine = _upgraded_engine()
+        try:
+            counts = action(engine, _Bars(progress))
+        except ImportValidationError as exc:
+            rejected = exc
+    if rejected is not None:
+        console.print(rejected.summary(max_errors), highlight=False, markup=False, soft_wrap=True)
+        fail(f"{len(rejected.errors)} problems found; nothing imported")
+    for kind, count in counts.items():
+        typer.echo(f"imported {count} {kind.value}")
+
+
+def _import_command(kind: Kind) -> Callable[..., None]:
+    def command(
+        file: Annotated[Path, typer.Argument(help="A .csv, .jsonl or .parquet file.")],
+        max_errors: MaxErrors = 20,
+    ) -> None:
+        from matcher.io import import_file
+
+        _run_import(
+            lambda engine, bars: {kind: import_file(engine, file, kind, progress=bars)},
+            max_errors,
+        )
+
+    command.__doc__ = f"Import {kind.value} from a file (see docs/data-format.md); all or nothing."
+    return command
+
+
+def import_programme(
+    folder: Annotated[Path, typer.Argument(help="Folder written by `platsa generate`.")],
+    max_errors: MaxErrors = 20,
+) -> None:
+    """Import every record file of a folder, in reference order, in one transaction."""
+    from matcher.io import import_programme as import_folder
+
+    _run_import(lambda engine, bars: import_folder(engine, folder, progress=bars), max_errors)
+
+
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the files into.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv, jsonl or parquet.", case_sensitive=False)
+    ] = "csv",
+    kinds: Annotated[
+        list[Kind] | None, typer.Option("--kind", help="Only these kinds (repeatable).")
+    ] = None,
+) -> None:
+    """Write the stored records as files that `platsa import programme` reads back."""
+    from matcher.io import FileFormat, file_name
+    from matcher.io import export as export_files
+
+    choices = [choice.value for choice in FileFormat]
+    if fmt.lower() not in choices:
+        fail(f"--format {fmt!r} is not one of {', '.join(choices)}")
+    file_format = FileFormat(fmt.lower())
+    with errors_as_lines(), _database_errors(), make_progress() as progress:
+        engine = _upgraded_engine()
+        written = export_files(engine, out, file_format, kinds, progress=_Bars(progress))
+    for kind, count in written.items():
+        typer.echo(f"wrote {count} {kind.value} to {out / file_name(kind, file_format)}")
+
+
+def db_upgrade() -> None:
+    """Create the database or migrate its schema to the latest revision."""
+    from matcher.store.engine import current_revision, masked_url
+
+    with errors_as_lines(), _database_errors():
+        engine = _upgraded_engine()
+        revision = current_revision(engine)
+    typer.echo(f"{masked_url(engine.url)} is at revision {revision}")
+
+
+def db_info() -> None:
+    """Show the database (password masked), its schema revision and rows per table."""
+    from matcher.store.engine import current_revision, get_engine, head_revision, masked_url
+    from matcher.store.repositories import count_rows
+
+    with errors_as_lines(), _database_errors():
+        url = _url()
+        typer.echo(f"database: {masked_url(url)}")
+        engine = get_engine(url)
+        revision = current_revision(engine)
+        if revision is None:
+            typer.echo("revision: none (run `platsa db upgrade`)")
+            return
+        head = head_revision()
+        state = "up to date" if revision == head else f"head is {head}: run `platsa db upgrade`"
+        typer.echo(f"revision: {revision} ({state})")
+        counts = count_rows(engine)
+    width = max(len(name) for name in counts)
+    for name, count in counts.items():
+        typer.echo(f"{name:<{width}}  {count:>10}")
+
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to ``app``."""
+    """Add ``db``, ``import`` and ``export`` to ``app``."""
+    db_app = typer.Typer(help="The database: schema and contents.", no_args_is_help=True)
+    db_app.command("upgrade")(db_upgrade)
+    db_app.command("info")(db_info)
+    app.add_typer(db_app, name="db")
+
+    import_app = typer.Typer(
+        help="Import records from CSV, JSON Lines or Parquet files.", no_args_is_help=True
+    )
+    for kind in Kind:
+        import_app.command(kind.value)(_import_command(kind))
+    import_app.command("programme")(import_programme)
+    app.add_typer(import_app, name="import")
+
+    app.command("export")(export)

@@ -1,0 +1,171 @@
+"""File formats and the cell conventions of ``docs/data-format.md``.
+
+A flat row (see :mod:`matcher.store.flat`) holds Python values: lists, dates, level ranks.
+Files hold cells: CSV strings, JSON values, Arrow values. :func:`decode` turns a cell into
+something the domain model validates (splitting ``;`` lists, parsing JSON prior trades,
+treating empty cells as absent); the ``encode_*`` functions go the other way, one per format,
+so a written file reads back into the same records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from matcher.domain import LanguageLevel
+from matcher.store.flat import Column, ColumnType
+
+
+class FileFormat(StrEnum):
+    """A supported file format; chosen by the file's extension."""
+
+    CSV = "csv"
+    JSONL = "jsonl"
+    PARQUET = "parquet"
+
+    @property
+    def suffix(self) -> str:
+        return f".{self.value}"
+
+    @classmethod
+    def of(cls, path: Path) -> FileFormat:
+        """The format of ``path`` from its extension (``.ndjson`` is JSON Lines too)."""
+        suffix = path.suffix.lower()
+        if suffix == ".ndjson":
+            return cls.JSONL
+        for fmt in cls:
+            if fmt.suffix == suffix:
+                return fmt
+        raise ValueError(f"{path}: extension {suffix!r} is not .csv, .jsonl, .ndjson or .parquet")
+
+
+#: Every extension a record file may have, in the order a folder is searched.
+SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
+
+
+class CellError(ValueError):
+    """A cell that cannot be decoded at all (before domain validation)."""
+
+
+class _Missing:
+    """Marks an empty cell: the column is left out so the model's default applies."""
+
+
+MISSING = _Missing()
+
+_LEVEL_CODES: dict[LanguageLevel, str] = {LanguageLevel.NONE: "none", LanguageLevel.SFI_A: "sfi A"}
+
+
+def level_code(rank: int) -> str:
+    """The written form of a Swedish level: ``none``, ``sfi A`` or its CEFR code."""
+    level = LanguageLevel(rank)
+    return _LEVEL_CODES.get(level, level.name)
+
+
+def is_empty(value: Any) -> bool:
+    """Empty cells: missing, ``null``, blank text or a NaN (pandas' missing float)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _split_codes(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _parse_trades(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise CellError(f"not a JSON array ({exc.msg})") from None
+    if not isinstance(parsed, list):
+        raise CellError("not a JSON array")
+    return parsed
+
+
+def _as_date(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.time() != dt.time(0):
+            raise CellError("a date, not a time of day, is expected")
+        return value.date()
+    return value
+
+
+def decode(column: Column, value: Any) -> Any:
+    """A file cell as the domain model's input, or :data:`MISSING` for an empty cell.
+
+    Only what the model cannot read itself is handled here; everything else (numbers in
+    text, ``true``/``yes``/``1``, level names) is left to pydantic so its messages apply.
+    """
+    if is_empty(value):
+        return MISSING
+    if column.type is ColumnType.CODES:
+        return _split_codes(value)
+    if column.type is ColumnType.TRADES:
+        return _parse_trades(value)
+    if column.type is ColumnType.DATE:
+        return _as_date(value)
+    return value
+
+
+def encode_json(column: Column, value: Any) -> Any:
+    """A flat value as a JSON Lines value (lists stay arrays, dates ISO, levels named)."""
+    if value is None:
+        return None
+    if column.type is ColumnType.LEVEL:
+        return level_code(value)
+    if column.type is ColumnType.DATE:
+        return value.isoformat()
+    return value
+
+
+def encode_csv(column: Column, value: Any) -> str:
+    """A flat value as a CSV cell (``;``-joined codes, JSON prior trades, ``true``/``false``)."""
+    if value is None:
+        return ""
+    if column.type is ColumnType.CODES:
+        return ";".join(value)
+    if column.type is ColumnType.TRADES:
+        return json.dumps(value, ensure_ascii=False)
+    if column.type is ColumnType.BOOL:
+        return "true" if value else "false"
+    return str(encode_json(column, value))
+
+
+def encode_arrow(column: Column, value: Any) -> Any:
+    """A flat value as an Arrow value of :func:`arrow_type` (dates stay dates)."""
+    if value is not None and column.type is ColumnType.LEVEL:
+        return level_code(value)
+    return value
+
+
+_TRADE = pa.struct(
+    [("occupation_id", pa.string()), ("years", pa.float64()), ("title", pa.string())]
+)
+_ARROW_TYPES: dict[ColumnType, pa.DataType] = {
+    ColumnType.TEXT: pa.string(),
+    ColumnType.INT: pa.int64(),
+    ColumnType.FLOAT: pa.float64(),
+    ColumnType.BOOL: pa.bool_(),
+    ColumnType.DATE: pa.date32(),
+    ColumnType.LEVEL: pa.string(),
+    ColumnType.CODES: pa.list_(pa.string()),
+    ColumnType.TRADES: pa.list_(_TRADE),
+}
+
+
+def arrow_type(column: Column) -> pa.DataType:
+    """The Parquet column type written for ``column``."""
+    return _ARROW_TYPES[column.type]

@@ -1,0 +1,1 @@
+"""Revision scripts, one per schema change (a package so installs ship them)."""

@@ -1,0 +1,435 @@
+"""Use cases on the store: records in and out, placement life cycle, booking, frames.
+
+Every function takes a :class:`~sqlalchemy.orm.Session` opened by
+:func:`matcher.store.engine.session_scope`, so the caller decides what one transaction
+covers; nothing here commits. Records go in and come out as :mod:`matcher.domain` models,
+which keeps validation in one place.
+
+Erasure (:func:`erase_participant`) deletes the participant's row, which holds every
+personal field (profile, free text, health notes). Their placements stay with
+``participant_id`` set to NULL: the opening, status, dates, outcome and municipality remain,
+so counts per opening, municipality and outcome are still right, but nothing links them to
+a person any more. Such placements are no longer valid domain records, so
+:func:`get_record` refuses them and exports skip them; :func:`load_frames` keeps them (with
+an empty participant) for aggregate statistics. Placement ids are kept as they are, so they
+must not embed participant ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pandas as pd
+from sqlalchemy import Engine, case, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from matcher.domain import (
+    DeclineReason,
+    Opening,
+    OpeningStatus,
+    Outcome90,
+    Placement,
+    PlacementStatus,
+    check_transition,
+)
+from matcher.store.flat import (
+    ColumnType,
+    DomainRecord,
+    Kind,
+    column_names,
+    columns,
+    nest,
+    record_to_row,
+)
+from matcher.store.models import (
+    ROW_TYPES,
+    Base,
+    OpeningRow,
+    PlacementEventRow,
+    PlacementRow,
+)
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R", bound=DomainRecord)
+
+#: Keys per ``IN (...)`` query: well under every backend's bound-parameter limit.
+LOOKUP_CHUNK = 500
+#: Rows per ``executemany`` when bulk inserting.
+INSERT_CHUNK = 10_000
+
+#: The columns of each kind that name another record, and the kind they name.
+REFERENCES: dict[Kind, tuple[tuple[str, Kind], ...]] = {
+    Kind.MUNICIPALITIES: (),
+    Kind.COACHES: (("municipality_code", Kind.MUNICIPALITIES),),
+    Kind.EMPLOYERS: (("municipality_code", Kind.MUNICIPALITIES), ("parent_id", Kind.EMPLOYERS)),
+    Kind.PARTICIPANTS: (("municipality_code", Kind.MUNICIPALITIES), ("coach_id", Kind.COACHES)),
+    Kind.OPENINGS: (("employer_id", Kind.EMPLOYERS), ("municipality_code", Kind.MUNICIPALITIES)),
+    Kind.PLACEMENTS: (
+        ("participant_id", Kind.PARTICIPANTS),
+        ("opening_id", Kind.OPENINGS),
+        ("coach_id", Kind.COACHES),
+    ),
+}
+
+
+class RecordNotFound(LookupError):
+    """The record asked for is not stored."""
+
+
+class UnknownReference(ValueError):
+    """A record names another record (coach, employer, ...) that is not stored."""
+
+
+class DuplicateRecord(ValueError):
+    """A record with that key is already stored."""
+
+
+class PlaceUnavailable(RuntimeError):
+    """An opening has no place left to book (or is no longer open)."""
+
+    def __init__(self, opening_id: str, reason: str) -> None:
+        super().__init__(f"opening {opening_id!r}: {reason}")
+        self.opening_id = opening_id
+
+
+@dataclass(frozen=True)
+class PlacementEvent:
+    """One recorded status change of a placement."""
+
+    placement_id: str
+    from_status: PlacementStatus
+    to_status: PlacementStatus
+    changed_on: dt.date
+    actor: str
+    decline_reason: DeclineReason | None
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def _key_column(kind: Kind) -> Any:
+    return getattr(ROW_TYPES[kind], kind.key)
+
+
+def lookup(session: Session, kind: Kind, column: str, keys: Iterable[str]) -> dict[str, Any]:
+    """``column`` of each stored record of ``kind`` among ``keys`` (absent keys are left out).
+
+    Queries in chunks so a million-row import asks about its keys without one enormous
+    ``IN`` list.
+    """
+    wanted = sorted(set(keys))
+    key_column = _key_column(kind)
+    value_column = getattr(ROW_TYPES[kind], column)
+    found: dict[str, Any] = {}
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        chunk = wanted[start : start + LOOKUP_CHUNK]
+        stmt = select(key_column, value_column).where(key_column.in_(chunk))
+        found.update(session.execute(stmt).all())
+    return found
+
+
+def stored_keys(session: Session, kind: Kind, keys: Iterable[str]) -> set[str]:
+    """Which of ``keys`` are stored as records of ``kind``."""
+    return set(lookup(session, kind, kind.key, keys))
+
+
+def _check_references(session: Session, kind: Kind, row: Mapping[str, Any]) -> None:
+    for column, target in REFERENCES[kind]:
+        value = row[column]
+        if value is not None and not stored_keys(session, target, [value]):
+            raise UnknownReference(f"{column} {value!r}: no such {target.noun} is stored")
+
+
+# --------------------------------------------------------------------------- records
+
+
+def insert_rows(session: Session, kind: Kind, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Bulk insert flat rows (already validated and checked) with one ``executemany``.
+
+    Placements get their participant's ``municipality_code`` here, read from the store, so
+    the participants must have been inserted first (earlier in the same transaction will do).
+    """
+    if kind is Kind.PLACEMENTS:
+        homes = lookup(
+            session, Kind.PARTICIPANTS, "municipality_code", (r["participant_id"] for r in rows)
+        )
+        rows = [{**row, "municipality_code": homes[row["participant_id"]]} for row in rows]
+    if rows:
+        session.execute(insert(ROW_TYPES[kind]), list(rows))
+
+
+def add_record(session: Session, record: DomainRecord) -> None:
+    """Store a new record; its references must already be stored."""
+    kind = Kind.of(type(record))
+    row = record_to_row(record)
+    key = row[kind.key]
+    if stored_keys(session, kind, [key]):
+        raise DuplicateRecord(f"{kind.noun} {key!r} is already stored")
+    _check_references(session, kind, row)
+    insert_rows(session, kind, [row])
+
+
+def _to_record(record_type: type[R], row: Base) -> R:
+    """The domain record of a table row (the storage → domain converter)."""
+    kind = Kind.of(record_type)
+    values = {name: getattr(row, name) for name in column_names(kind)}
+    return record_type.model_validate(nest(kind, values))
+
+
+def _row(session: Session, kind: Kind, key: str, *, lock: bool = False) -> Any:
+    row = session.get(ROW_TYPES[kind], key, with_for_update=lock)
+    if row is None:
+        raise RecordNotFound(f"no {kind.noun} {key!r} is stored")
+    if kind is Kind.PLACEMENTS and row.participant_id is None:
+        raise RecordNotFound(f"placement {key!r} belonged to an erased participant")
+    return row
+
+
+def get_record(session: Session, record_type: type[R], key: str) -> R:
+    """The stored record of ``record_type`` with ``key``; :class:`RecordNotFound` otherwise."""
+    return _to_record(record_type, _row(session, Kind.of(record_type), key))
+
+
+def _assign(row: Base, values: Mapping[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(row, name, value)
+
+
+def update_record(session: Session, record: DomainRecord) -> None:
+    """Overwrite a stored record with ``record`` (same key).
+
+    Placement status changes are refused here: they go through
+    :func:`change_placement_status`, which checks the transition and logs an event. An
+    opening's ``filled`` is overwritten too, so bookings belong in :func:`book_place`.
+    """
+    kind = Kind.of(type(record))
+    row = _row(session, kind, str(getattr(record, kind.key)), lock=True)
+    values = record_to_row(record)
+    if kind is Kind.PLACEMENTS and values["status"] != row.status:
+        raise ValueError(
+            f"placement {record.id!r}: status {row.status!r} → {values['status']!r} must go "
+            "through change_placement_status"
+        )
+    _check_references(session, kind, values)
+    _assign(row, values)
+    session.flush()
+
+
+def erase_participant(session: Session, participant_id: str) -> int:
+    """Delete a participant and unlink their placements; returns how many were unlinked."""
+    participant = _row(session, Kind.PARTICIPANTS, participant_id)
+    unlinked = session.execute(
+        update(PlacementRow)
+        .where(PlacementRow.participant_id == participant_id)
+        .values(participant_id=None)
+    ).rowcount
+    session.delete(participant)
+    session.flush()
+    log.info("erased participant %s, unlinked %d placements", participant_id, unlinked)
+    return int(unlinked)
+
+
+# --------------------------------------------------------------------------- openings
+
+
+def close_opening(session: Session, opening_id: str) -> None:
+    """Withdraw an opening: it is no longer suggested or bookable."""
+    row = _row(session, Kind.OPENINGS, opening_id, lock=True)
+    row.status = OpeningStatus.CLOSED.value
+    session.flush()
+
+
+def list_open_openings(
+    session: Session, municipalities: Iterable[str] | None = None
+) -> list[Opening]:
+    """Openings that are open and have a place left, optionally in some municipalities only."""
+    stmt = (
+        select(OpeningRow)
+        .where(OpeningRow.status == OpeningStatus.OPEN.value)
+        .where(OpeningRow.filled < OpeningRow.capacity)
+        .order_by(OpeningRow.id)
+    )
+    if municipalities is not None:
+        stmt = stmt.where(OpeningRow.municipality_code.in_(list(municipalities)))
+    return [_to_record(Opening, row) for row in session.scalars(stmt)]
+
+
+def book_place(session: Session, opening_id: str) -> int:
+    """Take one place of an open opening; returns the places left.
+
+    A single conditional UPDATE (``filled < capacity``) does the check and the increment,
+    so of two transactions booking the last place exactly one succeeds: the database
+    serialises the two updates and the second no longer matches. The opening turns
+    ``filled`` when its last place goes.
+    """
+    result = session.execute(
+        update(OpeningRow)
+        .where(OpeningRow.id == opening_id)
+        .where(OpeningRow.status == OpeningStatus.OPEN.value)
+        .where(OpeningRow.filled < OpeningRow.capacity)
+        .values(
+            filled=OpeningRow.filled + 1,
+            status=case(
+                (OpeningRow.filled + 1 >= OpeningRow.capacity, OpeningStatus.FILLED.value),
+                else_=OpeningRow.status,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        row = _row(session, Kind.OPENINGS, opening_id)
+        session.refresh(row)
+        raise PlaceUnavailable(
+            opening_id, f"status {row.status}, {row.filled} of {row.capacity} places taken"
+        )
+    left = session.execute(
+        select(OpeningRow.capacity - OpeningRow.filled).where(OpeningRow.id == opening_id)
+    ).scalar_one()
+    return int(left)
+
+
+# --------------------------------------------------------------------------- placements
+
+
+def _revise(row: PlacementRow, **changes: Any) -> Placement:
+    """The placement with ``changes`` applied, validated as a whole (e.g. decline reasons)."""
+    current = _to_record(Placement, row)
+    revised = Placement.model_validate({**current.model_dump(), **changes})
+    _assign(row, record_to_row(revised))
+    return revised
+
+
+def change_placement_status(
+    session: Session,
+    placement_id: str,
+    status: PlacementStatus,
+    *,
+    on: dt.date,
+    actor: str,
+    decline_reason: DeclineReason | None = None,
+) -> Placement:
+    """Move a placement to ``status`` if the life cycle allows it, and log the change.
+
+    Completing or dropping sets ``ended_at`` (unless already known), the date the 90-day
+    follow-up counts from.
+    """
+    row = _row(session, Kind.PLACEMENTS, placement_id, lock=True)
+    current = PlacementStatus(row.status)
+    check_transition(current, status)
+    changes: dict[str, Any] = {"status": status, "updated_at": on}
+    if decline_reason is not None:
+        changes["decline_reason"] = decline_reason
+    if status in (PlacementStatus.COMPLETED, PlacementStatus.DROPPED):
+        changes["ended_at"] = row.ended_at or on
+    revised = _revise(row, **changes)
+    session.add(
+        PlacementEventRow(
+            placement_id=placement_id,
+            municipality_code=row.municipality_code,
+            from_status=current.value,
+            to_status=status.value,
+            changed_on=on,
+            actor=actor,
+            decline_reason=None if decline_reason is None else decline_reason.value,
+        )
+    )
+    session.flush()
+    return revised
+
+
+def record_outcome(
+    session: Session, placement_id: str, outcome: Outcome90, *, on: dt.date
+) -> Placement:
+    """Record the 90-day follow-up of a completed or dropped placement."""
+    row = _row(session, Kind.PLACEMENTS, placement_id, lock=True)
+    revised = _revise(row, outcome_90=outcome, updated_at=on)
+    session.flush()
+    return revised
+
+
+def placement_history(session: Session, placement_id: str) -> list[PlacementEvent]:
+    """The status changes of a placement, oldest first."""
+    rows = session.scalars(
+        select(PlacementEventRow)
+        .where(PlacementEventRow.placement_id == placement_id)
+        .order_by(PlacementEventRow.id)
+    )
+    return [
+        PlacementEvent(
+            placement_id=row.placement_id,
+            from_status=PlacementStatus(row.from_status),
+            to_status=PlacementStatus(row.to_status),
+            changed_on=row.changed_on,
+            actor=row.actor,
+            decline_reason=(
+                None if row.decline_reason is None else DeclineReason(row.decline_reason)
+            ),
+        )
+        for row in rows
+    ]
+
+
+# --------------------------------------------------------------------------- bulk reads
+
+
+def stored_rows(
+    session: Session, kind: Kind, municipalities: Iterable[str] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Every stored record of ``kind`` as a flat row, by key, streamed in batches."""
+    table = ROW_TYPES[kind].__table__
+    stmt = select(*(table.c[name] for name in column_names(kind))).order_by(table.c[kind.key])
+    if municipalities is not None:
+        code = table.c["code" if kind is Kind.MUNICIPALITIES else "municipality_code"]
+        stmt = stmt.where(code.in_(list(municipalities)))
+    for row in session.execute(stmt.execution_options(yield_per=INSERT_CHUNK)).mappings():
+        yield dict(row)
+
+
+def _frame(
+    rows: Iterable[Mapping[str, Any]], names: Sequence[str], dates: Sequence[str]
+) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(list(rows), columns=list(names))
+    for name in dates:
+        frame[name] = pd.to_datetime(frame[name])
+    return frame
+
+
+def load_frames(
+    engine: Engine, municipalities: Iterable[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Every table as a DataFrame in the flat data-format columns, for training and evaluation.
+
+    Lists are Python lists, Swedish levels ranks (0–7), dates ``datetime64`` (NaT when
+    unknown). Erased participants' placements are included with an empty ``participant_id``.
+    ``placement_events`` comes too, with its own columns.
+    """
+    wanted = None if municipalities is None else list(municipalities)
+    frames: dict[str, pd.DataFrame] = {}
+    with Session(engine) as session:
+        for kind in Kind:
+            dates = [c.name for c in columns(kind) if c.type is ColumnType.DATE]
+            frames[kind.value] = _frame(
+                stored_rows(session, kind, wanted), column_names(kind), dates
+            )
+        events = PlacementEventRow.__table__
+        stmt = select(events).order_by(events.c.id)
+        if wanted is not None:
+            stmt = stmt.where(events.c.municipality_code.in_(wanted))
+        frames[events.name] = _frame(
+            session.execute(stmt).mappings(), list(events.c.keys()), ["changed_on"]
+        )
+    return frames
+
+
+def count_rows(engine: Engine) -> dict[str, int]:
+    """Rows per table, in dependency order (for ``platsa db info`` and checks)."""
+    with Session(engine) as session:
+        return {
+            table.name: int(session.execute(select(func.count()).select_from(table)).scalar_one())
+            for table in Base.metadata.sorted_tables
+        }
