@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 import typer
 
-from platsa.cli import data, generate, taxonomy
+from platsa.cli import data, generate, report, taxonomy
 
 REGISTRATIONS: list[Callable[[typer.Typer], None]] = [
     taxonomy.register,
     generate.register,
     data.register,
+    report.register,
 ]
