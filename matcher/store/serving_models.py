@@ -1,0 +1,78 @@
+"""Tables the API adds to the store: users, their API keys, and the audit log.
+
+They live on the same metadata as :mod:`matcher.store.models` (one schema, one Alembic
+history: revision ``0002``) so a PostgreSQL installation has one database to back up, and
+erasing a participant and logging that erasure happen in one transaction.
+
+API keys are stored as SHA-256 digests only: a key is 256 random bits, so a fast digest is
+as safe as a slow password hash and lets every request be checked with one index lookup.
+The audit log is append-only (an ORM update or delete raises) and names participants only
+by a keyed digest of their id, so the log never holds a readable link to a person and stays
+valid after the person is erased.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from matcher.store.models import CODE_LENGTH, ENUM_LENGTH, ID_LENGTH, AppendOnlyError, Base
+
+DIGEST_LENGTH = 64  # hex SHA-256
+
+
+class UserRow(Base):
+    """Someone who may call the API, with the role and scope that decide what they see."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    municipality_code: Mapped[str | None] = mapped_column(
+        String(CODE_LENGTH), ForeignKey("municipalities.code"), index=True
+    )
+    employer_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey("employers.id"), index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiKeyRow(Base):
+    """One API key of a user, known only by its digest (the key itself is shown once)."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("users.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(DIGEST_LENGTH), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEventRow(Base):
+    """Who read or changed what, when, with which model, and what was shown."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH), index=True)
+    role: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    action: Mapped[str] = mapped_column(String(ENUM_LENGTH), index=True)
+    subject_kind: Mapped[str] = mapped_column(String(ENUM_LENGTH))
+    subject_ref: Mapped[str] = mapped_column(String(DIGEST_LENGTH), index=True)
+    model_version: Mapped[str | None] = mapped_column(String(100))
+    shown: Mapped[list[Any]] = mapped_column(JSON)
+
+
+@event.listens_for(AuditEventRow, "before_update")
+@event.listens_for(AuditEventRow, "before_delete")
+def _refuse_rewrite(_mapper: Any, _connection: Any, target: AuditEventRow) -> None:
+    """The audit log is evidence for supervisors (EU AI Act art. 26); it is only appended to."""
+    raise AppendOnlyError(f"audit event {target.id} is append-only")
