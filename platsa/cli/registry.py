@@ -6,11 +6,12 @@ from collections.abc import Callable
 
 import typer
 
-from platsa.cli import data, generate, report, taxonomy
+from platsa.cli import data, generate, report, serve, taxonomy
 
 REGISTRATIONS: list[Callable[[typer.Typer], None]] = [
     taxonomy.register,
     generate.register,
     data.register,
     report.register,
+    serve.register,
 ]

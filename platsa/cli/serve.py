@@ -1,0 +1,93 @@
+"""``platsa serve`` runs the API; ``platsa users create`` makes an API user and prints its key.
+
+``serve`` migrates the database once, before any worker starts (workers only check the
+schema), then hands over to uvicorn. Each worker process loads its own copy of the taxonomy,
+the champion model and the opening index, so on a two-core machine two workers serve about
+twice the requests of one; past one machine, run replicas behind a load balancer
+(docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from platsa.cli.common import errors_as_lines, print_json
+
+Role = Annotated[str, typer.Option("--role", help="coach, employer, data_scientist or admin.")]
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (PLATSA_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (PLATSA_PORT).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (PLATSA_WORKERS); ~1 per core.")
+    ] = None,
+    access_log: Annotated[bool, typer.Option(help="Log every request line.")] = False,
+) -> None:
+    """Run the API with uvicorn (OpenAPI docs at /docs, metrics at /metrics)."""
+    import uvicorn
+
+    from matcher.store.engine import init_db, masked_url
+    from serving.settings import get_serving_settings
+
+    with errors_as_lines():
+        settings = get_serving_settings()
+        settings.ensure_home()
+        engine = init_db(settings.resolved_database_url)
+        typer.echo(f"database {masked_url(engine.url)} is up to date", err=True)
+        engine.dispose()
+    uvicorn.run(
+        "serving.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        access_log=access_log,
+        log_level="info",
+    )
+
+
+def create_user(
+    name: Annotated[str, typer.Option("--name", help="Who the key is for.")],
+    role: Role,
+    municipality: Annotated[
+        str | None, typer.Option("--municipality", help="Kommunkod (required for coaches).")
+    ] = None,
+    employer: Annotated[
+        str | None, typer.Option("--employer", help="Employer id (required for employer users).")
+    ] = None,
+) -> None:
+    """Create an API user and print its key once (only a digest is stored)."""
+    from matcher.store.engine import init_db, session_scope
+    from serving.accounts import create_user as store_user
+    from serving.security import Role as RoleName
+    from serving.settings import get_serving_settings
+
+    with errors_as_lines():
+        try:
+            role_name = RoleName(role)
+        except ValueError:
+            raise ValueError(
+                f"--role {role!r} is not one of {', '.join(r.value for r in RoleName)}"
+            ) from None
+        settings = get_serving_settings()
+        settings.ensure_home()
+        engine = init_db(settings.resolved_database_url)
+        with session_scope(engine) as session:
+            user, key = store_user(session, name, role_name, municipality_code=municipality,
+                                   employer_id=employer)
+        engine.dispose()
+    print_json({"id": user.id, "name": user.name, "role": user.role.value,
+                "municipality_code": user.municipality_code, "employer_id": user.employer_id,
+                "api_key": key})
+    typer.echo("store the api_key now: it is not shown again", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve`` and ``users`` to ``app``."""
+    app.command("serve")(serve)
+    users_app = typer.Typer(help="API users and their keys.", no_args_is_help=True)
+    users_app.command("create")(create_user)
+    app.add_typer(users_app, name="users")
