@@ -66,19 +66,20 @@ def _top_mean(values: tuple[float, ...] | None, k: int) -> float:
     return float(np.mean(values[:k])) if values else math.nan
 
 
-def participant_metrics(s: RankedSuggestions, k: int,
-                        shares: OccupationGenderShares | None) -> dict[str, float]:
+def participant_metrics(s: RankedSuggestions, k: int, shares: OccupationGenderShares | None,
+                        threshold: float = 1.0) -> dict[str, float]:
     """The per-participant values the coach audit averages per group.
 
     A participant with nothing relevant among their feasible openings gets NaN for NDCG and
     recall (left out of the means): no ranker can be credited or blamed for them, and counting
-    them as 0 would make a group with fewer outcomes look worse served. Recall counts labels
-    of at least 1 as relevant (:func:`matcher.evaluation.recall_at_k`).
+    them as 0 would make a group with fewer outcomes look worse served. Recall counts items
+    with relevance of at least ``threshold`` (1 for graded labels; e.g. 0.5 for probabilities).
     """
     relevance = np.asarray(s.relevance, dtype=np.float64)
     return {
         f"ndcg_at_{k}": ndcg_at_k(relevance, k) if (relevance > 0).any() else math.nan,
-        f"recall_at_{k}": recall_at_k(relevance, k) if (relevance >= 1).any() else math.nan,
+        f"recall_at_{k}": (recall_at_k(relevance, k, threshold=threshold)
+                           if (relevance >= threshold).any() else math.nan),
         f"predicted_success_top{k}": _top_mean(s.predicted, k),
         f"true_success_top{k}": _top_mean(s.true_success, k),
         "coverage": float(len(relevance) >= k),
@@ -140,13 +141,17 @@ def audit_suggestions(
     shares: OccupationGenderShares | None = None,
     history: tuple[Sequence[str], Sequence[Sequence[str | None]]] | None = None,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+    threshold: float = 1.0,
 ) -> CoachAudit:
-    """Coach-side audit of ranked lists; ``history`` is (genders, past suggestion codes)."""
+    """Coach-side audit of ranked lists; ``history`` is (genders, past suggestion codes).
+
+    ``threshold`` is the relevance from which an item counts as relevant for recall.
+    """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
-    per_person = [participant_metrics(s, k, shares) for s in lists]
+    per_person = [participant_metrics(s, k, shares, threshold) for s in lists]
     names = list(per_person[0]) if per_person else list(participant_metrics(
-        RankedSuggestions("", Gender.UNRECORDED.value, (), ()), k, shares))
+        RankedSuggestions("", Gender.UNRECORDED.value, (), ()), k, shares, threshold))
     values = {name: [row[name] for row in per_person] for name in names}
     metrics = GroupMetrics.of_means(values, [s.gender for s in lists], min_group_size=min_group_size)
     past = (atypical_by_group(history[0], history[1], shares, min_group_size=min_group_size)

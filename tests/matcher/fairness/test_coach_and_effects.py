@@ -92,3 +92,10 @@ def test_compare_audits_and_mean_ndcg(lists):
     assert effect.utility_cost == pytest.approx(effect.before["ndcg_at_2"] - effect.after["ndcg_at_2"])
     assert effect.utility_cost > 0
     assert mean_ndcg([None, (0, 0)], 2) is None
+
+
+def test_recall_threshold_for_probability_relevance():
+    s = RankedSuggestions("p", W, (0.2, 0.7, 0.6), ("care", "care", "care"))
+    audit = audit_suggestions([s], k=1, min_group_size=1, threshold=0.5)
+    assert audit.metrics.by_group[W]["recall_at_1"] == 0.0  # two items ≥ 0.5, neither first
+    assert math.isnan(audit_suggestions([s], k=1, min_group_size=1).metrics.overall["recall_at_1"])
