@@ -27,6 +27,7 @@ from matcher.domain import (
     WorkSchedule,
     effective_licences,
 )
+from matcher.store.flat import record_to_row
 
 ACCOMMODATIONS: tuple[Accommodation, ...] = tuple(Accommodation)
 LICENCES: tuple[DrivingLicence, ...] = tuple(DrivingLicence)
@@ -120,7 +121,7 @@ class OpeningColumns:
 
     @classmethod
     def from_records(cls, openings: Sequence[Opening]) -> OpeningColumns:
-        return cls.from_frame(pd.DataFrame([flat_opening(o) for o in openings]))
+        return cls.from_frame(pd.DataFrame([record_to_row(o) for o in openings]))
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> OpeningColumns:
@@ -149,14 +150,6 @@ class OpeningColumns:
             posted_day=_dates(frame["posted_at"], 0),
             end_day=_dates(frame["end_date"], 1_000_000),
         )
-
-
-def flat_opening(opening: Opening) -> dict[str, object]:
-    """An opening as one flat data-format row (location split into lat/lon)."""
-    row = opening.model_dump(mode="json", exclude={"location"})
-    row["location_lat"] = opening.location.lat
-    row["location_lon"] = opening.location.lon
-    return row
 
 
 @dataclass(frozen=True)

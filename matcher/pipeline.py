@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.columns import KINDS, OpeningColumns, ParticipantRow, day_number, flat_opening
+from matcher.columns import KINDS, OpeningColumns, ParticipantRow, day_number
 from matcher.constraints import ConstraintContext, ConstraintResult, check_all, commute_minutes, feasible
 from matcher.domain import Opening, Participant
 from matcher.explain import ExplainFacts, Explanation, explain
@@ -36,6 +36,7 @@ from matcher.features import (
     participant_query,
 )
 from matcher.ranking import Ranker, RuleRanker
+from matcher.store.flat import record_to_row
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,7 @@ class Matcher:
     ) -> Matcher:
         """Prepare the openings to match against (flat data-format frame or records)."""
         frame = openings if isinstance(openings, pd.DataFrame) else pd.DataFrame(
-            [flat_opening(o) for o in openings])
+            [record_to_row(o) for o in openings])
         columns = OpeningColumns.from_frame(frame)
         positions = self.occupations.positions(columns.occupation_ids)
         titles = frame["title"].astype(str).to_numpy(dtype=object)
