@@ -1,0 +1,103 @@
+"""The append-only audit log: who saw which participant's suggestions or candidate list.
+
+Deployers of a high-risk AI system keep its logs for at least six months (EU AI Act,
+art. 26(6)); this log is the evidence. Entries name the caller, the action, the model version
+that answered and what was shown (opening ids, ranks and scores, pseudonyms) but never a
+profile field, a reason text or an adaptation need. Participants appear only as a keyed
+digest of their id (:meth:`serving.security.Pseudonymizer.subject_ref`): the log can answer
+"who read participant X?" for whoever knows X, yet holds no readable link to a person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matcher.store.serving_models import AuditEventRow
+from serving.security import Principal
+
+
+class Action(StrEnum):
+    """What was done; reads of personal data and every change are logged."""
+
+    PARTICIPANT_CREATE = "participant.create"
+    PARTICIPANT_READ = "participant.read"
+    PARTICIPANT_UPDATE = "participant.update"
+    PARTICIPANT_ERASE = "participant.erase"
+    SUGGESTIONS_READ = "suggestions.read"
+    WHY_NOT_READ = "why_not.read"
+    CANDIDATES_READ = "candidates.read"
+    ALLOCATION_CREATE = "allocation.create"
+    PLACEMENT_CREATE = "placement.create"
+    PLACEMENT_STATUS = "placement.status"
+    PLACEMENT_OUTCOME = "placement.outcome"
+    OPENING_CREATE = "opening.create"
+    OPENING_UPDATE = "opening.update"
+    OPENING_CLOSE = "opening.close"
+    MODEL_RELOAD = "model.reload"
+    USER_CREATE = "user.create"
+    EXPORT_READ = "export.read"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One logged action."""
+
+    id: int
+    at: dt.datetime
+    user_id: str
+    role: str
+    action: str
+    subject_kind: str
+    subject_ref: str
+    model_version: str | None
+    shown: list[Any]
+
+
+def record(
+    session: Session,
+    principal: Principal,
+    action: Action,
+    subject_kind: str,
+    subject_ref: str,
+    *,
+    model_version: str | None = None,
+    shown: Sequence[Any] = (),
+    at: dt.datetime | None = None,
+) -> None:
+    """Append one entry (in the caller's transaction, so it commits with what it records)."""
+    session.add(AuditEventRow(
+        at=at or dt.datetime.now(dt.UTC), user_id=principal.user_id, role=principal.role.value,
+        action=action.value, subject_kind=subject_kind, subject_ref=subject_ref,
+        model_version=model_version, shown=list(shown),
+    ))
+
+
+def entries(
+    session: Session,
+    *,
+    subject_ref: str | None = None,
+    action: Action | None = None,
+    since: dt.datetime | None = None,
+    limit: int = 100,
+) -> list[AuditEntry]:
+    """Logged entries, newest first, optionally for one subject, action or period."""
+    stmt = select(AuditEventRow).order_by(AuditEventRow.id.desc()).limit(limit)
+    if subject_ref is not None:
+        stmt = stmt.where(AuditEventRow.subject_ref == subject_ref)
+    if action is not None:
+        stmt = stmt.where(AuditEventRow.action == action.value)
+    if since is not None:
+        stmt = stmt.where(AuditEventRow.at >= since)
+    return [
+        AuditEntry(id=row.id, at=row.at, user_id=row.user_id, role=row.role, action=row.action,
+                   subject_kind=row.subject_kind, subject_ref=row.subject_ref,
+                   model_version=row.model_version, shown=list(row.shown))
+        for row in session.scalars(stmt)
+    ]

@@ -1,0 +1,173 @@
+"""The matcher a worker serves from, swapped atomically when the model or the openings change.
+
+Requests read :attr:`MatchingService.matcher` once and use that object to the end, so a
+swap never changes the ground under a running request: a new model or a rebuilt opening
+index is prepared on the side and published with one reference assignment. That is what
+makes ``POST /models/reload`` safe under load (no request fails, none mixes two models).
+
+Openings change in two ways. A booking or closure flips one opening's ``open``/places in
+the live index at once (so it is never suggested after the write returns); a new or edited
+opening needs features the index precomputes, so it triggers a rebuild in a background
+thread (coalescing bursts of writes) and appears when the rebuild is published.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from matcher.domain import Participant
+from matcher.pipeline import Matcher, SuggestionList, UnknownOpeningError
+from matcher.store.flat import Kind
+from matcher.store.repositories import stored_rows
+from serving.model_loader import ServedModel
+
+log = logging.getLogger(__name__)
+
+
+def opening_frame(engine: Engine) -> pd.DataFrame:
+    """Every stored opening as the flat data-format frame the matcher indexes."""
+    with Session(engine) as session:
+        return pd.DataFrame.from_records(list(stored_rows(session, Kind.OPENINGS)))
+
+
+class MatchingService:
+    """Holds the live matcher of one worker; thread-safe swaps, lock-free reads."""
+
+    def __init__(self, engine: Engine, taxonomy: Any, model: ServedModel,
+                 build: Callable[[Any, ServedModel], Matcher] | None = None) -> None:
+        self._engine = engine
+        self._taxonomy = taxonomy
+        self._build = build or _default_build
+        self._model = model
+        self._swap = threading.Lock()
+        self._marks_lock = threading.Lock()
+        self._marks: dict[str, tuple[bool, int]] = {}
+        self._dirty = threading.Event()
+        self._stop = threading.Event()
+        self._worker: threading.Thread | None = None
+        self.generation = 0
+        self.matcher = self._indexed(self._build(taxonomy, model))
+
+    # ----------------------------------------------------------------- reads
+
+    @property
+    def model(self) -> ServedModel:
+        return self._model
+
+    @property
+    def taxonomy(self) -> Any:
+        return self._taxonomy
+
+    @property
+    def openings_indexed(self) -> int:
+        catalogue = self.matcher.catalogue
+        return 0 if catalogue is None else len(catalogue.columns)
+
+    # ----------------------------------------------------------------- swaps
+
+    def _indexed(self, matcher: Matcher) -> Matcher:
+        frame = opening_frame(self._engine)
+        if len(frame):
+            matcher.index_openings(frame)
+        else:
+            matcher.catalogue = None
+        return matcher
+
+    def swap_model(self, model: ServedModel) -> None:
+        """Serve ``model`` from now on; the opening index is shared, not rebuilt."""
+        with self._swap:
+            fresh = self._build(self._taxonomy, model)
+            fresh.catalogue, fresh.today = self.matcher.catalogue, self.matcher.today
+            self.matcher, self._model = fresh, model
+            self.generation += 1
+        log.info("now serving model %s", model.version)
+
+    def refresh(self) -> None:
+        """Rebuild the opening index from the store and publish it (blocking).
+
+        Bookings marked while the rebuild reads the store may be missing from what it read,
+        so they are applied again to the new index before it is published.
+        """
+        with self._swap:
+            self._dirty.clear()
+            with self._marks_lock:
+                self._marks.clear()
+            fresh = self._indexed(self._build(self._taxonomy, self._model))
+            with self._marks_lock:
+                for opening_id, (is_open, places_left) in self._marks.items():
+                    _mark(fresh, opening_id, is_open, places_left)
+                self.matcher = fresh
+            self.generation += 1
+        log.info("opening index rebuilt: %d openings", self.openings_indexed)
+
+    def openings_changed(self) -> None:
+        """Ask the background thread for a rebuild (new or edited openings)."""
+        self._dirty.set()
+
+    def mark_opening(self, opening_id: str, *, is_open: bool, places_left: int) -> None:
+        """Apply a closure or booking to the live index at once, without a rebuild."""
+        with self._marks_lock:
+            self._marks[opening_id] = (is_open, places_left)
+            _mark(self.matcher, opening_id, is_open, places_left)
+
+    # ----------------------------------------------------------------- background
+
+    def start(self, interval_seconds: float) -> None:
+        """Rebuild in the background after writes, and every ``interval_seconds`` (0: never)."""
+        self._worker = threading.Thread(target=self._run, args=(interval_seconds,),
+                                        name="opening-index", daemon=True)
+        self._worker.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._dirty.set()
+        if self._worker is not None:
+            self._worker.join(timeout=10)
+
+    def _run(self, interval_seconds: float) -> None:
+        timeout = interval_seconds or None
+        while not self._stop.is_set():
+            changed = self._dirty.wait(timeout)
+            if self._stop.is_set():
+                return
+            if changed or interval_seconds:
+                try:
+                    self.refresh()
+                except Exception:  # keep serving the old index; the next write retries
+                    log.exception("rebuilding the opening index failed; keeping the old one")
+
+
+def _mark(matcher: Matcher, opening_id: str, is_open: bool, places_left: int) -> None:
+    catalogue = matcher.catalogue
+    if catalogue is None or opening_id not in catalogue.row_of:
+        return
+    row = catalogue.row_of[opening_id]
+    catalogue.columns.is_open[row] = is_open
+    catalogue.columns.places_left[row] = places_left
+
+
+def _default_build(taxonomy: Any, model: ServedModel) -> Matcher:
+    return Matcher(taxonomy, ranker=model.ranker, model_version=model.version)
+
+
+def suggest(matcher: Matcher, participant: Participant, k: int, lang: str = "sv") -> SuggestionList:
+    """``matcher.suggest_openings``, answering an empty list while no opening is indexed."""
+    if matcher.catalogue is None:
+        return SuggestionList(participant_id=participant.id, items=[], ranker=matcher.ranker.kind,
+                              model_version=matcher.model_version, n_candidates=0, n_feasible=0)
+    return matcher.suggest_openings(participant, k=k, lang=lang)
+
+
+def why_not(matcher: Matcher, participant: Participant, opening_id: str,
+            lang: str = "sv") -> dict[str, Any]:
+    """``matcher.why_not`` as a dict; an unknown opening while none is indexed is unknown too."""
+    if matcher.catalogue is None:
+        raise UnknownOpeningError(opening_id)
+    return matcher.why_not(participant, opening_id, lang=lang).to_dict()

@@ -1,0 +1,182 @@
+"""Load the ranker to serve: the registry's champion, or the transparent rule without one.
+
+Serving reads the model registry itself (it never imports ``training``): it resolves
+``models:/<name>@<alias>``, downloads that version's artifacts and looks inside for the
+LightGBM booster (the text model file the pyfunc wrapper carries, or a ``lightgbm`` flavour).
+A booster is served only if its features are exactly the ones serving computes; anything
+else is refused with :class:`ModelLoadError` so the caller keeps the model it has. When no
+champion exists at all, the transparent rule (:func:`matcher.pipeline.default_rule`) serves,
+and every answer says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import make_url
+
+from matcher.features import FEATURES
+from matcher.pipeline import default_rule
+from matcher.ranking import LambdaRanker, Ranker
+from matcher.store.repositories import RecordNotFound
+from serving.settings import ServingSettings
+
+log = logging.getLogger(__name__)
+
+RULE_VERSION = "rule-v1"
+#: A LightGBM text model starts with this line.
+BOOSTER_MAGIC = b"tree\n"
+
+
+class ModelLoadError(RuntimeError):
+    """The champion exists but cannot be served (missing artifact, wrong features, ...)."""
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """A ranker and where it came from; ``version`` is what responses name."""
+
+    ranker: Ranker
+    version: str
+    source: str  # "registry" or "rule"
+    loaded_at: dt.datetime
+    run_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"version": self.version, "ranker": self.ranker.kind, "source": self.source,
+                "run_id": self.run_id, "loaded_at": self.loaded_at.isoformat()}
+
+
+def rule_model() -> ServedModel:
+    """The transparent rule, served until a champion is promoted."""
+    return ServedModel(ranker=default_rule(), version=RULE_VERSION, source="rule",
+                       loaded_at=dt.datetime.now(dt.UTC))
+
+
+def tracking_uri(settings: ServingSettings) -> str:
+    """The MLflow tracking (and registry) URI: the setting, or the SQLite store in PLATSA_HOME."""
+    return settings.mlflow_tracking_uri or f"sqlite:///{(settings.home / 'mlflow.db').resolve()}"
+
+
+def _registry_absent(uri: str) -> bool:
+    """A local SQLite registry that was never created holds no champion (and is not created)."""
+    if not uri.startswith("sqlite:"):
+        return False
+    database = make_url(uri).database
+    return not database or not Path(database).is_file()
+
+
+def _champion_version(client: Any, name: str, alias: str) -> Any | None:
+    from mlflow.exceptions import MlflowException
+    from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST, ErrorCode
+
+    try:
+        return client.get_model_version_by_alias(name, alias)
+    except MlflowException as exc:
+        if exc.error_code == ErrorCode.Name(RESOURCE_DOES_NOT_EXIST):
+            return None
+        raise ModelLoadError(f"model registry at {client.tracking_uri}: {exc.message}") from exc
+
+
+def find_booster_file(folder: Path) -> Path | None:
+    """The first LightGBM text model under ``folder`` (by path order), whatever its name."""
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        with path.open("rb") as handle:
+            if handle.read(len(BOOSTER_MAGIC)) == BOOSTER_MAGIC:
+                return path
+    return None
+
+
+def _booster_from(folder: Path) -> Any:
+    """The booster in a downloaded model: a text model file, else the ``lightgbm`` flavour."""
+    import lightgbm as lgb
+
+    found = find_booster_file(folder)
+    if found is not None:
+        return lgb.Booster(model_file=str(found))
+    mlmodel = next(folder.rglob("MLmodel"), None)
+    if mlmodel is not None and "lightgbm:" in mlmodel.read_text(encoding="utf-8"):
+        import mlflow.lightgbm
+
+        model = mlflow.lightgbm.load_model(str(mlmodel.parent))
+        return getattr(model, "booster_", model)
+    raise ModelLoadError(f"no LightGBM booster found in the model artifacts under {folder}")
+
+
+def ranker_from_booster(booster: Any) -> LambdaRanker:
+    """Wrap a booster, refusing one whose features are not the ones serving computes."""
+    ranker = LambdaRanker.from_booster(booster)
+    if list(ranker.feature_names_) != list(FEATURES):
+        raise ModelLoadError(
+            f"model expects features {ranker.feature_names_}, serving computes {list(FEATURES)}"
+        )
+    return ranker
+
+
+def load_served_model(settings: ServingSettings) -> ServedModel:
+    """The champion of the registry, or the rule when there is none.
+
+    Raises :class:`ModelLoadError` when a champion exists but cannot be loaded, so a reload
+    can refuse it; at startup the caller decides whether to fall back.
+    """
+    uri = tracking_uri(settings)
+    if _registry_absent(uri):
+        log.info("no model registry at %s: serving the transparent rule", uri)
+        return rule_model()
+    from mlflow import MlflowClient
+    from mlflow.artifacts import download_artifacts
+
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    version = _champion_version(client, settings.model_name, settings.model_alias)
+    if version is None:
+        log.info("no %s@%s in the registry: serving the transparent rule",
+                 settings.model_name, settings.model_alias)
+        return rule_model()
+    label = f"{settings.model_name}/{version.version}"
+    try:
+        with tempfile.TemporaryDirectory(prefix="platsa-model-") as folder:
+            download_artifacts(artifact_uri=f"models:/{settings.model_name}/{version.version}",
+                               dst_path=folder, tracking_uri=uri)
+            ranker = ranker_from_booster(_booster_from(Path(folder)))
+    except ModelLoadError as exc:
+        raise ModelLoadError(f"{label}: {exc}") from exc
+    except Exception as exc:  # any failure inside MLflow or LightGBM refuses the model
+        raise ModelLoadError(f"{label} failed to load: {exc}") from exc
+    log.info("loaded champion %s (run %s)", label, version.run_id)
+    return ServedModel(ranker=ranker, version=label, source="registry",
+                       loaded_at=dt.datetime.now(dt.UTC), run_id=version.run_id)
+
+
+def _find_artifact(client: Any, run_id: str, name: str, path: str | None = None) -> str | None:
+    """The path of the first artifact called ``name`` in a run (searched depth first)."""
+    for info in client.list_artifacts(run_id, path):
+        if info.is_dir:
+            found = _find_artifact(client, run_id, name, info.path)
+            if found:
+                return found
+        elif info.path.rsplit("/", 1)[-1] == name:
+            return str(info.path)
+    return None
+
+
+def fairness_report(settings: ServingSettings, run_id: str) -> dict[str, Any]:
+    """The fairness report JSON that training logged with the run of the served model."""
+    import json
+
+    from mlflow import MlflowClient
+
+    from matcher.fairness.report import JSON_NAME
+
+    uri = tracking_uri(settings)
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    path = _find_artifact(client, run_id, JSON_NAME)
+    if path is None:
+        raise RecordNotFound(f"run {run_id!r} has no {JSON_NAME}")
+    with tempfile.TemporaryDirectory(prefix="platsa-report-") as folder:
+        local = client.download_artifacts(run_id, path, folder)
+        return dict(json.loads(Path(local).read_text(encoding="utf-8")))

@@ -1,0 +1,121 @@
+"""Participants: create, read, update, erase; their suggestions and "why not this one?".
+
+Only coaches (for their own municipality) and admins reach these routes. Every read of a
+participant's profile or suggestions is written to the audit log with what was shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, status
+from sqlalchemy.orm import Session
+
+from matcher.domain import Participant
+from matcher.store import repositories as store
+from serving import audit
+from serving.access import participant_for
+from serving.audit import Action
+from serving.deps import Coach, MatchingDep, PseudonymizerDep, SessionDep
+from serving.matching import suggest, why_not
+from serving.schemas.common import Message, merged
+from serving.schemas.matching import SuggestionsPublic, WhyNotPublic
+from serving.schemas.records import Erasure, ParticipantCreate, ParticipantPublic, ParticipantUpdate
+from serving.security import Principal, Pseudonymizer
+
+router = APIRouter(prefix="/participants", tags=["participants"])
+
+NOT_FOUND = {404: {"model": Message, "description": "no such participant (for this caller)"}}
+Lang = Annotated[Literal["sv", "en"], Query(description="language of the reasons")]
+K = Annotated[int, Query(ge=1, le=100, description="how many suggestions")]
+
+
+def _log(session: Session, principal: Principal, pseudo: Pseudonymizer, action: Action,
+         participant_id: str, model_version: str | None = None,
+         shown: Sequence[object] = ()) -> None:
+    audit.record(session, principal, action, "participant",
+                 pseudo.subject_ref("participant", participant_id),
+                 model_version=model_version, shown=shown)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ParticipantPublic,
+             responses={409: {"model": Message}, 422: {"model": Message}})
+def create_participant(body: ParticipantCreate, principal: Coach, session: SessionDep,
+                       pseudo: PseudonymizerDep) -> Participant:
+    """Register a participant (a coach only in their own municipality)."""
+    participant = Participant.model_validate(body.model_dump())
+    if not principal.sees_participant(participant.municipality_code):
+        raise store.UnknownReference(
+            f"municipality_code {participant.municipality_code!r}: outside your municipality")
+    store.add_record(session, participant)
+    _log(session, principal, pseudo, Action.PARTICIPANT_CREATE, participant.id)
+    return participant
+
+
+@router.get("/{participant_id}", response_model=ParticipantPublic, responses=NOT_FOUND)
+def read_participant(participant_id: str, principal: Coach, session: SessionDep,
+                     pseudo: PseudonymizerDep) -> Participant:
+    """The participant's full profile (including adaptation needs: coaches only)."""
+    participant = participant_for(session, principal, participant_id)
+    _log(session, principal, pseudo, Action.PARTICIPANT_READ, participant_id)
+    return participant
+
+
+@router.patch("/{participant_id}", response_model=ParticipantPublic,
+              responses={**NOT_FOUND, 422: {"model": Message}})
+def update_participant(participant_id: str, body: ParticipantUpdate, principal: Coach,  # type: ignore[valid-type]
+                       session: SessionDep, pseudo: PseudonymizerDep) -> Participant:
+    """Change some fields; the result must still be a valid participant."""
+    current = participant_for(session, principal, participant_id)
+    updated: Participant = merged(Participant, current, body)
+    if not principal.sees_participant(updated.municipality_code):
+        raise store.UnknownReference(
+            f"municipality_code {updated.municipality_code!r}: outside your municipality")
+    store.update_record(session, updated)
+    _log(session, principal, pseudo, Action.PARTICIPANT_UPDATE, participant_id)
+    return updated
+
+
+@router.delete("/{participant_id}", response_model=Erasure, responses=NOT_FOUND)
+def erase_participant(participant_id: str, principal: Coach, session: SessionDep,
+                      pseudo: PseudonymizerDep) -> Erasure:
+    """Erase a participant (GDPR art. 17): the profile goes, anonymous placements stay.
+
+    Placements are kept without a link to the person so counts and outcomes per opening and
+    municipality remain right. The serving process keeps no copy of participants, so
+    nothing else holds them; the audit log only ever had a keyed digest of the id.
+    """
+    participant_for(session, principal, participant_id)
+    unlinked = store.erase_participant(session, participant_id)
+    _log(session, principal, pseudo, Action.PARTICIPANT_ERASE, participant_id)
+    return Erasure(participant_id=participant_id, placements_unlinked=unlinked)
+
+
+@router.get("/{participant_id}/suggestions", response_model=SuggestionsPublic,
+            responses=NOT_FOUND)
+def suggestions(participant_id: str, principal: Coach, session: SessionDep,
+                matching: MatchingDep, pseudo: PseudonymizerDep, k: K = 10,
+                lang: Lang = "sv") -> dict[str, object]:
+    """The ``k`` best feasible openings, explained, naming the model that ranked them."""
+    participant = participant_for(session, principal, participant_id)
+    result = suggest(matching.matcher, participant, k, lang)
+    shown = [{"opening_id": s.opening_id, "rank": s.rank, "score": s.score} for s in result.items]
+    _log(session, principal, pseudo, Action.SUGGESTIONS_READ, participant_id,
+         model_version=result.model_version, shown=shown)
+    return result.to_dict()
+
+
+@router.get("/{participant_id}/why-not/{opening_id}", response_model=WhyNotPublic,
+            responses={404: {"model": Message}})
+def why_not_opening(participant_id: str, opening_id: str, principal: Coach, session: SessionDep,
+                    matching: MatchingDep, pseudo: PseudonymizerDep,
+                    lang: Lang = "sv") -> dict[str, object]:
+    """Why (not) this opening: every hard constraint's verdict, and the fit when feasible."""
+    participant = participant_for(session, principal, participant_id)
+    matcher = matching.matcher
+    answer = why_not(matcher, participant, opening_id, lang)
+    _log(session, principal, pseudo, Action.WHY_NOT_READ, participant_id,
+         model_version=matcher.model_version,
+         shown=[{"opening_id": opening_id, "feasible": answer["feasible"]}])
+    return {**answer, "model_version": matcher.model_version}

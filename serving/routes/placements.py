@@ -1,0 +1,87 @@
+"""Placements: a coach records a suggestion, moves it through its life cycle, and follows up.
+
+Moving a placement to ``started`` takes one of the opening's places in the same transaction
+as the status change: when two coaches start participants on the last place at the same
+time, one succeeds and the other gets 409 with nothing written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from fastapi import APIRouter, status
+from sqlalchemy.orm import Session
+
+from matcher.domain import Opening, Placement, PlacementStatus
+from matcher.store import repositories as store
+from serving import audit
+from serving.access import participant_for, placement_for
+from serving.audit import Action
+from serving.deps import Coach, MatchingDep, PseudonymizerDep, SessionDep
+from serving.schemas.common import Message
+from serving.schemas.records import OutcomeCreate, PlacementCreate, PlacementPublic, StatusChange
+from serving.security import Principal, Pseudonymizer
+
+router = APIRouter(prefix="/placements", tags=["placements"])
+
+NOT_FOUND = {404: {"model": Message, "description": "no such placement (for this caller)"}}
+
+
+def _log(session: Session, principal: Principal, pseudo: Pseudonymizer, action: Action,
+         placement: Placement) -> None:
+    audit.record(session, principal, action, "participant",
+                 pseudo.subject_ref("participant", placement.participant_id),
+                 shown=[{"placement_id": placement.id, "opening_id": placement.opening_id,
+                         "status": placement.status.value}])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=PlacementPublic,
+             responses={404: {"model": Message}})
+def create_placement(body: PlacementCreate, principal: Coach, session: SessionDep,
+                     pseudo: PseudonymizerDep) -> Placement:
+    """Record that an opening was suggested to a participant (status ``suggested``)."""
+    participant_for(session, principal, body.participant_id)
+    store.get_record(session, Opening, body.opening_id)
+    placement = Placement(id=f"pl-{secrets.token_hex(8)}", participant_id=body.participant_id,
+                          opening_id=body.opening_id, created_at=dt.date.today())
+    store.add_record(session, placement)
+    _log(session, principal, pseudo, Action.PLACEMENT_CREATE, placement)
+    return placement
+
+
+@router.get("/{placement_id}", response_model=PlacementPublic, responses=NOT_FOUND)
+def read_placement(placement_id: str, principal: Coach, session: SessionDep) -> Placement:
+    return placement_for(session, principal, placement_id)
+
+
+@router.post("/{placement_id}/status", response_model=PlacementPublic,
+             responses={**NOT_FOUND, 409: {"model": Message, "description": "no place left"},
+                        422: {"model": Message, "description": "transition not allowed"}})
+def change_status(placement_id: str, body: StatusChange, principal: Coach, session: SessionDep,
+                  matching: MatchingDep, pseudo: PseudonymizerDep) -> Placement:
+    """Move the placement on (accepted, offered, started, declined with a reason, ...)."""
+    current = placement_for(session, principal, placement_id)
+    updated = store.change_placement_status(
+        session, placement_id, body.status, on=body.on or dt.date.today(),
+        actor=principal.user_id, decline_reason=body.decline_reason)
+    places_left = None
+    if body.status is PlacementStatus.STARTED:
+        places_left = store.book_place(session, current.opening_id)
+    _log(session, principal, pseudo, Action.PLACEMENT_STATUS, updated)
+    session.commit()
+    if places_left is not None:
+        matching.mark_opening(current.opening_id, is_open=places_left > 0, places_left=places_left)
+    return updated
+
+
+@router.post("/{placement_id}/outcome", response_model=PlacementPublic,
+             responses={**NOT_FOUND, 422: {"model": Message}})
+def record_outcome(placement_id: str, body: OutcomeCreate, principal: Coach, session: SessionDep,
+                   pseudo: PseudonymizerDep) -> Placement:
+    """Record where the participant was 90 days after a completed or dropped placement."""
+    placement_for(session, principal, placement_id)
+    updated = store.record_outcome(session, placement_id, body.outcome_90,
+                                   on=body.on or dt.date.today())
+    _log(session, principal, pseudo, Action.PLACEMENT_OUTCOME, updated)
+    return updated

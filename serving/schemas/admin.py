@@ -1,0 +1,88 @@
+"""Users, audit entries, model information, health and reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from matcher.domain import Identifier, MunicipalityCode
+from serving.security import Role
+
+
+class UserCreate(BaseModel):
+    """A new API user; coaches need a municipality, employer users an employer."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"name": "Amira, coach", "role": "coach", "municipality_code": "1280"},
+        {"name": "Byggföretagen Syd", "role": "employer", "employer_id": "e-17"}]})
+
+    name: str = Field(min_length=1, max_length=100)
+    role: Role
+    municipality_code: MunicipalityCode | None = None
+    employer_id: Identifier | None = None
+
+
+class UserPublic(BaseModel):
+    id: str
+    name: str
+    role: Role
+    municipality_code: str | None
+    employer_id: str | None
+    active: bool
+    created_at: dt.datetime
+
+
+class UserCreated(UserPublic):
+    """The new user and its API key, shown this once (only a digest is stored)."""
+
+    api_key: str
+
+
+class AuditEntryPublic(BaseModel):
+    """One logged action; participants appear as a keyed digest, never by profile."""
+
+    id: int
+    at: dt.datetime
+    user_id: str
+    role: str
+    action: str
+    subject_kind: str
+    subject_ref: str
+    model_version: str | None
+    shown: list[Any]
+
+
+class ModelPublic(BaseModel):
+    """The model answering requests in this worker."""
+
+    version: str
+    ranker: str
+    source: str = Field(description="'registry' (the champion) or 'rule' (no champion)")
+    run_id: str | None
+    loaded_at: dt.datetime
+
+
+class ReloadPublic(BaseModel):
+    """The outcome of a reload: what serves now and whether it changed."""
+
+    changed: bool
+    previous: str
+    model: ModelPublic
+
+
+class HealthPublic(BaseModel):
+    status: str
+    database: bool
+    model_version: str
+    ranker: str
+    openings_indexed: int
+
+
+class FollowupPublic(BaseModel):
+    """Counts and 90-day outcome shares per group (aggregates only, no person)."""
+
+    by: list[str]
+    period: str
+    rows: list[dict[str, Any]]

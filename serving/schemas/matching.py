@@ -1,0 +1,127 @@
+"""Suggestions, "why not?", candidate lists, allocations and occupation look-ups."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from matcher.domain import Identifier
+
+
+class SuggestionPublic(BaseModel):
+    """One ranked opening with the reasons a coach reads."""
+
+    opening_id: str
+    rank: int
+    score: float
+    title: str
+    occupation_id: str | None
+    occupation_label: str | None
+    municipality_code: str
+    kind: str
+    commute_minutes: float
+    reasons: list[str]
+    missing: list[str]
+
+
+class SuggestionsPublic(BaseModel):
+    """Ranked openings for a participant, naming the model that ranked them."""
+
+    participant_id: str
+    items: list[SuggestionPublic]
+    ranker: str = Field(description="'lightgbm' (the champion) or 'rule' (no champion yet)")
+    model_version: str
+    n_candidates: int
+    n_feasible: int
+
+
+class ConstraintPublic(BaseModel):
+    constraint: str
+    passed: bool
+    reason: str
+    reason_en: str
+
+
+class ExplanationPublic(BaseModel):
+    reasons: list[str]
+    missing: list[str]
+
+
+class WhyNotPublic(BaseModel):
+    """Every hard constraint's verdict on one opening for one participant, and the fit."""
+
+    opening_id: str
+    feasible: bool
+    failed: list[str]
+    constraints: list[ConstraintPublic]
+    explanation: ExplanationPublic | None
+    score: float | None
+    model_version: str
+
+
+class CandidatePublic(BaseModel):
+    """A participant as an employer may see them: a pseudonym and what they agreed to share.
+
+    Gender, age, health and adaptation notes are never shown. ``needs_you_offer`` lists only
+    adaptations the participant needs *and* the opening offers ("needs X, which you offer").
+    Profile fields are empty unless the participant consented to share their profile.
+    """
+
+    rank: int
+    pseudonym: str
+    score: float
+    shares_profile: bool
+    swedish_level: str | None = None
+    prior_trades: list[str] = Field(default_factory=list)
+    other_languages: list[str] = Field(default_factory=list)
+    needs_you_offer: list[str] = Field(default_factory=list)
+    participant_id: str | None = Field(
+        default=None, description="only for the participant's own coach and for admins"
+    )
+
+
+class CandidatesPublic(BaseModel):
+    """Eligible participants for an opening, ranked and re-ranked for gender parity."""
+
+    opening_id: str
+    items: list[CandidatePublic]
+    n_eligible: int
+    fairness_reranked: bool
+    ranker: str
+    model_version: str
+
+
+class AllocationRequest(BaseModel):
+    """A cohort to place at once: each participant gets at most one opening."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"participant_ids": ["p-1001", "p-1002"], "opening_ids": None}]})
+
+    participant_ids: list[Identifier] = Field(min_length=1, max_length=500)
+    opening_ids: list[Identifier] | None = Field(
+        default=None, max_length=5000,
+        description="limit the allocation to these openings; all feasible ones by default",
+    )
+
+
+class AssignmentPublic(BaseModel):
+    participant_id: str
+    opening_id: str
+    score: float
+
+
+class AllocationPublic(BaseModel):
+    """The assignment with the highest total score that respects every opening's places."""
+
+    assignments: list[AssignmentPublic]
+    unassigned: list[str]
+    total_score: float
+    model_version: str
+
+
+class OccupationPublic(BaseModel):
+    """An occupation name of the taxonomy, with a match or relatedness score."""
+
+    occupation_name_id: str
+    label: str
+    ssyk4: str
+    score: float

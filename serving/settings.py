@@ -1,0 +1,67 @@
+"""The API's settings: the project's :class:`~matcher.config.Settings` plus serving knobs.
+
+One object for the whole app (same ``PLATSA_`` prefix and ``.env`` file), so ``platsa
+serve``, the tests and a container read the database, model registry and serving sizes from
+the same place.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from matcher.config import Settings
+
+
+class ServingSettings(Settings):
+    """Runtime configuration of the FastAPI service."""
+
+    model_config = SettingsConfigDict(env_prefix="PLATSA_", env_file=".env", extra="ignore")
+
+    host: str = Field(default="127.0.0.1", description="Address `platsa serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(
+        default=1, ge=1, le=64,
+        description="Worker processes; each holds its own copy of the opening index.",
+    )
+    model_name: str = Field(default="platsa-ranker", description="Registered model to serve.")
+    model_alias: str = Field(default="champion", description="Registry alias that is served.")
+    candidate_pool: int = Field(
+        default=2000, ge=10,
+        description="Most participants scored for one candidate list (nearest first).",
+    )
+    candidate_radius_km: float = Field(
+        default=80.0, gt=0, description="Participants farther from an opening are not candidates."
+    )
+    allocation_options: int = Field(
+        default=20, ge=1, description="Suggestions per participant an allocation chooses from."
+    )
+    index_refresh_seconds: float = Field(
+        default=0.0, ge=0,
+        description="Rebuild the opening index this often, to see openings written through "
+        "other workers or replicas; 0: only after this worker's own writes.",
+    )
+    auth_cache_seconds: float = Field(
+        default=30.0, ge=0,
+        description="How long a worker trusts a checked API key before asking the store again "
+        "(a revoked key stops working within this time).",
+    )
+    secret_path: Path | None = Field(
+        default=None,
+        description="Key for pseudonyms and audit digests; defaults to PLATSA_HOME/serving.key "
+        "(created on first start). Every worker and replica must share it.",
+    )
+
+    @property
+    def resolved_secret_path(self) -> Path:
+        """Where the pseudonymisation key is kept."""
+        return self.secret_path or self.home / "serving.key"
+
+
+@lru_cache(maxsize=1)
+def get_serving_settings() -> ServingSettings:
+    """Process-wide serving settings, parsed once (tests pass their own to ``create_app``)."""
+    return ServingSettings()
