@@ -9,7 +9,8 @@ their share among the eligible. Measures:
 * **NDKL** (same paper): KL divergence between the group distribution of every prefix and the
   eligible distribution, rank-discounted and normalised; 0 when every prefix matches;
 * **impact ratio** (the US "four-fifths rule"): each group's selection rate (eligible members
-  who reach the top ``k``) over the best group's rate, pooled over all lists;
+  who reach the top ``k``) over the best group's rate, each list's rates taken relative to
+  its own base rate ``k / n`` before pooling (see :func:`audit_candidate_lists`);
 * **exposure ratio**: the same with position-discounted attention ``1/log2(1 + rank)`` instead
   of a 0/1 selection, so being 10th counts less than being 1st.
 """
@@ -126,7 +127,7 @@ class ExposureAudit:
 
     k: int
     n_lists: int
-    rates: GroupMetrics  # selection_rate and exposure per eligible appearance, by group
+    rates: GroupMetrics  # selection_rate and exposure relative to each list's mean, by group
     eligible_share: Mapping[str, float]
     top_k_share: Mapping[str, float]
     mean_skew: Mapping[str, float]
@@ -164,18 +165,20 @@ def audit_candidate_lists(
 ) -> ExposureAudit:
     """Skew, NDKL, impact and exposure ratios of the top ``k`` over the candidate lists.
 
-    Selection and exposure rates are pooled: every eligible appearance of a candidate is one
-    row, so large lists weigh more, as in an audit of all the employer's decisions. Groups
-    outside ``compared`` (other, unrecorded) are reported but not compared.
+    Each eligible appearance of a candidate is one row, valued *relative to its list*:
+    selection as ``selected / (k / n)`` and exposure as ``weight / mean weight in the list``,
+    so a random ranking of any list scores 1 on average. Pooling raw rates instead would
+    blame the ranking for list sizes: women eligible mostly for long care lists would show a
+    low selection rate even if every list were ranked fairly. Groups outside ``compared``
+    (other, unrecorded) are reported but not compared.
     """
     _check_k(k)
     lists = [c for c in lists if c.groups]
-    rows = [(g, rank < k, weight if rank < k else 0.0)
-            for c in lists for rank, (g, weight) in enumerate(
-                zip(c.groups, position_weights(len(c.groups)), strict=True))]
-    groups = np.array([r[0] for r in rows], dtype=object)
-    selected = np.array([r[1] for r in rows], dtype=np.float64)
-    exposure = np.array([r[2] for r in rows], dtype=np.float64)
+    groups = np.array([g for c in lists for g in c.groups], dtype=object)
+    selected = np.concatenate([_relative(np.ones(min(k, len(c.groups))), len(c.groups))
+                               for c in lists]) if lists else np.zeros(0)
+    exposure = np.concatenate([_relative(position_weights(min(k, len(c.groups))), len(c.groups))
+                               for c in lists]) if lists else np.zeros(0)
     uncompared = set(groups.tolist()) - set(compared)
     rates = GroupMetrics.of_means({"selection_rate": selected, "exposure": exposure}, groups,
                                   min_group_size=min_group_size, uncompared=uncompared)
@@ -184,11 +187,19 @@ def audit_candidate_lists(
         k=k,
         n_lists=len(lists),
         rates=rates,
-        eligible_share=group_shares(groups.tolist()) if rows else {},
+        eligible_share=group_shares(groups.tolist()) if len(groups) else {},
         top_k_share=group_shares(top) if top else {},
         mean_skew={g: _mean_skew(lists, g, k, skew_eps) for g in compared},
         mean_ndkl=float(np.mean([ndkl(c.groups, k=k) for c in lists])) if lists else math.nan,
     )
+
+
+def _relative(top_weights: np.ndarray, n: int) -> np.ndarray:
+    """Per-candidate attention in a list of ``n`` (the top ranks get ``top_weights``, the rest
+    nothing), divided by the list's mean attention per candidate."""
+    values = np.zeros(n)
+    values[: len(top_weights)] = top_weights
+    return values / values.mean()
 
 
 def _mean_skew(lists: Sequence[CandidateList], group: str, k: int, eps: float) -> float:

@@ -48,14 +48,25 @@ def test_kl_divergence_conventions():
     assert kl_divergence({W: 1.0}, {M: 1.0}) == math.inf
 
 
-def test_impact_ratio_pooled_over_lists():
-    lists = [CandidateList("a", (W, M, M)), CandidateList("b", (M, W, M, W))]
+def test_impact_ratio_pools_rates_relative_to_each_list():
+    lists = [CandidateList("a", (W, M)), CandidateList("b", (M, W, W))]
     audit = audit_candidate_lists(lists, k=1, min_group_size=1)
-    # women: 1 of 3 eligible appearances selected; men: 1 of 4 → (1/4) / (1/3)
-    assert audit.impact_ratio == pytest.approx(0.75)
-    assert audit.rates.by_group[W]["selection_rate"] == pytest.approx(1 / 3)
-    assert audit.eligible_share == {M: pytest.approx(4 / 7), W: pytest.approx(3 / 7)}
+    # a: base rate 1/2, the woman selected → 2, the man 0; b: base rate 1/3, the man → 3
+    # women (2 + 0 + 0) / 3 = 2/3, men (0 + 3) / 2 = 3/2
+    assert audit.rates.by_group[W]["selection_rate"] == pytest.approx(2 / 3)
+    assert audit.rates.by_group[M]["selection_rate"] == pytest.approx(3 / 2)
+    assert audit.impact_ratio == pytest.approx(4 / 9)
+    assert audit.eligible_share == {M: pytest.approx(2 / 5), W: pytest.approx(3 / 5)}
     assert audit.top_k_share == {M: 0.5, W: 0.5}
+
+
+def test_list_sizes_do_not_count_against_a_group():
+    # a care list of 8 women and 2 men and a construction list of 2 men, each ranked in
+    # proportion: raw pooled rates would give women 4/8 vs men 3/4 (ratio 0.67)
+    care = CandidateList("care", (W, W, W, W, M, W, W, W, W, M))
+    build = CandidateList("build", (M, M))
+    audit = audit_candidate_lists([care, build], k=5, min_group_size=1)
+    assert audit.impact_ratio == pytest.approx(1.0)
 
 
 def test_exposure_ratio_discounts_position():
