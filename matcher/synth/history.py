@@ -47,6 +47,7 @@ _LAST_START_DAYS = 14  # a placement must start at least two weeks before the op
 _KEY_SPAN = 10_000_000  # separates municipalities in the (municipality, day) key
 _NEVER = np.iinfo(np.int64).max // 2  # free-from day of places an opening does not have
 _BLOCK = 65_536  # participants scored at once (bounds memory: block × candidates pairs)
+_BLOCK_CELLS = 1 << 22  # ... and block × occupations transfer cells
 _CONTINUE_AFTER_START = 0.4
 _CONTINUE_AFTER_DECLINE = 0.85
 
@@ -158,8 +159,9 @@ class _Simulation:
     def choose(self, people: IntArray, t: IntArray) -> IntArray:
         """The opening each coach suggests (-1 when nothing suitable is posted)."""
         chosen = np.full(len(people), -1, dtype=np.int64)
-        for start in range(0, len(people), _BLOCK):
-            block = slice(start, start + _BLOCK)
+        size = max(1_024, min(_BLOCK, _BLOCK_CELLS // len(self.occupations)))
+        for start in range(0, len(people), size):
+            block = slice(start, start + size)
             chosen[block] = self._choose_block(people[block], t[block])
         return chosen
 
@@ -171,7 +173,8 @@ class _Simulation:
         valid &= ~(candidates[:, :, None] == self.previous[people][:, None, :]).any(axis=2)
         pairs_p = np.repeat(people, candidates.shape[1])
         pairs_o = candidates.ravel()
-        related = self.truth.transfer(self.p, o, pairs_p, pairs_o).reshape(candidates.shape)
+        related = self.truth.transfer_rows(self.p, people)[
+            np.arange(len(people))[:, None], o.occ[candidates]]
         commute = self.truth.commute_minutes(self.p, o, pairs_p, pairs_o).reshape(candidates.shape)
         ratio = commute / self.p.max_commute[people][:, None]
         sector = self.occupations.sector[o.occ[candidates]]

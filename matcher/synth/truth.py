@@ -119,21 +119,30 @@ class GroundTruth:
 
     # ------------------------------------------------------------------ fit terms
 
+    def _sources(self, participants: ParticipantArrays, p_idx: IntArray
+                 ) -> tuple[IntArray, FloatArray]:
+        """Each participant's trades and wishes (row indexes, -1 padded → 0) and the weight
+        with which each transfers (years-weighted for trades, 0 for padding)."""
+        occ = np.hstack([participants.trade_occ[p_idx], participants.desired[p_idx]])
+        trade_weight = years_weight(participants.trade_years[p_idx])
+        wish_weight = np.full(participants.desired[p_idx].shape, self.weights.wish_factor)
+        weight = np.where(occ >= 0, np.hstack([trade_weight, wish_weight]), 0.0)
+        return np.maximum(occ, 0), weight
+
     def transfer(self, participants: ParticipantArrays, openings: OpeningArrays,
                  p_idx: IntArray, o_idx: IntArray) -> FloatArray:
         """Best occupational transfer of each pair in [0, 1] (0 without trades or wishes)."""
+        occ, weight = self._sources(participants, p_idx)
         target = openings.occ[o_idx]
-        best = np.zeros(len(p_idx))
-        trades = participants.trade_occ[p_idx]
-        years = participants.trade_years[p_idx]
-        for j in range(trades.shape[1]):
-            rel = self.relatedness[np.maximum(trades[:, j], 0), target]
-            best = np.maximum(best, np.where(trades[:, j] >= 0, rel * years_weight(years[:, j]), 0))
-        wishes = participants.desired[p_idx]
-        for j in range(wishes.shape[1]):
-            rel = self.relatedness[np.maximum(wishes[:, j], 0), target]
-            best = np.maximum(best, np.where(wishes[:, j] >= 0, rel * self.weights.wish_factor, 0))
-        return best
+        return np.max(self.relatedness[occ, target[:, None]] * weight, axis=1, initial=0.0)
+
+    def transfer_rows(self, participants: ParticipantArrays, p_idx: IntArray
+                      ) -> npt.NDArray[np.float32]:
+        """Transfer from each participant to *every* occupation (rows × occupations), for
+        scoring many candidates per person with one gather."""
+        occ, weight = self._sources(participants, p_idx)
+        rows = self.relatedness[occ] * weight[:, :, None].astype(np.float32)
+        return rows.max(axis=1)
 
     def commute_minutes(self, participants: ParticipantArrays, openings: OpeningArrays,
                         p_idx: IntArray, o_idx: IntArray) -> FloatArray:
