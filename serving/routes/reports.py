@@ -70,7 +70,6 @@ def export_placements(request: Request, principal: DataScientist, session: Sessi
     rows = frames["placements"].merge(people, left_on="participant_id", right_on="id",
                                       suffixes=("", "_participant"))
     rows["participant"] = [pseudo.pseudonym(p, "export") for p in rows["participant_id"]]
-    rows["municipality_code"] = rows["municipality_code_participant"]
     buffer = io.StringIO()
     rows.loc[:, list(EXPORT_COLUMNS)].to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL,
                                             date_format="%Y-%m-%d")

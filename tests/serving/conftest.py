@@ -24,7 +24,16 @@ from serving.accounts import create_user
 from serving.app import create_app
 from serving.security import Role
 from serving.settings import ServingSettings
-from tests.matcher.store.factories import LUND, MALMO, coach, employer, municipality, opening, participant
+from tests.matcher.store.factories import (
+    LUND,
+    MALMO,
+    coach,
+    employer,
+    municipality,
+    opening,
+    participant,
+    placement,
+)
 
 TODAY = dt.date.today()
 SOON = TODAY + dt.timedelta(days=90)
@@ -75,6 +84,9 @@ def programme() -> list[object]:
                     home={"lat": 55.70, "lon": 13.19},
                     prior_trades=[{"occupation_id": "occ-warehouse", "years": 2}],
                     desired_occupations=["occ-warehouse"]),
+        placement(created_at=TODAY),  # pl1: p1 → o1, suggested
+        placement(id="pl-done", participant_id="p3", opening_id="o-cook", status="completed",
+                  created_at=TODAY - dt.timedelta(days=120), ended_at=TODAY - dt.timedelta(days=95)),
     ]
 
 

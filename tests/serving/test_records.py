@@ -1,0 +1,174 @@
+"""Participants, openings and placements through the API: scope, validation, erasure, booking."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select
+
+from matcher.store.engine import get_engine, session_scope
+from matcher.store.models import ParticipantRow, PlacementRow
+from matcher.store.serving_models import AuditEventRow
+from tests.serving.conftest import TODAY, World
+from tests.serving.test_access import NEW_OPENING, NEW_PARTICIPANT
+
+
+def test_a_coach_sees_only_their_own_municipality(world: World) -> None:
+    lund = world.headers("coach_lund")
+    assert world.client.get("/participants/p-lund", headers=lund).status_code == 200
+    for path in ("/participants/p1", "/participants/p1/suggestions", "/placements/pl1"):
+        response = world.client.get(path, headers=lund)
+        assert response.status_code == 404, path
+        assert "p1" in response.text or "pl1" in response.text
+    outside = {**NEW_PARTICIPANT, "id": "p-x"}
+    response = world.client.post("/participants", json=outside, headers=lund)
+    assert response.status_code == 422
+    assert "municipality_code" in response.text
+
+
+def test_bad_input_is_refused_naming_the_field(world: World) -> None:
+    coach = world.headers("coach")
+    response = world.client.patch("/participants/p1", json={"hours_per_week": 0}, headers=coach)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "hours_per_week"]
+    response = world.client.patch("/participants/p1", json={"other_languages": ["Arabic"]},
+                                  headers=coach)
+    assert response.status_code == 422
+    assert "other_languages" in str(response.json()["detail"][0]["loc"])
+    response = world.client.patch("/participants/p1", json={"shoe_size": 42}, headers=coach)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "shoe_size"]
+    # Nothing half-written: the participant is as before.
+    assert world.client.get("/participants/p1", headers=coach).json()["hours_per_week"] == 30
+
+
+def test_unknown_ids_are_404_and_duplicates_409(world: World) -> None:
+    coach, admin = world.headers("coach"), world.headers("admin")
+    assert world.client.get("/participants/nobody", headers=coach).status_code == 404
+    assert world.client.get("/participants/p1/why-not/o-none", headers=coach).status_code == 404
+    assert world.client.get("/openings/o-none", headers=admin).status_code == 404
+    assert world.client.get("/occupations/occ-none/related", headers=admin).status_code == 404
+    duplicate = {**NEW_PARTICIPANT, "id": "p1"}
+    response = world.client.post("/participants", json=duplicate, headers=coach)
+    assert response.status_code == 409
+    assert "'p1'" in response.json()["detail"]
+
+
+def test_updates_are_validated_as_whole_records(world: World) -> None:
+    employer = world.headers("employer")
+    response = world.client.patch("/openings/o1", json={"hours_min": 35}, headers=employer)
+    assert response.status_code == 422  # hours_max is 30
+    assert "hours_min" in response.text
+    response = world.client.patch("/participants/p1", json={"swedish_level": "sfi D"},
+                                  headers=world.headers("coach"))
+    assert response.json()["swedish_level"] == 4
+
+
+def test_employers_post_only_for_themselves_or_their_members(world: World) -> None:
+    association, lund = world.headers("association"), world.headers("employer_lund")
+    assert world.client.post("/openings", json=NEW_OPENING, headers=lund).status_code == 404
+    created = world.client.post("/openings", json={**NEW_OPENING, "filled": 1}, headers=association)
+    assert created.status_code == 201
+    assert (created.json()["filled"], created.json()["status"]) == (0, "open")
+    assert world.client.patch("/openings/o1", json={"capacity": 3}, headers=lund).status_code == 404
+
+
+def test_new_openings_are_suggested_after_the_index_refresh(world: World) -> None:
+    world.client.post("/openings", json={**NEW_OPENING, "schedule": "mornings"},
+                      headers=world.headers("employer"))
+    world.client.app.state.matching.refresh()
+    items = world.client.get("/participants/p1/suggestions?k=10",
+                             headers=world.headers("coach")).json()["items"]
+    assert "o-new" in [item["opening_id"] for item in items]
+
+
+def test_a_closed_opening_is_not_suggested_at_once(world: World) -> None:
+    coach = world.headers("coach")
+
+    def suggested() -> list[str]:
+        response = world.client.get("/participants/p1/suggestions", headers=coach)
+        return [item["opening_id"] for item in response.json()["items"]]
+
+    assert "o-cook" in suggested()
+    closed = world.client.post("/openings/o-cook/close", headers=world.headers("employer"))
+    assert closed.json()["status"] == "closed"
+    assert "o-cook" not in suggested()
+
+
+def test_erasure_removes_the_person_and_keeps_anonymous_aggregates(world: World) -> None:
+    coach = world.headers("coach")
+    assert world.client.get("/participants/p3/suggestions", headers=coach).status_code == 200
+    erased = world.client.delete("/participants/p3", headers=coach)
+    assert erased.json() == {"participant_id": "p3", "placements_unlinked": 1}
+    for path in ("/participants/p3", "/participants/p3/suggestions", "/placements/pl-done"):
+        assert world.client.get(path, headers=coach).status_code == 404, path
+    candidates = world.client.get("/openings/o1/candidates?k=50", headers=world.headers("admin"))
+    assert "p3" not in [item["participant_id"] for item in candidates.json()["items"]]
+    engine = get_engine(world.settings.resolved_database_url)
+    with session_scope(engine) as session:
+        assert session.get(ParticipantRow, "p3") is None
+        kept = session.get(PlacementRow, "pl-done")
+        assert kept is not None and kept.participant_id is None and kept.status == "completed"
+        refs = set(session.scalars(select(AuditEventRow.subject_ref)))
+        assert "p3" not in refs  # the log holds digests only
+    audit = world.client.get("/audit?participant_id=p3", headers=world.headers("admin")).json()
+    assert [entry["action"] for entry in audit] == ["participant.erase", "suggestions.read"]
+    engine.dispose()
+
+
+def test_placement_life_cycle_with_reasons_and_follow_up(world: World) -> None:
+    coach = world.headers("coach")
+    created = world.client.post("/placements", json={"participant_id": "p1", "opening_id": "o1"},
+                                headers=coach).json()
+    assert (created["status"], created["created_at"]) == ("suggested", TODAY.isoformat())
+    path = f"/placements/{created['id']}"
+    response = world.client.post(f"{path}/status", json={"status": "declined"}, headers=coach)
+    assert response.status_code == 422
+    assert "decline_reason" in response.text
+    response = world.client.post(f"{path}/status", json={"status": "completed"}, headers=coach)
+    assert response.status_code == 422
+    assert "'suggested' to 'completed'" in response.text
+    for status in ("accepted", "offered", "started", "completed"):
+        response = world.client.post(f"{path}/status", json={"status": status}, headers=coach)
+        assert response.json()["status"] == status
+    done = world.client.post(f"{path}/outcome", json={"outcome_90": "work"}, headers=coach).json()
+    assert (done["outcome_90"], done["ended_at"]) == ("work", TODAY.isoformat())
+    opening = world.client.get("/openings/o1", headers=coach).json()
+    assert opening["filled"] == 1
+
+
+def _offered(world: World, participant_id: str) -> str:
+    coach = world.headers("coach")
+    created = world.client.post("/placements", headers=coach,
+                                json={"participant_id": participant_id, "opening_id": "o-last"})
+    placement_id = created.json()["id"]
+    for status in ("accepted", "offered"):
+        world.client.post(f"/placements/{placement_id}/status", json={"status": status},
+                          headers=coach)
+    return placement_id
+
+
+def test_two_coaches_starting_on_the_last_place_one_gets_409(world: World) -> None:
+    placements = [_offered(world, "p1"), _offered(world, "p3")]
+    barrier = threading.Barrier(2)
+    codes: dict[str, int] = {}
+
+    def start(placement_id: str) -> None:
+        barrier.wait()
+        response = world.client.post(f"/placements/{placement_id}/status",
+                                     json={"status": "started"}, headers=world.headers("coach"))
+        codes[placement_id] = response.status_code
+
+    threads = [threading.Thread(target=start, args=(p,)) for p in placements]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(codes.values()) == [200, 409]
+    loser = next(p for p, code in codes.items() if code == 409)
+    coach = world.headers("coach")
+    assert world.client.get(f"/placements/{loser}", headers=coach).json()["status"] == "offered"
+    opening = world.client.get("/openings/o-last", headers=coach).json()
+    assert (opening["filled"], opening["status"]) == (1, "filled")
+    items = world.client.get("/participants/p1/suggestions", headers=coach).json()["items"]
+    assert "o-last" not in [item["opening_id"] for item in items]
