@@ -14,6 +14,7 @@ from enum import Enum
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from matcher.columns import ACCOMMODATIONS, EPOCH, KINDS, LICENCES, SCHEDULES, SFI_SCHEDULES
 from matcher.synth.history import (
@@ -43,11 +44,17 @@ _TRADE_TYPE = pa.struct([
 ])
 
 
-def make_ids(prefix: str, count: int) -> npt.NDArray[np.object_]:
+def make_ids(prefix: str, count: int) -> pa.Array:
     """``P00001``-style ids, zero-padded to a width that fits ``count``."""
     width = max(5, len(str(count)))
-    numbers = np.char.zfill(np.arange(1, count + 1).astype(str), width).astype(object)
-    return concat(prefix, numbers) if count else np.zeros(0, dtype=object)
+    numbers = pc.utf8_lpad(pc.cast(pa.array(np.arange(1, count + 1)), pa.string()), width, "0")
+    return pc.binary_join_element_wise(prefix, numbers, "")
+
+
+def pick(ids: pa.Array, rows: npt.ArrayLike) -> pa.Array:
+    """``ids[rows]`` with -1 rows as null (an employer without parent, say)."""
+    index = np.asarray(rows, dtype=np.int64)
+    return ids.take(pa.array(index, mask=index < 0))
 
 
 def dates(days: IntArray) -> pa.Array:
@@ -58,9 +65,11 @@ def dates(days: IntArray) -> pa.Array:
 
 def coded(codes: npt.ArrayLike, vocabulary: Sequence[object]) -> pa.Array:
     """Vocabulary indexes to their string values (-1 as null)."""
-    idx = np.asarray(codes, dtype=np.int64)
-    values = np.array([v.value if isinstance(v, Enum) else str(v) for v in vocabulary], dtype=object)
-    return pa.array(values[np.maximum(idx, 0)], type=pa.string(), mask=idx < 0)
+    return pick(_strings(vocabulary), codes)
+
+
+def _strings(vocabulary: Sequence[object]) -> pa.Array:
+    return pa.array([v.value if isinstance(v, Enum) else str(v) for v in vocabulary], pa.string())
 
 
 def text(values: npt.ArrayLike) -> pa.Array:
@@ -68,36 +77,34 @@ def text(values: npt.ArrayLike) -> pa.Array:
     return pa.array(np.asarray(values, dtype=object), type=pa.string(), from_pandas=True)
 
 
+def _lists(present: npt.NDArray[np.bool_], values: pa.Array) -> pa.Array:
+    """A list array whose row ``i`` holds the next ``present[i].sum()`` of ``values``."""
+    offsets = np.r_[0, np.cumsum(present.sum(axis=1))].astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
+
+
 def mask_lists(masks: IntArray, vocabulary: Sequence[object]) -> pa.Array:
     """Bit masks to ``list<string>`` of the set members, in vocabulary order."""
     flags = flags_from_bits(np.asarray(masks, dtype=np.int64), len(vocabulary))
     _, columns = np.nonzero(flags)
-    members = np.array([str(v) for v in vocabulary], dtype=object)[columns]
-    return pa.ListArray.from_arrays(pa.array(_offsets(flags)), text(members))
+    return _lists(flags, pick(_strings(vocabulary), columns))
 
 
-def _offsets(present: npt.NDArray[np.bool_]) -> npt.NDArray[np.int32]:
-    return np.r_[0, np.cumsum(present.sum(axis=1))].astype(np.int32)
-
-
-def _ragged(present: npt.NDArray[np.bool_], values: npt.NDArray[np.object_]) -> pa.Array:
-    """Rows of a padded matrix, keeping the cells where ``present``, as a list array."""
-    return pa.ListArray.from_arrays(pa.array(_offsets(present)), text(values[present]))
-
-
-def _occupation_ids(occupations: OccupationTable, occ: IntArray) -> npt.NDArray[np.object_]:
-    return np.where(occ >= 0, occupations.ids[np.maximum(occ, 0)], None)
+def _occupation_lists(occupations: OccupationTable, occ: IntArray) -> pa.Array:
+    """Rows of occupation indexes (-1 padded) as lists of occupation ids."""
+    present = occ >= 0
+    return _lists(present, pick(_strings(list(occupations.ids)), occ[present]))
 
 
 def _prior_trades(p: ParticipantArrays, occupations: OccupationTable) -> pa.Array:
     present = p.trade_occ >= 0
-    ids = np.where(p.trade_coded, _occupation_ids(occupations, p.trade_occ), None)
+    coded_occ = np.where(p.trade_coded, p.trade_occ, -1)
     structs = pa.StructArray.from_arrays(
-        [text(ids[present]), pa.array(p.trade_years[present], pa.float64()),
-         text(p.trade_title[present])],
+        [pick(_strings(list(occupations.ids)), coded_occ[present]),
+         pa.array(p.trade_years[present], pa.float64()), text(p.trade_title[present])],
         fields=list(_TRADE_TYPE),
     )
-    return pa.ListArray.from_arrays(pa.array(_offsets(present)), structs)
+    return _lists(present, structs)
 
 
 def _free_text(p: ParticipantArrays, occupations: OccupationTable) -> npt.NDArray[np.object_]:
@@ -129,39 +136,36 @@ def municipalities_table(region: Region) -> pa.Table:
     })
 
 
-def coaches_table(coaches: Coaches, region: Region, ids: npt.NDArray[np.object_]) -> pa.Table:
+def coaches_table(coaches: Coaches, region: Region, ids: pa.Array) -> pa.Table:
     return pa.table({
-        "id": text(ids),
+        "id": ids,
         "name": text(coaches.names),
         "municipality_code": text(region.codes[coaches.municipality]),
     })
 
 
 def employers_table(employers: EmployerArrays, region: Region,
-                    ids: npt.NDArray[np.object_]) -> pa.Table:
-    parent = np.where(employers.parent >= 0, ids[np.maximum(employers.parent, 0)], None)
+                    ids: pa.Array) -> pa.Table:
     return pa.table({
-        "id": text(ids),
+        "id": ids,
         "name": text(employers.name),
         "municipality_code": text(region.codes[employers.municipality]),
         "association": pa.array(employers.association),
-        "parent_id": text(parent),
+        "parent_id": pick(ids, employers.parent),
     })
 
 
 def participants_table(p: ParticipantArrays, occupations: OccupationTable, region: Region,
-                       ids: npt.NDArray[np.object_], coach_ids: npt.NDArray[np.object_]
+                       ids: pa.Array, coach_ids: pa.Array
                        ) -> pa.Table:
-    desired_present = p.desired >= 0
     return pa.table({
-        "id": text(ids),
+        "id": ids,
         "municipality_code": text(region.codes[p.municipality]),
         "gender": coded(p.gender, GENDERS),
         "birth_year": pa.array(p.birth_year, pa.int64()),
         "schooling_years": pa.array(p.schooling, pa.int64()),
         "prior_trades": _prior_trades(p, occupations),
-        "desired_occupations": _ragged(desired_present,
-                                       _occupation_ids(occupations, p.desired)),
+        "desired_occupations": _occupation_lists(occupations, p.desired),
         "free_text": text(_free_text(p, occupations)),
         "swedish_level": coded(p.swedish, LEVEL_TEXT),
         "other_languages": mask_lists(p.languages, LANGUAGES),
@@ -174,7 +178,7 @@ def participants_table(p: ParticipantArrays, occupations: OccupationTable, regio
         "home_lat": pa.array(p.lat),
         "home_lon": pa.array(p.lon),
         "max_commute_minutes": pa.array(p.max_commute, pa.int64()),
-        "coach_id": text(coach_ids[p.coach]),
+        "coach_id": pick(coach_ids, p.coach),
         "programme_start": dates(p.programme_start),
         "consent_share_profile": pa.array(p.consent_share),
         "consent_research": pa.array(p.consent_research),
@@ -182,15 +186,15 @@ def participants_table(p: ParticipantArrays, occupations: OccupationTable, regio
 
 
 def openings_table(o: OpeningArrays, occupations: OccupationTable, region: Region,
-                   ids: npt.NDArray[np.object_], employer_ids: npt.NDArray[np.object_]
+                   ids: pa.Array, employer_ids: pa.Array
                    ) -> pa.Table:
-    published = np.where(o.occ_published, _occupation_ids(occupations, o.occ), None)
     return pa.table({
-        "id": text(ids),
-        "employer_id": text(employer_ids[o.employer]),
+        "id": ids,
+        "employer_id": pick(employer_ids, o.employer),
         "municipality_code": text(region.codes[o.municipality]),
         "kind": coded(o.kind, KINDS),
-        "occupation_id": text(published),
+        "occupation_id": pick(_strings(list(occupations.ids)),
+                              np.where(o.occ_published, o.occ, -1)),
         "title": text(o.title),
         "description": text(o.description),
         "location_lat": pa.array(o.lat),
@@ -212,19 +216,19 @@ def openings_table(o: OpeningArrays, occupations: OccupationTable, region: Regio
     })
 
 
-def placements_table(h: History, ids: npt.NDArray[np.object_],
-                     participant_ids: npt.NDArray[np.object_],
-                     opening_ids: npt.NDArray[np.object_],
-                     coach_ids: npt.NDArray[np.object_]) -> pa.Table:
+def placements_table(h: History, ids: pa.Array,
+                     participant_ids: pa.Array,
+                     opening_ids: pa.Array,
+                     coach_ids: pa.Array) -> pa.Table:
     return pa.table({
-        "id": text(ids),
-        "participant_id": text(participant_ids[h.participant]),
-        "opening_id": text(opening_ids[h.opening]),
+        "id": ids,
+        "participant_id": pick(participant_ids, h.participant),
+        "opening_id": pick(opening_ids, h.opening),
         "status": coded(h.status, PLACEMENT_STATES),
         "created_at": dates(h.created),
         "updated_at": dates(h.updated),
         "decline_reason": coded(h.decline_reason, DECLINE_REASONS),
-        "coach_id": text(coach_ids[h.coach]),
+        "coach_id": pick(coach_ids, h.coach),
         "ended_at": dates(h.ended),
         "outcome_90": coded(h.outcome, OUTCOMES),
     })

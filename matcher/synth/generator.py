@@ -33,8 +33,8 @@ from matcher.synth.frames import (
     municipalities_table,
     openings_table,
     participants_table,
+    pick,
     placements_table,
-    text,
 )
 from matcher.synth.history import OUTCOMES, PLACEMENT_STATES, History, simulate
 from matcher.synth.occupations import OccupationTable, TaxonomyLike
@@ -156,8 +156,8 @@ def _evaluation_pairs(config: GeneratorConfig, participants: ParticipantArrays,
 
 
 def _oracle(config: GeneratorConfig, truth: GroundTruth, participants: ParticipantArrays,
-            openings: OpeningArrays, history: History, participant_ids: np.ndarray,
-            opening_ids: np.ndarray) -> tuple[pa.Table, dict[str, float]]:
+            openings: OpeningArrays, history: History, participant_ids: pa.Array,
+            opening_ids: pa.Array) -> tuple[pa.Table, dict[str, float]]:
     """True probabilities for every history pair and every evaluation candidate."""
     eval_p, eval_o = _evaluation_pairs(config, participants, openings)
     n_openings = len(openings)
@@ -173,8 +173,8 @@ def _oracle(config: GeneratorConfig, truth: GroundTruth, participants: Participa
             logits = truth.logit(participants, openings, p_idx[block], o_idx[block], flag, fit)
             out[block] = expit(logits)
     table = pa.table({
-        "participant_id": text(participant_ids[p_idx]),
-        "opening_id": text(opening_ids[o_idx]),
+        "participant_id": pick(participant_ids, p_idx),
+        "opening_id": pick(opening_ids, o_idx),
         "p_success": pa.array(biased),
         "p_success_unbiased": pa.array(unbiased),
     })
