@@ -8,7 +8,7 @@ it (a test checks both).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -97,10 +97,9 @@ class FeatureContext:
     occupations: OccupationArrays
     opening_positions: np.ndarray  # taxonomy position per opening row, -1 when none
     opening_vectors: np.ndarray | None = None  # (n_openings, d) normalised embeddings
-    opening_char: Any = None  # scipy sparse (n_openings, m) normalised char n-grams
+    opening_char: np.ndarray | None = None  # (n_openings, m) normalised char n-gram vectors
     employer_rate: np.ndarray | None = None  # smoothed success rate per opening row
     today_day: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,11 +111,12 @@ class ParticipantQuery:
     trade_years: np.ndarray  # float32, aligned with trade_positions
     desired_positions: np.ndarray  # int32
     vector: np.ndarray | None = None  # (d,) embedding of the query text
-    char: Any = None  # scipy sparse (1, m)
+    char: np.ndarray | None = None  # (m,) char n-gram vector of the query text
 
 
 def participant_query(row: ParticipantRow, occupations: OccupationArrays,
-                      vector: np.ndarray | None = None, char: Any = None) -> ParticipantQuery:
+                      vector: np.ndarray | None = None,
+                      char: np.ndarray | None = None) -> ParticipantQuery:
     """Resolve a participant's occupations to taxonomy positions (unknown ids are dropped)."""
     trades = [(occupations.index[o], y) for o, y in row.trades if o in occupations.index]
     desired = [occupations.index[o] for o in row.desired if o in occupations.index]
@@ -176,7 +176,7 @@ def _text_features(q: ParticipantQuery, ctx: FeatureContext, rows: np.ndarray) -
         embedding = ctx.opening_vectors[rows] @ q.vector
     char = nan
     if q.char is not None and ctx.opening_char is not None:
-        char = np.asarray((ctx.opening_char[rows] @ q.char.T).todense()).ravel()
+        char = ctx.opening_char[rows] @ q.char
     return {"text_embedding_sim": embedding.astype(np.float32),
             "text_char_sim": char.astype(np.float32)}
 

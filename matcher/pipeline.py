@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ import pandas as pd
 from matcher.columns import KINDS, OpeningColumns, ParticipantRow, day_number
 from matcher.constraints import ConstraintContext, ConstraintResult, check_all, commute_minutes, feasible
 from matcher.domain import Opening, Participant
+from matcher.encoding import opening_text, participant_text
 from matcher.explain import ExplainFacts, Explanation, explain
 from matcher.features import (
     FEATURES,
@@ -153,7 +154,6 @@ class OpeningCatalogue:
     char: Any = None
     employer_rate: np.ndarray | None = None
     vector_index: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _postings(positions: np.ndarray) -> dict[int, np.ndarray]:
@@ -209,7 +209,7 @@ class Matcher:
             by_position=_postings(positions),
         )
         if self.char_encoder is not None:
-            catalogue.char = self.char_encoder.encode_sparse(texts)
+            catalogue.char = self.char_encoder.encode(texts)
         if self.encoder is not None:
             from matcher.retrieval import VectorIndex
 
@@ -227,10 +227,7 @@ class Matcher:
 
     def opening_text(self, title: str, position: int, description: object) -> str:
         """What an opening says, trimmed: title, occupation label and the start of the ad."""
-        label = self.taxonomy.occupation_ids[position] if position >= 0 else ""
-        label = self.taxonomy.occupation(label).label if label else ""
-        summary = str(description or "")[:200]
-        return " | ".join(part for part in (title, label, summary) if part)
+        return opening_text(title, self._label(position), str(description or ""))
 
     def _require_catalogue(self) -> OpeningCatalogue:
         if self.catalogue is None:
@@ -240,26 +237,19 @@ class Matcher:
     # ----------------------------------------------------------------- participant side
 
     def participant_text(self, participant: Participant) -> str:
-        """What the participant's profile says, for text similarity."""
-        parts: list[str] = []
-        for trade in participant.prior_trades:
-            if trade.occupation_id and trade.occupation_id in self.occupations.index:
-                parts.append(self.taxonomy.occupation(trade.occupation_id).label)
-            if trade.title:
-                parts.append(trade.title)
-        parts += [self.taxonomy.occupation(o).label for o in participant.desired_occupations
-                  if o in self.occupations.index]
-        if participant.free_text:
-            parts.append(participant.free_text[:200])
-        return " | ".join(parts)
+        """What the participant's profile says (trades, wishes, free text), for text similarity."""
+        trades = [self._occupation_label(t.occupation_id) or "" for t in participant.prior_trades]
+        trades += [t.title for t in participant.prior_trades if t.title]
+        desired = [self._occupation_label(o) or "" for o in participant.desired_occupations]
+        return participant_text([t for t in trades if t], [d for d in desired if d],
+                                participant.free_text)
 
     def query(self, participant: Participant) -> ParticipantQuery:
         """Resolve a participant into what features need (occupations, text vectors)."""
         row = ParticipantRow.from_record(participant)
         text = self.participant_text(participant)
         vector = self.encoder.encode([text])[0] if self.encoder is not None and text else None
-        char = (self.char_encoder.encode_sparse([text])
-                if self.char_encoder is not None and text else None)
+        char = self.char_encoder.encode([text])[0] if self.char_encoder is not None and text else None
         return participant_query(row, self.occupations, vector=vector, char=char)
 
     def _context(self, allowed: frozenset[str] | None) -> ConstraintContext:
@@ -369,6 +359,11 @@ class Matcher:
         if position < 0:
             return None
         return self.taxonomy.occupation(self.taxonomy.occupation_ids[position]).label
+
+    def _occupation_label(self, occupation_id: str | None) -> str | None:
+        if not occupation_id or occupation_id not in self.occupations.index:
+            return None
+        return self.taxonomy.occupation(occupation_id).label
 
     def _facts(self, q: ParticipantQuery, row: int) -> ExplainFacts:
         c = self._require_catalogue()
