@@ -31,7 +31,7 @@ from matcher.synth.config import GeneratorConfig
 from matcher.synth.occupations import SECTOR_LIST, SECTORS, OccupationTable
 from matcher.synth.openings import OpeningArrays
 from matcher.synth.population import GENDERS, ParticipantArrays, day_of
-from matcher.synth.sampling import FloatArray, IntArray, stream, uniform_index
+from matcher.synth.sampling import FloatArray, IntArray, rank_in_runs, stream, uniform_index
 from matcher.synth.truth import HEALTH_NEEDS, GroundTruth, PairFit
 
 PLACEMENT_STATES: tuple[PlacementStatus, ...] = tuple(PlacementStatus)
@@ -43,6 +43,8 @@ FOLLOW_UP_DAYS = 90
 
 _WINDOW_DAYS = 180  # coaches look at openings posted in the last six months ...
 _MIN_REMAINING_DAYS = 120  # ... that still run for a while
+_FREE_WITHIN_DAYS = 60  # ... and have a place free within two months
+_SUGGESTIONS_PER_PLACE = 3  # per round, colleagues stop suggesting an opening beyond this
 _LAST_START_DAYS = 14  # a placement must start at least two weeks before the opening ends
 _KEY_SPAN = 10_000_000  # separates municipalities in the (municipality, day) key
 _NEVER = np.iinfo(np.int64).max // 2  # free-from day of places an opening does not have
@@ -169,7 +171,7 @@ class _Simulation:
         o = self.o
         candidates, valid = self._candidates(people, t)
         valid &= o.end[candidates] >= t[:, None] + _MIN_REMAINING_DAYS
-        valid &= self.free_from[candidates].min(axis=2) <= o.end[candidates] - _MIN_REMAINING_DAYS
+        valid &= self.free_from[candidates].min(axis=2) <= t[:, None] + _FREE_WITHIN_DAYS
         valid &= ~(candidates[:, :, None] == self.previous[people][:, None, :]).any(axis=2)
         pairs_p = np.repeat(people, candidates.shape[1])
         pairs_o = candidates.ravel()
@@ -189,6 +191,17 @@ class _Simulation:
         column = np.argmax(score, axis=1)
         picked = candidates[np.arange(len(people)), column]
         return np.where(valid.any(axis=1), picked, -1)
+
+    def _spread(self, chosen: IntArray) -> IntArray:
+        """Coaches see what colleagues suggested: an opening gets at most a few suggestions
+        per place in one round; the rest of its suggesters wait for the next round (-1)."""
+        order = np.lexsort((self.rng.random(len(chosen)), chosen))
+        opening = chosen[order]
+        rank = rank_in_runs(opening)
+        limit = _SUGGESTIONS_PER_PLACE * self.o.capacity[np.maximum(opening, 0)]
+        kept = chosen.copy()
+        kept[order[(opening >= 0) & (rank >= limit)]] = -1
+        return kept
 
     # ------------------------------------------------------------------ answering
 
@@ -263,8 +276,7 @@ class _Simulation:
         going = np.flatnonzero(step == 0)
         order = going[np.lexsort((started[going], chosen[going]))]
         opening = chosen[order]
-        group_start = np.flatnonzero(np.r_[True, opening[1:] != opening[:-1]])
-        rank = np.arange(len(order)) - np.repeat(group_start, np.diff(np.r_[group_start, len(order)]))
+        rank = rank_in_runs(opening)
         place_order = np.argsort(self.free_from[opening], axis=1, kind="stable")
         place = place_order[np.arange(len(order)), np.minimum(rank, place_order.shape[1] - 1)]
         free = self.free_from[opening, place]
@@ -294,7 +306,7 @@ class _Simulation:
                 progress(f"history round {number + 1}: {len(people):,} suggestions")
             if len(people) == 0:
                 break
-            chosen = self.choose(people, t[people])
+            chosen = self._spread(self.choose(people, t[people]))
             found = chosen >= 0
             idle = people[~found]
             t[idle] += 30

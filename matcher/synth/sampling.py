@@ -75,6 +75,13 @@ def uniform_index(rng: np.random.Generator, counts: npt.ArrayLike) -> IntArray:
     return np.minimum((rng.random(c.shape) * c).astype(np.int64), np.maximum(c - 1, 0))
 
 
+def rank_in_runs(keys: IntArray) -> IntArray:
+    """Position of each element within its run of equal consecutive keys: [7, 7, 9, 7] →
+    [0, 1, 0, 0]. On sorted keys this numbers each group's members in order."""
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return np.arange(len(keys)) - np.repeat(starts, np.diff(np.r_[starts, len(keys)]))
+
+
 def rounded(values: npt.ArrayLike, step: float) -> FloatArray:
     """Round to a multiple of ``step`` (years of experience in half years, for instance)."""
     return np.round(np.asarray(values, dtype=float) / step) * step

@@ -14,6 +14,7 @@ from matcher.synth.sampling import (
     flags_from_bits,
     pair_normal,
     popcount,
+    rank_in_runs,
     stream,
 )
 from matcher.synth.text import OptionTable, misspellings, sentences_from_bits, spoken_variants
@@ -37,6 +38,11 @@ def test_categorical_rows_uses_each_rows_distribution() -> None:
     weights = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 5.0], [0.0, 0.0, 0.0]])
     rows = np.array([0, 1, 0, 2, 1])
     assert categorical_rows(stream(0, "t"), weights, rows).tolist() == [1, 2, 1, -1, 2]
+
+
+def test_rank_in_runs_numbers_members_of_consecutive_groups() -> None:
+    assert rank_in_runs(np.array([7, 7, 9, 7, 7, 7])).tolist() == [0, 1, 0, 0, 1, 2]
+    assert rank_in_runs(np.array([], dtype=np.int64)).tolist() == []
 
 
 @given(st.lists(st.lists(st.booleans(), min_size=11, max_size=11), min_size=1, max_size=20))

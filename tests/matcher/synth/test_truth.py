@@ -36,7 +36,7 @@ people = st.integers(0, 1499)
 openings = st.integers(0, 299)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(people, openings, st.integers(0, 6))
 def test_more_swedish_never_lowers_success(small: SyntheticProgramme, person: int, opening: int,
                                            steps: int) -> None:
@@ -49,7 +49,7 @@ def test_more_swedish_never_lowers_success(small: SyntheticProgramme, person: in
     assert _p(small, p, supported) >= _p(small, p, o)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(people, openings, st.integers(0, len(ACCOMMODATIONS) - 1))
 def test_covering_a_need_never_lowers_success(small: SyntheticProgramme, person: int,
                                               opening: int, position: int) -> None:
