@@ -1,0 +1,70 @@
+"""Training test fixtures: an MLflow store per test (copied from one migrated template)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcher.config import Settings, get_settings
+from matcher.features import FEATURES
+from matcher.ranking import LambdaRanker
+
+#: Gate values that pass every fairness gate at the default thresholds.
+FAIR = {"exposure_ratio": (0.9, "test"), "impact_ratio": (0.9, "test"), "ndcg10_gap": (0.01, "test"),
+        "calibration_gap": (0.01, "test"), "segregation_narrowing": (0.0, "test"),
+        "counterfactual_difference": (0.0, "test")}
+
+
+@pytest.fixture(scope="session")
+def mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An MLflow SQLite store with its schema migrated (creating one takes seconds)."""
+    from mlflow import MlflowClient
+
+    path = tmp_path_factory.mktemp("mlflow_template") / "mlflow.db"
+    MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()
+    return path
+
+
+@pytest.fixture
+def settings(platsa_home: Path, mlflow_template: Path) -> Settings:
+    """Isolated settings whose PLATSA_HOME already holds a migrated, empty MLflow store."""
+    platsa_home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(mlflow_template, platsa_home / "mlflow.db")
+    return get_settings()
+
+
+def planted_ranker(seed: int = 0, signal: int = 0) -> tuple[LambdaRanker, np.ndarray]:
+    """A small ranker over the real feature width whose label follows one feature."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(600, len(FEATURES)))
+    y = np.digitize(X[:, signal], [-0.5, 0.5, 1.2])
+    ranker = LambdaRanker(n_estimators=20, min_child_samples=5, random_state=seed, n_jobs=1)
+    return ranker.fit(X, y, np.full(30, 20), feature_names=list(FEATURES)), X
+
+
+@pytest.fixture
+def register_version(settings: Settings, tmp_path: Path) -> Callable[..., str]:
+    """Log a planted model with given metrics, tags and gate values; register it; its version."""
+    import mlflow
+
+    from training.artifacts import log_ranker_model
+    from training.registry import GATE_VALUES_ARTIFACT, ModelRegistry, gate_values_json
+
+    registry = ModelRegistry.connect(settings)
+
+    def register(metrics: dict[str, float], gates: dict | None = FAIR, tags: dict | None = None) -> str:
+        ranker, X = planted_ranker()
+        with mlflow.start_run(experiment_id=registry.tracking.experiment_id) as run:
+            mlflow.log_metrics(metrics)
+            mlflow.set_tags(tags or {})
+            if gates is not None:
+                mlflow.log_text(gate_values_json(gates), GATE_VALUES_ARTIFACT)
+            info = log_ranker_model(ranker, X[:3], Path(tempfile.mkdtemp(dir=tmp_path)))
+        return registry.register(info.model_uri, run.info.run_id)
+
+    return register

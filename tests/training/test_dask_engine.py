@@ -1,0 +1,85 @@
+"""Dask engine: same parameters as the single-machine fit, same early-stopping choice, close scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from matcher.evaluation import evaluate_rankings
+from matcher.features import FEATURES
+from matcher.ranking import LambdaRanker
+from training.dask_engine import _partitions, dask_client, early_stopping_round, fit_dask, lgbm_params
+
+
+def planted(n_queries: int, seed: int, per_query: int = 10):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_queries * per_query, len(FEATURES)))
+    noise = rng.normal(scale=0.5, size=len(X))
+    y = np.digitize(X[:, 0] + 0.5 * X[:, 1] + noise, [-0.5, 0.5, 1.2])
+    return X, y, np.full(n_queries, per_query)
+
+
+def test_parameters_match_what_the_single_machine_fit_uses():
+    X, y, group = planted(20, 0)
+    ranker = LambdaRanker(n_estimators=5, subsample=0.7, random_state=3, n_jobs=1)
+    booster_params = ranker.fit(X, y, group).booster_.params
+    ours = lgbm_params(ranker, int(y.max()))
+    aliases = {"n_estimators": "num_iterations", "min_child_samples": "min_data_in_leaf",
+               "subsample": "bagging_fraction", "subsample_freq": "bagging_freq",
+               "colsample_bytree": "feature_fraction", "random_state": "seed"}
+    for name, value in ours.items():
+        stored = booster_params.get(name, booster_params.get(aliases.get(name, name)))
+        assert stored == value, name
+
+
+@pytest.mark.parametrize(("curve", "patience", "expected"), [
+    ([0.1, 0.2, 0.3], 2, 3),  # still improving at the end
+    ([0.1, 0.5, 0.4, 0.4, 0.9], 2, 2),  # stops before the late peak, as LightGBM would
+    ([0.1, 0.5, 0.4, 0.9], 3, 4),  # the late peak comes within the patience
+    ([0.5, 0.5, 0.5], 1, 1),  # ties keep the first round
+])
+def test_early_stopping_round_known_answers(curve, patience, expected):
+    assert early_stopping_round(curve, patience) == expected
+
+
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=60), st.integers(1, 10))
+def test_early_stopping_round_is_the_best_of_the_rounds_it_saw(curve, patience):
+    chosen = early_stopping_round(curve, patience)
+    seen = curve[: min(len(curve), chosen + patience)]
+    assert 1 <= chosen <= len(curve)
+    assert curve[chosen - 1] == max(seen)
+
+
+@given(st.lists(st.integers(1, 9), min_size=1, max_size=40), st.integers(1, 6))
+def test_partitions_keep_whole_groups_and_cover_every_row(group, parts):
+    rows, groups = _partitions(np.array(group), parts)
+    assert sum(rows) == sum(group) and sum(groups) == len(group)
+    bounds = np.cumsum((0, *groups))
+    assert [sum(group[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)] == list(rows)
+
+
+def test_empty_curve_is_refused():
+    with pytest.raises(ValueError, match="empty validation curve"):
+        early_stopping_round([], 3)
+
+
+def ndcg(scores: np.ndarray, data) -> float:
+    _, y, group = data
+    queries = np.repeat(np.arange(len(group)), group)
+    return evaluate_rankings(queries, np.arange(len(y)), scores, y).mean["ndcg"]
+
+
+@pytest.mark.slow
+def test_dask_model_scores_like_the_single_machine_model():
+    """Two workers each bin and split on half the data: close to, not equal to, one machine."""
+    train, valid = planted(300, 0), planted(100, 1)
+    ranker = LambdaRanker(n_estimators=60, early_stopping_rounds=60, random_state=0, n_jobs=1)
+    local = LambdaRanker(**ranker.get_params()).fit(*train, feature_names=list(FEATURES), eval_set=valid)
+    with dask_client(None, workers=2) as client:
+        distributed = fit_dask(ranker, client, train, valid, FEATURES)
+    a, b = local.predict(valid[0]), distributed.predict(valid[0])
+    assert np.corrcoef(a, b)[0, 1] > 0.97
+    assert ndcg(b, valid) == pytest.approx(ndcg(a, valid), abs=0.02)
+    assert distributed.feature_names_ == list(FEATURES)

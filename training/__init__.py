@@ -1,0 +1,14 @@
+"""Retraining the ranker from placement history, tracked in MLflow and gated before promotion.
+
+``training`` imports :mod:`matcher` (the same feature code serving runs) and MLflow; nothing
+in :mod:`matcher` or serving imports ``training``. The modules, in the order a run uses them:
+
+- :mod:`training.settings`: the knobs (``PLATSA_TRAINING_*``);
+- :mod:`training.tracking`: where MLflow lives and a clear error when it does not answer;
+- :mod:`training.data`: history from the store or a folder, the time split, the digest;
+- :mod:`training.evaluate`: the model beside the rule, random and popularity baselines;
+- :mod:`training.train`: one function per step, and :func:`training.train.run_training`;
+- :mod:`training.dask_engine`: the same fit on a Dask cluster;
+- :mod:`training.artifacts`: model card, feature-importance plot, the MLflow pyfunc model;
+- :mod:`training.registry`: versions, the ``challenger``/``champion`` aliases, the gates.
+"""

@@ -1,0 +1,123 @@
+"""The same lambdarank fit on a Dask cluster (``platsa train --engine dask``).
+
+``lightgbm.dask`` trains one booster data-parallel over the workers, each holding whole
+ranking groups. It has no early stopping, so the booster is grown to ``n_estimators`` with
+the validation NDCG recorded every round, and the round where single-machine early stopping
+would have stopped is picked afterwards (:func:`early_stopping_round`), which gives the same
+choice on the same curve. The result is a plain :class:`~matcher.ranking.LambdaRanker`, so
+everything downstream (evaluation, logging, serving) does not know which engine trained it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from matcher.ranking import LambdaRanker
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+log = logging.getLogger(__name__)
+
+#: Gains per graded label (0 nothing … 3 work at 90 days), as the single-machine fit uses.
+LABEL_GAIN = (0, 1, 3, 7, 15, 31)
+
+
+def lgbm_params(ranker: LambdaRanker, max_label: int) -> dict[str, Any]:
+    """LightGBM parameters equivalent to what :meth:`LambdaRanker.fit` passes to LGBMRanker.
+
+    ``LambdaRanker`` builds them inside ``fit``; a test fits both and compares the booster
+    parameters, so the two cannot drift apart unnoticed.
+    """
+    return {
+        "objective": "lambdarank",
+        "n_estimators": ranker.n_estimators,
+        "learning_rate": ranker.learning_rate,
+        "num_leaves": ranker.num_leaves,
+        "min_child_samples": ranker.min_child_samples,
+        "subsample": ranker.subsample,
+        "subsample_freq": 1 if ranker.subsample < 1 else 0,
+        "colsample_bytree": ranker.colsample_bytree,
+        "random_state": ranker.random_state,
+        "deterministic": True,
+        "force_row_wise": True,
+        "label_gain": list(LABEL_GAIN[: max_label + 2]),
+        "verbose": -1,
+    }
+
+
+def early_stopping_round(curve: Sequence[float], patience: int) -> int:
+    """The 1-based round LightGBM's early stopping keeps for a validation curve (higher better).
+
+    Stops at the first round that is ``patience`` rounds past the best so far; the best is the
+    first round reaching the maximum seen until then.
+    """
+    if not curve:
+        raise ValueError("cannot pick a round from an empty validation curve")
+    best, best_value = 0, curve[0]
+    for i, value in enumerate(curve):
+        if value > best_value:
+            best, best_value = i, value
+        elif i - best >= patience:
+            break
+    return best + 1
+
+
+def _partitions(group: np.ndarray, parts: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Row chunks and group chunks that keep every ranking group inside one partition."""
+    blocks = [b for b in np.array_split(np.arange(len(group)), max(1, min(parts, len(group)))) if b.size]
+    return tuple(int(group[b].sum()) for b in blocks), tuple(len(b) for b in blocks)
+
+
+def _dask_arrays(X: np.ndarray, y: np.ndarray, group: np.ndarray, parts: int) -> tuple[Any, Any, Any]:
+    import dask.array as da
+
+    rows, groups = _partitions(np.asarray(group, dtype=np.int64), parts)
+    return (da.from_array(np.asarray(X, dtype=np.float64), chunks=(rows, X.shape[1])),
+            da.from_array(np.asarray(y), chunks=(rows,)),
+            da.from_array(np.asarray(group, dtype=np.int64), chunks=(groups,)))
+
+
+@contextmanager
+def dask_client(scheduler: str | None, workers: int) -> Iterator[Client]:
+    """A client of the scheduler at ``scheduler``, or of a LocalCluster started for the block.
+
+    Local workers are processes with one thread each: LightGBM's network is one per process.
+    """
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler, timeout="30s") as client:
+            yield client
+        return
+    with (LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                       dashboard_address=None) as cluster, Client(cluster) as client):
+        yield client
+
+
+def fit_dask(ranker: LambdaRanker, client: Client, train: tuple[np.ndarray, np.ndarray, np.ndarray],
+             valid: tuple[np.ndarray, np.ndarray, np.ndarray], feature_names: Sequence[str]) -> LambdaRanker:
+    """Fit ``ranker``'s parameters on the cluster; ``train``/``valid`` are ``(X, y, group)``."""
+    from lightgbm.dask import DaskLGBMRanker
+
+    X, y, group = train
+    if len(X) == 0:
+        raise ValueError("cannot fit a ranker on zero rows")
+    parts = len(client.scheduler_info()["workers"])
+    max_label = int(max(np.max(y), np.max(valid[1])))
+    dX, dy, dgroup = _dask_arrays(X, y, group, parts)
+    vX, vy, vgroup = _dask_arrays(*valid, parts)
+    model = DaskLGBMRanker(client=client, n_jobs=1, **lgbm_params(ranker, max_label))
+    model.fit(dX, dy, group=dgroup, eval_set=[(vX, vy)], eval_group=[vgroup],
+              eval_at=list(ranker.eval_at), feature_name=list(feature_names))
+    curve = model.evals_result_["valid_0"][f"ndcg@{ranker.eval_at[0]}"]
+    fitted = LambdaRanker.from_booster(model.booster_)
+    fitted.best_iteration_ = early_stopping_round(curve, ranker.early_stopping_rounds)
+    log.info("fitted lambdarank on %d Dask workers: %d rows, %d trees", parts, len(X),
+             fitted.best_iteration_)
+    return fitted
