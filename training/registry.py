@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from matcher.config import Settings
-from matcher.ranking import LambdaRanker
+from matcher.pipeline import default_rule
+from matcher.ranking import LambdaRanker, Ranker
 from training.artifacts import BOOSTER_FILE, ModelArtifactError, load_booster
 from training.settings import TrainingSettings
 from training.tracking import Tracking, connect
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
+#: What answers before any champion exists (the transparent rule), as serving names it.
+RULE_VERSION = "rule-v1"
 #: Run artifact holding the fairness gate values measured by the run (see :func:`gate_values_json`).
 GATE_VALUES_ARTIFACT = "fairness/gate_values.json"
 #: Run tag and metric naming the champion the run was compared with on its own validation data.
@@ -333,3 +336,19 @@ class ModelRegistry:
 def load_champion(settings: Settings, training: TrainingSettings | None = None) -> tuple[LambdaRanker, str]:
     """The champion ranker and its version (``models:/platsa-ranker@champion``)."""
     return ModelRegistry.connect(settings, training).load_ranker(CHAMPION)
+
+
+def champion_or_rule(settings: Settings, training: TrainingSettings | None = None) -> tuple[Ranker, str]:
+    """The champion and its label (``platsa-ranker/3``), or the rule (``rule-v1``) before one exists.
+
+    Labels are the ones serving answers with, so the CLI and the API name a model alike. An
+    embedded store that was never created holds no champion and is not created here.
+    """
+    training = training or TrainingSettings()
+    if not settings.mlflow_tracking_uri and not (settings.home / "mlflow.db").is_file():
+        return default_rule(), RULE_VERSION
+    registry = ModelRegistry.connect(settings, training)
+    if registry.champion() is None:
+        return default_rule(), RULE_VERSION
+    ranker, version = registry.load_ranker(CHAMPION)
+    return ranker, f"{registry.name}/{version}"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import typer
 
-from platsa.cli import data, generate, report, serve, taxonomy
+from platsa.cli import data, generate, report, serve, taxonomy, train
 
 REGISTRATIONS: list[Callable[[typer.Typer], None]] = [
     taxonomy.register,
@@ -14,4 +14,5 @@ REGISTRATIONS: list[Callable[[typer.Typer], None]] = [
     data.register,
     report.register,
     serve.register,
+    train.register,
 ]

@@ -1,0 +1,47 @@
+"""The matcher training, the CLI and the notebooks build: taxonomy, encoders, indexed openings.
+
+Training must featurise with exactly the encoders serving uses, otherwise the text features
+a model learned from are not the ones it is served; :func:`make_matcher` is that one choice
+(the project's default sentence encoder, cached under PLATSA_HOME, and hashed character
+n-grams), and :func:`encoder_names` is logged with every run so a mismatch can be seen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import pandas as pd
+
+from matcher.config import Settings
+from matcher.dataset import employer_stats
+from matcher.pipeline import Matcher
+from matcher.ranking import Ranker
+
+
+def make_matcher(settings: Settings, ranker: Ranker | None = None, model_version: str = "rule-v1",
+                 *, embeddings: bool = True) -> Matcher:
+    """A matcher with the configured taxonomy and encoders and no openings indexed yet.
+
+    ``embeddings=False`` leaves the sentence encoder out (its features are then unknown);
+    tests use it to stay fast, nothing that trains a model to serve should.
+    """
+    from matcher.encoding import HashingCharEncoder, default_encoder
+    from matcher.taxonomy import load_taxonomy
+
+    return Matcher(load_taxonomy(settings), ranker=ranker, model_version=model_version,
+                   encoder=default_encoder(settings) if embeddings else None,
+                   char_encoder=HashingCharEncoder())
+
+
+def encoder_names(matcher: Matcher) -> dict[str, str]:
+    """Which encoders produced the text features (logged as run parameters)."""
+    return {"text_encoder": getattr(matcher.encoder, "name", "none"),
+            "char_encoder": getattr(matcher.char_encoder, "name", "none")}
+
+
+def index_store_openings(matcher: Matcher, frames: Mapping[str, pd.DataFrame],
+                         today: dt.date | None = None) -> Matcher:
+    """Index every stored opening with employer success rates from all recorded placements."""
+    stats = employer_stats(frames["placements"], frames["openings"])
+    return matcher.index_openings(frames["openings"], employer_rates=stats.rates(), today=today)

@@ -1,0 +1,272 @@
+"""One training run, one function per step: load → split → index → featurise → fit → evaluate
+→ audit → log → register.
+
+Features come from :meth:`matcher.pipeline.Matcher.pair_features`, the code serving runs.
+Employer success rates are counted on the training placements only (and each training row's
+own outcome is left out of its employer's rate), so validation never leaks into features.
+The same history and seed give the same metrics: LightGBM runs deterministic, the random
+baseline is seeded and pairs are sorted before anything depends on their order.
+
+A run that fails at any step raises before :meth:`ModelRegistry.register`, so it never adds
+a version, let alone moves ``champion``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from matcher.config import Settings
+from matcher.dataset import (
+    EmployerStats,
+    LabelledPairs,
+    build_pairs,
+    employer_stats,
+    participants_by_id,
+    time_split,
+)
+from matcher.domain import Participant
+from matcher.fairness.gates import check_gates
+from matcher.fairness.report import FairnessReport, write_report
+from matcher.features import FEATURES
+from matcher.pipeline import Matcher
+from matcher.ranking import LambdaRanker
+from training.artifacts import CardFacts, feature_importance_png, log_ranker_model, model_card
+from training.data import History, dataset_digest, window
+from training.evaluate import compare, flat_metrics, ranking_metrics
+from training.fairness_audit import audit_model
+from training.matching import encoder_names
+from training.registry import COMPARED_CHAMPION_TAG, GATE_VALUES_ARTIFACT, ModelRegistry, gate_values_json
+from training.settings import TrainingSettings
+from training.tracking import connect
+
+log = logging.getLogger(__name__)
+
+#: Builds a matcher (taxonomy, encoders) with no openings indexed yet.
+MatcherFactory = Callable[[], Matcher]
+
+
+class Engine(StrEnum):
+    """Where the booster is grown."""
+
+    LOCAL = "local"
+    DASK = "dask"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a run's result besides the data (all logged as parameters)."""
+
+    seed: int = 0
+    valid_fraction: float = 0.2
+    min_placements: int = 50
+    k: int = 10
+    engine: Engine = Engine.LOCAL
+    n_estimators: int = 400
+    learning_rate: float = 0.05
+    num_leaves: int = 31
+    min_child_samples: int = 20
+    early_stopping_rounds: int = 30
+
+    @classmethod
+    def from_settings(cls, training: TrainingSettings, **overrides: Any) -> TrainConfig:
+        """Defaults from ``PLATSA_TRAINING_*`` with explicit values (e.g. CLI options) on top."""
+        base = cls(seed=training.seed, valid_fraction=training.valid_fraction,
+                   min_placements=training.min_placements, k=training.k)
+        return replace(base, **{k: v for k, v in overrides.items() if v is not None})
+
+    def ranker(self) -> LambdaRanker:
+        """An unfitted ranker with this run's parameters."""
+        return LambdaRanker(n_estimators=self.n_estimators, learning_rate=self.learning_rate,
+                            num_leaves=self.num_leaves, min_child_samples=self.min_child_samples,
+                            early_stopping_rounds=self.early_stopping_rounds, eval_at=(self.k,),
+                            random_state=self.seed)
+
+    def params(self) -> dict[str, Any]:
+        return {name: str(value) for name, value in asdict(self).items()}
+
+
+@dataclass
+class Prepared:
+    """The split history and its labelled pairs, featurised by an indexed matcher."""
+
+    matcher: Matcher
+    participants: dict[str, Participant]
+    train_placements: pd.DataFrame
+    valid_placements: pd.DataFrame
+    stats: EmployerStats
+    train: LabelledPairs
+    valid: LabelledPairs
+    source: str
+    digest: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.digest = dataset_digest(self.train, self.valid)
+
+    def sizes(self) -> dict[str, int]:
+        return {"train_pairs": len(self.train), "valid_pairs": len(self.valid),
+                "train_participants": len(self.train.group),
+                "valid_participants": len(self.valid.group)}
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What a finished run produced."""
+
+    run_id: str
+    version: str
+    metrics: dict[str, dict[str, float]]  # ranker → metric → value
+    gates: list[str]
+    digest: str
+    sizes: dict[str, int]
+    ranker: LambdaRanker
+
+
+# --------------------------------------------------------------------------- steps
+
+
+def split(history: History, config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Resolved placements split by time: older participants train, newer ones validate."""
+    return time_split(history.labelled(), config.valid_fraction, config.min_placements)
+
+
+def index_matcher(matcher: Matcher, history: History, train_placements: pd.DataFrame) -> EmployerStats:
+    """Index every opening with employer rates counted on the training placements only."""
+    stats = employer_stats(train_placements, history.openings)
+    matcher.index_openings(history.openings, employer_rates=stats.rates(), today=history.end_date())
+    return stats
+
+
+def featurise(matcher: Matcher, participants: Mapping[str, Participant], train: pd.DataFrame,
+              valid: pd.DataFrame, stats: EmployerStats) -> tuple[LabelledPairs, LabelledPairs]:
+    """Labelled pairs of both splits; training rows leave their own outcome out of the rates."""
+    return (build_pairs(matcher, participants, train, stats=stats),
+            build_pairs(matcher, participants, valid))
+
+
+def prepare(history: History, make_matcher: MatcherFactory, config: TrainConfig) -> Prepared:
+    """Split, index and featurise: everything before fitting."""
+    train, valid = split(history, config)
+    matcher = make_matcher()
+    stats = index_matcher(matcher, history, train)
+    participants = participants_by_id(history.participants)
+    train_pairs, valid_pairs = featurise(matcher, participants, train, valid, stats)
+    return Prepared(matcher, participants, train, valid, stats, train_pairs, valid_pairs, history.source)
+
+
+def fit(prepared: Prepared, config: TrainConfig, training: TrainingSettings | None = None) -> LambdaRanker:
+    """Fit the ranker with early stopping on validation, on this machine or on Dask."""
+    ranker = config.ranker()
+    train, valid = prepared.train, prepared.valid
+    if config.engine is Engine.DASK:
+        from training.dask_engine import dask_client, fit_dask
+
+        training = training or TrainingSettings()
+        with dask_client(training.dask_scheduler, training.dask_workers) as client:
+            return fit_dask(ranker, client, (train.X, train.y, train.group),
+                            (valid.X, valid.y, valid.group), FEATURES)
+    return ranker.fit(train.X, train.y, train.group, feature_names=list(FEATURES),
+                      eval_set=(valid.X, valid.y, valid.group))
+
+
+def evaluate(prepared: Prepared, ranker: LambdaRanker, config: TrainConfig) -> dict[str, dict[str, float]]:
+    """Validation metrics of the model and of the rule, random and popularity baselines."""
+    return compare(prepared.valid, ranker.predict(prepared.valid.X), prepared.train_placements,
+                   config.seed, config.k)
+
+
+def champion_on_same_data(registry: ModelRegistry, prepared: Prepared,
+                          k: int) -> tuple[str, dict[str, float]] | None:
+    """The current champion's metrics on this run's validation pairs (None without one).
+
+    The promotion gate compares like with like: both models on the same validation data.
+    """
+    if registry.champion() is None:
+        return None
+    ranker, version = registry.load_ranker()
+    metrics = ranking_metrics(prepared.valid, ranker.predict(prepared.valid.X), k)
+    return version, {f"champion_{name}": value for name, value in metrics.items()}
+
+
+def audit(prepared: Prepared, ranker: LambdaRanker, config: TrainConfig, label: str) -> FairnessReport:
+    """Fairness audit of the fitted ranker on the validation split."""
+    prepared.matcher.ranker = ranker
+    prepared.matcher.model_version = label
+    return audit_model(prepared.matcher, prepared.participants, prepared.valid,
+                       ranker.predict(prepared.valid.X), config.k, label)
+
+
+def _card(prepared: Prepared, config: TrainConfig, run_id: str, results: Mapping[str, Mapping[str, float]],
+          gate_lines: list[str]) -> str:
+    return model_card(CardFacts(
+        run_id=run_id, trained_at=dt.datetime.now(dt.UTC), data_source=prepared.source,
+        dataset_digest=prepared.digest, train_window=window(prepared.train_placements),
+        valid_window=window(prepared.valid_placements), sizes=prepared.sizes(),
+        params=config.params(), metrics=results, fairness=gate_lines, k=config.k))
+
+
+def log_run(prepared: Prepared, config: TrainConfig, ranker: LambdaRanker,
+            results: Mapping[str, Mapping[str, float]], report: FairnessReport,
+            champion: tuple[str, dict[str, float]] | None, fit_seconds: float) -> tuple[str, str]:
+    """Log parameters, metrics and artifacts into the active run; returns (run id, model URI)."""
+    import mlflow
+
+    run_id = mlflow.active_run().info.run_id
+    gate_lines = [str(g) for g in check_gates(report)]
+    train_window, valid_window = window(prepared.train_placements), window(prepared.valid_placements)
+    mlflow.log_params({**config.params(), **encoder_names(prepared.matcher),
+                       "data_source": prepared.source,
+                       "dataset_digest": prepared.digest,
+                       "train_window": f"{train_window[0]}..{train_window[1]}",
+                       "valid_window": f"{valid_window[0]}..{valid_window[1]}"})
+    metrics = {**flat_metrics(results), **prepared.sizes(), **report.flat_metrics(),
+               "best_iteration": float(ranker.best_iteration_), "fit_seconds": fit_seconds}
+    if champion is not None:
+        mlflow.set_tag(COMPARED_CHAMPION_TAG, champion[0])
+        metrics |= champion[1]
+    mlflow.log_metrics(metrics)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "feature_importance.png").write_bytes(feature_importance_png(ranker.feature_importance()))
+        (folder / "model_card.md").write_text(_card(prepared, config, run_id, results, gate_lines),
+                                              encoding="utf-8")
+        write_report(report, folder / "fairness")
+        (folder / GATE_VALUES_ARTIFACT).write_text(gate_values_json(report.gate_values()),
+                                                   encoding="utf-8")
+        mlflow.log_artifacts(str(folder))
+        info = log_ranker_model(ranker, prepared.valid.X[:5], folder)
+    return run_id, info.model_uri
+
+
+def run_training(history: History, make_matcher: MatcherFactory, settings: Settings,
+                 config: TrainConfig, training: TrainingSettings | None = None) -> TrainResult:
+    """Train, evaluate, audit, log and register one model version (alias ``challenger``)."""
+    import mlflow
+
+    training = training or TrainingSettings()
+    registry = ModelRegistry(connect(settings, training), training)
+    prepared = prepare(history, make_matcher, config)
+    log.info("training on %s (digest %s…)", prepared.sizes(), prepared.digest[:12])
+    with mlflow.start_run(experiment_id=registry.tracking.experiment_id,
+                          run_name=f"{config.engine.value}-seed{config.seed}") as run:
+        started = time.perf_counter()
+        ranker = fit(prepared, config, training)
+        fit_seconds = time.perf_counter() - started
+        results = evaluate(prepared, ranker, config)
+        report = audit(prepared, ranker, config, f"run {run.info.run_id}")
+        champion = champion_on_same_data(registry, prepared, config.k)
+        run_id, model_uri = log_run(prepared, config, ranker, results, report, champion, fit_seconds)
+    version = registry.register(model_uri, run_id)
+    return TrainResult(run_id=run_id, version=version, metrics={k: dict(v) for k, v in results.items()},
+                       gates=[str(g) for g in check_gates(report)], digest=prepared.digest,
+                       sizes=prepared.sizes(), ranker=ranker)
+
