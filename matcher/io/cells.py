@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -72,8 +73,8 @@ def is_empty(value: Any) -> bool:
     """Empty cells: missing, ``null``, blank text or a NaN (pandas' missing float)."""
     if value is None:
         return True
-    if isinstance(value, str):
-        return not value.strip()
+    if value.__class__ is str:
+        return not value or value.isspace()
     return isinstance(value, float) and math.isnan(value)
 
 
@@ -103,21 +104,31 @@ def _as_date(value: Any) -> Any:
     return value
 
 
-def decode(column: Column, value: Any) -> Any:
-    """A file cell as the domain model's input, or :data:`MISSING` for an empty cell.
-
-    Only what the model cannot read itself is handled here; everything else (numbers in
-    text, ``true``/``yes``/``1``, level names) is left to pydantic so its messages apply.
-    """
-    if is_empty(value):
-        return MISSING
-    if column.type is ColumnType.CODES:
-        return _split_codes(value)
-    if column.type is ColumnType.TRADES:
-        return _parse_trades(value)
-    if column.type is ColumnType.DATE:
-        return _as_date(value)
+def _unchanged(value: Any) -> Any:
     return value
+
+
+_CONVERTERS: dict[ColumnType, Callable[[Any], Any]] = {
+    ColumnType.CODES: _split_codes,
+    ColumnType.TRADES: _parse_trades,
+    ColumnType.DATE: _as_date,
+}
+
+
+def decoder(column: Column) -> Callable[[Any], Any]:
+    """The function turning a cell of ``column`` into the domain model's input.
+
+    It returns :data:`MISSING` for an empty cell and raises :class:`CellError` for a cell
+    it cannot read. Only what the model cannot read itself is handled (``;`` lists, JSON
+    prior trades, timestamps); numbers in text, ``true``/``yes``/``1`` and level names are
+    left to pydantic so its messages apply.
+    """
+    convert = _CONVERTERS.get(column.type, _unchanged)
+
+    def decode(value: Any) -> Any:
+        return MISSING if is_empty(value) else convert(value)
+
+    return decode
 
 
 def encode_json(column: Column, value: Any) -> Any:

@@ -16,7 +16,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from matcher.io.cells import SUFFIXES
-from matcher.io.readers import ImportValidationError, Progress, RowError, read_numbered
+from matcher.io.readers import (
+    ImportValidationError,
+    Progress,
+    RowError,
+    paused_gc,
+    read_numbered,
+)
 from matcher.store import repositories
 from matcher.store.engine import session_scope
 from matcher.store.flat import DomainRecord, Kind, record_to_row
@@ -71,14 +77,15 @@ def _store(
     )
     if errors:
         raise ImportValidationError(sorted(errors, key=lambda error: error.line))
-    rows = [record_to_row(record) for _, record in records]
     chunk = repositories.INSERT_CHUNK
-    for start in range(0, len(rows), chunk):
-        insert_rows(session, kind, rows[start : start + chunk])
-        if progress is not None:
-            progress(f"storing {path.name}", min(start + chunk, len(rows)), len(rows))
-    log.info("imported %d %s from %s", len(rows), kind.value, path)
-    return len(rows)
+    with paused_gc():
+        for start in range(0, len(records), chunk):
+            rows = [record_to_row(record) for _, record in records[start : start + chunk]]
+            insert_rows(session, kind, rows)
+            if progress is not None:
+                progress(f"storing {path.name}", start + len(rows), len(records))
+    log.info("imported %d %s from %s", len(records), kind.value, path)
+    return len(records)
 
 
 def import_file(

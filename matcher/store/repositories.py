@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pandas as pd
-from sqlalchemy import Engine, case, func, insert, select, update
+from sqlalchemy import Engine, MetaData, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from matcher.domain import (
@@ -160,7 +160,8 @@ def insert_rows(session: Session, kind: Kind, rows: Sequence[Mapping[str, Any]])
         )
         rows = [{**row, "municipality_code": homes[row["participant_id"]]} for row in rows]
     if rows:
-        session.execute(insert(ROW_TYPES[kind]), list(rows))
+        # The Core table, not the mapped class: a plain executemany without ORM bookkeeping.
+        session.execute(insert(ROW_TYPES[kind].__table__), list(rows))
 
 
 def add_record(session: Session, record: DomainRecord) -> None:
@@ -427,9 +428,13 @@ def load_frames(
 
 
 def count_rows(engine: Engine) -> dict[str, int]:
-    """Rows per table, in dependency order (for ``platsa db info`` and checks)."""
-    with Session(engine) as session:
+    """Rows per table of the database as it is (every migrated table, whoever models it),
+    in dependency order; for ``platsa db info`` and checks."""
+    tables = MetaData()
+    tables.reflect(engine)
+    with engine.connect() as connection:
         return {
-            table.name: int(session.execute(select(func.count()).select_from(table)).scalar_one())
-            for table in Base.metadata.sorted_tables
+            table.name: int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+            for table in tables.sorted_tables
+            if table.name != "alembic_version"
         }
