@@ -303,7 +303,7 @@ class _Simulation:
             active &= t < np.minimum(programme_end, self.reference)
             people = np.flatnonzero(active)
             if progress is not None:
-                progress(f"history round {number + 1}: {len(people):,} suggestions")
+                progress(f"history round {number + 1}: {len(people):,} active participants")
             if len(people) == 0:
                 break
             chosen = self._spread(self.choose(people, t[people]))

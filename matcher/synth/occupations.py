@@ -43,9 +43,10 @@ class TaxonomyLike(Protocol):
     """The part of ``matcher.taxonomy.Taxonomy`` the generator reads."""
 
     @property
-    def occupations(self) -> Mapping[str, OccupationLike]: ...
+    def occupation_ids(self) -> Sequence[str]: ...
     @property
     def relatedness_matrix(self) -> npt.NDArray[np.float32]: ...
+    def occupation(self, occupation_id: str) -> OccupationLike: ...
     def index_of(self, occupation_id: str) -> int: ...
 
 
@@ -400,7 +401,8 @@ class OccupationTable:
     @classmethod
     def from_taxonomy(cls, taxonomy: TaxonomyLike) -> OccupationTable:
         """Order occupations by the taxonomy's index so row ``i`` matches the matrix row ``i``."""
-        occupations = sorted(taxonomy.occupations.values(), key=lambda o: taxonomy.index_of(o.id))
+        ids = sorted(taxonomy.occupation_ids, key=taxonomy.index_of)
+        occupations = [taxonomy.occupation(i) for i in ids]
         if not occupations:
             raise ValueError("the taxonomy has no occupations to generate data with")
         relatedness = np.asarray(taxonomy.relatedness_matrix, dtype=np.float32)

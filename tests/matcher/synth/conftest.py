@@ -28,8 +28,15 @@ class TinyTaxonomy:
     occupations: dict[str, TinyOccupation]
     relatedness_matrix: np.ndarray
 
+    @property
+    def occupation_ids(self) -> tuple[str, ...]:
+        return tuple(self.occupations)
+
+    def occupation(self, occupation_id: str) -> TinyOccupation:
+        return self.occupations[occupation_id]
+
     def index_of(self, occupation_id: str) -> int:
-        return list(self.occupations).index(occupation_id)
+        return self.occupation_ids.index(occupation_id)
 
 
 _ROWS = (
