@@ -95,6 +95,7 @@ class OpeningColumns:
     ids: np.ndarray  # object (str)
     employer_ids: np.ndarray  # object (str)
     municipality: np.ndarray  # object (str kommunkod)
+    municipality_num: np.ndarray  # int32 kommunkod, for fast membership tests
     occupation_ids: np.ndarray  # object (str or "")
     kind: np.ndarray  # int8 index into KINDS
     lat: np.ndarray
@@ -129,10 +130,12 @@ class OpeningColumns:
         status = frame["status"].astype(str).to_numpy()
         places = (frame["capacity"].astype(int) - frame["filled"].astype(int)).to_numpy(np.int32)
         occupation = frame["occupation_id"].fillna("").astype(str).to_numpy(dtype=object)
+        municipality = frame["municipality_code"].astype(str).str.zfill(4).to_numpy(dtype=object)
         return cls(
             ids=frame["id"].astype(str).to_numpy(dtype=object),
             employer_ids=frame["employer_id"].astype(str).to_numpy(dtype=object),
-            municipality=frame["municipality_code"].astype(str).str.zfill(4).to_numpy(dtype=object),
+            municipality=municipality,
+            municipality_num=municipality.astype(np.int32),
             occupation_ids=occupation,
             kind=_codes(frame["kind"], KINDS),
             lat=frame["location_lat"].to_numpy(np.float64),

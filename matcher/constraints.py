@@ -96,11 +96,15 @@ ExplainFn = Callable[[ParticipantRow, OpeningColumns, int, bool, ConstraintConte
 
 @dataclass(frozen=True)
 class Constraint:
-    """A named hard rule: ``mask`` over many openings, ``explain`` for one of them."""
+    """A named hard rule: ``mask`` over many openings, ``explain`` for one of them.
+
+    ``costly`` rules (travel time) are evaluated only on openings that passed the cheap ones.
+    """
 
     name: str
     mask: MaskFn
     explain: ExplainFn
+    costly: bool = False
 
 
 def commute_minutes(participant: ParticipantRow, openings: OpeningColumns,
@@ -136,7 +140,7 @@ def _open_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
 def _visible_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
     if c.allowed_municipalities is None:
         return np.ones(len(o), dtype=bool)
-    return np.isin(o.municipality, list(c.allowed_municipalities))
+    return np.isin(o.municipality_num, [int(code) for code in c.allowed_municipalities])
 
 
 def _visible_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
@@ -249,7 +253,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint("adaptations", _needs_mask, _needs_explain),
     Constraint("schedule", _schedule_mask_fn, _schedule_explain),
     Constraint("licence", _licence_mask, _licence_explain),
-    Constraint("commute", _commute_mask, _commute_explain),
+    Constraint("commute", _commute_mask, _commute_explain, costly=True),
 )
 
 
@@ -257,17 +261,18 @@ def feasible(participant: ParticipantRow, openings: OpeningColumns,
              context: ConstraintContext | None = None) -> np.ndarray:
     """Boolean mask of openings that pass every hard constraint.
 
-    Cheap rules run first and later ones only look at the survivors, so the commute estimate
-    is computed for few openings.
+    Cheap rules are bit operations over the whole arrays (no copies); costly ones only look
+    at the survivors, so the travel-time estimate is computed for few openings.
     """
     context = context or ConstraintContext()
-    keep = np.arange(len(openings))
+    mask = np.ones(len(openings), dtype=bool)
     for constraint in CONSTRAINTS:
-        if not len(keep):
-            break
-        keep = keep[constraint.mask(participant, openings.take(keep), context.subset(keep))]
-    mask = np.zeros(len(openings), dtype=bool)
-    mask[keep] = True
+        if constraint.costly:
+            keep = np.flatnonzero(mask)
+            if keep.size:
+                mask[keep] = constraint.mask(participant, openings.take(keep), context.subset(keep))
+        else:
+            mask &= constraint.mask(participant, openings, context)
     return mask
 
 

@@ -78,8 +78,9 @@ class EmptyProfileError(ValueError):
 class MatcherConfig:
     """Tunable sizes; defaults keep one request within a few milliseconds at 100k openings."""
 
-    related_occupations: int = 40  # occupations taken from the taxonomy per request
-    text_candidates: int = 200  # openings taken from the vector index per request
+    transfer_candidates: int = 150  # feasible openings taken by occupational transfer
+    text_candidates: int = 50  # feasible openings taken by text similarity
+    exact_text_limit: int = 50_000  # below this pool size text search is an exact product
     language_tolerance: int = 1
     explain_top: int = 3
 
@@ -149,11 +150,111 @@ class OpeningCatalogue:
     titles: np.ndarray
     positions: np.ndarray  # taxonomy position per row, -1 none
     row_of: dict[str, int]
-    by_position: dict[int, np.ndarray]  # taxonomy position → rows with that occupation
     vectors: np.ndarray | None = None
     char: Any = None
     employer_rate: np.ndarray | None = None
     vector_index: Any = None
+
+
+def _top_rows(rows: np.ndarray, strength: np.ndarray, n: int) -> np.ndarray:
+    """The ``n`` rows with the highest positive strength."""
+    positive = strength > 0
+    rows, strength = rows[positive], strength[positive]
+    if rows.size > n:
+        keep = np.argpartition(-strength, n - 1)[:n]
+        rows = rows[keep]
+    return rows
+
+
+class MatcherConfig:
+    """Tunable sizes; defaults keep one request within a few milliseconds at 100k openings."""
+
+    transfer_candidates: int = 150  # feasible openings taken by occupational transfer
+    text_candidates: int = 50  # feasible openings taken by text similarity
+    exact_text_limit: int = 50_000  # below this pool size text search is an exact product
+    language_tolerance: int = 1
+    explain_top: int = 3
+
+
+@dataclass
+class Suggestion:
+    """One ranked opening for a participant, with its reasons."""
+
+    opening_id: str
+    rank: int
+    score: float
+    title: str
+    occupation_id: str | None
+    occupation_label: str | None
+    municipality_code: str
+    kind: str
+    commute_minutes: float
+    reasons: list[str]
+    missing: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+@dataclass
+class SuggestionList:
+    """The answer to "which openings fit this participant?", naming the model that answered."""
+
+    participant_id: str
+    items: list[Suggestion]
+    ranker: str
+    model_version: str
+    n_candidates: int
+    n_feasible: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**{k: v for k, v in vars(self).items() if k != "items"},
+                "items": [item.to_dict() for item in self.items]}
+
+
+@dataclass
+class WhyNot:
+    """The answer to "why (not) this opening?": every constraint's verdict and the fit."""
+
+    opening_id: str
+    feasible: bool
+    constraints: list[ConstraintResult]
+    explanation: Explanation | None
+    score: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "opening_id": self.opening_id,
+            "feasible": self.feasible,
+            "failed": [c.name for c in self.constraints if not c.passed],
+            "constraints": [c.to_dict() for c in self.constraints],
+            "explanation": self.explanation.to_dict() if self.explanation else None,
+            "score": self.score,
+        }
+
+
+@dataclass
+class OpeningCatalogue:
+    """Openings prepared for matching: columns, texts, vectors and occupation postings."""
+
+    columns: OpeningColumns
+    titles: np.ndarray
+    positions: np.ndarray  # taxonomy position per row, -1 none
+    row_of: dict[str, int]
+    vectors: np.ndarray | None = None
+    char: Any = None
+    employer_rate: np.ndarray | None = None
+    vector_index: Any = None
+
+
+def _top_rows(rows: np.ndarray, strength: np.ndarray, n: int) -> np.ndarray:
+    """The ``n`` rows with the highest positive strength."""
+    positive = strength > 0
+    rows, strength = rows[positive], strength[positive]
+    if rows.size > n:
+        keep = np.argpartition(-strength, n - 1)[:n]
+        rows = rows[keep]
+    return rows
 
 
 def _postings(positions: np.ndarray) -> dict[int, np.ndarray]:
@@ -206,7 +307,6 @@ class Matcher:
         catalogue = OpeningCatalogue(
             columns=columns, titles=titles, positions=positions,
             row_of={oid: i for i, oid in enumerate(columns.ids)},
-            by_position=_postings(positions),
         )
         if self.char_encoder is not None:
             catalogue.char = self.char_encoder.encode(texts)
@@ -263,24 +363,43 @@ class Matcher:
                               opening_vectors=c.vectors, opening_char=c.char,
                               employer_rate=c.employer_rate, today_day=day_number(self.today))
 
-    def candidates(self, q: ParticipantQuery) -> np.ndarray:
-        """Rows worth checking: taxonomy transfers plus text neighbours (sorted, unique)."""
+    def candidates(self, q: ParticipantQuery, rows: np.ndarray | None = None) -> np.ndarray:
+        """A shortlist of ``rows`` (default: every opening) worth ranking fully (sorted, unique).
+
+        Two sources: the openings whose occupation the participant's trades and wishes
+        transfer into most strongly, and the openings whose text is nearest the profile.
+        """
         c = self._require_catalogue()
+        rows = np.arange(len(c.columns)) if rows is None else rows
+        found = [self._by_transfer(q, rows), self._by_text(q, rows)]
+        picked = [f for f in found if f is not None]
+        if not picked:
+            raise EmptyProfileError(
+                f"participant {q.row.id!r} has no prior trades, wishes or text to match on")
+        return np.unique(np.concatenate(picked))
+
+    def _by_transfer(self, q: ParticipantQuery, rows: np.ndarray) -> np.ndarray | None:
         sources = np.unique(np.concatenate([q.trade_positions, q.desired_positions]))
-        found: list[np.ndarray] = []
-        if sources.size:
-            strength = self.occupations.relatedness[sources].max(axis=0)
-            top = np.argsort(-strength)[: self.config.related_occupations]
-            found += [c.by_position[int(p)] for p in top if strength[p] > 0 and int(p) in c.by_position]
-        if q.vector is not None and c.vector_index is not None:
-            ids, _ = c.vector_index.search(q.vector[None, :], self.config.text_candidates)
-            found.append(np.array([c.row_of[i] for i in ids[0] if i], dtype=np.int64))
-        if not found:
-            if q.char is None:
-                raise EmptyProfileError(
-                    f"participant {q.row.id!r} has no prior trades, wishes or text to match on")
-            return np.arange(len(c.columns))
-        return np.unique(np.concatenate(found))
+        if not sources.size:
+            return None
+        c = self._require_catalogue()
+        strength = self.occupations.relatedness[sources].max(axis=0)
+        positions = c.positions[rows]
+        per_row = np.where(positions >= 0, strength[np.maximum(positions, 0)], 0.0)
+        return _top_rows(rows, per_row, self.config.transfer_candidates)
+
+    def _by_text(self, q: ParticipantQuery, rows: np.ndarray) -> np.ndarray | None:
+        """Nearest openings by embedding: exact over a small pool, faiss then filter over a large one."""
+        c = self._require_catalogue()
+        if q.vector is not None and c.vectors is not None:
+            if rows.size <= self.config.exact_text_limit or c.vector_index is None:
+                return _top_rows(rows, c.vectors[rows] @ q.vector, self.config.text_candidates)
+            ids, _ = c.vector_index.search(q.vector, 4 * self.config.text_candidates)
+            hits = np.array([c.row_of[i] for i in ids[0] if i], dtype=np.int64)
+            return hits[np.isin(hits, rows)][: self.config.text_candidates]
+        if q.char is not None and c.char is not None:
+            return _top_rows(rows, c.char[rows] @ q.char, self.config.text_candidates)
+        return None
 
     def score_rows(self, q: ParticipantQuery, rows: np.ndarray,
                    context: ConstraintContext) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -303,9 +422,8 @@ class Matcher:
         c = self._require_catalogue()
         q = self.query(participant)
         context = self._context(allowed_municipalities)
-        rows = self.candidates(q)
-        ok = feasible(q.row, c.columns.take(rows), context.subset(rows))
-        rows = rows[ok]
+        pool = np.flatnonzero(feasible(q.row, c.columns, context))
+        rows = self.candidates(q, pool) if pool.size else pool
         items: list[Suggestion] = []
         if rows.size:
             X, scores, commute = self.score_rows(q, rows, context)
@@ -319,7 +437,7 @@ class Matcher:
                                                       lang, self.config.explain_top)))
         return SuggestionList(participant_id=participant.id, items=items, ranker=self.ranker.kind,
                               model_version=self.model_version,
-                              n_candidates=int(ok.size), n_feasible=int(rows.size))
+                              n_candidates=int(rows.size), n_feasible=int(pool.size))
 
     def why_not(
         self,
