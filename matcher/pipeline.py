@@ -151,7 +151,7 @@ class OpeningCatalogue:
     positions: np.ndarray  # taxonomy position per row, -1 none
     row_of: dict[str, int]
     vectors: np.ndarray | None = None
-    char: Any = None
+    char: np.ndarray | None = None
     employer_rate: np.ndarray | None = None
     vector_index: Any = None
 
@@ -164,6 +164,7 @@ def _top_rows(rows: np.ndarray, strength: np.ndarray, n: int) -> np.ndarray:
         keep = np.argpartition(-strength, n - 1)[:n]
         rows = rows[keep]
     return rows
+
 
 class Matcher:
     """Suggest openings for participants (and the reverse), under hard constraints."""
