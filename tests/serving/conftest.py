@@ -23,7 +23,7 @@ from matcher.taxonomy.model import Occupation, Substitution, Taxonomy, TaxonomyD
 from serving.accounts import create_user
 from serving.app import create_app
 from serving.security import Role
-from serving.settings import ServingSettings
+from serving.settings import ServingSettings, get_serving_settings
 from tests.matcher.store.factories import (
     LUND,
     MALMO,
@@ -118,9 +118,9 @@ class World:
         return self.client.app
 
 
-def seed_world(home: Path) -> tuple[ServingSettings, dict[str, str]]:
+def seed_world(home: Path, **overrides: object) -> tuple[ServingSettings, dict[str, str]]:
     """Taxonomy bundle, migrated database, the programme and the users; returns their keys."""
-    settings = ServingSettings(home=home)
+    settings = ServingSettings(home=home, **overrides)
     settings.ensure_home()
     tiny_taxonomy().save(settings.resolved_taxonomy_path)
     engine = init_db(settings.resolved_database_url)
@@ -133,6 +133,14 @@ def seed_world(home: Path) -> tuple[ServingSettings, dict[str, str]]:
                                         employer_id=employer_id)
     engine.dispose()
     return settings, keys
+
+
+@pytest.fixture(autouse=True)
+def fresh_serving_settings() -> Iterator[None]:
+    """``platsa serve``/``users`` read cached settings; each test gets its own PLATSA_HOME."""
+    get_serving_settings.cache_clear()
+    yield
+    get_serving_settings.cache_clear()
 
 
 @pytest.fixture
