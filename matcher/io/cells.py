@@ -54,12 +54,6 @@ class CellError(ValueError):
     """A cell that cannot be decoded at all (before domain validation)."""
 
 
-class _Missing:
-    """Marks an empty cell: the column is left out so the model's default applies."""
-
-
-MISSING = _Missing()
-
 _LEVEL_CODES: dict[LanguageLevel, str] = {LanguageLevel.NONE: "none", LanguageLevel.SFI_A: "sfi A"}
 
 
@@ -104,10 +98,6 @@ def _as_date(value: Any) -> Any:
     return value
 
 
-def _unchanged(value: Any) -> Any:
-    return value
-
-
 _CONVERTERS: dict[ColumnType, Callable[[Any], Any]] = {
     ColumnType.CODES: _split_codes,
     ColumnType.TRADES: _parse_trades,
@@ -115,20 +105,15 @@ _CONVERTERS: dict[ColumnType, Callable[[Any], Any]] = {
 }
 
 
-def decoder(column: Column) -> Callable[[Any], Any]:
-    """The function turning a cell of ``column`` into the domain model's input.
+def converter(column: Column) -> Callable[[Any], Any] | None:
+    """How a non-empty cell of ``column`` becomes the domain model's input; None: as it is.
 
-    It returns :data:`MISSING` for an empty cell and raises :class:`CellError` for a cell
-    it cannot read. Only what the model cannot read itself is handled (``;`` lists, JSON
-    prior trades, timestamps); numbers in text, ``true``/``yes``/``1`` and level names are
-    left to pydantic so its messages apply.
+    Only what the model cannot read itself is converted (``;`` lists, JSON prior trades,
+    timestamps); numbers in text, ``true``/``yes``/``1`` and level names are left to
+    pydantic so its messages apply. A converter raises :class:`CellError` for a cell it
+    cannot read.
     """
-    convert = _CONVERTERS.get(column.type, _unchanged)
-
-    def decode(value: Any) -> Any:
-        return MISSING if is_empty(value) else convert(value)
-
-    return decode
+    return _CONVERTERS.get(column.type)
 
 
 def encode_json(column: Column, value: Any) -> Any:

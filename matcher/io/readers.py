@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow.parquet as pq
 from pydantic import ValidationError
 
-from matcher.io.cells import MISSING, CellError, FileFormat, decoder
+from matcher.io.cells import CellError, FileFormat, converter, is_empty
 from matcher.store.flat import DomainRecord, Kind, columns, flat_field, nest
 
 log = logging.getLogger(__name__)
@@ -108,13 +108,13 @@ class _Collector:
 
 
 @cache
-def _decoders(kind: Kind) -> dict[str, Callable[[Any], Any]]:
-    return {column.name: decoder(column) for column in columns(kind)}
+def _converters(kind: Kind) -> dict[str, Callable[[Any], Any] | None]:
+    return {column.name: converter(column) for column in columns(kind)}
 
 
 def _check_columns(kind: Kind, names: Sequence[str], line: int, errors: _Collector) -> bool:
     """Report unknown, repeated and missing required columns; True when the columns are usable."""
-    known = _decoders(kind)
+    known = _converters(kind)
     before = len(errors.errors)
     seen: set[str] = set()
     for name in names:
@@ -188,23 +188,20 @@ def _validate(
     kind: Kind, line: int, raw: Mapping[str, Any], errors: _Collector
 ) -> DomainRecord | None:
     """Decode one row's cells and validate it; record every problem and return None if any."""
-    decoders = _decoders(kind)
+    converters = _converters(kind)
     flat: dict[str, Any] = {}
     failed = False
     for name, value in raw.items():
-        decode = decoders.get(name)
-        if decode is None:
+        if name not in converters:
             errors.add(line, name, f"unknown field for {kind.value}", value)
             failed = True
-            continue
-        try:
-            decoded = decode(value)
-        except CellError as exc:
-            errors.add(line, name, str(exc), value)
-            failed = True
-            continue
-        if decoded is not MISSING:
-            flat[name] = decoded
+        elif not is_empty(value):  # an empty cell is left out: the model's default applies
+            convert = converters[name]
+            try:
+                flat[name] = value if convert is None else convert(value)
+            except CellError as exc:
+                errors.add(line, name, str(exc), value)
+                failed = True
     try:
         record = kind.record_type.model_validate(nest(kind, flat))
     except ValidationError as exc:

@@ -64,10 +64,10 @@ class Kind(StrEnum):
     @classmethod
     def of(cls, record_type: type[BaseModel]) -> Kind:
         """The kind whose rows validate into ``record_type``."""
-        for kind, known in _RECORD_TYPES.items():
-            if known is record_type:
-                return kind
-        raise LookupError(f"{record_type.__name__} is not a stored record type")
+        try:
+            return _KINDS[record_type]
+        except KeyError:
+            raise LookupError(f"{record_type.__name__} is not a stored record type") from None
 
 
 _RECORD_TYPES: dict[Kind, type[DomainRecord]] = {
@@ -78,6 +78,7 @@ _RECORD_TYPES: dict[Kind, type[DomainRecord]] = {
     Kind.OPENINGS: Opening,
     Kind.PLACEMENTS: Placement,
 }
+_KINDS: dict[type[BaseModel], Kind] = {record: kind for kind, record in _RECORD_TYPES.items()}
 
 #: Column prefix of each :class:`Location` field; a municipality's point is bare ``lat``/``lon``.
 _LOCATION_PREFIX: dict[str, str] = {"home": "home_", "location": "location_"}
@@ -173,22 +174,39 @@ def column_names(kind: Kind) -> tuple[str, ...]:
     return tuple(column.name for column in columns(kind))
 
 
+@dataclass(frozen=True)
+class _Flattening:
+    """How a dumped record becomes a row, worked out once per kind (imports do it per row)."""
+
+    same: tuple[str, ...]  # copied as they are
+    dates: tuple[str, ...]  # ISO text back to dates
+    parts: tuple[tuple[str, str, str], ...]  # (column, field, part) out of a nested location
+
+
+@cache
+def _flattening(kind: Kind) -> _Flattening:
+    cols = columns(kind)
+    return _Flattening(
+        same=tuple(c.name for c in cols if c.part is None and c.type is not ColumnType.DATE),
+        dates=tuple(c.name for c in cols if c.type is ColumnType.DATE),
+        parts=tuple((c.name, c.field, c.part) for c in cols if c.part is not None),
+    )
+
+
 def record_to_row(record: DomainRecord) -> dict[str, Any]:
     """Flatten a domain record into its columns (lists as lists, levels as ranks).
 
     pydantic's JSON-mode dump (done in Rust, so cheap enough for million-row imports) gives
     enum values and plain dicts; only dates need turning back from ISO text.
     """
-    kind = Kind.of(type(record))
+    plan = _flattening(Kind.of(type(record)))
     dumped = record.model_dump(mode="json")
-    row: dict[str, Any] = {}
-    for column in columns(kind):
-        value = dumped[column.field]
-        if column.part is not None:
-            value = value[column.part]
-        elif column.type is ColumnType.DATE and value is not None:
-            value = dt.date.fromisoformat(value)
-        row[column.name] = value
+    row = {name: dumped[name] for name in plan.same}
+    for name in plan.dates:
+        value = dumped[name]
+        row[name] = None if value is None else dt.date.fromisoformat(value)
+    for name, field, part in plan.parts:
+        row[name] = dumped[field][part]
     return row
 
 

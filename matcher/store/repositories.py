@@ -206,7 +206,8 @@ def update_record(session: Session, record: DomainRecord) -> None:
 
     Placement status changes are refused here: they go through
     :func:`change_placement_status`, which checks the transition and logs an event. An
-    opening's ``filled`` is overwritten too, so bookings belong in :func:`book_place`.
+    opening's ``filled`` is overwritten too, so bookings belong in :func:`book_place`. A
+    participant who moves keeps their placements in the municipality they were made in.
     """
     kind = Kind.of(type(record))
     row = _row(session, kind, str(getattr(record, kind.key)), lock=True)

@@ -9,17 +9,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
 from matcher.store.engine import current_revision, downgrade, head_revision, init_db, upgrade
+from matcher.store.flat import Kind
 from matcher.store.models import Base
 
-TABLES = {
-    "municipalities",
-    "coaches",
-    "employers",
-    "participants",
-    "openings",
-    "placements",
-    "placement_events",
-}
+#: What revision 0001 creates: a table per record kind and the placement history.
+TABLES = {kind.value for kind in Kind} | {"placement_events"}
 
 
 def _schema_diff(engine: Engine) -> list[object]:
