@@ -63,7 +63,9 @@ class History:
             raise InsufficientHistoryError(
                 f"none of the {len(placements)} placements in {self.source} has an outcome yet")
         log.info("%d of %d placements are resolved", len(kept), len(placements))
-        return kept
+        # pandas' string columns hold NaN for a missing outcome; the labelling reads None
+        outcome = kept["outcome_90"].astype(object)
+        return kept.assign(outcome_90=outcome.where(outcome.notna(), None))
 
     def end_date(self) -> dt.date:
         """The last day the history covers: the "today" features are computed as of."""

@@ -1,0 +1,96 @@
+"""A whole training run on a small generated programme: logged, registered, reproducible, safe."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import mlflow
+import pytest
+
+from matcher.config import Settings, get_settings
+from matcher.dataset import InsufficientHistoryError
+from tests.training.conftest import small_matcher_factory
+from training.registry import CHALLENGER, CHAMPION, ModelRegistry
+from training.train import TrainConfig, run_training, split
+
+FAST = TrainConfig(n_estimators=40, early_stopping_rounds=10)
+
+
+@pytest.fixture(scope="module")
+def trained_home(tmp_path_factory, mlflow_template, history, taxonomy) -> Iterator[tuple[Settings, list]]:
+    """A home with two runs on the same data and seed (the second is the challenger).
+
+    Module-scoped because a run takes seconds; tests that change the registry use their own.
+    """
+    home = tmp_path_factory.mktemp("trained_home")
+    shutil.copy(mlflow_template, home / "mlflow.db")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PLATSA_HOME", str(home))
+        patch.delenv("PLATSA_MLFLOW_TRACKING_URI", raising=False)
+        get_settings.cache_clear()
+        settings = get_settings()
+        yield settings, [run_training(history, small_matcher_factory(taxonomy), settings, FAST)
+                         for _ in range(2)]
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def trained(trained_home):
+    ModelRegistry.connect(trained_home[0])  # point MLflow back at this home
+    return trained_home[1]
+
+
+def test_same_data_and_seed_give_the_same_metrics(trained):
+    first, second = trained
+    assert first.digest == second.digest
+    assert first.metrics == second.metrics
+    assert (first.version, second.version) == ("1", "2")
+
+
+def test_run_logs_metrics_baselines_fairness_and_artifacts(trained):
+    result = trained[0]
+    run = mlflow.get_run(result.run_id)
+    metrics, params = run.data.metrics, run.data.params
+    for name in ("ndcg_at_10", "recall_at_10", "rule_ndcg_at_10", "random_ndcg_at_10",
+                 "popularity_ndcg_at_10", "fairness.exposure_ratio", "train_pairs", "valid_pairs"):
+        assert name in metrics, name
+    assert params["dataset_digest"] == result.digest and params["engine"] == "local"
+    assert params["char_encoder"].startswith("hashing-char")
+    logged = {a.path for a in mlflow.artifacts.list_artifacts(run_id=result.run_id)}
+    assert {"feature_importance.png", "model_card.md", "fairness"} <= logged
+    fairness = {a.path for a in
+                mlflow.artifacts.list_artifacts(run_id=result.run_id, artifact_path="fairness")}
+    assert {"fairness/fairness_report.json", "fairness/gate_values.json"} <= fairness
+    card = mlflow.artifacts.load_text(f"runs:/{result.run_id}/model_card.md")
+    assert result.digest in card and "## Limits" in card
+
+
+def test_runs_register_challengers_and_never_touch_the_champion(trained_home, trained):
+    registry = ModelRegistry.connect(trained_home[0])
+    assert registry.aliases() == {CHALLENGER: "2"}
+    assert registry.version("2").run_id == trained[1].run_id
+
+
+def test_later_runs_are_compared_with_the_champion_and_failed_runs_change_nothing(settings, history,
+                                                                                   taxonomy):
+    registry = ModelRegistry.connect(settings)
+    first = run_training(history, small_matcher_factory(taxonomy), settings, FAST)
+    registry.promote(first.version, force=True, by="test")
+    second = run_training(history, small_matcher_factory(taxonomy), settings, FAST)
+    metrics = mlflow.get_run(second.run_id).data.metrics
+    assert metrics["champion_ndcg_at_10"] == pytest.approx(metrics["ndcg_at_10"])  # same model, same data
+    quality = registry.gates(registry.version(second.version))[0]
+    assert quality.passed and "this run's validation data" in quality.detail
+
+    with pytest.raises(InsufficientHistoryError, match="too little history"):
+        run_training(history, small_matcher_factory(taxonomy), settings, TrainConfig(min_placements=10**6))
+    assert registry.aliases() == {CHALLENGER: "2", CHAMPION: "1"}
+    assert len(registry.versions()) == 2
+
+
+def test_validation_participants_are_later_than_training_ones(history):
+    train, valid = split(history, TrainConfig())
+    assert not set(train["participant_id"]) & set(valid["participant_id"])
+    assert train.groupby("participant_id")["created_at"].min().max() <= \
+        valid.groupby("participant_id")["created_at"].min().min()
