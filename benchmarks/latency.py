@@ -1,0 +1,114 @@
+"""In-process latency of one participant's top-10 suggestions, with explanations.
+
+Scenario: a generated programme with 100k openings (every one of them indexed, the open ones
+servable) and 200k participants. The ranker is LightGBM trained on a sample of the history.
+Embeddings come from the bundled MiniLM through the on-disk cache, as in production, where
+openings are embedded when posted and participants when their profile changes
+(``benchmarks/ingest.py`` measures that cost); requests then only look vectors up.
+
+Reports index build time and memory, and p50/p99 per request with faiss and LightGBM on one
+thread. Target: p99 ≤ 15 ms on 2 cores.
+
+Run: ``.venv/bin/python benchmarks/latency.py [--openings 100000 --participants 200000]``.
+Writes ``benchmarks/results/latency.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+from matcher.dataset import build_pairs, employer_stats, participants_by_id
+from matcher.encoding import CachedEncoder, HashingCharEncoder, SentenceTransformerEncoder
+from matcher.features import FEATURES
+from matcher.pipeline import Matcher
+from matcher.ranking import LambdaRanker
+from matcher.retrieval import set_search_threads
+from matcher.synth import GeneratorConfig, generate
+from matcher.taxonomy import load_taxonomy
+
+log = logging.getLogger("benchmarks.latency")
+RESULTS = Path(__file__).parent / "results" / "latency.json"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--openings", type=int, default=100_000)
+    parser.add_argument("--participants", type=int, default=200_000)
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--train-participants", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--cache", type=Path, default=Path("var/cache/embeddings"))
+    return parser.parse_args()
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    args = parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    set_search_threads(1)
+    taxonomy = load_taxonomy()
+    t0 = time.perf_counter()
+    programme = generate(GeneratorConfig(participants=args.participants, openings=args.openings,
+                                         seed=args.seed, oracle_participants=0), taxonomy)
+    generate_s = time.perf_counter() - t0
+    openings = programme.frame("openings")
+    placements = programme.frame("placements")
+    frame = programme.frame("participants")
+    rng = np.random.default_rng(args.seed)
+    sample_ids = set(rng.choice(frame["id"].to_numpy(dtype=object),
+                                size=args.requests + args.train_participants, replace=False))
+    participants = participants_by_id(frame[frame["id"].isin(sample_ids)])
+
+    encoder = CachedEncoder(SentenceTransformerEncoder(), args.cache)
+    matcher = Matcher(taxonomy, encoder=encoder, char_encoder=HashingCharEncoder())
+    rss_before = rss_mb()
+    t0 = time.perf_counter()
+    stats = employer_stats(placements, openings)
+    matcher.index_openings(openings, employer_rates=stats.rates(),
+                           today=programme.config.reference_date)
+    index_s = time.perf_counter() - t0
+    index_rss = rss_mb() - rss_before
+
+    ids = sorted(participants)
+    train_ids, request_ids = ids[: args.train_participants], ids[args.train_participants:]
+    history = placements[placements["participant_id"].isin(train_ids)]
+    pairs = build_pairs(matcher, participants, history, stats=stats)
+    matcher.ranker = LambdaRanker(n_estimators=200, random_state=args.seed).fit(
+        pairs.X, pairs.y, pairs.group, feature_names=list(FEATURES))
+    matcher.model_version = "latency-benchmark"
+    encoder.encode([matcher.participant_text(participants[i]) for i in request_ids])  # ingest
+
+    times, empty = [], 0
+    for pid in request_ids:
+        start = time.perf_counter()
+        result = matcher.suggest_openings(participants[pid], k=10)
+        times.append((time.perf_counter() - start) * 1000)
+        empty += not result.items
+    ms = np.array(times)
+    summary = {
+        "openings": args.openings, "participants": args.participants, "requests": len(ms),
+        "p50_ms": float(np.percentile(ms, 50)), "p90_ms": float(np.percentile(ms, 90)),
+        "p99_ms": float(np.percentile(ms, 99)), "max_ms": float(ms.max()),
+        "empty_results": empty, "generate_s": generate_s, "index_build_s": index_s,
+        "index_rss_mb": index_rss, "peak_rss_mb": rss_mb(), "target_p99_ms": 15.0,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"{'metric':<22}{'value':>12}")
+    for key in ("p50_ms", "p90_ms", "p99_ms", "max_ms", "index_build_s", "index_rss_mb",
+                "peak_rss_mb", "empty_results"):
+        print(f"{key:<22}{summary[key]:>12.2f}")
+
+
+if __name__ == "__main__":
+    main()

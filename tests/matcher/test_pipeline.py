@@ -1,0 +1,105 @@
+"""The matcher end to end on a tiny world whose right answers are known."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from matcher.domain import Accommodation, PriorTrade
+from matcher.encoding import HashingCharEncoder
+from matcher.pipeline import EmptyProfileError, Matcher, UnknownOpeningError
+from matcher.taxonomy.model import Occupation, Substitution, Taxonomy, TaxonomyData
+from tests.matcher.builders import KIRUNA, make_opening, make_participant
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    """Snickare → Träarbetare is a strong transfer (same SSYK4, 75 %); Kock is far from both."""
+    occupations = (
+        Occupation("snickare", "Snickare", "7115"),
+        Occupation("tra", "Träarbetare", "7115"),
+        Occupation("kock", "Kock", "5120"),
+        Occupation("stad", "Lokalvårdare", "9112"),
+    )
+    labels = {"7115": "Träarbetare, snickare m.fl.", "5120": "Kockar och kallskänkor",
+              "9112": "Städare", "711": "Byggnadsarbetare", "512": "Kockar",
+              "911": "Städare m.fl.", "71": "Byggare", "51": "Service", "91": "Städ",
+              "7": "Bygg", "5": "Service", "9": "Enkla yrken"}
+    return Taxonomy(TaxonomyData(occupations=occupations, ssyk_labels=labels,
+                                 substitutions=(Substitution("tra", "snickare", 75),)))
+
+
+@pytest.fixture
+def matcher(taxonomy: Taxonomy) -> Matcher:
+    openings = [
+        make_opening("o-tra", occupation_id="tra", title="Träarbetare till byggföretag",
+                     accommodations=[Accommodation.STEP_FREE_ACCESS]),
+        make_opening("o-kock", occupation_id="kock", title="Kock i skolkök",
+                     accommodations=[Accommodation.STEP_FREE_ACCESS]),
+        make_opening("o-stad", occupation_id="stad", title="Lokalvårdare",
+                     accommodations=[Accommodation.STEP_FREE_ACCESS]),
+        make_opening("o-far", occupation_id="tra", title="Träarbetare i Kiruna", location=KIRUNA,
+                     accommodations=[Accommodation.STEP_FREE_ACCESS]),
+        make_opening("o-noacc", occupation_id="tra", title="Träarbetare, trappor"),
+    ]
+    return Matcher(taxonomy, char_encoder=HashingCharEncoder()).index_openings(
+        openings, today=dt.date(2026, 3, 1))
+
+
+@pytest.fixture
+def carpenter():
+    return make_participant(prior_trades=[PriorTrade(occupation_id="snickare", years=6)],
+                            needs=[Accommodation.STEP_FREE_ACCESS])
+
+
+def test_carpenter_finds_trararbetare_first_without_the_word_snickare(matcher, carpenter):
+    result = matcher.suggest_openings(carpenter, k=3)
+    assert result.items[0].opening_id == "o-tra"
+    assert result.ranker == "rule" and result.model_version == "rule-v1"
+    reasons = " ".join(result.items[0].reasons)
+    assert "Snickare (6 år) → Träarbetare" in reasons
+    assert "Språkkrav" in reasons and "Restid" in reasons
+
+
+def test_infeasible_openings_are_never_suggested(matcher, carpenter):
+    suggested = {s.opening_id for s in matcher.suggest_openings(carpenter, k=10).items}
+    assert "o-far" not in suggested and "o-noacc" not in suggested
+
+
+def test_why_not_names_the_failed_constraint(matcher, carpenter):
+    far = matcher.why_not(carpenter, "o-far")
+    assert not far.feasible and far.to_dict()["failed"] == ["commute"]
+    stairs = matcher.why_not(carpenter, "o-noacc", lang="en")
+    assert stairs.to_dict()["failed"] == ["adaptations"]
+    assert any("Missing adaptation" in m for m in stairs.explanation.missing)
+
+
+def test_english_explanations(matcher, carpenter):
+    item = matcher.suggest_openings(carpenter, k=1, lang="en").items[0]
+    assert any(r.startswith("Prior trade Snickare") for r in item.reasons)
+
+
+def test_municipality_scope_is_a_hard_filter(matcher, carpenter):
+    assert matcher.suggest_openings(carpenter, k=5,
+                                    allowed_municipalities=frozenset({"1281"})).items == []
+
+
+def test_unknown_opening_and_empty_profile_are_clear_errors(matcher, carpenter):
+    with pytest.raises(UnknownOpeningError, match="nope"):
+        matcher.why_not(carpenter, "nope")
+    with pytest.raises(EmptyProfileError, match="p1"):
+        matcher.suggest_openings(make_participant(), k=3)
+    with pytest.raises(ValueError, match="k must be"):
+        matcher.suggest_openings(carpenter, k=0)
+
+
+def test_text_only_profile_uses_text(matcher):
+    cook = make_participant(prior_trades=[PriorTrade(title="kock på restaurang", years=3)])
+    assert matcher.suggest_openings(cook, k=1).items[0].opening_id == "o-kock"
+
+
+def test_same_answer_for_any_recorded_gender(matcher, carpenter):
+    as_man = carpenter.model_copy(update={"gender": "man"})
+    a, b = matcher.suggest_openings(carpenter, k=5), matcher.suggest_openings(as_man, k=5)
+    assert [(i.opening_id, i.score) for i in a.items] == [(i.opening_id, i.score) for i in b.items]
