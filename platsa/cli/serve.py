@@ -15,6 +15,8 @@ import typer
 
 from platsa.cli.common import errors_as_lines, print_json
 
+WORKER_START_SECONDS = 120
+
 Role = Annotated[str, typer.Option("--role", help="coach, employer, data_scientist or admin.")]
 
 
@@ -46,6 +48,9 @@ def serve(
         workers=workers or settings.workers,
         access_log=access_log,
         log_level="info",
+        # A worker indexes every opening before it answers the supervisor's pings; on a busy
+        # machine that takes longer than uvicorn's 5 s default, which would kill it mid-start.
+        timeout_worker_healthcheck=WORKER_START_SECONDS,
     )
 
 
