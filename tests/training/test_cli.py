@@ -1,0 +1,173 @@
+"""``platsa train``, ``models``, ``suggest``, ``candidates`` and ``demo`` through the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from matcher.config import get_settings
+from platsa.cli import train as train_cli
+from tests.training.conftest import small_matcher_factory
+
+LAX = {"PLATSA_FAIRNESS_MAX_NDCG_GAP": "1", "PLATSA_FAIRNESS_MAX_CALIBRATION_GAP": "1",
+       "PLATSA_FAIRNESS_MIN_EXPOSURE_RATIO": "0", "PLATSA_FAIRNESS_MIN_IMPACT_RATIO": "0",
+       "PLATSA_FAIRNESS_MAX_SEGREGATION_NARROWING": "1"}
+
+
+def make_app() -> typer.Typer:
+    application = typer.Typer()
+
+    @application.callback()
+    def main() -> None:
+        """Test entry point holding the training commands."""
+
+    train_cli.register(application)
+    return application
+
+
+def use_small_matcher(patch: pytest.MonkeyPatch, taxonomy) -> None:
+    """The CLI builds matchers with ``training.matching.make_matcher``: swap in the small one."""
+    import matcher.taxonomy
+    import training.matching
+
+    factory = small_matcher_factory(taxonomy)
+
+    def make(settings, ranker=None, model_version="rule-v1", *, embeddings=True):
+        built = factory()
+        if ranker is not None:
+            built.ranker, built.model_version = ranker, model_version
+        return built
+
+    patch.setattr(training.matching, "make_matcher", make)
+    patch.setattr(matcher.taxonomy, "load_taxonomy", lambda settings=None: taxonomy, raising=False)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, mlflow_template, programme_dir, taxonomy) -> Iterator[Path]:
+    """A home whose database holds the small programme; the CLI's matcher is the small one."""
+    from matcher.io import import_programme
+    from matcher.store.engine import init_db
+
+    home = tmp_path_factory.mktemp("cli_home")
+    shutil.copy(mlflow_template, home / "mlflow.db")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PLATSA_HOME", str(home))
+        for name in ("PLATSA_DATABASE_URL", "PLATSA_MLFLOW_TRACKING_URI"):
+            patch.delenv(name, raising=False)
+        get_settings.cache_clear()
+        import_programme(init_db(get_settings().resolved_database_url), programme_dir)
+        use_small_matcher(patch, taxonomy)
+        yield home
+    get_settings.cache_clear()
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Invoke the commands; settings are re-read so ``env`` applies to this call only."""
+    get_settings.cache_clear()
+    result = CliRunner().invoke(make_app(), list(args), env=env)
+    get_settings.cache_clear()
+    return result.exit_code, result.output
+
+
+def test_models_before_any_training(world):
+    assert run("models", "list") == (0, "no model is registered yet: run `platsa train`\n")
+    code, output = run("models", "promote")
+    assert code == 1 and "run `platsa train` first" in output
+
+
+def test_train_promote_force_rollback_and_serve_the_champion(world, history):
+    code, output = run("train", "--n-estimators", "30")
+    assert code == 0, output
+    assert "trained platsa-ranker version 1" in output and "popularity" in output
+    assert "fairness gates (validation):" in output and "promote with `platsa models promote 1`" in output
+
+    code, output = run("models", "promote", env={"PLATSA_FAIRNESS_MIN_EXPOSURE_RATIO": "0.9999"})
+    assert code == 1
+    assert "FAIL: fairness exposure_ratio" in output and "short by" in output
+    assert "version 1 was not promoted" in output
+
+    code, output = run("models", "promote", "--force", "--by", "tester",
+                       env={"PLATSA_FAIRNESS_MIN_EXPOSURE_RATIO": "0.9999"})
+    assert code == 0 and "champion: version 1 (was none), FORCED by tester" in output
+
+    code, output = run("train", "--n-estimators", "30", "--promote", "--json", env=LAX)
+    assert code == 0, output
+    assert json.loads(output[: output.index("\nchampion:")])["version"] == "2"
+    assert "champion: version 2 (was 1)" in output
+
+    code, output = run("models", "list")
+    assert code == 0 and "champion" in output.splitlines()[1] and "forced by tester" in output
+    info = json.loads(run("models", "info", "1", "--json")[1])
+    assert info["tags"]["forced_by"] == "tester" and "ndcg_at_10" in info["metrics"]
+
+    today = str(history.end_date())
+    participant = history.participants["id"].iloc[0]
+    code, output = run("suggest", participant, "--today", today)
+    assert code == 0, output
+    assert f"participant {participant}:" in output and "model platsa-ranker/2" in output
+
+    assert run("models", "rollback", "--by", "ops") == (0, "champion: version 1 (rolled back from 2)\n")
+    answer = json.loads(run("suggest", participant, "--today", today, "--json")[1])
+    assert answer["model_version"] == "platsa-ranker/1"
+
+
+def test_candidates_for_an_opening(world, history):
+    opening = history.openings["id"].iloc[0]
+    code, output = run("candidates", opening, "--today", str(history.end_date()), "--json")
+    assert code == 0, output
+    answer = json.loads(output)
+    assert answer["opening_id"] == opening and answer["model_version"].startswith(("platsa-ranker/", "rule"))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("suggest", "nobody"), "no participant 'nobody' in the database"),
+    (("suggest", "x", "--today", "soon"), "--today 'soon' is not a date"),
+    (("train", "--engine", "spark"), "--engine 'spark' is not one of local, dask"),
+    (("models", "info", "42"), "has no version '42'"),
+])
+def test_bad_input_is_one_line(world, args, message):
+    code, output = run(*args)
+    assert code == 1 and message in output and len(output.strip().splitlines()) == 1
+
+
+def test_unreachable_tracking_server_is_one_line(world):
+    code, output = run("models", "list", env={"PLATSA_MLFLOW_TRACKING_URI": "http://127.0.0.1:9",
+                                              "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"})
+    assert code == 1 and "does not answer" in output and len(output.strip().splitlines()) == 1
+
+
+def test_demo_generates_trains_promotes_and_reuses_the_data(platsa_home, mlflow_template, taxonomy,
+                                                            monkeypatch):
+    use_small_matcher(monkeypatch, taxonomy)
+    for name, value in LAX.items():
+        monkeypatch.setenv(name, value)
+    code, output = run("demo", "--participants", "800", "--openings", "150")
+    assert code == 0, output
+    assert "1/4 generating and importing 800 participants, 150 openings" in output
+    assert "champion: version 1; every gate passed" in output and "model platsa-ranker/1" in output
+    assert "why not" in output
+    assert "mlflow ui --backend-store-uri sqlite:///" in output and "platsa serve" in output
+
+    code, output = run("demo", "--participants", "800", "--openings", "150")
+    assert code == 0 and "already holds 800 participants" in output and "version 2" in output
+
+
+def test_fresh_removes_only_the_embedded_stores(platsa_home, monkeypatch):
+    from training.demo import reset
+
+    platsa_home.mkdir()
+    for name in ("platsa.db", "mlflow.db", "keep.txt"):
+        (platsa_home / name).write_text("x")
+    (platsa_home / "mlartifacts" / "1").mkdir(parents=True)
+    assert {p.name for p in reset(get_settings())} == {"platsa.db", "mlflow.db", "mlartifacts"}
+    assert [p.name for p in platsa_home.iterdir()] == ["keep.txt"]
+    monkeypatch.setenv("PLATSA_DATABASE_URL", "postgresql+psycopg://db/platsa")
+    get_settings.cache_clear()
+    with pytest.raises(ValueError, match="--fresh only resets the embedded stores"):
+        reset(get_settings())
