@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from matcher.store.engine import current_revision, get_engine, head_revision
 from serving import errors
 from serving.deps import KeyCache
-from serving.matching import MatchingService
+from serving.matching import Encoders, MatchingService
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.model_loader import ModelLoadError, load_served_model, rule_model
 from serving.routes import ROUTERS
@@ -60,10 +60,10 @@ def _load_taxonomy(settings: ServingSettings) -> Any:
     return Taxonomy.load(settings.resolved_taxonomy_path)
 
 
-def _initial_model(settings: ServingSettings) -> Any:
+def _initial_model(settings: ServingSettings, encoders: Encoders) -> Any:
     """The champion, or the rule when it cannot be loaded: a worker always starts."""
     try:
-        return load_served_model(settings)
+        return load_served_model(settings, encoders.names())
     except ModelLoadError:
         log.exception("the champion cannot be loaded; serving the transparent rule instead")
         return rule_model()
@@ -74,8 +74,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: ServingSettings = app.state.settings
     engine = get_engine(settings.resolved_database_url)
     _check_schema(engine)
-    model = _initial_model(settings)
-    matching = MatchingService(engine, _load_taxonomy(settings), model)
+    encoders = Encoders.from_settings(settings)
+    model = _initial_model(settings, encoders)
+    matching = MatchingService(engine, _load_taxonomy(settings), model, encoders)
     app.state.engine = engine
     app.state.matching = matching
     app.state.pseudonymizer = Pseudonymizer(load_or_create_secret(settings.resolved_secret_path))

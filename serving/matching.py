@@ -15,36 +15,60 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from matcher.dataset import employer_stats
 from matcher.domain import Participant
 from matcher.pipeline import Matcher, SuggestionList, UnknownOpeningError
-from matcher.store.flat import Kind
+from matcher.store.flat import Kind, column_names
 from matcher.store.repositories import stored_rows
 from serving.model_loader import ServedModel
+from serving.settings import ServingSettings
 
 log = logging.getLogger(__name__)
 
 
-def opening_frame(engine: Engine) -> pd.DataFrame:
-    """Every stored opening as the flat data-format frame the matcher indexes."""
-    with Session(engine) as session:
-        return pd.DataFrame.from_records(list(stored_rows(session, Kind.OPENINGS)))
+def _frame(session: Session, kind: Kind) -> pd.DataFrame:
+    return pd.DataFrame.from_records(list(stored_rows(session, kind)), columns=column_names(kind))
+
+
+@dataclass(frozen=True)
+class Encoders:
+    """The text encoders, chosen as training chooses them so served features match learned ones.
+
+    Built once per worker and shared by every matcher it swaps in (the sentence model is the
+    expensive part, and its vector cache lives under PLATSA_HOME).
+    """
+
+    text: Any
+    char: Any
+
+    @classmethod
+    def from_settings(cls, settings: ServingSettings) -> Encoders:
+        from matcher.encoding import HashingCharEncoder, default_encoder
+
+        text = default_encoder(settings) if settings.text_embeddings else None
+        return cls(text=text, char=HashingCharEncoder())
+
+    def names(self) -> dict[str, str]:
+        """As training logs them with each run (``text_encoder``, ``char_encoder``)."""
+        return {"text_encoder": getattr(self.text, "name", "none"),
+                "char_encoder": getattr(self.char, "name", "none")}
 
 
 class MatchingService:
     """Holds the live matcher of one worker; thread-safe swaps, lock-free reads."""
 
     def __init__(self, engine: Engine, taxonomy: Any, model: ServedModel,
-                 build: Callable[[Any, ServedModel], Matcher] | None = None) -> None:
+                 encoders: Encoders) -> None:
         self._engine = engine
         self._taxonomy = taxonomy
-        self._build = build or _default_build
+        self.encoders = encoders
         self._model = model
         self._swap = threading.Lock()
         self._marks_lock = threading.Lock()
@@ -53,7 +77,7 @@ class MatchingService:
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
         self.generation = 0
-        self.matcher = self._indexed(self._build(taxonomy, model))
+        self.matcher = self._indexed(self._build(model))
 
     # ----------------------------------------------------------------- reads
 
@@ -72,10 +96,18 @@ class MatchingService:
 
     # ----------------------------------------------------------------- swaps
 
+    def _build(self, model: ServedModel) -> Matcher:
+        return Matcher(self._taxonomy, ranker=model.ranker, encoder=self.encoders.text,
+                       char_encoder=self.encoders.char, model_version=model.version)
+
     def _indexed(self, matcher: Matcher) -> Matcher:
-        frame = opening_frame(self._engine)
-        if len(frame):
-            matcher.index_openings(frame)
+        """Index every stored opening, with employer success rates from every placement."""
+        with Session(self._engine) as session:
+            openings = _frame(session, Kind.OPENINGS)
+            placements = _frame(session, Kind.PLACEMENTS)
+        if len(openings):
+            rates = employer_stats(placements, openings).rates()
+            matcher.index_openings(openings, employer_rates=rates)
         else:
             matcher.catalogue = None
         return matcher
@@ -83,7 +115,7 @@ class MatchingService:
     def swap_model(self, model: ServedModel) -> None:
         """Serve ``model`` from now on; the opening index is shared, not rebuilt."""
         with self._swap:
-            fresh = self._build(self._taxonomy, model)
+            fresh = self._build(model)
             fresh.catalogue, fresh.today = self.matcher.catalogue, self.matcher.today
             self.matcher, self._model = fresh, model
             self.generation += 1
@@ -99,7 +131,7 @@ class MatchingService:
             self._dirty.clear()
             with self._marks_lock:
                 self._marks.clear()
-            fresh = self._indexed(self._build(self._taxonomy, self._model))
+            fresh = self._indexed(self._build(self._model))
             with self._marks_lock:
                 for opening_id, (is_open, places_left) in self._marks.items():
                     _mark(fresh, opening_id, is_open, places_left)
@@ -151,10 +183,6 @@ def _mark(matcher: Matcher, opening_id: str, is_open: bool, places_left: int) ->
     row = catalogue.row_of[opening_id]
     catalogue.columns.is_open[row] = is_open
     catalogue.columns.places_left[row] = places_left
-
-
-def _default_build(taxonomy: Any, model: ServedModel) -> Matcher:
-    return Matcher(taxonomy, ranker=model.ranker, model_version=model.version)
 
 
 def suggest(matcher: Matcher, participant: Participant, k: int, lang: str = "sv") -> SuggestionList:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -118,10 +119,23 @@ def ranker_from_booster(booster: Any) -> LambdaRanker:
     return ranker
 
 
-def load_served_model(settings: ServingSettings) -> ServedModel:
+def check_encoders(run_params: Mapping[str, str], serving: Mapping[str, str]) -> None:
+    """Refuse a model whose training run names other text encoders than serving uses.
+
+    Its text features would mean something else at serving time (training logs the encoder
+    names as run parameters; runs that do not log them are not checked).
+    """
+    for name, used in serving.items():
+        trained = run_params.get(name)
+        if trained is not None and trained != used:
+            raise ModelLoadError(f"model was trained with {name} {trained!r}, serving uses {used!r}")
+
+
+def load_served_model(settings: ServingSettings, encoders: Mapping[str, str]) -> ServedModel:
     """The champion of the registry, or the rule when there is none.
 
-    Raises :class:`ModelLoadError` when a champion exists but cannot be loaded, so a reload
+    ``encoders`` names the text encoders serving uses (``text_encoder``, ``char_encoder``).
+    Raises :class:`ModelLoadError` when a champion exists but cannot be served, so a reload
     can refuse it; at startup the caller decides whether to fall back.
     """
     uri = tracking_uri(settings)
@@ -139,6 +153,8 @@ def load_served_model(settings: ServingSettings) -> ServedModel:
         return rule_model()
     label = f"{settings.model_name}/{version.version}"
     try:
+        if version.run_id:
+            check_encoders(client.get_run(version.run_id).data.params, encoders)
         with tempfile.TemporaryDirectory(prefix="platsa-model-") as folder:
             download_artifacts(artifact_uri=f"models:/{settings.model_name}/{version.version}",
                                dst_path=folder, tracking_uri=uri)

@@ -29,6 +29,12 @@ class ServingSettings(Settings):
     )
     model_name: str = Field(default="platsa-ranker", description="Registered model to serve.")
     model_alias: str = Field(default="champion", description="Registry alias that is served.")
+    text_embeddings: bool = Field(
+        default=True,
+        description="Embed opening and participant texts with the sentence encoder, as training "
+        "does. Off only for tests or tiny machines: a model trained with embeddings then sees "
+        "them as unknown, and a champion whose run names another encoder is refused.",
+    )
     candidate_pool: int = Field(
         default=2000, ge=10,
         description="Most participants scored for one candidate list (nearest first).",

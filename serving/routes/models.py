@@ -36,7 +36,7 @@ def reload_model(request: Request, principal: DataScientist, session: SessionDep
     previous = matching.model
     metrics = request.app.state.metrics
     try:
-        model = load_served_model(settings)
+        model = load_served_model(settings, matching.encoders.names())
     except ModelLoadError:
         metrics.reloads.labels("refused").inc()
         raise

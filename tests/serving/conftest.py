@@ -120,7 +120,8 @@ class World:
 
 def seed_world(home: Path, **overrides: object) -> tuple[ServingSettings, dict[str, str]]:
     """Taxonomy bundle, migrated database, the programme and the users; returns their keys."""
-    settings = ServingSettings(home=home, **overrides)
+    # The sentence encoder is left out to keep tests fast; the character encoder stays.
+    settings = ServingSettings(home=home, **{"text_embeddings": False, **overrides})
     settings.ensure_home()
     tiny_taxonomy().save(settings.resolved_taxonomy_path)
     engine = init_db(settings.resolved_database_url)

@@ -30,8 +30,12 @@ def booster(features: tuple[str, ...] = FEATURES, seed: int = 0) -> lgb.Booster:
     return lgb.train(params, data, num_boost_round=5)
 
 
-def register(uri: str, model: lgb.Booster, folder: Path) -> str:
-    """Log ``model`` as a pyfunc with the booster text inside, register it, make it champion."""
+def register(uri: str, model: lgb.Booster, folder: Path,
+             params: dict[str, str] | None = None) -> str:
+    """Log ``model`` as a pyfunc with the booster text inside, register it, make it champion.
+
+    ``params`` are logged with the run, as training logs the encoder names.
+    """
     import mlflow
     from mlflow import MlflowClient
     from mlflow.pyfunc import PythonModel
@@ -48,6 +52,7 @@ def register(uri: str, model: lgb.Booster, folder: Path) -> str:
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     with mlflow.start_run():
+        mlflow.log_params(params or {})
         info = mlflow.pyfunc.log_model(name="model", python_model=Wrapper(),
                                        artifacts={"booster": str(path)},
                                        registered_model_name=NAME, pip_requirements=[])
@@ -143,3 +148,20 @@ def test_a_champion_that_fails_to_load_is_refused_and_the_old_one_serves(
     answer = client.get("/participants/p1/suggestions", headers=champion_world.headers("coach"))
     assert answer.status_code == 200 and answer.json()["model_version"] == serving
     assert 'platsa_model_reloads_total{result="refused"} 1.0' in client.get("/metrics").text
+
+
+def test_a_champion_trained_with_other_encoders_is_refused(champion_world: World, registry: str,
+                                                           tmp_path: Path) -> None:
+    client, scientist = champion_world.client, champion_world.headers("data_scientist")
+    serving = client.get("/models/current", headers=scientist).json()["version"]
+    register(registry, booster(seed=3), tmp_path / "other",
+             params={"text_encoder": "some-other-model", "char_encoder": "none"})
+    response = client.post("/models/reload", headers=scientist)
+    assert response.status_code == 409
+    assert "text_encoder 'some-other-model', serving uses 'none'" in response.json()["detail"]
+    assert client.get("/models/current", headers=scientist).json()["version"] == serving
+    matching = champion_world.client.app.state.matching
+    same = matching.encoders.names()
+    version = register(registry, booster(seed=4), tmp_path / "same", params=same)
+    reloaded = client.post("/models/reload", headers=scientist).json()
+    assert reloaded["model"]["version"] == f"{NAME}/{version}"
