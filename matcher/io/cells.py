@@ -1,10 +1,10 @@
 """File formats and the cell conventions of ``docs/data-format.md``.
 
 A flat row (see :mod:`matcher.store.flat`) holds Python values: lists, dates, level ranks.
-Files hold cells: CSV strings, JSON values, Arrow values. :func:`decode` turns a cell into
-something the domain model validates (splitting ``;`` lists, parsing JSON prior trades,
-treating empty cells as absent); the ``encode_*`` functions go the other way, one per format,
-so a written file reads back into the same records.
+Files hold cells: CSV strings, JSON values, Arrow values. :func:`is_empty` and
+:func:`converter` turn a cell into something the domain model validates (empty cells are
+absent, ``;`` lists are split, JSON prior trades parsed); the ``encode_*`` functions go the
+other way, one per format, so a written file reads back into the same records.
 """
 
 from __future__ import annotations
@@ -38,16 +38,18 @@ class FileFormat(StrEnum):
     def of(cls, path: Path) -> FileFormat:
         """The format of ``path`` from its extension (``.ndjson`` is JSON Lines too)."""
         suffix = path.suffix.lower()
-        if suffix == ".ndjson":
-            return cls.JSONL
-        for fmt in cls:
-            if fmt.suffix == suffix:
-                return fmt
-        raise ValueError(f"{path}: extension {suffix!r} is not .csv, .jsonl, .ndjson or .parquet")
+        if suffix not in SUFFIXES:
+            raise ValueError(f"{path}: extension {suffix!r} is not one of {', '.join(SUFFIXES)}")
+        return SUFFIXES[suffix]
 
 
-#: Every extension a record file may have, in the order a folder is searched.
-SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
+#: Every extension a record file may have and its format, in the order a folder is searched.
+SUFFIXES: dict[str, FileFormat] = {
+    ".csv": FileFormat.CSV,
+    ".jsonl": FileFormat.JSONL,
+    ".ndjson": FileFormat.JSONL,
+    ".parquet": FileFormat.PARQUET,
+}
 
 
 class CellError(ValueError):
