@@ -19,12 +19,11 @@ import copy
 import gzip
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -32,6 +31,7 @@ from scipy import sparse
 
 from matcher.taxonomy import search as title_search
 from matcher.taxonomy import transfer
+from matcher.taxonomy.files import staged_file
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +275,11 @@ class Taxonomy:
         return self.data.source
 
     @cached_property
+    def occupations(self) -> Mapping[str, Occupation]:
+        """Occupation id → record, in position order (read-only)."""
+        return MappingProxyType({o.id: o for o in self.data.occupations})
+
+    @cached_property
     def occupation_ids(self) -> tuple[str, ...]:
         """Occupation-name ids in position order (the row/column order of every matrix)."""
         return tuple(o.id for o in self.data.occupations)
@@ -507,16 +512,9 @@ class Taxonomy:
     def save(self, path: Path) -> Path:
         """Write a gzip JSON bundle atomically (temp file + rename), so readers never see half."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(self.data.to_payload(), ensure_ascii=False, separators=(",", ":"))
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-                gz.write(text.encode("utf-8"))
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        with staged_file(path) as temp, gzip.GzipFile(temp, mode="wb", mtime=0) as gz:
+            gz.write(text.encode("utf-8"))
         return path
 
     @classmethod

@@ -1,7 +1,207 @@
-"""Placeholder until this command group lands."""
+"""``platsa taxonomy`` (import, info, download) and ``platsa occupations`` (search, related).
+
+The taxonomy the system uses is the bundle at ``PLATSA_TAXONOMY_PATH`` (default
+``PLATSA_HOME/taxonomy.json.gz``), written by ``import``; without it the bundled demo
+taxonomy is used. ``occupations`` commands print JSON (``--json``, or one line per query
+with ``--file``) or a table; an unknown id or an empty query is one error line, exit 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from platsa.cli.common import errors_as_lines, fail, make_progress, print_json
+
+if TYPE_CHECKING:
+    from matcher.taxonomy.model import OccupationHit, Taxonomy
+
+taxonomy_app = typer.Typer(
+    help="Import, inspect and download the occupation taxonomy.", no_args_is_help=True
+)
+occupations_app = typer.Typer(
+    help="Find occupation names for a title, and occupations a holder can move into.",
+    no_args_is_help=True,
+)
+
+Top = Annotated[int, typer.Option("--top", "-k", min=1, help="How many occupations to return.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+QueryFile = Annotated[
+    Path | None,
+    typer.Option("--file", "-f", help="One query per line; prints one JSON line per query."),
+]
+
+
+@taxonomy_app.command("import")
+def import_command(
+    jobtech: Annotated[
+        Path, typer.Option("--jobtech", help="Folder with the JobTech taxonomy JSON files.")
+    ],
+    esco: Annotated[
+        Path | None, typer.Option("--esco", help="Folder with the ESCO v1.1 CSV export.")
+    ] = None,
+) -> None:
+    """Read the publishers' files and write the taxonomy bundle the system uses."""
+    with errors_as_lines():
+        from matcher.config import get_settings
+        from matcher.taxonomy.importer import import_step_count, import_taxonomy
+
+        for folder in (jobtech, esco):
+            if folder is not None and not folder.is_dir():
+                fail(f"{folder}: no such folder")
+        path = get_settings().resolved_taxonomy_path
+        with make_progress() as progress:
+            task = progress.add_task("importing taxonomy", total=import_step_count(esco) + 1)
+
+            def advance(step: str) -> None:
+                progress.update(task, advance=1, description=step)
+
+            taxonomy = import_taxonomy(jobtech, esco, progress=advance)
+            taxonomy.save(path)
+            advance("saved")
+        print_json({"path": str(path), **taxonomy.summary()})
+
+
+@taxonomy_app.command("info")
+def info_command(as_json: AsJson = False) -> None:
+    """Counts, source and bundle path of the taxonomy in use."""
+    with errors_as_lines():
+        from matcher.config import get_settings
+        from matcher.taxonomy import load_taxonomy
+
+        settings = get_settings()
+        path = settings.resolved_taxonomy_path
+        summary = {"path": str(path), "imported": path.is_file()}
+        summary.update(load_taxonomy(settings).summary())
+        if as_json:
+            print_json(summary)
+            return
+        _print_table("Taxonomy", ("what", "value"), [(k, str(v)) for k, v in summary.items()])
+
+
+@taxonomy_app.command("download")
+def download_command(
+    dest: Annotated[Path, typer.Option("--dest", help="Folder to download into.")],
+    jobtech_url: Annotated[
+        str | None, typer.Option("--jobtech-url", help="Base URL of the JobTech datasets.")
+    ] = None,
+    esco_url: Annotated[
+        list[str] | None,
+        typer.Option("--esco-url", help="ESCO CSV zip archive URL (repeat for several)."),
+    ] = None,
+    with_esco: Annotated[
+        bool, typer.Option("--esco/--no-esco", help="Also download the ESCO export.")
+    ] = True,
+) -> None:
+    """Fetch the JobTech files (and ESCO) into DEST/jobtech and DEST/esco for ``import``."""
+    with errors_as_lines():
+        from matcher.taxonomy import download
+
+        files = download.download_jobtech(
+            dest / "jobtech", base_url=jobtech_url or download.JOBTECH_BASE_URL
+        )
+        if with_esco:
+            files += download.download_esco(
+                dest / "esco", archive_urls=esco_url or download.ESCO_ARCHIVE_URLS
+            )
+        print_json({"files": [str(f) for f in files]})
+
+
+@occupations_app.command("search")
+def search_command(
+    text: Annotated[str | None, typer.Argument(help="A job title, in any form.")] = None,
+    top: Top = 10,
+    as_json: AsJson = False,
+    file: QueryFile = None,
+) -> None:
+    """Occupation names matching a free-text job title (inflected, misspelled, English...)."""
+    with errors_as_lines():
+        taxonomy = _taxonomy()
+        queries = _queries(text, file, "TEXT")
+        results = taxonomy.search_many(queries, top)
+        _print_hits(queries, results, as_json, batch=file is not None)
+
+
+@occupations_app.command("related")
+def related_command(
+    occupation_id: Annotated[
+        str | None, typer.Argument(help="Occupation-name id of the current occupation.")
+    ] = None,
+    top: Top = 10,
+    as_json: AsJson = False,
+    file: QueryFile = None,
+) -> None:
+    """Occupations a holder of OCCUPATION_ID can move into, most related first."""
+    with errors_as_lines():
+        taxonomy = _taxonomy()
+        queries = _queries(occupation_id, file, "OCCUPATION_ID")
+        _check_known(taxonomy, queries, file)
+        results = [taxonomy.related(q, top) for q in queries]
+        _print_hits(queries, results, as_json, batch=file is not None)
+
+
+def _taxonomy() -> Taxonomy:
+    from matcher.taxonomy import load_taxonomy
+
+    return load_taxonomy()
+
+
+def _queries(value: str | None, file: Path | None, name: str) -> list[str]:
+    """The queries: the argument, or the lines of ``--file`` (never both, never none)."""
+    if (value is None) == (file is None):
+        fail(f"give either {name} or --file")
+    if file is None:
+        if not value or not value.strip():
+            fail(f"{name} is empty")
+        return [value.strip()]
+    lines = file.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            fail(f"{file}:{number}: empty query")
+    return [line.strip() for line in lines]
+
+
+def _check_known(taxonomy: Taxonomy, ids: Sequence[str], file: Path | None) -> None:
+    """Fail before printing anything when an id is unknown, naming its line in ``--file``."""
+    for number, occupation_id in enumerate(ids, start=1):
+        if occupation_id not in taxonomy:
+            where = f"{file}:{number}: " if file is not None else ""
+            fail(f"{where}unknown occupation id {occupation_id!r}")
+
+
+def _print_hits(
+    queries: Sequence[str],
+    results: Sequence[Sequence[OccupationHit]],
+    as_json: bool,
+    batch: bool,
+) -> None:
+    if batch:
+        for hits in results:
+            print_json([h.to_dict() for h in hits], lines=True)
+    elif as_json:
+        print_json([h.to_dict() for h in results[0]])
+    else:
+        rows = [(h.occupation_name_id, h.label, h.ssyk4, f"{h.score:.3f}") for h in results[0]]
+        _print_table(queries[0], ("occupation_name_id", "label", "ssyk4", "score"), rows)
+
+
+def _print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to ``app``."""
+    """Add ``platsa taxonomy …`` and ``platsa occupations …``."""
+    app.add_typer(taxonomy_app, name="taxonomy")
+    app.add_typer(occupations_app, name="occupations")
+
