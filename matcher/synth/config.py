@@ -124,7 +124,10 @@ class GeneratorConfig(BaseModel):
         description="log-odds boost past coaches gave gender-typed sectors in their suggestions",
     )
     discrimination_strength: float = Field(
-        default=0.9, ge=0.0, description="logit penalty for women in male-dominated occupations"
+        default=1.0,
+        ge=0.0,
+        description="logit penalty for women in male-dominated occupations (all of it below "
+        "male_dominated_threshold women, fading to none at an even split)",
     )
     male_dominated_threshold: Share = Field(
         default=0.2, description="occupations whose women share is below this are male-dominated"

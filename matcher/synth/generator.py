@@ -125,6 +125,8 @@ def _initial_truth(config: GeneratorConfig, occupations: OccupationTable, region
     truth = GroundTruth(
         relatedness=occupations.relatedness,
         male_dominated=occupations.women_share < config.male_dominated_threshold,
+        discrimination_exposure=discrimination_exposure(occupations.women_share,
+                                                        config.male_dominated_threshold),
         employer_quality=np.zeros(len(employers)),
         municipality_codes=region.codes,
         seed=config.seed,
@@ -153,6 +155,12 @@ def _evaluation_pairs(config: GeneratorConfig, participants: ParticipantArrays,
     anywhere = rng.integers(0, n_openings, len(eval_p))
     use_local = (np.arange(len(eval_p)) % 2 == 0) & (counts[home] > 0)
     return eval_p, np.where(use_local, local, anywhere)
+
+
+def discrimination_exposure(women_share: np.ndarray, threshold: float) -> np.ndarray:
+    """How much of the employer penalty an occupation carries: all of it below ``threshold``
+    women, fading linearly to none at an even split."""
+    return np.clip((0.5 - women_share) / max(0.5 - threshold, 1e-9), 0.0, 1.0)
 
 
 def _oracle(config: GeneratorConfig, truth: GroundTruth, participants: ParticipantArrays,

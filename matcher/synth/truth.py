@@ -108,7 +108,8 @@ class GroundTruth:
     """The true success model of one generated programme (see the module docstring)."""
 
     relatedness: npt.NDArray[np.float32]
-    male_dominated: npt.NDArray[np.bool_]  # per occupation
+    male_dominated: npt.NDArray[np.bool_]  # per occupation: women share below the threshold
+    discrimination_exposure: FloatArray  # per occupation in [0, 1]: share of the penalty
     employer_quality: FloatArray
     municipality_codes: npt.NDArray[np.object_]
     seed: int
@@ -234,7 +235,7 @@ class GroundTruth:
                                p_idx: IntArray, o_idx: IntArray) -> FloatArray:
         """The log-odds historical employers took off women in male-dominated occupations."""
         woman = participants.gender[p_idx] == WOMAN
-        return self.discrimination * (woman & self.male_dominated[openings.occ[o_idx]])
+        return self.discrimination * woman * self.discrimination_exposure[openings.occ[o_idx]]
 
     def probability(self, participants: ParticipantArrays, openings: OpeningArrays,
                     p_idx: IntArray, o_idx: IntArray, biased: bool = True) -> FloatArray:

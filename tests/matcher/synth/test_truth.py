@@ -13,6 +13,7 @@ from scipy.special import expit
 from matcher.columns import ACCOMMODATIONS
 from matcher.domain import Outcome90
 from matcher.synth import GeneratorConfig, SyntheticProgramme, generate
+from matcher.synth.generator import discrimination_exposure
 from matcher.synth.history import OUTCOMES
 from matcher.synth.openings import OpeningArrays
 from matcher.synth.population import MAN, WOMAN, ParticipantArrays
@@ -84,10 +85,16 @@ def test_gender_enters_only_the_bias_term(small: SyntheticProgramme) -> None:
     unbiased = truth.probability(people_, openings_, p_idx, o_idx, biased=False)
     assert np.array_equal(unbiased, truth.probability(flipped, openings_, p_idx, o_idx, False))
     biased = truth.probability(people_, openings_, p_idx, o_idx)
-    penalised = (people_.gender[p_idx] == WOMAN) & truth.male_dominated[openings_.occ[o_idx]]
+    exposure = truth.discrimination_exposure[openings_.occ[o_idx]]
+    penalised = (people_.gender[p_idx] == WOMAN) & (exposure > 0)
     assert penalised.any()
     assert np.array_equal(biased[~penalised], unbiased[~penalised])
     assert (biased[penalised] < unbiased[penalised]).all()
+
+
+def test_discrimination_is_full_below_the_threshold_and_fades_to_parity() -> None:
+    exposure = discrimination_exposure(np.array([0.02, 0.2, 0.35, 0.5, 0.9]), 0.2)
+    assert exposure.tolist() == pytest.approx([1.0, 1.0, 0.5, 0.0, 0.0])
 
 
 def test_probabilities_are_finite_and_in_the_unit_interval(small: SyntheticProgramme) -> None:
