@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,27 +18,9 @@ from matcher.store.serving_models import ApiKeyRow, UserRow
 from serving.security import Principal, Role, key_digest, key_prefix, new_api_key
 
 
-@dataclass(frozen=True)
-class User:
-    """A stored user as the API shows it (never with a key)."""
-
-    id: str
-    name: str
-    role: Role
-    municipality_code: str | None
-    employer_id: str | None
-    active: bool
-    created_at: dt.datetime
-
-    @property
-    def principal(self) -> Principal:
-        return Principal(self.id, self.role, self.municipality_code, self.employer_id)
-
-
-def _user(row: UserRow) -> User:
-    return User(id=row.id, name=row.name, role=Role(row.role),
-                municipality_code=row.municipality_code, employer_id=row.employer_id,
-                active=row.active, created_at=row.created_at)
+def principal_of(user: UserRow) -> Principal:
+    """The caller a stored user is: id, role and scope."""
+    return Principal(user.id, Role(user.role), user.municipality_code, user.employer_id)
 
 
 def _check_scope(session: Session, municipality_code: str | None, employer_id: str | None) -> None:
@@ -57,7 +38,7 @@ def create_user(
     municipality_code: str | None = None,
     employer_id: str | None = None,
     now: dt.datetime | None = None,
-) -> tuple[User, str]:
+) -> tuple[UserRow, str]:
     """Store a user with one API key; returns the user and the key (its only appearance)."""
     now = now or dt.datetime.now(dt.UTC)
     user_id = f"u-{secrets.token_hex(6)}"
@@ -72,15 +53,15 @@ def create_user(
     session.add(ApiKeyRow(user_id=user_id, digest=key_digest(key), prefix=key_prefix(key),
                           created_at=now))
     session.flush()
-    return _user(row), key
+    return row, key
 
 
-def get_user(session: Session, user_id: str) -> User:
+def get_user(session: Session, user_id: str) -> UserRow:
     """A stored user; :class:`RecordNotFound` when there is none."""
     row = session.get(UserRow, user_id)
     if row is None:
         raise RecordNotFound(f"no user {user_id!r} is stored")
-    return _user(row)
+    return row
 
 
 def authenticate(session: Session, key: str) -> Principal | None:
@@ -93,4 +74,4 @@ def authenticate(session: Session, key: str) -> Principal | None:
         .where(UserRow.active.is_(True))
     )
     row = session.scalars(stmt).first()
-    return None if row is None else _user(row).principal
+    return None if row is None else principal_of(row)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -45,21 +44,6 @@ class Action(StrEnum):
     EXPORT_READ = "export.read"
 
 
-@dataclass(frozen=True)
-class AuditEntry:
-    """One logged action."""
-
-    id: int
-    at: dt.datetime
-    user_id: str
-    role: str
-    action: str
-    subject_kind: str
-    subject_ref: str
-    model_version: str | None
-    shown: list[Any]
-
-
 def record(
     session: Session,
     principal: Principal,
@@ -86,7 +70,7 @@ def entries(
     action: Action | None = None,
     since: dt.datetime | None = None,
     limit: int = 100,
-) -> list[AuditEntry]:
+) -> list[AuditEventRow]:
     """Logged entries, newest first, optionally for one subject, action or period."""
     stmt = select(AuditEventRow).order_by(AuditEventRow.id.desc()).limit(limit)
     if subject_ref is not None:
@@ -95,9 +79,4 @@ def entries(
         stmt = stmt.where(AuditEventRow.action == action.value)
     if since is not None:
         stmt = stmt.where(AuditEventRow.at >= since)
-    return [
-        AuditEntry(id=row.id, at=row.at, user_id=row.user_id, role=row.role, action=row.action,
-                   subject_kind=row.subject_kind, subject_ref=row.subject_ref,
-                   model_version=row.model_version, shown=list(row.shown))
-        for row in session.scalars(stmt)
-    ]
+    return list(session.scalars(stmt))

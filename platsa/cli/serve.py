@@ -84,7 +84,7 @@ def create_user(
             user, key = store_user(session, name, role_name, municipality_code=municipality,
                                    employer_id=employer)
         engine.dispose()
-    print_json({"id": user.id, "name": user.name, "role": user.role.value,
+    print_json({"id": user.id, "name": user.name, "role": user.role,
                 "municipality_code": user.municipality_code, "employer_id": user.employer_id,
                 "api_key": key})
     typer.echo("store the api_key now: it is not shown again", err=True)

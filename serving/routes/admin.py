@@ -24,14 +24,15 @@ def create_user(body: UserCreate, principal: Admin, session: SessionDep) -> User
                                      municipality_code=body.municipality_code,
                                      employer_id=body.employer_id)
     audit.record(session, principal, Action.USER_CREATE, "user", user.id,
-                 shown=[{"role": user.role.value}])
-    return UserCreated(**vars(user), api_key=key)
+                 shown=[{"role": user.role}])
+    return UserCreated.model_validate({**UserPublic.model_validate(user).model_dump(),
+                                       "api_key": key})
 
 
 @router.get("/users/me", response_model=UserPublic)
 def me(principal: CurrentUser, session: SessionDep) -> UserPublic:
     """The caller's own user record."""
-    return UserPublic(**vars(accounts.get_user(session, principal.user_id)))
+    return UserPublic.model_validate(accounts.get_user(session, principal.user_id))
 
 
 @router.get("/audit", response_model=list[AuditEntryPublic])
@@ -43,4 +44,4 @@ def read_audit(principal: Admin, session: SessionDep, pseudo: PseudonymizerDep,
     """Logged actions, newest first (participants are found by id, stored as digests)."""
     ref = None if participant_id is None else pseudo.subject_ref("participant", participant_id)
     found = audit.entries(session, subject_ref=ref, action=action, since=since, limit=limit)
-    return [AuditEntryPublic(**vars(entry)) for entry in found]
+    return [AuditEntryPublic.model_validate(entry, from_attributes=True) for entry in found]

@@ -25,6 +25,10 @@ class UserCreate(BaseModel):
 
 
 class UserPublic(BaseModel):
+    """A user as stored (read from the table row; never with a key)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     name: str
     role: Role
