@@ -10,12 +10,11 @@ import typer
 from typer.testing import CliRunner
 
 from platsa.cli import generate as generate_cli
-from tests.matcher.synth.conftest import TinyTaxonomy
 
 
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch, taxonomy: TinyTaxonomy) -> typer.Typer:
-    monkeypatch.setattr(generate_cli, "load_generator_taxonomy", lambda: taxonomy)
+def app(platsa_home: Path) -> typer.Typer:
+    """Only the generate command, with an empty PLATSA_HOME (so the demo taxonomy is used)."""
     application = typer.Typer()
 
     @application.callback()

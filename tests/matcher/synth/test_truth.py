@@ -17,7 +17,7 @@ from matcher.synth.generator import discrimination_exposure
 from matcher.synth.history import OUTCOMES
 from matcher.synth.openings import OpeningArrays
 from matcher.synth.population import MAN, WOMAN, ParticipantArrays
-from tests.matcher.synth.conftest import TinyTaxonomy
+from matcher.taxonomy import Taxonomy
 
 ONE = np.array([0])
 
@@ -129,7 +129,7 @@ def _male_dominated_outcomes(programme: SyntheticProgramme, gender: int
 
 
 @pytest.fixture(scope="module")
-def bias_pair(taxonomy: TinyTaxonomy) -> dict[bool, SyntheticProgramme]:
+def bias_pair(taxonomy: Taxonomy) -> dict[bool, SyntheticProgramme]:
     config = GeneratorConfig(participants=12_000, openings=2_400, seed=21, oracle_participants=0,
                              discrimination_strength=1.2)
     return {bias: generate(config.model_copy(update={"bias": bias}), taxonomy)
