@@ -1,11 +1,11 @@
 """The FastAPI application: ``create_app(settings)`` builds it, its lifespan loads the models.
 
 At start-up a worker opens the store (which must be migrated: ``platsa serve`` does that
-once before starting workers), loads the taxonomy, the pseudonymisation key and the
-champion ranker (the transparent rule when there is none, or when the champion cannot be
-loaded: the service starts either way and says which model serves), indexes the openings
-and starts the background re-indexer. Everything lives on ``app.state``; nothing is global,
-so tests build as many apps as they like.
+once before starting workers), loads the taxonomy (the imported bundle, else the demo), the
+pseudonymisation key and the champion ranker (the transparent rule when there is none, or
+when the champion cannot be loaded: the service starts either way and says which model
+serves), indexes the openings and starts the background re-indexer. Everything lives on
+``app.state``; nothing is global, so tests build as many apps as they like.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from matcher.store.engine import current_revision, get_engine, head_revision
+from matcher.taxonomy import load_taxonomy
 from serving import errors
 from serving.deps import KeyCache
 from serving.matching import Encoders, MatchingService
@@ -54,12 +55,6 @@ def _check_schema(engine: Any) -> None:
         )
 
 
-def _load_taxonomy(settings: ServingSettings) -> Any:
-    from matcher.taxonomy.model import Taxonomy
-
-    return Taxonomy.load(settings.resolved_taxonomy_path)
-
-
 def _initial_model(settings: ServingSettings, encoders: Encoders) -> Any:
     """The champion, or the rule when it cannot be loaded: a worker always starts."""
     try:
@@ -76,7 +71,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     _check_schema(engine)
     encoders = Encoders.from_settings(settings)
     model = _initial_model(settings, encoders)
-    matching = MatchingService(engine, _load_taxonomy(settings), model, encoders)
+    matching = MatchingService(engine, load_taxonomy(settings), model, encoders)
     app.state.engine = engine
     app.state.matching = matching
     app.state.pseudonymizer = Pseudonymizer(load_or_create_secret(settings.resolved_secret_path))

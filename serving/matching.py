@@ -14,7 +14,9 @@ thread (coalescing bursts of writes) and appears when the rebuild is published.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +56,21 @@ class Encoders:
 
         text = default_encoder(settings) if settings.text_embeddings else None
         return cls(text=text, char=HashingCharEncoder())
+
+    def forget(self, texts: list[str]) -> int:
+        """Delete the cached sentence vectors of ``texts`` (an erased participant's profile).
+
+        The vector cache (:class:`matcher.encoding.CachedEncoder`) keeps one row per
+        (encoder name, text digest); a participant's row is derived from their own words, so
+        erasure removes it like the profile itself. Returns how many rows went.
+        """
+        from matcher.encoding import CachedEncoder, text_key
+
+        if not isinstance(self.text, CachedEncoder) or not texts or not self.text.path.exists():
+            return 0
+        keys = [(self.text.name, text_key(text)) for text in texts]
+        with closing(sqlite3.connect(self.text.path, timeout=60)) as db, db:
+            return db.executemany("DELETE FROM vectors WHERE model = ? AND key = ?", keys).rowcount
 
     def names(self) -> dict[str, str]:
         """As training logs them with each run (``text_encoder``, ``char_encoder``)."""

@@ -30,6 +30,7 @@ from serving.deps import (
     SessionDep,
     SettingsDep,
 )
+from serving.matching import MatchingService
 from serving.schemas.common import Message, merged
 from serving.schemas.matching import CandidatePublic, CandidatesPublic
 from serving.schemas.records import OpeningCreate, OpeningPublic, OpeningUpdate
@@ -116,7 +117,7 @@ def nearby_participants(session: Session, opening: Opening, settings: ServingSet
     return [row_to_record(Kind.PARTICIPANTS, dict(r)) for r in session.execute(stmt).mappings()]
 
 
-def _trade(matching: MatchingDep, occupation_id: str | None, title: str | None) -> str:
+def _trade(matching: MatchingService, occupation_id: str | None, title: str | None) -> str:
     taxonomy = matching.taxonomy
     if occupation_id and occupation_id in taxonomy:
         return str(taxonomy.occupation(occupation_id).label)
@@ -124,7 +125,7 @@ def _trade(matching: MatchingDep, occupation_id: str | None, title: str | None) 
 
 
 def project(candidate: Candidate, opening: Opening, principal: Principal,
-            pseudo: Pseudonymizer, matching: MatchingDep) -> CandidatePublic:
+            pseudo: Pseudonymizer, matching: MatchingService) -> CandidatePublic:
     """What the caller may see of one candidate (see :class:`CandidatePublic`)."""
     person = candidate.participant
     public = CandidatePublic(rank=candidate.rank, score=candidate.score,

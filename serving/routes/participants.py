@@ -65,8 +65,12 @@ def read_participant(participant_id: str, principal: Coach, session: SessionDep,
 @router.patch("/{participant_id}", response_model=ParticipantPublic,
               responses={**NOT_FOUND, 422: {"model": Message}})
 def update_participant(participant_id: str, body: ParticipantUpdate, principal: Coach,  # type: ignore[valid-type]
-                       session: SessionDep, pseudo: PseudonymizerDep) -> Participant:
-    """Change some fields; the result must still be a valid participant."""
+                       session: SessionDep, matching: MatchingDep,
+                       pseudo: PseudonymizerDep) -> Participant:
+    """Change some fields; the result must still be a valid participant.
+
+    The cached sentence vector of the old profile text is dropped when the text changed.
+    """
     current = participant_for(session, principal, participant_id)
     updated: Participant = merged(Participant, current, body)
     if not principal.sees_participant(updated.municipality_code):
@@ -74,21 +78,28 @@ def update_participant(participant_id: str, body: ParticipantUpdate, principal: 
             f"municipality_code {updated.municipality_code!r}: outside your municipality")
     store.update_record(session, updated)
     _log(session, principal, pseudo, Action.PARTICIPANT_UPDATE, participant_id)
+    session.commit()
+    before, after = (matching.matcher.participant_text(p) for p in (current, updated))
+    if before != after:
+        matching.encoders.forget([before])
     return updated
 
 
 @router.delete("/{participant_id}", response_model=Erasure, responses=NOT_FOUND)
 def erase_participant(participant_id: str, principal: Coach, session: SessionDep,
-                      pseudo: PseudonymizerDep) -> Erasure:
+                      matching: MatchingDep, pseudo: PseudonymizerDep) -> Erasure:
     """Erase a participant (GDPR art. 17): the profile goes, anonymous placements stay.
 
     Placements are kept without a link to the person so counts and outcomes per opening and
-    municipality remain right. The serving process keeps no copy of participants, so
-    nothing else holds them; the audit log only ever had a keyed digest of the id.
+    municipality remain right. The cached sentence vector of their profile text goes too;
+    the service keeps no other copy of participants, and the audit log only ever had a
+    keyed digest of the id.
     """
-    participant_for(session, principal, participant_id)
+    participant = participant_for(session, principal, participant_id)
     unlinked = store.erase_participant(session, participant_id)
     _log(session, principal, pseudo, Action.PARTICIPANT_ERASE, participant_id)
+    session.commit()
+    matching.encoders.forget([matching.matcher.participant_text(participant)])
     return Erasure(participant_id=participant_id, placements_unlinked=unlinked)
 
 

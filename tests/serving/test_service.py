@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from matcher.encoding import CachedEncoder
 from matcher.fairness.followup import DIMENSIONS
 from matcher.store.engine import downgrade, get_engine
 from platsa.cli.main import _register
 from platsa.cli.main import app as cli
 from serving.app import SchemaNotCurrentError, create_app
+from serving.matching import Encoders
 from serving.routes.reports import Dimension
 from tests.serving.conftest import World, seed_world
 
@@ -103,3 +106,22 @@ def test_cli_creates_a_user_whose_key_works(platsa_home: Path) -> None:
     assert refused.exit_code == 1 and "needs a municipality" in refused.output
     refused = runner.invoke(cli, ["users", "create", "--name", "X", "--role", "boss"])
     assert refused.exit_code == 1 and "'boss'" in refused.output
+
+
+class _Ones:
+    """A stand-in sentence model: every text is the same unit vector."""
+
+    name, dim = "ones", 2
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.full((len(texts), 2), 0.5**0.5, dtype=np.float32)
+
+
+def test_forgetting_removes_only_the_given_texts_from_the_vector_cache(tmp_path: Path) -> None:
+    cache = CachedEncoder(_Ones(), tmp_path)
+    cache.encode(["snickare, Bagare", "lagerarbetare"])
+    encoders = Encoders(text=cache, char=None)
+    assert encoders.forget(["snickare,  Bagare"]) == 1  # same text after cleaning
+    assert len(cache) == 1
+    assert encoders.forget(["never encoded"]) == 0
+    assert Encoders(text=None, char=None).forget(["anything"]) == 0
