@@ -318,11 +318,11 @@ class Taxonomy:
         return "; ".join(parts)
 
     def hit(self, occupation_id: str, score: float) -> OccupationHit:
-        """An :class:`OccupationHit` for an id, with its score clipped into [0, 1]."""
+        """An :class:`OccupationHit` for an id; the score is clipped into [0, 1] and rounded
+        to 6 decimals (float32 noise would otherwise turn an exact match into 0.9999998)."""
         occupation = self.occupation(occupation_id)
-        return OccupationHit(
-            occupation.id, occupation.label, occupation.ssyk4, float(min(max(score, 0.0), 1.0))
-        )
+        clipped = round(min(max(float(score), 0.0), 1.0), 6)
+        return OccupationHit(occupation.id, occupation.label, occupation.ssyk4, clipped)
 
     def summary(self) -> dict[str, Any]:
         """Counts of everything held, for ``platsa taxonomy info``."""
@@ -437,8 +437,8 @@ class Taxonomy:
         """The ``k`` occupations a holder of ``occupation_id`` moves into most easily."""
         _check_k(k)
         row = self.relatedness_row(occupation_id).copy()
-        row[self.index_of(occupation_id)] = -1.0
-        return [self.hit(self.occupation_ids[i], row[i]) for i in _top(row, k)]
+        row[self.index_of(occupation_id)] = -np.inf
+        return [self.hit(self.occupation_ids[i], row[i]) for i in _top(row, min(k, len(self) - 1))]
 
     def without_edges(self, occupation_ids: Iterable[str]) -> Taxonomy:
         """The same taxonomy minus every substitutability row touching ``occupation_ids``.
@@ -544,5 +544,7 @@ def _check_k(k: int) -> None:
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
     """Positions of the ``k`` largest scores, best first (ties by position, for stable output)."""
     k = min(k, scores.shape[0])
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
     candidates = np.argpartition(-scores, k - 1)[:k]
     return candidates[np.lexsort((candidates, -scores[candidates]))]

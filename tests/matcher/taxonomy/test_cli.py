@@ -1,0 +1,128 @@
+"""``platsa taxonomy …`` and ``platsa occupations …`` through the real typer app."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from platsa.cli.main import _register, app
+from tests.matcher.taxonomy.conftest import write_jobtech_site
+
+_register()
+runner = CliRunner()
+
+STADARE, SNICKARE = "KF64_AvU_S4N", "4Z7F_oBG_vMG"
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_search_prints_json_hits(platsa_home: Path) -> None:
+    code, out = _run("occupations", "search", "städerska", "--top", "3", "--json")
+    assert code == 0, out
+    hits = json.loads(out)
+    assert len(hits) == 3
+    assert hits[0] == {"occupation_name_id": STADARE, "label": "Städare", "ssyk4": "9111",
+                       "score": 1.0}
+    assert set(hits[1]) == {"occupation_name_id", "label", "ssyk4", "score"}
+
+
+def test_search_table_without_json(platsa_home: Path) -> None:
+    code, out = _run("occupations", "search", "kockar", "--top", "2")
+    assert code == 0, out
+    assert "occupation_name_id" in out and "5120" in out
+
+
+def test_batch_file_prints_one_line_per_query_in_order(platsa_home: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "titles.txt"
+    queries.write_text("städerska\nsnickare\nlastbilschaufför\n", encoding="utf-8")
+    code, out = _run("occupations", "search", "--file", str(queries), "--top", "1")
+    assert code == 0, out
+    lines = out.strip().splitlines()
+    assert [json.loads(line)[0]["ssyk4"] for line in lines] == ["9111", "7111", "8332"]
+
+
+def test_related_json_and_batch(platsa_home: Path, tmp_path: Path) -> None:
+    code, out = _run("occupations", "related", SNICKARE, "--top", "2", "--json")
+    assert code == 0, out
+    hits = json.loads(out)
+    assert len(hits) == 2 and SNICKARE not in {h["occupation_name_id"] for h in hits}
+    ids = tmp_path / "ids.txt"
+    ids.write_text(f"{STADARE}\n{SNICKARE}\n", encoding="utf-8")
+    code, out = _run("occupations", "related", "--file", str(ids), "--top", "1")
+    assert code == 0, out
+    first, second = (json.loads(line) for line in out.strip().splitlines())
+    assert first[0]["ssyk4"] == "9111" and second[0]["ssyk4"] == "7111"
+
+
+def test_unknown_id_is_one_error_line(platsa_home: Path, tmp_path: Path) -> None:
+    code, out = _run("occupations", "related", "no-such-id")
+    assert code == 1
+    assert out.strip().splitlines() == ["error: unknown occupation id 'no-such-id'"]
+    ids = tmp_path / "ids.txt"
+    ids.write_text(f"{STADARE}\nno-such-id\n", encoding="utf-8")
+    code, out = _run("occupations", "related", "--file", str(ids))
+    assert code == 1
+    assert out.strip() == f"error: {ids}:2: unknown occupation id 'no-such-id'"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("occupations", "search"), "error: give either TEXT or --file"),
+        (("occupations", "search", "  "), "error: TEXT is empty"),
+        (("occupations", "search", "--file", "missing.txt"), "missing.txt"),
+    ],
+)
+def test_bad_queries_fail_with_one_line(platsa_home: Path, args: tuple[str, ...],
+                                        message: str) -> None:
+    code, out = _run(*args)
+    assert code == 1
+    assert len(out.strip().splitlines()) == 1 and message in out
+
+
+def test_blank_line_in_file_names_the_line(platsa_home: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "titles.txt"
+    queries.write_text("kock\n\nstädare\n", encoding="utf-8")
+    code, out = _run("occupations", "search", "--file", str(queries))
+    assert code == 1 and out.strip() == f"error: {queries}:2: empty query"
+
+
+def test_import_then_info_uses_the_bundle(platsa_home: Path, jobtech_dir: Path,
+                                          esco_dir: Path) -> None:
+    code, out = _run("taxonomy", "info", "--json")
+    assert code == 0 and json.loads(out)["source"] == "demo"
+    assert json.loads(out)["imported"] is False
+    code, out = _run("taxonomy", "import", "--jobtech", str(jobtech_dir), "--esco", str(esco_dir))
+    assert code == 0, out
+    written = json.loads(out)
+    assert written["occupations"] == 4
+    assert Path(written["path"]) == platsa_home / "taxonomy.json.gz"
+    assert [p.name for p in platsa_home.iterdir()] == ["taxonomy.json.gz"]
+    code, out = _run("taxonomy", "info", "--json")
+    info = json.loads(out)
+    assert info["imported"] is True and info["occupations"] == 4
+    code, out = _run("occupations", "search", "städerska", "--json", "--top", "1")
+    assert json.loads(out)[0]["occupation_name_id"] == "occ-stad"
+    code, out = _run("taxonomy", "info")
+    assert code == 0 and "substitutions" in out
+
+
+def test_import_of_a_missing_folder_fails(platsa_home: Path, tmp_path: Path) -> None:
+    code, out = _run("taxonomy", "import", "--jobtech", str(tmp_path / "nope"))
+    assert code == 1 and out.strip() == f"error: {tmp_path / 'nope'}: no such folder"
+
+
+def test_download_from_file_urls(platsa_home: Path, tmp_path: Path) -> None:
+    site = write_jobtech_site(tmp_path / "site")
+    code, out = _run("taxonomy", "download", "--dest", str(tmp_path / "dl"),
+                     "--jobtech-url", site.as_uri(), "--no-esco")
+    assert code == 0, out
+    assert len(json.loads(out)["files"]) == 6
+    code, out = _run("taxonomy", "import", "--jobtech", str(tmp_path / "dl" / "jobtech"))
+    assert code == 0 and json.loads(out)["occupations"] == 4
