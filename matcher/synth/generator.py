@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ from matcher.synth.sampling import (
     stream,
     uniform_index,
 )
-from matcher.synth.truth import GroundTruth
+from matcher.synth.truth import GroundTruth, TruthWeights
 
 log = logging.getLogger(__name__)
 
@@ -119,22 +119,22 @@ def _region(config: GeneratorConfig) -> Region:
 def _initial_truth(config: GeneratorConfig, occupations: OccupationTable, region: Region,
                    employers: EmployerArrays) -> GroundTruth:
     """The truth before calibration: latent employer quality, and bias per the config."""
-    rng = stream(config.seed, "truth")
+    weights = TruthWeights()
     travel = (TravelTimeMatrix.from_csv(config.travel_times_path)
               if config.travel_times_path is not None else None)
-    truth = GroundTruth(
+    return GroundTruth(
         relatedness=occupations.relatedness,
         male_dominated=occupations.women_share < config.male_dominated_threshold,
         discrimination_exposure=discrimination_exposure(occupations.women_share,
                                                         config.male_dominated_threshold),
-        employer_quality=np.zeros(len(employers)),
+        employer_quality=stream(config.seed, "truth").normal(0.0, weights.employer_spread,
+                                                             len(employers)),
         municipality_codes=region.codes,
         seed=config.seed,
         discrimination=config.discrimination_strength if config.bias else 0.0,
+        weights=weights,
         travel=travel,
     )
-    quality = rng.normal(0.0, truth.weights.employer_spread, len(employers))
-    return replace(truth, employer_quality=quality)
 
 
 def _evaluation_pairs(config: GeneratorConfig, participants: ParticipantArrays,
@@ -292,7 +292,7 @@ def generate(config: GeneratorConfig, taxonomy: TaxonomyLike,
     openings = draw_openings(config, occupations, region, employers)
     truth = _initial_truth(config, occupations, region, employers)
     history, truth = simulate(config, truth, occupations, participants, openings,
-                              progress=lambda text_: step(text_))
+                              progress=step)
     step("oracle")
     participant_ids = make_ids("P", len(participants))
     opening_ids = make_ids("O", len(openings))

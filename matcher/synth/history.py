@@ -3,7 +3,7 @@
 The simulation runs in *rounds*, not per participant: in each round every active participant
 gets one suggestion, chosen by the historical coaching policy (related occupations, nearby,
 some randomness and — when the config's bias is on — gender steering) among openings posted
-in the weeks before. Each suggestion then moves through the placement states of
+in the months before. Each suggestion then moves through the placement states of
 :mod:`matcher.domain` with dates, declines with reasons driven by the pair's fit, capacity
 limits (``filled`` never exceeds ``capacity``) and, for finished placements, an outcome at 90
 days drawn from the ground truth. Whatever lies after the reference date has not happened yet.
