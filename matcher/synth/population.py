@@ -165,9 +165,9 @@ def _swedish(rng: np.random.Generator, config: GeneratorConfig,
              schooling: IntArray) -> npt.NDArray[np.int8]:
     """Levels from a latent mixing schooling and (unrecorded) time in Sweden.
 
-    The latent is standard normal by construction and cut at the normal quantiles of the
-    configured shares, so the marginals match the config while better-schooled, longer-settled
-    people reach higher levels.
+    The latent has mean 0 and variance 1 (nearly normal: a normal noise term dominates) and
+    is cut at the normal quantiles of the configured shares, so the marginals match the config
+    closely while better-schooled, longer-settled people reach higher levels.
     """
     n = len(schooling)
     years_in_sweden = rng.gamma(2.0, 0.8, n)
