@@ -14,7 +14,8 @@ from platsa.cli.main import _register, app
 from tests.matcher.io.test_importer import _by_kind
 from tests.matcher.store import factories
 
-_register()
+if not app.registered_groups:  # another test module may have registered the commands
+    _register()
 runner = CliRunner()
 HEADER = "id,municipality_code,gender,birth_year,home_lat,home_lon"
 
