@@ -24,6 +24,16 @@ def test_det_const_sort_known_answer():
     assert order.tolist() == [0, 1, 3, 2, 4]
 
 
+def test_det_const_sort_gives_the_leftover_place_by_largest_remainder():
+    # 9 women and 16 men, every man scored above every woman: k p = 3.6 women, 6.4 men.
+    # Minimums give 3 + 6; the tenth place goes to the larger remainder (women, 0.6), where
+    # the paper's loop would hand it to the men (their minimum grows first at k = 11).
+    groups = [M] * 16 + [W] * 9
+    scores = np.linspace(1.0, 0.0, len(groups))
+    order = det_const_sort(scores, groups, group_shares(groups), k=10)
+    assert Counter(groups[i] for i in order[:10]) == {W: 4, M: 6}
+
+
 def test_det_const_sort_keeps_an_already_fair_order():
     order = det_const_sort([0.9, 0.8, 0.7, 0.6], [W, M, W, M], {W: 0.5, M: 0.5}, k=4)
     assert order.tolist() == [0, 1, 2, 3]
