@@ -24,10 +24,9 @@ import threading
 import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -108,12 +107,14 @@ def _join_parts(parts: Sequence[str], max_chars: int) -> str:
 
 
 def opening_text(
-    title: str, occupation_label: str | None, description: str, max_chars: int = 200
+    title: str, occupation_label: str | None, description: str, max_chars: int = 120
 ) -> str:
     """What to embed for an opening: title, occupation, then the start of the description.
 
     A long ad would cost tokens on benefits and application instructions; the title and
-    occupation say what the job is, the first sentences what one does there.
+    occupation say what the job is, the first sentence what one does there. 120 characters
+    are ~35 MiniLM tokens of Swedish: encoding cost grows with tokens (200 characters cost
+    ~1.6× as much), and short texts repeat more across ads, so the cache saves more.
     """
     return _join_parts([title, occupation_label or "", description], max_chars)
 
@@ -364,7 +365,8 @@ class OnnxInt8Model:
         half-written model (the loser of a race simply discards its copy).
         """
         modules = [type(module).__name__ for module in model]
-        pooling = model[1].get_config_dict().get("pooling_mode") if len(model) > 1 else None
+        pooler: Any = model[1] if len(model) > 1 else None  # torch stubs type it Tensor | Module
+        pooling = pooler.get_config_dict().get("pooling_mode") if pooler is not None else None
         if modules[:2] != ["Transformer", "Pooling"] or pooling != "mean":
             raise ValueError(
                 f"onnx backend needs a Transformer + mean Pooling model, got {modules} "
@@ -428,12 +430,13 @@ def _export_fp32(model: SentenceTransformer, inputs: list[str], path: Path) -> N
         def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
             return self.inner(**dict(zip(inputs, tensors, strict=True))).last_hidden_state
 
+    transformer: Any = model[0]
     sample = model.tokenizer(["an example", "a second example text"], padding=True, return_tensors="pt")
     axes = {name: {0: "batch", 1: "tokens"} for name in [*inputs, "token_embeddings"]}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer chatter about data-dependent branches
         torch.onnx.export(
-            TokenEmbeddings(model[0].auto_model.eval()),
+            TokenEmbeddings(transformer.auto_model.eval()),
             tuple(sample[name] for name in inputs),
             str(path),
             input_names=inputs,
@@ -516,7 +519,7 @@ class CachedEncoder:
                 self._connection.close()
                 self._connection = None
 
-    @contextmanager
+    @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             if self._connection is None:
