@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 BUNDLE_FORMAT = "platsa-taxonomy"
 BUNDLE_VERSION = 1
 SSYK_LEVEL_LENGTHS = (1, 2, 3, 4)
+_ALT_LABEL_WEIGHT = 0.9
 
 
 class UnknownOccupationError(KeyError):
@@ -482,30 +483,30 @@ class Taxonomy:
 
     @cached_property
     def _title_index(self) -> title_search.TitleIndex:
-        occupations = self.data.occupations
-        groups: dict[str, list[int]] = {}
-        for position, occupation in enumerate(occupations):
-            groups.setdefault(f"ssyk:{occupation.ssyk4}", []).append(position)
+        members: dict[tuple[str, str], list[int]] = {}
+        for position, occupation in enumerate(self.data.occupations):
+            members.setdefault(("ssyk", occupation.ssyk4), []).append(position)
             for isco in occupation.isco4:
-                groups.setdefault(f"isco:{isco}", []).append(position)
-        group_texts = {
-            key: self._group_labels(key) for key in groups
-        }
+                members.setdefault(("isco", isco), []).append(position)
+        groups = []
+        for (kind, code), positions in members.items():
+            for names, weight in self._group_names(kind, code):
+                groups.append(title_search.NameGroup(names, tuple(positions), weight))
         return title_search.TitleIndex(
-            own=[(o.label,) + o.alt_labels for o in occupations],
-            groups=[(group_texts[key], members) for key, members in groups.items()],
+            own=[(o.label,) + o.alt_labels for o in self.data.occupations], groups=groups
         )
 
-    def _group_labels(self, key: str) -> tuple[str, ...]:
-        """Names of an SSYK4 or ISCO group: Swedish label, plus ESCO English labels for ISCO."""
-        kind, code = key.split(":")
+    def _group_names(self, kind: str, code: str) -> list[tuple[tuple[str, ...], float]]:
+        """Names of an SSYK4 group (its label), or of an ISCO group: the Swedish label and
+        ESCO's preferred English labels, then ESCO's alt labels at a lower weight (ESCO
+        lists "carpenter" as an alt label of "set builder", but prefers it for carpenters)."""
         if kind == "ssyk":
-            return (self.data.ssyk_labels[code],)
+            return [((self.data.ssyk_labels[code],), 1.0)]
+        esco = self._esco_by_isco.get(code, ())
         swedish = (self.data.isco_labels[code],) if code in self.data.isco_labels else ()
-        english = tuple(
-            label for e in self._esco_by_isco.get(code, ()) for label in (e.label, *e.alt_labels)
-        )
-        return swedish + english
+        preferred = swedish + tuple(e.label for e in esco)
+        alternative = tuple(label for e in esco for label in e.alt_labels)
+        return [(preferred, 1.0), (alternative, _ALT_LABEL_WEIGHT)]
 
     # ----------------------------------------------------------------- bundle
 

@@ -20,6 +20,8 @@ _KEEP_MARKS = frozenset("åäöÅÄÖ")
 _NORDIC = str.maketrans({"æ": "ä", "ø": "ö", "Æ": "Ä", "Ø": "Ö", "ß": "ss"})
 _NON_WORD = re.compile(r"[^0-9a-zåäö]+")
 _JOINING_HYPHEN = re.compile(r"(?<=[0-9a-zåäö])-(?=[0-9a-zåäö])")
+_ABBREVIATION_ENDING = re.compile(r"(?<=[0-9a-zåäö])[-:](n|en|et|ar|er|or|na|arna|erna|s)\b")
+"""Inflection added to an abbreviation with a hyphen or colon ("dj-n", "vd:ar")."""
 
 _GENDERED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
@@ -62,12 +64,13 @@ def fold(text: str) -> str:
     """Lowercase, fold accents except å/ä/ö, and turn punctuation into single spaces.
 
     Folding é→e is safe (ateljé, kafé), but å/ä/ö are letters of their own in Swedish.
-    Hyphens inside a word are dropped: "el-ingenjör" is the compound "elingenjör".
+    Hyphens inside a word are dropped: "el-ingenjör" is the compound "elingenjör"; an
+    inflection hung on an abbreviation goes ("dj-n", "vd:ar").
     """
     text = unicodedata.normalize("NFC", text).translate(_NORDIC)
     if not text.isascii():
         text = "".join(c if c.isascii() else _fold_char(c) for c in text)
-    joined = _JOINING_HYPHEN.sub("", text.lower())
+    joined = _JOINING_HYPHEN.sub("", _ABBREVIATION_ENDING.sub("", text.lower()))
     return _NON_WORD.sub(" ", joined).strip()
 
 

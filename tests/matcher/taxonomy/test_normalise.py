@@ -33,6 +33,8 @@ from matcher.taxonomy.normalise import canonical_title, fold, title_tokens
         ("lastbilschaufför", "Lastbilsförare"),
         ("lastbilschaufförerna", "Lastbilsförare"),
         ("el-ingenjör", "Elingenjör"),
+        ("dj-n", "DJ"),
+        ("vd:ar", "VD"),
         ("ATELJÉ", "ateljé"),
     ],
 )
