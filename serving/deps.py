@@ -9,7 +9,7 @@ half-written success.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Security, status
@@ -47,10 +47,24 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+#: Matcher computations one worker runs at once; more wait their turn in arrival order.
+#: The work is CPU-bound and runs one worker per core, so a second computation at the same
+#: time would only time-slice the core: every request gets slower and the slowest much
+#: slower. Waiting for a turn holds no thread.
+MATCHER_TURNS = 1
+
+
+async def matcher_turn() -> AsyncIterator[None]:
+    """Held while a route computes with the matcher (see :data:`MATCHER_TURNS`)."""
+    yield
+
+
 SettingsDep = Annotated[ServingSettings, Depends(get_settings)]
 MatchingDep = Annotated[MatchingService, Depends(get_matching)]
 PseudonymizerDep = Annotated[Pseudonymizer, Depends(get_pseudonymizer)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+MatcherTurn = Annotated[None, Depends(matcher_turn, scope="function",
+                                      max_concurrency=MATCHER_TURNS)]
 
 
 class KeyCache:

@@ -8,7 +8,14 @@ from matcher.allocation import allocate
 from serving import audit
 from serving.access import participant_for
 from serving.audit import Action
-from serving.deps import Coach, MatchingDep, PseudonymizerDep, SessionDep, SettingsDep
+from serving.deps import (
+    Coach,
+    MatcherTurn,
+    MatchingDep,
+    PseudonymizerDep,
+    SessionDep,
+    SettingsDep,
+)
 from serving.matching import suggest
 from serving.schemas.common import Message
 from serving.schemas.matching import AllocationPublic, AllocationRequest, AssignmentPublic
@@ -19,7 +26,7 @@ router = APIRouter(prefix="/allocations", tags=["allocations"])
 @router.post("", response_model=AllocationPublic, responses={404: {"model": Message}})
 def create_allocation(body: AllocationRequest, principal: Coach, session: SessionDep,
                       matching: MatchingDep, pseudo: PseudonymizerDep,
-                      settings: SettingsDep) -> AllocationPublic:
+                      settings: SettingsDep, _turn: MatcherTurn) -> AllocationPublic:
     """Give each participant at most one opening, placing as many as possible.
 
     Each participant chooses among their best feasible suggestions (``PLATSA_ALLOCATION_OPTIONS``

@@ -25,6 +25,7 @@ from serving.deps import (
     CurrentUser,
     Employer,
     EmployerOrCoach,
+    MatcherTurn,
     MatchingDep,
     PseudonymizerDep,
     SessionDep,
@@ -145,6 +146,7 @@ def project(candidate: Candidate, opening: Opening, principal: Principal,
 @router.get("/{opening_id}/candidates", response_model=CandidatesPublic, responses=NOT_FOUND)
 def candidates(opening_id: str, principal: EmployerOrCoach, session: SessionDep,
                matching: MatchingDep, pseudo: PseudonymizerDep, settings: SettingsDep,
+               _turn: MatcherTurn,
                k: Annotated[int, Query(ge=1, le=100)] = 10) -> CandidatesPublic:
     """Eligible participants for the opening, best first, re-ranked for gender parity."""
     if principal.role is Role.COACH:

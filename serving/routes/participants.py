@@ -17,7 +17,7 @@ from matcher.store import repositories as store
 from serving import audit
 from serving.access import participant_for
 from serving.audit import Action
-from serving.deps import Coach, MatchingDep, PseudonymizerDep, SessionDep
+from serving.deps import Coach, MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep
 from serving.matching import suggest, why_not
 from serving.schemas.common import Message, merged
 from serving.schemas.matching import SuggestionsPublic, WhyNotPublic
@@ -106,7 +106,7 @@ def erase_participant(participant_id: str, principal: Coach, session: SessionDep
 @router.get("/{participant_id}/suggestions", response_model=SuggestionsPublic,
             responses=NOT_FOUND)
 def suggestions(participant_id: str, principal: Coach, session: SessionDep,
-                matching: MatchingDep, pseudo: PseudonymizerDep, k: K = 10,
+                matching: MatchingDep, pseudo: PseudonymizerDep, _turn: MatcherTurn, k: K = 10,
                 lang: Lang = "sv") -> dict[str, object]:
     """The ``k`` best feasible openings, explained, naming the model that ranked them."""
     participant = participant_for(session, principal, participant_id)
@@ -120,7 +120,7 @@ def suggestions(participant_id: str, principal: Coach, session: SessionDep,
 @router.get("/{participant_id}/why-not/{opening_id}", response_model=WhyNotPublic,
             responses={404: {"model": Message}})
 def why_not_opening(participant_id: str, opening_id: str, principal: Coach, session: SessionDep,
-                    matching: MatchingDep, pseudo: PseudonymizerDep,
+                    matching: MatchingDep, pseudo: PseudonymizerDep, _turn: MatcherTurn,
                     lang: Lang = "sv") -> dict[str, object]:
     """Why (not) this opening: every hard constraint's verdict, and the fit when feasible."""
     participant = participant_for(session, principal, participant_id)
