@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -73,62 +72,8 @@ def register_version(settings: Settings, tmp_path: Path) -> Callable[..., str]:
 
 # --------------------------------------------------------------------------- a small programme
 
-_OCCUPATIONS = (
-    ("occ_snickare", "Träarbetare/Snickare", "7111"), ("occ_byggtra", "Byggnadsträarbetare", "7111"),
-    ("occ_malare", "Målare", "7131"), ("occ_grov", "Grovarbetare", "9310"),
-    ("occ_lastbil", "Lastbilsförare", "8332"), ("occ_lager", "Lagerarbetare", "4322"),
-    ("occ_vardbitr", "Vårdbiträde", "5330"), ("occ_usk", "Undersköterska, hemtjänst", "5321"),
-    ("occ_barnsk", "Barnskötare", "5311"), ("occ_stad", "Städare", "9111"), ("occ_kock", "Kock", "5120"),
-    ("occ_kokbitr", "Restaurangbiträde", "9412"), ("occ_butik", "Butikssäljare", "5222"),
-    ("occ_mek", "Bilmekaniker", "7231"), ("occ_sommerska", "Sömmerska", "7531"),
-)
-
-
-@dataclass(frozen=True)
-class SmallOccupation:
-    id: str
-    label: str
-    ssyk4: str
-    isco4: tuple[str, ...] = ()
-    alt_labels: tuple[str, ...] = ()
-    no_education_required: bool = True
-
-
-@dataclass
-class SmallTaxonomy:
-    """Fifteen programme occupations with the dense tables the generator and matcher read:
-    relatedness 0.9 within an SSYK4 group, 0.5 within an SSYK1 major group, 0.1 across."""
-
-    occupations: dict[str, SmallOccupation]
-    relatedness_matrix: np.ndarray
-    transfer_matrix: np.ndarray
-    skill_overlap_matrix: np.ndarray
-
-    @property
-    def occupation_ids(self) -> tuple[str, ...]:
-        return tuple(self.occupations)
-
-    def occupation(self, occupation_id: str) -> SmallOccupation:
-        return self.occupations[occupation_id]
-
-    def index_of(self, occupation_id: str) -> int:
-        return self.occupation_ids.index(occupation_id)
-
-
-def small_taxonomy() -> SmallTaxonomy:
-    occupations = {i: SmallOccupation(i, label, ssyk) for i, label, ssyk in _OCCUPATIONS}
-    ssyk = np.array([row[2] for row in _OCCUPATIONS])
-    related = np.where(ssyk[:, None] == ssyk[None, :], 0.9,
-                       np.where(ssyk.astype("<U1")[:, None] == ssyk.astype("<U1")[None, :], 0.5, 0.1))
-    np.fill_diagonal(related, 1.0)
-    transfer = np.where(related >= 0.9, 0.75, 0.0)
-    np.fill_diagonal(transfer, 0.0)
-    return SmallTaxonomy(occupations, related.astype(np.float32), transfer.astype(np.float32),
-                         (related * 0.5).astype(np.float32))
-
-
-def small_matcher_factory(taxonomy):
-    """Matchers over ``taxonomy`` with the hashed char encoder (no sentence model: fast)."""
+def fast_matcher_factory(taxonomy):
+    """Matchers over ``taxonomy`` as training builds them, without the (slow) sentence model."""
     from matcher.encoding import HashingCharEncoder
     from matcher.pipeline import Matcher
 
@@ -137,7 +82,10 @@ def small_matcher_factory(taxonomy):
 
 @pytest.fixture(scope="session")
 def taxonomy():
-    return small_taxonomy()
+    """The bundled demo taxonomy (what ``platsa demo`` runs on without an imported one)."""
+    from matcher.taxonomy import demo_taxonomy
+
+    return demo_taxonomy()
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 
 from matcher.config import get_settings
 from platsa.cli import train as train_cli
-from tests.training.conftest import small_matcher_factory
 
 LAX = {"PLATSA_FAIRNESS_MAX_NDCG_GAP": "1", "PLATSA_FAIRNESS_MAX_CALIBRATION_GAP": "1",
        "PLATSA_FAIRNESS_MIN_EXPOSURE_RATIO": "0", "PLATSA_FAIRNESS_MIN_IMPACT_RATIO": "0",
@@ -31,25 +30,20 @@ def make_app() -> typer.Typer:
     return application
 
 
-def use_small_matcher(patch: pytest.MonkeyPatch, taxonomy) -> None:
-    """The CLI builds matchers with ``training.matching.make_matcher``: swap in the small one."""
-    import matcher.taxonomy
+def without_sentence_model(patch: pytest.MonkeyPatch) -> None:
+    """The CLI's matchers as ``make_matcher`` builds them, minus the (slow) sentence encoder."""
     import training.matching
 
-    factory = small_matcher_factory(taxonomy)
+    real = training.matching.make_matcher
 
     def make(settings, ranker=None, model_version="rule-v1", *, embeddings=True):
-        built = factory()
-        if ranker is not None:
-            built.ranker, built.model_version = ranker, model_version
-        return built
+        return real(settings, ranker, model_version, embeddings=False)
 
     patch.setattr(training.matching, "make_matcher", make)
-    patch.setattr(matcher.taxonomy, "load_taxonomy", lambda settings=None: taxonomy, raising=False)
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory, mlflow_template, programme_dir, taxonomy) -> Iterator[Path]:
+def world(tmp_path_factory, mlflow_template, programme_dir) -> Iterator[Path]:
     """A home whose database holds the small programme; the CLI's matcher is the small one."""
     from matcher.io import import_programme
     from matcher.store.engine import init_db
@@ -62,7 +56,7 @@ def world(tmp_path_factory, mlflow_template, programme_dir, taxonomy) -> Iterato
             patch.delenv(name, raising=False)
         get_settings.cache_clear()
         import_programme(init_db(get_settings().resolved_database_url), programme_dir)
-        use_small_matcher(patch, taxonomy)
+        without_sentence_model(patch)
         yield home
     get_settings.cache_clear()
 
@@ -142,9 +136,8 @@ def test_unreachable_tracking_server_is_one_line(world):
     assert code == 1 and "does not answer" in output and len(output.strip().splitlines()) == 1
 
 
-def test_demo_generates_trains_promotes_and_reuses_the_data(platsa_home, mlflow_template, taxonomy,
-                                                            monkeypatch):
-    use_small_matcher(monkeypatch, taxonomy)
+def test_demo_generates_trains_promotes_and_reuses_the_data(platsa_home, monkeypatch):
+    without_sentence_model(monkeypatch)
     for name, value in LAX.items():
         monkeypatch.setenv(name, value)
     code, output = run("demo", "--participants", "800", "--openings", "150")

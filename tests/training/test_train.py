@@ -10,9 +10,9 @@ import pytest
 
 from matcher.config import Settings, get_settings
 from matcher.dataset import InsufficientHistoryError
-from tests.training.conftest import small_matcher_factory
+from tests.training.conftest import fast_matcher_factory
 from training.registry import CHALLENGER, CHAMPION, ModelRegistry
-from training.train import TrainConfig, run_training, split
+from training.train import Engine, TrainConfig, run_training, split
 
 FAST = TrainConfig(n_estimators=40, early_stopping_rounds=10)
 
@@ -30,7 +30,7 @@ def trained_home(tmp_path_factory, mlflow_template, history, taxonomy) -> Iterat
         patch.delenv("PLATSA_MLFLOW_TRACKING_URI", raising=False)
         get_settings.cache_clear()
         settings = get_settings()
-        yield settings, [run_training(history, small_matcher_factory(taxonomy), settings, FAST)
+        yield settings, [run_training(history, fast_matcher_factory(taxonomy), settings, FAST)
                          for _ in range(2)]
     get_settings.cache_clear()
 
@@ -75,16 +75,16 @@ def test_runs_register_challengers_and_never_touch_the_champion(trained_home, tr
 def test_later_runs_are_compared_with_the_champion_and_failed_runs_change_nothing(settings, history,
                                                                                    taxonomy):
     registry = ModelRegistry.connect(settings)
-    first = run_training(history, small_matcher_factory(taxonomy), settings, FAST)
+    first = run_training(history, fast_matcher_factory(taxonomy), settings, FAST)
     registry.promote(first.version, force=True, by="test")
-    second = run_training(history, small_matcher_factory(taxonomy), settings, FAST)
+    second = run_training(history, fast_matcher_factory(taxonomy), settings, FAST)
     metrics = mlflow.get_run(second.run_id).data.metrics
     assert metrics["champion_ndcg_at_10"] == pytest.approx(metrics["ndcg_at_10"])  # same model, same data
     quality = registry.gates(registry.version(second.version))[0]
     assert quality.passed and "this run's validation data" in quality.detail
 
     with pytest.raises(InsufficientHistoryError, match="too little history"):
-        run_training(history, small_matcher_factory(taxonomy), settings, TrainConfig(min_placements=10**6))
+        run_training(history, fast_matcher_factory(taxonomy), settings, TrainConfig(min_placements=10**6))
     assert registry.aliases() == {CHALLENGER: "2", CHAMPION: "1"}
     assert len(registry.versions()) == 2
 
@@ -94,3 +94,12 @@ def test_validation_participants_are_later_than_training_ones(history):
     assert not set(train["participant_id"]) & set(valid["participant_id"])
     assert train.groupby("participant_id")["created_at"].min().max() <= \
         valid.groupby("participant_id")["created_at"].min().min()
+
+
+@pytest.mark.slow
+def test_dask_engine_trains_and_registers_like_the_local_one(settings, history, taxonomy):
+    result = run_training(history, fast_matcher_factory(taxonomy), settings,
+                          TrainConfig(n_estimators=40, early_stopping_rounds=10, engine=Engine.DASK))
+    assert mlflow.get_run(result.run_id).data.params["engine"] == "dask"
+    assert ModelRegistry.connect(settings).aliases() == {CHALLENGER: result.version}
+    assert 0.0 <= result.metrics["lightgbm"]["ndcg_at_10"] <= 1.0
