@@ -166,6 +166,15 @@ def test_cache_survives_a_new_process(tmp_path: Path) -> None:
     np.testing.assert_array_equal(vectors, HashingCharEncoder(dim=64).encode(["kock", "städare"]))
 
 
+def test_cache_lookups_span_many_chunks(tmp_path: Path) -> None:
+    texts = [f"öppning {n}" for n in range(1_234)]
+    inner = CountingEncoder()
+    stored = CachedEncoder(inner, tmp_path).encode(texts)
+    again = CachedEncoder(inner, tmp_path).encode(texts[::-1])
+    assert len(inner.calls) == 1
+    np.testing.assert_array_equal(again, stored[::-1])
+
+
 def test_cache_of_nothing_is_empty(tmp_path: Path) -> None:
     inner = CountingEncoder()
     assert CachedEncoder(inner, tmp_path).encode([]).shape == (0, 64)
