@@ -303,8 +303,9 @@ class Taxonomy:
         except KeyError:
             raise LookupError(f"unknown SSYK code {code!r}") from None
 
-    def english_labels(self, occupation_id: str) -> tuple[str, ...]:
-        """English names: the occupation's own alt labels, then ESCO's for its ISCO groups."""
+    def other_names(self, occupation_id: str) -> tuple[str, ...]:
+        """The occupation's alt labels (mostly English), then ESCO's English names for its
+        ISCO groups: text the English-only embedding model understands."""
         occupation = self.occupation(occupation_id)
         esco = tuple(
             e.label for isco in occupation.isco4 for e in self._esco_by_isco.get(isco, ())
@@ -312,10 +313,10 @@ class Taxonomy:
         return tuple(dict.fromkeys(occupation.alt_labels + esco))
 
     def text_of(self, occupation_id: str) -> str:
-        """One descriptive line for embedding models: label, SSYK4 group and English names."""
+        """One descriptive line for embedding models: label, SSYK4 group and other names."""
         occupation = self.occupation(occupation_id)
         parts = [occupation.label, self.ssyk_label(occupation.ssyk4)]
-        parts.extend(self.english_labels(occupation_id)[:5])
+        parts.extend(self.other_names(occupation_id)[:5])
         return "; ".join(parts)
 
     def hit(self, occupation_id: str, score: float) -> OccupationHit:
@@ -462,6 +463,7 @@ class Taxonomy:
         }
         for name in _EDGE_CACHES:
             clone.__dict__.pop(name, None)
+        clone.__dict__["_transfer_model"] = self._transfer_model  # built once, shared
         return clone
 
     # ----------------------------------------------------------------- search

@@ -181,8 +181,8 @@ def test_summary_counts(tiny: Taxonomy) -> None:
     assert summary["languages"] == 1
 
 
-def test_english_labels_and_text(tiny: Taxonomy) -> None:
-    assert tiny.english_labels("occ-usk") == ("health care assistant", "home care aide")
+def test_other_names_and_text(tiny: Taxonomy) -> None:
+    assert tiny.other_names("occ-usk") == ("health care assistant", "home care aide")
     text = tiny.text_of("occ-stad")
     assert text.startswith("Städare; Städare; office cleaner")
 
@@ -201,3 +201,16 @@ def test_empty_taxonomy_data_is_allowed_to_have_no_esco() -> None:
     taxonomy = Taxonomy(data)
     assert taxonomy.related("a", k=1)[0].occupation_name_id == "b"
     assert taxonomy.search("kockar", k=1)[0].occupation_name_id == "a"
+
+
+def test_load_taxonomy_prefers_the_imported_bundle(platsa_home: Path, tiny: Taxonomy,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    from matcher.config import get_settings
+    from matcher.taxonomy import load_taxonomy
+
+    caplog.set_level("INFO", logger="matcher.taxonomy.current")
+    assert load_taxonomy().source == "demo"
+    assert "using the bundled demo taxonomy" in caplog.text
+    tiny.save(get_settings().resolved_taxonomy_path)
+    assert load_taxonomy().data == tiny.data
+    assert "using the imported taxonomy" in caplog.text
