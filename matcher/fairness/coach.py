@@ -22,7 +22,7 @@ import numpy as np
 from matcher.domain import Gender
 from matcher.evaluation import ndcg_at_k, recall_at_k
 from matcher.fairness.groups import DEFAULT_MIN_GROUP_SIZE, GroupMetrics, GroupStatus
-from matcher.fairness.mitigation import apply_order
+from matcher.fairness.mitigation import Order, apply_order
 from matcher.fairness.segregation import OccupationGenderShares
 
 #: Groups whose atypical share is defined (an occupation's share is of women and men).
@@ -53,7 +53,7 @@ class RankedSuggestions:
                 raise ValueError(f"participant {self.participant_id!r}: {len(values)} {name} for "
                                  f"{n} ranked openings")
 
-    def reordered(self, order: Sequence[int]) -> RankedSuggestions:
+    def reordered(self, order: Order) -> RankedSuggestions:
         """The same openings in another order (e.g. after widening horizons)."""
         owner = f"participant {self.participant_id!r}"
         return RankedSuggestions(self.participant_id, self.gender, apply_order(self.relevance, order, owner),

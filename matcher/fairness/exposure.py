@@ -26,7 +26,7 @@ import numpy as np
 
 from matcher.domain import Gender
 from matcher.fairness.groups import DEFAULT_MIN_GROUP_SIZE, GroupMetrics
-from matcher.fairness.mitigation import apply_order
+from matcher.fairness.mitigation import Order, apply_order
 
 #: The groups whose representation the employer-side audit compares.
 EXPOSURE_GROUPS: tuple[str, ...] = (Gender.WOMAN.value, Gender.MAN.value)
@@ -113,7 +113,7 @@ class CandidateList:
                 raise ValueError(f"candidate list {self.opening_id!r}: {len(values)} {name} for "
                                  f"{len(self.groups)} candidates")
 
-    def reordered(self, order: Sequence[int]) -> CandidateList:
+    def reordered(self, order: Order) -> CandidateList:
         """The same candidates in another order (a permutation of positions)."""
         owner = f"candidate list {self.opening_id!r}"
         return CandidateList(self.opening_id, apply_order(self.groups, order, owner),

@@ -16,15 +16,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import TypeVar
+from typing import TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
 
 T = TypeVar("T")
+#: Positions in a new order, as a list or an integer array.
+Order = Sequence[int] | npt.NDArray[np.integer]
 
 
-def apply_order(values: Sequence[T] | None, order: Sequence[int], owner: str) -> tuple[T, ...] | None:
+@overload
+def apply_order(values: Sequence[T], order: Order, owner: str) -> tuple[T, ...]: ...
+
+
+@overload
+def apply_order(values: None, order: Order, owner: str) -> None: ...
+
+
+def apply_order(values: Sequence[T] | None, order: Order, owner: str) -> tuple[T, ...] | None:
     """``values`` rearranged by ``order``, which must be a permutation (no item lost or doubled)."""
     if values is None:
         return None
