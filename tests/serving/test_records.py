@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from sqlalchemy import select
 
@@ -172,3 +173,25 @@ def test_two_coaches_starting_on_the_last_place_one_gets_409(world: World) -> No
     assert (opening["filled"], opening["status"]) == (1, "filled")
     items = world.client.get("/participants/p1/suggestions", headers=coach).json()["items"]
     assert "o-last" not in [item["opening_id"] for item in items]
+
+
+def test_a_periodic_refresh_sees_openings_written_elsewhere(world: World) -> None:
+    from matcher.store.repositories import add_record
+    from serving.matching import MatchingService
+    from tests.matcher.store.factories import opening
+
+    engine = get_engine(world.settings.resolved_database_url)
+    live = world.client.app.state.matching
+    other = MatchingService(engine, live.taxonomy, live.model, live.encoders)
+    other.start(interval_seconds=0.2)
+    try:
+        with session_scope(engine) as session:  # as another worker or replica would
+            add_record(session, opening(id="o-elsewhere", start_date=TODAY, end_date=TODAY))
+        deadline = time.monotonic() + 30
+        while other.openings_indexed < 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert other.openings_indexed == 5
+        assert "o-elsewhere" in other.matcher.catalogue.row_of
+    finally:
+        other.stop()
+        engine.dispose()
