@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matcher.columns import EPOCH, day_number
 from matcher.domain import Outcome90, Participant, PlacementStatus, placement_label
 from matcher.features import FEATURE_INDEX, smoothed_rates
 from matcher.store.flat import Kind, row_to_record
@@ -58,10 +59,10 @@ def participants_by_id(frame: pd.DataFrame) -> dict[str, Participant]:
 
 def labels(placements: pd.DataFrame) -> np.ndarray:
     """Graded relevance per placement (work at 90 days 3 > completed 2 > started 1 > other 0)."""
-    outcome = placements["outcome_90"].where(placements["outcome_90"].notna(), None)
+    outcome = placements["outcome_90"].astype(object).where(placements["outcome_90"].notna(), None)
     return np.fromiter(
         (placement_label(PlacementStatus(s), Outcome90(o) if o else None)
-         for s, o in zip(placements["status"], outcome, strict=True)),
+         for s, o in zip(placements["status"].astype(str), outcome, strict=True)),
         dtype=np.int32, count=len(placements))
 
 
@@ -86,9 +87,10 @@ def employer_stats(placements: pd.DataFrame, openings: pd.DataFrame,
                    prior_strength: float = 10.0) -> EmployerStats:
     """How often each employer's started placements led to work at 90 days."""
     employer_of = openings.set_index("id")["employer_id"]
-    started = placements[placements["status"].isin(_STARTED)]
+    started = placements[_flag(placements, "status", _STARTED)]
     employer = started["opening_id"].map(employer_of)
-    work = (started["outcome_90"] == Outcome90.WORK.value).astype(float)
+    work = pd.Series(_flag(started, "outcome_90", {Outcome90.WORK.value}).astype(float),
+                     index=started.index)
     successes = work.groupby(employer).sum()
     trials = work.groupby(employer).count()
     prior = float(work.mean()) if len(work) else 0.0
@@ -132,10 +134,36 @@ def build_pairs(matcher: Any, participants: Mapping[str, Participant], pairs: pd
         blocks.append(matcher.pair_features(participants[pid], list(block["opening_id"])))
         groups.append(len(block))
     X = np.vstack(blocks)
+    if "created_at" in ordered:
+        _as_of_placement(X, ordered, matcher, participants)
     if stats is not None:
         _leave_own_outcome_out(X, ordered, matcher, stats)
     return LabelledPairs(X=X, y=y, group=np.array(groups), participant_ids=ordered[
         "participant_id"].to_numpy(dtype=object), opening_ids=ordered["opening_id"].to_numpy(dtype=object))
+
+
+def _as_of_placement(X: np.ndarray, pairs: pd.DataFrame, matcher: Any,
+                     participants: Mapping[str, Participant]) -> None:
+    """Time-dependent features as they were when the placement was made, not as of today.
+
+    Otherwise a model learns from history that every opening was years old, and places left
+    (unknown for the past) would leak the present state of the opening.
+    """
+    catalogue = matcher.catalogue
+    day = (pd.to_datetime(pairs["created_at"]) - pd.Timestamp(EPOCH)).dt.days.to_numpy(float)
+    rows = np.array([catalogue.row_of[o] for o in pairs["opening_id"]])
+    start = np.array([day_number(participants[p].programme_start, default=-1)
+                      for p in pairs["participant_id"]], dtype=float)
+    X[:, FEATURE_INDEX["opening_age_days"]] = day - catalogue.columns.posted_day[rows]
+    X[:, FEATURE_INDEX["time_in_programme_days"]] = np.where(start >= 0, day - start, np.nan)
+    X[:, FEATURE_INDEX["places_left"]] = np.nan
+
+
+def _flag(frame: pd.DataFrame, column: str, values: set[str]) -> np.ndarray:
+    """Boolean array: the column's value is one of ``values`` (missing column or NA: False)."""
+    if column not in frame:
+        return np.zeros(len(frame), dtype=bool)
+    return frame[column].isin(values).fillna(False).to_numpy(dtype=bool)
 
 
 def _leave_own_outcome_out(X: np.ndarray, pairs: pd.DataFrame, matcher: Any,
@@ -143,9 +171,8 @@ def _leave_own_outcome_out(X: np.ndarray, pairs: pd.DataFrame, matcher: Any,
     catalogue = matcher.catalogue
     employer = np.array([catalogue.columns.employer_ids[catalogue.row_of[o]]
                          for o in pairs["opening_id"]], dtype=object)
-    own_trial = pairs["status"].isin(_STARTED).to_numpy() if "status" in pairs else np.zeros(len(pairs), bool)
-    own_success = (own_trial & (pairs.get("outcome_90") == Outcome90.WORK.value).to_numpy()
-                   if "outcome_90" in pairs else np.zeros(len(pairs), bool))
+    own_trial = _flag(pairs, "status", _STARTED)
+    own_success = own_trial & _flag(pairs, "outcome_90", {Outcome90.WORK.value})
     successes = np.array([stats.successes.get(e, 0.0) for e in employer]) - own_success
     trials = np.array([stats.trials.get(e, 0.0) for e in employer]) - own_trial
     X[:, FEATURE_INDEX["employer_success_rate"]] = smoothed_rates(
