@@ -25,9 +25,10 @@ import pandas as pd
 
 from matcher.columns import KINDS, OpeningColumns, ParticipantRow, day_number
 from matcher.constraints import ConstraintContext, ConstraintResult, check_all, commute_minutes, feasible
-from matcher.domain import Opening, Participant
+from matcher.domain import Gender, Opening, Participant
 from matcher.encoding import opening_text, participant_text
 from matcher.explain import ExplainFacts, Explanation, explain
+from matcher.fairness.mitigation import widen_horizons
 from matcher.features import (
     FEATURES,
     FeatureContext,
@@ -83,6 +84,8 @@ class MatcherConfig:
     exact_text_limit: int = 50_000  # below this pool size text search is an exact product
     language_tolerance: int = 1
     explain_top: int = 3
+    widen_horizons: bool = False  # put a gender-atypical feasible opening in the top k
+    atypical_share: float = 0.3  # own gender's share of workers below this: atypical
 
 
 @dataclass
@@ -177,6 +180,7 @@ class Matcher:
         char_encoder: Any = None,
         config: MatcherConfig | None = None,
         model_version: str = "rule-v1",
+        women_share: Mapping[str, float] | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.ranker: Ranker = ranker or default_rule()
@@ -185,8 +189,31 @@ class Matcher:
         self.config = config or MatcherConfig()
         self.model_version = model_version if ranker is not None else "rule-v1"
         self.occupations = OccupationArrays.from_taxonomy(taxonomy)
+        self.women_share = self._shares_by_position(women_share or {})
         self.catalogue: OpeningCatalogue | None = None
         self.today = dt.date.today()
+
+    def _shares_by_position(self, shares: Mapping[str, float]) -> np.ndarray:
+        """Women's share of workers per taxonomy position, by occupation id or SSYK4 (NaN unknown)."""
+        out = np.full(len(self.occupations.index), np.nan, dtype=np.float32)
+        for occupation_id, position in self.occupations.index.items():
+            ssyk4 = str(self.occupations.ssyk4[position]).zfill(4)
+            value = shares.get(occupation_id, shares.get(ssyk4))
+            if value is not None:
+                out[position] = value
+        return out
+
+    def _atypical(self, participant: Participant, rows: np.ndarray) -> np.ndarray | None:
+        """Openings in occupations where the participant's recorded gender is a minority.
+
+        Used only by the opt-in "widen horizons" re-ordering after ranking, never as a feature.
+        """
+        if participant.gender not in (Gender.WOMAN, Gender.MAN):
+            return None
+        positions = self._require_catalogue().positions[rows]
+        women = np.where(positions >= 0, self.women_share[np.maximum(positions, 0)], np.nan)
+        own = women if participant.gender is Gender.WOMAN else 1.0 - women
+        return np.nan_to_num(own, nan=1.0) < self.config.atypical_share
 
     # ----------------------------------------------------------------- indexing
 
@@ -328,7 +355,11 @@ class Matcher:
         items: list[Suggestion] = []
         if rows.size:
             X, scores, commute = self.score_rows(q, rows, context)
-            order = np.argsort(-scores, kind="stable")[:k]
+            order = np.argsort(-scores, kind="stable")
+            atypical = self._atypical(participant, rows) if self.config.widen_horizons else None
+            if atypical is not None:
+                order = widen_horizons(order, atypical, k)
+            order = order[:k]
             contributions = self.ranker.contributions(X[order])
             for rank, (i, contrib) in enumerate(zip(order, contributions, strict=True), start=1):
                 row = int(rows[i])

@@ -8,7 +8,7 @@ import pytest
 
 from matcher.domain import Accommodation, PriorTrade
 from matcher.encoding import HashingCharEncoder
-from matcher.pipeline import EmptyProfileError, Matcher, UnknownOpeningError
+from matcher.pipeline import EmptyProfileError, Matcher, MatcherConfig, UnknownOpeningError
 from matcher.taxonomy.model import Occupation, Substitution, Taxonomy, TaxonomyData
 from tests.matcher.builders import KIRUNA, make_opening, make_participant
 
@@ -103,3 +103,24 @@ def test_same_answer_for_any_recorded_gender(matcher, carpenter):
     as_man = carpenter.model_copy(update={"gender": "man"})
     a, b = matcher.suggest_openings(carpenter, k=5), matcher.suggest_openings(as_man, k=5)
     assert [(i.opening_id, i.score) for i in a.items] == [(i.opening_id, i.score) for i in b.items]
+
+
+def test_widen_horizons_brings_an_atypical_opening_into_the_top_k(taxonomy, carpenter):
+    """Off by default; when on, a woman sees one feasible opening where women are a minority."""
+    openings = [make_opening(f"o-stad{i}", occupation_id="stad", title="Lokalvårdare",
+                             accommodations=[Accommodation.STEP_FREE_ACCESS]) for i in range(3)]
+    openings.append(make_opening("o-tra", occupation_id="tra", title="Träarbetare",
+                                 accommodations=[Accommodation.STEP_FREE_ACCESS]))
+    cleaner = carpenter.model_copy(update={"prior_trades": [PriorTrade(occupation_id="stad", years=4)]})
+    shares = {"9112": 0.8, "7115": 0.05}
+
+    def top(widen: bool, who=cleaner) -> list[str]:
+        matcher = Matcher(taxonomy, char_encoder=HashingCharEncoder(), women_share=shares,
+                          config=MatcherConfig(widen_horizons=widen))
+        matcher.index_openings(openings, today=dt.date(2026, 3, 1))
+        return [s.opening_id for s in matcher.suggest_openings(who, k=2).items]
+
+    assert "o-tra" not in top(False)
+    assert top(True)[-1] == "o-tra"
+    as_man = cleaner.model_copy(update={"gender": "man"})
+    assert "o-tra" not in top(True, as_man)  # construction is not atypical for men
