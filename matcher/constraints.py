@@ -90,6 +90,7 @@ class ConstraintResult:
 
 
 MaskFn = Callable[[ParticipantRow, OpeningColumns, ConstraintContext], np.ndarray]
+RowsMaskFn = Callable[[ParticipantRow, OpeningColumns, np.ndarray, ConstraintContext], np.ndarray]
 ExplainFn = Callable[[ParticipantRow, OpeningColumns, int, bool, ConstraintContext],
                      tuple[str, str]]
 
@@ -98,13 +99,14 @@ ExplainFn = Callable[[ParticipantRow, OpeningColumns, int, bool, ConstraintConte
 class Constraint:
     """A named hard rule: ``mask`` over many openings, ``explain`` for one of them.
 
-    ``costly`` rules (travel time) are evaluated only on openings that passed the cheap ones.
+    ``rows_mask`` marks a costly rule (travel time): it is evaluated only on the openings that
+    passed the cheap ones, reading just the columns it needs for those rows.
     """
 
     name: str
     mask: MaskFn
     explain: ExplainFn
-    costly: bool = False
+    rows_mask: RowsMaskFn | None = None
 
 
 def commute_minutes(participant: ParticipantRow, openings: OpeningColumns,
@@ -220,9 +222,20 @@ def _commute_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) ->
     return commute_minutes(p, o, c) <= p.max_commute
 
 
+def _commute_rows(p: ParticipantRow, o: OpeningColumns, rows: np.ndarray,
+                  c: ConstraintContext) -> np.ndarray:
+    if c.commute_minutes is not None:
+        return c.commute_minutes[rows] <= p.max_commute
+    return estimate_commute_minutes(p.lat, p.lon, o.lat[rows], o.lon[rows]) <= p.max_commute
+
+
 def _commute_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
                      c: ConstraintContext) -> tuple[str, str]:
-    minutes = int(round(float(commute_minutes(p, o.take(np.array([i])), c.subset(np.array([i])))[0])))
+    if c.commute_minutes is not None and len(c.commute_minutes) == 1:
+        minutes_f = float(c.commute_minutes[0])
+    else:
+        minutes_f = float(estimate_commute_minutes(p.lat, p.lon, o.lat[i], o.lon[i]))
+    minutes = int(round(minutes_f))
     if ok:
         return f"Restid ca {minutes} min", f"Travel time about {minutes} min"
     return (f"Restid ca {minutes} min, över max {p.max_commute} min",
@@ -253,7 +266,7 @@ CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint("adaptations", _needs_mask, _needs_explain),
     Constraint("schedule", _schedule_mask_fn, _schedule_explain),
     Constraint("licence", _licence_mask, _licence_explain),
-    Constraint("commute", _commute_mask, _commute_explain, costly=True),
+    Constraint("commute", _commute_mask, _commute_explain, rows_mask=_commute_rows),
 )
 
 
@@ -267,24 +280,37 @@ def feasible(participant: ParticipantRow, openings: OpeningColumns,
     context = context or ConstraintContext()
     mask = np.ones(len(openings), dtype=bool)
     for constraint in CONSTRAINTS:
-        if constraint.costly:
+        if constraint.rows_mask is not None:
             keep = np.flatnonzero(mask)
             if keep.size:
-                mask[keep] = constraint.mask(participant, openings.take(keep), context.subset(keep))
+                mask[keep] = constraint.rows_mask(participant, openings, keep, context)
         else:
             mask &= constraint.mask(participant, openings, context)
     return mask
 
 
+def check_rows(participant: ParticipantRow, openings: OpeningColumns, rows: np.ndarray,
+               context: ConstraintContext | None = None) -> list[list[ConstraintResult]]:
+    """Every constraint's verdict on each of ``rows``: the reasons shown with suggestions.
+
+    Each rule runs once over all the rows; only the wording is per opening.
+    """
+    context = context or ConstraintContext()
+    subset, sub_context = openings.take(rows), context.subset(rows)
+    verdicts = [constraint.mask(participant, subset, sub_context) for constraint in CONSTRAINTS]
+    results: list[list[ConstraintResult]] = []
+    for i in range(len(rows)):
+        single_context = sub_context.subset(np.array([i]))
+        row_results = []
+        for constraint, ok_mask in zip(CONSTRAINTS, verdicts, strict=True):
+            ok = bool(ok_mask[i])
+            sv, en = constraint.explain(participant, subset, i, ok, single_context)
+            row_results.append(ConstraintResult(constraint.name, ok, sv, en))
+        results.append(row_results)
+    return results
+
+
 def check_all(participant: ParticipantRow, openings: OpeningColumns, row: int,
               context: ConstraintContext | None = None) -> list[ConstraintResult]:
     """Every constraint's verdict on one opening: the answer to "why (not) this one?"."""
-    context = context or ConstraintContext()
-    rows = np.array([row])
-    single, single_context = openings.take(rows), context.subset(rows)
-    results = []
-    for constraint in CONSTRAINTS:
-        ok = bool(constraint.mask(participant, single, single_context)[0])
-        sv, en = constraint.explain(participant, single, 0, ok, single_context)
-        results.append(ConstraintResult(constraint.name, ok, sv, en))
-    return results
+    return check_rows(participant, openings, np.array([row]), context)[0]

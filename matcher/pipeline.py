@@ -24,7 +24,14 @@ import numpy as np
 import pandas as pd
 
 from matcher.columns import KINDS, OpeningColumns, ParticipantRow, day_number
-from matcher.constraints import ConstraintContext, ConstraintResult, check_all, commute_minutes, feasible
+from matcher.constraints import (
+    ConstraintContext,
+    ConstraintResult,
+    check_all,
+    check_rows,
+    commute_minutes,
+    feasible,
+)
 from matcher.domain import Gender, Opening, Participant
 from matcher.encoding import opening_text, participant_text
 from matcher.explain import ExplainFacts, Explanation, explain
@@ -81,7 +88,7 @@ class MatcherConfig:
 
     transfer_candidates: int = 150  # feasible openings taken by occupational transfer
     text_candidates: int = 50  # feasible openings taken by text similarity
-    exact_text_limit: int = 50_000  # below this pool size text search is an exact product
+    exact_text_limit: int = 5_000  # below this pool size text search is an exact product
     language_tolerance: int = 1
     explain_top: int = 3
     widen_horizons: bool = False  # put a gender-atypical feasible opening in the top k
@@ -157,6 +164,7 @@ class OpeningCatalogue:
     char: np.ndarray | None = None
     employer_rate: np.ndarray | None = None
     vector_index: Any = None
+    char_index: Any = None
 
 
 def _top_rows(rows: np.ndarray, strength: np.ndarray, n: int) -> np.ndarray:
@@ -191,6 +199,7 @@ class Matcher:
         self.occupations = OccupationArrays.from_taxonomy(taxonomy)
         self.women_share = self._shares_by_position(women_share or {})
         self.catalogue: OpeningCatalogue | None = None
+        self._char_cache: dict[str, np.ndarray] = {}
         self.today = dt.date.today()
 
     def _shares_by_position(self, shares: Mapping[str, float]) -> np.ndarray:
@@ -236,11 +245,12 @@ class Matcher:
             columns=columns, titles=titles, positions=positions,
             row_of={oid: i for i, oid in enumerate(columns.ids)},
         )
+        from matcher.retrieval import VectorIndex
+
         if self.char_encoder is not None:
             catalogue.char = self.char_encoder.encode(texts)
+            catalogue.char_index = VectorIndex.build(list(columns.ids), catalogue.char)
         if self.encoder is not None:
-            from matcher.retrieval import VectorIndex
-
             catalogue.vectors = self.encoder.encode(texts)
             catalogue.vector_index = VectorIndex.build(list(columns.ids), catalogue.vectors)
         if employer_rates is not None:
@@ -272,12 +282,22 @@ class Matcher:
         return participant_text([t for t in trades if t], [d for d in desired if d],
                                 participant.free_text)
 
+    def _char_vector(self, text: str) -> np.ndarray:
+        """Character n-gram vector of a query text, remembered for repeat requests."""
+        vector = self._char_cache.get(text)
+        if vector is None:
+            vector = self.char_encoder.encode([text])[0]
+            if len(self._char_cache) >= 10_000:
+                self._char_cache.clear()
+            self._char_cache[text] = vector
+        return vector
+
     def query(self, participant: Participant) -> ParticipantQuery:
         """Resolve a participant into what features need (occupations, text vectors)."""
         row = ParticipantRow.from_record(participant)
         text = self.participant_text(participant)
         vector = self.encoder.encode([text])[0] if self.encoder is not None and text else None
-        char = self.char_encoder.encode([text])[0] if self.char_encoder is not None and text else None
+        char = self._char_vector(text) if self.char_encoder is not None and text else None
         return participant_query(row, self.occupations, vector=vector, char=char)
 
     def _context(self, allowed: frozenset[str] | None) -> ConstraintContext:
@@ -317,17 +337,22 @@ class Matcher:
         return _top_rows(rows, per_row, self.config.transfer_candidates)
 
     def _by_text(self, q: ParticipantQuery, rows: np.ndarray) -> np.ndarray | None:
-        """Nearest openings by embedding: exact over a small pool, faiss then filter over a large one."""
+        """Nearest openings by text: exact over a small pool, else the vector index then filter.
+
+        Sentence embeddings when there are any, character n-grams otherwise.
+        """
         c = self._require_catalogue()
         if q.vector is not None and c.vectors is not None:
-            if rows.size <= self.config.exact_text_limit or c.vector_index is None:
-                return _top_rows(rows, c.vectors[rows] @ q.vector, self.config.text_candidates)
-            ids, _ = c.vector_index.search(q.vector, 4 * self.config.text_candidates)
-            hits = np.array([c.row_of[i] for i in ids[0] if i], dtype=np.int64)
-            return hits[np.isin(hits, rows)][: self.config.text_candidates]
-        if q.char is not None and c.char is not None:
-            return _top_rows(rows, c.char[rows] @ q.char, self.config.text_candidates)
-        return None
+            query, vectors, index = q.vector, c.vectors, c.vector_index
+        elif q.char is not None and c.char is not None:
+            query, vectors, index = q.char, c.char, c.char_index
+        else:
+            return None
+        if rows.size <= self.config.exact_text_limit or index is None:
+            return _top_rows(rows, vectors[rows] @ query, self.config.text_candidates)
+        ids, _ = index.search(query, 8 * self.config.text_candidates)
+        hits = np.array([c.row_of[i] for i in ids[0] if i], dtype=np.int64)
+        return hits[np.isin(hits, rows)][: self.config.text_candidates]
 
     def score_rows(self, q: ParticipantQuery, rows: np.ndarray,
                    context: ConstraintContext) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -361,9 +386,10 @@ class Matcher:
                 order = widen_horizons(order, atypical, k)
             order = order[:k]
             contributions = self.ranker.contributions(X[order])
-            for rank, (i, contrib) in enumerate(zip(order, contributions, strict=True), start=1):
+            all_checks = check_rows(q.row, c.columns, rows[order], context)
+            for rank, (i, contrib, checks) in enumerate(
+                    zip(order, contributions, all_checks, strict=True), start=1):
                 row = int(rows[i])
-                checks = check_all(q.row, c.columns, row, context)
                 items.append(self._suggestion(q, row, rank, float(scores[i]), float(commute[i]),
                                               explain(X[i], contrib, checks, self._facts(q, row),
                                                       lang, self.config.explain_top)))
