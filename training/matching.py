@@ -9,14 +9,18 @@ n-grams), and :func:`encoder_names` is logged with every run so a mismatch can b
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from matcher.config import Settings
 from matcher.dataset import employer_stats
+from matcher.domain import Participant
 from matcher.pipeline import Matcher
 from matcher.ranking import Ranker
+
+log = logging.getLogger(__name__)
 
 
 def make_matcher(settings: Settings, ranker: Ranker | None = None, model_version: str = "rule-v1",
@@ -32,6 +36,23 @@ def make_matcher(settings: Settings, ranker: Ranker | None = None, model_version
     return Matcher(load_taxonomy(settings), ranker=ranker, model_version=model_version,
                    encoder=default_encoder(settings) if embeddings else None,
                    char_encoder=HashingCharEncoder())
+
+
+def encode_profiles(matcher: Matcher, participants: Iterable[Participant]) -> int:
+    """Embed every participant's profile text in one batch; returns how many texts were new.
+
+    The matcher embeds one participant per query, and the sentence model is many times faster
+    on a batch than on thousands of single texts; the encoder's cache (PLATSA_HOME/embeddings)
+    then answers each query. Without a caching encoder there is nothing to warm.
+    """
+    from matcher.encoding import CachedEncoder
+
+    if not isinstance(matcher.encoder, CachedEncoder):
+        return 0
+    texts = sorted({text for text in map(matcher.participant_text, participants) if text})
+    matcher.encoder.encode(texts)
+    log.info("embedded %d participant profiles in one batch", len(texts))
+    return len(texts)
 
 
 def encoder_names(matcher: Matcher) -> dict[str, str]:

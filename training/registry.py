@@ -33,6 +33,8 @@ from training.tracking import Tracking, connect
 if TYPE_CHECKING:
     from mlflow.entities.model_registry import ModelVersion
 
+    from matcher.fairness.gates import FairnessThresholds
+
 log = logging.getLogger(__name__)
 
 CHAMPION = "champion"
@@ -220,7 +222,8 @@ class ModelRegistry:
         log.info("registered %s version %s as %s", self.name, version.version, CHALLENGER)
         return str(version.version)
 
-    def gates(self, candidate: ModelVersion, thresholds: Any = None) -> list[GateVerdict]:
+    def gates(self, candidate: ModelVersion,
+              thresholds: FairnessThresholds | None = None) -> list[GateVerdict]:
         """Quality gate (validation NDCG@k against the champion) and every fairness gate."""
         return [self._quality_gate(candidate), *self._fairness_gates(candidate, thresholds)]
 
@@ -248,7 +251,8 @@ class ModelRegistry:
         return GateVerdict(gate, mine, limit, ">=", passed,
                            f"[{where}: {reference:.4f}, tolerance {tolerance}]")
 
-    def _fairness_gates(self, candidate: ModelVersion, thresholds: Any) -> list[GateVerdict]:
+    def _fairness_gates(self, candidate: ModelVersion,
+                        thresholds: FairnessThresholds | None) -> list[GateVerdict]:
         from matcher.fairness.gates import check_gates
 
         results = check_gates(StoredGateValues(self._stored_gate_values(candidate)), thresholds)
@@ -269,7 +273,7 @@ class ModelRegistry:
         return {name: (entry["value"], entry["reason"]) for name, entry in stored.items()}
 
     def promote(self, ref: str | None = None, *, force: bool = False, by: str | None = None,
-                thresholds: Any = None) -> PromotionResult:
+                thresholds: FairnessThresholds | None = None) -> PromotionResult:
         """Move ``champion`` to a version (default the challenger) when every gate passes.
 
         With ``force`` the failed gates are recorded on the version with who forced it; without

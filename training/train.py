@@ -44,7 +44,7 @@ from training.artifacts import CardFacts, feature_importance_png, log_ranker_mod
 from training.data import History, dataset_digest, window
 from training.evaluate import compare, flat_metrics, ranking_metrics
 from training.fairness_audit import audit_model
-from training.matching import encoder_names
+from training.matching import encode_profiles, encoder_names
 from training.registry import COMPARED_CHAMPION_TAG, GATE_VALUES_ARTIFACT, ModelRegistry, gate_values_json
 from training.settings import TrainingSettings
 from training.tracking import connect
@@ -76,6 +76,7 @@ class TrainConfig:
     num_leaves: int = 31
     min_child_samples: int = 20
     early_stopping_rounds: int = 30
+    counterfactual_participants: int = 20  # participants whose gender is flipped in the audit
 
     @classmethod
     def from_settings(cls, training: TrainingSettings, **overrides: Any) -> TrainConfig:
@@ -159,6 +160,7 @@ def prepare(history: History, make_matcher: MatcherFactory, config: TrainConfig)
     matcher = make_matcher()
     stats = index_matcher(matcher, history, train)
     participants = participants_by_id(history.participants)
+    encode_profiles(matcher, participants.values())
     train_pairs, valid_pairs = featurise(matcher, participants, train, valid, stats)
     return Prepared(matcher, participants, train, valid, stats, train_pairs, valid_pairs, history.source)
 
@@ -202,7 +204,8 @@ def audit(prepared: Prepared, ranker: LambdaRanker, config: TrainConfig, label: 
     prepared.matcher.ranker = ranker
     prepared.matcher.model_version = label
     return audit_model(prepared.matcher, prepared.participants, prepared.valid,
-                       ranker.predict(prepared.valid.X), config.k, label)
+                       ranker.predict(prepared.valid.X), config.k, label,
+                       counterfactual_participants=config.counterfactual_participants)
 
 
 def _card(prepared: Prepared, config: TrainConfig, run_id: str, results: Mapping[str, Mapping[str, float]],

@@ -199,6 +199,13 @@ def models_rollback(by: By = None) -> None:
     typer.echo(f"champion: version {after} (rolled back from {before})")
 
 
+def _promotion_note(tags: dict[str, str]) -> str:
+    """Who promoted a version, and whether the gates were overridden."""
+    if tags.get("forced_by"):
+        return f"forced by {tags['forced_by']}"
+    return tags.get("promoted_by", "")
+
+
 def models_list(as_json: AsJson = False) -> None:
     """Every registered version, newest first, with aliases and validation NDCG."""
     with _errors():
@@ -213,8 +220,7 @@ def models_list(as_json: AsJson = False) -> None:
     k = registry.training.k
     rows = [[d["version"], ",".join(d["aliases"]), d["created"], d["metrics"].get(f"ndcg_at_{k}"),
              d["metrics"].get(f"rule_ndcg_at_{k}"), d["params"].get("engine", "–"),
-             d["tags"].get("forced_by") and f"forced by {d['tags']['forced_by']}" or
-             d["tags"].get("promoted_by", "")] for d in described]
+             _promotion_note(d["tags"])] for d in described]
     _table(["version", "aliases", "created", f"ndcg_at_{k}", f"rule_ndcg_at_{k}", "engine", "promoted"],
            rows)
 
@@ -347,6 +353,9 @@ def candidates_command(
 
 # --------------------------------------------------------------------------- demo
 
+#: Who the demo's promotions are recorded as.
+DEMO_USER = "platsa demo"
+
 
 def demo_command(
     fresh: Annotated[bool, typer.Option("--fresh", help="Remove the embedded stores and start over.")
@@ -394,12 +403,16 @@ def demo_command(
         _print_training(result, training.model_name)
         typer.echo("3/4 promoting")
         try:
-            promoted = registry.promote(result.version, by="platsa demo")
+            promoted = registry.promote(result.version, by=DEMO_USER)
             typer.echo(f"    champion: version {promoted.version}; every gate passed")
         except PromotionRefused as refused:
-            typer.echo(f"    version {refused.version} stays challenger; failed gates:")
+            typer.echo(f"    gates failed for version {refused.version} (the generated history is "
+                       "gender-biased on purpose):")
             _gate_lines(refused.failed)
-            typer.echo("    (the champion is unchanged: suggestions below come from it, or from the rule)")
+            promoted = registry.promote(result.version, force=True, by=DEMO_USER)
+            typer.echo(f"    champion: version {promoted.version}, FORCED by {DEMO_USER}; the override "
+                       f"and the failed gates are recorded (`platsa models info {promoted.version}`). "
+                       "Outside a demo a named person decides: `platsa models promote --force --by NAME`")
         typer.echo("4/4 suggestions, as the API would answer")
         matcher, frames = _served_matcher(settings, history.end_date())
         for example in examples(matcher, frames, seed=seed):

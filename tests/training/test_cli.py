@@ -147,8 +147,11 @@ def test_demo_generates_trains_promotes_and_reuses_the_data(platsa_home, monkeyp
     assert "why not" in output
     assert "mlflow ui --backend-store-uri sqlite:///" in output and "platsa serve" in output
 
-    code, output = run("demo", "--participants", "800", "--openings", "150")
-    assert code == 0 and "already holds 800 participants" in output and "version 2" in output
+    strict = {"PLATSA_FAIRNESS_MIN_EXPOSURE_RATIO": "0.9999"}
+    code, output = run("demo", "--participants", "800", "--openings", "150", env=strict)
+    assert code == 0 and "already holds 800 participants" in output
+    assert "FAIL: fairness exposure_ratio" in output
+    assert "champion: version 2, FORCED by platsa demo" in output and "model platsa-ranker/2" in output
 
 
 def test_fresh_removes_only_the_embedded_stores(platsa_home, monkeypatch):

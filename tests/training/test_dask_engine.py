@@ -73,13 +73,14 @@ def ndcg(scores: np.ndarray, data) -> float:
 
 @pytest.mark.slow
 def test_dask_model_scores_like_the_single_machine_model():
-    """Two workers each bin and split on half the data: close to, not equal to, one machine."""
+    """Two workers each hold half the data (and draw their own bagging samples, in whichever
+    order the scheduler placed the halves): the trees differ run to run, the ranking quality not."""
     train, valid = planted(300, 0), planted(100, 1)
     ranker = LambdaRanker(n_estimators=60, early_stopping_rounds=60, random_state=0, n_jobs=1)
     local = LambdaRanker(**ranker.get_params()).fit(*train, feature_names=list(FEATURES), eval_set=valid)
     with dask_client(None, workers=2) as client:
         distributed = fit_dask(ranker, client, train, valid, FEATURES)
     a, b = local.predict(valid[0]), distributed.predict(valid[0])
-    assert np.corrcoef(a, b)[0, 1] > 0.97
+    assert np.corrcoef(a, b)[0, 1] > 0.9
     assert ndcg(b, valid) == pytest.approx(ndcg(a, valid), abs=0.02)
     assert distributed.feature_names_ == list(FEATURES)

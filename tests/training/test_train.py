@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 
 import mlflow
 import pytest
@@ -14,7 +15,7 @@ from tests.training.conftest import fast_matcher_factory
 from training.registry import CHALLENGER, CHAMPION, ModelRegistry
 from training.train import Engine, TrainConfig, run_training, split
 
-FAST = TrainConfig(n_estimators=40, early_stopping_rounds=10)
+FAST = TrainConfig(n_estimators=40, early_stopping_rounds=10, counterfactual_participants=5)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,7 @@ def test_validation_participants_are_later_than_training_ones(history):
 @pytest.mark.slow
 def test_dask_engine_trains_and_registers_like_the_local_one(settings, history, taxonomy):
     result = run_training(history, fast_matcher_factory(taxonomy), settings,
-                          TrainConfig(n_estimators=40, early_stopping_rounds=10, engine=Engine.DASK))
+                          replace(FAST, engine=Engine.DASK))
     assert mlflow.get_run(result.run_id).data.params["engine"] == "dask"
     assert ModelRegistry.connect(settings).aliases() == {CHALLENGER: result.version}
     assert 0.0 <= result.metrics["lightgbm"]["ndcg_at_10"] <= 1.0

@@ -1,0 +1,48 @@
+"""Profiles are embedded in one batch before featurising, so per-participant queries hit the cache."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from matcher.dataset import participants_by_id
+from matcher.encoding import CachedEncoder, HashingCharEncoder
+from matcher.pipeline import Matcher
+from training.matching import encode_profiles, encoder_names
+
+
+class CountingEncoder:
+    """Hashed character vectors, counting how often and with how many texts it is called."""
+
+    name = "counting"
+    dim = 16
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+        self._inner = HashingCharEncoder(dim=16)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(len(texts))
+        return self._inner.encode(texts)
+
+
+def test_profiles_are_embedded_once_in_a_batch(tmp_path, taxonomy, history):
+    inner = CountingEncoder()
+    matcher = Matcher(taxonomy, encoder=CachedEncoder(inner, tmp_path))
+    participants = list(participants_by_id(history.participants.head(40)).values())
+    texts = {matcher.participant_text(p) for p in participants} - {""}
+    assert encode_profiles(matcher, participants) == len(texts)
+    assert inner.calls == [len(texts)]
+    for participant in participants:
+        matcher.query(participant)
+    assert inner.calls == [len(texts)]  # every query was answered by the cache
+
+
+def test_without_a_caching_encoder_nothing_is_embedded_ahead(taxonomy, history):
+    matcher = Matcher(taxonomy, encoder=CountingEncoder(), char_encoder=HashingCharEncoder())
+    participants = participants_by_id(history.participants.head(5)).values()
+    assert encode_profiles(matcher, participants) == 0
+    assert matcher.encoder.calls == []
+    assert encoder_names(matcher) == {"text_encoder": "counting",
+                                      "char_encoder": HashingCharEncoder().name}
