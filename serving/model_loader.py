@@ -142,6 +142,7 @@ def load_served_model(settings: ServingSettings, encoders: Mapping[str, str]) ->
     if _registry_absent(uri):
         log.info("no model registry at %s: serving the transparent rule", uri)
         return rule_model()
+    import mlflow
     from mlflow import MlflowClient
     from mlflow.artifacts import download_artifacts
 
@@ -156,6 +157,8 @@ def load_served_model(settings: ServingSettings, encoders: Mapping[str, str]) ->
         if version.run_id:
             check_encoders(client.get_run(version.run_id).data.params, encoders)
         with tempfile.TemporaryDirectory(prefix="platsa-model-") as folder:
+            # `models:/` URIs resolve against the process-wide registry, not `tracking_uri`.
+            mlflow.set_registry_uri(uri)
             download_artifacts(artifact_uri=f"models:/{settings.model_name}/{version.version}",
                                dst_path=folder, tracking_uri=uri)
             ranker = ranker_from_booster(_booster_from(Path(folder)))
