@@ -73,13 +73,17 @@ def _text(values: np.ndarray, facts: ExplainFacts, lang: Language) -> str:
             else "The ad's text resembles the participant's experience")
 
 
-def _experience(values: np.ndarray, facts: ExplainFacts, lang: Language) -> str:
+def _experience(values: np.ndarray, facts: ExplainFacts, lang: Language) -> str | None:
     years = float(values[FEATURE_INDEX["related_experience_years"]])
+    if years < 0.5:
+        return None
     return (f"Ca {years:.0f} års erfarenhet i närliggande yrken" if lang == "sv"
             else f"About {years:.0f} years of experience in related trades")
 
 
-def _experience_gap(values: np.ndarray, facts: ExplainFacts, lang: Language) -> str:
+def _experience_gap(values: np.ndarray, facts: ExplainFacts, lang: Language) -> str | None:
+    if facts.required_experience <= 0:
+        return None
     return (f"Kräver {facts.required_experience:g} års erfarenhet" if lang == "sv"
             else f"Requires {facts.required_experience:g} years of experience")
 
@@ -100,8 +104,10 @@ def _kind(values: np.ndarray, facts: ExplainFacts, lang: Language) -> str:
     return f"Insats: {kind}" if lang == "sv" else f"Kind: {kind}"
 
 
-def _language(values: np.ndarray, facts: ExplainFacts, lang: Language) -> str:
+def _language(values: np.ndarray, facts: ExplainFacts, lang: Language) -> str | None:
     margin = float(values[FEATURE_INDEX["language_margin"]])
+    if margin == 0:
+        return None
     if lang == "sv":
         return f"Svenska {margin:+.0f} steg mot kravet"
     return f"Swedish {margin:+.0f} steps against the requirement"
