@@ -23,6 +23,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from matcher.config import Settings
@@ -36,6 +37,7 @@ from matcher.dataset import (
 )
 from matcher.domain import Participant
 from matcher.fairness.gates import check_gates
+from matcher.fairness.mitigation import reweighing_weights
 from matcher.fairness.report import FairnessReport, write_report
 from matcher.features import FEATURES
 from matcher.pipeline import Matcher
@@ -77,6 +79,11 @@ class TrainConfig:
     min_child_samples: int = 20
     early_stopping_rounds: int = 30
     counterfactual_participants: int = 20  # participants whose gender is flipped in the audit
+    reweigh: bool = False  # Kamiran–Calders weights (gender × label) against biased history
+
+    def __post_init__(self) -> None:
+        if self.reweigh and self.engine is Engine.DASK:
+            raise ValueError("--reweigh is not supported with --engine dask yet; use local")
 
     @classmethod
     def from_settings(cls, training: TrainingSettings, **overrides: Any) -> TrainConfig:
@@ -176,8 +183,18 @@ def fit(prepared: Prepared, config: TrainConfig, training: TrainingSettings | No
         with dask_client(training.dask_scheduler, training.dask_workers) as client:
             return fit_dask(ranker, client, (train.X, train.y, train.group),
                             (valid.X, valid.y, valid.group), FEATURES)
+    weights = training_weights(prepared) if config.reweigh else None
     return ranker.fit(train.X, train.y, train.group, feature_names=list(FEATURES),
-                      eval_set=(valid.X, valid.y, valid.group))
+                      eval_set=(valid.X, valid.y, valid.group), sample_weight=weights)
+
+
+def training_weights(prepared: Prepared) -> np.ndarray:
+    """Reweighing by recorded gender × label, so biased history counts evenly across groups.
+
+    Gender decides only each training row's weight; it never becomes a feature.
+    """
+    genders = [prepared.participants[p].gender.value for p in prepared.train.participant_ids]
+    return reweighing_weights(genders, prepared.train.y)
 
 
 def evaluate(prepared: Prepared, ranker: LambdaRanker, config: TrainConfig) -> dict[str, dict[str, float]]:

@@ -120,6 +120,8 @@ def train_command(
     n_estimators: Annotated[int | None, typer.Option("--n-estimators", min=1, help="Most trees.")] = None,
     promote: Annotated[bool, typer.Option("--promote", help="Promote the new version if it passes.")
                        ] = False,
+    reweigh: Annotated[bool, typer.Option(
+        "--reweigh", help="Kamiran–Calders reweighing of training rows by gender × label.")] = False,
     by: By = None,
     as_json: AsJson = False,
 ) -> None:
@@ -133,7 +135,7 @@ def train_command(
             raise ValueError(f"--engine {engine!r} is not one of {', '.join(choices)}")
         settings, training = _settings(), TrainingSettings()
         config = TrainConfig.from_settings(training, seed=seed, engine=Engine(engine),
-                                           n_estimators=n_estimators)
+                                           n_estimators=n_estimators, reweigh=reweigh)
         _registry(settings)  # fail fast, before featurising, when the registry does not answer
         with console.status("loading history"):
             history = _history(settings, source)

@@ -104,3 +104,18 @@ def test_dask_engine_trains_and_registers_like_the_local_one(settings, history, 
     assert mlflow.get_run(result.run_id).data.params["engine"] == "dask"
     assert ModelRegistry.connect(settings).aliases() == {CHALLENGER: result.version}
     assert 0.0 <= result.metrics["lightgbm"]["ndcg_at_10"] <= 1.0
+
+
+def test_reweighing_is_selectable_logged_and_changes_the_model(settings, history, taxonomy):
+    """`--reweigh` trains on gender × label weights; gender never becomes a feature."""
+    from training.train import fit, prepare, training_weights
+
+    config = replace(FAST, reweigh=True)
+    prepared = prepare(history, fast_matcher_factory(taxonomy), config)
+    weights = training_weights(prepared)
+    assert weights.shape == prepared.train.y.shape and weights.sum() == pytest.approx(len(weights))
+    plain, reweighed = fit(prepared, FAST), fit(prepared, config)
+    assert (plain.predict(prepared.valid.X) != reweighed.predict(prepared.valid.X)).any()
+    assert config.params()["reweigh"] == "True"
+    with pytest.raises(ValueError, match="reweigh"):
+        replace(FAST, reweigh=True, engine=Engine.DASK)
