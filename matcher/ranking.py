@@ -17,6 +17,10 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
+#: Gains per graded label (0 nothing … 3 work at 90 days): exponential, as NDCG counts them.
+LABEL_GAIN = (0, 1, 3, 7, 15, 31)
+
+
 class NotFittedError(ValueError, AttributeError):
     """``predict`` was called on a ranker that has not been fitted (same bases as sklearn's)."""
 
@@ -92,6 +96,27 @@ class LambdaRanker:
             "n_estimators", "learning_rate", "num_leaves", "min_child_samples", "subsample",
             "colsample_bytree", "early_stopping_rounds", "eval_at", "random_state", "n_jobs")}
 
+    def lgbm_params(self, max_label: int) -> dict[str, Any]:
+        """LightGBM parameters of this ranker (thread count aside), for any LightGBM front end.
+
+        One place, so the single-machine fit and the Dask fit train the same model.
+        """
+        return {
+            "objective": "lambdarank",
+            "n_estimators": self.n_estimators,
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_child_samples": self.min_child_samples,
+            "subsample": self.subsample,
+            "subsample_freq": 1 if self.subsample < 1 else 0,
+            "colsample_bytree": self.colsample_bytree,
+            "random_state": self.random_state,
+            "deterministic": True,
+            "force_row_wise": True,
+            "label_gain": list(LABEL_GAIN[: max(max_label, 0) + 2]),
+            "verbose": -1,
+        }
+
     def fit(
         self,
         X: Any,
@@ -117,22 +142,7 @@ class LambdaRanker:
         names = list(feature_names) if feature_names else [f"f{i}" for i in range(X_.shape[1])]
         if len(names) != X_.shape[1]:
             raise ValueError(f"{len(names)} feature names for {X_.shape[1]} columns")
-        model = lgb.LGBMRanker(
-            objective="lambdarank",
-            n_estimators=self.n_estimators,
-            learning_rate=self.learning_rate,
-            num_leaves=self.num_leaves,
-            min_child_samples=self.min_child_samples,
-            subsample=self.subsample,
-            subsample_freq=1 if self.subsample < 1 else 0,
-            colsample_bytree=self.colsample_bytree,
-            random_state=self.random_state,
-            n_jobs=self.n_jobs,
-            deterministic=True,
-            force_row_wise=True,
-            label_gain=[0, 1, 3, 7, 15, 31][: int(y_.max()) + 2 if y_.size else 2],
-            verbose=-1,
-        )
+        model = lgb.LGBMRanker(n_jobs=self.n_jobs, **self.lgbm_params(int(y_.max())))
         fit_kwargs: dict[str, Any] = {"group": group_, "sample_weight": sample_weight,
                                       "feature_name": names}
         if eval_set is not None:

@@ -24,33 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Gains per graded label (0 nothing … 3 work at 90 days), as the single-machine fit uses.
-LABEL_GAIN = (0, 1, 3, 7, 15, 31)
-
-
-def lgbm_params(ranker: LambdaRanker, max_label: int) -> dict[str, Any]:
-    """LightGBM parameters equivalent to what :meth:`LambdaRanker.fit` passes to LGBMRanker.
-
-    ``LambdaRanker`` builds them inside ``fit``; a test fits both and compares the booster
-    parameters, so the two cannot drift apart unnoticed.
-    """
-    return {
-        "objective": "lambdarank",
-        "n_estimators": ranker.n_estimators,
-        "learning_rate": ranker.learning_rate,
-        "num_leaves": ranker.num_leaves,
-        "min_child_samples": ranker.min_child_samples,
-        "subsample": ranker.subsample,
-        "subsample_freq": 1 if ranker.subsample < 1 else 0,
-        "colsample_bytree": ranker.colsample_bytree,
-        "random_state": ranker.random_state,
-        "deterministic": True,
-        "force_row_wise": True,
-        "label_gain": list(LABEL_GAIN[: max_label + 2]),
-        "verbose": -1,
-    }
-
-
 def early_stopping_round(curve: Sequence[float], patience: int) -> int:
     """The 1-based round LightGBM's early stopping keeps for a validation curve (higher better).
 
@@ -112,7 +85,7 @@ def fit_dask(ranker: LambdaRanker, client: Client, train: tuple[np.ndarray, np.n
     max_label = int(max(np.max(y), np.max(valid[1])))
     dX, dy, dgroup = _dask_arrays(X, y, group, parts)
     vX, vy, vgroup = _dask_arrays(*valid, parts)
-    model = DaskLGBMRanker(client=client, n_jobs=1, **lgbm_params(ranker, max_label))
+    model = DaskLGBMRanker(client=client, n_jobs=1, **ranker.lgbm_params(max_label))
     model.fit(dX, dy, group=dgroup, eval_set=[(vX, vy)], eval_group=[vgroup],
               eval_at=list(ranker.eval_at), feature_name=list(feature_names))
     curve = model.evals_result_["valid_0"][f"ndcg@{ranker.eval_at[0]}"]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from matcher.evaluation import evaluate_rankings
 from matcher.features import FEATURES
 from matcher.ranking import LambdaRanker
-from training.dask_engine import _partitions, dask_client, early_stopping_round, fit_dask, lgbm_params
+from training.dask_engine import _partitions, dask_client, early_stopping_round, fit_dask
 
 
 def planted(n_queries: int, seed: int, per_query: int = 10):
@@ -25,7 +25,7 @@ def test_parameters_match_what_the_single_machine_fit_uses():
     X, y, group = planted(20, 0)
     ranker = LambdaRanker(n_estimators=5, subsample=0.7, random_state=3, n_jobs=1)
     booster_params = ranker.fit(X, y, group).booster_.params
-    ours = lgbm_params(ranker, int(y.max()))
+    ours = ranker.lgbm_params(int(y.max()))
     aliases = {"n_estimators": "num_iterations", "min_child_samples": "min_data_in_leaf",
                "subsample": "bagging_fraction", "subsample_freq": "bagging_freq",
                "colsample_bytree": "feature_fraction", "random_state": "seed"}
