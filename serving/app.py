@@ -19,7 +19,7 @@ from fastapi import FastAPI
 
 from matcher.store.engine import current_revision, get_engine, head_revision
 from matcher.taxonomy import load_taxonomy
-from serving import errors
+from serving import errors, web
 from serving.deps import KeyCache
 from serving.matching import Encoders, MatchingService
 from serving.metrics import Metrics, MetricsMiddleware
@@ -88,7 +88,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(settings: ServingSettings | None = None) -> FastAPI:
-    """The API with its routers, error handlers and metrics; models load in the lifespan."""
+    """The API with its routers, error handlers, metrics and the web pages (``/web``);
+    models load in the lifespan."""
     app = FastAPI(title="Platsa", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings or get_serving_settings()
     app.state.metrics = Metrics()
@@ -96,4 +97,5 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    web.install(app)
     return app

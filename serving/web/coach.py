@@ -1,0 +1,255 @@
+"""Coach pages: own participants, a profile with explained suggestions, "why not?",
+decisions recorded as placement events, the 90-day outcome and the cohort allocation.
+
+Every read and write goes through the JSON API's route functions, so the access rules
+(own municipality only) and the audit log are the API's: opening a profile logs a
+participant read, its suggestions a suggestions read, exactly as ``GET
+/participants/{id}/suggestions`` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from matcher.domain import (
+    PLACEMENT_TRANSITIONS,
+    Accommodation,
+    DeclineReason,
+    DomainError,
+    LanguageLevel,
+    Opening,
+    Outcome90,
+    Placement,
+    PlacementStatus,
+    SfiSchedule,
+)
+from matcher.pipeline import UnknownOpeningError
+from matcher.store.repositories import PlaceUnavailable, get_record, list_open_openings
+from serving.access import participant_for, placement_for
+from serving.deps import MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep, SettingsDep
+from serving.matching import MatchingService
+from serving.routes import allocations, participants, placements
+from serving.schemas.matching import AllocationRequest
+from serving.schemas.records import OutcomeCreate, PlacementCreate, StatusChange
+from serving.security import Principal, Pseudonymizer
+from serving.web.auth import CheckedForm, CoachUser
+from serving.web.forms import FieldErrors, filled, message, text, texts
+from serving.web.i18n import Translate, translator
+from serving.web.pages import PageRoute, render, request_lang
+from serving.web.queries import ParticipantFilter, participants_of, placements_of
+
+router = APIRouter(prefix="/web/coach", route_class=PageRoute, include_in_schema=False)
+
+#: Suggestions shown on a profile.
+SUGGESTIONS = 10
+DECISIONS = {"accept": PlacementStatus.ACCEPTED, "decline": PlacementStatus.DECLINED}
+OUTCOME_STATUSES = frozenset({PlacementStatus.COMPLETED, PlacementStatus.DROPPED})
+
+
+def _filter(q: str, min_level: str, sfi: str, need: str) -> ParticipantFilter:
+    """The list filter from query values; unknown values are ignored rather than refused."""
+    return ParticipantFilter(
+        q=q.strip()[:100],
+        min_level=int(min_level) if min_level.isdigit() and int(min_level) <= max(LanguageLevel)
+        else None,
+        sfi_schedule=sfi if sfi in SfiSchedule.__members__.values() else "",
+        need=need if need in Accommodation.__members__.values() else "",
+    )
+
+
+@router.get("")
+def participant_list(request: Request, principal: CoachUser, session: SessionDep, q: str = "",
+                     min_level: str = "", sfi: str = "", need: str = "") -> Response:
+    """The coach's participants, narrowed by text, Swedish level, sfi hours or a need."""
+    people = participants_of(session, principal, _filter(q, min_level, sfi, need))
+    return render(request, "coach_list.html", {
+        "people": people, "values": {"q": q, "min_level": min_level, "sfi": sfi, "need": need},
+        "levels": list(LanguageLevel), "sfi_schedules": list(SfiSchedule),
+        "accommodations": list(Accommodation), "municipality": principal.municipality_code or "*",
+    })
+
+
+def _participant_page(request: Request, participant_id: str, principal: Principal,
+                      session: Session, matching: MatchingService, pseudo: Pseudonymizer,
+                      errors: FieldErrors | None = None, values: dict[str, Any] | None = None,
+                      status_code: int = 200) -> Response:
+    """Profile, suggestions, placements and the why-not form (audited like the API's reads)."""
+    lang = request_lang(request)
+    person = participants.read_participant(participant_id, principal, session, pseudo)
+    found = participants.suggestions(participant_id, principal, session, matching, pseudo, None,
+                                     k=SUGGESTIONS, lang=lang)
+    placed = placements_of(session, participant_id)
+    return render(request, "participant.html", {
+        "person": person, "found": found, "placed": placed,
+        "by_opening": {p.opening_id: p for p in placed},
+        "open_openings": list_open_openings(session, principal.municipalities),
+        "transitions": PLACEMENT_TRANSITIONS, "outcome_statuses": OUTCOME_STATUSES,
+        "decline_reasons": list(DeclineReason), "outcomes": list(Outcome90),
+        "errors": errors or {}, "values": values or {},
+    }, status_code=status_code)
+
+
+@router.get("/participants/{participant_id}")
+def participant_page(request: Request, participant_id: str, principal: CoachUser,
+                     session: SessionDep, matching: MatchingDep, pseudo: PseudonymizerDep,
+                     _turn: MatcherTurn) -> Response:
+    return _participant_page(request, participant_id, principal, session, matching, pseudo)
+
+
+def _done(participant_id: str, what: str) -> RedirectResponse:
+    """After a change, back to the profile (a reload does not post again)."""
+    return RedirectResponse(f"/web/coach/participants/{participant_id}?done={what}#placements",
+                            status_code=303)
+
+
+def _problem(exc: Exception, t: Translate) -> str:
+    if isinstance(exc, ValidationError):
+        return message(exc.errors(include_url=False)[0], t)
+    return str(exc)
+
+
+def _status_change(status: str, reason: str, t: Translate) -> StatusChange:
+    """The change as the API would take it; a decline needs its reason."""
+    change = StatusChange.model_validate(filled({"status": status, "decline_reason": reason}))
+    if change.status is PlacementStatus.DECLINED and change.decline_reason is None:
+        raise DomainError(t("placements.reason_needed"))
+    return change
+
+
+def _recorded(request: Request, participant_id: str, principal: Principal, session: Session,
+              matching: MatchingService, pseudo: Pseudonymizer, field: str, values: dict[str, Any],
+              change: Callable[[], object], done: str) -> Response:
+    """Run ``change``; on a refused value roll everything back and show the page with the
+    message next to ``field`` and the submitted values kept."""
+    try:
+        change()
+    except (ValidationError, DomainError, PlaceUnavailable) as exc:
+        session.rollback()
+        errors = {field: _problem(exc, translator(request_lang(request)))}
+        return _participant_page(request, participant_id, principal, session, matching, pseudo,
+                                 errors=errors, values=values, status_code=422)
+    return _done(participant_id, done)
+
+
+def _suggested_placement(session: Session, principal: Principal, pseudo: Pseudonymizer,
+                         participant_id: str, opening_id: str) -> Placement:
+    """The participant's open suggestion of this opening, recorded now when there is none."""
+    for placement in placements_of(session, participant_id):
+        if placement.opening_id == opening_id and placement.status is PlacementStatus.SUGGESTED:
+            return placement
+    body = PlacementCreate(participant_id=participant_id, opening_id=opening_id)
+    return placements.create_placement(body, principal, session, pseudo)
+
+
+@router.post("/participants/{participant_id}/decide")
+def decide(request: Request, participant_id: str, principal: CoachUser, form: CheckedForm,
+           session: SessionDep, matching: MatchingDep, pseudo: PseudonymizerDep,
+           _turn: MatcherTurn) -> Response:
+    """Accept or decline a suggestion: a placement moved to accepted/declined (an event)."""
+    participant_for(session, principal, participant_id)
+    opening_id, decision = text(form, "opening_id"), text(form, "decision")
+    if decision not in DECISIONS:
+        raise DomainError(f"decision {decision!r} is not one of {sorted(DECISIONS)}")
+    reason = text(form, "decline_reason")
+    t = translator(request_lang(request))
+
+    def record() -> None:
+        change = _status_change(DECISIONS[decision].value, reason, t)
+        placement = _suggested_placement(session, principal, pseudo, participant_id, opening_id)
+        placements.change_status(placement.id, change, principal, session, matching, pseudo)
+
+    done = "accepted" if DECISIONS[decision] is PlacementStatus.ACCEPTED else "declined"
+    return _recorded(request, participant_id, principal, session, matching, pseudo,
+                     f"decline_reason-{opening_id}", {f"decline_reason-{opening_id}": reason},
+                     record, done)
+
+
+@router.post("/placements/{placement_id}/status")
+def move_placement(request: Request, placement_id: str, principal: CoachUser, form: CheckedForm,
+                   session: SessionDep, matching: MatchingDep, pseudo: PseudonymizerDep,
+                   _turn: MatcherTurn) -> Response:
+    """Move a placement on (offered, started, completed, declined with a reason ...)."""
+    current = placement_for(session, principal, placement_id)
+    status, reason = text(form, "status"), text(form, "decline_reason")
+    t = translator(request_lang(request))
+
+    def record() -> None:
+        change = _status_change(status, reason, t)
+        placements.change_status(placement_id, change, principal, session, matching, pseudo)
+
+    return _recorded(request, current.participant_id, principal, session, matching, pseudo,
+                     f"status-{placement_id}",
+                     {f"status-{placement_id}": status, f"reason-{placement_id}": reason},
+                     record, "status")
+
+
+@router.post("/placements/{placement_id}/outcome")
+def record_outcome(request: Request, placement_id: str, principal: CoachUser, form: CheckedForm,
+                   session: SessionDep, matching: MatchingDep, pseudo: PseudonymizerDep,
+                   _turn: MatcherTurn) -> Response:
+    """Record where the participant was 90 days after the effort ended."""
+    current = placement_for(session, principal, placement_id)
+    outcome = text(form, "outcome_90")
+
+    def record() -> None:
+        body = OutcomeCreate.model_validate({"outcome_90": outcome})
+        placements.record_outcome(placement_id, body, principal, session, pseudo)
+
+    return _recorded(request, current.participant_id, principal, session, matching, pseudo,
+                     f"outcome-{placement_id}", {f"outcome-{placement_id}": outcome}, record,
+                     "outcome")
+
+
+@router.get("/participants/{participant_id}/why-not")
+def why_not_page(request: Request, participant_id: str, principal: CoachUser, session: SessionDep,
+                 matching: MatchingDep, pseudo: PseudonymizerDep, _turn: MatcherTurn,
+                 opening_id: str = "") -> Response:
+    """Every requirement's verdict on any opening, for this participant."""
+    lang = request_lang(request)
+    try:
+        answer = participants.why_not_opening(participant_id, opening_id.strip(), principal,
+                                              session, matching, pseudo, None, lang=lang)
+    except UnknownOpeningError as exc:
+        return _participant_page(request, participant_id, principal, session, matching, pseudo,
+                                 errors={"opening_id": str(exc)},
+                                 values={"opening_id": opening_id}, status_code=422)
+    return render(request, "why_not.html", {"answer": answer, "participant_id": participant_id,
+                                            "lang": lang})
+
+
+def _allocation_page(request: Request, principal: Principal, session: Session,
+                     context: dict[str, Any], status_code: int = 200) -> Response:
+    people = participants_of(session, principal, ParticipantFilter())
+    return render(request, "allocation.html", {"people": people, **context},
+                  status_code=status_code)
+
+
+@router.get("/allocation")
+def allocation_form(request: Request, principal: CoachUser, session: SessionDep) -> Response:
+    return _allocation_page(request, principal, session, {})
+
+
+@router.post("/allocation")
+def allocation_result(request: Request, principal: CoachUser, form: CheckedForm,
+                      session: SessionDep, matching: MatchingDep, pseudo: PseudonymizerDep,
+                      settings: SettingsDep, _turn: MatcherTurn) -> Response:
+    """Allocate the chosen cohort (nothing is booked; the coach accepts each one later)."""
+    chosen = texts(form, "participant_ids")
+    values = {"participant_ids": chosen}
+    if not chosen:
+        errors = {"participant_ids": translator(request_lang(request))("allocation.pick_one")}
+        return _allocation_page(request, principal, session, {"errors": errors, "values": values},
+                                status_code=422)
+    body = AllocationRequest(participant_ids=chosen)
+    result = allocations.create_allocation(body, principal, session, matching, pseudo, settings,
+                                           None)
+    titles = {a.opening_id: get_record(session, Opening, a.opening_id).title
+              for a in result.assignments}
+    return _allocation_page(request, principal, session,
+                            {"result": result, "titles": titles, "values": values})
