@@ -259,6 +259,18 @@ PLACEMENT_TRANSITIONS: dict[PlacementStatus, frozenset[PlacementStatus]] = {
     PlacementStatus.DROPPED: frozenset(),
 }
 
+#: Statuses in which a placement occupies one of its opening's places. Only ``started``:
+#: before it the participant has not taken the place (a suggestion, acceptance or offer
+#: reserves nothing, so declining frees nothing), and every way out of it (``completed``,
+#: ``dropped``) ends the effort, after which the place is free for the next participant.
+#: An opening's ``capacity`` is therefore how many participants it takes *at a time*.
+HOLDS_PLACE: frozenset[PlacementStatus] = frozenset({PlacementStatus.STARTED})
+
+
+def place_change(current: PlacementStatus, new: PlacementStatus) -> int:
+    """+1 when moving ``current`` → ``new`` takes a place, -1 when it frees one, else 0."""
+    return int(new in HOLDS_PLACE) - int(current in HOLDS_PLACE)
+
 
 class DeclineReason(StrEnum):
     """Why a suggestion or offer did not go ahead (recorded by the coach)."""

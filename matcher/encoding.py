@@ -514,6 +514,22 @@ class CachedEncoder:
             return np.empty((0, self.dim), dtype=np.float32)
         return np.stack([found[key] for key in keys]).astype(np.float32, copy=False)
 
+    def forget(self, texts: Sequence[str]) -> int:
+        """Delete the cached vectors of ``texts`` for this encoder; returns how many went.
+
+        A vector is derived from its text, so when the text must go (an erased participant's
+        profile, a profile rewritten) its vector goes too. Texts match as they are cached,
+        after :func:`clean_text`; texts never encoded are simply not there. A cache file that
+        does not exist yet is left uncreated.
+        """
+        if not texts or not self.path.exists():
+            return 0
+        rows = [(self.name, key) for key in dict.fromkeys(text_key(text) for text in texts)]
+        with self._db() as db, db:
+            deleted = db.executemany("DELETE FROM vectors WHERE model = ? AND key = ?", rows).rowcount
+        log.debug("forgot %d cached vectors for %s", deleted, self.name)
+        return deleted
+
     def close(self) -> None:
         """Close the database connection (reopened on next use)."""
         with self._lock:

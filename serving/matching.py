@@ -14,9 +14,7 @@ thread (coalescing bursts of writes) and appears when the rebuild is published.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
-from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,17 +58,12 @@ class Encoders:
     def forget(self, texts: list[str]) -> int:
         """Delete the cached sentence vectors of ``texts`` (an erased participant's profile).
 
-        The vector cache (:class:`matcher.encoding.CachedEncoder`) keeps one row per
-        (encoder name, text digest); a participant's row is derived from their own words, so
-        erasure removes it like the profile itself. Returns how many rows went.
+        The cache (:meth:`matcher.encoding.CachedEncoder.forget`) owns its schema; an
+        encoder without a cache keeps no vectors. Returns how many vectors went.
         """
-        from matcher.encoding import CachedEncoder, text_key
+        from matcher.encoding import CachedEncoder
 
-        if not isinstance(self.text, CachedEncoder) or not texts or not self.text.path.exists():
-            return 0
-        keys = [(self.text.name, text_key(text)) for text in texts]
-        with closing(sqlite3.connect(self.text.path, timeout=60)) as db, db:
-            return db.executemany("DELETE FROM vectors WHERE model = ? AND key = ?", keys).rowcount
+        return self.text.forget(texts) if isinstance(self.text, CachedEncoder) else 0
 
     def names(self) -> dict[str, str]:
         """As training logs them with each run (``text_encoder``, ``char_encoder``)."""

@@ -29,12 +29,14 @@ from sqlalchemy.orm import Session
 
 from matcher.domain import (
     DeclineReason,
+    DomainError,
     Opening,
     OpeningStatus,
     Outcome90,
     Placement,
     PlacementStatus,
     check_transition,
+    place_change,
 )
 from matcher.store.flat import (
     ColumnType,
@@ -49,6 +51,7 @@ from matcher.store.models import (
     ROW_TYPES,
     Base,
     OpeningRow,
+    ParticipantRow,
     PlacementEventRow,
     PlacementRow,
 )
@@ -87,6 +90,17 @@ class UnknownReference(ValueError):
 
 class DuplicateRecord(ValueError):
     """A record with that key is already stored."""
+
+
+class CapacityBelowFilled(DomainError):
+    """An opening's new capacity is smaller than the places already taken."""
+
+    def __init__(self, opening_id: str, capacity: int, filled: int) -> None:
+        super().__init__(
+            f"opening {opening_id!r}: capacity {capacity} is below the {filled} places "
+            "already filled"
+        )
+        self.opening_id = opening_id
 
 
 class PlaceUnavailable(RuntimeError):
@@ -201,15 +215,18 @@ def _assign(row: Base, values: Mapping[str, Any]) -> None:
         setattr(row, name, value)
 
 
-def update_record(session: Session, record: DomainRecord) -> None:
-    """Overwrite a stored record with ``record`` (same key).
+def update_record(session: Session, record: R) -> R:
+    """Overwrite a stored record with ``record`` (same key); returns the record as stored.
 
     Placement status changes are refused here: they go through
     :func:`change_placement_status`, which checks the transition and logs an event. An
-    opening's ``filled`` is overwritten too, so bookings belong in :func:`book_place`. A
-    participant who moves keeps their placements in the municipality they were made in.
+    opening's ``filled`` and ``status`` are never written here (see :func:`_update_opening`),
+    so the opening returned carries the stored ones. A participant who moves keeps their
+    placements in the municipality they were made in.
     """
     kind = Kind.of(type(record))
+    if isinstance(record, Opening):
+        return _update_opening(session, record)  # type: ignore[return-value]
     row = _row(session, kind, str(getattr(record, kind.key)), lock=True)
     values = record_to_row(record)
     if kind is Kind.PLACEMENTS and values["status"] != row.status:
@@ -220,6 +237,45 @@ def update_record(session: Session, record: DomainRecord) -> None:
     _check_references(session, kind, values)
     _assign(row, values)
     session.flush()
+    return record
+
+
+#: Opening columns only bookings, releases and closure write. An edit is usually made from
+#: a copy read earlier in the request; writing these from it could undo a booking made in
+#: between (a lost update), so an edit leaves them to the conditional UPDATEs that own them.
+BOOKING_COLUMNS = frozenset({"filled", "status"})
+
+
+def _update_opening(session: Session, opening: Opening) -> Opening:
+    """Write an opening's described fields in one conditional UPDATE; returns it as stored.
+
+    A new ``capacity`` must hold the places already filled, checked by the database row
+    itself (``filled <= capacity``) rather than by the copy the caller read, so a booking
+    committed in between is counted. The status follows the capacity: a filled opening
+    given more places opens again, an open one whose places are now all taken is filled;
+    a closed one stays closed.
+    """
+    values = {name: value for name, value in record_to_row(opening).items()
+              if name not in BOOKING_COLUMNS}
+    _check_references(session, Kind.OPENINGS, values)
+    capacity = int(values["capacity"])
+    status = case(
+        (OpeningRow.status == OpeningStatus.CLOSED.value, OpeningRow.status),
+        (OpeningRow.filled >= capacity, OpeningStatus.FILLED.value),
+        else_=OpeningStatus.OPEN.value,
+    )
+    result = session.execute(
+        update(OpeningRow)
+        .where(OpeningRow.id == opening.id)
+        .where(OpeningRow.filled <= capacity)
+        .values({**values, "status": status})
+        .execution_options(synchronize_session=False)
+    )
+    row = _row(session, Kind.OPENINGS, opening.id)
+    session.refresh(row)
+    if result.rowcount != 1:
+        raise CapacityBelowFilled(opening.id, capacity, row.filled)
+    return _to_record(Opening, row)
 
 
 def erase_participant(session: Session, participant_id: str) -> int:
@@ -289,10 +345,48 @@ def book_place(session: Session, opening_id: str) -> int:
         raise PlaceUnavailable(
             opening_id, f"status {row.status}, {row.filled} of {row.capacity} places taken"
         )
-    left = session.execute(
-        select(OpeningRow.capacity - OpeningRow.filled).where(OpeningRow.id == opening_id)
-    ).scalar_one()
-    return int(left)
+    return opening_places(session, opening_id)[1]
+
+
+def release_place(session: Session, opening_id: str) -> int:
+    """Give back one taken place of an opening; returns the places left.
+
+    The mirror of :func:`book_place`: one conditional UPDATE (``filled > 0``) decrements
+    the counter, and a ``filled`` opening opens again (a closed one stays closed). Nothing
+    is released below zero: history imported without its bookings can end placements that
+    never took a place here, and their end must still be recordable, so that is logged
+    rather than refused.
+    """
+    result = session.execute(
+        update(OpeningRow)
+        .where(OpeningRow.id == opening_id)
+        .where(OpeningRow.filled > 0)
+        .values(
+            filled=OpeningRow.filled - 1,
+            status=case(
+                (OpeningRow.status == OpeningStatus.FILLED.value, OpeningStatus.OPEN.value),
+                else_=OpeningRow.status,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        _row(session, Kind.OPENINGS, opening_id)  # RecordNotFound when it is not stored
+        log.warning("opening %s: no place was taken, so none is released", opening_id)
+    return opening_places(session, opening_id)[1]
+
+
+def opening_places(session: Session, opening_id: str) -> tuple[bool, int]:
+    """Whether the opening takes bookings now (status open) and how many places it has left.
+
+    Read straight from the row, not from an object the session may hold from before a
+    booking: this is what a live matching index mirrors after a booking or release.
+    """
+    status, left = session.execute(
+        select(OpeningRow.status, OpeningRow.capacity - OpeningRow.filled)
+        .where(OpeningRow.id == opening_id)
+    ).one()
+    return status == OpeningStatus.OPEN.value, int(left)
 
 
 # --------------------------------------------------------------------------- placements
@@ -317,12 +411,20 @@ def change_placement_status(
 ) -> Placement:
     """Move a placement to ``status`` if the life cycle allows it, and log the change.
 
-    Completing or dropping sets ``ended_at`` (unless already known), the date the 90-day
-    follow-up counts from.
+    The opening's place is taken or given back in the same transaction when the move
+    enters or leaves a place-holding status (:func:`matcher.domain.place_change`): starting
+    books a place (:class:`PlaceUnavailable` when none is left), completing or dropping
+    releases it. Completing or dropping also sets ``ended_at`` (unless already known), the
+    date the 90-day follow-up counts from.
     """
     row = _row(session, Kind.PLACEMENTS, placement_id, lock=True)
     current = PlacementStatus(row.status)
     check_transition(current, status)
+    change = place_change(current, status)
+    if change > 0:
+        book_place(session, row.opening_id)
+    elif change < 0:
+        release_place(session, row.opening_id)
     changes: dict[str, Any] = {"status": status, "updated_at": on}
     if decline_reason is not None:
         changes["decline_reason"] = decline_reason
@@ -390,6 +492,32 @@ def stored_rows(
         stmt = stmt.where(code.in_(list(municipalities)))
     for row in session.execute(stmt.execution_options(yield_per=INSERT_CHUNK)).mappings():
         yield dict(row)
+
+
+#: Placements whose participant took up the work (and may have ended it since).
+TAKEN_UP: tuple[PlacementStatus, ...] = (
+    PlacementStatus.STARTED,
+    PlacementStatus.COMPLETED,
+    PlacementStatus.DROPPED,
+)
+
+
+def occupation_workers(session: Session) -> list[tuple[str, str]]:
+    """(occupation id, recorded gender) of every placement a participant took up.
+
+    Who has worked in which occupation through the programme: the raw counts behind the
+    programme's own occupation gender shares. Placements of erased participants no longer
+    have a gender and are left out, as are openings without an occupation.
+    """
+    stmt = (
+        select(OpeningRow.occupation_id, ParticipantRow.gender)
+        .select_from(PlacementRow)
+        .join(OpeningRow, PlacementRow.opening_id == OpeningRow.id)
+        .join(ParticipantRow, PlacementRow.participant_id == ParticipantRow.id)
+        .where(PlacementRow.status.in_([status.value for status in TAKEN_UP]))
+        .where(OpeningRow.occupation_id.is_not(None))
+    )
+    return [(str(occupation), str(gender)) for occupation, gender in session.execute(stmt)]
 
 
 def _frame(

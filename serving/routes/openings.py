@@ -75,13 +75,16 @@ def read_opening(opening_id: str, principal: CurrentUser, session: SessionDep) -
               responses={**NOT_FOUND, 422: {"model": Message}})
 def update_opening(opening_id: str, body: OpeningUpdate, principal: Employer,  # type: ignore[valid-type]
                    session: SessionDep, matching: MatchingDep) -> Opening:
-    """Change an opening you posted; places already taken stay taken."""
+    """Change an opening you posted; places already taken stay taken.
+
+    A new ``capacity`` below the places already filled is refused (422 naming it).
+    """
     updated: Opening = merged(Opening, owned_opening(session, principal, opening_id), body)
-    store.update_record(session, updated)
+    stored = store.update_record(session, updated)
     _log(session, principal, Action.OPENING_UPDATE, opening_id)
     session.commit()
     matching.openings_changed()
-    return updated
+    return stored
 
 
 @router.post("/{opening_id}/close", response_model=OpeningPublic, responses=NOT_FOUND)

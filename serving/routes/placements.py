@@ -1,8 +1,10 @@
 """Placements: a coach records a suggestion, moves it through its life cycle, and follows up.
 
-Moving a placement to ``started`` takes one of the opening's places in the same transaction
-as the status change: when two coaches start participants on the last place at the same
-time, one succeeds and the other gets 409 with nothing written.
+A placement holds one of its opening's places while it is ``started``
+(:data:`matcher.domain.HOLDS_PLACE`). Moving to ``started`` takes the place, and completing
+or dropping gives it back, in the same transaction as the status change: when two coaches
+start participants on the last place at the same time, one succeeds and the other gets 409
+with nothing written. The live matching index sees the place taken or freed at once.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import secrets
 from fastapi import APIRouter, status
 from sqlalchemy.orm import Session
 
-from matcher.domain import Opening, Placement, PlacementStatus
+from matcher.domain import Opening, Placement, place_change
 from matcher.store import repositories as store
 from serving import audit
 from serving.access import participant_for, placement_for
@@ -60,18 +62,22 @@ def read_placement(placement_id: str, principal: Coach, session: SessionDep) -> 
                         422: {"model": Message, "description": "transition not allowed"}})
 def change_status(placement_id: str, body: StatusChange, principal: Coach, session: SessionDep,
                   matching: MatchingDep, pseudo: PseudonymizerDep) -> Placement:
-    """Move the placement on (accepted, offered, started, declined with a reason, ...)."""
+    """Move the placement on (accepted, offered, started, declined with a reason, ...).
+
+    Starting takes one of the opening's places; completing or dropping frees it again.
+    """
     current = placement_for(session, principal, placement_id)
     updated = store.change_placement_status(
         session, placement_id, body.status, on=body.on or dt.date.today(),
         actor=principal.user_id, decline_reason=body.decline_reason)
-    places_left = None
-    if body.status is PlacementStatus.STARTED:
-        places_left = store.book_place(session, current.opening_id)
+    places = None
+    if place_change(current.status, body.status):
+        places = store.opening_places(session, current.opening_id)
     _log(session, principal, pseudo, Action.PLACEMENT_STATUS, updated)
     session.commit()
-    if places_left is not None:
-        matching.mark_opening(current.opening_id, is_open=places_left > 0, places_left=places_left)
+    if places is not None:
+        is_open, places_left = places
+        matching.mark_opening(current.opening_id, is_open=is_open, places_left=places_left)
     return updated
 
 

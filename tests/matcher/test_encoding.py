@@ -181,6 +181,25 @@ def test_cache_of_nothing_is_empty(tmp_path: Path) -> None:
     assert inner.calls == []
 
 
+def test_forget_deletes_the_given_texts_of_this_encoder_only(tmp_path: Path) -> None:
+    inner = CountingEncoder()
+    cache = CachedEncoder(inner, tmp_path)
+    cache.encode(["snickare, Bagare", "lagerarbetare"])
+    other = CachedEncoder(CountingEncoder(name="another-model"), tmp_path)
+    other.encode(["snickare, Bagare"])
+    # a whitespace variant is the same cached text; a repeat or an unknown text adds nothing
+    assert cache.forget(["snickare,  Bagare", "snickare, Bagare", "never encoded"]) == 1
+    assert (len(cache), len(other)) == (1, 1)
+    cache.encode(["snickare, Bagare"])
+    assert inner.calls[-1] == ["snickare, Bagare"]  # gone: encoded afresh
+    assert cache.forget([]) == 0
+
+
+def test_forget_on_a_cache_never_written_creates_nothing(tmp_path: Path) -> None:
+    assert CachedEncoder(CountingEncoder(), tmp_path / "cache").forget(["kock"]) == 0
+    assert not (tmp_path / "cache").exists()
+
+
 def test_default_encoder_caches_under_platsa_home(platsa_home: Path) -> None:
     encoder = default_encoder(Settings(home=platsa_home))
     assert isinstance(encoder, CachedEncoder)

@@ -129,13 +129,15 @@ def test_placement_life_cycle_with_reasons_and_follow_up(world: World) -> None:
     response = world.client.post(f"{path}/status", json={"status": "completed"}, headers=coach)
     assert response.status_code == 422
     assert "'suggested' to 'completed'" in response.text
+    filled = {}
     for status in ("accepted", "offered", "started", "completed"):
         response = world.client.post(f"{path}/status", json={"status": status}, headers=coach)
         assert response.json()["status"] == status
+        filled[status] = world.client.get("/openings/o1", headers=coach).json()["filled"]
+    # the place is taken while the placement runs and free again once it is completed
+    assert filled == {"accepted": 0, "offered": 0, "started": 1, "completed": 0}
     done = world.client.post(f"{path}/outcome", json={"outcome_90": "work"}, headers=coach).json()
     assert (done["outcome_90"], done["ended_at"]) == ("work", TODAY.isoformat())
-    opening = world.client.get("/openings/o1", headers=coach).json()
-    assert opening["filled"] == 1
 
 
 def _offered(world: World, participant_id: str) -> str:
