@@ -20,6 +20,7 @@ import pandas as pd
 from matcher.columns import EPOCH, day_number
 from matcher.domain import Outcome90, Participant, PlacementStatus, placement_label
 from matcher.features import FEATURE_INDEX, smoothed_rates
+from matcher.ranking import WORK_LABEL, groups_from_query_ids
 from matcher.store.flat import Kind, row_to_record
 
 log = logging.getLogger(__name__)
@@ -107,9 +108,24 @@ class LabelledPairs:
     group: np.ndarray
     participant_ids: np.ndarray
     opening_ids: np.ndarray
+    followed_up: np.ndarray  # bool per row: the 90-day outcome is recorded
 
     def __len__(self) -> int:
         return len(self.y)
+
+    def outcomes(self) -> LabelledPairs:
+        """The followed-up rows with 0/1 labels: did the placement lead to work at 90 days?
+
+        What the binary objective learns from. Declined or unfinished placements say
+        nothing about what a placement leads to, so they are left out rather than counted
+        as failures; groups stay per participant and contiguous.
+        """
+        keep = self.followed_up
+        kept_ids = self.participant_ids[keep]
+        return LabelledPairs(
+            X=self.X[keep], y=(self.y[keep] == WORK_LABEL).astype(np.float64),
+            group=groups_from_query_ids(kept_ids), participant_ids=kept_ids,
+            opening_ids=self.opening_ids[keep], followed_up=np.ones(int(keep.sum()), dtype=bool))
 
 
 def build_pairs(matcher: Any, participants: Mapping[str, Participant], pairs: pd.DataFrame,
@@ -138,8 +154,11 @@ def build_pairs(matcher: Any, participants: Mapping[str, Participant], pairs: pd
         _as_of_placement(X, ordered, matcher, participants)
     if stats is not None:
         _leave_own_outcome_out(X, ordered, matcher, stats)
+    followed_up = (ordered["outcome_90"].notna().to_numpy(dtype=bool) if "outcome_90" in ordered
+                   else np.zeros(len(ordered), dtype=bool))
     return LabelledPairs(X=X, y=y, group=np.array(groups), participant_ids=ordered[
-        "participant_id"].to_numpy(dtype=object), opening_ids=ordered["opening_id"].to_numpy(dtype=object))
+        "participant_id"].to_numpy(dtype=object), opening_ids=ordered["opening_id"].to_numpy(dtype=object),
+        followed_up=followed_up)
 
 
 def _as_of_placement(X: np.ndarray, pairs: pd.DataFrame, matcher: Any,

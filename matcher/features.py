@@ -48,6 +48,20 @@ FEATURES: tuple[str, ...] = (
 FEATURE_INDEX = {name: i for i, name in enumerate(FEATURES)}
 #: Features LightGBM should treat as categories rather than numbers.
 CATEGORICAL_FEATURES: tuple[str, ...] = ("opening_kind",)
+#: Directions the learned ranker's score must follow in a feature, all else equal (+1 never
+#: lower when the feature grows, -1 never higher). History only holds placements coaches
+#: chose, mostly close to the participant's trades and home; without these constraints the
+#: trees extrapolate flatly (or wrongly) to the rest of the feasible openings, which is where
+#: suggestions are ranked. Each direction is a statement a coach would sign: a closer
+#: occupation, more language margin, more needs met, a shorter trip never make a placement
+#: less likely to work out.
+MONOTONE: dict[str, int] = {
+    "occ_exact": 1, "occ_same_ssyk4": 1, "occ_same_ssyk3": 1, "occ_transfer_level": 1,
+    "occ_relatedness": 1, "occ_desired_relatedness": 1, "occ_skill_overlap": 1,
+    "text_char_sim": 1, "related_experience_years": 1, "experience_gap": 1,
+    "language_margin": 1, "needs_covered_share": 1, "commute_minutes": -1, "commute_share": -1,
+    "hours_fit": 1, "employer_success_rate": 1,
+}
 
 
 def _popcount(values: np.ndarray | int) -> np.ndarray:

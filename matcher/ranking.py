@@ -1,4 +1,4 @@
-"""Rankers: a LightGBM lambdarank model and a transparent rule for when there is no history.
+"""Rankers: a LightGBM model learned from outcomes and a transparent rule for when there is no history.
 
 Both follow the scikit-learn estimator contract (``__init__`` only stores parameters, ``fit``
 validates and returns ``self``, fitted state ends in ``_``) and both expose
@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
+
+from matcher.features import MONOTONE
 
 log = logging.getLogger(__name__)
 
@@ -57,28 +59,47 @@ def groups_from_query_ids(query_ids: Sequence[object] | np.ndarray) -> np.ndarra
     return np.diff(np.concatenate([starts, [ids.size]]))
 
 
-class LambdaRanker:
-    """LightGBM lambdarank with early stopping on an optional validation set.
+#: The graded label of a placement that led to work at 90 days (see ``placement_label``).
+WORK_LABEL = 3
+#: Objectives the boosted ranker trains with; the first is the default.
+OBJECTIVES = ("binary", "lambdarank")
 
-    Labels are graded outcomes (see :func:`matcher.domain.placement_label`): work at 90 days
-    counts most, so the model learns what leads to work, not what coaches used to pick.
+
+class BoostedRanker:
+    """A LightGBM ranker, trained on outcomes with early stopping on a validation set.
+
+    Two objectives, chosen by measurement (``benchmarks/quality.py`` runs both):
+
+    * ``"binary"`` (default): the log-odds of work at 90 days, learned from placements whose
+      follow-up is recorded (labels 0/1, see :meth:`matcher.dataset.LabelledPairs.outcomes`).
+      Ranking by it within a participant orders openings by their chance of leading to work,
+      which is the programme's goal. Groups are accepted and ignored.
+    * ``"lambdarank"``: LambdaMART over graded labels (work 3 > completed 2 > started 1 > other
+      0) grouped per participant. History gives a participant one or two placements, so most
+      groups carry no pairwise signal, and "started" mostly measures whether nobody declined.
+
+    Monotone constraints (:data:`matcher.features.MONOTONE`) keep the trees from extrapolating
+    against domain knowledge beyond the coach-chosen placements history holds.
     """
 
     kind = "lightgbm"
 
     def __init__(
         self,
-        n_estimators: int = 400,
-        learning_rate: float = 0.05,
-        num_leaves: int = 31,
-        min_child_samples: int = 20,
+        objective: str = "binary",
+        n_estimators: int = 1000,
+        learning_rate: float = 0.03,
+        num_leaves: int = 15,
+        min_child_samples: int = 40,
         subsample: float = 0.8,
         colsample_bytree: float = 0.9,
-        early_stopping_rounds: int = 30,
+        early_stopping_rounds: int = 50,
         eval_at: Sequence[int] = (10,),
+        monotone: bool = True,
         random_state: int = 0,
         n_jobs: int = 2,
     ) -> None:
+        self.objective = objective
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -87,22 +108,41 @@ class LambdaRanker:
         self.colsample_bytree = colsample_bytree
         self.early_stopping_rounds = early_stopping_rounds
         self.eval_at = eval_at
+        self.monotone = monotone
         self.random_state = random_state
         self.n_jobs = n_jobs
 
     def get_params(self) -> dict[str, Any]:
         """Constructor parameters (logged with each training run)."""
         return {name: getattr(self, name) for name in (
-            "n_estimators", "learning_rate", "num_leaves", "min_child_samples", "subsample",
-            "colsample_bytree", "early_stopping_rounds", "eval_at", "random_state", "n_jobs")}
+            "objective", "n_estimators", "learning_rate", "num_leaves", "min_child_samples",
+            "subsample", "colsample_bytree", "early_stopping_rounds", "eval_at", "monotone",
+            "random_state", "n_jobs")}
 
-    def lgbm_params(self, max_label: int) -> dict[str, Any]:
+    @property
+    def ranks_groups(self) -> bool:
+        """Whether the objective compares rows within a group (else rows stand alone)."""
+        return self._objective() == "lambdarank"
+
+    @property
+    def validation_metric(self) -> tuple[str, bool]:
+        """The early-stopping metric LightGBM reports, and whether higher is better."""
+        if self.ranks_groups:
+            return f"ndcg@{self.eval_at[0]}", True
+        return "binary_logloss", False
+
+    def _objective(self) -> str:
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective {self.objective!r} is not one of {OBJECTIVES}")
+        return self.objective
+
+    def lgbm_params(self, max_label: int, feature_names: Sequence[str] = ()) -> dict[str, Any]:
         """LightGBM parameters of this ranker (thread count aside), for any LightGBM front end.
 
         One place, so the single-machine fit and the Dask fit train the same model.
         """
-        return {
-            "objective": "lambdarank",
+        params: dict[str, Any] = {
+            "objective": self._objective(),
             "n_estimators": self.n_estimators,
             "learning_rate": self.learning_rate,
             "num_leaves": self.num_leaves,
@@ -113,9 +153,20 @@ class LambdaRanker:
             "random_state": self.random_state,
             "deterministic": True,
             "force_row_wise": True,
-            "label_gain": list(LABEL_GAIN[: max(max_label, 0) + 2]),
             "verbose": -1,
         }
+        if self.ranks_groups:
+            params["label_gain"] = list(LABEL_GAIN[: max(max_label, 0) + 2])
+        if self.monotone and any(name in MONOTONE for name in feature_names):
+            params["monotone_constraints"] = [MONOTONE.get(name, 0) for name in feature_names]
+        return params
+
+    def check_labels(self, y: np.ndarray) -> None:
+        """Binary training takes 0/1 (work at 90 days); graded labels there are a caller's slip."""
+        if not self.ranks_groups and not np.isin(y, (0, 1)).all():
+            raise ValueError(
+                f"the binary objective needs 0/1 labels (work at 90 days), got {sorted(set(y.tolist()))[:6]}:"
+                " train on LabelledPairs.outcomes()")
 
     def fit(
         self,
@@ -126,7 +177,7 @@ class LambdaRanker:
         feature_names: Sequence[str] | None = None,
         eval_set: tuple[Any, Any, Any] | None = None,
         sample_weight: Any = None,
-    ) -> LambdaRanker:
+    ) -> BoostedRanker:
         """Fit on rows grouped by query; ``eval_set=(X, y, group)`` enables early stopping."""
         import lightgbm as lgb
 
@@ -142,29 +193,36 @@ class LambdaRanker:
         names = list(feature_names) if feature_names else [f"f{i}" for i in range(X_.shape[1])]
         if len(names) != X_.shape[1]:
             raise ValueError(f"{len(names)} feature names for {X_.shape[1]} columns")
-        model = lgb.LGBMRanker(n_jobs=self.n_jobs, **self.lgbm_params(int(y_.max())))
-        fit_kwargs: dict[str, Any] = {"group": group_, "sample_weight": sample_weight,
-                                      "feature_name": names}
+        self.check_labels(y_)
+        params = self.lgbm_params(int(y_.max()), names)
+        model = (lgb.LGBMRanker if self.ranks_groups else lgb.LGBMClassifier)(n_jobs=self.n_jobs, **params)
+        fit_kwargs: dict[str, Any] = {"sample_weight": sample_weight, "feature_name": names}
+        if self.ranks_groups:
+            fit_kwargs["group"] = group_
         if eval_set is not None:
             Xv, yv, gv = eval_set
             fit_kwargs.update(
-                eval_set=[(_check_matrix(Xv, X_.shape[1]), np.asarray(yv))],
-                eval_group=[np.asarray(gv, dtype=np.int64)],
-                eval_at=list(self.eval_at),
+                eval_X=(_check_matrix(Xv, X_.shape[1]),), eval_y=(np.asarray(yv),),
                 callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)],
             )
+            if self.ranks_groups:
+                fit_kwargs.update(eval_group=[np.asarray(gv, dtype=np.int64)], eval_at=list(self.eval_at))
         model.fit(X_, y_, **fit_kwargs)
         self.booster_ = model.booster_
         self.feature_names_ = names
         self.n_features_in_ = X_.shape[1]
         self.best_iteration_ = int(model.best_iteration_ or model.n_estimators)
-        log.info("fitted lambdarank: %d rows, %d trees", len(X_), self.best_iteration_)
+        log.info("fitted %s ranker: %d rows, %d trees", self.objective, len(X_), self.best_iteration_)
         return self
 
     @classmethod
-    def from_booster(cls, booster: Any) -> LambdaRanker:
-        """Wrap a trained LightGBM booster (e.g. loaded from a model registry)."""
-        ranker = cls()
+    def from_booster(cls, booster: Any) -> BoostedRanker:
+        """Wrap a trained LightGBM booster (e.g. loaded from a model registry).
+
+        The objective is read back from the booster, so a loaded model reports what it is.
+        """
+        objective = str(booster.params.get("objective", OBJECTIVES[0])).split()[0]
+        ranker = cls(objective=objective if objective in OBJECTIVES else OBJECTIVES[0])
         ranker.booster_ = booster
         ranker.feature_names_ = list(booster.feature_name())
         ranker.n_features_in_ = booster.num_feature()
@@ -174,13 +232,13 @@ class LambdaRanker:
     def _fitted(self) -> Any:
         booster = getattr(self, "booster_", None)
         if booster is None:
-            raise NotFittedError("this LambdaRanker is not fitted yet: call fit(X, y, group) first")
+            raise NotFittedError("this BoostedRanker is not fitted yet: call fit(X, y, group) first")
         return booster
 
     def predict(self, X: Any) -> np.ndarray:
         """Scores (higher is better); comparable within one query only."""
         booster = self._fitted()
-        return booster.predict(_check_matrix(X, self.n_features_in_),
+        return booster.predict(_check_matrix(X, self.n_features_in_), raw_score=True,
                                num_iteration=self.best_iteration_, num_threads=1)
 
     def contributions(self, X: Any) -> np.ndarray:

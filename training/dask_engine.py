@@ -1,11 +1,12 @@
-"""The same lambdarank fit on a Dask cluster (``platsa train --engine dask``).
+"""The same ranker fit on a Dask cluster (``platsa train --engine dask``).
 
 ``lightgbm.dask`` trains one booster data-parallel over the workers, each holding whole
 ranking groups. It has no early stopping, so the booster is grown to ``n_estimators`` with
-the validation NDCG recorded every round, and the round where single-machine early stopping
-would have stopped is picked afterwards (:func:`early_stopping_round`), which gives the same
-choice on the same curve. The result is a plain :class:`~matcher.ranking.LambdaRanker`, so
-everything downstream (evaluation, logging, serving) does not know which engine trained it.
+the validation metric (NDCG or log-loss) recorded every round, and the round where
+single-machine early stopping would have stopped is picked afterwards
+(:func:`early_stopping_round`), which gives the same choice on the same curve. The result is
+a plain :class:`~matcher.ranking.BoostedRanker`, so everything downstream (evaluation,
+logging, serving) does not know which engine trained it.
 """
 
 from __future__ import annotations
@@ -17,25 +18,27 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from matcher.ranking import LambdaRanker
+from matcher.ranking import BoostedRanker
 
 if TYPE_CHECKING:
     from distributed import Client
 
 log = logging.getLogger(__name__)
 
-def early_stopping_round(curve: Sequence[float], patience: int) -> int:
-    """The 1-based round LightGBM's early stopping keeps for a validation curve (higher better).
+def early_stopping_round(curve: Sequence[float], patience: int, higher_is_better: bool = True) -> int:
+    """The 1-based round LightGBM's early stopping keeps for a validation curve.
 
     Stops at the first round that is ``patience`` rounds past the best so far; the best is the
-    first round reaching the maximum seen until then.
+    first round reaching the best value seen until then (the maximum of an NDCG curve, the
+    minimum of a log-loss curve).
     """
     if not curve:
         raise ValueError("cannot pick a round from an empty validation curve")
-    best, best_value = 0, curve[0]
+    sign = 1.0 if higher_is_better else -1.0
+    best, best_value = 0, sign * curve[0]
     for i, value in enumerate(curve):
-        if value > best_value:
-            best, best_value = i, value
+        if sign * value > best_value:
+            best, best_value = i, sign * value
         elif i - best >= patience:
             break
     return best + 1
@@ -73,24 +76,31 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Client]:
         yield client
 
 
-def fit_dask(ranker: LambdaRanker, client: Client, train: tuple[np.ndarray, np.ndarray, np.ndarray],
-             valid: tuple[np.ndarray, np.ndarray, np.ndarray], feature_names: Sequence[str]) -> LambdaRanker:
+def fit_dask(ranker: BoostedRanker, client: Client, train: tuple[np.ndarray, np.ndarray, np.ndarray],
+             valid: tuple[np.ndarray, np.ndarray, np.ndarray], feature_names: Sequence[str]) -> BoostedRanker:
     """Fit ``ranker``'s parameters on the cluster; ``train``/``valid`` are ``(X, y, group)``."""
-    from lightgbm.dask import DaskLGBMRanker
+    from lightgbm.dask import DaskLGBMClassifier, DaskLGBMRanker
 
     X, y, group = train
     if len(X) == 0:
         raise ValueError("cannot fit a ranker on zero rows")
+    ranker.check_labels(np.asarray(y))
     parts = len(client.scheduler_info()["workers"])
     max_label = int(max(np.max(y), np.max(valid[1])))
     dX, dy, dgroup = _dask_arrays(X, y, group, parts)
     vX, vy, vgroup = _dask_arrays(*valid, parts)
-    model = DaskLGBMRanker(client=client, n_jobs=1, **ranker.lgbm_params(max_label))
-    model.fit(dX, dy, group=dgroup, eval_set=[(vX, vy)], eval_group=[vgroup],
-              eval_at=list(ranker.eval_at), feature_name=list(feature_names))
-    curve = model.evals_result_["valid_0"][f"ndcg@{ranker.eval_at[0]}"]
-    fitted = LambdaRanker.from_booster(model.booster_)
-    fitted.best_iteration_ = early_stopping_round(curve, ranker.early_stopping_rounds)
-    log.info("fitted lambdarank on %d Dask workers: %d rows, %d trees", parts, len(X),
-             fitted.best_iteration_)
+    params = ranker.lgbm_params(max_label, feature_names)
+    if ranker.ranks_groups:
+        model = DaskLGBMRanker(client=client, n_jobs=1, **params)
+        model.fit(dX, dy, group=dgroup, eval_X=(vX,), eval_y=(vy,), eval_group=[vgroup],
+                  eval_at=list(ranker.eval_at), feature_name=list(feature_names))
+    else:
+        model = DaskLGBMClassifier(client=client, n_jobs=1, **params)
+        model.fit(dX, dy, eval_X=(vX,), eval_y=(vy,), feature_name=list(feature_names))
+    metric, higher_is_better = ranker.validation_metric
+    fitted = BoostedRanker.from_booster(model.booster_)
+    fitted.best_iteration_ = early_stopping_round(model.evals_result_["valid_0"][metric],
+                                                  ranker.early_stopping_rounds, higher_is_better)
+    log.info("fitted %s ranker on %d Dask workers: %d rows, %d trees", ranker.objective, parts,
+             len(X), fitted.best_iteration_)
     return fitted

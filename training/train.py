@@ -29,6 +29,7 @@ import pandas as pd
 from matcher.config import Settings
 from matcher.dataset import (
     EmployerStats,
+    InsufficientHistoryError,
     LabelledPairs,
     build_pairs,
     employer_stats,
@@ -41,7 +42,7 @@ from matcher.fairness.mitigation import reweighing_weights
 from matcher.fairness.report import FairnessReport, write_report
 from matcher.features import FEATURES
 from matcher.pipeline import Matcher
-from matcher.ranking import LambdaRanker
+from matcher.ranking import OBJECTIVES, BoostedRanker
 from training.artifacts import CardFacts, feature_importance_png, log_ranker_model, model_card
 from training.data import History, dataset_digest, window
 from training.evaluate import compare, flat_metrics, ranking_metrics
@@ -73,11 +74,12 @@ class TrainConfig:
     min_placements: int = 50
     k: int = 10
     engine: Engine = Engine.LOCAL
-    n_estimators: int = 400
-    learning_rate: float = 0.05
-    num_leaves: int = 31
-    min_child_samples: int = 20
-    early_stopping_rounds: int = 30
+    objective: str = OBJECTIVES[0]  # see BoostedRanker: "binary" (work at 90 days) or "lambdarank"
+    n_estimators: int = 1000
+    learning_rate: float = 0.03
+    num_leaves: int = 15
+    min_child_samples: int = 40
+    early_stopping_rounds: int = 50
     counterfactual_participants: int = 20  # participants whose gender is flipped in the audit
     reweigh: bool = False  # Kamiran–Calders weights (gender × label) against biased history
 
@@ -92,12 +94,13 @@ class TrainConfig:
                    min_placements=training.min_placements, k=training.k)
         return replace(base, **{k: v for k, v in overrides.items() if v is not None})
 
-    def ranker(self) -> LambdaRanker:
+    def ranker(self) -> BoostedRanker:
         """An unfitted ranker with this run's parameters."""
-        return LambdaRanker(n_estimators=self.n_estimators, learning_rate=self.learning_rate,
-                            num_leaves=self.num_leaves, min_child_samples=self.min_child_samples,
-                            early_stopping_rounds=self.early_stopping_rounds, eval_at=(self.k,),
-                            random_state=self.seed)
+        return BoostedRanker(objective=self.objective, n_estimators=self.n_estimators,
+                             learning_rate=self.learning_rate, num_leaves=self.num_leaves,
+                             min_child_samples=self.min_child_samples,
+                             early_stopping_rounds=self.early_stopping_rounds, eval_at=(self.k,),
+                             random_state=self.seed)
 
     def params(self) -> dict[str, Any]:
         return {name: str(value) for name, value in asdict(self).items()}
@@ -136,7 +139,7 @@ class TrainResult:
     gates: list[str]
     digest: str
     sizes: dict[str, int]
-    ranker: LambdaRanker
+    ranker: BoostedRanker
 
 
 # --------------------------------------------------------------------------- steps
@@ -172,10 +175,10 @@ def prepare(history: History, make_matcher: MatcherFactory, config: TrainConfig)
     return Prepared(matcher, participants, train, valid, stats, train_pairs, valid_pairs, history.source)
 
 
-def fit(prepared: Prepared, config: TrainConfig, training: TrainingSettings | None = None) -> LambdaRanker:
+def fit(prepared: Prepared, config: TrainConfig, training: TrainingSettings | None = None) -> BoostedRanker:
     """Fit the ranker with early stopping on validation, on this machine or on Dask."""
     ranker = config.ranker()
-    train, valid = prepared.train, prepared.valid
+    train, valid = learning_rows(prepared, ranker)
     if config.engine is Engine.DASK:
         from training.dask_engine import dask_client, fit_dask
 
@@ -183,21 +186,37 @@ def fit(prepared: Prepared, config: TrainConfig, training: TrainingSettings | No
         with dask_client(training.dask_scheduler, training.dask_workers) as client:
             return fit_dask(ranker, client, (train.X, train.y, train.group),
                             (valid.X, valid.y, valid.group), FEATURES)
-    weights = training_weights(prepared) if config.reweigh else None
+    weights = training_weights(prepared.participants, train) if config.reweigh else None
     return ranker.fit(train.X, train.y, train.group, feature_names=list(FEATURES),
                       eval_set=(valid.X, valid.y, valid.group), sample_weight=weights)
 
 
-def training_weights(prepared: Prepared) -> np.ndarray:
+def learning_rows(prepared: Prepared, ranker: BoostedRanker) -> tuple[LabelledPairs, LabelledPairs]:
+    """The rows and labels the ranker's objective learns from (train, validation).
+
+    Lambdarank takes every resolved placement with its graded label; the binary objective
+    only placements whose 90-day outcome is recorded, labelled work or not.
+    """
+    if ranker.ranks_groups:
+        return prepared.train, prepared.valid
+    train, valid = prepared.train.outcomes(), prepared.valid.outcomes()
+    if not len(train) or not len(valid):
+        raise InsufficientHistoryError(
+            f"{len(train)} training and {len(valid)} validation placements have a recorded 90-day "
+            "outcome; the binary objective needs both (or train with --objective lambdarank)")
+    return train, valid
+
+
+def training_weights(participants: Mapping[str, Participant], pairs: LabelledPairs) -> np.ndarray:
     """Reweighing by recorded gender × label, so biased history counts evenly across groups.
 
     Gender decides only each training row's weight; it never becomes a feature.
     """
-    genders = [prepared.participants[p].gender.value for p in prepared.train.participant_ids]
-    return reweighing_weights(genders, prepared.train.y)
+    genders = [participants[p].gender.value for p in pairs.participant_ids]
+    return reweighing_weights(genders, pairs.y)
 
 
-def evaluate(prepared: Prepared, ranker: LambdaRanker, config: TrainConfig) -> dict[str, dict[str, float]]:
+def evaluate(prepared: Prepared, ranker: BoostedRanker, config: TrainConfig) -> dict[str, dict[str, float]]:
     """Validation metrics of the model and of the rule, random and popularity baselines."""
     return compare(prepared.valid, ranker.predict(prepared.valid.X), prepared.train_placements,
                    config.seed, config.k)
@@ -216,7 +235,7 @@ def champion_on_same_data(registry: ModelRegistry, prepared: Prepared,
     return version, {f"champion_{name}": value for name, value in metrics.items()}
 
 
-def audit(prepared: Prepared, ranker: LambdaRanker, config: TrainConfig, label: str) -> FairnessReport:
+def audit(prepared: Prepared, ranker: BoostedRanker, config: TrainConfig, label: str) -> FairnessReport:
     """Fairness audit of the fitted ranker on the validation split."""
     prepared.matcher.ranker = ranker
     prepared.matcher.model_version = label
@@ -234,7 +253,7 @@ def _card(prepared: Prepared, config: TrainConfig, run_id: str, results: Mapping
         params=config.params(), metrics=results, fairness=gate_lines, k=config.k))
 
 
-def log_run(prepared: Prepared, config: TrainConfig, ranker: LambdaRanker,
+def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
             results: Mapping[str, Mapping[str, float]], report: FairnessReport,
             champion: tuple[str, dict[str, float]] | None, fit_seconds: float) -> tuple[str, str]:
     """Log parameters, metrics and artifacts into the active run; returns (run id, model URI)."""

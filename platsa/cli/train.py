@@ -116,6 +116,9 @@ def train_command(
     source: Annotated[Path | None, typer.Option(
         "--from", help="Train on a programme folder instead of the database.")] = None,
     engine: Annotated[str, typer.Option("--engine", help="local or dask.")] = "local",
+    objective: Annotated[str, typer.Option(
+        "--objective", help="binary (work at 90 days, the default) or lambdarank (graded labels).")
+    ] = "binary",
     seed: Annotated[int | None, typer.Option("--seed", help="Same data and seed, same metrics.")] = None,
     n_estimators: Annotated[int | None, typer.Option("--n-estimators", min=1, help="Most trees.")] = None,
     promote: Annotated[bool, typer.Option("--promote", help="Promote the new version if it passes.")
@@ -126,6 +129,7 @@ def train_command(
     as_json: AsJson = False,
 ) -> None:
     """Train the ranker on placement history, log the run to MLflow, register a challenger."""
+    from matcher.ranking import OBJECTIVES
     from training.settings import TrainingSettings
     from training.train import Engine, TrainConfig, run_training
 
@@ -133,9 +137,12 @@ def train_command(
         choices = [e.value for e in Engine]
         if engine not in choices:
             raise ValueError(f"--engine {engine!r} is not one of {', '.join(choices)}")
+        if objective not in OBJECTIVES:
+            raise ValueError(f"--objective {objective!r} is not one of {', '.join(OBJECTIVES)}")
         settings, training = _settings(), TrainingSettings()
         config = TrainConfig.from_settings(training, seed=seed, engine=Engine(engine),
-                                           n_estimators=n_estimators, reweigh=reweigh)
+                                           objective=objective, n_estimators=n_estimators,
+                                           reweigh=reweigh)
         _registry(settings)  # fail fast, before featurising, when the registry does not answer
         with console.status("loading history"):
             history = _history(settings, source)
@@ -250,25 +257,33 @@ def models_info(
 # --------------------------------------------------------------------------- matching
 
 
-def _served_matcher(settings: Settings, today: dt.date | None) -> tuple[Matcher, dict[str, pd.DataFrame]]:
-    """The champion (or the rule) over every stored opening, as ``platsa serve`` would answer."""
+def _served_matcher(settings: Settings, today: dt.date | None, *, shares: bool = False
+                    ) -> tuple[Matcher, dict[str, pd.DataFrame]]:
+    """The champion (or the rule) over every stored opening, as ``platsa serve`` would answer.
+
+    ``shares``: give it the occupation gender shares 'widen horizons' needs, as serving does.
+    """
     import logging
 
+    from matcher.horizons import occupation_shares
     from matcher.store.engine import init_db
     from matcher.store.repositories import load_frames
+    from matcher.taxonomy import load_taxonomy
     from training.matching import index_store_openings, make_matcher
     from training.registry import champion_or_rule
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)
     ranker, version = champion_or_rule(settings)
+    taxonomy = load_taxonomy(settings)
     engine = init_db(settings.resolved_database_url)
     try:
         frames = load_frames(engine)
+        women = occupation_shares(settings, taxonomy, engine).women_share if shares else None
     finally:
         engine.dispose()
     if frames["openings"].empty:
         raise LookupError("no openings in the database: import a programme first")
-    matcher = make_matcher(settings, ranker, version)
+    matcher = make_matcher(settings, ranker, version, taxonomy=taxonomy, women_share=women)
     return index_store_openings(matcher, frames, today), frames
 
 
@@ -301,25 +316,45 @@ def _print_why_not(answer: WhyNot) -> None:
             typer.echo(f"  ✗ {check.name}: {check.reason_sv}")
 
 
+def _print_widening(widened: bool) -> None:
+    if widened:
+        typer.echo("widen horizons: an opening in an occupation where few of the participant's "
+                   "gender work was brought into the list")
+    else:
+        typer.echo("widen horizons: nothing moved (the list already had such an opening, or "
+                   "none is feasible or known)")
+
+
 def suggest_command(
     participant_id: Annotated[str, typer.Argument(help="Participant id.")],
     k: Annotated[int, typer.Option("--k", "-k", min=1, help="How many openings.")] = 5,
     why_not: Annotated[str | None, typer.Option("--why-not", help="Also explain this opening.")
                        ] = None,
+    widen_horizons: Annotated[bool, typer.Option(
+        "--widen-horizons",
+        help="Bring a feasible opening in an occupation where the participant's gender is "
+        "under-represented into the list (gender is used for nothing else). Shares: "
+        "PLATSA_OCCUPATION_STATS, else the programme's placements.")] = False,
     today: Today = None,
     as_json: AsJson = False,
 ) -> None:
     """The best feasible openings for a participant, with reasons, from the champion model."""
+    from matcher.horizons import suggest_with_horizons
+
     with _errors():
         settings = _settings()
-        matcher, frames = _served_matcher(settings, _date(today))
+        matcher, frames = _served_matcher(settings, _date(today), shares=widen_horizons)
         participant = _participant(frames, participant_id)
-        suggestions = matcher.suggest_openings(participant, k=k)
+        found = suggest_with_horizons(matcher, participant, k, widen=widen_horizons)
+        suggestions = found.suggestions
         answer = matcher.why_not(participant, why_not) if why_not else None
     if as_json:
-        print_json({**suggestions.to_dict(), "why_not": answer.to_dict() if answer else None})
+        print_json({**suggestions.to_dict(), "widen_horizons": widen_horizons,
+                    "widened": found.moved, "why_not": answer.to_dict() if answer else None})
         return
     _print_suggestions(suggestions)
+    if widen_horizons:
+        _print_widening(found.moved)
     if answer is not None:
         _print_why_not(answer)
 

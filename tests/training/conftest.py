@@ -12,7 +12,7 @@ import pytest
 
 from matcher.config import Settings, get_settings
 from matcher.features import FEATURES
-from matcher.ranking import LambdaRanker
+from matcher.ranking import BoostedRanker
 
 #: Gate values that pass every fairness gate at the default thresholds.
 FAIR = {"exposure_ratio": (0.9, "test"), "impact_ratio": (0.9, "test"), "ndcg10_gap": (0.01, "test"),
@@ -38,12 +38,13 @@ def settings(platsa_home: Path, mlflow_template: Path) -> Settings:
     return get_settings()
 
 
-def planted_ranker(seed: int = 0, signal: int = 0) -> tuple[LambdaRanker, np.ndarray]:
+def planted_ranker(seed: int = 0, signal: int = 0) -> tuple[BoostedRanker, np.ndarray]:
     """A small ranker over the real feature width whose label follows one feature."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(600, len(FEATURES)))
     y = np.digitize(X[:, signal], [-0.5, 0.5, 1.2])
-    ranker = LambdaRanker(n_estimators=20, min_child_samples=5, random_state=seed, n_jobs=1)
+    ranker = BoostedRanker(objective="lambdarank", n_estimators=20, min_child_samples=5, random_state=seed,
+                           n_jobs=1)
     return ranker.fit(X, y, np.full(30, 20), feature_names=list(FEATURES)), X
 
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from matcher.evaluation import evaluate_rankings
 from matcher.features import FEATURES
-from matcher.ranking import LambdaRanker
+from matcher.ranking import OBJECTIVES, BoostedRanker
 from training.dask_engine import _partitions, dask_client, early_stopping_round, fit_dask
 
 
@@ -21,11 +21,19 @@ def planted(n_queries: int, seed: int, per_query: int = 10):
     return X, y, np.full(n_queries, per_query)
 
 
-def test_parameters_match_what_the_single_machine_fit_uses():
-    X, y, group = planted(20, 0)
-    ranker = LambdaRanker(n_estimators=5, subsample=0.7, random_state=3, n_jobs=1)
-    booster_params = ranker.fit(X, y, group).booster_.params
-    ours = ranker.lgbm_params(int(y.max()))
+def labelled(data, objective: str):
+    """Graded labels for lambdarank; "work" (the top grades) for the binary objective."""
+    X, y, group = data
+    return X, (y if objective == "lambdarank" else (y >= 2).astype(int)), group
+
+
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_parameters_match_what_the_single_machine_fit_uses(objective):
+    X, y, group = labelled(planted(20, 0), objective)
+    ranker = BoostedRanker(objective=objective, n_estimators=5, subsample=0.7, random_state=3, n_jobs=1)
+    booster_params = ranker.fit(X, y, group, feature_names=list(FEATURES)).booster_.params
+    ours = ranker.lgbm_params(int(y.max()), FEATURES)
+    assert "monotone_constraints" in ours
     aliases = {"n_estimators": "num_iterations", "min_child_samples": "min_data_in_leaf",
                "subsample": "bagging_fraction", "subsample_freq": "bagging_freq",
                "colsample_bytree": "feature_fraction", "random_state": "seed"}
@@ -42,6 +50,7 @@ def test_parameters_match_what_the_single_machine_fit_uses():
 ])
 def test_early_stopping_round_known_answers(curve, patience, expected):
     assert early_stopping_round(curve, patience) == expected
+    assert early_stopping_round([-v for v in curve], patience, higher_is_better=False) == expected
 
 
 @given(st.lists(st.floats(0, 1), min_size=1, max_size=60), st.integers(1, 10))
@@ -72,15 +81,17 @@ def ndcg(scores: np.ndarray, data) -> float:
 
 
 @pytest.mark.slow
-def test_dask_model_scores_like_the_single_machine_model():
+@pytest.mark.parametrize("objective", OBJECTIVES)
+def test_dask_model_scores_like_the_single_machine_model(objective):
     """Two workers each hold half the data (and draw their own bagging samples, in whichever
     order the scheduler placed the halves): the trees differ run to run, the ranking quality not."""
-    train, valid = planted(300, 0), planted(100, 1)
-    ranker = LambdaRanker(n_estimators=60, early_stopping_rounds=60, random_state=0, n_jobs=1)
-    local = LambdaRanker(**ranker.get_params()).fit(*train, feature_names=list(FEATURES), eval_set=valid)
+    train, valid = labelled(planted(300, 0), objective), labelled(planted(100, 1), objective)
+    ranker = BoostedRanker(objective=objective, n_estimators=60, early_stopping_rounds=60, random_state=0,
+                           n_jobs=1)
+    local = BoostedRanker(**ranker.get_params()).fit(*train, feature_names=list(FEATURES), eval_set=valid)
     with dask_client(None, workers=2) as client:
         distributed = fit_dask(ranker, client, train, valid, FEATURES)
     a, b = local.predict(valid[0]), distributed.predict(valid[0])
     assert np.corrcoef(a, b)[0, 1] > 0.9
     assert ndcg(b, valid) == pytest.approx(ndcg(a, valid), abs=0.02)
-    assert distributed.feature_names_ == list(FEATURES)
+    assert distributed.feature_names_ == list(FEATURES) and distributed.objective == objective

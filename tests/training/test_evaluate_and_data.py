@@ -22,7 +22,8 @@ def pairs(labels: list[list[int]]) -> LabelledPairs:
     pids = np.array([f"p{i}" for i, block in enumerate(labels) for _ in block], dtype=object)
     oids = np.array([f"o{j}" for block in labels for j in range(len(block))], dtype=object)
     return LabelledPairs(X=np.zeros((len(y), len(FEATURES))), y=y,
-                         group=np.array([len(b) for b in labels]), participant_ids=pids, opening_ids=oids)
+                         group=np.array([len(b) for b in labels]), participant_ids=pids, opening_ids=oids,
+                         followed_up=np.ones(len(y), dtype=bool))
 
 
 def test_perfect_and_reversed_scores_bound_the_metrics():
@@ -96,6 +97,6 @@ def test_digest_ignores_row_order(labels, rnd):
     order = list(range(len(data)))
     rnd.shuffle(order)
     shuffled = LabelledPairs(data.X[order], data.y[order], data.group, data.participant_ids[order],
-                             data.opening_ids[order])
+                             data.opening_ids[order], data.followed_up[order])
     empty = pairs([[0]])
     assert dataset_digest(shuffled, empty) == dataset_digest(data, empty)

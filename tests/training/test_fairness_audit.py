@@ -13,7 +13,7 @@ from training.fairness_audit import _blocks, candidate_lists, coach_audit
 VALID = LabelledPairs(
     X=np.zeros((5, 1)), y=np.array([0.0, 3.0, 1.0, 2.0, 0.0]), group=np.array([3, 2]),
     participant_ids=np.array(["p1", "p1", "p1", "p2", "p2"], dtype=object),
-    opening_ids=np.array(["o1", "o2", "o3", "o1", "o2"], dtype=object))
+    opening_ids=np.array(["o1", "o2", "o3", "o1", "o2"], dtype=object), followed_up=np.ones(5, dtype=bool))
 GENDERS = np.array(["woman", "woman", "woman", "man", "man"], dtype=object)
 SCORES = np.array([0.1, 0.9, 0.5, 0.2, 0.8])
 

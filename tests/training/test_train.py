@@ -108,12 +108,13 @@ def test_dask_engine_trains_and_registers_like_the_local_one(settings, history, 
 
 def test_reweighing_is_selectable_logged_and_changes_the_model(settings, history, taxonomy):
     """`--reweigh` trains on gender × label weights; gender never becomes a feature."""
-    from training.train import fit, prepare, training_weights
+    from training.train import fit, learning_rows, prepare, training_weights
 
     config = replace(FAST, reweigh=True)
     prepared = prepare(history, fast_matcher_factory(taxonomy), config)
-    weights = training_weights(prepared)
-    assert weights.shape == prepared.train.y.shape and weights.sum() == pytest.approx(len(weights))
+    train, _ = learning_rows(prepared, config.ranker())
+    weights = training_weights(prepared.participants, train)
+    assert weights.shape == train.y.shape and weights.sum() == pytest.approx(len(weights))
     plain, reweighed = fit(prepared, FAST), fit(prepared, config)
     assert (plain.predict(prepared.valid.X) != reweighed.predict(prepared.valid.X)).any()
     assert config.params()["reweigh"] == "True"

@@ -13,7 +13,7 @@ from matcher.domain import Accommodation, Gender, LanguageLevel, Location, Prior
 from matcher.fairness.counterfactual import counterfactual_check, with_gender
 from matcher.features import FEATURES
 from matcher.pipeline import Matcher
-from matcher.ranking import LambdaRanker
+from matcher.ranking import BoostedRanker
 from matcher.taxonomy.model import Occupation, Substitution, Taxonomy, TaxonomyData
 from tests.matcher.builders import make_opening, make_participant
 
@@ -46,11 +46,11 @@ def openings() -> list:
     return result
 
 
-def fitted_lightgbm() -> LambdaRanker:
+def fitted_lightgbm() -> BoostedRanker:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(400, len(FEATURES)))
     y = (X[:, 0] + X[:, 4] > 0).astype(int) + (X[:, 16] > 1).astype(int)
-    return LambdaRanker(n_estimators=20, min_child_samples=5).fit(X, y, [20] * 20,
+    return BoostedRanker(objective="lambdarank", n_estimators=20, min_child_samples=5).fit(X, y, [20] * 20,
                                                                  feature_names=list(FEATURES))
 
 
