@@ -60,7 +60,7 @@ from matcher.fairness import (
 )
 from matcher.fairness.report import to_json
 from matcher.features import FEATURES
-from matcher.ranking import LambdaRanker
+from matcher.ranking import BoostedRanker
 from matcher.synth import GeneratorConfig, generate
 from matcher.taxonomy import load_taxonomy
 
@@ -89,8 +89,8 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def fit(train: LabelledPairs, valid: LabelledPairs, weights: np.ndarray | None, seed: int) -> LambdaRanker:
-    return LambdaRanker(random_state=seed).fit(
+def fit(train: LabelledPairs, valid: LabelledPairs, weights: np.ndarray | None, seed: int) -> BoostedRanker:
+    return BoostedRanker(random_state=seed).fit(
         train.X, train.y, train.group, feature_names=list(FEATURES),
         eval_set=(valid.X, valid.y, valid.group), sample_weight=weights)
 
@@ -120,8 +120,9 @@ class Scenario:
         placements = self.programme.frame("placements")
         self.train, self.valid = time_split(placements)
         self.matcher, stats = build_matcher(self.programme, self.train, use_embeddings=False)
-        self.train_pairs = build_pairs(self.matcher, self.participants, self.train, stats=stats)
-        self.valid_pairs = build_pairs(self.matcher, self.participants, self.valid, stats=stats)
+        # followed-up placements labelled work or not: what the default (binary) ranker learns from
+        self.train_pairs = build_pairs(self.matcher, self.participants, self.train, stats=stats).outcomes()
+        self.valid_pairs = build_pairs(self.matcher, self.participants, self.valid, stats=stats).outcomes()
         oracle = self.programme.frame("oracle")
         # everyone in the oracle sample the models never trained on (newer or without history)
         unseen = set(oracle["participant_id"]) - set(self.train["participant_id"])
@@ -179,7 +180,7 @@ class Scenario:
         scaler = PlattScaler().fit(scores[fit_half], outcome[fit_half])
         return scaler.predict(scores), ~fit_half
 
-    def audit(self, name: str, ranker: LambdaRanker) -> tuple[FairnessReport, dict[str, Any]]:
+    def audit(self, name: str, ranker: BoostedRanker) -> tuple[FairnessReport, dict[str, Any]]:
         """Every audit for one model, before and after the list mitigations."""
         self.matcher.ranker = ranker
         scores = ranker.predict(self.X)

@@ -23,7 +23,7 @@ from sqlalchemy import make_url
 
 from matcher.features import FEATURES
 from matcher.pipeline import default_rule
-from matcher.ranking import LambdaRanker, Ranker
+from matcher.ranking import BoostedRanker, Ranker
 from matcher.store.repositories import RecordNotFound
 from serving.settings import ServingSettings
 
@@ -109,9 +109,9 @@ def _booster_from(folder: Path) -> Any:
     raise ModelLoadError(f"no LightGBM booster found in the model artifacts under {folder}")
 
 
-def ranker_from_booster(booster: Any) -> LambdaRanker:
+def ranker_from_booster(booster: Any) -> BoostedRanker:
     """Wrap a booster, refusing one whose features are not the ones serving computes."""
-    ranker = LambdaRanker.from_booster(booster)
+    ranker = BoostedRanker.from_booster(booster)
     if list(ranker.feature_names_) != list(FEATURES):
         raise ModelLoadError(
             f"model expects features {ranker.feature_names_}, serving computes {list(FEATURES)}"

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.features import FEATURES
-from matcher.ranking import LambdaRanker
+from matcher.ranking import BoostedRanker
 
 if TYPE_CHECKING:
     from mlflow.models.model import ModelInfo
@@ -41,13 +41,13 @@ def feature_frame(X: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(np.asarray(X, dtype=np.float64), columns=list(FEATURES))
 
 
-def save_booster(ranker: LambdaRanker, path: Path) -> Path:
+def save_booster(ranker: BoostedRanker, path: Path) -> Path:
     """The fitted booster as LightGBM text, cut at the best iteration (no pickle, no skops)."""
     ranker.booster_.save_model(str(path), num_iteration=ranker.best_iteration_)
     return path
 
 
-def load_booster(path: Path) -> LambdaRanker:
+def load_booster(path: Path) -> BoostedRanker:
     """A ranker from a booster text file; a missing or corrupt file is a ModelArtifactError."""
     import lightgbm as lgb
 
@@ -61,10 +61,10 @@ def load_booster(path: Path) -> LambdaRanker:
         raise ModelArtifactError(
             f"model file {path} was trained on features {booster.feature_name()}, "
             f"this code computes {list(FEATURES)}")
-    return LambdaRanker.from_booster(booster)
+    return BoostedRanker.from_booster(booster)
 
 
-def log_ranker_model(ranker: LambdaRanker, example: np.ndarray, folder: Path) -> ModelInfo:
+def log_ranker_model(ranker: BoostedRanker, example: np.ndarray, folder: Path) -> ModelInfo:
     """Log the ranking step as an MLflow pyfunc (signature, input example, booster as text).
 
     Must be called inside an active run; returns the logged model's info (its ``model_uri``

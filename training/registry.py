@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from matcher.config import Settings
 from matcher.pipeline import default_rule
-from matcher.ranking import LambdaRanker, Ranker
+from matcher.ranking import BoostedRanker, Ranker
 from training.artifacts import BOOSTER_FILE, ModelArtifactError, load_booster
 from training.settings import TrainingSettings
 from training.tracking import Tracking, connect
@@ -320,7 +320,7 @@ class ModelRegistry:
 
     # ------------------------------------------------------------------ loading
 
-    def load_ranker(self, ref: str = CHAMPION) -> tuple[LambdaRanker, str]:
+    def load_ranker(self, ref: str = CHAMPION) -> tuple[BoostedRanker, str]:
         """The booster of a version as a ranker, and the version number."""
         import mlflow
 
@@ -337,7 +337,7 @@ class ModelRegistry:
         return ranker, str(version.version)
 
 
-def load_champion(settings: Settings, training: TrainingSettings | None = None) -> tuple[LambdaRanker, str]:
+def load_champion(settings: Settings, training: TrainingSettings | None = None) -> tuple[BoostedRanker, str]:
     """The champion ranker and its version (``models:/platsa-ranker@champion``)."""
     return ModelRegistry.connect(settings, training).load_ranker(CHAMPION)
 
