@@ -26,6 +26,7 @@ FieldErrors = dict[str, str]
 MESSAGE_KEYS: Mapping[str, str] = {
     "missing": "form.required",
     "string_too_short": "form.required",
+    "model_type": "form.required",  # an object the form builds from inputs left empty
     "int_parsing": "err.int",
     "int_from_float": "err.int",
     "float_parsing": "err.number",

@@ -1,0 +1,136 @@
+"""Coach pages: the list, a profile with explained suggestions, decisions, outcomes, why-not,
+allocation; the same scope and audit log as the JSON API."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matcher.store.models import PlacementEventRow, PlacementRow
+from matcher.store.serving_models import AuditEventRow
+from tests.web.conftest import Web, inline_errors
+
+
+def _audited(web: Web) -> list[str]:
+    with Session(web.client.app.state.engine) as session:  # type: ignore[attr-defined]
+        return list(session.scalars(select(AuditEventRow.action).order_by(AuditEventRow.id)))
+
+
+def test_the_list_shows_own_municipality_and_filters(web: Web) -> None:
+    web.login("coach")
+    everyone = web.client.get("/web/coach").text
+    assert all(f'href="/web/coach/participants/{p}"' in everyone for p in ("p1", "p2", "p3"))
+    assert "p-lund" not in everyone
+    needing = web.client.get("/web/coach?need=no_heavy_lifting").text
+    assert 'participants/p3"' in needing and 'participants/p1"' not in needing
+    assert 'value="no_heavy_lifting" selected' in needing  # the filter stays chosen
+
+
+def test_a_profile_shows_explained_suggestions_and_is_audited_like_the_api(web: Web) -> None:
+    web.login("coach")
+    html = web.client.get("/web/coach/participants/p1").text
+    assert "Deltagare p1" in html and "sfi C (A2)" in html and "schema som går ihop med sfi" in html
+    assert 'id="suggestion-o-cook"' in html and "Restid ca 15 min" in html
+    assert "Önskat yrke Kock → Kock" in html  # a reason from the matcher, in Swedish
+    assert _audited(web)[-2:] == ["participant.read", "suggestions.read"]
+
+
+def test_a_coach_cannot_open_another_municipalitys_participant(web: Web) -> None:
+    web.login("coach")
+    assert web.client.get("/web/coach/participants/p-lund").status_code == 404
+    assert web.client.get("/web/coach/participants/p-lund/why-not?opening_id=o2").status_code == 404
+    web.login("coach_lund")
+    assert web.client.get("/web/coach/participants/p-lund").status_code == 200
+
+
+def test_accepting_a_suggestion_records_a_placement_event(web: Web) -> None:
+    web.login("coach")
+    page = "/web/coach/participants/p1"
+    response = web.post(f"{page}/decide", {"opening_id": "o-cook", "decision": "accept"}, page=page)
+    assert str(response.url).endswith(f"{page}?done=accepted#placements")
+    assert "Förslaget är accepterat" in response.text
+    assert web.count(PlacementRow, PlacementRow.opening_id == "o-cook",
+                     PlacementRow.participant_id == "p1", PlacementRow.status == "accepted") == 1
+    assert web.count(PlacementEventRow, PlacementEventRow.to_status == "accepted") == 1
+
+
+def test_accepting_the_open_suggestion_moves_it_instead_of_adding_one(web: Web) -> None:
+    web.login("coach")  # pl1 is p1's suggestion of o1
+    web.post("/web/coach/participants/p1/decide", {"opening_id": "o1", "decision": "accept"},
+             page="/web/coach/participants/p1")
+    assert web.count(PlacementRow, PlacementRow.participant_id == "p1") == 1
+    assert web.count(PlacementRow, PlacementRow.id == "pl1", PlacementRow.status == "accepted") == 1
+
+
+def test_declining_without_a_reason_says_so_next_to_the_field_and_stores_nothing(web: Web) -> None:
+    web.login("coach")
+    response = web.post("/web/coach/participants/p1/decide",
+                        {"opening_id": "o-cook", "decision": "decline"},
+                        page="/web/coach/participants/p1")
+    assert response.status_code == 422
+    assert inline_errors(response.text) == {
+        "decline_reason-o-cook": "Ange ett skäl när placeringen avböjs."}
+    assert 'aria-describedby="decline_reason-o-cook-error"' in response.text
+    assert web.count(PlacementRow, PlacementRow.participant_id == "p1") == 1  # only pl1
+
+
+def test_declining_with_a_reason_records_it(web: Web) -> None:
+    web.login("coach")
+    web.post("/web/coach/participants/p1/decide",
+             {"opening_id": "o-cook", "decision": "decline", "decline_reason": "too_far"},
+             page="/web/coach/participants/p1")
+    assert web.count(PlacementEventRow, PlacementEventRow.to_status == "declined",
+                     PlacementEventRow.decline_reason == "too_far") == 1
+
+
+def test_moving_a_placement_on_and_refusing_a_disallowed_move(web: Web) -> None:
+    web.login("coach")
+    page = "/web/coach/participants/p1"
+    moved = web.post("/web/coach/placements/pl1/status", {"status": "accepted"}, page=page)
+    assert "Placeringens status är ändrad." in moved.text
+    refused = web.post("/web/coach/placements/pl1/status", {"status": "completed"}, page=page)
+    assert refused.status_code == 422
+    assert "cannot go from 'accepted' to 'completed'" in inline_errors(refused.text)["status-pl1"]
+    assert web.count(PlacementRow, PlacementRow.id == "pl1", PlacementRow.status == "accepted") == 1
+
+
+def test_the_90_day_outcome_of_a_completed_placement(web: Web) -> None:
+    web.login("coach")
+    page = "/web/coach/participants/p3"
+    assert 'name="outcome_90"' in web.client.get(page).text
+    empty = web.post("/web/coach/placements/pl-done/outcome", {"outcome_90": ""}, page=page)
+    assert empty.status_code == 422
+    assert inline_errors(empty.text) == {"outcome-pl-done": "Välj ett av alternativen."}
+    web.post("/web/coach/placements/pl-done/outcome", {"outcome_90": "work"}, page=page)
+    assert web.count(PlacementRow, PlacementRow.id == "pl-done", PlacementRow.outcome_90 == "work") == 1
+
+
+def test_why_not_lists_every_requirement_in_the_chosen_language(web: Web) -> None:
+    web.login("coach")
+    html = web.client.get("/web/coach/participants/p1/why-not?opening_id=o2").text
+    assert "Restid ca 49 min, över max 45 min" in html and "uppfyller inte alla krav" in html
+    web.client.get("/web/lang/en")
+    english = web.client.get("/web/coach/participants/p1/why-not?opening_id=o2").text
+    assert "Travel time about 49 min, over the maximum of 45 min" in english
+    assert _audited(web)[-1] == "why_not.read"
+
+
+def test_why_not_for_an_unknown_opening_answers_next_to_the_field(web: Web) -> None:
+    web.login("coach")
+    response = web.client.get("/web/coach/participants/p1/why-not?opening_id=o-nope")
+    assert response.status_code == 422
+    assert "o-nope" in inline_errors(response.text)["opening_id"]
+    assert 'value="o-nope"' in response.text
+
+
+def test_allocation_needs_a_choice_and_places_each_participant_once(web: Web) -> None:
+    web.login("coach")
+    empty = web.post("/web/coach/allocation", {}, page="/web/coach/allocation")
+    assert empty.status_code == 422
+    assert inline_errors(empty.text) == {"participant_ids": "Välj minst en deltagare."}
+    result = web.post("/web/coach/allocation", {"participant_ids": ["p1", "p3"]},
+                      page="/web/coach/allocation").text
+    assert "Total poäng" in result
+    assert 'scope="row"><a href="/web/coach/participants/p1">' in result
+    assert "Utan plats: p3" in result  # no opening offers both of p3's needs
+    assert 'value="p1" checked' in result

@@ -1,0 +1,112 @@
+"""Employer pages: own openings only, posting with inline errors and nothing lost, the
+occupation picker, editing, pseudonymised candidates, closing and filling."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matcher.store.models import OpeningRow
+from tests.web.conftest import Web, inline_errors
+
+NEW = "/web/employer/openings/new"
+VALID = {"employer_id": "e1", "municipality_code": "1280", "kind": "praktik",
+         "title": "Bageribiträde", "occupation_id": "occ-baker", "capacity": "2",
+         "hours_min": "20", "hours_max": "30", "schedule": "mornings", "min_swedish": "1",
+         "accommodations": ["mentor", "sfi_compatible_schedule"]}
+
+
+def _opening(web: Web, title: str) -> OpeningRow | None:
+    with Session(web.client.app.state.engine) as session:  # type: ignore[attr-defined]
+        return session.scalars(select(OpeningRow).where(OpeningRow.title == title)).first()
+
+
+def test_an_employer_lists_only_its_own_openings(web: Web) -> None:
+    web.login("employer_lund")
+    html = web.client.get("/web/employer").text
+    assert 'id="opening-o2"' in html and 'id="opening-o1"' not in html
+    web.login("association")  # the association sees its member bakery's openings
+    html = web.client.get("/web/employer").text
+    assert 'id="opening-o1"' in html and 'id="opening-o2"' not in html
+
+
+def test_a_valid_opening_is_stored_at_its_municipalitys_centre_and_queued_for_indexing(web: Web) -> None:
+    web.login("employer")
+    response = web.post(NEW, VALID)
+    assert str(response.url).endswith("/web/employer?done=created")
+    stored = _opening(web, "Bageribiträde")
+    assert stored is not None and stored.employer_id == "e1" and stored.status == "open"
+    assert (stored.location_lat, stored.location_lon) == (55.605, 13.0038)
+    assert sorted(stored.accommodations) == ["mentor", "sfi_compatible_schedule"]
+    assert stored.min_swedish == 1
+    web.client.app.state.matching.refresh()  # type: ignore[attr-defined]
+    web.login("coach")
+    assert f'id="suggestion-{stored.id}"' in web.client.get("/web/coach/participants/p1").text
+
+
+def test_bad_values_are_named_next_to_their_fields_kept_and_nothing_is_stored(web: Web) -> None:
+    web.login("employer")
+    before = web.count(OpeningRow)
+    bad = {**VALID, "title": "", "capacity": "två", "end_date": "31/12", "lat": "91", "lon": "13.0",
+           "description": "Bakning från 06.00"}
+    response = web.post(NEW, bad)
+    assert response.status_code == 422
+    assert inline_errors(response.text) == {
+        "title": "Fältet måste fyllas i.", "capacity": "Ange ett heltal.",
+        "end_date": "Ange ett datum som ÅÅÅÅ-MM-DD.", "lat": "Får vara högst 70.0."}
+    assert 'id="capacity" name="capacity" type="text"\n         value="två"' in response.text
+    assert "Bakning från 06.00</textarea>" in response.text
+    assert 'value="mentor" checked' in response.text and 'value="mornings" selected' in response.text
+    assert 'aria-invalid="true"' in response.text and 'role="alert"' in response.text
+    assert web.count(OpeningRow) == before
+
+
+def test_a_cross_field_rule_is_shown_at_the_field_it_names(web: Web) -> None:
+    web.login("employer")
+    response = web.post(NEW, {**VALID, "hours_min": "35", "hours_max": "30"})
+    assert inline_errors(response.text) == {
+        "hours_min": "hours_min 35 is greater than hours_max 30"}
+
+
+def test_the_occupation_picker_searches_titles_without_saving(web: Web) -> None:
+    web.login("employer")
+    before = web.count(OpeningRow)
+    response = web.post(NEW, {**VALID, "occupation_id": "", "occupation_query": "städare",
+                              "action": "search"})
+    assert '<option value="occ-cleaner">Lokalvårdare (9112)</option>' in response.text
+    assert "yrken hittades." in response.text and 'value="Bageribiträde"' in response.text
+    assert web.count(OpeningRow) == before
+    found = web.client.get("/web/employer/occupations?q=kock&current=occ-baker").json()
+    assert found["options"] == [["occ-baker", "Bagare"], ["occ-cook", "Kock (5120)"]]
+
+
+def test_editing_an_opening_keeps_rules_and_ownership(web: Web) -> None:
+    web.login("employer")
+    form = web.client.get("/web/employer/openings/o-cook/edit").text
+    assert 'value="Kockpraktik"' in form
+    refused = web.post("/web/employer/openings/o-cook/edit",
+                       {**VALID, "title": "Kock", "hours_min": "50", "hours_max": "40"})
+    assert "hours_min" in inline_errors(refused.text)
+    assert _opening(web, "Kockpraktik") is not None
+    web.post("/web/employer/openings/o-cook/edit", {**VALID, "title": "Kock, kvällar"})
+    assert _opening(web, "Kock, kvällar") is not None
+    assert web.client.get("/web/employer/openings/o2/edit").status_code == 404
+
+
+def test_candidates_are_pseudonymised_and_audited(web: Web) -> None:
+    web.login("employer")
+    html = web.client.get("/web/employer/openings/o1/candidates").text
+    assert "<code>k-" in html and "profil delas inte" in html
+    assert not any(f">{pid}<" in html or f"/{pid}" in html for pid in ("p1", "p2", "p3"))
+    assert "ryggbesvär" not in html and "hörselnedsättning" not in html
+
+
+def test_closing_and_filling(web: Web) -> None:
+    web.login("employer")
+    web.post("/web/employer/openings/o1/close", {}, page="/web/employer")
+    web.post("/web/employer/openings/o-cook/fill", {}, page="/web/employer")
+    assert _opening(web, "Bagarpraktik").status == "closed"  # type: ignore[union-attr]
+    filled = _opening(web, "Kockpraktik")
+    assert filled is not None and (filled.status, filled.filled) == ("filled", filled.capacity)
+    refused = web.post("/web/employer/openings/o1/fill", {}, page="/web/employer")
+    assert refused.status_code == 409
