@@ -10,21 +10,18 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from matcher.store.models import PlacementEventRow, PlacementRow
 from serving.app import create_app
+from serving.web.live import running, wait_for
 from tests.serving.conftest import seed_world
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -48,32 +45,12 @@ class Live:
             return int(session.scalar(select(func.count()).select_from(row_type).where(*where)))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait(condition: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not happen within {seconds} s")
-        time.sleep(0.05)
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     settings, keys = seed_world(tmp_path_factory.mktemp("live_home"))
     app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(),
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, name="live-server", daemon=True)
-    thread.start()
-    _wait(lambda: server.started, 30, "the server start")
-    yield Live(url=f"http://127.0.0.1:{server.config.port}", app=app, keys=keys)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with running(app) as url:
+        yield Live(url=url, app=app, keys=keys)
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +112,7 @@ def test_an_opening_an_employer_posts_appears_in_a_matching_participants_suggest
     row = page.locator("tr", has_text="Frukostbagare i Malmö")
     opening_id = re.search(r"o-[0-9a-f]+", row.locator("code").inner_text()).group(0)  # type: ignore[union-attr]
     matching = live.app.state.matching
-    _wait(lambda: opening_id in matching.matcher.catalogue.row_of, 20, "re-indexing the new opening")
+    wait_for(lambda: opening_id in matching.matcher.catalogue.row_of, 20, "re-indexing the new opening")
 
     coach = page.context.browser.new_context(viewport={"width": 1280, "height": 900})
     coach_page = coach.new_page()
