@@ -39,6 +39,17 @@ class Settings(BaseSettings):
         default=None,
         description="MLflow tracking URI; defaults to a SQLite store under PLATSA_HOME.",
     )
+    occupation_stats: Path | None = Field(
+        default=None,
+        description="SCB table of employees by SSYK4 and sex (columns code_4, year, men, women; "
+        "e.g. derived_national_ssyk4_sex_share_2020_2024.csv) giving the occupation gender "
+        "shares 'widen horizons' needs; defaults to the programme's own placements.",
+    )
+    occupation_min_workers: int = Field(
+        default=5, ge=1,
+        description="With shares from the programme's placements: occupations (SSYK4) with "
+        "fewer participants who took up work there get no share (it would be noise).",
+    )
 
     @property
     def resolved_database_url(self) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from matcher.horizons import occupation_shares
 from matcher.store.engine import current_revision, get_engine, head_revision
 from matcher.taxonomy import load_taxonomy
 from serving import errors, web
@@ -71,7 +72,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     _check_schema(engine)
     encoders = Encoders.from_settings(settings)
     model = _initial_model(settings, encoders)
-    matching = MatchingService(engine, load_taxonomy(settings), model, encoders)
+    taxonomy = load_taxonomy(settings)
+    matching = MatchingService(engine, taxonomy, model, encoders,
+                               women_share=occupation_shares(settings, taxonomy, engine).women_share)
     app.state.engine = engine
     app.state.matching = matching
     app.state.pseudonymizer = Pseudonymizer(load_or_create_secret(settings.resolved_secret_path))

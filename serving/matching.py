@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from matcher.dataset import employer_stats
 from matcher.domain import Participant
+from matcher.horizons import WidenedSuggestions, suggest_with_horizons
 from matcher.pipeline import Matcher, SuggestionList, UnknownOpeningError
 from matcher.store.flat import Kind, column_names
 from matcher.store.repositories import stored_rows
@@ -72,14 +74,20 @@ class Encoders:
 
 
 class MatchingService:
-    """Holds the live matcher of one worker; thread-safe swaps, lock-free reads."""
+    """Holds the live matcher of one worker; thread-safe swaps, lock-free reads.
+
+    ``women_share`` (occupation id or SSYK4 → women's share of workers, see
+    :func:`matcher.horizons.occupation_shares`) is handed to every matcher it builds, for
+    the opt-in 'widen horizons'; without it widening never moves anything.
+    """
 
     def __init__(self, engine: Engine, taxonomy: Any, model: ServedModel,
-                 encoders: Encoders) -> None:
+                 encoders: Encoders, *, women_share: Mapping[str, float] | None = None) -> None:
         self._engine = engine
         self._taxonomy = taxonomy
         self.encoders = encoders
         self._model = model
+        self._women_share = dict(women_share or {})
         self._swap = threading.Lock()
         self._marks_lock = threading.Lock()
         self._marks: dict[str, tuple[bool, int]] = {}
@@ -108,7 +116,8 @@ class MatchingService:
 
     def _build(self, model: ServedModel) -> Matcher:
         return Matcher(self._taxonomy, ranker=model.ranker, encoder=self.encoders.text,
-                       char_encoder=self.encoders.char, model_version=model.version)
+                       char_encoder=self.encoders.char, model_version=model.version,
+                       women_share=self._women_share)
 
     def _indexed(self, matcher: Matcher) -> Matcher:
         """Index every stored opening, with employer success rates from every placement."""
@@ -201,6 +210,16 @@ def suggest(matcher: Matcher, participant: Participant, k: int, lang: str = "sv"
         return SuggestionList(participant_id=participant.id, items=[], ranker=matcher.ranker.kind,
                               model_version=matcher.model_version, n_candidates=0, n_feasible=0)
     return matcher.suggest_openings(participant, k=k, lang=lang)
+
+
+def suggest_horizons(matcher: Matcher, participant: Participant, k: int, lang: str = "sv", *,
+                     widen: bool = False) -> WidenedSuggestions:
+    """:func:`suggest`, with horizons widened when asked, and whether that moved anything
+    (:func:`matcher.horizons.suggest_with_horizons`); nothing moves while no opening is
+    indexed."""
+    if matcher.catalogue is None:
+        return WidenedSuggestions(suggest(matcher, participant, k, lang), moved=False)
+    return suggest_with_horizons(matcher, participant, k, lang, widen=widen)
 
 
 def why_not(matcher: Matcher, participant: Participant, opening_id: str,

@@ -7,6 +7,8 @@ matcher, the validation pairs and the model's scores on them) and returns one
 - coach side: each validation participant's historical suggestions re-ranked by the model
   (NDCG@k gap by gender; atypical share of the top ``k`` against the whole history, with
   occupations' gender shares taken from participants' recorded prior trades);
+- the coaches' opt-in 'widen horizons' applied to the same lists (with the matcher's own
+  atypical threshold): share with a gender-atypical suggestion in the top ``k``, NDCG cost;
 - employer side: each validation opening's historical candidates ranked by the model
   (exposure and impact ratios);
 - calibration of the scores, mapped to P(work at 90 days) by one Platt fit on all groups;
@@ -26,6 +28,7 @@ from matcher.domain import Participant
 from matcher.fairness.calibration import PlattScaler, calibration_by_group
 from matcher.fairness.coach import CoachAudit, RankedSuggestions, audit_suggestions
 from matcher.fairness.counterfactual import counterfactual_check
+from matcher.fairness.effects import MitigationEffect, widen_effect
 from matcher.fairness.exposure import CandidateList, audit_candidate_lists
 from matcher.fairness.groups import gender_labels
 from matcher.fairness.proxy import proxy_audit
@@ -64,18 +67,36 @@ def trade_gender_shares(participants: Mapping[str, Participant]) -> OccupationGe
                                               min_workers=5)
 
 
-def coach_audit(valid: LabelledPairs, scores: np.ndarray, genders: np.ndarray,
-                occupations: np.ndarray, shares: OccupationGenderShares, k: int) -> CoachAudit:
-    """Participants' historical suggestions, re-ranked by the model, audited by gender."""
-    lists, past_genders, past_codes = [], [], []
+def coach_lists(valid: LabelledPairs, scores: np.ndarray, genders: np.ndarray,
+                occupations: np.ndarray) -> list[RankedSuggestions]:
+    """Each validation participant's historical suggestions, best score first."""
+    lists = []
     for rows in _blocks(valid.participant_ids):
         ranked = _ranked(rows, scores, valid.opening_ids)
         lists.append(RankedSuggestions(str(valid.participant_ids[rows[0]]), str(genders[rows[0]]),
                                        tuple(valid.y[ranked].tolist()),
                                        tuple(occupations[ranked].tolist())))
-        past_genders.append(str(genders[rows[0]]))
-        past_codes.append(list(occupations[rows]))
-    return audit_suggestions(lists, k, shares=shares, history=(past_genders, past_codes))
+    return lists
+
+
+def coach_audit(valid: LabelledPairs, scores: np.ndarray, genders: np.ndarray,
+                occupations: np.ndarray, shares: OccupationGenderShares, k: int) -> CoachAudit:
+    """Participants' historical suggestions, re-ranked by the model, audited by gender.
+
+    What coaches suggested (every list's openings, in any order) is the historical base rate.
+    """
+    lists = coach_lists(valid, scores, genders, occupations)
+    history = ([s.gender for s in lists], [list(s.occupations) for s in lists])
+    return audit_suggestions(lists, k, shares=shares, history=history)
+
+
+def widening_effect(valid: LabelledPairs, scores: np.ndarray, genders: np.ndarray,
+                    occupations: np.ndarray, shares: OccupationGenderShares, k: int,
+                    atypical_below: float) -> MitigationEffect:
+    """What the coaches' opt-in 'widen horizons' would do to the model's lists: the share with
+    a gender-atypical suggestion in the top ``k`` before and after, and its NDCG@k cost."""
+    lists = coach_lists(valid, scores, genders, occupations)
+    return widen_effect(lists, shares, k, atypical_below=atypical_below)[1]
 
 
 def candidate_lists(valid: LabelledPairs, scores: np.ndarray, genders: np.ndarray) -> list[CandidateList]:
@@ -102,8 +123,10 @@ def audit_model(matcher: Matcher, participants: Mapping[str, Participant], valid
     occupations = np.array([catalogue.columns.occupation_ids[catalogue.row_of[o]] or None
                             for o in valid.opening_ids], dtype=object)
     report = FairnessReport(model_version=model_version)
-    report.coach = coach_audit(valid, scores, genders, occupations,
-                               trade_gender_shares(participants), k)
+    shares = trade_gender_shares(participants)
+    report.coach = coach_audit(valid, scores, genders, occupations, shares, k)
+    report.mitigation["widen_horizons"] = widening_effect(
+        valid, scores, genders, occupations, shares, k, matcher.config.atypical_share)
     report.employer = audit_candidate_lists(candidate_lists(valid, scores, genders), k)
     work = (valid.y >= WORK_LABEL).astype(int)
     if len(np.unique(work)) == 2:

@@ -19,23 +19,27 @@ from matcher.dataset import employer_stats
 from matcher.domain import Participant
 from matcher.pipeline import Matcher
 from matcher.ranking import Ranker
+from matcher.taxonomy.model import Taxonomy
 
 log = logging.getLogger(__name__)
 
 
 def make_matcher(settings: Settings, ranker: Ranker | None = None, model_version: str = "rule-v1",
-                 *, embeddings: bool = True) -> Matcher:
+                 *, embeddings: bool = True, taxonomy: Taxonomy | None = None,
+                 women_share: Mapping[str, float] | None = None) -> Matcher:
     """A matcher with the configured taxonomy and encoders and no openings indexed yet.
 
     ``embeddings=False`` leaves the sentence encoder out (its features are then unknown);
-    tests use it to stay fast, nothing that trains a model to serve should.
+    tests use it to stay fast, nothing that trains a model to serve should. ``taxonomy``
+    saves loading it again when the caller has it; ``women_share`` is for the opt-in 'widen
+    horizons' only (:mod:`matcher.horizons`).
     """
     from matcher.encoding import HashingCharEncoder, default_encoder
     from matcher.taxonomy import load_taxonomy
 
-    return Matcher(load_taxonomy(settings), ranker=ranker, model_version=model_version,
+    return Matcher(taxonomy or load_taxonomy(settings), ranker=ranker, model_version=model_version,
                    encoder=default_encoder(settings) if embeddings else None,
-                   char_encoder=HashingCharEncoder())
+                   char_encoder=HashingCharEncoder(), women_share=women_share)
 
 
 def encode_profiles(matcher: Matcher, participants: Iterable[Participant]) -> int:

@@ -85,22 +85,30 @@ def rerank_effect(lists: Sequence[CandidateList], k: int = 10,
 # --------------------------------------------------------------------------- coach lists
 
 
-def _has_atypical(s: RankedSuggestions, shares: OccupationGenderShares, k: int) -> float:
-    flags = [shares.is_minority(code, s.gender) for code in s.occupations[:k]]
+def _has_atypical(s: RankedSuggestions, shares: OccupationGenderShares, k: int,
+                  below: float) -> float:
+    flags = [shares.is_minority(code, s.gender, below) for code in s.occupations[:k]]
     known = [f for f in flags if not math.isnan(f)]
     return float(any(known)) if known else math.nan
 
 
 def widen_effect(lists: Sequence[RankedSuggestions], shares: OccupationGenderShares,
-                 k: int = 10) -> tuple[list[RankedSuggestions], MitigationEffect]:
-    """Widen every participant's top ``k``; share with an atypical suggestion, and NDCG cost."""
+                 k: int = 10, atypical_below: float = 0.5
+                 ) -> tuple[list[RankedSuggestions], MitigationEffect]:
+    """Widen every participant's top ``k``; share with an atypical suggestion, and NDCG cost.
+
+    An occupation is atypical for a participant when their gender is under
+    ``atypical_below`` of its workers; give the matcher's
+    :attr:`~matcher.pipeline.MatcherConfig.atypical_share` to measure what coaches are served.
+    """
     widened = []
     for s in lists:
-        atypical = [shares.is_minority(code, s.gender) == 1.0 for code in s.occupations]
+        atypical = [shares.is_minority(code, s.gender, atypical_below) == 1.0 for code in s.occupations]
         widened.append(s.reordered(widen_horizons(np.arange(len(atypical)), atypical, k)))
 
     def share_with_atypical(items: Sequence[RankedSuggestions]) -> float | None:
-        flags = [f for f in (_has_atypical(s, shares, k) for s in items) if not math.isnan(f)]
+        flags = [f for f in (_has_atypical(s, shares, k, atypical_below) for s in items)
+                 if not math.isnan(f)]
         return float(np.mean(flags)) if flags else None
 
     ndcg_before = mean_ndcg([s.relevance for s in lists], k)

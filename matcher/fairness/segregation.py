@@ -92,16 +92,19 @@ class OccupationGenderShares:
             return math.nan
         return float(self.women_share.get(code, math.nan))
 
-    def is_minority(self, code: str | None, gender: str) -> float:
-        """1.0 when ``gender`` is under half of the occupation's workers, 0.0 when not, NaN unknown.
+    def is_minority(self, code: str | None, gender: str, below: float = 0.5) -> float:
+        """1.0 when ``gender`` is under ``below`` of the occupation's workers (half: a minority),
+        0.0 when not, NaN unknown.
 
-        Only women and men have a share; other groups give NaN (not classified).
+        Only women and men have a share; other groups give NaN (not classified). A lower
+        ``below`` asks for a clearer minority, as the matcher's 'widen horizons' does
+        (:attr:`matcher.pipeline.MatcherConfig.atypical_share`).
         """
         share = self.get(code)
         if math.isnan(share) or gender not in (Gender.WOMAN.value, Gender.MAN.value):
             return math.nan
         own = share if gender == Gender.WOMAN.value else 1.0 - share
-        return float(own < 0.5)
+        return float(own < below)
 
     def atypical_share(self, codes: Sequence[str | None], gender: str) -> float:
         """Share of ``codes`` (one person's suggestions) that are gender-atypical for them.

@@ -18,7 +18,7 @@ from serving import audit
 from serving.access import participant_for
 from serving.audit import Action
 from serving.deps import Coach, MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep
-from serving.matching import suggest, why_not
+from serving.matching import suggest_horizons, why_not
 from serving.schemas.common import Message, merged
 from serving.schemas.matching import SuggestionsPublic, WhyNotPublic
 from serving.schemas.records import Erasure, ParticipantCreate, ParticipantPublic, ParticipantUpdate
@@ -29,6 +29,10 @@ router = APIRouter(prefix="/participants", tags=["participants"])
 NOT_FOUND = {404: {"model": Message, "description": "no such participant (for this caller)"}}
 Lang = Annotated[Literal["sv", "en"], Query(description="language of the reasons")]
 K = Annotated[int, Query(ge=1, le=100, description="how many suggestions")]
+Widen = Annotated[bool, Query(
+    description="bring a feasible opening in an occupation where the participant's recorded "
+    "gender is under-represented into the list, when none is there (gender is used for "
+    "nothing else)")]
 
 
 def _log(session: Session, principal: Principal, pseudo: Pseudonymizer, action: Action,
@@ -107,14 +111,19 @@ def erase_participant(participant_id: str, principal: Coach, session: SessionDep
             responses=NOT_FOUND)
 def suggestions(participant_id: str, principal: Coach, session: SessionDep,
                 matching: MatchingDep, pseudo: PseudonymizerDep, _turn: MatcherTurn, k: K = 10,
-                lang: Lang = "sv") -> dict[str, object]:
-    """The ``k`` best feasible openings, explained, naming the model that ranked them."""
+                lang: Lang = "sv", widen_horizons: Widen = False) -> dict[str, object]:
+    """The ``k`` best feasible openings, explained, naming the model that ranked them.
+
+    With ``widen_horizons`` the list also holds a gender-atypical opening when one is
+    feasible; ``widened`` says whether that changed the list.
+    """
     participant = participant_for(session, principal, participant_id)
-    result = suggest(matching.matcher, participant, k, lang)
+    answer = suggest_horizons(matching.matcher, participant, k, lang, widen=widen_horizons)
+    result = answer.suggestions
     shown = [{"opening_id": s.opening_id, "rank": s.rank, "score": s.score} for s in result.items]
     _log(session, principal, pseudo, Action.SUGGESTIONS_READ, participant_id,
          model_version=result.model_version, shown=shown)
-    return result.to_dict()
+    return {**result.to_dict(), "widen_horizons": widen_horizons, "widened": answer.moved}
 
 
 @router.get("/{participant_id}/why-not/{opening_id}", response_model=WhyNotPublic,

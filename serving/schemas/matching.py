@@ -32,6 +32,13 @@ class SuggestionsPublic(BaseModel):
     model_version: str
     n_candidates: int
     n_feasible: int
+    widen_horizons: bool = Field(
+        default=False, description="whether the coach asked to widen horizons")
+    widened: bool = Field(
+        default=False,
+        description="widening brought an opening in an occupation where few of the "
+        "participant's recorded gender work into the list (false: the list is the plain one)",
+    )
 
 
 class ConstraintPublic(BaseModel):

@@ -36,8 +36,8 @@ def without_sentence_model(patch: pytest.MonkeyPatch) -> None:
 
     real = training.matching.make_matcher
 
-    def make(settings, ranker=None, model_version="rule-v1", *, embeddings=True):
-        return real(settings, ranker, model_version, embeddings=False)
+    def make(settings, ranker=None, model_version="rule-v1", *, embeddings=True, **options):
+        return real(settings, ranker, model_version, embeddings=False, **options)
 
     patch.setattr(training.matching, "make_matcher", make)
 
@@ -111,6 +111,33 @@ def test_train_promote_force_rollback_and_serve_the_champion(world, history):
     assert answer["model_version"] == "platsa-ranker/1"
 
 
+def test_suggest_can_widen_horizons_and_says_whether_it_moved_anything(world, history, taxonomy,
+                                                                        tmp_path):
+    """With statistics making every other SSYK4 group women's work and the rest men's."""
+    codes = sorted({taxonomy.occupation(o).ssyk4 for o in taxonomy.occupation_ids})
+    stats = tmp_path / "scb.csv"
+    stats.write_text("code_4,year,men,women\n" + "".join(
+        f"{code},2024,{2 if i % 2 else 98},{98 if i % 2 else 2}\n" for i, code in enumerate(codes)))
+    today, k, moved = str(history.end_date()), 1, 0
+    for participant in history.participants["id"].iloc[:20]:
+        plain = json.loads(run("suggest", participant, "--today", today, "-k", str(k), "--json")[1])
+        code, output = run("suggest", participant, "--today", today, "-k", str(k), "--json",
+                           "--widen-horizons", env={"PLATSA_OCCUPATION_STATS": str(stats)})
+        assert code == 0, output
+        widened = json.loads(output)
+        assert (plain["widen_horizons"], plain["widened"], widened["widen_horizons"]) == (
+            False, False, True)
+        ids = [[item["opening_id"] for item in answer["items"]] for answer in (plain, widened)]
+        if widened["widened"]:  # one opening brought in at rank k, the rest kept in order
+            assert ids[1][:-1] == ids[0][: len(ids[1]) - 1] and ids[1][-1] not in ids[0]
+            moved += 1
+        else:
+            assert ids[1] == ids[0]
+    assert moved > 0
+    code, output = run("suggest", participant, "--today", today, "--widen-horizons")
+    assert code == 0 and "widen horizons:" in output
+
+
 def test_candidates_for_an_opening(world, history):
     opening = history.openings["id"].iloc[0]
     code, output = run("candidates", opening, "--today", str(history.end_date()), "--json")
@@ -167,3 +194,4 @@ def test_fresh_removes_only_the_embedded_stores(platsa_home, monkeypatch):
     get_settings.cache_clear()
     with pytest.raises(ValueError, match="--fresh only resets the embedded stores"):
         reset(get_settings())
+

@@ -7,7 +7,7 @@ import pytest
 
 from matcher.dataset import LabelledPairs
 from matcher.fairness.segregation import OccupationGenderShares
-from training.fairness_audit import _blocks, candidate_lists, coach_audit
+from training.fairness_audit import _blocks, candidate_lists, coach_audit, widening_effect
 
 #: p1 (woman) and p2 (man) were both suggested o1 and o2; p1 also o3.
 VALID = LabelledPairs(
@@ -38,3 +38,18 @@ def test_coach_audit_reranks_each_participants_history():
     assert by_group["man"]["ndcg_at_1"] == pytest.approx(0.0)  # o2 (label 0) ranked over o1 (2)
     # the man's top suggestion is c2 (women's share 0.1): typical for him, so nothing atypical
     assert by_group["man"]["atypical_share"] == 0.0
+
+
+def test_widening_effect_reports_the_atypical_share_and_its_ndcg_cost():
+    shares = OccupationGenderShares({"c1": 0.9, "c2": 0.6, "c3": 0.1}, "test")
+    # p1 (woman): o2 (c2, label 3) first, then o3 (c3, atypical, 1), o1 (c1, 0); p2 (man): o2, o1
+    occupations = np.array(["c1", "c2", "c3", "c1", "c2"], dtype=object)
+    effect = widening_effect(VALID, SCORES, GENDERS, occupations, shares, k=1, atypical_below=0.3)
+    assert effect.name == "widen_horizons"
+    assert effect.before["share_with_atypical"] == 0.0  # nobody's top 1 is atypical for them
+    assert effect.after["share_with_atypical"] == 1.0  # p1 now sees o3, p2 sees o1 (c1: 10 % men)
+    # NDCG@1: p1 1 → 1/7 (label 1 where 3 was), p2 0 → 1 (label 2 where 0 was)
+    assert (effect.before["ndcg_at_1"], effect.after["ndcg_at_1"]) == pytest.approx((0.5, 4 / 7))
+    assert effect.utility_cost == pytest.approx(0.5 - 4 / 7)
+    at_half = widening_effect(VALID, SCORES, GENDERS, occupations, shares, k=1, atypical_below=0.5)
+    assert at_half.before["share_with_atypical"] == 0.5  # 40 % men in c2: under half, not under 30 %

@@ -84,6 +84,15 @@ def test_widen_effect_adds_an_atypical_suggestion():
     assert effect.notes == ("1 of 1 lists changed",)
 
 
+def test_widen_effect_can_ask_for_a_clearer_minority_as_the_matcher_does():
+    shares = OccupationGenderShares({"care": 0.9, "mixed": 0.4}, "test")
+    s = RankedSuggestions("a", W, (3, 1, 0), ("care", "care", "mixed"))
+    _, half = widen_effect([s], shares, k=2)  # women are 40 % of "mixed": under half
+    _, served = widen_effect([s], shares, k=2, atypical_below=0.3)  # but not under 30 %
+    assert (half.notes, half.after["share_with_atypical"]) == (("1 of 1 lists changed",), 1.0)
+    assert (served.notes, served.after["share_with_atypical"]) == (("0 of 1 lists changed",), 0.0)
+
+
 def test_compare_audits_and_mean_ndcg(lists):
     before = audit_suggestions(lists, k=2, min_group_size=1)
     after = audit_suggestions([s.reordered(list(range(len(s.relevance)))[::-1]) for s in lists], k=2,

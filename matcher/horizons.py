@@ -1,0 +1,109 @@
+"""'Widen horizons' for coaches: the occupation gender shares it needs, and the widened list.
+
+Swedish labour-market programmes tell participants about occupations where their gender is
+under-represented, because a recommender trained on a segregated history would otherwise
+keep women in care and men in construction. When a coach asks for it, the matcher
+(:attr:`matcher.pipeline.MatcherConfig.widen_horizons`) brings one feasible opening in such
+an occupation into the top ``k`` after ranking. It is off by default, and gender is used for
+this re-ordering (and for audits) only, never as a feature.
+
+The matcher needs women's share of workers per occupation:
+
+* from official statistics when ``PLATSA_OCCUPATION_STATS`` names an SCB table of employees
+  by SSYK4 and sex (:meth:`OccupationGenderShares.from_scb_csv`). Its keys are SSYK4 codes;
+  the matcher maps every taxonomy occupation to its SSYK4 to look them up;
+* otherwise from the programme's own records: the placements participants took up, by the
+  SSYK4 of the opening's occupation and the participant's recorded gender, leaving out codes
+  with fewer than ``PLATSA_OCCUPATION_MIN_WORKERS`` such placements.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from matcher.config import Settings
+from matcher.domain import Participant
+from matcher.fairness.segregation import OccupationGenderShares
+from matcher.pipeline import Matcher, SuggestionList
+from matcher.store.repositories import occupation_workers
+from matcher.taxonomy.model import Taxonomy
+
+log = logging.getLogger(__name__)
+
+
+def programme_shares(workers: Iterable[tuple[str, str]], taxonomy: Taxonomy,
+                     min_workers: int) -> OccupationGenderShares:
+    """Women's share per SSYK4 among ``(occupation id, gender)`` pairs of the programme.
+
+    Grouped by SSYK4 rather than by occupation name so that related names pool their few
+    placements, and so both sources of shares speak the same codes. Occupations the taxonomy
+    does not know have no SSYK4 and are left out.
+    """
+    codes, genders = [], []
+    for occupation_id, gender in workers:
+        if occupation_id in taxonomy:
+            codes.append(str(taxonomy.occupation(occupation_id).ssyk4))
+            genders.append(gender)
+    return OccupationGenderShares.from_counts(codes, genders, source="programme placements",
+                                              min_workers=min_workers)
+
+
+def occupation_shares(settings: Settings, taxonomy: Taxonomy,
+                      engine: Engine) -> OccupationGenderShares:
+    """The shares 'widen horizons' uses: the configured SCB table, else the programme's store."""
+    if settings.occupation_stats is not None:
+        shares = OccupationGenderShares.from_scb_csv(settings.occupation_stats)
+    else:
+        with Session(engine) as session:
+            shares = programme_shares(occupation_workers(session), taxonomy,
+                                      settings.occupation_min_workers)
+    log.info("occupation gender shares: %d codes from %s", len(shares.women_share), shares.source)
+    return shares
+
+
+def widening(matcher: Matcher) -> Matcher:
+    """``matcher`` with 'widen horizons' switched on, sharing its index, model and caches.
+
+    A shallow copy: nothing is rebuilt, so asking for a widened list costs one more ranking,
+    and bookings marked in the shared index are seen by both.
+    """
+    widened = copy.copy(matcher)
+    widened.config = dataclasses.replace(matcher.config, widen_horizons=True)
+    return widened
+
+
+@dataclass(frozen=True)
+class WidenedSuggestions:
+    """A suggestion list, and whether widening horizons changed it.
+
+    ``moved`` is false when the plain top ``k`` already held a gender-atypical opening, when
+    no feasible one exists, or when the participant's recorded gender has no share (other,
+    unrecorded): the coach then sees that the list is the plain one.
+    """
+
+    suggestions: SuggestionList
+    moved: bool
+
+    @classmethod
+    def compare(cls, plain: SuggestionList, widened: SuggestionList) -> WidenedSuggestions:
+        """The widened list, moved when its openings differ from the plain list's."""
+        moved = [s.opening_id for s in plain.items] != [s.opening_id for s in widened.items]
+        return cls(widened, moved)
+
+
+def suggest_with_horizons(matcher: Matcher, participant: Participant, k: int = 10,
+                          lang: str = "sv", *, widen: bool = False) -> WidenedSuggestions:
+    """The ``k`` best feasible openings, with horizons widened when asked, and whether that
+    moved any (the plain list is ranked too, to tell; without ``widen`` it is the answer)."""
+    plain = matcher.suggest_openings(participant, k=k, lang=lang)
+    if not widen:
+        return WidenedSuggestions(plain, moved=False)
+    return WidenedSuggestions.compare(
+        plain, widening(matcher).suggest_openings(participant, k=k, lang=lang))
