@@ -28,7 +28,7 @@ from matcher.dataset import build_pairs, employer_stats, participants_by_id
 from matcher.encoding import CachedEncoder, HashingCharEncoder, SentenceTransformerEncoder
 from matcher.features import FEATURES
 from matcher.pipeline import Matcher
-from matcher.ranking import LambdaRanker
+from matcher.ranking import BoostedRanker
 from matcher.retrieval import set_search_threads
 from matcher.synth import GeneratorConfig, generate
 from matcher.taxonomy import load_taxonomy
@@ -84,8 +84,8 @@ def main() -> None:
     ids = sorted(participants)
     train_ids, request_ids = ids[: args.train_participants], ids[args.train_participants:]
     history = placements[placements["participant_id"].isin(train_ids)]
-    pairs = build_pairs(matcher, participants, history, stats=stats)
-    matcher.ranker = LambdaRanker(n_estimators=200, random_state=args.seed).fit(
+    pairs = build_pairs(matcher, participants, history, stats=stats).outcomes()
+    matcher.ranker = BoostedRanker(n_estimators=200, random_state=args.seed).fit(
         pairs.X, pairs.y, pairs.group, feature_names=list(FEATURES))
     matcher.model_version = "latency-benchmark"
     if encoder is not None:  # participants are embedded when their profile is saved

@@ -231,11 +231,10 @@ def _commute_rows(p: ParticipantRow, o: OpeningColumns, rows: np.ndarray,
 
 def _commute_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
                      c: ConstraintContext) -> tuple[str, str]:
-    if c.commute_minutes is not None and len(c.commute_minutes) == 1:
-        minutes_f = float(c.commute_minutes[0])
-    else:
-        minutes_f = float(estimate_commute_minutes(p.lat, p.lon, o.lat[i], o.lon[i]))
-    minutes = int(round(minutes_f))
+    single = c.commute_minutes is not None and len(c.commute_minutes) == 1
+    minutes_f = (c.commute_minutes[0] if single
+                 else estimate_commute_minutes(p.lat, p.lon, o.lat[i], o.lon[i]))
+    minutes = int(round(float(minutes_f)))
     if ok:
         return f"Restid ca {minutes} min", f"Travel time about {minutes} min"
     return (f"Restid ca {minutes} min, över max {p.max_commute} min",
@@ -271,14 +270,16 @@ CONSTRAINTS: tuple[Constraint, ...] = (
 
 
 def feasible(participant: ParticipantRow, openings: OpeningColumns,
-             context: ConstraintContext | None = None) -> np.ndarray:
+             context: ConstraintContext | None = None, within: np.ndarray | None = None) -> np.ndarray:
     """Boolean mask of openings that pass every hard constraint.
 
     Cheap rules are bit operations over the whole arrays (no copies); costly ones only look
-    at the survivors, so the travel-time estimate is computed for few openings.
+    at the survivors, so the travel-time estimate is computed for few openings. ``within``
+    marks openings a caller already knows could pass (e.g. inside the reach box); the rest
+    start out failed.
     """
     context = context or ConstraintContext()
-    mask = np.ones(len(openings), dtype=bool)
+    mask = np.ones(len(openings), dtype=bool) if within is None else np.array(within, dtype=bool)
     for constraint in CONSTRAINTS:
         if constraint.rows_mask is not None:
             keep = np.flatnonzero(mask)
@@ -297,6 +298,8 @@ def check_rows(participant: ParticipantRow, openings: OpeningColumns, rows: np.n
     """
     context = context or ConstraintContext()
     subset, sub_context = openings.take(rows), context.subset(rows)
+    # travel times once for all rows, so neither the rule nor its wording estimates them again
+    sub_context = replace(sub_context, commute_minutes=commute_minutes(participant, subset, sub_context))
     verdicts = [constraint.mask(participant, subset, sub_context) for constraint in CONSTRAINTS]
     results: list[list[ConstraintResult]] = []
     for i in range(len(rows)):

@@ -173,6 +173,65 @@ def trip_minutes(trip_km: ArrayLike) -> FloatArray:
     return FIXED_MINUTES + inside + beyond
 
 
+def reach_km(minutes: float) -> float:
+    """The straight-line distance beyond which :func:`estimate_commute_minutes` exceeds ``minutes``.
+
+    The inverse of the estimate (time never decreases with distance), so every point farther
+    than this is certainly out of reach: a safe radius to pre-filter openings by.
+    """
+    if minutes <= FIXED_MINUTES:
+        return 0.0
+    travel = minutes - FIXED_MINUTES
+    last_edge, last_speed = _EDGES_KM[-1], SPEED_BANDS_KMH[-1][1]
+    if travel <= _EDGE_MINUTES[-1]:
+        trip = float(np.interp(travel, _EDGE_MINUTES, _EDGES_KM))
+    else:
+        trip = last_edge + (travel - _EDGE_MINUTES[-1]) / 60.0 * last_speed
+    return trip / DETOUR_FACTOR
+
+
+@dataclass(frozen=True)
+class ReachBox:
+    """The latitude/longitude box around a circle: every point within the circle is inside."""
+
+    lat: float
+    lon: float
+    dlat: float
+    dlon: float
+
+    @classmethod
+    def around(cls, lat: float, lon: float, km: float) -> ReachBox:
+        if not (np.isfinite(lat) and np.isfinite(lon)):
+            raise ValueError(f"cannot search around a point without coordinates: ({lat}, {lon})")
+        dlat = float(np.degrees(km / EARTH_RADIUS_KM)) * 1.001
+        widest = min(abs(lat) + dlat, 89.9)  # longitude degrees are widest nearest the pole
+        return cls(lat, lon, dlat, dlat / max(float(np.cos(np.radians(widest))), 1e-6))
+
+    def contains_lon(self, lon: np.ndarray) -> np.ndarray:
+        return np.abs(lon - self.lon) <= self.dlon
+
+
+class LatitudeBands:
+    """Find the rows near a place among rows sorted by latitude, without scanning them all.
+
+    The rows inside a box's latitude range are one contiguous window (two binary searches),
+    so callers work on array *views* of it and test longitude as a cheap mask: a superset
+    of the circle (exact travel times are checked on the few survivors), never missing a
+    point within reach. Rows without coordinates sort last and are in no window.
+    """
+
+    def __init__(self, lat: ArrayLike) -> None:
+        self._lat = np.asarray(lat, dtype=np.float64)
+        known = self._lat[np.isfinite(self._lat)]
+        if (np.diff(known) < 0).any() or not np.isfinite(self._lat[: len(known)]).all():
+            raise ValueError("latitudes must be sorted ascending, rows without coordinates last")
+
+    def window(self, box: ReachBox) -> slice:
+        """The rows whose latitude is inside the box."""
+        low, high = np.searchsorted(self._lat, [box.lat - box.dlat, box.lat + box.dlat], side="left")
+        return slice(int(low), int(high))
+
+
 def estimate_commute_minutes(
     lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike
 ) -> FloatArray:

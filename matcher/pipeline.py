@@ -44,6 +44,7 @@ from matcher.features import (
     build_features,
     participant_query,
 )
+from matcher.geo import LatitudeBands, ReachBox, reach_km
 from matcher.ranking import Ranker, RuleRanker
 from matcher.store.flat import record_to_row
 
@@ -165,6 +166,7 @@ class OpeningCatalogue:
     employer_rate: np.ndarray | None = None
     vector_index: Any = None
     char_index: Any = None
+    bands: LatitudeBands | None = None  # rows are sorted by latitude, for the reach pre-filter
 
 
 def _top_rows(rows: np.ndarray, strength: np.ndarray, n: int) -> np.ndarray:
@@ -235,6 +237,8 @@ class Matcher:
         """Prepare the openings to match against (flat data-format frame or records)."""
         frame = openings if isinstance(openings, pd.DataFrame) else pd.DataFrame(
             [record_to_row(o) for o in openings])
+        # rows in latitude order: the openings near a participant are then one window of views
+        frame = frame.iloc[np.argsort(frame["location_lat"].to_numpy(np.float64), kind="stable")]
         columns = OpeningColumns.from_frame(frame)
         positions = self.occupations.positions(columns.occupation_ids)
         titles = frame["title"].astype(str).to_numpy(dtype=object)
@@ -244,6 +248,7 @@ class Matcher:
         catalogue = OpeningCatalogue(
             columns=columns, titles=titles, positions=positions,
             row_of={oid: i for i, oid in enumerate(columns.ids)},
+            bands=LatitudeBands(columns.lat),
         )
         from matcher.retrieval import VectorIndex
 
@@ -352,7 +357,25 @@ class Matcher:
             return _top_rows(rows, vectors[rows] @ query, self.config.text_candidates)
         ids, _ = index.search(query, 8 * self.config.text_candidates)
         hits = np.array([c.row_of[i] for i in ids[0] if i], dtype=np.int64)
-        return hits[np.isin(hits, rows)][: self.config.text_candidates]
+        member = np.zeros(len(c.columns), dtype=bool)
+        member[rows] = True
+        return hits[member[hits]][: self.config.text_candidates]
+
+    def feasible_rows(self, row: ParticipantRow, context: ConstraintContext) -> np.ndarray:
+        """Sorted rows of the openings that pass every hard constraint.
+
+        Only openings within travel reach are examined: nothing farther than
+        :func:`~matcher.geo.reach_km` of the participant's limit can pass the commute rule, and
+        since rows are in latitude order, those in reach are one window of array views.
+        """
+        c = self._require_catalogue()
+        if c.bands is None or not (np.isfinite(row.lat) and np.isfinite(row.lon)):
+            return np.flatnonzero(feasible(row, c.columns, context))
+        box = ReachBox.around(row.lat, row.lon, reach_km(row.max_commute))
+        window = c.bands.window(box)
+        near = c.columns.take(window)
+        ok = feasible(row, near, context.subset(window), within=box.contains_lon(near.lon))
+        return np.flatnonzero(ok) + window.start
 
     def score_rows(self, q: ParticipantQuery, rows: np.ndarray,
                    context: ConstraintContext) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -375,7 +398,7 @@ class Matcher:
         c = self._require_catalogue()
         q = self.query(participant)
         context = self._context(allowed_municipalities)
-        pool = np.flatnonzero(feasible(q.row, c.columns, context))
+        pool = self.feasible_rows(q.row, context)
         rows = self.candidates(q, pool) if pool.size else pool
         items: list[Suggestion] = []
         if rows.size:

@@ -76,8 +76,8 @@ class TrainConfig:
     engine: Engine = Engine.LOCAL
     objective: str = OBJECTIVES[0]  # see BoostedRanker: "binary" (work at 90 days) or "lambdarank"
     n_estimators: int = 1000
-    learning_rate: float = 0.03
-    num_leaves: int = 15
+    learning_rate: float = 0.05
+    num_leaves: int = 4
     min_child_samples: int = 40
     early_stopping_rounds: int = 50
     counterfactual_participants: int = 20  # participants whose gender is flipped in the audit

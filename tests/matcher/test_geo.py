@@ -11,12 +11,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from matcher.geo import (
+    DETOUR_FACTOR,
     FIXED_MINUTES,
     SKANE_MUNICIPALITIES,
+    LatitudeBands,
+    ReachBox,
     TravelTimeMatrix,
     estimate_commute_minutes,
     haversine_km,
     load_municipalities,
+    reach_km,
     trip_minutes,
 )
 
@@ -144,3 +148,37 @@ def test_loader_reads_the_real_file(shared_data: Path) -> None:
     skane = load_municipalities(shared_data / "sweden_municipalities" / "kommuner.csv",
                                 region="Skåne län")
     assert {m.code for m in skane} == {m.code for m in SKANE_MUNICIPALITIES}
+
+
+# --------------------------------------------------------------------------- reach pre-filter
+
+
+@given(st.floats(FIXED_MINUTES + 0.5, 300))
+def test_reach_km_inverts_the_commute_estimate(minutes: float) -> None:
+    km = reach_km(minutes)
+    assert trip_minutes(km * DETOUR_FACTOR) == pytest.approx(minutes, abs=1e-6)
+
+
+def test_reach_km_is_zero_within_the_fixed_minutes() -> None:
+    assert reach_km(FIXED_MINUTES) == 0.0 == reach_km(0)
+
+
+@given(st.integers(0, 10_000), st.floats(15, 120))
+def test_reach_window_and_box_never_miss_a_point_within_reach(seed: int, minutes: float) -> None:
+    """Known answer by brute force: every point whose estimate is within ``minutes`` is found."""
+    rng = np.random.default_rng(seed)
+    lat, lon = np.sort(rng.uniform(55.3, 56.5, 400)), rng.uniform(12.4, 14.6, 400)
+    lat[-9:] = np.nan  # rows without coordinates sort last and are never within reach
+    here_lat, here_lon = float(rng.uniform(55.3, 56.5)), float(rng.uniform(12.4, 14.6))
+    box = ReachBox.around(here_lat, here_lon, reach_km(minutes))
+    window = LatitudeBands(lat).window(box)
+    found = np.arange(400)[window][box.contains_lon(lon[window])]
+    reachable = np.flatnonzero(estimate_commute_minutes(here_lat, here_lon, lat, lon) <= minutes)
+    assert set(reachable) <= set(found.tolist())
+
+
+def test_reach_box_refuses_a_point_without_coordinates_and_bands_unsorted_input() -> None:
+    with pytest.raises(ValueError, match="without coordinates"):
+        ReachBox.around(float("nan"), 13.0, 10.0)
+    with pytest.raises(ValueError, match="sorted"):
+        LatitudeBands([56.0, 55.0])

@@ -124,3 +124,28 @@ def test_widen_horizons_brings_an_atypical_opening_into_the_top_k(taxonomy, carp
     assert top(True)[-1] == "o-tra"
     as_man = cleaner.model_copy(update={"gender": "man"})
     assert "o-tra" not in top(True, as_man)  # construction is not atypical for men
+
+
+def test_reach_prefilter_keeps_exactly_the_feasible_openings():
+    """Known answer by brute force: the pre-filtered pool equals the constraints over every row."""
+    import numpy as np
+
+    from matcher.columns import ParticipantRow
+    from matcher.constraints import feasible
+    from matcher.dataset import participants_by_id
+    from matcher.synth import GeneratorConfig, generate
+    from matcher.taxonomy import demo_taxonomy
+
+    taxonomy = demo_taxonomy()
+    programme = generate(GeneratorConfig(participants=200, openings=600, seed=3, oracle_participants=0),
+                         taxonomy)
+    m = Matcher(taxonomy).index_openings(programme.frame("openings"),
+                                         today=programme.config.reference_date)
+    context = m._context(None)
+    sizes = []
+    for participant in list(participants_by_id(programme.frame("participants")).values())[:60]:
+        row = ParticipantRow.from_record(participant)
+        expected = np.flatnonzero(feasible(row, m.catalogue.columns, context))
+        np.testing.assert_array_equal(m.feasible_rows(row, context), expected)
+        sizes.append(expected.size)
+    assert sum(sizes) > 0
