@@ -89,7 +89,7 @@ class MatcherConfig:
 
     transfer_candidates: int = 150  # feasible openings taken by occupational transfer
     text_candidates: int = 50  # feasible openings taken by text similarity
-    exact_text_limit: int = 5_000  # below this pool size text search is an exact product
+    exact_text_limit: int = 2_000  # below this pool size text search is an exact product
     language_tolerance: int = 1
     explain_top: int = 3
     widen_horizons: bool = False  # put a gender-atypical feasible opening in the top k

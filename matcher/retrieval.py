@@ -105,16 +105,20 @@ SearchResult = tuple[npt.NDArray[np.object_], npt.NDArray[np.float32]]
 
 
 def set_search_threads(threads: int) -> None:
-    """Set faiss' OpenMP threads for the whole process.
+    """Set faiss' OpenMP threads and numpy's BLAS threads for the whole process.
 
-    Per-request serving wants 1: concurrency comes from worker processes, and OpenMP
-    thread start-up costs more than it saves on a single small query.
+    Per-request serving wants 1: concurrency comes from worker processes and threads, and
+    thread start-up costs more than it saves on a single small query. BLAS matters too: the
+    exact text search is a matrix-vector product, and a multi-threaded BLAS on busy cores
+    made a 5,000-row product ten times slower than one thread (measured here).
     """
     import faiss
+    from threadpoolctl import threadpool_limits
 
     if threads < 1:
         raise ValueError(f"threads={threads!r} must be at least 1")
     faiss.omp_set_num_threads(threads)
+    threadpool_limits(limits=threads, user_api="blas")
 
 
 class VectorIndex:

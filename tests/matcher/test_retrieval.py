@@ -230,3 +230,17 @@ def test_approximate_recall_at_100(approximate: IndexKind) -> None:
     assert recall_at_100(index, vectors, ids, queries, list(range(len(ids)))) >= 0.95
     # a third of the openings within reach: filtered through faiss' selector, not exactly
     assert recall_at_100(index, vectors, ids, queries, list(range(0, len(ids), 3))) >= 0.95
+
+
+def test_search_threads_limit_faiss_and_blas() -> None:
+    import os
+
+    import faiss
+    from threadpoolctl import threadpool_info
+
+    try:
+        set_search_threads(1)
+        assert faiss.omp_get_max_threads() == 1
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
+    finally:
+        set_search_threads(os.cpu_count() or 1)
