@@ -6,10 +6,11 @@ second run only trains and promotes again), and ``fresh`` removes the embedded s
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,9 @@ class DemoConfig:
     participants: int = 3_000
     openings: int = 600
     seed: int = 7
+    #: The demo's history runs up to today, so `platsa serve` afterwards has open openings to
+    #: suggest (a fixed date would leave every opening ended once that day has passed).
+    reference_date: dt.date = field(default_factory=dt.date.today)
 
 
 def programme_folder(settings: Settings) -> Path:
@@ -80,7 +84,8 @@ def load_programme(settings: Settings, config: DemoConfig,
     from matcher.taxonomy import load_taxonomy
 
     programme = generate(GeneratorConfig(participants=config.participants, openings=config.openings,
-                                         seed=config.seed), load_taxonomy(settings), progress=progress)
+                                         seed=config.seed, reference_date=config.reference_date),
+                         load_taxonomy(settings), progress=progress)
     folder = programme_folder(settings)
     programme.write(folder, "parquet")
     engine = init_db(settings.resolved_database_url)

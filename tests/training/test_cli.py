@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import typer
 from typer.testing import CliRunner
 
 from matcher.config import get_settings
 from platsa.cli import train as train_cli
+from training.demo import programme_folder
 
 LAX = {"PLATSA_FAIRNESS_MAX_NDCG_GAP": "1", "PLATSA_FAIRNESS_MAX_CALIBRATION_GAP": "1",
        "PLATSA_FAIRNESS_MIN_EXPOSURE_RATIO": "0", "PLATSA_FAIRNESS_MIN_IMPACT_RATIO": "0",
@@ -173,6 +176,10 @@ def test_demo_generates_trains_promotes_and_reuses_the_data(platsa_home, monkeyp
     assert "champion: version 1; every gate passed" in output and "model platsa-ranker/1" in output
     assert "why not" in output
     assert "mlflow ui --backend-store-uri sqlite:///" in output and "platsa serve" in output
+    openings = pd.read_parquet(programme_folder(get_settings()) / "openings.parquet")
+    still_open = (openings["status"] == "open") & (pd.to_datetime(openings["end_date"]).dt.date
+                                                   >= dt.date.today())
+    assert still_open.any(), "the demo's history must run up to today, so serving has openings"
 
     strict = {"PLATSA_FAIRNESS_MIN_EXPOSURE_RATIO": "0.9999"}
     code, output = run("demo", "--participants", "800", "--openings", "150", env=strict)
