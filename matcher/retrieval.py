@@ -104,19 +104,27 @@ class IndexParams:
 SearchResult = tuple[npt.NDArray[np.object_], npt.NDArray[np.float32]]
 
 
+#: faiss' OpenMP threads per search, once :func:`set_search_threads` has chosen them.
+_search_threads: int | None = None
+
+
 def set_search_threads(threads: int) -> None:
     """Set faiss' OpenMP threads and numpy's BLAS threads for the whole process.
 
     Per-request serving wants 1: concurrency comes from worker processes and threads, and
     thread start-up costs more than it saves on a single small query. BLAS matters too: the
     exact text search is a matrix-vector product, and a multi-threaded BLAS on busy cores
-    made a 5,000-row product ten times slower than one thread (measured here).
+    made a 5,000-row product ten times slower than one thread (measured here). OpenMP keeps
+    its thread count per calling thread, so every search applies the choice again in the
+    thread it runs in (a web server answers from a pool of threads).
     """
     import faiss
     from threadpoolctl import threadpool_limits
 
+    global _search_threads
     if threads < 1:
         raise ValueError(f"threads={threads!r} must be at least 1")
+    _search_threads = threads
     faiss.omp_set_num_threads(threads)
     threadpool_limits(limits=threads, user_api="blas")
 
@@ -266,6 +274,8 @@ class VectorIndex:
         import faiss
 
         assert self._index is not None
+        if _search_threads is not None:
+            faiss.omp_set_num_threads(_search_threads)
         params = self._search_parameters(k, 1.0 if mask is None else mask.mean())
         if mask is not None:
             # faiss keeps raw pointers: bitmap and selector must outlive the search call

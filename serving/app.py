@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from matcher.horizons import occupation_shares
+from matcher.retrieval import set_search_threads
 from matcher.store.engine import current_revision, get_engine, head_revision
 from matcher.taxonomy import load_taxonomy
 from serving import errors, web
@@ -68,6 +69,8 @@ def _initial_model(settings: ServingSettings, encoders: Encoders) -> Any:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: ServingSettings = app.state.settings
+    # one thread per request for faiss and BLAS: concurrency comes from workers and requests
+    set_search_threads(1)
     engine = get_engine(settings.resolved_database_url)
     _check_schema(engine)
     encoders = Encoders.from_settings(settings)

@@ -9,6 +9,7 @@ twice the requests of one; past one machine, run replicas behind a load balancer
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -16,6 +17,10 @@ import typer
 from platsa.cli.common import errors_as_lines, print_json
 
 WORKER_START_SECONDS = 120
+#: Thread pools each worker's numerical libraries start with: one, since concurrency comes
+#: from workers and requests, and several threads per request only fight over the cores.
+#: Set before the libraries load (worker processes inherit it); a user's own value wins.
+SINGLE_THREADED = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 Role = Annotated[str, typer.Option("--role", help="coach, employer, data_scientist or admin.")]
 
@@ -29,6 +34,8 @@ def serve(
     access_log: Annotated[bool, typer.Option(help="Log every request line.")] = False,
 ) -> None:
     """Run the API with uvicorn (OpenAPI docs at /docs, metrics at /metrics)."""
+    for name, value in SINGLE_THREADED.items():
+        os.environ.setdefault(name, value)
     import uvicorn
 
     from matcher.store.engine import init_db, masked_url

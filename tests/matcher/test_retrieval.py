@@ -240,7 +240,10 @@ def test_search_threads_limit_faiss_and_blas() -> None:
 
     try:
         set_search_threads(1)
-        assert faiss.omp_get_max_threads() == 1
+        faiss.omp_set_num_threads(2)  # as a fresh server thread would start
+        index = VectorIndex.build(["a", "b"], np.eye(2, DIM, dtype=np.float32))
+        index.search(np.eye(1, DIM, dtype=np.float32), 1)
+        assert faiss.omp_get_max_threads() == 1  # the search applied the choice in its thread
         assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
     finally:
         set_search_threads(os.cpu_count() or 1)

@@ -27,6 +27,13 @@ def test_health_names_the_model_and_the_index(world: World) -> None:
         "openings_indexed": 4}
 
 
+def test_a_started_worker_searches_on_one_thread(world: World) -> None:
+    """faiss runs single-threaded per request; concurrency comes from workers."""
+    from matcher import retrieval
+
+    assert retrieval._search_threads == 1
+
+
 def test_metrics_count_requests_by_route_template_not_by_id(world: World) -> None:
     coach = world.headers("coach")
     for pid in ("p1", "p3", "nobody"):
