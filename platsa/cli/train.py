@@ -327,7 +327,7 @@ def _print_widening(widened: bool) -> None:
 
 def suggest_command(
     participant_id: Annotated[str, typer.Argument(help="Participant id.")],
-    k: Annotated[int, typer.Option("--k", "-k", min=1, help="How many openings.")] = 5,
+    k: Annotated[int, typer.Option("--top", "--k", "-k", min=1, help="How many openings.")] = 5,
     why_not: Annotated[str | None, typer.Option("--why-not", help="Also explain this opening.")
                        ] = None,
     widen_horizons: Annotated[bool, typer.Option(
@@ -361,7 +361,7 @@ def suggest_command(
 
 def candidates_command(
     opening_id: Annotated[str, typer.Argument(help="Opening id.")],
-    k: Annotated[int, typer.Option("--k", "-k", min=1, help="How many participants.")] = 10,
+    k: Annotated[int, typer.Option("--top", "--k", "-k", min=1, help="How many participants.")] = 10,
     fair: Annotated[bool, typer.Option("--fair/--no-fair", help="Re-rank for gender parity.")] = True,
     today: Today = None,
     as_json: AsJson = False,

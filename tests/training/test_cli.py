@@ -105,7 +105,7 @@ def test_train_promote_force_rollback_and_serve_the_champion(world, history):
 
     today = str(history.end_date())
     participant = history.participants["id"].iloc[0]
-    code, output = run("suggest", participant, "--today", today)
+    code, output = run("suggest", participant, "--today", today, "--top", "3")
     assert code == 0, output
     assert f"participant {participant}:" in output and "model platsa-ranker/2" in output
 
@@ -143,10 +143,11 @@ def test_suggest_can_widen_horizons_and_says_whether_it_moved_anything(world, hi
 
 def test_candidates_for_an_opening(world, history):
     opening = history.openings["id"].iloc[0]
-    code, output = run("candidates", opening, "--today", str(history.end_date()), "--json")
+    code, output = run("candidates", opening, "--today", str(history.end_date()), "--top", "2", "--json")
     assert code == 0, output
     answer = json.loads(output)
     assert answer["opening_id"] == opening and answer["model_version"].startswith(("platsa-ranker/", "rule"))
+    assert len(answer["items"]) <= 2
 
 
 @pytest.mark.parametrize(("args", "message"), [
