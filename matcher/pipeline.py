@@ -297,6 +297,11 @@ class Matcher:
             self._char_cache[text] = vector
         return vector
 
+    def forget(self, texts: Sequence[str]) -> None:
+        """Drop remembered query vectors of ``texts`` (an erased or rewritten profile's words)."""
+        for text in texts:
+            self._char_cache.pop(text, None)
+
     def query(self, participant: Participant) -> ParticipantQuery:
         """Resolve a participant into what features need (occupations, text vectors)."""
         row = ParticipantRow.from_record(participant)

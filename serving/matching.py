@@ -170,6 +170,12 @@ class MatchingService:
 
     # ----------------------------------------------------------------- background
 
+    def forget(self, texts: list[str]) -> None:
+        """Erase profile texts from every copy this worker holds: the vector cache on disk and
+        the live matcher's in-memory query memo (matchers built later start without them)."""
+        self.encoders.forget(texts)
+        self.matcher.forget(texts)
+
     def start(self, interval_seconds: float) -> None:
         """Rebuild in the background after writes, and every ``interval_seconds`` (0: never)."""
         self._worker = threading.Thread(target=self._run, args=(interval_seconds,),

@@ -85,7 +85,7 @@ def update_participant(participant_id: str, body: ParticipantUpdate, principal: 
     session.commit()
     before, after = (matching.matcher.participant_text(p) for p in (current, updated))
     if before != after:
-        matching.encoders.forget([before])
+        matching.forget([before])
     return updated
 
 
@@ -103,7 +103,7 @@ def erase_participant(participant_id: str, principal: Coach, session: SessionDep
     unlinked = store.erase_participant(session, participant_id)
     _log(session, principal, pseudo, Action.PARTICIPANT_ERASE, participant_id)
     session.commit()
-    matching.encoders.forget([matching.matcher.participant_text(participant)])
+    matching.forget([matching.matcher.participant_text(participant)])
     return Erasure(participant_id=participant_id, placements_unlinked=unlinked)
 
 

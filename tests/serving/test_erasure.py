@@ -51,6 +51,7 @@ def test_an_erased_participant_is_gone_everywhere_but_the_counts(world: World) -
         world.client.get("/participants/p1", headers=coach).json())
     profile = matching.matcher.participant_text(person)
     assert profile in cache.inner.texts  # the suggestions embedded (and cached) the profile
+    assert profile in matching.matcher._char_cache  # and remembered its character vector
     assert "p1" in _candidate_ids(world, "o1")
     cached_before = len(cache)
     before = _followup_totals(world)
@@ -60,6 +61,7 @@ def test_an_erased_participant_is_gone_everywhere_but_the_counts(world: World) -
     assert erased.json() == {"participant_id": "p1", "placements_unlinked": 1}
     assert world.client.get("/participants/p1", headers=admin).status_code == 404
     assert len(cache) == cached_before - 1
+    assert profile not in matching.matcher._char_cache
     cache.encode([profile])
     assert cache.inner.texts[-1] == profile  # not cached any more: encoded afresh
     assert _candidate_ids(world, "o1") == {"p2"}
