@@ -60,6 +60,7 @@ from matcher.fairness import (
 )
 from matcher.fairness.report import to_json
 from matcher.features import FEATURES
+from matcher.pipeline import MatcherConfig
 from matcher.ranking import BoostedRanker
 from matcher.synth import GeneratorConfig, generate
 from matcher.taxonomy import load_taxonomy
@@ -190,7 +191,9 @@ class Scenario:
         coach = audit_suggestions(coach_lists, K, shares=self.shares, history=self.history,
                                   min_group_size=size, threshold=RELEVANT)
         _, employer, rerank = rerank_effect(self.candidate_lists(scores), K, min_group_size=size)
-        _, widen = widen_effect(coach_lists, self.shares, K)
+        # at the threshold coaches are served with (MatcherConfig.atypical_share)
+        _, widen = widen_effect(coach_lists, self.shares, K,
+                                atypical_below=MatcherConfig().atypical_share)
         genders = self.pairs["participant_id"].map(self.gender).to_numpy()
         sample = list(dict.fromkeys(self.pairs["participant_id"]))[:10]
         report = FairnessReport(

@@ -52,7 +52,8 @@ def _level(value: float, lang: Language) -> str:
 def _occupation(values: np.ndarray, facts: ExplainFacts, lang: Language) -> str | None:
     if not facts.best_trade or not facts.opening_occupation:
         return None
-    level = _level(float(np.nanmax([values[FEATURE_INDEX["occ_relatedness"]], 0.0])), lang)
+    relatedness = float(values[FEATURE_INDEX["occ_relatedness"]])
+    level = _level(relatedness if relatedness > 0.0 else 0.0, lang)  # NaN (unknown) counts 0
     years = f"{facts.best_trade_years:g}"
     if lang == "sv":
         return (f"Tidigare yrke {facts.best_trade} ({years} år) → {facts.opening_occupation}: "
