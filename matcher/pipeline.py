@@ -334,7 +334,9 @@ class Matcher:
         if not picked:
             raise EmptyProfileError(
                 f"participant {q.row.id!r} has no prior trades, wishes or text to match on")
-        return np.unique(np.concatenate(picked))
+        shortlist = np.unique(np.concatenate(picked))
+        # nothing related by occupation or text: the ranker still orders what is feasible
+        return shortlist if shortlist.size else rows[: self.config.transfer_candidates]
 
     def _by_transfer(self, q: ParticipantQuery, rows: np.ndarray) -> np.ndarray | None:
         sources = np.unique(np.concatenate([q.trade_positions, q.desired_positions]))
@@ -364,7 +366,12 @@ class Matcher:
         hits = np.array([c.row_of[i] for i in ids[0] if i], dtype=np.int64)
         member = np.zeros(len(c.columns), dtype=bool)
         member[rows] = True
-        return hits[member[hits]][: self.config.text_candidates]
+        found = hits[member[hits]][: self.config.text_candidates]
+        if found.size < self.config.text_candidates // 5:
+            # the nearest openings overall lie outside this participant's feasible pool (far
+            # away, say): search the pool itself rather than return too few
+            return _top_rows(rows, vectors[rows] @ query, self.config.text_candidates)
+        return found
 
     def feasible_rows(self, row: ParticipantRow, context: ConstraintContext) -> np.ndarray:
         """Sorted rows of the openings that pass every hard constraint.

@@ -149,3 +149,16 @@ def test_reach_prefilter_keeps_exactly_the_feasible_openings():
         np.testing.assert_array_equal(m.feasible_rows(row, context), expected)
         sizes.append(expected.size)
     assert sum(sizes) > 0
+
+
+def test_feasible_openings_are_ranked_even_when_nothing_relates(matcher):
+    """Known answer: a profile whose text resembles no opening still gets the feasible ones."""
+    import dataclasses
+
+    import numpy as np
+
+    text_only = make_participant(prior_trades=[], free_text="xyz")
+    q = matcher.query(text_only)
+    unrelated = dataclasses.replace(q, char=np.zeros_like(q.char))
+    rows = np.array([0, 2])
+    np.testing.assert_array_equal(matcher.candidates(unrelated, rows), rows)
