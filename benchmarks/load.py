@@ -330,6 +330,25 @@ def summary(phase: Phase, clients: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- main
 
 
+def embed_profiles(home: Path, taxonomy: Any, people: list[dict[str, Any]]) -> int:
+    """Embed every participant's profile text into the home's vector cache, as the service
+    does when a profile is saved (``POST``/``PATCH /participants``); returns how many texts.
+
+    Bulk-inserted rows skip that step, and without it every request would pay for encoding
+    a profile that production has encoded long before anyone asks for suggestions.
+    """
+    from matcher.config import Settings
+    from matcher.encoding import default_encoder
+    from matcher.pipeline import Matcher
+    from matcher.store.flat import row_to_record
+
+    matcher = Matcher(taxonomy)
+    texts = sorted({matcher.participant_text(row_to_record(Kind.PARTICIPANTS, row)) for row in people})
+    default_encoder(Settings(home=home)).encode(texts)
+    log.info("embedded %d distinct profile texts", len(texts))
+    return len(texts)
+
+
 def prepare(home: Path, args: argparse.Namespace) -> tuple[dict[str, str], list[str], list[str],
                                                              dict[str, float]]:
     """Data and keys in ``home`` (generated once; a kept ``--home`` is reused)."""
@@ -348,6 +367,9 @@ def prepare(home: Path, args: argparse.Namespace) -> tuple[dict[str, str], list[
         keys = store_programme(home, programme)
         timings["store_s"] = round(time.perf_counter() - start, 1)
         people = programme.rows[Kind.PARTICIPANTS]
+        start = time.perf_counter()
+        timings["embedded_profiles"] = embed_profiles(home, taxonomy, people)
+        timings["embed_profiles_s"] = round(time.perf_counter() - start, 1)
         keys_file.write_text(json.dumps({"keys": keys, "ids": [p["id"] for p in people],
                                          "taxonomy": {"source": taxonomy.source or "demo",
                                                       "occupations": len(taxonomy)},

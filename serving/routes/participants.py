@@ -46,7 +46,7 @@ def _log(session: Session, principal: Principal, pseudo: Pseudonymizer, action: 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ParticipantPublic,
              responses={409: {"model": Message}, 422: {"model": Message}})
 def create_participant(body: ParticipantCreate, principal: Coach, session: SessionDep,
-                       pseudo: PseudonymizerDep) -> Participant:
+                       matching: MatchingDep, pseudo: PseudonymizerDep) -> Participant:
     """Register a participant (a coach only in their own municipality)."""
     participant = Participant.model_validate(body.model_dump())
     if not principal.sees_participant(participant.municipality_code):
@@ -54,6 +54,8 @@ def create_participant(body: ParticipantCreate, principal: Coach, session: Sessi
             f"municipality_code {participant.municipality_code!r}: outside your municipality")
     store.add_record(session, participant)
     _log(session, principal, pseudo, Action.PARTICIPANT_CREATE, participant.id)
+    session.commit()
+    matching.prepare(participant)
     return participant
 
 
@@ -86,6 +88,7 @@ def update_participant(participant_id: str, body: ParticipantUpdate, principal: 
     before, after = (matching.matcher.participant_text(p) for p in (current, updated))
     if before != after:
         matching.forget([before])
+        matching.prepare(updated)
     return updated
 
 

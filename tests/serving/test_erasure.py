@@ -69,3 +69,25 @@ def test_an_erased_participant_is_gone_everywhere_but_the_counts(world: World) -
     assert count_rows(engine)["placements"] == 2  # p1's, now anonymous, and p3's
     engine.dispose()
     assert _followup_totals(world) == before
+
+
+def test_a_saved_profile_is_encoded_at_once_and_again_when_its_words_change(world: World) -> None:
+    """The first suggestion request then finds the profile's vectors in the cache."""
+    from tests.serving.test_access import NEW_PARTICIPANT
+
+    matching = world.client.app.state.matching
+    recording = _Recording()
+    matching.encoders = Encoders(text=CachedEncoder(recording, world.settings.home / "vectors"),
+                                 char=HashingCharEncoder())
+    matching.refresh()
+    recording.texts.clear()  # the openings' texts, embedded by the refresh
+    coach = world.headers("coach")
+    assert world.client.post("/participants", json=NEW_PARTICIPANT, headers=coach).status_code == 201
+    person = Participant.model_validate(NEW_PARTICIPANT)
+    assert recording.texts == [matching.matcher.participant_text(person)]
+    changed = world.client.patch(f"/participants/{person.id}", json={"free_text": "Bagare i tio år"},
+                                 headers=coach)
+    assert changed.status_code == 200
+    assert len(recording.texts) == 2 and "Bagare i tio år" in recording.texts[-1]
+    assert world.client.get(f"/participants/{person.id}/suggestions", headers=coach).status_code == 200
+    assert len(recording.texts) == 2  # the request found both vectors cached
