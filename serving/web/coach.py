@@ -78,12 +78,12 @@ def participant_list(request: Request, principal: CoachUser, session: SessionDep
 def _participant_page(request: Request, participant_id: str, principal: Principal,
                       session: Session, matching: MatchingService, pseudo: Pseudonymizer,
                       errors: FieldErrors | None = None, values: dict[str, Any] | None = None,
-                      status_code: int = 200) -> Response:
+                      status_code: int = 200, widen: bool = False) -> Response:
     """Profile, suggestions, placements and the why-not form (audited like the API's reads)."""
     lang = request_lang(request)
     person = participants.read_participant(participant_id, principal, session, pseudo)
     found = participants.suggestions(participant_id, principal, session, matching, pseudo, None,
-                                     k=SUGGESTIONS, lang=lang)
+                                     k=SUGGESTIONS, lang=lang, widen_horizons=widen)
     placed = placements_of(session, participant_id)
     return render(request, "participant.html", {
         "person": person, "found": found, "placed": placed,
@@ -98,8 +98,10 @@ def _participant_page(request: Request, participant_id: str, principal: Principa
 @router.get("/participants/{participant_id}")
 def participant_page(request: Request, participant_id: str, principal: CoachUser,
                      session: SessionDep, matching: MatchingDep, pseudo: PseudonymizerDep,
-                     _turn: MatcherTurn) -> Response:
-    return _participant_page(request, participant_id, principal, session, matching, pseudo)
+                     _turn: MatcherTurn, widen: bool = False) -> Response:
+    """The profile; ``widen=1`` widens horizons (a gender-atypical opening when feasible)."""
+    return _participant_page(request, participant_id, principal, session, matching, pseudo,
+                             widen=widen)
 
 
 def _done(participant_id: str, what: str) -> RedirectResponse:

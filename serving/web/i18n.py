@@ -124,6 +124,10 @@ _SV: dict[str, str] = {
     "suggestions.decline_reason": "Skäl att avböja",
     "suggestions.why": "Visa alla krav",
     "suggestions.recorded": "Redan registrerat: {status}",
+    "suggestions.widen": "Bredda vyerna: visa också ett yrke där få av deltagarens kön arbetar",
+    "suggestions.widen_apply": "Uppdatera förslagen",
+    "suggestions.widened": "Ett yrke där deltagarens kön är underrepresenterat har lagts till sist "
+    "i listan.",
     "whynot.title": "Varför inte?",
     "whynot.intro": "Kontrollera valfri annons mot deltagarens krav.",
     "whynot.opening": "Annons",
@@ -420,6 +424,11 @@ _EN: dict[str, str] = {
     "suggestions.decline_reason": "Reason to decline",
     "suggestions.why": "Show every requirement",
     "suggestions.recorded": "Already recorded: {status}",
+    "suggestions.widen": "Widen horizons: also show an occupation where few of the participant's "
+    "gender work",
+    "suggestions.widen_apply": "Update the suggestions",
+    "suggestions.widened": "An occupation where the participant's gender is under-represented was "
+    "added at the end of the list.",
     "whynot.title": "Why not?",
     "whynot.intro": "Check any opening against the participant's requirements.",
     "whynot.opening": "Opening",

@@ -134,3 +134,14 @@ def test_allocation_needs_a_choice_and_places_each_participant_once(web: Web) ->
     assert 'scope="row"><a href="/web/coach/participants/p1">' in result
     assert "Utan plats: p3" in result  # no opening offers both of p3's needs
     assert 'value="p1" checked' in result
+
+
+def test_widen_horizons_is_a_labelled_checkbox_that_stays_chosen(web: Web) -> None:
+    web.login("coach")
+    plain = web.client.get("/web/coach/participants/p1").text
+    assert '<input type="checkbox" id="widen" name="widen" value="1">' in plain
+    assert '<label for="widen">Bredda vyerna' in plain
+    widened = web.client.get("/web/coach/participants/p1?widen=1").text
+    assert 'name="widen" value="1" checked>' in widened
+    assert 'id="suggestion-o-cook"' in widened  # the same explained suggestions, audited
+    assert _audited(web)[-2:] == ["participant.read", "suggestions.read"]
