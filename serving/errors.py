@@ -20,7 +20,7 @@ from matcher.store.repositories import (
     RecordNotFound,
     UnknownReference,
 )
-from matcher.taxonomy.model import UnknownOccupationError
+from matcher.taxonomy.model import EmptySearchText, UnknownOccupationError
 from serving.model_loader import ModelLoadError
 from serving.security import ScopeError
 
@@ -35,6 +35,7 @@ STATUS_OF: dict[type[Exception], int] = {
     DomainError: status.HTTP_422_UNPROCESSABLE_CONTENT,
     EmptyProfileError: status.HTTP_422_UNPROCESSABLE_CONTENT,
     ScopeError: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    EmptySearchText: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }
 
 

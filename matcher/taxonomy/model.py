@@ -41,6 +41,10 @@ SSYK_LEVEL_LENGTHS = (1, 2, 3, 4)
 _ALT_LABEL_WEIGHT = 0.9
 
 
+class EmptySearchText(ValueError):
+    """A search text with nothing to search on (empty, or only whitespace or separators)."""
+
+
 class UnknownOccupationError(KeyError):
     """An occupation-name id the taxonomy does not hold."""
 
@@ -471,7 +475,7 @@ class Taxonomy:
     def search(self, text: str, k: int = 10) -> list[OccupationHit]:
         """The ``k`` occupation names best matching a free-text title, scores in [0, 1]."""
         if not text or not text.strip():
-            raise ValueError("search text is empty")
+            raise EmptySearchText(f"search text {text!r} is empty once whitespace is removed")
         return self.search_many([text], k)[0]
 
     def search_many(self, texts: Sequence[str], k: int = 10) -> list[list[OccupationHit]]:

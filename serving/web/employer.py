@@ -98,7 +98,7 @@ def occupation_choices(matching: MatchingService, query: str, current: str) -> l
     """The picker's options: the chosen occupation, then the best matches of the title typed."""
     taxonomy = matching.taxonomy
     found = [(current, str(taxonomy.occupation(current).label))] if current in taxonomy else []
-    if query:
+    if query.strip():
         found += [(hit.occupation_name_id, f"{hit.label} ({hit.ssyk4})")
                   for hit in taxonomy.search(query, OCCUPATION_HITS)
                   if hit.occupation_name_id != current]

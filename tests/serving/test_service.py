@@ -65,6 +65,9 @@ def test_occupation_search_and_related(world: World) -> None:
     related = world.client.get("/occupations/occ-baker/related?k=1", headers=coach).json()
     assert related[0]["occupation_name_id"] == "occ-cook"
     assert world.client.get("/occupations/search?q=%20", headers=coach).status_code == 422
+    # a unit separator passes the schema's "non-space" pattern but is whitespace to Python
+    separator = world.client.get("/occupations/search?q=%1F", headers=coach)
+    assert separator.status_code == 422 and "is empty once whitespace is removed" in separator.text
 
 
 def test_allocation_places_each_participant_once(world: World) -> None:

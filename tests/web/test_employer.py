@@ -78,6 +78,9 @@ def test_the_occupation_picker_searches_titles_without_saving(web: Web) -> None:
     assert web.count(OpeningRow) == before
     found = web.client.get("/web/employer/occupations?q=kock&current=occ-baker").json()
     assert found["options"] == [["occ-baker", "Bagare"], ["occ-cook", "Kock (5120)"]]
+    blank = web.post(NEW, {**VALID, "occupation_id": "", "occupation_query": " \x1f",
+                           "action": "search"})
+    assert blank.status_code == 200 and web.count(OpeningRow) == before  # nothing to search on
 
 
 def test_editing_an_opening_keeps_rules_and_ownership(web: Web) -> None:

@@ -103,7 +103,7 @@ def test_unknown_ids_name_the_id(tiny: Taxonomy) -> None:
 
 
 def test_bad_arguments_are_value_errors(tiny: Taxonomy) -> None:
-    with pytest.raises(ValueError, match="search text is empty"):
+    with pytest.raises(ValueError, match="is empty once whitespace is removed"):
         tiny.search("   ")
     with pytest.raises(ValueError, match="k must be at least 1, got 0"):
         tiny.related("occ-usk", k=0)
