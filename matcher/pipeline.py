@@ -89,6 +89,7 @@ class MatcherConfig:
 
     transfer_candidates: int = 150  # feasible openings taken by occupational transfer
     text_candidates: int = 50  # feasible openings taken by text similarity
+    exact_text_limit: int = 2_000  # below this pool size text search is an exact product
     language_tolerance: int = 1
     explain_top: int = 3
     widen_horizons: bool = False  # put a gender-atypical feasible opening in the top k
@@ -348,10 +349,9 @@ class Matcher:
         return _top_rows(rows, per_row, self.config.transfer_candidates)
 
     def _by_text(self, q: ParticipantQuery, rows: np.ndarray) -> np.ndarray | None:
-        """Nearest openings by text among ``rows``, through the vector index restricted to them.
+        """Nearest openings by text: exact over a small pool, else the vector index then filter.
 
-        Sentence embeddings when there are any, character n-grams otherwise. The index was
-        built with the catalogue, so its row numbers are the catalogue's.
+        Sentence embeddings when there are any, character n-grams otherwise.
         """
         c = self._require_catalogue()
         if q.vector is not None and c.vectors is not None:
@@ -360,9 +360,18 @@ class Matcher:
             query, vectors, index = q.char, c.char, c.char_index
         else:
             return None
-        if index is None:
+        if rows.size <= self.config.exact_text_limit or index is None:
             return _top_rows(rows, vectors[rows] @ query, self.config.text_candidates)
-        return index.search_rows(query, self.config.text_candidates, rows)
+        ids, _ = index.search(query, 8 * self.config.text_candidates)
+        hits = np.array([c.row_of[i] for i in ids[0] if i], dtype=np.int64)
+        member = np.zeros(len(c.columns), dtype=bool)
+        member[rows] = True
+        found = hits[member[hits]][: self.config.text_candidates]
+        if found.size < self.config.text_candidates // 5:
+            # the nearest openings overall lie outside this participant's feasible pool (far
+            # away, say): search the pool itself rather than return too few
+            return _top_rows(rows, vectors[rows] @ query, self.config.text_candidates)
+        return found
 
     def feasible_rows(self, row: ParticipantRow, context: ConstraintContext) -> np.ndarray:
         """Sorted rows of the openings that pass every hard constraint.

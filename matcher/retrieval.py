@@ -241,38 +241,13 @@ class VectorIndex:
         subset = self._allowed_rows(allowed)
         if subset.size == 0:
             return _padding(matrix.shape[0], k)
-        return self._to_ids(*self._search_within(matrix, k, subset), k)
-
-    def search_rows(
-        self, query: npt.ArrayLike, k: int, rows: npt.NDArray[np.int64]
-    ) -> npt.NDArray[np.int64]:
-        """The best ``k`` of the given index rows for one query, best first (fewer when fewer).
-
-        Rows are positions in the order vectors were added, for callers that keep their own
-        row numbering in step with the index (a catalogue built in one go) and so skip the
-        id lookups :meth:`search` does for an allowed set. Removed rows are never returned.
-        """
-        if k < 1:
-            raise ValueError(f"k={k!r} must be at least 1")
-        matrix = self._check_vectors(np.asarray(query, dtype=np.float32).reshape(1, -1), 1)
-        rows = np.asarray(rows, dtype=np.int64)
-        if rows.size and (rows.min() < 0 or rows.max() >= self._size):
-            raise ValueError(f"rows must lie in [0, {self._size}), got {rows.min()}..{rows.max()}")
-        subset = rows[self._alive[rows]]
-        if self._index is None or subset.size == 0:
-            return np.zeros(0, dtype=np.int64)
-        found, _ = self._search_within(matrix, k, subset)
-        return found[0][found[0] >= 0]
-
-    def _search_within(
-        self, matrix: npt.NDArray[np.float32], k: int, subset: npt.NDArray[np.int64]
-    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
-        """Search restricted to alive rows ``subset``: exactly when small, else a faiss filter."""
         if subset.size <= self.params.exact_filter_max:
-            return self._search_subset(matrix, k, subset)
-        mask = np.zeros(self._size, dtype=bool)
-        mask[subset] = True
-        return self._search_faiss(matrix, k, mask)
+            rows, scores = self._search_subset(matrix, k, subset)
+        else:
+            mask = np.zeros(self._size, dtype=bool)
+            mask[subset] = True
+            rows, scores = self._search_faiss(matrix, k, mask)
+        return self._to_ids(rows, scores, k)
 
     def _search_subset(
         self, queries: npt.NDArray[np.float32], k: int, rows: npt.NDArray[np.intp]

@@ -247,23 +247,3 @@ def test_search_threads_limit_faiss_and_blas() -> None:
         assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
     finally:
         set_search_threads(os.cpu_count() or 1)
-
-
-@pytest.mark.parametrize("exact_filter_max", [0, 1_000])
-def test_search_rows_returns_the_nearest_of_the_given_rows_only(exact_filter_max: int) -> None:
-    """Known answer: row i points along axis i; the query nearest 3, then 5, then the rest.
-
-    ``exact_filter_max`` 0 sends every restricted search through faiss' filter, 1,000 through
-    the exact scan: both must agree."""
-    vectors = np.eye(DIM, dtype=np.float32)
-    index = VectorIndex.build([f"o{i}" for i in range(DIM)], vectors,
-                              IndexParams(exact_filter_max=exact_filter_max))
-    query = vectors[3] + 0.5 * vectors[5] + 0.1 * vectors.sum(axis=0)
-    assert index.search_rows(query, 2, np.arange(DIM)).tolist() == [3, 5]
-    assert index.search_rows(query, 1, np.array([5, 7, 9])).tolist() == [5]
-    assert index.search_rows(query, 5, np.array([7, 9])).tolist() in ([7, 9], [9, 7])
-    index.remove(["o3"])
-    assert 3 not in index.search_rows(query, 5, np.arange(DIM)).tolist()
-    assert index.search_rows(query, 3, np.array([3])).size == 0
-    with pytest.raises(ValueError, match="rows must lie in"):
-        index.search_rows(query, 1, np.array([DIM]))
