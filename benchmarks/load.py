@@ -237,9 +237,23 @@ async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
     return status
 
 
-def wait_until_ready(port: int, server: subprocess.Popen[bytes], timeout: float) -> dict[str, Any]:
-    """Poll ``/health`` until every worker has started (or fail with the server's log)."""
+def _started_workers(home: Path) -> int:
+    """Workers whose lifespan has finished (uvicorn logs one line per worker)."""
+    log_file = home / "server.log"
+    if not log_file.exists():
+        return 0
+    return log_file.read_text(errors="replace").count("Application startup complete")
+
+
+def wait_until_ready(port: int, server: subprocess.Popen[bytes], home: Path, workers: int,
+                     timeout: float) -> dict[str, Any]:
+    """Poll ``/health`` until it answers and every worker has started (or fail).
+
+    One worker answering is not enough: the others may still be indexing the openings, and
+    measuring then would charge their start-up to the requests.
+    """
     deadline = time.monotonic() + timeout
+    health: dict[str, Any] | None = None
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"server exited with {server.returncode}")
@@ -249,9 +263,11 @@ def wait_until_ready(port: int, server: subprocess.Popen[bytes], timeout: float)
                              .encode())
                 answer = b"".join(iter(lambda: sock.recv(65536), b""))
             if answer.startswith(b"HTTP/1.1 200"):
-                return dict(json.loads(answer.split(b"\r\n\r\n", 1)[1]))
+                health = dict(json.loads(answer.split(b"\r\n\r\n", 1)[1]))
         except OSError:
             pass
+        if health is not None and _started_workers(home) >= workers:
+            return health
         time.sleep(1.0)
     raise TimeoutError(f"server not ready after {timeout:.0f} s")
 
@@ -392,7 +408,7 @@ def main() -> None:
         start = time.perf_counter()
         server = start_server(home, port, args.workers)
         try:
-            health = wait_until_ready(port, server, timeout=600)
+            health = wait_until_ready(port, server, home, args.workers, timeout=600)
             timings["server_start_s"] = round(time.perf_counter() - start, 1)
             log.info("server ready: %s", health)
             mix = request_mix(ids, municipalities, keys, args.seed)
