@@ -19,8 +19,6 @@ The matcher needs women's share of workers per occupation:
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -68,17 +66,6 @@ def occupation_shares(settings: Settings, taxonomy: Taxonomy,
     return shares
 
 
-def widening(matcher: Matcher) -> Matcher:
-    """``matcher`` with 'widen horizons' switched on, sharing its index, model and caches.
-
-    A shallow copy: nothing is rebuilt, so asking for a widened list costs one more ranking,
-    and bookings marked in the shared index are seen by both.
-    """
-    widened = copy.copy(matcher)
-    widened.config = dataclasses.replace(matcher.config, widen_horizons=True)
-    return widened
-
-
 @dataclass(frozen=True)
 class WidenedSuggestions:
     """A suggestion list, and whether widening horizons changed it.
@@ -91,19 +78,10 @@ class WidenedSuggestions:
     suggestions: SuggestionList
     moved: bool
 
-    @classmethod
-    def compare(cls, plain: SuggestionList, widened: SuggestionList) -> WidenedSuggestions:
-        """The widened list, moved when its openings differ from the plain list's."""
-        moved = [s.opening_id for s in plain.items] != [s.opening_id for s in widened.items]
-        return cls(widened, moved)
-
 
 def suggest_with_horizons(matcher: Matcher, participant: Participant, k: int = 10,
                           lang: str = "sv", *, widen: bool = False) -> WidenedSuggestions:
     """The ``k`` best feasible openings, with horizons widened when asked, and whether that
-    moved any (the plain list is ranked too, to tell; without ``widen`` it is the answer)."""
-    plain = matcher.suggest_openings(participant, k=k, lang=lang)
-    if not widen:
-        return WidenedSuggestions(plain, moved=False)
-    return WidenedSuggestions.compare(
-        plain, widening(matcher).suggest_openings(participant, k=k, lang=lang))
+    moved any (one ranking: the matcher compares the widened top ``k`` with the plain one)."""
+    found = matcher.suggest_openings(participant, k=k, lang=lang, widen=widen)
+    return WidenedSuggestions(found, moved=found.widened)

@@ -126,6 +126,7 @@ class SuggestionList:
     model_version: str
     n_candidates: int
     n_feasible: int
+    widened: bool = False  # "widen horizons" brought an opening into the list
 
     def to_dict(self) -> dict[str, Any]:
         return {**{k: v for k, v in vars(self).items() if k != "items"},
@@ -403,8 +404,15 @@ class Matcher:
         k: int = 10,
         allowed_municipalities: frozenset[str] | None = None,
         lang: str = "sv",
+        widen: bool | None = None,
     ) -> SuggestionList:
-        """The ``k`` best feasible openings for a participant, explained."""
+        """The ``k`` best feasible openings for a participant, explained.
+
+        ``widen`` (default: the config's ``widen_horizons``) brings a feasible opening in an
+        occupation where the participant's gender is a minority into the top ``k``; the
+        answer's ``widened`` says whether that changed the list.
+        """
+        widen = self.config.widen_horizons if widen is None else widen
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         c = self._require_catalogue()
@@ -413,12 +421,15 @@ class Matcher:
         pool = self.feasible_rows(q.row, context)
         rows = self.candidates(q, pool) if pool.size else pool
         items: list[Suggestion] = []
+        widened = False
         if rows.size:
             X, scores, commute = self.score_rows(q, rows, context)
             order = np.argsort(-scores, kind="stable")
-            atypical = self._atypical(participant, rows) if self.config.widen_horizons else None
+            atypical = self._atypical(participant, rows) if widen else None
             if atypical is not None:
-                order = widen_horizons(order, atypical, k)
+                reordered = widen_horizons(order, atypical, k)
+                widened = not np.array_equal(reordered[:k], order[:k])
+                order = reordered
             order = order[:k]
             contributions = self.ranker.contributions(X[order])
             all_checks = check_rows(q.row, c.columns, rows[order], context)
@@ -430,7 +441,8 @@ class Matcher:
                                                       lang, self.config.explain_top)))
         return SuggestionList(participant_id=participant.id, items=items, ranker=self.ranker.kind,
                               model_version=self.model_version,
-                              n_candidates=int(rows.size), n_feasible=int(pool.size))
+                              n_candidates=int(rows.size), n_feasible=int(pool.size),
+                              widened=widened)
 
     def why_not(
         self,

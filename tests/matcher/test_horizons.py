@@ -21,7 +21,6 @@ from matcher.horizons import (
     occupation_shares,
     programme_shares,
     suggest_with_horizons,
-    widening,
 )
 from matcher.pipeline import Matcher
 from matcher.taxonomy import load_taxonomy
@@ -98,11 +97,14 @@ def test_with_widening_off_shares_change_no_score_and_no_order(taxonomy: Taxonom
         with_shares.to_dict()
 
 
-def test_widening_shares_the_index_it_was_made_from(taxonomy: Taxonomy) -> None:
+def test_widening_is_asked_per_request_and_ranks_once(taxonomy: Taxonomy) -> None:
     matcher = _matcher(taxonomy)
-    widened = widening(matcher)
-    assert widened.config.widen_horizons and widened.catalogue is matcher.catalogue
-    assert widened.ranker is matcher.ranker
+    calls = []
+    score_rows = matcher.score_rows
+    matcher.score_rows = lambda *args: calls.append(1) or score_rows(*args)  # type: ignore[method-assign]
+    widened = matcher.suggest_openings(_cleaner(), k=2, widen=True)
+    assert widened.widened and widened.to_dict()["widened"] and len(calls) == 1
+    assert not matcher.suggest_openings(_cleaner(), k=2).widened  # the config's default: off
 
 
 # --------------------------------------------------------------------------- the shares
