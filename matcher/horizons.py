@@ -1,4 +1,4 @@
-"""'Widen horizons' for coaches: the occupation gender shares it needs, and the widened list.
+"""'Widen horizons' for coaches: the occupation gender shares the widened list needs.
 
 Swedish labour-market programmes tell participants about occupations where their gender is
 under-represented, because a recommender trained on a segregated history would otherwise
@@ -21,15 +21,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from matcher.config import Settings
-from matcher.domain import Participant
 from matcher.fairness.segregation import OccupationGenderShares
-from matcher.pipeline import Matcher, SuggestionList
 from matcher.store.repositories import occupation_workers
 from matcher.taxonomy.model import Taxonomy
 
@@ -64,24 +61,3 @@ def occupation_shares(settings: Settings, taxonomy: Taxonomy,
                                       settings.occupation_min_workers)
     log.info("occupation gender shares: %d codes from %s", len(shares.women_share), shares.source)
     return shares
-
-
-@dataclass(frozen=True)
-class WidenedSuggestions:
-    """A suggestion list, and whether widening horizons changed it.
-
-    ``moved`` is false when the plain top ``k`` already held a gender-atypical opening, when
-    no feasible one exists, or when the participant's recorded gender has no share (other,
-    unrecorded): the coach then sees that the list is the plain one.
-    """
-
-    suggestions: SuggestionList
-    moved: bool
-
-
-def suggest_with_horizons(matcher: Matcher, participant: Participant, k: int = 10,
-                          lang: str = "sv", *, widen: bool = False) -> WidenedSuggestions:
-    """The ``k`` best feasible openings, with horizons widened when asked, and whether that
-    moved any (one ranking: the matcher compares the widened top ``k`` with the plain one)."""
-    found = matcher.suggest_openings(participant, k=k, lang=lang, widen=widen)
-    return WidenedSuggestions(found, moved=found.widened)

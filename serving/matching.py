@@ -25,7 +25,6 @@ from sqlalchemy.orm import Session
 
 from matcher.dataset import employer_stats
 from matcher.domain import Participant
-from matcher.horizons import WidenedSuggestions, suggest_with_horizons
 from matcher.pipeline import Matcher, SuggestionList, UnknownOpeningError
 from matcher.store.flat import Kind, column_names
 from matcher.store.repositories import stored_rows
@@ -215,22 +214,14 @@ def _mark(matcher: Matcher, opening_id: str, is_open: bool, places_left: int) ->
     catalogue.columns.places_left[row] = places_left
 
 
-def suggest(matcher: Matcher, participant: Participant, k: int, lang: str = "sv") -> SuggestionList:
-    """``matcher.suggest_openings``, answering an empty list while no opening is indexed."""
+def suggest(matcher: Matcher, participant: Participant, k: int, lang: str = "sv", *,
+            widen: bool = False) -> SuggestionList:
+    """``matcher.suggest_openings`` (horizons widened when asked), answering an empty list
+    while no opening is indexed."""
     if matcher.catalogue is None:
         return SuggestionList(participant_id=participant.id, items=[], ranker=matcher.ranker.kind,
                               model_version=matcher.model_version, n_candidates=0, n_feasible=0)
-    return matcher.suggest_openings(participant, k=k, lang=lang)
-
-
-def suggest_horizons(matcher: Matcher, participant: Participant, k: int, lang: str = "sv", *,
-                     widen: bool = False) -> WidenedSuggestions:
-    """:func:`suggest`, with horizons widened when asked, and whether that moved anything
-    (:func:`matcher.horizons.suggest_with_horizons`); nothing moves while no opening is
-    indexed."""
-    if matcher.catalogue is None:
-        return WidenedSuggestions(suggest(matcher, participant, k, lang), moved=False)
-    return suggest_with_horizons(matcher, participant, k, lang, widen=widen)
+    return matcher.suggest_openings(participant, k=k, lang=lang, widen=widen)
 
 
 def why_not(matcher: Matcher, participant: Participant, opening_id: str,

@@ -339,22 +339,19 @@ def suggest_command(
     as_json: AsJson = False,
 ) -> None:
     """The best feasible openings for a participant, with reasons, from the champion model."""
-    from matcher.horizons import suggest_with_horizons
-
     with _errors():
         settings = _settings()
         matcher, frames = _served_matcher(settings, _date(today), shares=widen_horizons)
         participant = _participant(frames, participant_id)
-        found = suggest_with_horizons(matcher, participant, k, widen=widen_horizons)
-        suggestions = found.suggestions
+        suggestions = matcher.suggest_openings(participant, k=k, widen=widen_horizons)
         answer = matcher.why_not(participant, why_not) if why_not else None
     if as_json:
         print_json({**suggestions.to_dict(), "widen_horizons": widen_horizons,
-                    "widened": found.moved, "why_not": answer.to_dict() if answer else None})
+                    "why_not": answer.to_dict() if answer else None})
         return
     _print_suggestions(suggestions)
     if widen_horizons:
-        _print_widening(found.moved)
+        _print_widening(suggestions.widened)
     if answer is not None:
         _print_why_not(answer)
 

@@ -18,7 +18,7 @@ from serving import audit
 from serving.access import participant_for
 from serving.audit import Action
 from serving.deps import Coach, MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep
-from serving.matching import suggest_horizons, why_not
+from serving.matching import suggest, why_not
 from serving.schemas.common import Message, merged
 from serving.schemas.matching import SuggestionsPublic, WhyNotPublic
 from serving.schemas.records import Erasure, ParticipantCreate, ParticipantPublic, ParticipantUpdate
@@ -121,12 +121,11 @@ def suggestions(participant_id: str, principal: Coach, session: SessionDep,
     feasible; ``widened`` says whether that changed the list.
     """
     participant = participant_for(session, principal, participant_id)
-    answer = suggest_horizons(matching.matcher, participant, k, lang, widen=widen_horizons)
-    result = answer.suggestions
+    result = suggest(matching.matcher, participant, k, lang, widen=widen_horizons)
     shown = [{"opening_id": s.opening_id, "rank": s.rank, "score": s.score} for s in result.items]
     _log(session, principal, pseudo, Action.SUGGESTIONS_READ, participant_id,
          model_version=result.model_version, shown=shown)
-    return {**result.to_dict(), "widen_horizons": widen_horizons, "widened": answer.moved}
+    return {**result.to_dict(), "widen_horizons": widen_horizons}
 
 
 @router.get("/{participant_id}/why-not/{opening_id}", response_model=WhyNotPublic,

@@ -16,13 +16,8 @@ from sqlalchemy import create_engine
 from matcher.config import Settings
 from matcher.domain import Participant, PriorTrade
 from matcher.encoding import HashingCharEncoder
-from matcher.horizons import (
-    WidenedSuggestions,
-    occupation_shares,
-    programme_shares,
-    suggest_with_horizons,
-)
-from matcher.pipeline import Matcher
+from matcher.horizons import occupation_shares, programme_shares
+from matcher.pipeline import Matcher, SuggestionList
 from matcher.taxonomy import load_taxonomy
 from matcher.taxonomy.model import Occupation, Taxonomy, TaxonomyData
 from tests.matcher.builders import make_opening, make_participant
@@ -53,8 +48,8 @@ def _cleaner(**changes: object) -> Participant:
     return make_participant(prior_trades=[PriorTrade(occupation_id="stad", years=4)], **changes)
 
 
-def _ids(found: WidenedSuggestions) -> list[str]:
-    return [s.opening_id for s in found.suggestions.items]
+def _ids(found: SuggestionList) -> list[str]:
+    return [s.opening_id for s in found.items]
 
 
 # --------------------------------------------------------------------------- the widened list
@@ -62,11 +57,11 @@ def _ids(found: WidenedSuggestions) -> list[str]:
 
 def test_widening_brings_an_atypical_opening_in_and_says_so(taxonomy: Taxonomy) -> None:
     matcher = _matcher(taxonomy)
-    plain = suggest_with_horizons(matcher, _cleaner(), k=2)
-    widened = suggest_with_horizons(matcher, _cleaner(), k=2, widen=True)
-    assert not plain.moved and "o-tra" not in _ids(plain)
-    assert widened.moved and _ids(widened) == [_ids(plain)[0], "o-tra"]
-    assert widened.suggestions.items[1].rank == 2
+    plain = matcher.suggest_openings(_cleaner(), k=2)
+    widened = matcher.suggest_openings(_cleaner(), k=2, widen=True)
+    assert not plain.widened and "o-tra" not in _ids(plain)
+    assert widened.widened and _ids(widened) == [_ids(plain)[0], "o-tra"]
+    assert widened.items[1].rank == 2
     assert not matcher.config.widen_horizons  # the served matcher itself is left as it was
 
 
@@ -78,13 +73,13 @@ def test_widening_brings_an_atypical_opening_in_and_says_so(taxonomy: Taxonomy) 
 def test_nothing_moves_when_widening_has_nothing_to_do(taxonomy: Taxonomy, who: Participant,
                                                        k: int) -> None:
     matcher = _matcher(taxonomy)
-    widened = suggest_with_horizons(matcher, who, k=k, widen=True)
-    assert not widened.moved
+    widened = matcher.suggest_openings(who, k=k, widen=True)
+    assert not widened.widened
     assert _ids(widened) == [s.opening_id for s in matcher.suggest_openings(who, k=k).items]
 
 
 def test_without_shares_widening_moves_nothing(taxonomy: Taxonomy) -> None:
-    assert not suggest_with_horizons(_matcher(taxonomy, None), _cleaner(), k=2, widen=True).moved
+    assert not _matcher(taxonomy, None).suggest_openings(_cleaner(), k=2, widen=True).widened
 
 
 @pytest.mark.parametrize("gender", ["woman", "man", "other"])
@@ -93,7 +88,7 @@ def test_with_widening_off_shares_change_no_score_and_no_order(taxonomy: Taxonom
     who = _cleaner(gender=gender)
     with_shares = _matcher(taxonomy).suggest_openings(who, k=4)
     assert with_shares.to_dict() == _matcher(taxonomy, None).suggest_openings(who, k=4).to_dict()
-    assert suggest_with_horizons(_matcher(taxonomy), who, k=4).suggestions.to_dict() == \
+    assert _matcher(taxonomy).suggest_openings(who, k=4).to_dict() == \
         with_shares.to_dict()
 
 
