@@ -361,18 +361,17 @@ class Matcher:
             query, vectors, index = q.char, c.char, c.char_index
         else:
             return None
-        if rows.size <= self.config.exact_text_limit or index is None:
-            return _top_rows(rows, vectors[rows] @ query, self.config.text_candidates)
-        ids, _ = index.search(query, 8 * self.config.text_candidates)
-        hits = np.array([c.row_of[i] for i in ids[0] if i], dtype=np.int64)
-        member = np.zeros(len(c.columns), dtype=bool)
-        member[rows] = True
-        found = hits[member[hits]][: self.config.text_candidates]
-        if found.size < self.config.text_candidates // 5:
+        if rows.size > self.config.exact_text_limit and index is not None:
+            ids, _ = index.search(query, 8 * self.config.text_candidates)
+            hits = np.array([c.row_of[i] for i in ids[0] if i], dtype=np.int64)
+            member = np.zeros(len(c.columns), dtype=bool)
+            member[rows] = True
+            found = hits[member[hits]][: self.config.text_candidates]
+            if found.size >= self.config.text_candidates // 5:
+                return found
             # the nearest openings overall lie outside this participant's feasible pool (far
             # away, say): search the pool itself rather than return too few
-            return _top_rows(rows, vectors[rows] @ query, self.config.text_candidates)
-        return found
+        return _top_rows(rows, vectors[rows] @ query, self.config.text_candidates)
 
     def feasible_rows(self, row: ParticipantRow, context: ConstraintContext) -> np.ndarray:
         """Sorted rows of the openings that pass every hard constraint.

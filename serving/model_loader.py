@@ -64,7 +64,7 @@ def tracking_uri(settings: ServingSettings) -> str:
     return settings.mlflow_tracking_uri or f"sqlite:///{(settings.home / 'mlflow.db').resolve()}"
 
 
-def _registry_absent(uri: str) -> bool:
+def registry_absent(uri: str) -> bool:
     """A local SQLite registry that was never created holds no champion (and is not created)."""
     if not uri.startswith("sqlite:"):
         return False
@@ -139,7 +139,7 @@ def load_served_model(settings: ServingSettings, encoders: Mapping[str, str]) ->
     can refuse it; at startup the caller decides whether to fall back.
     """
     uri = tracking_uri(settings)
-    if _registry_absent(uri):
+    if registry_absent(uri):
         log.info("no model registry at %s: serving the transparent rule", uri)
         return rule_model()
     import mlflow
@@ -171,11 +171,11 @@ def load_served_model(settings: ServingSettings, encoders: Mapping[str, str]) ->
                        loaded_at=dt.datetime.now(dt.UTC), run_id=version.run_id)
 
 
-def _find_artifact(client: Any, run_id: str, name: str, path: str | None = None) -> str | None:
+def find_artifact(client: Any, run_id: str, name: str, path: str | None = None) -> str | None:
     """The path of the first artifact called ``name`` in a run (searched depth first)."""
     for info in client.list_artifacts(run_id, path):
         if info.is_dir:
-            found = _find_artifact(client, run_id, name, info.path)
+            found = find_artifact(client, run_id, name, info.path)
             if found:
                 return found
         elif info.path.rsplit("/", 1)[-1] == name:
@@ -193,7 +193,7 @@ def fairness_report(settings: ServingSettings, run_id: str) -> dict[str, Any]:
 
     uri = tracking_uri(settings)
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    path = _find_artifact(client, run_id, JSON_NAME)
+    path = find_artifact(client, run_id, JSON_NAME)
     if path is None:
         raise RecordNotFound(f"run {run_id!r} has no {JSON_NAME}")
     with tempfile.TemporaryDirectory(prefix="platsa-report-") as folder:

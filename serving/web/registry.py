@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from matcher.store.repositories import RecordNotFound
-from serving.model_loader import _find_artifact, _registry_absent, fairness_report, tracking_uri
+from serving.model_loader import fairness_report, find_artifact, registry_absent, tracking_uri
 from serving.settings import ServingSettings
 
 #: The charts a fairness report may hold (``matcher.fairness.report.chart_pngs``), in page order.
@@ -47,7 +47,7 @@ class VersionInfo:
 def _client(settings: ServingSettings) -> Any | None:
     """The registry client, or None where no local registry was ever created."""
     uri = tracking_uri(settings)
-    if _registry_absent(uri):
+    if registry_absent(uri):
         return None
     from mlflow import MlflowClient
 
@@ -95,7 +95,7 @@ def model_versions(settings: ServingSettings) -> list[VersionInfo]:
 def chart_png(settings: ServingSettings, run_id: str, name: str) -> bytes:
     """One fairness chart of a run, as stored by training."""
     client = _client(settings)
-    path = None if client is None or name not in CHARTS else _find_artifact(client, run_id, name)
+    path = None if client is None or name not in CHARTS else find_artifact(client, run_id, name)
     if path is None:
         raise ChartNotFound(f"run {run_id!r} has no chart {name!r}")
     with tempfile.TemporaryDirectory(prefix="platsa-chart-") as folder:
@@ -107,4 +107,4 @@ def stored_charts(settings: ServingSettings, run_id: str) -> list[str]:
     client = _client(settings)
     if client is None:
         return []
-    return [name for name in CHARTS if _find_artifact(client, run_id, name)]
+    return [name for name in CHARTS if find_artifact(client, run_id, name)]
