@@ -82,8 +82,7 @@ def fit_rankers(matcher, participants, train, valid, stats, seed: int
     rankers = {}
     for objective in OBJECTIVES:
         ranker = BoostedRanker(objective=objective, random_state=seed)
-        t, v = ((train_pairs, valid_pairs) if ranker.ranks_groups
-                else (train_pairs.outcomes(), valid_pairs.outcomes()))
+        t, v = train_pairs.for_ranker(ranker), valid_pairs.for_ranker(ranker)
         rankers[objective] = ranker.fit(t.X, t.y, t.group, feature_names=list(FEATURES),
                                         eval_set=(v.X, v.y, v.group))
     return rankers, time.perf_counter() - start

@@ -20,7 +20,7 @@ import pandas as pd
 from matcher.columns import EPOCH, day_number
 from matcher.domain import Outcome90, Participant, PlacementStatus, placement_label
 from matcher.features import FEATURE_INDEX, smoothed_rates
-from matcher.ranking import WORK_LABEL, groups_from_query_ids
+from matcher.ranking import WORK_LABEL, BoostedRanker, groups_from_query_ids
 from matcher.store.flat import Kind, row_to_record
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,11 @@ class LabelledPairs:
 
     def __len__(self) -> int:
         return len(self.y)
+
+    def for_ranker(self, ranker: BoostedRanker) -> LabelledPairs:
+        """The rows and labels ``ranker``'s objective learns from: every resolved placement
+        with its graded label for lambdarank, the followed-up ones as work or not for binary."""
+        return self if ranker.ranks_groups else self.outcomes()
 
     def outcomes(self) -> LabelledPairs:
         """The followed-up rows with 0/1 labels: did the placement lead to work at 90 days?

@@ -197,9 +197,7 @@ def learning_rows(prepared: Prepared, ranker: BoostedRanker) -> tuple[LabelledPa
     Lambdarank takes every resolved placement with its graded label; the binary objective
     only placements whose 90-day outcome is recorded, labelled work or not.
     """
-    if ranker.ranks_groups:
-        return prepared.train, prepared.valid
-    train, valid = prepared.train.outcomes(), prepared.valid.outcomes()
+    train, valid = prepared.train.for_ranker(ranker), prepared.valid.for_ranker(ranker)
     if not len(train) or not len(valid):
         raise InsufficientHistoryError(
             f"{len(train)} training and {len(valid)} validation placements have a recorded 90-day "
