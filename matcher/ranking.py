@@ -81,9 +81,8 @@ class BoostedRanker:
     Monotone constraints (:data:`matcher.features.MONOTONE`) keep the trees from extrapolating
     against domain knowledge beyond the coach-chosen placements history holds. Trees are
     small (four leaves) because every suggestion is explained with TreeSHAP
-    (``pred_contrib``), whose cost grows with the square of tree depth: on the generator's
-    scenario four leaves rank as well as fifteen and explain ten suggestions five times faster
-    (``benchmarks/latency.py``).
+    (``pred_contrib``), whose cost grows with the square of tree depth; on the generator's
+    scenario four leaves ranked as well as fifteen (``benchmarks/quality.py``).
     """
 
     kind = "lightgbm"

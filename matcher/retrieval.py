@@ -114,7 +114,7 @@ def set_search_threads(threads: int) -> None:
     Per-request serving wants 1: concurrency comes from worker processes and threads, and
     thread start-up costs more than it saves on a single small query. BLAS matters too: the
     exact text search is a matrix-vector product, and a multi-threaded BLAS on busy cores
-    made a 5,000-row product ten times slower than one thread (measured here). OpenMP keeps
+    made a 5,000-row product several times slower than one thread. OpenMP keeps
     its thread count per calling thread, so every search applies the choice again in the
     thread it runs in (a web server answers from a pool of threads).
     """
