@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matcher.acceptance import AcceptanceScorer, NoAcceptanceError, reciprocal_order
 from matcher.columns import KINDS, OpeningColumns, ParticipantRow, day_number
 from matcher.constraints import (
     ConstraintContext,
@@ -34,7 +35,7 @@ from matcher.constraints import (
 )
 from matcher.domain import Gender, Opening, Participant
 from matcher.encoding import opening_text, participant_text
-from matcher.explain import ExplainFacts, Explanation, explain
+from matcher.explain import ExplainFacts, Explanation, explain, with_acceptance
 from matcher.fairness.mitigation import widen_horizons
 from matcher.features import (
     FEATURES,
@@ -89,7 +90,6 @@ class MatcherConfig:
 
     transfer_candidates: int = 150  # feasible openings taken by occupational transfer
     text_candidates: int = 50  # feasible openings taken by text similarity
-    exact_text_limit: int = 2_000  # below this pool size text search is an exact product
     language_tolerance: int = 1
     explain_top: int = 3
     widen_horizons: bool = False  # put a gender-atypical feasible opening in the top k
@@ -111,9 +111,17 @@ class Suggestion:
     commute_minutes: float
     reasons: list[str]
     missing: list[str]
+    acceptance: float | None = None  # P(the employer says yes): reciprocal answers only
+    reciprocal_score: float | None = None  # P(work at 90 days) × acceptance (see acceptance.py)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
+        """The fields as a dict; the reciprocal-only ones only when the list is reciprocal."""
+        return {k: v for k, v in vars(self).items() if v is not None or k not in _RECIPROCAL_ONLY}
+
+
+#: Fields that only a reciprocal answer fills, left out of the dicts of a plain one (so a
+#: plain answer is exactly what it was before the reciprocal option existed).
+_RECIPROCAL_ONLY = frozenset({"acceptance", "reciprocal_score", "acceptance_source"})
 
 
 @dataclass
@@ -127,9 +135,12 @@ class SuggestionList:
     n_candidates: int
     n_feasible: int
     widened: bool = False  # "widen horizons" brought an opening into the list
+    reciprocal: bool = False  # ranked by P(fit) × P(the employer says yes)
+    acceptance_source: str | None = None  # "model" or "employer_rate" when reciprocal
 
     def to_dict(self) -> dict[str, Any]:
-        return {**{k: v for k, v in vars(self).items() if k != "items"},
+        return {**{k: v for k, v in vars(self).items() if k != "items"
+                   and (v is not None or k not in _RECIPROCAL_ONLY)},
                 "items": [item.to_dict() for item in self.items]}
 
 
@@ -165,6 +176,7 @@ class OpeningCatalogue:
     vectors: np.ndarray | None = None
     char: np.ndarray | None = None
     employer_rate: np.ndarray | None = None
+    # built from ``columns.ids`` in row order, so index row i is catalogue row i
     vector_index: Any = None
     char_index: Any = None
     bands: LatitudeBands | None = None  # rows are sorted by latitude, for the reach pre-filter
@@ -192,9 +204,12 @@ class Matcher:
         config: MatcherConfig | None = None,
         model_version: str = "rule-v1",
         women_share: Mapping[str, float] | None = None,
+        acceptance: AcceptanceScorer | None = None,
     ) -> None:
         self.taxonomy = taxonomy
         self.ranker: Ranker = ranker or default_rule()
+        #: estimates the employer's answer for the opt-in reciprocal score (None: cannot)
+        self.acceptance = acceptance
         self.encoder = encoder
         self.char_encoder = char_encoder
         self.config = config or MatcherConfig()
@@ -350,9 +365,12 @@ class Matcher:
         return _top_rows(rows, per_row, self.config.transfer_candidates)
 
     def _by_text(self, q: ParticipantQuery, rows: np.ndarray) -> np.ndarray | None:
-        """Nearest openings by text: exact over a small pool, else the vector index then filter.
+        """The openings among ``rows`` whose text is nearest the profile's.
 
-        Sentence embeddings when there are any, character n-grams otherwise.
+        Sentence embeddings when there are any, character n-grams otherwise. The vector
+        index searches only ``rows`` (exactly when they are few, through a faiss filter
+        otherwise): the nearest openings overall are often outside a participant's reach,
+        so searching everything and filtering afterwards finds too few.
         """
         c = self._require_catalogue()
         if q.vector is not None and c.vectors is not None:
@@ -361,17 +379,10 @@ class Matcher:
             query, vectors, index = q.char, c.char, c.char_index
         else:
             return None
-        if rows.size > self.config.exact_text_limit and index is not None:
-            ids, _ = index.search(query, 8 * self.config.text_candidates)
-            hits = np.array([c.row_of[i] for i in ids[0] if i], dtype=np.int64)
-            member = np.zeros(len(c.columns), dtype=bool)
-            member[rows] = True
-            found = hits[member[hits]][: self.config.text_candidates]
-            if found.size >= self.config.text_candidates // 5:
-                return found
-            # the nearest openings overall lie outside this participant's feasible pool (far
-            # away, say): search the pool itself rather than return too few
-        return _top_rows(rows, vectors[rows] @ query, self.config.text_candidates)
+        if index is None:
+            return _top_rows(rows, vectors[rows] @ query, self.config.text_candidates)
+        found, scores = index.search_rows(query, self.config.text_candidates, rows)
+        return np.sort(found[0][(found[0] >= 0) & (scores[0] > 0)])
 
     def feasible_rows(self, row: ParticipantRow, context: ConstraintContext) -> np.ndarray:
         """Sorted rows of the openings that pass every hard constraint.
@@ -404,16 +415,23 @@ class Matcher:
         allowed_municipalities: frozenset[str] | None = None,
         lang: str = "sv",
         widen: bool | None = None,
+        reciprocal: bool = False,
     ) -> SuggestionList:
         """The ``k`` best feasible openings for a participant, explained.
 
         ``widen`` (default: the config's ``widen_horizons``) brings a feasible opening in an
         occupation where the participant's gender is a minority into the top ``k``; the
         answer's ``widened`` says whether that changed the list.
+
+        ``reciprocal`` ranks by P(fit) × P(the employer says yes) instead of by fit alone
+        (:mod:`matcher.acceptance`: expected placements that go ahead and work); each
+        suggestion then carries its ``acceptance`` and a reason line on the employer's likely
+        answer, and the list names the ``acceptance_source``. Off, nothing changes.
         """
         widen = self.config.widen_horizons if widen is None else widen
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
+        source = self.require_acceptance().source if reciprocal else None
         c = self._require_catalogue()
         q = self.query(participant)
         context = self._context(allowed_municipalities)
@@ -423,7 +441,13 @@ class Matcher:
         widened = False
         if rows.size:
             X, scores, commute = self.score_rows(q, rows, context)
-            order = np.argsort(-scores, kind="stable")
+            answer: tuple[np.ndarray, np.ndarray] | None = None
+            if reciprocal:
+                accept = self.acceptance_of(X, rows)
+                order, combined = reciprocal_order(self.ranker, scores, accept)
+                answer = accept, combined
+            else:
+                order = np.argsort(-scores, kind="stable")
             atypical = self._atypical(participant, rows) if widen else None
             if atypical is not None:
                 reordered = widen_horizons(order, atypical, k)
@@ -435,13 +459,44 @@ class Matcher:
             for rank, (i, contrib, checks) in enumerate(
                     zip(order, contributions, all_checks, strict=True), start=1):
                 row = int(rows[i])
-                items.append(self._suggestion(q, row, rank, float(scores[i]), float(commute[i]),
-                                              explain(X[i], contrib, checks, self._facts(q, row),
-                                                      lang, self.config.explain_top)))
+                explanation = explain(X[i], contrib, checks, self._facts(q, row), lang,
+                                      self.config.explain_top)
+                item = self._suggestion(q, row, rank, float(scores[i]), float(commute[i]),
+                                        explanation)
+                items.append(item if answer is None else
+                             self._with_answer(item, explanation, answer[0][i], answer[1][i], lang))
         return SuggestionList(participant_id=participant.id, items=items, ranker=self.ranker.kind,
                               model_version=self.model_version,
                               n_candidates=int(rows.size), n_feasible=int(pool.size),
-                              widened=widened)
+                              widened=widened, reciprocal=reciprocal, acceptance_source=source)
+
+    def require_acceptance(self) -> AcceptanceScorer:
+        """What estimates the employer's answer; a clear error when nothing does."""
+        if self.acceptance is None:
+            raise NoAcceptanceError(
+                "the reciprocal score needs the employers' answers: the served model has no "
+                "acceptance model and no placement has reached an employer's yes or no yet")
+        return self.acceptance
+
+    def acceptance_of(self, X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """P(the employer says yes) for the openings at ``rows``, whose feature rows are ``X``.
+
+        From the acceptance model, else from the employers' smoothed yes rates
+        (:class:`matcher.acceptance.EmployerAcceptance`); raises
+        :class:`~matcher.acceptance.NoAcceptanceError` when neither exists.
+        """
+        employers = self._require_catalogue().columns.employer_ids[rows]
+        return self.require_acceptance().accept_probability(X, employers)
+
+    @staticmethod
+    def _with_answer(item: Suggestion, explanation: Explanation, acceptance: float,
+                     combined: float, lang: str) -> Suggestion:
+        """A suggestion of a reciprocal list: its acceptance, product and the reason line."""
+        told = with_acceptance(explanation, float(acceptance), lang)
+        item.reasons, item.missing = told.reasons, told.missing
+        item.acceptance = round(float(acceptance), 4)
+        item.reciprocal_score = round(float(combined), 6)
+        return item
 
     def why_not(
         self,

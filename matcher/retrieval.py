@@ -78,8 +78,9 @@ class IndexParams:
     ivf_lists_per_sqrt: float = 4.0
     """IVF lists = this × sqrt(rows), the usual rule of thumb, capped so each has ≥ 39 points."""
     max_deleted_fraction: float = 0.2
-    exact_filter_max: int = 20_000
-    """Allowed sets up to this size are scored exactly instead of through faiss."""
+    exact_filter_max: int = 3_000
+    """Allowed sets up to this size are scored exactly instead of through faiss: past a few
+    thousand rows, copying them out for the exact scan costs more than a filtered IVF scan."""
     max_effort_factor: float = 20.0
     """Cap on how much a filter may widen efSearch/nprobe."""
 
@@ -226,28 +227,55 @@ class VectorIndex:
         ``allowed`` restricts results to those ids (ids not in the index are ignored). Short
         rows are padded with ``None`` ids and ``-inf`` scores.
         """
-        if k < 1:
-            raise ValueError(f"k={k!r} must be at least 1")
-        matrix = np.asarray(queries, dtype=np.float32)
-        if matrix.ndim == 1:
-            matrix = matrix[None, :]
-        matrix = self._check_vectors(matrix, matrix.shape[0])
+        matrix = self._queries(queries, k)
         if self._index is None:
             return _padding(matrix.shape[0], k)
         if allowed is None:
             mask = None if self._alive[: self._size].all() else self._alive[: self._size]
             rows, scores = self._search_faiss(matrix, k, mask)
             return self._to_ids(rows, scores, k)
-        subset = self._allowed_rows(allowed)
-        if subset.size == 0:
-            return _padding(matrix.shape[0], k)
-        if subset.size <= self.params.exact_filter_max:
-            rows, scores = self._search_subset(matrix, k, subset)
-        else:
-            mask = np.zeros(self._size, dtype=bool)
-            mask[subset] = True
-            rows, scores = self._search_faiss(matrix, k, mask)
+        rows, scores = self._search_within(matrix, k, self._allowed_rows(allowed))
         return self._to_ids(rows, scores, k)
+
+    def search_rows(
+        self, queries: npt.ArrayLike, k: int, rows: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """:meth:`search` restricted to the distinct index rows ``rows``; answers rows, scores.
+
+        At most ``k`` columns, best first; -1 marks a slot no row filled.
+
+        For an owner that built the index from its own items in order (row ``i`` is its
+        item ``i``) and filters by its own row numbers: mapping thousands of allowed rows to
+        ids and back would cost more than the search. Removed rows are never returned.
+        """
+        matrix = self._queries(queries, k)
+        subset = np.asarray(rows, dtype=np.int64)
+        if subset.size and (subset.min() < 0 or subset.max() >= self._size):
+            raise IndexError(f"rows must lie in [0, {self._size}), got {subset.min()}..{subset.max()}")
+        rows, scores = self._search_within(matrix, k, subset[self._alive[subset]])
+        return rows, np.where(rows >= 0, scores, np.float32(-np.inf))
+
+    def _queries(self, queries: npt.ArrayLike, k: int) -> npt.NDArray[np.float32]:
+        """Queries as a checked 2-D float32 matrix (one vector may come as 1-D)."""
+        if k < 1:
+            raise ValueError(f"k={k!r} must be at least 1")
+        matrix = np.asarray(queries, dtype=np.float32)
+        if matrix.ndim == 1:
+            matrix = matrix[None, :]
+        return self._check_vectors(matrix, matrix.shape[0])
+
+    def _search_within(
+        self, queries: npt.NDArray[np.float32], k: int, subset: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """Top ``k`` among alive rows ``subset``: exact when few, a faiss bitmap filter else."""
+        if self._index is None or subset.size == 0:
+            return (np.full((queries.shape[0], k), -1, dtype=np.int64),
+                    np.full((queries.shape[0], k), -np.inf, dtype=np.float32))
+        if subset.size <= self.params.exact_filter_max:
+            return self._search_subset(queries, k, subset)
+        mask = np.zeros(self._size, dtype=bool)
+        mask[subset] = True
+        return self._search_faiss(queries, k, mask)
 
     def _search_subset(
         self, queries: npt.NDArray[np.float32], k: int, rows: npt.NDArray[np.intp]

@@ -39,6 +39,10 @@ def _sqlite_pragmas(dbapi_connection: Any, *, wal: bool) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         if wal:
             cursor.execute("PRAGMA journal_mode = WAL")
+            # In WAL mode NORMAL is crash-safe and keeps every commit across a crash of the
+            # process; only an OS crash or power cut can roll back the last commits. FULL
+            # would fsync on every commit, and each audited read commits (see module doc).
+            cursor.execute("PRAGMA synchronous = NORMAL")
     finally:
         cursor.close()
 

@@ -128,6 +128,32 @@ def test_filter_respects_removals(kind: IndexKind, filter_path: int, data) -> No
     assert np.isneginf(found_scores[:, 1:]).all()
 
 
+def test_search_rows_equals_brute_force_over_those_rows(kind: IndexKind, filter_path: int,
+                                                      data) -> None:
+    ids, vectors, queries = data
+    index = build(kind, ids, vectors, exact_filter_max=filter_path)
+    rows = np.arange(3, 300, 7)
+    found, scores = index.search_rows(queries, 10, rows)
+    want_ids, want_scores = brute_force(vectors[rows], [ids[n] for n in rows], queries, 10)
+    assert [[ids[r] for r in line] for line in found] == want_ids.tolist()
+    np.testing.assert_allclose(scores, want_scores, rtol=1e-5)
+
+
+def test_search_rows_skips_removed_rows_and_marks_empty_slots(kind: IndexKind, filter_path: int,
+                                                              data) -> None:
+    ids, vectors, queries = data
+    index = build(kind, ids, vectors, exact_filter_max=filter_path)
+    index.remove(["o1"])
+    found, scores = index.search_rows(queries[0], 3, np.array([1, 2]))
+    assert found[0, 0] == 2 and (found[0, 1:] == -1).all() and np.isneginf(scores[0, 1:]).all()
+
+
+def test_search_rows_names_rows_outside_the_index(data) -> None:
+    ids, vectors, queries = data
+    with pytest.raises(IndexError, match=r"\[0, 300\)"):
+        build(IndexKind.FLAT, ids, vectors).search_rows(queries, 3, np.array([5, 300]))
+
+
 def test_empty_allowed_set_gives_padding(kind: IndexKind, data) -> None:
     ids, vectors, queries = data
     found_ids, found_scores = build(kind, ids, vectors).search(queries, 2, allowed=set())
