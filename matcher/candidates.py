@@ -6,6 +6,10 @@ that opening would be feasible for them. The list is then re-ranked with DetCons
 (:func:`matcher.fairness.mitigation.det_const_sort`) so that every prefix of the top ``k``
 holds each gender at least in its share among the eligible: recorded gender is used here,
 for parity only, and never reaches the features or the output.
+
+With ``reciprocal`` the list is ordered (before the parity re-ranking) by P(fit) × P(the
+employer says yes), exactly as a participant's reciprocal suggestions are
+(:mod:`matcher.acceptance`), and every candidate carries the acceptance probability.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matcher.acceptance import reciprocal_order
 from matcher.columns import OpeningColumns, day_number
 from matcher.constraints import ConstraintContext, feasible
 from matcher.domain import Participant
@@ -31,6 +36,8 @@ class Candidate:
     rank: int
     score: float
     commute_minutes: float
+    acceptance: float | None = None  # P(the employer says yes): reciprocal lists only
+    reciprocal_score: float | None = None  # P(work at 90 days) × acceptance
 
 
 @dataclass(frozen=True)
@@ -43,49 +50,73 @@ class CandidateList:
     fairness_reranked: bool
     ranker: str
     model_version: str
+    reciprocal: bool = False
+    acceptance_source: str | None = None  # "model" or "employer_rate" when reciprocal
+
+
+@dataclass(frozen=True)
+class _Eligible:
+    participant: Participant
+    features: np.ndarray
+    score: float
+    commute: float
 
 
 def _score_one(matcher: Matcher, columns: OpeningColumns, participant: Participant, row: int,
-               context: ConstraintContext) -> tuple[float, float] | None:
-    """(score, commute) of the opening at ``row`` for ``participant``, or None if infeasible."""
+               context: ConstraintContext) -> _Eligible | None:
+    """Features, score and commute of the opening at ``row`` for ``participant``, or None
+    if infeasible."""
     rows = np.array([row])
     query = matcher.query(participant)
     if not feasible(query.row, columns.take(rows), context)[0]:
         return None
-    _, scores, commute = matcher.score_rows(query, rows, context)
-    return float(scores[0]), float(commute[0])
+    X, scores, commute = matcher.score_rows(query, rows, context)
+    return _Eligible(participant, X[0], float(scores[0]), float(commute[0]))
+
+
+def _order(scores: np.ndarray, genders: list[str], k: int, fair: bool,
+           combined: np.ndarray | None) -> np.ndarray:
+    """By score (or the reciprocal product), then DetConstSort towards the eligible shares."""
+    ranking = scores if combined is None else combined
+    if fair and len(scores):
+        return det_const_sort(ranking, genders, group_shares(genders), k)
+    return np.lexsort((np.arange(len(scores)), -scores, -ranking))
 
 
 def suggest_candidates(matcher: Matcher, opening_id: str, participants: Sequence[Participant],
-                       k: int = 10, fair: bool = True) -> CandidateList:
+                       k: int = 10, fair: bool = True, reciprocal: bool = False) -> CandidateList:
     """The ``k`` best eligible participants among ``participants`` for one indexed opening.
 
     ``participants`` is the pool to consider (the caller narrows it, e.g. to people living
     near the opening). With ``fair`` the eligible list is re-ranked so each recorded gender
-    holds at least its eligible share of every prefix of the top ``k``.
+    holds at least its eligible share of every prefix of the top ``k``. With ``reciprocal``
+    it is ordered by P(fit) × P(the employer says yes) first (see the module docstring).
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
+    source = matcher.require_acceptance().source if reciprocal else None
     catalogue = matcher.catalogue
     if catalogue is None or opening_id not in catalogue.row_of:
         raise UnknownOpeningError(opening_id)
     row = catalogue.row_of[opening_id]
     context = ConstraintContext(language_tolerance=matcher.config.language_tolerance,
                                 today_day=day_number(matcher.today))
-    eligible: list[tuple[Participant, float, float]] = []
-    for participant in participants:
-        scored = _score_one(matcher, catalogue.columns, participant, row, context)
-        if scored is not None:
-            eligible.append((participant, *scored))
-    scores = np.array([score for _, score, _ in eligible], dtype=np.float64)
-    genders = [p.gender.value for p, _, _ in eligible]
-    if fair and eligible:
-        order = det_const_sort(scores, genders, group_shares(genders), k)
-    else:
-        order = np.lexsort((np.arange(len(scores)), -scores))
-    items = [Candidate(participant=eligible[i][0], rank=rank, score=round(eligible[i][1], 6),
-                       commute_minutes=round(eligible[i][2], 1))
-             for rank, i in enumerate(order[:k], start=1)]
+    eligible = [found for found in (_score_one(matcher, catalogue.columns, p, row, context)
+                                    for p in participants) if found is not None]
+    scores = np.array([e.score for e in eligible], dtype=np.float64)
+    genders = [e.participant.gender.value for e in eligible]
+    accept = combined = None
+    if reciprocal and eligible:
+        accept = matcher.acceptance_of(np.vstack([e.features for e in eligible]),
+                                       np.full(len(eligible), row))
+        combined = reciprocal_order(matcher.ranker, scores, accept)[1]
+    items = [Candidate(participant=eligible[i].participant, rank=rank,
+                       score=round(eligible[i].score, 6),
+                       commute_minutes=round(eligible[i].commute, 1),
+                       acceptance=None if accept is None else round(float(accept[i]), 4),
+                       reciprocal_score=None if combined is None else round(float(combined[i]), 6))
+             for rank, i in enumerate(_order(scores, genders, k, fair, combined)[:k], start=1)]
     return CandidateList(opening_id=opening_id, items=items, n_eligible=len(eligible),
                          fairness_reranked=fair, ranker=matcher.ranker.kind,
-                         model_version=matcher.model_version)
+                         model_version=matcher.model_version, reciprocal=reciprocal,
+                         acceptance_source=source)

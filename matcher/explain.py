@@ -169,3 +169,29 @@ def explain(
     reasons.extend(c.reason_sv if lang == "sv" else c.reason_en for c in verified)
     missing.extend(c.reason_sv if lang == "sv" else c.reason_en for c in constraints if not c.passed)
     return Explanation(reasons=reasons, missing=missing)
+
+
+def acceptance_reason(probability: float, lang: Language = "sv") -> str:
+    """The reciprocal score's line: how likely the employer is to say yes, to the nearest 5 %.
+
+    e.g. "Arbetsgivaren tackar troligen ja (ca 80 %)"; below 40 % the line says a no is
+    likelier, so a coach is not misled by a round number.
+    """
+    percent = int(5 * round(20 * float(probability)))
+    if probability >= 0.7:
+        return (f"Arbetsgivaren tackar troligen ja (ca {percent} %)" if lang == "sv"
+                else f"The employer will probably say yes (about {percent} %)")
+    if probability >= 0.4:
+        return (f"Arbetsgivaren tackar kanske ja (ca {percent} %)" if lang == "sv"
+                else f"The employer may say yes (about {percent} %)")
+    return (f"Arbetsgivaren tackar troligen nej (ca {percent} % ja)" if lang == "sv"
+            else f"The employer will probably say no (about {percent} % yes)")
+
+
+def with_acceptance(explanation: Explanation, probability: float, lang: Language = "sv") -> Explanation:
+    """The explanation with the employer's likely answer: a reason when a yes is likelier
+    than not, otherwise among what is missing."""
+    line = acceptance_reason(probability, lang)
+    if probability >= 0.5:
+        return Explanation(reasons=[*explanation.reasons, line], missing=list(explanation.missing))
+    return Explanation(reasons=list(explanation.reasons), missing=[*explanation.missing, line])

@@ -52,6 +52,10 @@ _BLOCK = 65_536  # participants scored at once (bounds memory: block × candidat
 _BLOCK_CELLS = 1 << 22  # ... and block × occupations transfer cells
 _CONTINUE_AFTER_START = 0.4
 _CONTINUE_AFTER_DECLINE = 0.85
+#: No single decline hazard exceeds this (every answer keeps some chance of a yes).
+MAX_HAZARD = 0.95
+#: Index of the employer's answer in :func:`decline_hazards` (after the participant's).
+EMPLOYER_ANSWER = 1
 
 ProgressCallback = Callable[[str], None]
 
@@ -111,6 +115,47 @@ def steering_table(config: GeneratorConfig) -> FloatArray:
         table[GENDERS.index(steered), s] = config.steering_strength
         table[GENDERS.index(opposite[steered]), s] = -config.steering_strength / 2
     return table
+
+
+def decline_hazards(fit: PairFit) -> list[dict[DeclineReason, FloatArray]]:
+    """Decline hazards at the three answers: participant, employer (:data:`EMPLOYER_ANSWER`), start.
+
+    Employers say no more often when licences are missing, experience falls short or the
+    Swedish level is below the requirement (softened by language support).
+    """
+    n = len(fit.transfer)
+    deficit = np.maximum(-fit.language_margin, 0) * np.where(fit.language_support, 0.5, 1.0)
+    health = (fit.uncovered & HEALTH_NEEDS) != 0
+    return [
+        {
+            DeclineReason.TOO_FAR: 0.7 * expit(8.0 * (fit.commute_ratio - 1.25)),
+            DeclineReason.SCHEDULE_CONFLICT: 0.3 * (fit.sfi_clash | fit.childcare_clash),
+            DeclineReason.PARTICIPANT_NOT_INTERESTED: 0.05 + 0.25 * (1.0 - fit.transfer),
+            DeclineReason.HEALTH: np.where(health, 0.3, 0.005),
+            DeclineReason.OTHER: np.full(n, 0.03),
+        },
+        {
+            DeclineReason.EMPLOYER_DECLINED: 0.10 + 0.3 * (fit.missing_licences > 0)
+            + 0.1 * (fit.experience_shortfall > 0),
+            DeclineReason.LANGUAGE: np.minimum(0.12 * deficit, 0.6),
+        },
+        {
+            DeclineReason.PARTICIPANT_NOT_INTERESTED: np.full(n, 0.04),
+            DeclineReason.HEALTH: np.where(health, 0.1, 0.02),
+            DeclineReason.OTHER: np.full(n, 0.03),
+        },
+    ]
+
+
+def employer_yes_probability(fit: PairFit) -> FloatArray:
+    """The true probability that the employer says yes to each pair, once asked.
+
+    One minus the chance that one of the employer's decline hazards fires, clipped as the
+    simulation clips them: the known answer an acceptance model is measured against.
+    (Capacity — an opening filled before the start — is not the employer's answer.)
+    """
+    hazards = np.column_stack(list(decline_hazards(fit)[EMPLOYER_ANSWER].values()))
+    return np.prod(1.0 - np.clip(hazards, 0.0, MAX_HAZARD), axis=1)
 
 
 class _Simulation:
@@ -208,38 +253,13 @@ class _Simulation:
     def _decide(self, hazards: dict[DeclineReason, FloatArray]
                 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int8]]:
         """Decline with probability 1 − Π(1 − h); the reason in proportion to the hazards."""
-        h = np.clip(np.column_stack(list(hazards.values())), 0.0, 0.95)
+        h = np.clip(np.column_stack(list(hazards.values())), 0.0, MAX_HAZARD)
         declined = self.rng.random(len(h)) < 1.0 - np.prod(1.0 - h, axis=1)
         cumulative = np.cumsum(h, axis=1)
         u = self.rng.random(len(h)) * cumulative[:, -1]
         pick = np.minimum((cumulative < u[:, None]).sum(axis=1), h.shape[1] - 1)
         codes = np.array([DECLINE_REASONS.index(r) for r in hazards], dtype=np.int8)
         return declined, np.where(declined, codes[pick], -1).astype(np.int8)
-
-    def _hazards(self, fit: PairFit) -> list[dict[DeclineReason, FloatArray]]:
-        """Decline hazards at the three answers: participant, employer, start."""
-        n = len(fit.transfer)
-        deficit = np.maximum(-fit.language_margin, 0) * np.where(fit.language_support, 0.5, 1.0)
-        health = (fit.uncovered & HEALTH_NEEDS) != 0
-        return [
-            {
-                DeclineReason.TOO_FAR: 0.7 * expit(8.0 * (fit.commute_ratio - 1.25)),
-                DeclineReason.SCHEDULE_CONFLICT: 0.3 * (fit.sfi_clash | fit.childcare_clash),
-                DeclineReason.PARTICIPANT_NOT_INTERESTED: 0.05 + 0.25 * (1.0 - fit.transfer),
-                DeclineReason.HEALTH: np.where(health, 0.3, 0.005),
-                DeclineReason.OTHER: np.full(n, 0.03),
-            },
-            {
-                DeclineReason.EMPLOYER_DECLINED: 0.10 + 0.3 * (fit.missing_licences > 0)
-                + 0.1 * (fit.experience_shortfall > 0),
-                DeclineReason.LANGUAGE: np.minimum(0.12 * deficit, 0.6),
-            },
-            {
-                DeclineReason.PARTICIPANT_NOT_INTERESTED: np.full(n, 0.04),
-                DeclineReason.HEALTH: np.where(health, 0.1, 0.02),
-                DeclineReason.OTHER: np.full(n, 0.03),
-            },
-        ]
 
     def answer(self, people: IntArray, chosen: IntArray, t: IntArray) -> _Suggestions:
         """Dates and declines for one round's suggestions, then capacity."""
@@ -254,7 +274,7 @@ class _Simulation:
         fit = self.truth.fit(self.p, o, people, chosen)
         step = np.zeros(n, dtype=np.int8)
         reason = np.full(n, -1, dtype=np.int8)
-        for number, hazards in enumerate(self._hazards(fit), start=1):
+        for number, hazards in enumerate(decline_hazards(fit), start=1):
             declined, why = self._decide(hazards)
             first = declined & (step == 0)
             step[first] = number

@@ -162,3 +162,115 @@ def test_feasible_openings_are_ranked_even_when_nothing_relates(matcher):
     unrelated = dataclasses.replace(q, char=np.zeros_like(q.char))
     rows = np.array([0, 2])
     np.testing.assert_array_equal(matcher.candidates(unrelated, rows), rows)
+
+
+# --------------------------------------------------------------------------- reciprocal score
+
+
+class _LogOdds:
+    """The rule's score read as log-odds of work, as the served binary ranker's score is."""
+
+    kind = "lightgbm"
+    ranks_groups = False
+
+    def __init__(self) -> None:
+        from matcher.pipeline import default_rule
+
+        self.rule = default_rule()
+        self.feature_names_ = self.rule.feature_names_
+
+    def predict(self, X):
+        return self.rule.predict(X) - 3.0
+
+    def contributions(self, X):
+        return self.rule.contributions(X)
+
+
+def _two_employers(taxonomy, ranker=None, rates=None):
+    """o-tra fits the carpenter best (Malmö, next door) but its employer rarely says yes;
+    o-lund is the same trade a bus ride away, at an employer that nearly always does; o-kock
+    (a far trade) is at the picky employer too."""
+    from matcher.acceptance import EmployerAcceptance
+    from tests.matcher.builders import LUND
+
+    step_free = [Accommodation.STEP_FREE_ACCESS]
+    openings = [
+        make_opening("o-tra", occupation_id="tra", title="Träarbetare", employer_id="e-picky",
+                     accommodations=step_free),
+        make_opening("o-lund", occupation_id="tra", title="Träarbetare", employer_id="e-open",
+                     location=LUND, accommodations=step_free),
+        make_opening("o-kock", occupation_id="kock", title="Kock", employer_id="e-picky",
+                     accommodations=step_free),
+    ]
+    acceptance = EmployerAcceptance(rates=rates or {"e-picky": 0.1, "e-open": 0.9}, prior_rate=0.5)
+    return Matcher(taxonomy, ranker=ranker, char_encoder=HashingCharEncoder(),
+                   acceptance=acceptance).index_openings(openings, today=dt.date(2026, 3, 1))
+
+
+@pytest.mark.parametrize("ranker", [None, _LogOdds()], ids=["rule", "log-odds"])
+def test_reciprocal_puts_the_employer_likely_to_say_yes_first(taxonomy, carpenter, ranker):
+    matcher = _two_employers(taxonomy, ranker)
+    plain = matcher.suggest_openings(carpenter, k=3)
+    both = matcher.suggest_openings(carpenter, k=3, reciprocal=True)
+    assert [s.opening_id for s in plain.items] == ["o-tra", "o-lund", "o-kock"]
+    assert [s.opening_id for s in both.items] == ["o-lund", "o-tra", "o-kock"]
+    assert (both.reciprocal, both.acceptance_source, plain.reciprocal) == (True, "employer_rate", False)
+    by_id = {s.opening_id: s for s in both.items}
+    assert (by_id["o-tra"].acceptance, by_id["o-lund"].acceptance) == (0.1, 0.9)
+    # the fit score itself is the ranker's, unchanged; only the order follows the product
+    assert {s.opening_id: s.score for s in both.items} == {s.opening_id: s.score for s in plain.items}
+    assert [s.rank for s in both.items] == [1, 2, 3]
+
+
+def test_reciprocal_score_is_the_probability_of_work_times_acceptance(taxonomy, carpenter):
+    from scipy.special import expit
+
+    both = _two_employers(taxonomy, _LogOdds()).suggest_openings(carpenter, k=3, reciprocal=True)
+    for item in both.items:
+        assert item.reciprocal_score == pytest.approx(expit(item.score) * item.acceptance, abs=1e-5)
+    assert [s.reciprocal_score for s in both.items] == sorted(
+        (s.reciprocal_score for s in both.items), reverse=True)
+
+
+def test_the_rule_keeps_its_order_unless_an_employer_is_much_likelier_to_say_yes(taxonomy, carpenter):
+    """The rule's rank stands in for P(fit): 3 of 3 against 2 of 3, so o-lund passes o-tra
+    only when its employer is more than 1.5 times as likely to accept."""
+    def first(rates):
+        matcher = _two_employers(taxonomy, rates=rates)
+        return matcher.suggest_openings(carpenter, k=3, reciprocal=True).items[0].opening_id
+
+    assert first({"e-picky": 0.6, "e-open": 0.8}) == "o-tra"  # 0.6 × 1 > 0.8 × 2/3
+    assert first({"e-picky": 0.5, "e-open": 0.8}) == "o-lund"  # 0.5 × 1 < 0.8 × 2/3
+
+
+def test_reciprocal_answers_say_how_likely_a_yes_is(taxonomy, carpenter):
+    matcher = _two_employers(taxonomy)
+    by_id = {s.opening_id: s for s in matcher.suggest_openings(carpenter, k=3, reciprocal=True).items}
+    assert "Arbetsgivaren tackar troligen ja (ca 90 %)" in by_id["o-lund"].reasons
+    assert "Arbetsgivaren tackar troligen nej (ca 10 % ja)" in by_id["o-tra"].missing
+    english = matcher.suggest_openings(carpenter, k=3, reciprocal=True, lang="en").items[0]
+    assert "The employer will probably say yes (about 90 %)" in english.reasons
+
+
+def test_with_reciprocal_off_nothing_changes(taxonomy, carpenter):
+    """Same order, scores and reasons as a matcher that knows nothing about acceptance; the
+    plain dicts gain only ``reciprocal: false``."""
+    knowing = _two_employers(taxonomy)
+    plain = knowing.suggest_openings(carpenter, k=3).to_dict()
+    knowing.acceptance = None
+    assert knowing.suggest_openings(carpenter, k=3).to_dict() == plain
+    assert knowing.suggest_openings(carpenter, k=3, reciprocal=False).to_dict() == plain
+    assert plain["reciprocal"] is False and "acceptance_source" not in plain
+    assert all(set(item) == {"opening_id", "rank", "score", "title", "occupation_id",
+                             "occupation_label", "municipality_code", "kind", "commute_minutes",
+                             "reasons", "missing"} for item in plain["items"])
+    reciprocal = _two_employers(taxonomy).suggest_openings(carpenter, k=3, reciprocal=True).to_dict()
+    assert {"acceptance", "reciprocal_score"} <= set(reciprocal["items"][0])
+    assert reciprocal["acceptance_source"] == "employer_rate"
+
+
+def test_reciprocal_without_any_acceptance_estimate_is_a_clear_error(matcher, carpenter):
+    from matcher.acceptance import NoAcceptanceError
+
+    with pytest.raises(NoAcceptanceError, match="no acceptance model and no placement"):
+        matcher.suggest_openings(carpenter, k=3, reciprocal=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from matcher.candidates import suggest_candidates
@@ -44,3 +45,36 @@ def test_parity_reranking_brings_women_into_the_top_k(matcher: Matcher) -> None:
     assert sorted(c.participant.gender.value for c in fair.items) == ["man", "man", "woman", "woman"]
     assert [c.rank for c in fair.items] == [1, 2, 3, 4]
     assert fair.n_eligible == plain.n_eligible == 8 and fair.fairness_reranked
+
+
+class _SwedishMatters:
+    """An acceptance estimate whose employer wants good Swedish: B1 or more (a margin of two
+    steps over the bakery's A1) 90 %, less 20 %."""
+
+    source = "model"
+
+    def accept_probability(self, X, employer_ids):
+        from matcher.features import FEATURE_INDEX
+
+        return np.where(X[:, FEATURE_INDEX["language_margin"]] >= 2, 0.9, 0.2)
+
+
+def test_reciprocal_candidates_put_the_one_the_employer_would_take_first(matcher: Matcher) -> None:
+    people = [_baker("near", "woman"),
+              participant(id="fluent", gender="woman", needs=[], coach_id=None, swedish_level="B1",
+                          home={"lat": 55.66, "lon": 13.02},
+                          prior_trades=[{"occupation_id": "occ-baker", "years": 2}])]
+    knowing = Matcher(matcher.taxonomy, acceptance=_SwedishMatters())
+    knowing.catalogue, knowing.today = matcher.catalogue, matcher.today
+    for fair in (False, True):
+        plain = suggest_candidates(knowing, "o1", people, k=2, fair=fair)
+        both = suggest_candidates(knowing, "o1", people, k=2, fair=fair, reciprocal=True)
+        assert [c.participant.id for c in plain.items] == ["near", "fluent"]
+        assert [c.participant.id for c in both.items] == ["fluent", "near"]
+        assert [c.acceptance for c in both.items] == [0.9, 0.2]
+        assert (both.reciprocal, both.acceptance_source) == (True, "model")
+        assert all(c.acceptance is None and c.reciprocal_score is None for c in plain.items)
+        assert {c.participant.id: c.score for c in plain.items} == \
+            {c.participant.id: c.score for c in both.items}  # the fit score is unchanged
+    with pytest.raises(LookupError, match="reciprocal score needs"):
+        suggest_candidates(matcher, "o1", people, reciprocal=True)
