@@ -32,13 +32,11 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
-from scipy.stats import rankdata
-from sklearn.base import BaseEstimator, ClassifierMixin
 
 from matcher.columns import KINDS
 from matcher.dataset import EmployerStats, InsufficientHistoryError, build_pairs
@@ -152,7 +150,25 @@ def _check_labels(y: Any, n_rows: int) -> np.ndarray:
     return labels
 
 
-class AcceptanceModel(ClassifierMixin, BaseEstimator):
+def _expit(x: np.ndarray) -> np.ndarray:
+    """The logistic function, without overflow for large negative log-odds."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+def _average_ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n from the lowest, ties sharing their mean rank (as scipy's "average")."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], len(values)]
+    mean_rank = (starts + ends + 1) / 2.0  # ranks starts+1 .. ends, averaged
+    ranks = np.empty(len(values), dtype=np.float64)
+    ranks[order] = np.repeat(mean_rank, ends - starts)
+    return ranks
+
+
+class AcceptanceModel:
     """P(the employer says yes | pair features): L2-regularised logistic regression.
 
     Why a linear model rather than a second LightGBM: the reciprocal score multiplies this
@@ -168,10 +184,14 @@ class AcceptanceModel(ClassifierMixin, BaseEstimator):
 
     scikit-learn estimator contract: ``__init__`` only stores parameters, :meth:`fit`
     validates and returns ``self``, fitted state ends in ``_``, and :meth:`predict_proba`
-    raises :class:`~matcher.ranking.NotFittedError` before :meth:`fit`.
+    raises :class:`~matcher.ranking.NotFittedError` before :meth:`fit`; ``get_params`` and
+    ``set_params`` make it clonable (``sklearn.base.clone``). It does not inherit from
+    scikit-learn's base classes so that importing the matcher (every worker, every CLI
+    call) does not import scikit-learn; ``fit`` imports it when it runs.
     """
 
     source = "model"
+    _PARAMS = ("C", "min_rows", "min_per_class", "max_iter")
 
     def __init__(self, C: float = 0.1, min_rows: int = MIN_ANSWERS,
                  min_per_class: int = MIN_PER_CLASS, max_iter: int = 1000) -> None:
@@ -179,6 +199,21 @@ class AcceptanceModel(ClassifierMixin, BaseEstimator):
         self.min_rows = min_rows
         self.min_per_class = min_per_class
         self.max_iter = max_iter
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor parameters (scikit-learn's contract)."""
+        return {name: getattr(self, name) for name in self._PARAMS}
+
+    def set_params(self, **params: Any) -> AcceptanceModel:
+        unknown = sorted(set(params) - set(self._PARAMS))
+        if unknown:
+            raise ValueError(f"AcceptanceModel has no parameter {unknown[0]!r}")
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        return f"AcceptanceModel({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
 
     # ------------------------------------------------------------------ fitting
 
@@ -265,7 +300,7 @@ class AcceptanceModel(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Columns P(no), P(yes), as scikit-learn classifiers answer."""
-        yes = expit(self.decision_function(X))
+        yes = _expit(self.decision_function(X))
         return np.column_stack([1.0 - yes, yes])
 
     def predict(self, X: Any) -> np.ndarray:
@@ -274,7 +309,7 @@ class AcceptanceModel(ClassifierMixin, BaseEstimator):
 
     def accept_probability(self, X: np.ndarray, employer_ids: np.ndarray | None = None) -> np.ndarray:
         """P(yes) per row (the :class:`AcceptanceScorer` call; employers are in the features)."""
-        return expit(self.decision_function(X))
+        return _expit(self.decision_function(X))
 
     # ------------------------------------------------------------------ files
 
@@ -330,6 +365,31 @@ class AcceptanceModel(ClassifierMixin, BaseEstimator):
         if not isinstance(data, dict):
             raise AcceptanceFormatError("acceptance model JSON must be an object")
         return cls.from_dict(data)
+
+
+def write_acceptance(model: AcceptanceModel, folder: Path) -> Path:
+    """Save ``model`` as :data:`ACCEPTANCE_FILE` in ``folder`` (ships beside the booster)."""
+    path = Path(folder) / ACCEPTANCE_FILE
+    path.write_text(model.to_json(), encoding="utf-8")
+    return path
+
+
+def read_acceptance(folder: Path, features: Sequence[str]) -> AcceptanceModel | None:
+    """The acceptance model saved anywhere under ``folder`` (a downloaded model), or None
+    when the model has none (trained before the option existed, or on too little history).
+
+    A file that cannot be read, or that expects other features than ``features`` (what
+    the caller computes), is an :class:`AcceptanceFormatError`.
+    """
+    found = sorted(p for p in Path(folder).rglob(ACCEPTANCE_FILE) if p.is_file())
+    if not found:
+        return None
+    model = AcceptanceModel.from_json(found[0].read_text(encoding="utf-8"))
+    if model.feature_names_ != list(features):
+        raise AcceptanceFormatError(
+            f"{found[0].name} expects features {model.feature_names_}, this code computes "
+            f"{list(features)}")
+    return model
 
 
 # --------------------------------------------------------------------------- fallback
@@ -396,10 +456,10 @@ def fit_probability(ranker: Any, scores: np.ndarray) -> np.ndarray:
     """
     scores = np.asarray(scores, dtype=np.float64)
     if is_calibrated(ranker):
-        return expit(scores)
+        return _expit(scores)
     if scores.size == 0:
         return scores
-    return rankdata(scores, method="average") / scores.size
+    return _average_ranks(scores) / scores.size
 
 
 def reciprocal_scores(ranker: Any, scores: np.ndarray, acceptance: np.ndarray) -> np.ndarray:

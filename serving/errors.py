@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from matcher.acceptance import NoAcceptanceError
 from matcher.domain import DomainError
 from matcher.pipeline import EmptyProfileError, UnknownOpeningError
 from matcher.store.repositories import (
@@ -31,6 +32,7 @@ STATUS_OF: dict[type[Exception], int] = {
     DuplicateRecord: status.HTTP_409_CONFLICT,
     PlaceUnavailable: status.HTTP_409_CONFLICT,
     ModelLoadError: status.HTTP_409_CONFLICT,
+    NoAcceptanceError: status.HTTP_409_CONFLICT,  # reciprocal asked before any employer answered
     UnknownReference: status.HTTP_422_UNPROCESSABLE_CONTENT,
     DomainError: status.HTTP_422_UNPROCESSABLE_CONTENT,
     EmptyProfileError: status.HTTP_422_UNPROCESSABLE_CONTENT,

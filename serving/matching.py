@@ -23,6 +23,7 @@ import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from matcher.acceptance import AcceptanceScorer, employer_acceptance
 from matcher.dataset import employer_stats
 from matcher.domain import Participant
 from matcher.pipeline import Matcher, SuggestionList, UnknownOpeningError
@@ -78,6 +79,10 @@ class MatchingService:
     ``women_share`` (occupation id or SSYK4 → women's share of workers, see
     :func:`matcher.horizons.occupation_shares`) is handed to every matcher it builds, for
     the opt-in 'widen horizons'; without it widening never moves anything.
+
+    For the opt-in reciprocal score every matcher gets the model's acceptance model, or
+    without one the employers' smoothed yes rates, counted from the stored placements
+    whenever the opening index is rebuilt (:func:`matcher.acceptance.employer_acceptance`).
     """
 
     def __init__(self, engine: Engine, taxonomy: Any, model: ServedModel,
@@ -87,6 +92,7 @@ class MatchingService:
         self.encoders = encoders
         self._model = model
         self._women_share = dict(women_share or {})
+        self._employer_acceptance: AcceptanceScorer | None = None  # set by _indexed
         self._swap = threading.Lock()
         self._marks_lock = threading.Lock()
         self._marks: dict[str, tuple[bool, int]] = {}
@@ -116,13 +122,16 @@ class MatchingService:
     def _build(self, model: ServedModel) -> Matcher:
         return Matcher(self._taxonomy, ranker=model.ranker, encoder=self.encoders.text,
                        char_encoder=self.encoders.char, model_version=model.version,
-                       women_share=self._women_share)
+                       women_share=self._women_share,
+                       acceptance=model.acceptance or self._employer_acceptance)
 
     def _indexed(self, matcher: Matcher) -> Matcher:
-        """Index every stored opening, with employer success rates from every placement."""
+        """Index every stored opening, with employer success (and yes) rates from every placement."""
         with Session(self._engine) as session:
             openings = _frame(session, Kind.OPENINGS)
             placements = _frame(session, Kind.PLACEMENTS)
+        self._employer_acceptance = employer_acceptance(placements, openings)
+        matcher.acceptance = self._model.acceptance or self._employer_acceptance
         if len(openings):
             rates = employer_stats(placements, openings).rates()
             matcher.index_openings(openings, employer_rates=rates)
@@ -215,13 +224,15 @@ def _mark(matcher: Matcher, opening_id: str, is_open: bool, places_left: int) ->
 
 
 def suggest(matcher: Matcher, participant: Participant, k: int, lang: str = "sv", *,
-            widen: bool = False) -> SuggestionList:
-    """``matcher.suggest_openings`` (horizons widened when asked), answering an empty list
-    while no opening is indexed."""
+            widen: bool = False, reciprocal: bool = False) -> SuggestionList:
+    """``matcher.suggest_openings`` (horizons widened, reciprocal when asked), answering an
+    empty list while no opening is indexed."""
     if matcher.catalogue is None:
+        source = matcher.require_acceptance().source if reciprocal else None
         return SuggestionList(participant_id=participant.id, items=[], ranker=matcher.ranker.kind,
-                              model_version=matcher.model_version, n_candidates=0, n_feasible=0)
-    return matcher.suggest_openings(participant, k=k, lang=lang, widen=widen)
+                              model_version=matcher.model_version, n_candidates=0, n_feasible=0,
+                              reciprocal=reciprocal, acceptance_source=source)
+    return matcher.suggest_openings(participant, k=k, lang=lang, widen=widen, reciprocal=reciprocal)
 
 
 def why_not(matcher: Matcher, participant: Participant, opening_id: str,

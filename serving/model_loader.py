@@ -7,6 +7,10 @@ A booster is served only if its features are exactly the ones serving computes; 
 else is refused with :class:`ModelLoadError` so the caller keeps the model it has. When no
 champion exists at all, the transparent rule (:func:`matcher.pipeline.default_rule`) serves,
 and every answer says so.
+
+The champion's acceptance model (``acceptance.json``, :mod:`matcher.acceptance`) is loaded
+with it when the version has one; a version without one still loads, and the reciprocal
+score then falls back to the employers' yes rates. An unreadable one refuses the version.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import make_url
 
+from matcher.acceptance import AcceptanceModel, read_acceptance
 from matcher.features import FEATURES
 from matcher.pipeline import default_rule
 from matcher.ranking import BoostedRanker, Ranker
@@ -47,10 +52,12 @@ class ServedModel:
     source: str  # "registry" or "rule"
     loaded_at: dt.datetime
     run_id: str | None = None
+    acceptance: AcceptanceModel | None = None  # shipped with the champion, when it has one
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": self.version, "ranker": self.ranker.kind, "source": self.source,
-                "run_id": self.run_id, "loaded_at": self.loaded_at.isoformat()}
+                "run_id": self.run_id, "loaded_at": self.loaded_at.isoformat(),
+                "acceptance_model": self.acceptance is not None}
 
 
 def rule_model() -> ServedModel:
@@ -162,13 +169,16 @@ def load_served_model(settings: ServingSettings, encoders: Mapping[str, str]) ->
             download_artifacts(artifact_uri=f"models:/{settings.model_name}/{version.version}",
                                dst_path=folder, tracking_uri=uri)
             ranker = ranker_from_booster(_booster_from(Path(folder)))
+            acceptance = read_acceptance(Path(folder), FEATURES)
     except ModelLoadError as exc:
         raise ModelLoadError(f"{label}: {exc}") from exc
     except Exception as exc:  # any failure inside MLflow or LightGBM refuses the model
         raise ModelLoadError(f"{label} failed to load: {exc}") from exc
-    log.info("loaded champion %s (run %s)", label, version.run_id)
+    log.info("loaded champion %s (run %s, %s acceptance model)", label, version.run_id,
+             "with an" if acceptance is not None else "without an")
     return ServedModel(ranker=ranker, version=label, source="registry",
-                       loaded_at=dt.datetime.now(dt.UTC), run_id=version.run_id)
+                       loaded_at=dt.datetime.now(dt.UTC), run_id=version.run_id,
+                       acceptance=acceptance)
 
 
 def find_artifact(client: Any, run_id: str, name: str, path: str | None = None) -> str | None:

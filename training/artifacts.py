@@ -64,21 +64,27 @@ def load_booster(path: Path) -> BoostedRanker:
     return BoostedRanker.from_booster(booster)
 
 
-def log_ranker_model(ranker: BoostedRanker, example: np.ndarray, folder: Path) -> ModelInfo:
+def log_ranker_model(ranker: BoostedRanker, example: np.ndarray, folder: Path,
+                     acceptance: Path | None = None) -> ModelInfo:
     """Log the ranking step as an MLflow pyfunc (signature, input example, booster as text).
 
-    Must be called inside an active run; returns the logged model's info (its ``model_uri``
-    is what gets registered).
+    ``acceptance`` (the acceptance model's JSON, see :mod:`matcher.acceptance`) travels inside
+    the model as a second artifact, so whoever loads the registered version gets both; the
+    pyfunc itself only scores with the booster. Must be called inside an active run; returns
+    the logged model's info (its ``model_uri`` is what gets registered).
     """
     import mlflow
     from mlflow.models import infer_signature
 
     booster = save_booster(ranker, folder / BOOSTER_FILE)
     frame = feature_frame(example)
+    artifacts = {"booster": str(booster)}
+    if acceptance is not None:
+        artifacts["acceptance"] = str(acceptance)
     return mlflow.pyfunc.log_model(
         name=MODEL_NAME,
         python_model=str(PYFUNC_CODE),
-        artifacts={"booster": str(booster)},
+        artifacts=artifacts,
         model_config={"features": list(FEATURES)},
         signature=infer_signature(frame, ranker.predict(example)),
         input_example=frame,
@@ -116,6 +122,7 @@ class CardFacts:
     metrics: Mapping[str, Mapping[str, float]]  # ranker → metric → value
     fairness: Sequence[str] = field(default_factory=tuple)  # one line per gate verdict
     k: int = 10
+    acceptance: Sequence[str] = field(default_factory=tuple)  # the acceptance model, in lines
 
 
 def _metrics_table(metrics: Mapping[str, Mapping[str, float]]) -> list[str]:
@@ -150,6 +157,12 @@ def model_card(facts: CardFacts) -> str:
         "",
         "## Fairness gates",
         *([f"- {line}" for line in facts.fairness] or ["- not measured in this run"]),
+        "",
+        "## Acceptance model (the opt-in reciprocal score)",
+        "P(the employer says yes), learned from the same split: a placement that reached "
+        "`offered` or later is a yes, one declined as `employer_declined` or `language` a no.",
+        "",
+        *([f"- {line}" for line in facts.acceptance] or ["- not trained in this run"]),
         "",
         "## Parameters",
         *[f"- {name}: {value}" for name, value in sorted(facts.params.items())],

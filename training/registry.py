@@ -23,7 +23,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from matcher.acceptance import AcceptanceFormatError, AcceptanceModel, read_acceptance
 from matcher.config import Settings
+from matcher.features import FEATURES
 from matcher.pipeline import default_rule
 from matcher.ranking import BoostedRanker, Ranker
 from training.artifacts import BOOSTER_FILE, ModelArtifactError, load_booster
@@ -322,6 +324,11 @@ class ModelRegistry:
 
     def load_ranker(self, ref: str = CHAMPION) -> tuple[BoostedRanker, str]:
         """The booster of a version as a ranker, and the version number."""
+        ranker, _, version = self.load_model(ref)
+        return ranker, version
+
+    def load_model(self, ref: str = CHAMPION) -> tuple[BoostedRanker, AcceptanceModel | None, str]:
+        """A version's ranker, its acceptance model (None when it has none) and its number."""
         import mlflow
 
         version = self.version(ref)
@@ -334,7 +341,11 @@ class ModelRegistry:
                     f"files of {self.name} version {version.version} cannot be read: "
                     f"{str(exc).splitlines()[0]}") from exc
             ranker = load_booster(Path(folder) / "artifacts" / BOOSTER_FILE)
-        return ranker, str(version.version)
+            try:
+                acceptance = read_acceptance(Path(folder), FEATURES)
+            except AcceptanceFormatError as exc:
+                raise ModelArtifactError(f"{self.name} version {version.version}: {exc}") from exc
+        return ranker, acceptance, str(version.version)
 
 
 def load_champion(settings: Settings, training: TrainingSettings | None = None) -> tuple[BoostedRanker, str]:
@@ -348,11 +359,18 @@ def champion_or_rule(settings: Settings, training: TrainingSettings | None = Non
     Labels are the ones serving answers with, so the CLI and the API name a model alike. An
     embedded store that was never created holds no champion and is not created here.
     """
+    ranker, _, label = served_champion(settings, training)
+    return ranker, label
+
+
+def served_champion(settings: Settings, training: TrainingSettings | None = None
+                    ) -> tuple[Ranker, AcceptanceModel | None, str]:
+    """As :func:`champion_or_rule`, with the champion's acceptance model (None without one)."""
     training = training or TrainingSettings()
     if not settings.mlflow_tracking_uri and not (settings.home / "mlflow.db").is_file():
-        return default_rule(), RULE_VERSION
+        return default_rule(), None, RULE_VERSION
     registry = ModelRegistry.connect(settings, training)
     if registry.champion() is None:
-        return default_rule(), RULE_VERSION
-    ranker, version = registry.load_ranker(CHAMPION)
-    return ranker, f"{registry.name}/{version}"
+        return default_rule(), None, RULE_VERSION
+    ranker, acceptance, version = registry.load_model(CHAMPION)
+    return ranker, acceptance, f"{registry.name}/{version}"

@@ -1,6 +1,11 @@
 """One training run, one function per step: load → split → index → featurise → fit → evaluate
 → audit → log → register.
 
+Beside the ranker, the same split fits the acceptance model (will the employer say yes?,
+:mod:`matcher.acceptance`) that the opt-in reciprocal score uses; it is logged with its
+validation AUC and ships inside the registered model. Too little history leaves it out (the
+run says why) and serving falls back to the employers' yes rates.
+
 Features come from :meth:`matcher.pipeline.Matcher.pair_features`, the code serving runs.
 Employer success rates are counted on the training placements only (and each training row's
 own outcome is left out of its employer's rate), so validation never leaks into features.
@@ -26,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matcher.acceptance import MIN_ANSWERS, AcceptanceFit, AcceptanceModel, learn_acceptance, write_acceptance
 from matcher.config import Settings
 from matcher.dataset import (
     EmployerStats,
@@ -82,6 +88,7 @@ class TrainConfig:
     early_stopping_rounds: int = 50
     counterfactual_participants: int = 20  # participants whose gender is flipped in the audit
     reweigh: bool = False  # Kamiran–Calders weights (gender × label) against biased history
+    acceptance_min_answers: int = MIN_ANSWERS  # fewer employer answers: no acceptance model
 
     def __post_init__(self) -> None:
         if self.reweigh and self.engine is Engine.DASK:
@@ -140,6 +147,7 @@ class TrainResult:
     digest: str
     sizes: dict[str, int]
     ranker: BoostedRanker
+    acceptance: AcceptanceFit | None = None  # the acceptance model, or why there is none
 
 
 # --------------------------------------------------------------------------- steps
@@ -189,6 +197,27 @@ def fit(prepared: Prepared, config: TrainConfig, training: TrainingSettings | No
     weights = training_weights(prepared.participants, train) if config.reweigh else None
     return ranker.fit(train.X, train.y, train.group, feature_names=list(FEATURES),
                       eval_set=(valid.X, valid.y, valid.group), sample_weight=weights)
+
+
+def fit_acceptance(prepared: Prepared, history: History, config: TrainConfig) -> AcceptanceFit:
+    """The acceptance model on the ranker's split, featurised by the same indexed matcher.
+
+    Every placement of the history counts (an offer that is still running has answered the
+    employer's question), on the side of the split its participant is on.
+    """
+    return learn_acceptance(prepared.matcher, prepared.participants, history.placements,
+                            prepared.train_placements, prepared.valid_placements,
+                            prepared.stats, FEATURES,
+                            AcceptanceModel(min_rows=config.acceptance_min_answers))
+
+
+def acceptance_lines(fit: AcceptanceFit) -> list[str]:
+    """The acceptance model in a few lines (model card, CLI)."""
+    if fit.model is None:
+        return [f"none: {fit.reason} (the reciprocal score uses the employers' yes rates)"]
+    auc = "not measurable" if np.isnan(fit.valid_auc) else f"{fit.valid_auc:.4f}"
+    return [f"logistic regression on {fit.n_train} employer answers "
+            f"({fit.model.positive_rate_:.0%} yes)", f"validation AUC {auc} on {fit.n_valid} later answers"]
 
 
 def learning_rows(prepared: Prepared, ranker: BoostedRanker) -> tuple[LabelledPairs, LabelledPairs]:
@@ -243,17 +272,19 @@ def audit(prepared: Prepared, ranker: BoostedRanker, config: TrainConfig, label:
 
 
 def _card(prepared: Prepared, config: TrainConfig, run_id: str, results: Mapping[str, Mapping[str, float]],
-          gate_lines: list[str]) -> str:
+          gate_lines: list[str], acceptance: AcceptanceFit) -> str:
     return model_card(CardFacts(
         run_id=run_id, trained_at=dt.datetime.now(dt.UTC), data_source=prepared.source,
         dataset_digest=prepared.digest, train_window=window(prepared.train_placements),
         valid_window=window(prepared.valid_placements), sizes=prepared.sizes(),
-        params=config.params(), metrics=results, fairness=gate_lines, k=config.k))
+        params=config.params(), metrics=results, fairness=gate_lines, k=config.k,
+        acceptance=acceptance_lines(acceptance)))
 
 
 def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
             results: Mapping[str, Mapping[str, float]], report: FairnessReport,
-            champion: tuple[str, dict[str, float]] | None, fit_seconds: float) -> tuple[str, str]:
+            champion: tuple[str, dict[str, float]] | None, fit_seconds: float,
+            acceptance: AcceptanceFit) -> tuple[str, str]:
     """Log parameters, metrics and artifacts into the active run; returns (run id, model URI)."""
     import mlflow
 
@@ -264,8 +295,10 @@ def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
                        "data_source": prepared.source,
                        "dataset_digest": prepared.digest,
                        "train_window": f"{train_window[0]}..{train_window[1]}",
-                       "valid_window": f"{valid_window[0]}..{valid_window[1]}"})
+                       "valid_window": f"{valid_window[0]}..{valid_window[1]}",
+                       "acceptance_model": "logistic" if acceptance.model is not None else "none"})
     metrics = {**flat_metrics(results), **prepared.sizes(), **report.flat_metrics(),
+               **acceptance.metrics(),
                "best_iteration": float(ranker.best_iteration_), "fit_seconds": fit_seconds}
     if champion is not None:
         mlflow.set_tag(COMPARED_CHAMPION_TAG, champion[0])
@@ -274,13 +307,15 @@ def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "feature_importance.png").write_bytes(feature_importance_png(ranker.feature_importance()))
-        (folder / "model_card.md").write_text(_card(prepared, config, run_id, results, gate_lines),
-                                              encoding="utf-8")
+        (folder / "model_card.md").write_text(
+            _card(prepared, config, run_id, results, gate_lines, acceptance), encoding="utf-8")
         write_report(report, folder / "fairness")
         (folder / GATE_VALUES_ARTIFACT).write_text(gate_values_json(report.gate_values()),
                                                    encoding="utf-8")
+        # in the run (to read) and inside the model (to ship with the booster)
+        saved = write_acceptance(acceptance.model, folder) if acceptance.model is not None else None
         mlflow.log_artifacts(str(folder))
-        info = log_ranker_model(ranker, prepared.valid.X[:5], folder)
+        info = log_ranker_model(ranker, prepared.valid.X[:5], folder, acceptance=saved)
     return run_id, info.model_uri
 
 
@@ -298,12 +333,14 @@ def run_training(history: History, make_matcher: MatcherFactory, settings: Setti
         started = time.perf_counter()
         ranker = fit(prepared, config, training)
         fit_seconds = time.perf_counter() - started
+        acceptance = fit_acceptance(prepared, history, config)
         results = evaluate(prepared, ranker, config)
         report = audit(prepared, ranker, config, f"run {run.info.run_id}")
         champion = champion_on_same_data(registry, prepared, config.k)
-        run_id, model_uri = log_run(prepared, config, ranker, results, report, champion, fit_seconds)
+        run_id, model_uri = log_run(prepared, config, ranker, results, report, champion, fit_seconds,
+                                    acceptance)
     version = registry.register(model_uri, run_id)
     return TrainResult(run_id=run_id, version=version, metrics={k: dict(v) for k, v in results.items()},
                        gates=[str(g) for g in check_gates(report)], digest=prepared.digest,
-                       sizes=prepared.sizes(), ranker=ranker)
+                       sizes=prepared.sizes(), ranker=ranker, acceptance=acceptance)
 

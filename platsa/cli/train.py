@@ -31,6 +31,9 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text
 By = Annotated[str | None, typer.Option("--by", help="Who does this (default: the OS user).")]
 Today = Annotated[str | None, typer.Option(
     "--today", help="Match as of this date (YYYY-MM-DD; default today).")]
+Reciprocal = Annotated[bool, typer.Option(
+    "--reciprocal", help="Rank by P(fit) × P(the employer says yes): the champion's acceptance "
+    "model, else each employer's share of yes answers in the placement history.")]
 
 
 @contextmanager
@@ -110,6 +113,10 @@ def _print_training(result: TrainResult, name: str) -> None:
     typer.echo("fairness gates (validation):")
     for line in result.gates:
         typer.echo(f"  {line}")
+    if result.acceptance is not None:
+        from training.train import acceptance_lines
+
+        typer.echo("acceptance model (for --reciprocal): " + "; ".join(acceptance_lines(result.acceptance)))
 
 
 def train_command(
@@ -151,8 +158,10 @@ def train_command(
         with console.status("featurising, fitting, evaluating, auditing and logging"):
             result = run_training(history, lambda: make_matcher(settings), settings, config, training)
     if as_json:
+        acceptance = result.acceptance
         print_json({"run_id": result.run_id, "version": result.version, "metrics": result.metrics,
-                    "gates": result.gates, "dataset_digest": result.digest, "sizes": result.sizes})
+                    "gates": result.gates, "dataset_digest": result.digest, "sizes": result.sizes,
+                    "acceptance": None if acceptance is None else acceptance.metrics()})
     else:
         _print_training(result, training.model_name)
     if promote:
@@ -262,18 +271,21 @@ def _served_matcher(settings: Settings, today: dt.date | None, *, shares: bool =
     """The champion (or the rule) over every stored opening, as ``platsa serve`` would answer.
 
     ``shares``: give it the occupation gender shares 'widen horizons' needs, as serving does.
+    For ``--reciprocal`` it holds the champion's acceptance model, or without one the
+    employers' yes rates from the stored placements, as serving does.
     """
     import logging
 
+    from matcher.acceptance import acceptance_for
     from matcher.horizons import occupation_shares
     from matcher.store.engine import init_db
     from matcher.store.repositories import load_frames
     from matcher.taxonomy import load_taxonomy
     from training.matching import index_store_openings, make_matcher
-    from training.registry import champion_or_rule
+    from training.registry import served_champion
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)
-    ranker, version = champion_or_rule(settings)
+    ranker, acceptance, version = served_champion(settings)
     taxonomy = load_taxonomy(settings)
     engine = init_db(settings.resolved_database_url)
     try:
@@ -284,6 +296,7 @@ def _served_matcher(settings: Settings, today: dt.date | None, *, shares: bool =
     if frames["openings"].empty:
         raise LookupError("no openings in the database: import a programme first")
     matcher = make_matcher(settings, ranker, version, taxonomy=taxonomy, women_share=women)
+    matcher.acceptance = acceptance_for(acceptance, frames["placements"], frames["openings"])
     return index_store_openings(matcher, frames, today), frames
 
 
@@ -299,9 +312,13 @@ def _participant(frames: dict[str, pd.DataFrame], participant_id: str) -> Any:
 def _print_suggestions(suggestions: SuggestionList) -> None:
     typer.echo(f"participant {suggestions.participant_id}: {len(suggestions.items)} of "
                f"{suggestions.n_feasible} feasible openings, model {suggestions.model_version}")
+    if suggestions.reciprocal:
+        typer.echo(f"reciprocal: ranked by P(fit) × P(the employer says yes), acceptance from "
+                   f"{suggestions.acceptance_source}")
     for s in suggestions.items:
+        answer = "" if s.acceptance is None else f", acceptance {s.acceptance:.2f}"
         typer.echo(f"  {s.rank}. {s.title} [{s.opening_id}, {s.kind}, kommun {s.municipality_code}, "
-                   f"{s.commute_minutes:.0f} min] score {s.score:.3f}")
+                   f"{s.commute_minutes:.0f} min] score {s.score:.3f}{answer}")
         for reason in s.reasons:
             typer.echo(f"       + {reason}")
         for missing in s.missing:
@@ -335,6 +352,7 @@ def suggest_command(
         help="Bring a feasible opening in an occupation where the participant's gender is "
         "under-represented into the list (gender is used for nothing else). Shares: "
         "PLATSA_OCCUPATION_STATS, else the programme's placements.")] = False,
+    reciprocal: Reciprocal = False,
     today: Today = None,
     as_json: AsJson = False,
 ) -> None:
@@ -343,7 +361,8 @@ def suggest_command(
         settings = _settings()
         matcher, frames = _served_matcher(settings, _date(today), shares=widen_horizons)
         participant = _participant(frames, participant_id)
-        suggestions = matcher.suggest_openings(participant, k=k, widen=widen_horizons)
+        suggestions = matcher.suggest_openings(participant, k=k, widen=widen_horizons,
+                                               reciprocal=reciprocal)
         answer = matcher.why_not(participant, why_not) if why_not else None
     if as_json:
         print_json({**suggestions.to_dict(), "widen_horizons": widen_horizons,
@@ -360,6 +379,7 @@ def candidates_command(
     opening_id: Annotated[str, typer.Argument(help="Opening id.")],
     k: Annotated[int, typer.Option("--top", "--k", "-k", min=1, help="How many participants.")] = 10,
     fair: Annotated[bool, typer.Option("--fair/--no-fair", help="Re-rank for gender parity.")] = True,
+    reciprocal: Reciprocal = False,
     today: Today = None,
     as_json: AsJson = False,
 ) -> None:
@@ -371,18 +391,24 @@ def candidates_command(
         settings = _settings()
         matcher, frames = _served_matcher(settings, _date(today))
         pool = list(participants_by_id(frames["participants"]).values())
-        result = suggest_candidates(matcher, opening_id, pool, k=k, fair=fair)
+        result = suggest_candidates(matcher, opening_id, pool, k=k, fair=fair, reciprocal=reciprocal)
+    answer = ("acceptance", "reciprocal_score") if reciprocal else ()
     rows = [{"rank": c.rank, "participant_id": c.participant.id, "score": round(c.score, 6),
-             "commute_minutes": round(c.commute_minutes, 1)} for c in result.items]
+             "commute_minutes": round(c.commute_minutes, 1),
+             **{name: getattr(c, name) for name in answer}} for c in result.items]
     if as_json:
+        source = {"acceptance_source": result.acceptance_source} if reciprocal else {}
         print_json({"opening_id": result.opening_id, "n_eligible": result.n_eligible,
                     "fairness_reranked": result.fairness_reranked,
-                    "model_version": result.model_version, "items": rows})
+                    "model_version": result.model_version, "reciprocal": reciprocal, **source,
+                    "items": rows})
         return
     typer.echo(f"opening {result.opening_id}: {len(rows)} of {result.n_eligible} eligible participants, "
-               f"model {result.model_version}{', re-ranked for parity' if result.fairness_reranked else ''}")
-    _table(["rank", "participant", "score", "commute min"],
-           [[r["rank"], r["participant_id"], r["score"], r["commute_minutes"]] for r in rows])
+               f"model {result.model_version}{', re-ranked for parity' if result.fairness_reranked else ''}"
+               + (f", reciprocal (acceptance from {result.acceptance_source})" if reciprocal else ""))
+    _table(["rank", "participant", "score", "commute min", *answer],
+           [[r["rank"], r["participant_id"], r["score"], r["commute_minutes"],
+             *[r[key] for key in answer]] for r in rows])
 
 
 # --------------------------------------------------------------------------- demo
@@ -461,6 +487,7 @@ def demo_command(
     typer.echo("  API:        .venv/bin/platsa serve   → http://127.0.0.1:8000/docs")
     typer.echo(f"  as of {history.end_date()} (the end of the generated history): "
                f"`platsa suggest PARTICIPANT_ID --today {history.end_date()}`")
+    typer.echo("  reciprocal: add `--reciprocal` to rank by P(fit) × P(the employer says yes)")
 
 
 def register(app: typer.Typer) -> None:

@@ -130,39 +130,60 @@ def _trade(matching: MatchingService, occupation_id: str | None, title: str | No
 
 def project(candidate: Candidate, opening: Opening, principal: Principal,
             pseudo: Pseudonymizer, matching: MatchingService) -> CandidatePublic:
-    """What the caller may see of one candidate (see :class:`CandidatePublic`)."""
+    """What the caller may see of one candidate (see :class:`CandidatePublic`).
+
+    Every field of a plain answer is set explicitly; the reciprocal ones only when the list
+    is reciprocal, so the route (``exclude_unset``) leaves them out of a plain answer.
+    """
     person = candidate.participant
-    public = CandidatePublic(rank=candidate.rank, score=candidate.score,
-                             pseudonym=pseudo.pseudonym(person.id, opening.id),
-                             shares_profile=person.consent_share_profile)
-    if principal.role is not Role.EMPLOYER:
-        public.participant_id = person.id
-    if person.consent_share_profile:
-        public.swedish_level = LanguageLevel(person.swedish_level).label
-        public.prior_trades = [_trade(matching, t.occupation_id, t.title) for t in person.prior_trades]
-        public.other_languages = list(person.other_languages)
-        public.needs_you_offer = [need.label_sv for need in person.needs
-                                  if need in opening.accommodations]
-    return public
+    shared = person.consent_share_profile
+    reciprocal = {} if candidate.acceptance is None else {
+        "acceptance": candidate.acceptance, "reciprocal_score": candidate.reciprocal_score}
+    return CandidatePublic(
+        rank=candidate.rank, score=candidate.score,
+        pseudonym=pseudo.pseudonym(person.id, opening.id), shares_profile=shared,
+        participant_id=person.id if principal.role is not Role.EMPLOYER else None,
+        swedish_level=LanguageLevel(person.swedish_level).label if shared else None,
+        prior_trades=[_trade(matching, t.occupation_id, t.title) for t in person.prior_trades]
+        if shared else [],
+        other_languages=list(person.other_languages) if shared else [],
+        needs_you_offer=[need.label_sv for need in person.needs if need in opening.accommodations]
+        if shared else [],
+        **reciprocal)
 
 
-@router.get("/{opening_id}/candidates", response_model=CandidatesPublic, responses=NOT_FOUND)
+Reciprocal = Annotated[bool, Query(
+    description="order by P(fit) × P(the employer says yes) before the parity re-ranking; "
+    "each candidate then carries its `acceptance`. 409 when no placement has reached an "
+    "employer's answer yet.")]
+
+
+@router.get("/{opening_id}/candidates", response_model=CandidatesPublic,
+            response_model_exclude_unset=True,
+            responses={**NOT_FOUND, 409: {"model": Message, "description":
+                                          "reciprocal asked before any employer answered"}})
 def candidates(opening_id: str, principal: EmployerOrCoach, session: SessionDep,
                matching: MatchingDep, pseudo: PseudonymizerDep, settings: SettingsDep,
                _turn: MatcherTurn,
-               k: Annotated[int, Query(ge=1, le=100)] = 10) -> CandidatesPublic:
-    """Eligible participants for the opening, best first, re-ranked for gender parity."""
+               k: Annotated[int, Query(ge=1, le=100)] = 10,
+               reciprocal: Reciprocal = False) -> CandidatesPublic:
+    """Eligible participants for the opening, best first, re-ranked for gender parity.
+
+    Candidates stay pseudonymous for employers whether or not the list is reciprocal.
+    """
     if principal.role is Role.COACH:
         opening = opening_for(session, principal, opening_id)
     else:
         opening = owned_opening(session, principal, opening_id)
     pool = nearby_participants(session, opening, settings, principal.municipality_code
                                if principal.role is Role.COACH else None)
-    ranked = suggest_candidates(matching.matcher, opening_id, pool, k)
+    ranked = suggest_candidates(matching.matcher, opening_id, pool, k, reciprocal=reciprocal)
     items = [project(c, opening, principal, pseudo, matching) for c in ranked.items]
     _log(session, principal, Action.CANDIDATES_READ, opening_id,
          model_version=ranked.model_version,
-         shown=[{"pseudonym": i.pseudonym, "rank": i.rank, "score": i.score} for i in items])
+         shown=[{"pseudonym": i.pseudonym, "rank": i.rank, "score": i.score,
+                 **({"acceptance": i.acceptance} if reciprocal else {})} for i in items])
+    source = {"acceptance_source": ranked.acceptance_source} if reciprocal else {}
     return CandidatesPublic(opening_id=opening_id, items=items, n_eligible=ranked.n_eligible,
                             fairness_reranked=ranked.fairness_reranked, ranker=ranked.ranker,
-                            model_version=ranked.model_version)
+                            model_version=ranked.model_version, reciprocal=reciprocal, **source)

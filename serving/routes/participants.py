@@ -33,6 +33,12 @@ Widen = Annotated[bool, Query(
     description="bring a feasible opening in an occupation where the participant's recorded "
     "gender is under-represented into the list, when none is there (gender is used for "
     "nothing else)")]
+Reciprocal = Annotated[bool, Query(
+    description="rank by P(fit) × P(the employer says yes) instead of fit alone: expected "
+    "placements that go ahead and work. Each suggestion then carries its `acceptance` and a "
+    "reason line on the employer's likely answer; `acceptance_source` says whether the "
+    "champion's acceptance model or the employers' yes rates estimated it. 409 when no "
+    "placement has reached an employer's answer yet.")]
 
 
 def _log(session: Session, principal: Principal, pseudo: Pseudonymizer, action: Action,
@@ -110,19 +116,27 @@ def erase_participant(participant_id: str, principal: Coach, session: SessionDep
     return Erasure(participant_id=participant_id, placements_unlinked=unlinked)
 
 
+# Fields a plain answer does not hold are left out of it (exclude_unset), not sent as null:
+# with reciprocal off the answer is exactly what it was before the option existed.
 @router.get("/{participant_id}/suggestions", response_model=SuggestionsPublic,
-            responses=NOT_FOUND)
+            response_model_exclude_unset=True,
+            responses={**NOT_FOUND, 409: {"model": Message, "description":
+                                          "reciprocal asked before any employer answered"}})
 def suggestions(participant_id: str, principal: Coach, session: SessionDep,
                 matching: MatchingDep, pseudo: PseudonymizerDep, _turn: MatcherTurn, k: K = 10,
-                lang: Lang = "sv", widen_horizons: Widen = False) -> dict[str, object]:
+                lang: Lang = "sv", widen_horizons: Widen = False,
+                reciprocal: Reciprocal = False) -> dict[str, object]:
     """The ``k`` best feasible openings, explained, naming the model that ranked them.
 
     With ``widen_horizons`` the list also holds a gender-atypical opening when one is
-    feasible; ``widened`` says whether that changed the list.
+    feasible; ``widened`` says whether that changed the list. With ``reciprocal`` it is
+    ordered by how likely each placement is to go ahead *and* work (see the parameter).
     """
     participant = participant_for(session, principal, participant_id)
-    result = suggest(matching.matcher, participant, k, lang, widen=widen_horizons)
-    shown = [{"opening_id": s.opening_id, "rank": s.rank, "score": s.score} for s in result.items]
+    result = suggest(matching.matcher, participant, k, lang, widen=widen_horizons,
+                     reciprocal=reciprocal)
+    shown = [{"opening_id": s.opening_id, "rank": s.rank, "score": s.score,
+              **({"acceptance": s.acceptance} if reciprocal else {})} for s in result.items]
     _log(session, principal, pseudo, Action.SUGGESTIONS_READ, participant_id,
          model_version=result.model_version, shown=shown)
     return {**result.to_dict(), "widen_horizons": widen_horizons}

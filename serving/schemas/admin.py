@@ -66,6 +66,9 @@ class ModelPublic(BaseModel):
     source: str = Field(description="'registry' (the champion) or 'rule' (no champion)")
     run_id: str | None
     loaded_at: dt.datetime
+    acceptance_model: bool = Field(
+        default=False, description="the model ships an acceptance model for the reciprocal "
+        "score (false: reciprocal answers use the employers' yes rates)")
 
 
 class ReloadPublic(BaseModel):

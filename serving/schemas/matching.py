@@ -21,6 +21,22 @@ class SuggestionPublic(BaseModel):
     commute_minutes: float
     reasons: list[str]
     missing: list[str]
+    acceptance: float | None = Field(
+        default=None, ge=0, le=1,
+        description="reciprocal lists only: the estimated probability that the employer says "
+        "yes to this participant for this opening")
+    reciprocal_score: float | None = Field(
+        default=None, ge=0, le=1,
+        description="reciprocal lists only: what the list is ordered by, P(fit) × acceptance, "
+        "where P(fit) is the champion's probability of work at 90 days (or, for a ranker "
+        "without probabilities such as the rule, the opening's rank share among the candidates)")
+
+
+#: Says where a reciprocal answer's acceptance probabilities come from.
+ACCEPTANCE_SOURCE = (
+    "reciprocal lists only: 'model' (the acceptance model shipped with the champion, learned "
+    "from employers' answers in placement history) or 'employer_rate' (no such model: each "
+    "employer's share of yes answers, smoothed toward the programme's share)")
 
 
 class SuggestionsPublic(BaseModel):
@@ -39,6 +55,10 @@ class SuggestionsPublic(BaseModel):
         description="widening brought an opening in an occupation where few of the "
         "participant's recorded gender work into the list (false: the list is the plain one)",
     )
+    reciprocal: bool = Field(
+        default=False, description="ranked by P(fit) × P(the employer says yes) (true) or by "
+        "fit alone (false)")
+    acceptance_source: str | None = Field(default=None, description=ACCEPTANCE_SOURCE)
 
 
 class ConstraintPublic(BaseModel):
@@ -84,6 +104,14 @@ class CandidatePublic(BaseModel):
     participant_id: str | None = Field(
         default=None, description="only for the participant's own coach and for admins"
     )
+    acceptance: float | None = Field(
+        default=None, ge=0, le=1,
+        description="reciprocal lists only: the estimated probability that the employer says "
+        "yes to this candidate")
+    reciprocal_score: float | None = Field(
+        default=None, ge=0, le=1,
+        description="reciprocal lists only: P(fit) × acceptance, what the list is ordered by "
+        "before the gender-parity re-ranking")
 
 
 class CandidatesPublic(BaseModel):
@@ -95,6 +123,10 @@ class CandidatesPublic(BaseModel):
     fairness_reranked: bool
     ranker: str
     model_version: str
+    reciprocal: bool = Field(
+        default=False, description="ordered by P(fit) × P(the employer says yes) before the "
+        "parity re-ranking (true) or by fit alone (false)")
+    acceptance_source: str | None = Field(default=None, description=ACCEPTANCE_SOURCE)
 
 
 class AllocationRequest(BaseModel):

@@ -120,6 +120,9 @@ def test_init_only_stores_parameters_and_fit_returns_self():
     X, y = planted()
     assert model.fit(X, y, feature_names=list(FEATURES)) is model
     assert clone(model).get_params() == model.get_params()
+    assert model.set_params(C=0.2) is model and model.C == 0.2
+    with pytest.raises(ValueError, match="no parameter 'alpha'"):
+        model.set_params(alpha=1.0)
     assert {"coef_", "intercept_", "mean_", "scale_", "fill_", "classes_", "feature_names_",
             "n_features_in_"} <= {name for name in vars(model) if name.endswith("_")}
 
@@ -187,6 +190,21 @@ def test_a_broken_file_is_refused(fitted, edit, message):
         AcceptanceModel.from_json(json.dumps(data))
     with pytest.raises(AcceptanceFormatError, match="not JSON"):
         AcceptanceModel.from_json("{")
+
+
+def test_the_file_is_found_anywhere_in_a_downloaded_model(fitted, tmp_path):
+    from matcher.acceptance import read_acceptance, write_acceptance
+
+    assert read_acceptance(tmp_path, FEATURES) is None  # a model without one
+    (tmp_path / "artifacts").mkdir()
+    saved = write_acceptance(fitted, tmp_path / "artifacts")
+    loaded = read_acceptance(tmp_path, FEATURES)
+    np.testing.assert_allclose(loaded.coef_, fitted.coef_)
+    with pytest.raises(AcceptanceFormatError, match="expects features"):
+        read_acceptance(tmp_path, FEATURES[:-1])
+    saved.write_text("{", encoding="utf-8")
+    with pytest.raises(AcceptanceFormatError, match="not JSON"):
+        read_acceptance(tmp_path, FEATURES)
 
 
 # --------------------------------------------------------------------------- the combination

@@ -31,10 +31,12 @@ def booster(features: tuple[str, ...] = FEATURES, seed: int = 0) -> lgb.Booster:
 
 
 def register(uri: str, model: lgb.Booster, folder: Path,
-             params: dict[str, str] | None = None) -> str:
+             params: dict[str, str] | None = None,
+             artifacts: dict[str, Path] | None = None) -> str:
     """Log ``model`` as a pyfunc with the booster text inside, register it, make it champion.
 
-    ``params`` are logged with the run, as training logs the encoder names.
+    ``params`` are logged with the run, as training logs the encoder names; ``artifacts``
+    travel beside the booster (training ships the acceptance model so).
     """
     import mlflow
     from mlflow import MlflowClient
@@ -54,7 +56,8 @@ def register(uri: str, model: lgb.Booster, folder: Path,
     with mlflow.start_run():
         mlflow.log_params(params or {})
         info = mlflow.pyfunc.log_model(name="model", python_model=Wrapper(),
-                                       artifacts={"booster": str(path)},
+                                       artifacts={"booster": str(path), **{
+                                           name: str(p) for name, p in (artifacts or {}).items()}},
                                        registered_model_name=NAME, pip_requirements=[])
     version = str(info.registered_model_version)
     MlflowClient(tracking_uri=uri, registry_uri=uri).set_registered_model_alias(

@@ -83,6 +83,7 @@ def test_train_promote_force_rollback_and_serve_the_champion(world, history):
     assert code == 0, output
     assert "trained platsa-ranker version 1" in output and "popularity" in output
     assert "fairness gates (validation):" in output and "promote with `platsa models promote 1`" in output
+    assert "acceptance model (for --reciprocal): logistic regression on" in output
 
     code, output = run("models", "promote", env={"PLATSA_FAIRNESS_MIN_EXPOSURE_RATIO": "0.9999"})
     assert code == 1
@@ -150,6 +151,25 @@ def test_candidates_for_an_opening(world, history):
     assert len(answer["items"]) <= 2
 
 
+def test_reciprocal_uses_the_champions_acceptance_model(world, history):
+    """The champion trained here ships an acceptance model; --reciprocal ranks with it."""
+    if "champion" not in run("models", "list")[1]:
+        code, output = run("train", "--n-estimators", "30", "--promote", env=LAX)
+        assert code == 0 and "acceptance model (for --reciprocal): logistic regression" in output, output
+    today = str(history.end_date())
+    participant = history.participants["id"].iloc[0]
+    code, output = run("suggest", participant, "--today", today, "--reciprocal", "--json")
+    assert code == 0, output
+    answer = json.loads(output)
+    assert (answer["reciprocal"], answer["acceptance_source"]) == (True, "model")
+    assert all(0 < item["acceptance"] < 1 for item in answer["items"])
+    scores = [item["reciprocal_score"] for item in answer["items"]]
+    assert scores == sorted(scores, reverse=True)
+    opening = history.openings["id"].iloc[0]
+    code, output = run("candidates", opening, "--today", today, "--reciprocal")
+    assert code == 0 and "reciprocal (acceptance from model)" in output and "acceptance" in output
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("suggest", "nobody"), "no participant 'nobody' in the database"),
     (("suggest", "x", "--today", "soon"), "--today 'soon' is not a date"),
@@ -175,6 +195,7 @@ def test_demo_generates_trains_promotes_and_reuses_the_data(platsa_home, monkeyp
     assert code == 0, output
     assert "1/4 generating and importing 800 participants, 150 openings" in output
     assert "champion: version 1; every gate passed" in output and "model platsa-ranker/1" in output
+    assert "acceptance model (for --reciprocal): logistic regression on" in output
     assert "why not" in output
     assert "mlflow ui --backend-store-uri sqlite:///" in output and "platsa serve" in output
     openings = pd.read_parquet(programme_folder(get_settings()) / "openings.parquet")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import mlflow
+import numpy as np
 import pytest
 
 from matcher.config import Settings, get_settings
@@ -120,3 +121,45 @@ def test_reweighing_is_selectable_logged_and_changes_the_model(settings, history
     assert config.params()["reweigh"] == "True"
     with pytest.raises(ValueError, match="reweigh"):
         replace(FAST, reweigh=True, engine=Engine.DASK)
+
+
+# --------------------------------------------------------------------------- acceptance model
+
+
+def test_the_acceptance_model_is_trained_logged_and_shipped_with_the_ranker(trained_home, trained):
+    """Same split as the ranker; its validation AUC is a named metric; its JSON is in the run
+    and inside the registered model, and loads back with the champion."""
+    from matcher.acceptance import ACCEPTANCE_FILE, AcceptanceModel
+
+    result = trained[0]
+    fit = result.acceptance
+    assert fit is not None and fit.model is not None and fit.n_train >= 100
+    run = mlflow.get_run(result.run_id)
+    assert run.data.metrics["acceptance_valid_auc"] == pytest.approx(fit.valid_auc)
+    assert run.data.metrics["acceptance_train_answers"] == fit.n_train
+    assert not [name for name in run.data.metrics if "@" in name]
+    assert run.data.params["acceptance_model"] == "logistic"
+    logged = AcceptanceModel.from_json(mlflow.artifacts.load_text(f"runs:/{result.run_id}/{ACCEPTANCE_FILE}"))
+    card = mlflow.artifacts.load_text(f"runs:/{result.run_id}/model_card.md")
+    assert "## Acceptance model" in card and "validation AUC" in card
+
+    ranker, shipped, version = ModelRegistry.connect(trained_home[0]).load_model(result.version)
+    assert version == result.version and shipped is not None
+    for model in (logged, shipped):
+        np.testing.assert_allclose(model.coef_, fit.model.coef_)
+
+
+def test_too_little_history_for_an_acceptance_model_still_ships_the_ranker(settings, history, taxonomy):
+    from training.registry import served_champion
+
+    result = run_training(history, fast_matcher_factory(taxonomy), settings,
+                          replace(FAST, acceptance_min_answers=10**6))
+    assert result.acceptance.model is None and "too little history" in result.acceptance.reason
+    run = mlflow.get_run(result.run_id)
+    assert run.data.params["acceptance_model"] == "none" and "acceptance_valid_auc" not in run.data.metrics
+    assert "none: " in mlflow.artifacts.load_text(f"runs:/{result.run_id}/model_card.md")
+    registry = ModelRegistry.connect(settings)
+    registry.promote(result.version, force=True, by="test")
+    ranker, acceptance, label = served_champion(settings)
+    assert acceptance is None and label == f"{registry.name}/{result.version}"
+    assert ranker.kind == "lightgbm"
