@@ -23,7 +23,7 @@ from matcher.columns import (
     members,
 )
 from matcher.domain import Accommodation, LanguageLevel, SfiSchedule, WorkSchedule
-from matcher.geo import estimate_commute_minutes
+from matcher.geo import estimate_commute_minutes, reach_km, unit_vectors, within_km
 
 
 def _bit(vocabulary: tuple, member: object) -> int:
@@ -67,12 +67,18 @@ class ConstraintContext:
     language_tolerance: int = 1  # steps below the minimum a language-support workplace accepts
     today_day: int | None = None  # day number; openings that ended before it are closed
     commute_minutes: np.ndarray | None = field(default=None, compare=False)
+    #: the openings' locations as unit vectors (:func:`matcher.geo.unit_vectors`), stored
+    #: once with the catalogue so the commute rule needs no trigonometry per opening
+    opening_xyz: np.ndarray | None = field(default=None, compare=False)
 
-    def subset(self, rows: np.ndarray) -> ConstraintContext:
-        """The same context for a subset of the openings (slices precomputed commute times)."""
-        if self.commute_minutes is None:
+    def subset(self, rows: np.ndarray | slice) -> ConstraintContext:
+        """The same context for a subset of the openings (slices the per-opening arrays)."""
+        if self.commute_minutes is None and self.opening_xyz is None:
             return self
-        return replace(self, commute_minutes=self.commute_minutes[rows])
+        return replace(
+            self,
+            commute_minutes=None if self.commute_minutes is None else self.commute_minutes[rows],
+            opening_xyz=None if self.opening_xyz is None else self.opening_xyz[rows])
 
 
 @dataclass(frozen=True)
@@ -226,6 +232,10 @@ def _commute_rows(p: ParticipantRow, o: OpeningColumns, rows: np.ndarray,
                   c: ConstraintContext) -> np.ndarray:
     if c.commute_minutes is not None:
         return c.commute_minutes[rows] <= p.max_commute
+    if c.opening_xyz is not None:
+        # the estimate grows with distance, so "minutes <= max" is "km <= reach_km(max)";
+        # a missing location on either side is NaN and fails, as with the estimate
+        return within_km(unit_vectors(p.lat, p.lon), c.opening_xyz[rows], reach_km(p.max_commute))
     return estimate_commute_minutes(p.lat, p.lon, o.lat[rows], o.lon[rows]) <= p.max_commute
 
 

@@ -147,6 +147,28 @@ def haversine_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayL
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+def unit_vectors(lat: ArrayLike, lon: ArrayLike) -> FloatArray:
+    """Points as unit vectors on the sphere, shape ``(n, 3)`` (or ``(3,)`` for one point).
+
+    The cosine of the angle between two points is then their dot product, so "within
+    ``km`` of here" over many points is one matrix-vector product against a threshold
+    (:func:`within_km`), with no trigonometry per point once their vectors are stored.
+    """
+    phi, lam = np.radians(lat), np.radians(lon)
+    return np.stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)], axis=-1)
+
+
+def within_km(origin: FloatArray, points: FloatArray, km: float) -> npt.NDArray[np.bool_]:
+    """Which ``points`` (unit vectors) lie within ``km`` great-circle distance of ``origin``.
+
+    The same verdict as ``haversine_km(...) <= km``: distance grows as the dot product falls.
+    """
+    angle = km / EARTH_RADIUS_KM
+    if angle >= np.pi:
+        return np.ones(len(points), dtype=bool)
+    return points @ origin >= np.cos(angle)
+
+
 def _band_breakpoints() -> tuple[FloatArray, FloatArray]:
     """Cumulative minutes at each finite band edge, for piecewise-linear interpolation."""
     edges = [0.0]

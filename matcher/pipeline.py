@@ -45,7 +45,7 @@ from matcher.features import (
     build_features,
     participant_query,
 )
-from matcher.geo import LatitudeBands, ReachBox, reach_km
+from matcher.geo import LatitudeBands, ReachBox, reach_km, unit_vectors
 from matcher.ranking import Ranker, RuleRanker
 from matcher.store.flat import record_to_row
 
@@ -180,6 +180,7 @@ class OpeningCatalogue:
     vector_index: Any = None
     char_index: Any = None
     bands: LatitudeBands | None = None  # rows are sorted by latitude, for the reach pre-filter
+    xyz: np.ndarray | None = None  # locations as unit vectors, for the commute rule
 
 
 def _top_rows(rows: np.ndarray, strength: np.ndarray, n: int) -> np.ndarray:
@@ -264,7 +265,7 @@ class Matcher:
         catalogue = OpeningCatalogue(
             columns=columns, titles=titles, positions=positions,
             row_of={oid: i for i, oid in enumerate(columns.ids)},
-            bands=LatitudeBands(columns.lat),
+            bands=LatitudeBands(columns.lat), xyz=unit_vectors(columns.lat, columns.lon),
         )
         from matcher.retrieval import VectorIndex
 
@@ -327,9 +328,10 @@ class Matcher:
         return participant_query(row, self.occupations, vector=vector, char=char)
 
     def _context(self, allowed: frozenset[str] | None) -> ConstraintContext:
+        xyz = None if self.catalogue is None else self.catalogue.xyz
         return ConstraintContext(allowed_municipalities=allowed,
                                  language_tolerance=self.config.language_tolerance,
-                                 today_day=day_number(self.today))
+                                 today_day=day_number(self.today), opening_xyz=xyz)
 
     def _feature_context(self) -> FeatureContext:
         c = self._require_catalogue()

@@ -15,10 +15,12 @@ from matcher.domain import (
     Accommodation,
     DrivingLicence,
     LanguageLevel,
+    Location,
     OpeningStatus,
     SfiSchedule,
     WorkSchedule,
 )
+from matcher.geo import estimate_commute_minutes, unit_vectors
 from tests.matcher.builders import KIRUNA, LUND, make_opening, make_participant
 
 # One opening per rule, each failing exactly that rule for make_participant().
@@ -105,6 +107,30 @@ def test_precomputed_commute_matrix_is_used():
     context = ConstraintContext(commute_minutes=np.array([10.0, 50.0]))
     assert feasible(row, columns, context).tolist() == [True, False]
     assert "50 min" in check_all(row, columns, 1, context)[-1].reason_sv
+
+
+@given(st.integers(0, 10_000), st.integers(15, 120))
+def test_stored_locations_give_the_same_commute_verdicts(seed, minutes):
+    """With the openings' unit vectors in the context, the rule keeps the estimate's verdicts."""
+    rng = np.random.default_rng(seed)
+    openings = [make_opening(f"o{i}", location=Location(lat=float(rng.uniform(55.3, 56.5)),
+                                                        lon=float(rng.uniform(12.4, 14.6))))
+                for i in range(40)]
+    columns = OpeningColumns.from_records(openings)
+    row = ParticipantRow.from_record(make_participant(max_commute_minutes=minutes))
+    stored = ConstraintContext(opening_xyz=unit_vectors(columns.lat, columns.lon))
+    minutes_to = estimate_commute_minutes(row.lat, row.lon, columns.lat, columns.lon)
+    clear = np.abs(minutes_to - minutes) > 1e-6
+    assert (feasible(row, columns, stored)[clear] == feasible(row, columns)[clear]).all()
+
+
+@pytest.mark.parametrize(("limit", "passes"), [(45, False), (60, True)])
+def test_stored_locations_known_answer_malmo_to_lund(limit, passes):
+    """Malmö–Lund is about 49 minutes by the estimate."""
+    columns = OpeningColumns.from_records([make_opening("lund", location=LUND)])
+    row = ParticipantRow.from_record(make_participant(max_commute_minutes=limit))
+    stored = ConstraintContext(opening_xyz=unit_vectors(columns.lat, columns.lon))
+    assert feasible(row, columns, stored).tolist() == [passes]
 
 
 def test_ended_period_counts_as_closed():

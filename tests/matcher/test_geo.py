@@ -22,6 +22,8 @@ from matcher.geo import (
     load_municipalities,
     reach_km,
     trip_minutes,
+    unit_vectors,
+    within_km,
 )
 
 BY_NAME = {m.name: m for m in SKANE_MUNICIPALITIES}
@@ -182,3 +184,21 @@ def test_reach_box_refuses_a_point_without_coordinates_and_bands_unsorted_input(
         ReachBox.around(float("nan"), 13.0, 10.0)
     with pytest.raises(ValueError, match="sorted"):
         LatitudeBands([56.0, 55.0])
+
+
+@given(st.integers(0, 10_000), st.floats(0.0, 400.0))
+def test_within_km_agrees_with_haversine(seed: int, km: float) -> None:
+    """Known answer by brute force: the dot-product test is the distance test."""
+    rng = np.random.default_rng(seed)
+    lat, lon = rng.uniform(55.0, 69.0, 300), rng.uniform(11.0, 24.0, 300)
+    here = float(rng.uniform(55.0, 69.0)), float(rng.uniform(11.0, 24.0))
+    distance = haversine_km(here[0], here[1], lat, lon)
+    clear = np.abs(distance - km) > 1e-6  # exactly on the circle, rounding may go either way
+    found = within_km(unit_vectors(*here), unit_vectors(lat, lon), km)
+    assert (found[clear] == (distance <= km)[clear]).all()
+
+
+def test_within_km_fails_points_without_coordinates() -> None:
+    points = unit_vectors(np.array([55.7, np.nan]), np.array([13.2, 13.2]))
+    assert within_km(unit_vectors(55.7, 13.2), points, 10.0).tolist() == [True, False]
+    assert not within_km(unit_vectors(np.nan, 13.2), points, 1e4).any()
