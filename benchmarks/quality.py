@@ -12,9 +12,17 @@ Protocol (one run, one seed):
    probabilities (so the oracle's own ranking scores 1.0 by construction).
 4. ``oracle_noise_free`` ranks by the truth without its per-pair noise: the ceiling of any
    model of observable fit, since the noise is a private draw per pair nobody observes.
+5. **Reciprocal** (the opt-in ``reciprocal=True`` of ``matcher.acceptance``): the acceptance
+   model is fitted on the same split (employers' answers: offered or later = yes, declined
+   ``employer_declined``/``language`` = no) and its AUC measured on the later answers, beside
+   the AUC the generator's own employer hazards reach on them. For the same evaluated
+   participants, fit-only (the binary ranker) and reciprocal (its P(work) × P(accept)) lists
+   are compared by the generator's **true** probability that the employer says yes, averaged
+   over the top 10, by NDCG@10 against the success oracle (the price), and by the expected
+   number of placements that go ahead *and* work, P(accept) × P(success), in the top 10.
 
 Run: ``.venv/bin/python benchmarks/quality.py [--participants N --openings M --seed S]``.
-Writes ``benchmarks/results/quality.json``.
+Writes ``benchmarks/results/quality.json`` (``--output`` elsewhere, e.g. for a trial run).
 """
 
 from __future__ import annotations
@@ -30,6 +38,14 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from matcher.acceptance import (
+    LABEL,
+    employer_acceptance,
+    employer_answers,
+    learn_acceptance,
+    reciprocal_scores,
+    split_answers,
+)
 from matcher.columns import ParticipantRow
 from matcher.constraints import ConstraintContext, feasible
 from matcher.dataset import build_pairs, employer_stats, participants_by_id, time_split
@@ -38,6 +54,7 @@ from matcher.features import FEATURE_INDEX, FEATURES
 from matcher.pipeline import Matcher, default_rule
 from matcher.ranking import OBJECTIVES, BoostedRanker
 from matcher.synth import GeneratorConfig, generate
+from matcher.synth.history import employer_yes_probability
 from matcher.taxonomy import load_taxonomy
 
 log = logging.getLogger("benchmarks.quality")
@@ -53,6 +70,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--min-candidates", type=int, default=20)
     parser.add_argument("--no-embeddings", action="store_true",
                         help="skip the sentence-transformers model (faster, drops one baseline)")
+    parser.add_argument("--output", type=Path, default=RESULTS,
+                        help="where to write the JSON (a trial run need not replace the results)")
     return parser.parse_args()
 
 
@@ -88,16 +107,29 @@ def fit_rankers(matcher, participants, train, valid, stats, seed: int
     return rankers, time.perf_counter() - start
 
 
+def generator_rows(programme, pairs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The generator's participant and opening array rows of each pair."""
+    row_p = {pid: i for i, pid in enumerate(programme.frame("participants")["id"])}
+    row_o = {oid: i for i, oid in enumerate(programme.frame("openings")["id"])}
+    return (pairs["participant_id"].map(row_p).to_numpy(np.int64),
+            pairs["opening_id"].map(row_o).to_numpy(np.int64))
+
+
 def noise_free_truth(programme, pairs: pd.DataFrame) -> np.ndarray:
     """The generator's success probability without its per-pair noise: the best any model of
     observable fit could rank by (the noise is a fixed random draw per pair, seen by nobody)."""
     truth = programme.truth
     quiet = dataclasses.replace(truth, weights=dataclasses.replace(truth.weights, noise=0.0))
-    row_p = {pid: i for i, pid in enumerate(programme.frame("participants")["id"])}
-    row_o = {oid: i for i, oid in enumerate(programme.frame("openings")["id"])}
     return quiet.probability(programme.participants, programme.openings,
-                             pairs["participant_id"].map(row_p).to_numpy(np.int64),
-                             pairs["opening_id"].map(row_o).to_numpy(np.int64))
+                             *generator_rows(programme, pairs))
+
+
+def true_acceptance(programme, pairs: pd.DataFrame) -> np.ndarray:
+    """The generator's true probability that the employer says yes to each pair (its
+    employer decline hazards, :func:`matcher.synth.history.employer_yes_probability`)."""
+    fit = programme.truth.fit(programme.participants, programme.openings,
+                              *generator_rows(programme, pairs))
+    return employer_yes_probability(fit)
 
 
 def evaluation_pairs(matcher, participants, oracle: pd.DataFrame, valid_ids: set[str],
@@ -124,11 +156,16 @@ def evaluation_pairs(matcher, participants, oracle: pd.DataFrame, valid_ids: set
     return pd.concat(frames, ignore_index=True)
 
 
-def method_scores(matcher, participants, pairs: pd.DataFrame, rankers: dict[str, BoostedRanker],
-                  popularity: pd.Series, seed: int) -> dict[str, np.ndarray]:
-    """Every method's score for every evaluation pair (same row order as ``pairs``)."""
-    X = np.vstack([matcher.pair_features(participants[pid], list(block["opening_id"]))
-                   for pid, block in pairs.groupby("participant_id", sort=False)])
+def pair_matrix(matcher, participants, pairs: pd.DataFrame) -> np.ndarray:
+    """Feature rows of the evaluation pairs, in ``pairs``' row order (participants contiguous)."""
+    return np.vstack([matcher.pair_features(participants[pid], list(block["opening_id"]))
+                      for pid, block in pairs.groupby("participant_id", sort=False)])
+
+
+def method_scores(matcher, participants, pairs: pd.DataFrame, X: np.ndarray,
+                  rankers: dict[str, BoostedRanker], popularity: pd.Series,
+                  seed: int) -> dict[str, np.ndarray]:
+    """Every method's score for every evaluation pair (same row order as ``pairs`` and ``X``)."""
     texts_p = [matcher.participant_text(participants[p]) for p in pairs["participant_id"]]
     catalogue = matcher.catalogue
     texts_o = [matcher.opening_text(catalogue.titles[catalogue.row_of[o]],
@@ -154,6 +191,73 @@ def method_scores(matcher, participants, pairs: pd.DataFrame, rankers: dict[str,
     return scores
 
 
+def mean_at_k(pairs: pd.DataFrame, score: np.ndarray, value: np.ndarray, k: int = K) -> float:
+    """``value`` averaged over each participant's top ``k`` by ``score`` (ties broken by opening
+    id, as ``evaluate_rankings`` breaks them), then over participants."""
+    frame = pd.DataFrame({"query": pairs["participant_id"].to_numpy(), "item": pairs["opening_id"].to_numpy(),
+                          "score": score, "value": value})
+    frame = frame.sort_values(["query", "score", "item"], ascending=[True, False, True], kind="stable")
+    return float(frame.groupby("query").head(k).groupby("query")["value"].mean().mean())
+
+
+def acceptance_auc(programme, matcher, participants, placements, train, valid, stats) -> dict:
+    """The acceptance model fitted on the split, its held-out AUC, and the AUC the generator's
+    own hazards reach on the same later answers (the ceiling: answers are noisy)."""
+    from sklearn.metrics import roc_auc_score
+
+    fit = learn_acceptance(matcher, participants, placements, train, valid, stats, list(FEATURES))
+    answers = employer_answers(placements)
+    later = split_answers(answers[answers["participant_id"].isin(list(participants))], train, valid)[1]
+    ceiling = (roc_auc_score(later[LABEL], true_acceptance(programme, later))
+               if later[LABEL].nunique() == 2 else float("nan"))
+    return {"model": fit.model, "summary": {
+        "valid_auc": fit.valid_auc, "valid_auc_of_true_probability": float(ceiling),
+        "n_train_answers": fit.n_train, "n_valid_answers": fit.n_valid,
+        "trained": fit.model is not None, "reason": fit.reason}}
+
+
+def reciprocal_report(programme, pairs: pd.DataFrame, X: np.ndarray, ranker: BoostedRanker,
+                      fit_scores: np.ndarray, acceptance: dict, train: pd.DataFrame) -> dict:
+    """Fit-only against reciprocal lists on the evaluated participants (see the module docstring)."""
+    accept = true_acceptance(programme, pairs)
+    success = pairs["p_success"].to_numpy(float)
+    openings = programme.frame("openings")
+    employer = openings.set_index("id")["employer_id"]
+    fallback = employer_acceptance(train, openings)
+    orders = {"fit_only": fit_scores,
+              "reciprocal_employer_rate": reciprocal_scores(
+                  ranker, fit_scores, fallback.accept_probability(
+                      X, pairs["opening_id"].map(employer).to_numpy(dtype=object))),
+              "oracle_reciprocal": accept * success}
+    if acceptance["model"] is not None:
+        orders["reciprocal"] = reciprocal_scores(ranker, fit_scores,
+                                                 acceptance["model"].accept_probability(X))
+    methods = {}
+    for name, score in orders.items():
+        ndcg = evaluate_rankings(pairs["participant_id"].to_numpy(), pairs["opening_id"].to_numpy(),
+                                 score, success, k=K, threshold=0.5).mean["ndcg"]
+        methods[name] = {"true_acceptance_at_10": mean_at_k(pairs, score, accept),
+                         "ndcg_at_10": ndcg,
+                         "expected_accepted_work_at_10": mean_at_k(pairs, score, accept * success)}
+    return {"acceptance_model": acceptance["summary"], "k": K,
+            "gains": "NDCG: true success probability; acceptance: the generator's employer hazards",
+            "methods": methods}
+
+
+def print_reciprocal(report: dict) -> None:
+    model = report["acceptance_model"]
+    print(f"\n{'reciprocal (top 10)':<26}{'true P(yes)':>12}{'NDCG@10':>10}{'P(yes)×P(work)':>16}")
+    for name, m in report["methods"].items():
+        print(f"{name:<26}{m['true_acceptance_at_10']:>12.4f}{m['ndcg_at_10']:>10.4f}"
+              f"{m['expected_accepted_work_at_10']:>16.4f}")
+    if model["trained"]:
+        print(f"acceptance model: validation AUC {model['valid_auc']:.4f} on {model['n_valid_answers']} "
+              f"later answers (the generator's own hazards: {model['valid_auc_of_true_probability']:.4f}),"
+              f" trained on {model['n_train_answers']}")
+    else:
+        print(f"no acceptance model: {model['reason']}")
+
+
 def main() -> None:
     args = parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -171,7 +275,8 @@ def main() -> None:
     pairs = evaluation_pairs(matcher, participants, programme.frame("oracle"),
                              set(valid["participant_id"]), args.min_candidates)
     popularity = train.groupby("opening_id").size()
-    scores = method_scores(matcher, participants, pairs, rankers, popularity, args.seed)
+    X = pair_matrix(matcher, participants, pairs)
+    scores = method_scores(matcher, participants, pairs, X, rankers, popularity, args.seed)
     scores["oracle_noise_free"] = noise_free_truth(programme, pairs)
     results = {}
     for method, score in scores.items():
@@ -198,10 +303,13 @@ def main() -> None:
         "ratio_to_best_baseline": ranker_ndcg / baselines[best_baseline],
         "ratio_to_rule": ranker_ndcg / results["rule"]["ndcg_at_10"],
         "fit_seconds": fit_seconds,
+        "reciprocal": reciprocal_report(
+            programme, pairs, X, rankers[OBJECTIVES[0]], scores["lightgbm"],
+            acceptance_auc(programme, matcher, participants, placements, train, valid, stats), train),
         "total_seconds": time.perf_counter() - started,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"{'method':<22}{'NDCG@10':>10}{'÷ oracle':>10}")
     for method, result in sorted(results.items(), key=lambda kv: -kv[1]["ndcg_at_10"]):
         print(f"{method:<22}{result['ndcg_at_10']:>10.4f}{result['ndcg_at_10'] / oracle:>10.3f}")
@@ -209,6 +317,7 @@ def main() -> None:
           f"   ÷ rule: {summary['ratio_to_rule']:.3f}"
           f"   ÷ noise-free oracle: {summary['ndcg_at_10_ratio_to_noise_free_oracle']:.3f}\n"
           f"   evaluated {summary['n_eval_participants']} participants, {len(pairs)} pairs")
+    print_reciprocal(summary["reciprocal"])
 
 
 if __name__ == "__main__":

@@ -23,6 +23,13 @@ option then falls back to each employer's beta-smoothed share of yes answers
 (:class:`EmployerAcceptance`, the same smoothing as the employer success-rate feature), and
 every answer names which one it used (``acceptance_source``). With no employer answer in the
 history at all, asking for the reciprocal score is a :class:`NoAcceptanceError`.
+
+**Limits.** History holds coach suggestions that broke hard constraints no feature
+describes (a driving licence the participant lacks), and employers said no to those; the
+model can only learn that through what correlates with it (the occupation, say), which
+served suggestions, always feasible, share. Employers' answers are noisy, too: on the
+generator's history even its own hazards reach an AUC of only about 0.7. The quality
+benchmark reports what the option gains in acceptance and costs in fit.
 """
 
 from __future__ import annotations
@@ -63,6 +70,8 @@ LABEL = "accepted"
 ACCEPTANCE_FILE = "acceptance.json"
 #: Version tag of the JSON layout written by :meth:`AcceptanceModel.to_json`.
 FORMAT = "platsa-acceptance/1"
+#: Features are clipped to this central range of their training values (see ``_range``).
+CLIP_QUANTILES = (0.01, 0.99)
 #: The feature one-hot encoded for the linear model (an index into ``KINDS``, not a quantity).
 KIND_FEATURE = "opening_kind"
 
@@ -179,8 +188,9 @@ class AcceptanceModel:
     is close to monotone in single features; and the fitted model is a few hundred numbers,
     serialised as readable JSON (:meth:`to_json`) that ships beside the booster, with no
     pickle. Features are standardised (mean 0, sd 1) so one ``C`` regularises all alike;
-    unknown values (NaN) are filled with the training median; the opening kind, a category,
-    is one-hot encoded.
+    unknown values (NaN) are filled with the training median; every value is clipped to
+    the central 98 % of its training values, so the model never extrapolates beyond what it
+    learned from; the opening kind, a category, is one-hot encoded.
 
     scikit-learn estimator contract: ``__init__`` only stores parameters, :meth:`fit`
     validates and returns ``self``, fitted state ends in ``_``, and :meth:`predict_proba`
@@ -247,6 +257,7 @@ class AcceptanceModel:
         medians = np.nanmedian(np.where(np.isnan(X_).all(axis=0), 0.0, X_), axis=0) \
             if len(X_) else np.zeros(X_.shape[1])
         self.fill_ = np.nan_to_num(medians, nan=0.0)
+        self.low_, self.high_ = self._range(np.where(np.isnan(X_), self.fill_, X_))
         design = self._design(X_)
         self.mean_ = design.mean(axis=0)
         spread = design.std(axis=0)
@@ -262,6 +273,20 @@ class AcceptanceModel:
         log.info("fitted acceptance model: %d answers, %.0f %% yes", len(y_), 100 * self.positive_rate_)
         return self
 
+    def _range(self, filled: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each feature is clipped: the central :data:`CLIP_QUANTILES` of training.
+
+        A linear model extrapolates without limit, and served pairs reach values history
+        never held (an opening posted years ago, a trade far from any placed one); clipped,
+        such a value counts as the most extreme one the model learned from, as a tree's
+        outermost leaf would. The category column is not clipped.
+        """
+        low, high = np.quantile(filled, CLIP_QUANTILES, axis=0)
+        k = self._kind_column()
+        if k is not None:
+            low[k], high[k] = 0, len(KINDS) - 1
+        return low, high
+
     def _kind_column(self) -> int | None:
         names = self.feature_names_
         return names.index(KIND_FEATURE) if KIND_FEATURE in names else None
@@ -276,7 +301,7 @@ class AcceptanceModel:
         return kept + [f"{KIND_FEATURE}={kind.value}" for kind in KINDS]
 
     def _design(self, X: np.ndarray) -> np.ndarray:
-        filled = np.where(np.isnan(X), self.fill_, X)
+        filled = np.clip(np.where(np.isnan(X), self.fill_, X), self.low_, self.high_)
         k = self._kind_column()
         if k is None:
             return filled
@@ -319,6 +344,7 @@ class AcceptanceModel:
         return {
             "format": FORMAT, "model": "logistic", "features": list(self.feature_names_),
             "params": self.get_params(), "fill": self.fill_.tolist(),
+            "low": self.low_.tolist(), "high": self.high_.tolist(),
             "design": self.design_names(), "mean": self.mean_.tolist(),
             "scale": self.scale_.tolist(), "coef": self.coef_.tolist(),
             "intercept": self.intercept_, "n_train": self.n_train_,
@@ -339,6 +365,8 @@ class AcceptanceModel:
             model.feature_names_ = [str(n) for n in data["features"]]
             model.n_features_in_ = len(model.feature_names_)
             model.fill_ = np.asarray(data["fill"], dtype=np.float64)
+            model.low_ = np.asarray(data["low"], dtype=np.float64)
+            model.high_ = np.asarray(data["high"], dtype=np.float64)
             model.mean_ = np.asarray(data["mean"], dtype=np.float64)
             model.scale_ = np.asarray(data["scale"], dtype=np.float64)
             model.coef_ = np.asarray(data["coef"], dtype=np.float64)
@@ -349,7 +377,7 @@ class AcceptanceModel:
             raise AcceptanceFormatError(f"acceptance model is malformed: {exc!r}") from None
         model.classes_ = np.array([0, 1])
         width = len(model.design_names())
-        if len(model.fill_) != model.n_features_in_ or any(
+        if any(len(v) != model.n_features_in_ for v in (model.fill_, model.low_, model.high_)) or any(
                 len(v) != width for v in (model.mean_, model.scale_, model.coef_)):
             raise AcceptanceFormatError(
                 f"acceptance model lengths disagree: {model.n_features_in_} features, "

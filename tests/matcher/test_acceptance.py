@@ -169,6 +169,16 @@ def test_the_planted_signal_is_learned_with_unknowns_and_categories_handled(fitt
     np.testing.assert_array_equal(fitted.predict(X), (p[:, 1] > 0.5).astype(int))
 
 
+def test_values_beyond_the_training_range_count_as_its_edge(fitted):
+    """No linear extrapolation: an opening posted ten years ago counts as the oldest seen."""
+    X, _ = planted(seed=3)
+    column = FEATURE_INDEX["language_margin"]
+    edge, far = X[:5].copy(), X[:5].copy()
+    edge[:, column], far[:, column] = fitted.high_[column], 1e6
+    np.testing.assert_allclose(fitted.accept_probability(far), fitted.accept_probability(edge))
+    assert fitted.low_[column] < 0 < fitted.high_[column] < X[:, column].max()
+
+
 def test_json_round_trip_predicts_the_same_and_is_small(fitted):
     text = fitted.to_json()
     assert len(text.encode()) < 10_000
@@ -313,7 +323,9 @@ def test_less_swedish_or_experience_never_raises_the_probability(synthetic):
     for feature, step in (("language_margin", -1.0), ("experience_gap", -2.0)):
         X = pairs.X.copy()
         X[:, FEATURE_INDEX[feature]] += step
-        assert (fit.model.accept_probability(X) < base).all(), feature
+        lower = fit.model.accept_probability(X)
+        # never higher; the same only where the value is clipped at the edge of training's range
+        assert (lower <= base).all() and (lower < base).mean() > 0.5, feature
 
 
 def test_the_model_orders_pairs_as_the_true_employer_answer_does(synthetic):
