@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from matcher.acceptance import NoAcceptanceError
 from matcher.domain import (
     PLACEMENT_TRANSITIONS,
     Accommodation,
@@ -78,15 +79,29 @@ def participant_list(request: Request, principal: CoachUser, session: SessionDep
 def _participant_page(request: Request, participant_id: str, principal: Principal,
                       session: Session, matching: MatchingService, pseudo: Pseudonymizer,
                       errors: FieldErrors | None = None, values: dict[str, Any] | None = None,
-                      status_code: int = 200, widen: bool = False) -> Response:
-    """Profile, suggestions, placements and the why-not form (audited like the API's reads)."""
+                      status_code: int = 200, widen: bool = False,
+                      reciprocal: bool = False) -> Response:
+    """Profile, suggestions, placements and the why-not form (audited like the API's reads).
+
+    Asked to weigh in the employer's likely answer before any employer has answered, the
+    page shows the plain list and says why, rather than refusing the whole profile.
+    """
     lang = request_lang(request)
     person = participants.read_participant(participant_id, principal, session, pseudo)
-    found = participants.suggestions(participant_id, principal, session, matching, pseudo, None,
-                                     k=SUGGESTIONS, lang=lang, widen_horizons=widen)
+
+    def found_with(weigh: bool) -> dict[str, object]:
+        return participants.suggestions(participant_id, principal, session, matching, pseudo,
+                                        None, k=SUGGESTIONS, lang=lang, widen_horizons=widen,
+                                        reciprocal=weigh)
+
+    try:
+        found, unavailable = found_with(reciprocal), False
+    except NoAcceptanceError:
+        found, unavailable = found_with(False), True
     placed = placements_of(session, participant_id)
     return render(request, "participant.html", {
         "person": person, "found": found, "placed": placed,
+        "reciprocal_unavailable": unavailable,
         "by_opening": {p.opening_id: p for p in placed},
         "open_openings": list_open_openings(session, principal.municipalities),
         "transitions": PLACEMENT_TRANSITIONS, "outcome_statuses": OUTCOME_STATUSES,
@@ -98,10 +113,12 @@ def _participant_page(request: Request, participant_id: str, principal: Principa
 @router.get("/participants/{participant_id}")
 def participant_page(request: Request, participant_id: str, principal: CoachUser,
                      session: SessionDep, matching: MatchingDep, pseudo: PseudonymizerDep,
-                     _turn: MatcherTurn, widen: bool = False) -> Response:
-    """The profile; ``widen=1`` widens horizons (a gender-atypical opening when feasible)."""
+                     _turn: MatcherTurn, widen: bool = False,
+                     reciprocal: bool = False) -> Response:
+    """The profile; ``widen=1`` widens horizons (a gender-atypical opening when feasible),
+    ``reciprocal=1`` weighs in how likely each employer is to say yes."""
     return _participant_page(request, participant_id, principal, session, matching, pseudo,
-                             widen=widen)
+                             widen=widen, reciprocal=reciprocal)
 
 
 def _done(participant_id: str, what: str) -> RedirectResponse:

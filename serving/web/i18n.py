@@ -128,6 +128,9 @@ _SV: dict[str, str] = {
     "suggestions.widen_apply": "Uppdatera förslagen",
     "suggestions.widened": "Ett yrke där deltagarens kön är underrepresenterat har lagts till sist "
     "i listan.",
+    "suggestions.reciprocal": "Väg in hur troligt det är att arbetsgivaren tackar ja",
+    "suggestions.reciprocal_unavailable": "Ingen arbetsgivare har svarat på ett förslag än, så "
+    "listan visas utan den vägningen.",
     "whynot.title": "Varför inte?",
     "whynot.intro": "Kontrollera valfri annons mot deltagarens krav.",
     "whynot.opening": "Annons",
@@ -429,6 +432,9 @@ _EN: dict[str, str] = {
     "suggestions.widen_apply": "Update the suggestions",
     "suggestions.widened": "An occupation where the participant's gender is under-represented was "
     "added at the end of the list.",
+    "suggestions.reciprocal": "Weigh in how likely the employer is to say yes",
+    "suggestions.reciprocal_unavailable": "No employer has answered a suggestion yet, so the list "
+    "is shown without that weighing.",
     "whynot.title": "Why not?",
     "whynot.intro": "Check any opening against the participant's requirements.",
     "whynot.opening": "Opening",

@@ -3,11 +3,16 @@ allocation; the same scope and audit log as the JSON API."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.store.models import PlacementEventRow, PlacementRow
 from matcher.store.serving_models import AuditEventRow
+from serving.app import create_app
+from tests.serving.test_reciprocal import answered_world
 from tests.web.conftest import Web, inline_errors
 
 
@@ -145,3 +150,27 @@ def test_widen_horizons_is_a_labelled_checkbox_that_stays_chosen(web: Web) -> No
     assert 'name="widen" value="1" checked>' in widened
     assert 'id="suggestion-o-cook"' in widened  # the same explained suggestions, audited
     assert _audited(web)[-2:] == ["participant.read", "suggestions.read"]
+
+
+def test_reciprocal_is_a_labelled_checkbox_that_says_when_no_employer_answered(web: Web) -> None:
+    web.login("coach")
+    plain = web.client.get("/web/coach/participants/p1").text
+    assert '<input type="checkbox" id="reciprocal" name="reciprocal" value="1">' in plain
+    assert '<label for="reciprocal">Väg in hur troligt det är att arbetsgivaren tackar ja' in plain
+    web.client.app.state.matching.matcher.acceptance = None  # type: ignore[attr-defined]  # no answers yet
+    asked = web.client.get("/web/coach/participants/p1?reciprocal=1")
+    assert asked.status_code == 200
+    assert "Ingen arbetsgivare har svarat på ett förslag än" in asked.text
+    assert 'id="suggestion-o-cook"' in asked.text  # the plain list, still audited
+    assert _audited(web)[-2:] == ["participant.read", "suggestions.read"]
+
+
+def test_reciprocal_page_weighs_in_the_employers_answers(platsa_home: Path) -> None:
+    settings, keys = answered_world(platsa_home)
+    with TestClient(create_app(settings)) as client:
+        web = Web(client=client, keys=keys)
+        web.login("coach")
+        weighed = web.client.get("/web/coach/participants/p1?reciprocal=1").text
+    assert 'name="reciprocal" value="1" checked>' in weighed
+    assert "Arbetsgivaren tackar" in weighed
+    assert "Ingen arbetsgivare har svarat" not in weighed
