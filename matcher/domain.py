@@ -492,10 +492,19 @@ class Placement(Record):
         return placement_label(self.status, self.outcome_90)
 
 
+class TransitionRefused(DomainError):
+    """A placement status change its life cycle does not allow; keeps the statuses so a user
+    interface can word the refusal in its own language."""
+
+    def __init__(self, current: PlacementStatus, new: PlacementStatus) -> None:
+        self.current, self.new = current, new
+        self.allowed = sorted(PLACEMENT_TRANSITIONS[current], key=lambda s: s.value)
+        names = ", ".join(s.value for s in self.allowed) or "none"
+        super().__init__(
+            f"placement cannot go from {current.value!r} to {new.value!r} (allowed: {names})")
+
+
 def check_transition(current: PlacementStatus, new: PlacementStatus) -> None:
-    """Raise :class:`DomainError` when a placement may not move from ``current`` to ``new``."""
+    """Raise :class:`TransitionRefused` when a placement may not move from ``current`` to ``new``."""
     if new not in PLACEMENT_TRANSITIONS[current]:
-        allowed = ", ".join(sorted(s.value for s in PLACEMENT_TRANSITIONS[current])) or "none"
-        raise DomainError(
-            f"placement cannot go from {current.value!r} to {new.value!r} (allowed: {allowed})"
-        )
+        raise TransitionRefused(current, new)

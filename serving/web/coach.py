@@ -29,6 +29,7 @@ from matcher.domain import (
     Placement,
     PlacementStatus,
     SfiSchedule,
+    TransitionRefused,
 )
 from matcher.pipeline import UnknownOpeningError
 from matcher.store.repositories import PlaceUnavailable, get_record, list_open_openings
@@ -128,8 +129,15 @@ def _done(participant_id: str, what: str) -> RedirectResponse:
 
 
 def _problem(exc: Exception, t: Translate) -> str:
+    """The message shown next to the field, in the page's language where it is known."""
     if isinstance(exc, ValidationError):
         return message(exc.errors(include_url=False)[0], t)
+    if isinstance(exc, PlaceUnavailable):
+        return t("placements.no_place", opening=exc.opening_id)
+    if isinstance(exc, TransitionRefused):
+        allowed = ", ".join(t(f"status.{s.value}") for s in exc.allowed) or t("none")
+        return t("placements.refused", current=t(f"status.{exc.current.value}"),
+                 new=t(f"status.{exc.new.value}"), allowed=allowed)
     return str(exc)
 
 
@@ -234,9 +242,10 @@ def why_not_page(request: Request, participant_id: str, principal: CoachUser, se
     try:
         answer = participants.why_not_opening(participant_id, opening_id.strip(), principal,
                                               session, matching, pseudo, None, lang=lang)
-    except UnknownOpeningError as exc:
+    except UnknownOpeningError:
         return _participant_page(request, participant_id, principal, session, matching, pseudo,
-                                 errors={"opening_id": str(exc)},
+                                 errors={"opening_id": translator(lang)(
+                                     "whynot.unknown", opening=opening_id.strip())},
                                  values={"opening_id": opening_id}, status_code=422)
     return render(request, "why_not.html", {"answer": answer, "participant_id": participant_id,
                                             "lang": lang})

@@ -95,8 +95,27 @@ def test_moving_a_placement_on_and_refusing_a_disallowed_move(web: Web) -> None:
     assert "Placeringens status är ändrad." in moved.text
     refused = web.post("/web/coach/placements/pl1/status", {"status": "completed"}, page=page)
     assert refused.status_code == 422
-    assert "cannot go from 'accepted' to 'completed'" in inline_errors(refused.text)["status-pl1"]
+    assert inline_errors(refused.text)["status-pl1"] == (
+        "Placeringen kan inte gå från accepterad till avslutad (möjligt: avböjd, erbjuden).")
     assert web.count(PlacementRow, PlacementRow.id == "pl1", PlacementRow.status == "accepted") == 1
+
+
+def test_starting_where_no_place_is_left_says_so_in_the_pages_language(web: Web) -> None:
+    headers = {"X-API-Key": web.keys["coach"]}
+    ids = [web.client.post("/placements", json={"participant_id": who, "opening_id": "o-last"},
+                           headers=headers).json()["id"] for who in ("p2", "p1")]
+    for placement_id in ids:
+        for step in ("accepted", "offered"):
+            web.client.post(f"/placements/{placement_id}/status", json={"status": step},
+                            headers=headers).raise_for_status()
+    web.client.post(f"/placements/{ids[0]}/status", json={"status": "started"},
+                    headers=headers).raise_for_status()  # the opening's only place
+    web.login("coach")
+    page = f"/web/coach/participants/p1#placement-{ids[1]}"
+    refused = web.post(f"/web/coach/placements/{ids[1]}/status", {"status": "started"}, page=page)
+    assert refused.status_code == 422
+    assert inline_errors(refused.text)[f"status-{ids[1]}"] == (
+        "Annons o-last har ingen ledig plats (eller är inte längre öppen).")
 
 
 def test_the_90_day_outcome_of_a_completed_placement(web: Web) -> None:
@@ -124,7 +143,7 @@ def test_why_not_for_an_unknown_opening_answers_next_to_the_field(web: Web) -> N
     web.login("coach")
     response = web.client.get("/web/coach/participants/p1/why-not?opening_id=o-nope")
     assert response.status_code == 422
-    assert "o-nope" in inline_errors(response.text)["opening_id"]
+    assert inline_errors(response.text)["opening_id"] == "Det finns ingen annons med id o-nope."
     assert 'value="o-nope"' in response.text
 
 
