@@ -27,6 +27,7 @@ class Action(StrEnum):
 
     PARTICIPANT_CREATE = "participant.create"
     PARTICIPANT_READ = "participant.read"
+    PARTICIPANT_LIST = "participant.list"
     PARTICIPANT_UPDATE = "participant.update"
     PARTICIPANT_ERASE = "participant.erase"
     SUGGESTIONS_READ = "suggestions.read"

@@ -33,7 +33,9 @@ from matcher.domain import (
 )
 from matcher.pipeline import UnknownOpeningError
 from matcher.store.repositories import PlaceUnavailable, get_record, list_open_openings
+from serving import audit
 from serving.access import participant_for, placement_for
+from serving.audit import Action
 from serving.deps import MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep, SettingsDep
 from serving.matching import MatchingService
 from serving.routes import allocations, participants, placements
@@ -66,10 +68,18 @@ def _filter(q: str, min_level: str, sfi: str, need: str) -> ParticipantFilter:
 
 
 @router.get("")
-def participant_list(request: Request, principal: CoachUser, session: SessionDep, q: str = "",
-                     min_level: str = "", sfi: str = "", need: str = "") -> Response:
-    """The coach's participants, narrowed by text, Swedish level, sfi hours or a need."""
+def participant_list(request: Request, principal: CoachUser, session: SessionDep,
+                     pseudo: PseudonymizerDep, q: str = "", min_level: str = "", sfi: str = "",
+                     need: str = "") -> Response:
+    """The coach's participants, narrowed by text, Swedish level, sfi hours or a need.
+
+    Audited: a list filtered by a need tells who has it (health data). The entry holds the
+    listed participants' keyed digests, never the filter's values.
+    """
     people = participants_of(session, principal, _filter(q, min_level, sfi, need))
+    audit.record(session, principal, Action.PARTICIPANT_LIST, "municipality",
+                 principal.municipality_code or "*",
+                 shown=[pseudo.subject_ref("participant", p.id) for p in people])
     return render(request, "coach_list.html", {
         "people": people, "values": {"q": q, "min_level": min_level, "sfi": sfi, "need": need},
         "levels": list(LanguageLevel), "sfi_schedules": list(SfiSchedule),

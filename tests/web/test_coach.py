@@ -31,6 +31,17 @@ def test_the_list_shows_own_municipality_and_filters(web: Web) -> None:
     assert 'value="no_heavy_lifting" selected' in needing  # the filter stays chosen
 
 
+def test_a_list_view_is_audited_by_digest_without_the_filter(web: Web) -> None:
+    web.login("coach")
+    web.client.get("/web/coach?need=no_heavy_lifting")
+    with Session(web.client.app.state.engine) as session:  # type: ignore[attr-defined]
+        entry = session.scalars(select(AuditEventRow).order_by(AuditEventRow.id.desc())).first()
+    pseudo = web.client.app.state.pseudonymizer  # type: ignore[attr-defined]
+    assert entry is not None and entry.action == "participant.list"
+    assert entry.shown == [pseudo.subject_ref("participant", "p3")]
+    assert "no_heavy_lifting" not in str(entry.shown) + entry.subject_ref
+
+
 def test_a_profile_shows_explained_suggestions_and_is_audited_like_the_api(web: Web) -> None:
     web.login("coach")
     html = web.client.get("/web/coach/participants/p1").text
