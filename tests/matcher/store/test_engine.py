@@ -12,12 +12,13 @@ from matcher.store.repositories import add_record, count_rows
 from tests.matcher.store import factories
 
 
-def test_sqlite_connections_enforce_foreign_keys_with_wal_and_timeout(tmp_path: Path) -> None:
+def test_sqlite_connections_enforce_foreign_keys_with_wal_normal_sync_and_timeout(tmp_path: Path) -> None:
     engine = get_engine(f"sqlite:///{tmp_path / 'x.db'}")
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 30_000
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
     engine.dispose()
 
 
