@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -33,7 +33,7 @@ from matcher.constraints import (
     commute_minutes,
     feasible,
 )
-from matcher.domain import Gender, Opening, Participant
+from matcher.domain import Gender, Opening, OpeningStatus, Participant
 from matcher.encoding import opening_text, participant_text
 from matcher.explain import ExplainFacts, Explanation, explain, with_acceptance
 from matcher.fairness.mitigation import widen_horizons
@@ -183,6 +183,12 @@ class OpeningCatalogue:
     xyz: np.ndarray | None = None  # locations as unit vectors, for the commute rule
 
 
+def _employer_rate_column(employer_ids: np.ndarray, rates: Mapping[str, float]) -> np.ndarray:
+    """Each row's employer success rate; employers without one get the mean of the others."""
+    prior = float(np.mean(list(rates.values()))) if rates else np.nan
+    return np.array([rates.get(e, prior) for e in employer_ids], dtype=np.float32)
+
+
 def _top_rows(rows: np.ndarray, strength: np.ndarray, n: int) -> np.ndarray:
     """The ``n`` rows with the highest positive strength."""
     positive = strength > 0
@@ -276,13 +282,36 @@ class Matcher:
             catalogue.vectors = self.encoder.encode(texts)
             catalogue.vector_index = VectorIndex.build(list(columns.ids), catalogue.vectors)
         if employer_rates is not None:
-            prior = float(np.mean(list(employer_rates.values()))) if employer_rates else np.nan
-            catalogue.employer_rate = np.array(
-                [employer_rates.get(e, prior) for e in columns.employer_ids], dtype=np.float32)
+            catalogue.employer_rate = _employer_rate_column(columns.employer_ids, employer_rates)
         self.catalogue = catalogue
         self.today = today or self.today
         log.info("indexed %d openings (%d with an occupation)", len(columns),
                  int((positions >= 0).sum()))
+        return self
+
+    def restate_openings(self, openings: pd.DataFrame,
+                         employer_rates: Mapping[str, float] | None = None) -> Matcher:
+        """The same indexed openings with new state: open or not, places left, employer rates.
+
+        For catching up with bookings, closures and outcomes recorded elsewhere: milliseconds,
+        where :meth:`index_openings` re-encodes texts and rebuilds the vector indexes. The
+        catalogue is replaced, never changed in place (requests may be reading the old one).
+        ``openings`` must hold exactly the indexed ids (else index them again).
+        """
+        c = self._require_catalogue()
+        ids = openings["id"].astype(str).to_numpy(dtype=object)
+        rows = np.fromiter((c.row_of.get(i, -1) for i in ids), dtype=np.int64, count=len(ids))
+        if len(ids) != len(c.columns) or (rows < 0).any() or np.unique(rows).size != rows.size:
+            raise ValueError("restate_openings needs exactly the indexed openings; "
+                             "new or removed ones need index_openings")
+        is_open = np.empty(len(rows), dtype=bool)
+        places = np.empty(len(rows), dtype=np.int32)
+        is_open[rows] = openings["status"].astype(str).to_numpy() == OpeningStatus.OPEN.value
+        places[rows] = (openings["capacity"].astype(int) - openings["filled"].astype(int)).to_numpy()
+        rate = (c.employer_rate if employer_rates is None
+                else _employer_rate_column(c.columns.employer_ids, employer_rates))
+        self.catalogue = replace(c, columns=replace(c.columns, is_open=is_open, places_left=places),
+                                 employer_rate=rate)
         return self
 
     def opening_text(self, title: str, position: int, description: object) -> str:

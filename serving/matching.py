@@ -13,6 +13,7 @@ thread (coalescing bursts of writes) and appears when the rebuild is published.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Mapping
@@ -100,7 +101,9 @@ class MatchingService:
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
         self.generation = 0
-        self.matcher = self._indexed(self._build(model))
+        openings, placements = self._read()
+        self._layout = layout_digest(openings)
+        self.matcher = self._indexed(self._build(model), openings, placements, rebuild=True)
 
     # ----------------------------------------------------------------- reads
 
@@ -125,19 +128,26 @@ class MatchingService:
                        women_share=self._women_share,
                        acceptance=model.acceptance or self._employer_acceptance)
 
-    def _indexed(self, matcher: Matcher) -> Matcher:
-        """Index every stored opening, with employer success (and yes) rates from every placement."""
+    def _read(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Every stored opening and placement, as flat frames."""
         with Session(self._engine) as session:
-            openings = _frame(session, Kind.OPENINGS)
-            placements = _frame(session, Kind.PLACEMENTS)
+            return _frame(session, Kind.OPENINGS), _frame(session, Kind.PLACEMENTS)
+
+    def _indexed(self, matcher: Matcher, openings: pd.DataFrame, placements: pd.DataFrame,
+                 rebuild: bool) -> Matcher:
+        """``matcher`` over the stored openings, with employer success (and yes) rates from
+        every placement: the openings indexed afresh, or (``rebuild`` false) the live index
+        with the openings' new state."""
         self._employer_acceptance = employer_acceptance(placements, openings)
         matcher.acceptance = self._model.acceptance or self._employer_acceptance
-        if len(openings):
-            rates = employer_stats(placements, openings).rates()
-            matcher.index_openings(openings, employer_rates=rates)
-        else:
+        if not len(openings):
             matcher.catalogue = None
-        return matcher
+            return matcher
+        rates = employer_stats(placements, openings).rates()
+        if rebuild:
+            return matcher.index_openings(openings, employer_rates=rates)
+        matcher.catalogue, matcher.today = self.matcher.catalogue, self.matcher.today
+        return matcher.restate_openings(openings, employer_rates=rates)
 
     def swap_model(self, model: ServedModel) -> None:
         """Serve ``model`` from now on; the opening index is shared, not rebuilt."""
@@ -149,22 +159,40 @@ class MatchingService:
         log.info("now serving model %s", model.version)
 
     def refresh(self) -> None:
-        """Rebuild the opening index from the store and publish it (blocking).
+        """Rebuild the opening index from the store and publish it (blocking)."""
+        self._publish(rebuild=True)
 
-        Bookings marked while the rebuild reads the store may be missing from what it read,
-        so they are applied again to the new index before it is published.
+    def sync(self) -> bool:
+        """Catch up with writes made elsewhere (other workers, replicas); True if it rebuilt.
+
+        Only added, removed or edited openings need the index rebuilt (texts re-encoded,
+        vector indexes built: tens of seconds at 100k openings). Bookings, closures and
+        outcomes change only the openings' state and the employer rates, which are applied
+        to the live index in milliseconds, so a frequent periodic sync stays cheap.
         """
+        return self._publish(rebuild=False)
+
+    def _publish(self, rebuild: bool) -> bool:
+        """Read the store, index it (afresh when asked or when the openings' layout changed)
+        and publish it. Bookings marked while the store is read may be missing from what was
+        read, so they are applied again before publishing."""
         with self._swap:
             self._dirty.clear()
             with self._marks_lock:
                 self._marks.clear()
-            fresh = self._indexed(self._build(self._model))
+            openings, placements = self._read()
+            layout = layout_digest(openings)
+            rebuild = rebuild or layout != self._layout or self.matcher.catalogue is None
+            fresh = self._indexed(self._build(self._model), openings, placements, rebuild)
+            self._layout = layout
             with self._marks_lock:
                 for opening_id, (is_open, places_left) in self._marks.items():
                     _mark(fresh, opening_id, is_open, places_left)
                 self.matcher = fresh
             self.generation += 1
-        log.info("opening index rebuilt: %d openings", self.openings_indexed)
+        log.info("opening index %s: %d openings", "rebuilt" if rebuild else "state updated",
+                 self.openings_indexed)
+        return rebuild
 
     def openings_changed(self) -> None:
         """Ask the background thread for a rebuild (new or edited openings)."""
@@ -190,7 +218,8 @@ class MatchingService:
         self.matcher.forget(texts)
 
     def start(self, interval_seconds: float) -> None:
-        """Rebuild in the background after writes, and every ``interval_seconds`` (0: never)."""
+        """Rebuild in the background after this worker's writes, and :meth:`sync` with the
+        store every ``interval_seconds`` (0: never)."""
         self._worker = threading.Thread(target=self._run, args=(interval_seconds,),
                                         name="opening-index", daemon=True)
         self._worker.start()
@@ -209,9 +238,23 @@ class MatchingService:
                 return
             if changed or interval_seconds:
                 try:
-                    self.refresh()
+                    if changed:
+                        self.refresh()
+                    else:
+                        self.sync()
                 except Exception:  # keep serving the old index; the next write retries
                     log.exception("rebuilding the opening index failed; keeping the old one")
+
+
+#: Opening columns that bookings and closures change; any other change needs a rebuild.
+STATE_COLUMNS = ("status", "capacity", "filled")
+
+
+def layout_digest(openings: pd.DataFrame) -> str:
+    """A digest of the stored openings without their state: equal digests mean the same
+    openings with the same texts and requirements, so the index needs no rebuild."""
+    layout = openings.drop(columns=list(STATE_COLUMNS)).sort_values("id").astype(str)
+    return hashlib.sha256(layout.to_csv(index=False).encode()).hexdigest()
 
 
 def _mark(matcher: Matcher, opening_id: str, is_open: bool, places_left: int) -> None:

@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     import uvicorn
 
 WORKER_START_SECONDS = 120
+#: How often each of several workers syncs with the store unless PLATSA_INDEX_REFRESH_SECONDS
+#: says otherwise: postings and bookings made through another worker show within this time.
+SEVERAL_WORKERS_REFRESH_SECONDS = 30
 #: Thread pools each worker's numerical libraries start with: one, since concurrency comes
 #: from workers and requests, and several threads per request only fight over the cores.
 #: Set before the libraries load (worker processes inherit it); a user's own value wins.
@@ -51,12 +54,17 @@ def serve(
         engine = init_db(settings.resolved_database_url)
         typer.echo(f"database {masked_url(engine.url)} is up to date", err=True)
         engine.dispose()
+    count = workers or settings.workers
+    for name, value in several_workers_environment(count, settings.index_refresh_seconds).items():
+        os.environ[name] = value
+        typer.echo(f"{count} workers: each re-reads the openings every {value} s ({name})",
+                   err=True)
     config = uvicorn.Config(
         "serving.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
+        workers=count,
         access_log=access_log,
         log_level="info",
         # A worker indexes every opening before it answers the supervisor's pings; on a busy
@@ -64,6 +72,18 @@ def serve(
         timeout_worker_healthcheck=WORKER_START_SECONDS,
     )
     run_uvicorn(config)
+
+
+def several_workers_environment(workers: int, refresh_seconds: float) -> dict[str, str]:
+    """Settings several workers need that one does not: a periodic sync of the openings.
+
+    A worker sees its own writes at once, but openings posted or booked through another
+    worker only when it syncs with the store (:meth:`serving.matching.MatchingService.sync`,
+    milliseconds unless openings were added or edited). A value the user set is kept.
+    """
+    if workers > 1 and refresh_seconds == 0:
+        return {"PLATSA_INDEX_REFRESH_SECONDS": str(SEVERAL_WORKERS_REFRESH_SECONDS)}
+    return {}
 
 
 def tcp_listener(config: uvicorn.Config) -> socket.socket:

@@ -274,3 +274,40 @@ def test_reciprocal_without_any_acceptance_estimate_is_a_clear_error(matcher, ca
 
     with pytest.raises(NoAcceptanceError, match="no acceptance model and no placement"):
         matcher.suggest_openings(carpenter, k=3, reciprocal=True)
+
+
+# --------------------------------------------------------------------------- restating
+
+
+def _stored(openings, **changes_by_id):
+    """The flat rows the store would hold, with some openings' state changed."""
+    import pandas as pd
+
+    from matcher.store.flat import record_to_row
+
+    frame = pd.DataFrame([record_to_row(o) for o in openings])
+    for opening_id, changes in changes_by_id.items():
+        for column, value in changes.items():
+            frame.loc[frame["id"] == opening_id, column] = value
+    return frame
+
+
+def test_restating_applies_state_without_rebuilding_the_index(matcher, carpenter):
+    openings = [make_opening(oid) for oid in ("o-tra", "o-kock", "o-stad", "o-far", "o-noacc")]
+    index_before = matcher.catalogue.char_index
+    assert "o-tra" in [s.opening_id for s in matcher.suggest_openings(carpenter).items]
+    frame = _stored(openings, **{"o-tra": {"status": "closed"},
+                                 "o-kock": {"capacity": 3, "filled": 1}}).iloc[::-1]
+    matcher.restate_openings(frame, employer_rates={"e1": 0.25})
+    c = matcher.catalogue
+    assert not c.columns.is_open[c.row_of["o-tra"]] and c.columns.is_open[c.row_of["o-kock"]]
+    assert c.columns.places_left[c.row_of["o-kock"]] == 2
+    assert c.char_index is index_before  # nothing re-encoded or re-indexed
+    assert set(c.employer_rate.tolist()) == {0.25}
+    assert "o-tra" not in [s.opening_id for s in matcher.suggest_openings(carpenter).items]
+
+
+def test_restating_other_openings_is_refused(matcher):
+    frame = _stored([make_opening("o-tra"), make_opening("o-new")])
+    with pytest.raises(ValueError, match="index_openings"):
+        matcher.restate_openings(frame)

@@ -1,6 +1,6 @@
-"""``platsa serve``'s listening socket: accepted connections must get TCP_NODELAY.
+"""``platsa serve``: a listening socket whose connections get TCP_NODELAY, and worker settings.
 
-Without it each keep-alive response waits for the client's delayed ACK (~40 ms on Linux),
+Without TCP_NODELAY each keep-alive response waits for the client's delayed ACK (~40 ms on Linux),
 which is what multi-worker uvicorn did (uvicorn issue #3149).
 """
 
@@ -11,7 +11,7 @@ import socket
 
 import uvicorn
 
-from platsa.cli.serve import tcp_listener
+from platsa.cli.serve import several_workers_environment, tcp_listener
 
 
 def _accepted_nodelay(listener: socket.socket) -> int:
@@ -44,3 +44,9 @@ def test_listener_is_tcp_and_connections_get_nodelay() -> None:
     listener = tcp_listener(config)
     assert listener.proto == socket.IPPROTO_TCP
     assert _accepted_nodelay(listener) != 0
+
+
+def test_several_workers_sync_with_the_store_unless_told_otherwise() -> None:
+    assert several_workers_environment(1, 0.0) == {}
+    assert several_workers_environment(2, 0.0) == {"PLATSA_INDEX_REFRESH_SECONDS": "30"}
+    assert several_workers_environment(2, 5.0) == {}  # the user's own value stays

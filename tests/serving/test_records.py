@@ -8,7 +8,7 @@ import time
 from sqlalchemy import select
 
 from matcher.store.engine import get_engine, session_scope
-from matcher.store.models import ParticipantRow, PlacementRow
+from matcher.store.models import OpeningRow, ParticipantRow, PlacementRow
 from matcher.store.serving_models import AuditEventRow
 from tests.serving.conftest import TODAY, World
 from tests.serving.test_access import NEW_OPENING, NEW_PARTICIPANT
@@ -196,4 +196,33 @@ def test_a_periodic_refresh_sees_openings_written_elsewhere(world: World) -> Non
         assert "o-elsewhere" in other.matcher.catalogue.row_of
     finally:
         other.stop()
+        engine.dispose()
+
+
+def test_a_sync_applies_bookings_made_elsewhere_without_a_rebuild(world: World) -> None:
+    """Another worker booked the last place of o-last: this one's sync sees it in place."""
+    from serving.matching import MatchingService
+
+    engine = get_engine(world.settings.resolved_database_url)
+    live = world.client.app.state.matching
+    other = MatchingService(engine, live.taxonomy, live.model, live.encoders)
+    try:
+        indexes = other.matcher.catalogue.char_index
+        assert other.sync() is False  # nothing changed: the same index, re-stated
+        coach = world.headers("coach")
+        placement = world.client.post("/placements", headers=coach,
+                                      json={"participant_id": "p1", "opening_id": "o-last"}).json()
+        for step in ("accepted", "offered", "started"):  # through the live worker
+            world.client.post(f"/placements/{placement['id']}/status", json={"status": step},
+                              headers=coach).raise_for_status()
+        generation = other.generation
+        assert other.sync() is False
+        c = other.matcher.catalogue
+        assert c.char_index is indexes and other.generation == generation + 1
+        assert c.columns.places_left[c.row_of["o-last"]] == 0
+        with session_scope(engine) as session:  # an edited opening needs the index rebuilt
+            session.get(OpeningRow, "o1").title = "Bagare, nattskift"
+        assert other.sync() is True
+        assert other.matcher.catalogue.char_index is not indexes
+    finally:
         engine.dispose()
