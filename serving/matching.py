@@ -13,7 +13,6 @@ thread (coalescing bursts of writes) and appears when the rebuild is published.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Mapping
@@ -29,15 +28,24 @@ from matcher.dataset import employer_stats
 from matcher.domain import Participant
 from matcher.pipeline import Matcher, SuggestionList, UnknownOpeningError
 from matcher.store.flat import Kind, column_names
-from matcher.store.repositories import stored_rows
+from matcher.store.repositories import rows_digest, stored_rows
 from serving.model_loader import ServedModel
 from serving.settings import ServingSettings
 
 log = logging.getLogger(__name__)
 
+#: Opening columns that bookings and closures change; a change to any other needs a rebuild.
+STATE_COLUMNS = ("status", "capacity", "filled")
+LAYOUT_COLUMNS = tuple(c for c in column_names(Kind.OPENINGS) if c not in STATE_COLUMNS)
+#: What a state-only sync reads of each opening (the employer maps placements to rates).
+STATE_READ = ("id", "employer_id", *STATE_COLUMNS)
 
-def _frame(session: Session, kind: Kind) -> pd.DataFrame:
-    return pd.DataFrame.from_records(list(stored_rows(session, kind)), columns=column_names(kind))
+
+def _frame(session: Session, kind: Kind, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every stored record of ``kind`` (or just ``columns`` of each) as a flat frame."""
+    names = column_names(kind) if columns is None else columns
+    return pd.DataFrame.from_records(list(stored_rows(session, kind, columns=columns)),
+                                     columns=names)
 
 
 @dataclass(frozen=True)
@@ -101,8 +109,8 @@ class MatchingService:
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
         self.generation = 0
-        openings, placements = self._read()
-        self._layout = layout_digest(openings)
+        self._layout: str | None = None
+        self._layout, _, openings, placements = self._snapshot(rebuild=True)
         self.matcher = self._indexed(self._build(model), openings, placements, rebuild=True)
 
     # ----------------------------------------------------------------- reads
@@ -128,10 +136,15 @@ class MatchingService:
                        women_share=self._women_share,
                        acceptance=model.acceptance or self._employer_acceptance)
 
-    def _read(self) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Every stored opening and placement, as flat frames."""
-        with Session(self._engine) as session:
-            return _frame(session, Kind.OPENINGS), _frame(session, Kind.PLACEMENTS)
+    def _snapshot(self, rebuild: bool) -> tuple[str, bool, pd.DataFrame, pd.DataFrame]:
+        """One consistent read of the store: the openings' layout digest, whether the index
+        must be rebuilt (asked, or the layout changed), the openings (every column for a
+        rebuild, else just their state) and the placements."""
+        with Session(self._engine) as session:  # one read transaction: one snapshot
+            layout = rows_digest(session, Kind.OPENINGS, LAYOUT_COLUMNS)
+            rebuild = rebuild or layout != self._layout
+            openings = _frame(session, Kind.OPENINGS, None if rebuild else STATE_READ)
+            return layout, rebuild, openings, _frame(session, Kind.PLACEMENTS)
 
     def _indexed(self, matcher: Matcher, openings: pd.DataFrame, placements: pd.DataFrame,
                  rebuild: bool) -> Matcher:
@@ -180,11 +193,9 @@ class MatchingService:
             self._dirty.clear()
             with self._marks_lock:
                 self._marks.clear()
-            openings, placements = self._read()
-            layout = layout_digest(openings)
-            rebuild = rebuild or layout != self._layout or self.matcher.catalogue is None
+            rebuild = rebuild or self.matcher.catalogue is None
+            self._layout, rebuild, openings, placements = self._snapshot(rebuild)
             fresh = self._indexed(self._build(self._model), openings, placements, rebuild)
-            self._layout = layout
             with self._marks_lock:
                 for opening_id, (is_open, places_left) in self._marks.items():
                     _mark(fresh, opening_id, is_open, places_left)
@@ -244,17 +255,6 @@ class MatchingService:
                         self.sync()
                 except Exception:  # keep serving the old index; the next write retries
                     log.exception("rebuilding the opening index failed; keeping the old one")
-
-
-#: Opening columns that bookings and closures change; any other change needs a rebuild.
-STATE_COLUMNS = ("status", "capacity", "filled")
-
-
-def layout_digest(openings: pd.DataFrame) -> str:
-    """A digest of the stored openings without their state: equal digests mean the same
-    openings with the same texts and requirements, so the index needs no rebuild."""
-    layout = openings.drop(columns=list(STATE_COLUMNS)).sort_values("id").astype(str)
-    return hashlib.sha256(layout.to_csv(index=False).encode()).hexdigest()
 
 
 def _mark(matcher: Matcher, opening_id: str, is_open: bool, places_left: int) -> None:

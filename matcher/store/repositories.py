@@ -18,13 +18,14 @@ must not embed participant ids.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pandas as pd
-from sqlalchemy import Engine, MetaData, case, func, insert, select, update
+from sqlalchemy import Engine, MetaData, String, case, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from matcher.domain import (
@@ -482,16 +483,35 @@ def placement_history(session: Session, placement_id: str) -> list[PlacementEven
 
 
 def stored_rows(
-    session: Session, kind: Kind, municipalities: Iterable[str] | None = None
+    session: Session, kind: Kind, municipalities: Iterable[str] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Every stored record of ``kind`` as a flat row, by key, streamed in batches."""
+    """Every stored record of ``kind`` as a flat row (or just ``columns`` of it), by key,
+    streamed in batches."""
     table = ROW_TYPES[kind].__table__
-    stmt = select(*(table.c[name] for name in column_names(kind))).order_by(table.c[kind.key])
+    names = column_names(kind) if columns is None else columns
+    stmt = select(*(table.c[name] for name in names)).order_by(table.c[kind.key])
     if municipalities is not None:
         code = table.c["code" if kind is Kind.MUNICIPALITIES else "municipality_code"]
         stmt = stmt.where(code.in_(list(municipalities)))
     for row in session.execute(stmt.execution_options(yield_per=INSERT_CHUNK)).mappings():
         yield dict(row)
+
+
+def rows_digest(session: Session, kind: Kind, columns: Sequence[str]) -> str:
+    """SHA-256 over ``columns`` of every stored record of ``kind``, in key order.
+
+    Equal digests mean those columns hold the same values as before: a check that costs one
+    scan of the table, where what it guards (re-indexing every opening) costs far more.
+    """
+    table = ROW_TYPES[kind].__table__
+    # as stored, without decoding JSON or dates: the digest only compares, never reads them
+    raw = (type_coerce(table.c[name], String) for name in columns)
+    stmt = select(*raw).order_by(table.c[kind.key])
+    digest = hashlib.sha256()
+    for part in session.execute(stmt.execution_options(yield_per=INSERT_CHUNK)).partitions():
+        digest.update(repr(part).encode())
+    return digest.hexdigest()
 
 
 #: Placements whose participant took up the work (and may have ended it since).

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 WORKER_START_SECONDS = 120
 #: How often each of several workers syncs with the store unless PLATSA_INDEX_REFRESH_SECONDS
 #: says otherwise: postings and bookings made through another worker show within this time.
-SEVERAL_WORKERS_REFRESH_SECONDS = 30
+SEVERAL_WORKERS_REFRESH_SECONDS = 60
 #: Thread pools each worker's numerical libraries start with: one, since concurrency comes
 #: from workers and requests, and several threads per request only fight over the cores.
 #: Set before the libraries load (worker processes inherit it); a user's own value wins.

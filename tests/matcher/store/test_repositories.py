@@ -21,6 +21,7 @@ from matcher.domain import (
     PlacementStatus,
 )
 from matcher.store.engine import session_scope
+from matcher.store.flat import Kind
 from matcher.store.models import AppendOnlyError, Base, PlacementEventRow, PlacementRow
 from matcher.store.repositories import (
     DuplicateRecord,
@@ -38,6 +39,7 @@ from matcher.store.repositories import (
     load_frames,
     placement_history,
     record_outcome,
+    rows_digest,
     update_record,
 )
 from tests.matcher.store import factories
@@ -140,6 +142,20 @@ def test_booking_fills_the_opening_then_refuses(seeded: Engine) -> None:
             book_place(session, "o1")
         assert caught.value.opening_id == "o1"
         assert [o.id for o in list_open_openings(session)] == ["o2"]
+
+
+def test_a_digest_of_some_columns_changes_only_with_them(seeded: Engine) -> None:
+    layout = ("id", "title", "accommodations", "posted_at")
+    with session_scope(seeded) as session:
+        before = rows_digest(session, Kind.OPENINGS, layout)
+        assert rows_digest(session, Kind.OPENINGS, layout) == before
+        book_place(session, "o1")  # state only: filled and status
+        assert rows_digest(session, Kind.OPENINGS, layout) == before
+        assert rows_digest(session, Kind.OPENINGS, ("id", "filled")) != rows_digest(
+            session, Kind.OPENINGS, ("id", "capacity"))
+        opening = get_record(session, Opening, "o2")
+        update_record(session, opening.model_copy(update={"title": "Bagare, natt"}))
+        assert rows_digest(session, Kind.OPENINGS, layout) != before
 
 
 def test_a_closed_opening_cannot_be_booked(seeded: Engine) -> None:
