@@ -49,6 +49,16 @@ def _frame(session: Session, kind: Kind, columns: tuple[str, ...] | None = None)
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """What one read of the store gave: digests, whether to rebuild, openings, placements."""
+
+    digests: tuple[str, str, str]
+    rebuild: bool
+    openings: pd.DataFrame
+    placements: pd.DataFrame
+
+
+@dataclass(frozen=True)
 class Encoders:
     """The text encoders, chosen as training chooses them so served features match learned ones.
 
@@ -109,9 +119,12 @@ class MatchingService:
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
         self.generation = 0
-        self._layout: str | None = None
-        self._layout, _, openings, placements = self._snapshot(rebuild=True)
-        self.matcher = self._indexed(self._build(model), openings, placements, rebuild=True)
+        self._seen: tuple[str, str, str] | None = None  # digests of what the index was built from
+        first = self._snapshot(rebuild=True)
+        assert first is not None  # a rebuild always reads
+        self._seen = first.digests
+        self.matcher = self._indexed(self._build(model), first.openings, first.placements,
+                                     rebuild=True)
 
     # ----------------------------------------------------------------- reads
 
@@ -136,15 +149,25 @@ class MatchingService:
                        women_share=self._women_share,
                        acceptance=model.acceptance or self._employer_acceptance)
 
-    def _snapshot(self, rebuild: bool) -> tuple[str, bool, pd.DataFrame, pd.DataFrame]:
-        """One consistent read of the store: the openings' layout digest, whether the index
-        must be rebuilt (asked, or the layout changed), the openings (every column for a
-        rebuild, else just their state) and the placements."""
+    def _digests(self, session: Session) -> tuple[str, str, str]:
+        """What the index is built from: the openings' layout, their state, the placements."""
+        return (rows_digest(session, Kind.OPENINGS, LAYOUT_COLUMNS),
+                rows_digest(session, Kind.OPENINGS, STATE_READ),
+                rows_digest(session, Kind.PLACEMENTS, column_names(Kind.PLACEMENTS)))
+
+    def _snapshot(self, rebuild: bool) -> Snapshot | None:
+        """One consistent read of the store, or None when nothing changed since the last.
+
+        The openings come with every column when the index must be rebuilt (asked, or their
+        layout changed), else with just their state.
+        """
         with Session(self._engine) as session:  # one read transaction: one snapshot
-            layout = rows_digest(session, Kind.OPENINGS, LAYOUT_COLUMNS)
-            rebuild = rebuild or layout != self._layout
+            digests = self._digests(session)
+            if not rebuild and digests == self._seen:
+                return None
+            rebuild = rebuild or self._seen is None or digests[0] != self._seen[0]
             openings = _frame(session, Kind.OPENINGS, None if rebuild else STATE_READ)
-            return layout, rebuild, openings, _frame(session, Kind.PLACEMENTS)
+            return Snapshot(digests, rebuild, openings, _frame(session, Kind.PLACEMENTS))
 
     def _indexed(self, matcher: Matcher, openings: pd.DataFrame, placements: pd.DataFrame,
                  rebuild: bool) -> Matcher:
@@ -178,32 +201,35 @@ class MatchingService:
     def sync(self) -> bool:
         """Catch up with writes made elsewhere (other workers, replicas); True if it rebuilt.
 
-        Only added, removed or edited openings need the index rebuilt (texts re-encoded,
-        vector indexes built: tens of seconds at 100k openings). Bookings, closures and
-        outcomes change only the openings' state and the employer rates, which are applied
-        to the live index in milliseconds, so a frequent periodic sync stays cheap.
+        Digests of the tables tell what changed. Nothing: nothing is read or rebuilt. Only
+        bookings, closures or outcomes: the openings' state and the employer rates are applied
+        to the live index in milliseconds. Added, removed or edited openings: the index is
+        rebuilt (texts re-encoded, vector indexes built: tens of seconds at 100k openings).
         """
         return self._publish(rebuild=False)
 
     def _publish(self, rebuild: bool) -> bool:
         """Read the store, index it (afresh when asked or when the openings' layout changed)
-        and publish it. Bookings marked while the store is read may be missing from what was
-        read, so they are applied again before publishing."""
+        and publish it; nothing when the store has not changed. Bookings marked while the
+        store is read may be missing from what was read, so they are applied again."""
         with self._swap:
             self._dirty.clear()
             with self._marks_lock:
                 self._marks.clear()
-            rebuild = rebuild or self.matcher.catalogue is None
-            self._layout, rebuild, openings, placements = self._snapshot(rebuild)
-            fresh = self._indexed(self._build(self._model), openings, placements, rebuild)
+            read = self._snapshot(rebuild or self.matcher.catalogue is None)
+            if read is None:
+                return False
+            fresh = self._indexed(self._build(self._model), read.openings, read.placements,
+                                  read.rebuild)
+            self._seen = read.digests
             with self._marks_lock:
                 for opening_id, (is_open, places_left) in self._marks.items():
                     _mark(fresh, opening_id, is_open, places_left)
                 self.matcher = fresh
             self.generation += 1
-        log.info("opening index %s: %d openings", "rebuilt" if rebuild else "state updated",
+        log.info("opening index %s: %d openings", "rebuilt" if read.rebuild else "re-stated",
                  self.openings_indexed)
-        return rebuild
+        return read.rebuild
 
     def openings_changed(self) -> None:
         """Ask the background thread for a rebuild (new or edited openings)."""

@@ -207,8 +207,8 @@ def test_a_sync_applies_bookings_made_elsewhere_without_a_rebuild(world: World) 
     live = world.client.app.state.matching
     other = MatchingService(engine, live.taxonomy, live.model, live.encoders)
     try:
-        indexes = other.matcher.catalogue.char_index
-        assert other.sync() is False  # nothing changed: the same index, re-stated
+        indexes, before = other.matcher.catalogue.char_index, other.matcher
+        assert other.sync() is False and other.matcher is before  # nothing changed: kept
         coach = world.headers("coach")
         placement = world.client.post("/placements", headers=coach,
                                       json={"participant_id": "p1", "opening_id": "o-last"}).json()

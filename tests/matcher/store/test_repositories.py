@@ -40,6 +40,7 @@ from matcher.store.repositories import (
     placement_history,
     record_outcome,
     rows_digest,
+    scanned_digest,
     update_record,
 )
 from tests.matcher.store import factories
@@ -153,9 +154,11 @@ def test_a_digest_of_some_columns_changes_only_with_them(seeded: Engine) -> None
         assert rows_digest(session, Kind.OPENINGS, layout) == before
         assert rows_digest(session, Kind.OPENINGS, ("id", "filled")) != rows_digest(
             session, Kind.OPENINGS, ("id", "capacity"))
+        scanned = scanned_digest(session, Kind.OPENINGS, layout)
         opening = get_record(session, Opening, "o2")
         update_record(session, opening.model_copy(update={"title": "Bagare, natt"}))
         assert rows_digest(session, Kind.OPENINGS, layout) != before
+        assert scanned_digest(session, Kind.OPENINGS, layout) != scanned
 
 
 def test_a_closed_opening_cannot_be_booked(seeded: Engine) -> None:
