@@ -55,7 +55,9 @@ def serve(
         typer.echo(f"database {masked_url(engine.url)} is up to date", err=True)
         engine.dispose()
     count = workers or settings.workers
-    for name, value in several_workers_environment(count, settings.index_refresh_seconds).items():
+    refresh = (settings.index_refresh_seconds
+               if "index_refresh_seconds" in settings.model_fields_set else None)  # set by the user
+    for name, value in several_workers_environment(count, refresh).items():
         os.environ[name] = value
         typer.echo(f"{count} workers: each re-reads the openings every {value} s ({name})",
                    err=True)
@@ -74,14 +76,15 @@ def serve(
     run_uvicorn(config)
 
 
-def several_workers_environment(workers: int, refresh_seconds: float) -> dict[str, str]:
+def several_workers_environment(workers: int, refresh_seconds: float | None) -> dict[str, str]:
     """Settings several workers need that one does not: a periodic sync of the openings.
 
     A worker sees its own writes at once, but openings posted or booked through another
-    worker only when it syncs with the store (:meth:`serving.matching.MatchingService.sync`,
-    milliseconds unless openings were added or edited). A value the user set is kept.
+    worker only when it syncs with the store (:meth:`serving.matching.MatchingService.sync`).
+    ``refresh_seconds`` is the user's PLATSA_INDEX_REFRESH_SECONDS, None when unset; a value
+    the user set (0 included: never) is kept.
     """
-    if workers > 1 and refresh_seconds == 0:
+    if workers > 1 and refresh_seconds is None:
         return {"PLATSA_INDEX_REFRESH_SECONDS": str(SEVERAL_WORKERS_REFRESH_SECONDS)}
     return {}
 

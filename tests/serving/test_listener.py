@@ -47,6 +47,7 @@ def test_listener_is_tcp_and_connections_get_nodelay() -> None:
 
 
 def test_several_workers_sync_with_the_store_unless_told_otherwise() -> None:
-    assert several_workers_environment(1, 0.0) == {}
-    assert several_workers_environment(2, 0.0) == {"PLATSA_INDEX_REFRESH_SECONDS": "60"}
+    assert several_workers_environment(1, None) == {}
+    assert several_workers_environment(2, None) == {"PLATSA_INDEX_REFRESH_SECONDS": "60"}
     assert several_workers_environment(2, 5.0) == {}  # the user's own value stays
+    assert several_workers_environment(2, 0.0) == {}  # including "never"
