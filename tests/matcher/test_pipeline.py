@@ -186,6 +186,28 @@ class _LogOdds:
         return self.rule.contributions(X)
 
 
+def test_widening_applies_after_the_reciprocal_order(taxonomy, carpenter):
+    """Three equal cleaning openings ordered by their employers' yes rates; widening then
+    puts the atypical carpentry opening last in the top k, carrying its acceptance too."""
+    from matcher.acceptance import EmployerAcceptance
+
+    step_free = [Accommodation.STEP_FREE_ACCESS]
+    openings = [make_opening(f"o-stad{i}", occupation_id="stad", title="Lokalvårdare",
+                             employer_id=f"e{i}", accommodations=step_free) for i in range(3)]
+    openings.append(make_opening("o-tra", occupation_id="tra", title="Träarbetare",
+                                 employer_id="e-tra", accommodations=step_free))
+    cleaner = carpenter.model_copy(update={"prior_trades": [PriorTrade(occupation_id="stad", years=4)]})
+    acceptance = EmployerAcceptance(rates={"e0": 0.2, "e1": 0.9, "e2": 0.5, "e-tra": 0.6},
+                                    prior_rate=0.5)
+    matcher = Matcher(taxonomy, char_encoder=HashingCharEncoder(), acceptance=acceptance,
+                      women_share={"9112": 0.8, "7115": 0.05})
+    matcher.index_openings(openings, today=dt.date(2026, 3, 1))
+    both = matcher.suggest_openings(cleaner, k=2, reciprocal=True, widen=True)
+    assert [s.opening_id for s in both.items] == ["o-stad1", "o-tra"]
+    assert both.widened and both.reciprocal
+    assert [s.acceptance for s in both.items] == [0.9, 0.6]
+
+
 def _two_employers(taxonomy, ranker=None, rates=None):
     """o-tra fits the carpenter best (Malmö, next door) but its employer rarely says yes;
     o-lund is the same trade a bus ride away, at an employer that nearly always does; o-kock
