@@ -47,8 +47,9 @@ class ServingSettings(Settings):
     )
     index_refresh_seconds: float = Field(
         default=0.0, ge=0,
-        description="Rebuild the opening index this often, to see openings written through "
-        "other workers or replicas; 0: only after this worker's own writes.",
+        description="Sync the opening index with the store this often, to see openings posted "
+        "or booked through other workers or replicas; 0: only after this worker's own writes. "
+        "Unset, `platsa serve --workers N` with N > 1 uses 60.",
     )
     auth_cache_seconds: float = Field(
         default=30.0, ge=0,
