@@ -182,7 +182,7 @@ class MatchingService:
         rates = employer_stats(placements, openings).rates()
         if rebuild:
             return matcher.index_openings(openings, employer_rates=rates)
-        matcher.catalogue, matcher.today = self.matcher.catalogue, self.matcher.today
+        matcher.catalogue = self.matcher.catalogue  # today stays the fresh matcher's: now
         return matcher.restate_openings(openings, employer_rates=rates)
 
     def swap_model(self, model: ServedModel) -> None:
