@@ -13,6 +13,7 @@ thread (coalescing bursts of writes) and appears when the rebuild is published.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Mapping
@@ -52,7 +53,7 @@ def _frame(session: Session, kind: Kind, columns: tuple[str, ...] | None = None)
 class Snapshot:
     """What one read of the store gave: digests, whether to rebuild, openings, placements."""
 
-    digests: tuple[str, str, str]
+    digests: tuple[str, ...]
     rebuild: bool
     openings: pd.DataFrame
     placements: pd.DataFrame
@@ -119,7 +120,7 @@ class MatchingService:
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
         self.generation = 0
-        self._seen: tuple[str, str, str] | None = None  # digests of what the index was built from
+        self._seen: tuple[str, ...] | None = None  # digests of what the index was built from
         first = self._snapshot(rebuild=True)
         assert first is not None  # a rebuild always reads
         self._seen = first.digests
@@ -149,11 +150,13 @@ class MatchingService:
                        women_share=self._women_share,
                        acceptance=model.acceptance or self._employer_acceptance)
 
-    def _digests(self, session: Session) -> tuple[str, str, str]:
-        """What the index is built from: the openings' layout, their state, the placements."""
+    def _digests(self, session: Session) -> tuple[str, ...]:
+        """What the index is built from: the openings' layout, their state, the placements,
+        and the day (an opening whose end date has passed is closed from the next day)."""
         return (rows_digest(session, Kind.OPENINGS, LAYOUT_COLUMNS),
                 rows_digest(session, Kind.OPENINGS, STATE_READ),
-                rows_digest(session, Kind.PLACEMENTS, column_names(Kind.PLACEMENTS)))
+                rows_digest(session, Kind.PLACEMENTS, column_names(Kind.PLACEMENTS)),
+                dt.date.today().isoformat())
 
     def _snapshot(self, rebuild: bool) -> Snapshot | None:
         """One consistent read of the store, or None when nothing changed since the last.

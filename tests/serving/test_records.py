@@ -226,3 +226,21 @@ def test_a_sync_applies_bookings_made_elsewhere_without_a_rebuild(world: World) 
         assert other.matcher.catalogue.char_index is not indexes
     finally:
         engine.dispose()
+
+
+def test_a_new_day_re_states_the_index_though_the_store_did_not_change(world: World,
+                                                                       monkeypatch) -> None:
+    """Openings whose end date passed close the next day, without any write to notice."""
+    import datetime as dt
+
+    live = world.client.app.state.matching
+    unchanged = live.matcher
+    assert live.sync() is False and live.matcher is unchanged
+
+    class Tomorrow(dt.date):
+        @classmethod
+        def today(cls) -> dt.date:
+            return dt.date.fromordinal(dt.date.fromtimestamp(time.time()).toordinal() + 1)
+
+    monkeypatch.setattr("serving.matching.dt.date", Tomorrow)
+    assert live.sync() is False and live.matcher is not unchanged  # re-stated, not rebuilt
