@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.acceptance import reciprocal_order
+from matcher.acceptance import reciprocal_scores
 from matcher.columns import OpeningColumns, day_number
 from matcher.constraints import ConstraintContext, feasible
 from matcher.domain import Participant
@@ -109,7 +109,7 @@ def suggest_candidates(matcher: Matcher, opening_id: str, participants: Sequence
     if reciprocal and eligible:
         accept = matcher.acceptance_of(np.vstack([e.features for e in eligible]),
                                        np.full(len(eligible), row))
-        combined = reciprocal_order(matcher.ranker, scores, accept)[1]
+        combined = reciprocal_scores(matcher.ranker, scores, accept)
     items = [Candidate(participant=eligible[i].participant, rank=rank,
                        score=round(eligible[i].score, 6),
                        commute_minutes=round(eligible[i].commute, 1),

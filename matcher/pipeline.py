@@ -404,14 +404,12 @@ class Matcher:
         so searching everything and filtering afterwards finds too few.
         """
         c = self._require_catalogue()
-        if q.vector is not None and c.vectors is not None:
-            query, vectors, index = q.vector, c.vectors, c.vector_index
-        elif q.char is not None and c.char is not None:
-            query, vectors, index = q.char, c.char, c.char_index
+        if q.vector is not None and c.vector_index is not None:
+            query, index = q.vector, c.vector_index
+        elif q.char is not None and c.char_index is not None:
+            query, index = q.char, c.char_index
         else:
             return None
-        if index is None:
-            return _top_rows(rows, vectors[rows] @ query, self.config.text_candidates)
         found, scores = index.search_rows(query, self.config.text_candidates, rows)
         return np.sort(found[0][(found[0] >= 0) & (scores[0] > 0)])
 

@@ -124,8 +124,7 @@ class MatchingService:
         first = self._snapshot(rebuild=True)
         assert first is not None  # a rebuild always reads
         self._seen = first.digests
-        self.matcher = self._indexed(self._build(model), first.openings, first.placements,
-                                     rebuild=True)
+        self.matcher = self._indexed(first.openings, first.placements, rebuild=True)
 
     # ----------------------------------------------------------------- reads
 
@@ -172,13 +171,13 @@ class MatchingService:
             openings = _frame(session, Kind.OPENINGS, None if rebuild else STATE_READ)
             return Snapshot(digests, rebuild, openings, _frame(session, Kind.PLACEMENTS))
 
-    def _indexed(self, matcher: Matcher, openings: pd.DataFrame, placements: pd.DataFrame,
+    def _indexed(self, openings: pd.DataFrame, placements: pd.DataFrame,
                  rebuild: bool) -> Matcher:
-        """``matcher`` over the stored openings, with employer success (and yes) rates from
+        """A matcher over the stored openings, with employer success (and yes) rates from
         every placement: the openings indexed afresh, or (``rebuild`` false) the live index
         with the openings' new state."""
         self._employer_acceptance = employer_acceptance(placements, openings)
-        matcher.acceptance = self._model.acceptance or self._employer_acceptance
+        matcher = self._build(self._model)
         if not len(openings):
             matcher.catalogue = None
             return matcher
@@ -222,8 +221,7 @@ class MatchingService:
             read = self._snapshot(rebuild or self.matcher.catalogue is None)
             if read is None:
                 return False
-            fresh = self._indexed(self._build(self._model), read.openings, read.placements,
-                                  read.rebuild)
+            fresh = self._indexed(read.openings, read.placements, read.rebuild)
             self._seen = read.digests
             with self._marks_lock:
                 for opening_id, (is_open, places_left) in self._marks.items():
