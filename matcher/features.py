@@ -65,12 +65,8 @@ MONOTONE: dict[str, int] = {
 
 
 def _popcount(values: np.ndarray | int) -> np.ndarray:
-    """Number of set bits per element (masks have at most 16 bits)."""
-    array = np.asarray(values, dtype=np.int64)
-    count = np.zeros(array.shape, dtype=np.int64)
-    for bit in range(16):
-        count += (array >> bit) & 1
-    return count
+    """Number of set bits per element (masks are non-negative)."""
+    return np.bitwise_count(np.asarray(values, dtype=np.int64)).astype(np.int64)
 
 
 @dataclass
@@ -155,6 +151,12 @@ def _max_over(table: np.ndarray, sources: np.ndarray, targets: np.ndarray) -> np
     return out
 
 
+def _among(values: np.ndarray, few: np.ndarray) -> np.ndarray:
+    """``np.isin`` for a handful of candidates (a participant's occupations): one
+    broadcast comparison, where ``isin`` would sort both sides on every request."""
+    return (values[:, None] == few[None, :]).any(axis=1)
+
+
 def _occupation_features(q: ParticipantQuery, occ: OccupationArrays,
                          targets: np.ndarray) -> dict[str, np.ndarray]:
     sources = np.unique(np.concatenate([q.trade_positions, q.desired_positions]))
@@ -163,15 +165,15 @@ def _occupation_features(q: ParticipantQuery, occ: OccupationArrays,
     source_ssyk4 = occ.ssyk4[sources] if sources.size else np.zeros(0, dtype=np.int32)
 
     def same(level_divisor: int) -> np.ndarray:
-        hit = np.isin(target_ssyk4 // level_divisor, source_ssyk4 // level_divisor)
-        return np.where(known, hit.astype(np.float32), np.nan)
+        return np.where(known, _among(target_ssyk4 // level_divisor,
+                                      source_ssyk4 // level_divisor), np.nan)
 
     years = np.zeros(len(targets), dtype=np.float32)
     if q.trade_positions.size:
         rel = occ.relatedness[np.ix_(q.trade_positions, np.maximum(targets, 0))]
         years = np.where(known, (rel * q.trade_years[:, None]).sum(axis=0), 0.0)
     return {
-        "occ_exact": np.where(known, np.isin(targets, sources), np.nan).astype(np.float32),
+        "occ_exact": np.where(known, _among(targets, sources), np.nan).astype(np.float32),
         "occ_same_ssyk4": same(1),
         "occ_same_ssyk3": same(10),
         "occ_transfer_level": _max_over(occ.transfer, q.trade_positions, targets),
@@ -201,14 +203,13 @@ def _hours_fit(hours: int, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     return np.clip(1.0 - distance / 20.0, 0.0, 1.0).astype(np.float32)
 
 
-def build_features(q: ParticipantQuery, openings: OpeningColumns, rows: np.ndarray,
+def build_features(q: ParticipantQuery, o: OpeningColumns, rows: np.ndarray,
                    ctx: FeatureContext, commute: np.ndarray) -> np.ndarray:
     """Feature matrix (len(rows), len(FEATURES)) for the participant against openings[rows].
 
-    ``commute`` holds the travel minutes to those openings (already computed by the
-    constraints, so it is not estimated twice).
+    ``o`` is ``openings.take(rows)``, taken once by the caller, which also reads travel
+    times from it: ``commute`` holds those minutes, so they are not estimated twice.
     """
-    o = openings.take(rows)
     p = q.row
     needs = _popcount(p.needs)
     covered = _popcount(o.accommodations & p.needs)

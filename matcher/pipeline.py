@@ -433,8 +433,9 @@ class Matcher:
                    context: ConstraintContext) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Features, scores and commute minutes for the given opening rows."""
         c = self._require_catalogue()
-        commute = commute_minutes(q.row, c.columns.take(rows), context.subset(rows))
-        X = build_features(q, c.columns, rows, self._feature_context(), commute)
+        selected = c.columns.take(rows)
+        commute = commute_minutes(q.row, selected, context.subset(rows))
+        X = build_features(q, selected, rows, self._feature_context(), commute)
         return X, self.ranker.predict(X), commute
 
     def suggest_openings(
@@ -485,11 +486,11 @@ class Matcher:
             order = order[:k]
             contributions = self.ranker.contributions(X[order])
             all_checks = check_rows(q.row, c.columns, rows[order], context)
-            for rank, (i, contrib, checks) in enumerate(
-                    zip(order, contributions, all_checks, strict=True), start=1):
+            all_facts = self._facts(q, rows[order])
+            for rank, (i, contrib, checks, facts) in enumerate(
+                    zip(order, contributions, all_checks, all_facts, strict=True), start=1):
                 row = int(rows[i])
-                explanation = explain(X[i], contrib, checks, self._facts(q, row), lang,
-                                      self.config.explain_top)
+                explanation = explain(X[i], contrib, checks, facts, lang, self.config.explain_top)
                 item = self._suggestion(q, row, rank, float(scores[i]), float(commute[i]),
                                         explanation)
                 items.append(item if answer is None else
@@ -544,8 +545,8 @@ class Matcher:
         checks = check_all(q.row, c.columns, row, context)
         rows = np.array([row])
         X, scores, _ = self.score_rows(q, rows, context)
-        explanation = explain(X[0], self.ranker.contributions(X)[0], checks, self._facts(q, row),
-                              lang, self.config.explain_top)
+        explanation = explain(X[0], self.ranker.contributions(X)[0], checks,
+                              self._facts(q, rows)[0], lang, self.config.explain_top)
         return WhyNot(opening_id=opening_id, feasible=all(ch.passed for ch in checks),
                       constraints=checks, explanation=explanation, score=float(scores[0]))
 
@@ -571,23 +572,34 @@ class Matcher:
             return None
         return self.taxonomy.occupation(occupation_id).label
 
-    def _facts(self, q: ParticipantQuery, row: int) -> ExplainFacts:
+    def _facts(self, q: ParticipantQuery, rows: np.ndarray) -> list[ExplainFacts]:
+        """What the reason templates name for each of ``rows``: the opening's occupation,
+        the participant's trade and wish closest to it (one table look-up for all rows)."""
         c = self._require_catalogue()
-        target = int(c.positions[row])
-        best_trade, years, best_desired = None, 0.0, None
-        if target >= 0 and q.trade_positions.size:
-            strengths = self.occupations.relatedness[q.trade_positions, target]
-            best = int(np.argmax(strengths))
-            best_trade, years = self._label(int(q.trade_positions[best])), float(q.trade_years[best])
-        if target >= 0 and q.desired_positions.size:
-            strengths = self.occupations.relatedness[q.desired_positions, target]
-            best_desired = self._label(int(q.desired_positions[int(np.argmax(strengths))]))
+        targets = c.positions[rows]
+        related = self.occupations.relatedness
+        closest_trade = closest_desired = None
+        if q.trade_positions.size:
+            closest_trade = related[np.ix_(q.trade_positions, np.maximum(targets, 0))].argmax(0)
+        if q.desired_positions.size:
+            closest_desired = related[np.ix_(q.desired_positions, np.maximum(targets, 0))].argmax(0)
         cols = c.columns
-        return ExplainFacts(
-            opening_occupation=self._label(target), best_trade=best_trade, best_trade_years=years,
-            best_desired=best_desired, required_experience=float(cols.experience[row]),
-            hours_min=int(cols.hours_min[row]), hours_max=int(cols.hours_max[row]),
-        )
+        facts = []
+        for i, (row, target) in enumerate(zip(rows.tolist(), targets.tolist(), strict=True)):
+            best_trade, years, best_desired = None, 0.0, None
+            if target >= 0 and closest_trade is not None:
+                best = int(closest_trade[i])
+                best_trade = self._label(int(q.trade_positions[best]))
+                years = float(q.trade_years[best])
+            if target >= 0 and closest_desired is not None:
+                best_desired = self._label(int(q.desired_positions[int(closest_desired[i])]))
+            facts.append(ExplainFacts(
+                opening_occupation=self._label(target), best_trade=best_trade,
+                best_trade_years=years, best_desired=best_desired,
+                required_experience=float(cols.experience[row]),
+                hours_min=int(cols.hours_min[row]), hours_max=int(cols.hours_max[row]),
+            ))
+        return facts
 
     def _suggestion(self, q: ParticipantQuery, row: int, rank: int, score: float,
                     commute: float, explanation: Explanation) -> Suggestion:

@@ -19,7 +19,13 @@ from fastapi import FastAPI
 
 from matcher.horizons import occupation_shares
 from matcher.retrieval import set_search_threads
-from matcher.store.engine import current_revision, get_engine, head_revision
+from matcher.store.engine import (
+    WalCheckpointer,
+    current_revision,
+    get_engine,
+    head_revision,
+    uses_wal,
+)
 from matcher.taxonomy import load_taxonomy
 from serving import errors, web
 from serving.deps import KeyCache
@@ -71,7 +77,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: ServingSettings = app.state.settings
     # one thread per request for faiss and BLAS: concurrency comes from workers and requests
     set_search_threads(1)
-    engine = get_engine(settings.resolved_database_url)
+    engine = get_engine(settings.resolved_database_url, checkpoint_on_commit=False)
     _check_schema(engine)
     encoders = Encoders.from_settings(settings)
     model = _initial_model(settings, encoders)
@@ -85,11 +91,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     metrics: Metrics = app.state.metrics
     metrics.serving(model.version, model.ranker.kind, model.source)
     matching.start(settings.index_refresh_seconds)
+    checkpointer = (WalCheckpointer(engine, settings.wal_checkpoint_seconds)
+                    if uses_wal(engine) else None)
+    if checkpointer is not None:
+        checkpointer.start()
     log.info("serving %d openings with model %s", matching.openings_indexed, model.version)
     try:
         yield
     finally:
         matching.stop()
+        if checkpointer is not None:
+            checkpointer.stop()
         engine.dispose()
 
 

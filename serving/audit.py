@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from matcher.store.serving_models import AuditEventRow
@@ -45,6 +45,9 @@ class Action(StrEnum):
     EXPORT_READ = "export.read"
 
 
+_APPEND = insert(AuditEventRow.__table__)
+
+
 def record(
     session: Session,
     principal: Principal,
@@ -56,12 +59,17 @@ def record(
     shown: Sequence[Any] = (),
     at: dt.datetime | None = None,
 ) -> None:
-    """Append one entry (in the caller's transaction, so it commits with what it records)."""
-    session.add(AuditEventRow(
-        at=at or dt.datetime.now(dt.UTC), user_id=principal.user_id, role=principal.role.value,
-        action=action.value, subject_kind=subject_kind, subject_ref=subject_ref,
-        model_version=model_version, shown=list(shown),
-    ))
+    """Append one entry (in the caller's transaction, so it commits with what it records).
+
+    A Core insert into the table rather than a tracked ORM object: every audited read
+    writes one entry, and the unit of work around an added object costs more than the
+    insert itself. Entries are never updated, so nothing needs tracking.
+    """
+    session.execute(_APPEND, {
+        "at": at or dt.datetime.now(dt.UTC), "user_id": principal.user_id,
+        "role": principal.role.value, "action": action.value, "subject_kind": subject_kind,
+        "subject_ref": subject_ref, "model_version": model_version, "shown": list(shown),
+    })
 
 
 def entries(

@@ -51,6 +51,12 @@ class ServingSettings(Settings):
         "or booked through other workers or replicas; 0: only after this worker's own writes. "
         "Unset, `platsa serve --workers N` with N > 1 uses 60.",
     )
+    wal_checkpoint_seconds: float = Field(
+        default=1.0, gt=0,
+        description="With the embedded SQLite store: how often a background thread copies the "
+        "write-ahead log back into the database file. Requests then never wait for that copy "
+        "(SQLite would otherwise run it inside every ~160th audited request).",
+    )
     auth_cache_seconds: float = Field(
         default=30.0, ge=0,
         description="How long a worker trusts a checked API key before asking the store again "

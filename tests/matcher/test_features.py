@@ -39,7 +39,7 @@ def features_for(participant: Participant, openings, commute=None):
     q = participant_query(ParticipantRow.from_record(participant), OCC)
     rows = np.arange(len(columns))
     commute = np.full(len(columns), 30.0) if commute is None else commute
-    return build_features(q, columns, rows, ctx, commute)
+    return build_features(q, columns.take(rows), rows, ctx, commute)
 
 
 def value(matrix: np.ndarray, row: int, name: str) -> float:

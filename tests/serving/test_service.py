@@ -34,6 +34,23 @@ def test_a_started_worker_searches_on_one_thread(world: World) -> None:
     assert retrieval._search_threads == 1
 
 
+def test_requests_leave_wal_checkpoints_to_a_background_thread(platsa_home: Path) -> None:
+    """No audited request waits for SQLite to copy its log back; one thread per worker does,
+    and it stops with the worker."""
+    import threading
+
+    def checkpointers() -> int:
+        return sum(thread.name == "wal-checkpoint" for thread in threading.enumerate())
+
+    settings, _keys = seed_world(platsa_home)
+    before = checkpointers()
+    with TestClient(create_app(settings)) as client:
+        with client.app.state.engine.connect() as connection:  # type: ignore[attr-defined]
+            assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        assert checkpointers() == before + 1
+    assert checkpointers() == before
+
+
 def test_metrics_count_requests_by_route_template_not_by_id(world: World) -> None:
     coach = world.headers("coach")
     for pid in ("p1", "p3", "nobody"):
