@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from matcher.store.serving_models import AuditEventRow
@@ -46,6 +46,8 @@ class Action(StrEnum):
 
 
 _APPEND = insert(AuditEventRow.__table__)
+#: Where a session keeps the entries it will insert when it commits.
+_PENDING = "platsa.audit.pending"
 
 
 def record(
@@ -59,17 +61,35 @@ def record(
     shown: Sequence[Any] = (),
     at: dt.datetime | None = None,
 ) -> None:
-    """Append one entry (in the caller's transaction, so it commits with what it records).
+    """Append one entry in the caller's transaction, so it commits with what it records.
 
-    A Core insert into the table rather than a tracked ORM object: every audited read
-    writes one entry, and the unit of work around an added object costs more than the
-    insert itself. Entries are never updated, so nothing needs tracking.
+    The entry is inserted when the transaction commits, not now. An insert takes SQLite's
+    write lock until the commit, and a served request commits only after the route has
+    returned and the event loop has come back to it: inserting early held the lock across
+    that gap, so the other workers' audited reads queued behind it, sleeping in SQLite's
+    busy handler (up to 100 ms a try; seconds at the tail under load). Inserted at commit,
+    the lock is held for the insert and the commit alone. A rolled-back transaction drops
+    its entries: what they record did not happen.
     """
-    session.execute(_APPEND, {
+    session.info.setdefault(_PENDING, []).append({
         "at": at or dt.datetime.now(dt.UTC), "user_id": principal.user_id,
         "role": principal.role.value, "action": action.value, "subject_kind": subject_kind,
         "subject_ref": subject_ref, "model_version": model_version, "shown": list(shown),
     })
+
+
+@event.listens_for(Session, "before_commit")
+def _insert_pending(session: Session) -> None:
+    """Insert the entries :func:`record` queued (a Core executemany: entries are never
+    updated, so no ORM object needs tracking)."""
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.execute(_APPEND, pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def entries(
@@ -80,7 +100,9 @@ def entries(
     since: dt.datetime | None = None,
     limit: int = 100,
 ) -> list[AuditEventRow]:
-    """Logged entries, newest first, optionally for one subject, action or period."""
+    """Logged entries, newest first, optionally for one subject, action or period
+    (including those this session recorded and has not committed yet)."""
+    _insert_pending(session)
     stmt = select(AuditEventRow).order_by(AuditEventRow.id.desc()).limit(limit)
     if subject_ref is not None:
         stmt = stmt.where(AuditEventRow.subject_ref == subject_ref)

@@ -108,3 +108,29 @@ def test_the_audit_log_refuses_rewrites(world: World) -> None:
         session.delete(session.scalars(select(AuditEventRow)).first())
         session.flush()
     engine.dispose()
+
+
+def test_audit_entries_commit_with_their_transaction_and_vanish_with_its_rollback(
+        world: World) -> None:
+    """Entries are inserted at commit (so SQLite's write lock is held only that long), yet
+    belong to the transaction: a rollback drops them, a read in it sees them."""
+    from serving import audit
+    from serving.security import Principal, Role
+
+    reader = Principal("u-audit", Role.ADMIN)
+    engine = get_engine(world.settings.resolved_database_url)
+
+    def logged() -> list[str]:
+        with session_scope(engine) as session:
+            return [e.subject_ref for e in audit.entries(session, action=audit.Action.EXPORT_READ)]
+
+    with pytest.raises(RuntimeError, match="after the entry"), session_scope(engine) as session:
+        audit.record(session, reader, audit.Action.EXPORT_READ, "export", "rolled-back")
+        raise RuntimeError("failed after the entry")
+    assert logged() == []
+    with session_scope(engine) as session:
+        audit.record(session, reader, audit.Action.EXPORT_READ, "export", "first")
+        assert [e.subject_ref for e in audit.entries(session)][:1] == ["first"]
+        audit.record(session, reader, audit.Action.EXPORT_READ, "export", "second")
+    assert logged() == ["second", "first"]
+    engine.dispose()
