@@ -280,6 +280,9 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     seconds: float = 0.0
+    #: answered requests per client connection: keep-alive connections stay with the
+    #: worker that accepted them, so an uneven split shows here and in the tail
+    per_connection: list[int] = field(default_factory=list)
 
 
 SUGGESTIONS = "/participants/{}/suggestions?k=10"
@@ -298,6 +301,7 @@ def request_mix(ids: list[str], municipalities: list[str], keys: dict[str, str],
 async def _client(port: int, mix: Iterator[tuple[str, str]], deadline: float, cap: int,
                   phase: Phase) -> None:
     reader, writer = await asyncio.open_connection(HOST, port)
+    answered = 0
     try:
         while time.perf_counter() < deadline and len(phase.latencies) + phase.errors < cap:
             path, key = next(mix)
@@ -311,10 +315,12 @@ async def _client(port: int, mix: Iterator[tuple[str, str]], deadline: float, ca
                 continue
             if status == 200:
                 phase.latencies.append(time.perf_counter() - start)
+                answered += 1
             else:
                 phase.errors += 1
     finally:
         writer.close()
+        phase.per_connection.append(answered)
 
 
 async def run_phase(port: int, clients: int, seconds: float, cap: int,
@@ -373,6 +379,8 @@ def summary(phase: Phase, clients: int) -> dict[str, Any]:
         "p90_ms": round(float(np.percentile(ms, 90)), 2) if done else None,
         "p99_ms": round(float(np.percentile(ms, 99)), 2) if done else None,
         "max_ms": round(float(ms.max()), 2) if done else None,
+        "requests_per_connection": {"min": min(phase.per_connection, default=0),
+                                    "max": max(phase.per_connection, default=0)},
     }
 
 
@@ -491,7 +499,9 @@ def print_table(result: dict[str, Any]) -> None:
           f"model {result['model_version']}")
     print(" ".join(f"{c:>14}" for c in ("phase", *columns)))
     for phase in ("single_client", "loaded", "profile_read_loaded"):
-        print(" ".join(f"{v!s:>14}" for v in (phase, *(result[phase][c] for c in columns))))
+        split = result[phase]["requests_per_connection"]
+        print(" ".join(f"{v!s:>14}" for v in (phase, *(result[phase][c] for c in columns))),
+              f"  per connection {split['min']}-{split['max']}")
     verdict = "meets" if result["meets_target"] else "misses"
     print(f"target p99 <= {result['target_p99_ms']} ms with 0 errors: {verdict}\n")
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from matcher.acceptance import NoAcceptanceError
 from matcher.domain import (
     Accommodation,
     DrivingLicence,
@@ -35,6 +36,7 @@ from serving.audit import Action
 from serving.deps import MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep, SettingsDep
 from serving.matching import MatchingService
 from serving.routes import openings
+from serving.schemas.matching import CandidatesPublic
 from serving.schemas.records import OpeningCreate, OpeningUpdate
 from serving.security import Principal
 from serving.web.auth import CheckedForm, EmployerUser
@@ -211,12 +213,25 @@ def save_opening(request: Request, opening_id: str, principal: EmployerUser, for
 @router.get("/openings/{opening_id}/candidates")
 def candidates(request: Request, opening_id: str, principal: EmployerUser, session: SessionDep,
                matching: MatchingDep, pseudo: PseudonymizerDep, settings: SettingsDep,
-               _turn: MatcherTurn) -> Response:
-    """Pseudonymised candidates (audited as a candidate-list read, like the API's)."""
+               _turn: MatcherTurn, reciprocal: bool = False) -> Response:
+    """Pseudonymised candidates (audited as a candidate-list read, like the API's).
+
+    ``reciprocal=1`` orders them by how likely a placement is to go ahead *and* work, from
+    this employer's earlier answers; before any employer has answered, the page shows the
+    plain list and says why, as the coach's page does.
+    """
     opening = owned_opening(session, principal, opening_id)
-    found = openings.candidates(opening_id, principal, session, matching, pseudo, settings, None,
-                                k=CANDIDATES)
-    return render(request, "candidates.html", {"opening": opening, "found": found})
+
+    def found_with(weigh: bool) -> CandidatesPublic:
+        return openings.candidates(opening_id, principal, session, matching, pseudo, settings,
+                                   None, k=CANDIDATES, reciprocal=weigh)
+
+    try:
+        found, unavailable = found_with(reciprocal), False
+    except NoAcceptanceError:
+        found, unavailable = found_with(False), True
+    return render(request, "candidates.html", {"opening": opening, "found": found,
+                                               "reciprocal_unavailable": unavailable})
 
 
 @router.post("/openings/{opening_id}/close")

@@ -3,10 +3,16 @@ occupation picker, editing, pseudonymised candidates, closing and filling."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.store.models import OpeningRow
+from serving.app import create_app
+from tests.serving.test_reciprocal import answered_world
 from tests.web.conftest import Web, inline_errors
 
 NEW = "/web/employer/openings/new"
@@ -102,6 +108,33 @@ def test_candidates_are_pseudonymised_and_audited(web: Web) -> None:
     assert "<code>k-" in html and "profil delas inte" in html
     assert not any(f">{pid}<" in html or f"/{pid}" in html for pid in ("p1", "p2", "p3"))
     assert "ryggbesvär" not in html and "hörselnedsättning" not in html
+
+
+def test_reciprocal_candidates_are_a_labelled_checkbox_that_says_when_no_one_answered(
+        web: Web) -> None:
+    web.login("employer")
+    plain = web.client.get("/web/employer/openings/o1/candidates").text
+    assert '<input type="checkbox" id="reciprocal" name="reciprocal" value="1">' in plain
+    assert '<label for="reciprocal">Väg in hur troligt det är att ni tackar ja' in plain
+    assert "Troligt ja" not in plain
+    web.client.app.state.matching.matcher.acceptance = None  # type: ignore[attr-defined]
+    asked = web.client.get("/web/employer/openings/o1/candidates?reciprocal=1")
+    assert asked.status_code == 200
+    assert "Ingen arbetsgivare har svarat på ett förslag än" in asked.text
+    assert "<code>k-" in asked.text and "Troligt ja" not in asked.text  # the plain list
+
+
+def test_reciprocal_candidates_show_how_likely_a_yes_is(platsa_home: Path) -> None:
+    settings, keys = answered_world(platsa_home)
+    with TestClient(create_app(settings)) as client:
+        web = Web(client=client, keys=keys)
+        web.login("employer")
+        weighed = web.client.get("/web/employer/openings/o1/candidates?reciprocal=1").text
+    assert 'name="reciprocal" value="1" checked>' in weighed
+    assert '<th scope="col">Troligt ja</th>' in weighed
+    assert re.search(r"<td>ca \d+ %</td>", weighed)
+    assert "Ingen arbetsgivare har svarat" not in weighed
+    assert "<code>k-" in weighed  # still pseudonymised
 
 
 def test_closing_and_filling(web: Web) -> None:
