@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import socket
-from typing import TYPE_CHECKING, Annotated
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 
@@ -103,11 +104,73 @@ def tcp_listener(config: uvicorn.Config) -> socket.socket:
     return sock
 
 
+def _reuse_port_socket(family: int) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    return sock
+
+
+def _worker_socket(family: int, address: tuple[Any, ...], backlog: int) -> socket.socket:
+    """A worker's own listening socket on the shared port (what a :class:`WorkerListener`
+    becomes when it reaches the worker)."""
+    sock = _reuse_port_socket(family)
+    sock.bind(address)
+    sock.listen(backlog)
+    sock.set_inheritable(True)
+    return sock
+
+
+@dataclass(frozen=True)
+class WorkerListener:
+    """One port, one listening socket per worker: the kernel spreads new connections.
+
+    With one socket shared by every worker, whichever worker's event loop wakes first
+    accepts every pending connection at once, and a keep-alive connection stays with the
+    worker that accepted it. Clients that connect together (a load balancer's pool, the
+    load benchmark) then pile onto one worker: one run split 16 connections 15 to 1, so
+    half the machine's throughput went to one client. With ``SO_REUSEPORT`` each worker
+    listens on its own socket and Linux hashes each new connection to one of them.
+
+    uvicorn hands its workers the parent's sockets by pickling them; this object pickles
+    as "bind a fresh socket on this port", so each worker unpickles its own.
+    """
+
+    family: int
+    address: tuple[Any, ...]
+    backlog: int
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return _worker_socket, (self.family, self.address, self.backlog)
+
+    @classmethod
+    def reserve(cls, config: uvicorn.Config) -> tuple[WorkerListener, socket.socket]:
+        """The listener for ``config``'s host and port, and a socket bound (not listening) to
+        it that the parent keeps: it turns port 0 into a real port, fails at once when the
+        port is taken, and holds the port while workers start."""
+        family, _, _, _, address = socket.getaddrinfo(
+            config.host, config.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)[0]
+        holder = _reuse_port_socket(family)
+        try:
+            holder.bind(address)
+        except OSError as error:
+            holder.close()
+            raise OSError(f"cannot listen on {config.host}:{config.port}: {error.strerror}") from error
+        return cls(family, holder.getsockname(), config.backlog), holder
+
+
 def run_uvicorn(config: uvicorn.Config) -> None:
-    """What ``uvicorn.run`` does for one or several workers, on :func:`tcp_listener`'s socket."""
+    """What ``uvicorn.run`` does for one or several workers, on sockets marked TCP (see
+    :func:`tcp_listener`); several workers listen each on their own (:class:`WorkerListener`)
+    where the platform has ``SO_REUSEPORT``."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    if config.workers > 1 and hasattr(socket, "SO_REUSEPORT") and not (config.uds or config.fd):
+        listener, holder = WorkerListener.reserve(config)
+        with holder:
+            Multiprocess(config, sockets=[cast(socket.socket, listener)]).run()
+        return
     sockets = [tcp_listener(config)]
     if config.workers > 1:
         Multiprocess(config, sockets=sockets).run()

@@ -7,11 +7,21 @@ which is what multi-worker uvicorn did (uvicorn issue #3149).
 from __future__ import annotations
 
 import asyncio
+import pickle
+import select
 import socket
 
+import pytest
 import uvicorn
 
-from platsa.cli.serve import several_workers_environment, tcp_listener
+from platsa.cli.serve import WorkerListener, several_workers_environment, tcp_listener
+
+needs_reuse_port = pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"),
+                                      reason="the platform has no SO_REUSEPORT")
+
+
+def _config(port: int = 0) -> uvicorn.Config:
+    return uvicorn.Config("serving.app:create_app", factory=True, host="127.0.0.1", port=port)
 
 
 def _accepted_nodelay(listener: socket.socket) -> int:
@@ -40,8 +50,7 @@ def _accepted_nodelay(listener: socket.socket) -> int:
 
 
 def test_listener_is_tcp_and_connections_get_nodelay() -> None:
-    config = uvicorn.Config("serving.app:create_app", factory=True, host="127.0.0.1", port=0)
-    listener = tcp_listener(config)
+    listener = tcp_listener(_config())
     assert listener.proto == socket.IPPROTO_TCP
     assert _accepted_nodelay(listener) != 0
 
@@ -51,3 +60,48 @@ def test_several_workers_sync_with_the_store_unless_told_otherwise() -> None:
     assert several_workers_environment(2, None) == {"PLATSA_INDEX_REFRESH_SECONDS": "60"}
     assert several_workers_environment(2, 5.0) == {}  # the user's own value stays
     assert several_workers_environment(2, 0.0) == {}  # including "never"
+
+
+@needs_reuse_port
+def test_each_worker_unpickles_its_own_listening_socket_on_the_reserved_port() -> None:
+    listener, holder = WorkerListener.reserve(_config(port=0))
+    with holder:
+        port = holder.getsockname()[1]
+        assert port != 0  # port 0 became a real one, shared by every worker
+        workers = [pickle.loads(pickle.dumps(listener)) for _ in range(2)]  # as uvicorn spawns
+        for sock in workers:
+            assert isinstance(sock, socket.socket) and sock.getsockname()[1] == port
+            assert sock.proto == socket.IPPROTO_TCP
+            assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) == 1
+        assert _accepted_nodelay(workers[0]) != 0
+        for sock in workers:
+            sock.close()
+
+
+@needs_reuse_port
+def test_new_connections_are_spread_over_the_workers_sockets() -> None:
+    """Clients that connect at once no longer all land on whichever worker woke first."""
+    listener, holder = WorkerListener.reserve(_config(port=0))
+    workers = [pickle.loads(pickle.dumps(listener)) for _ in range(2)]
+    clients = [socket.create_connection(listener.address[:2]) for _ in range(64)]
+    accepted = {sock.fileno(): 0 for sock in workers}
+    conns = []
+    while sum(accepted.values()) < len(clients):
+        ready, _, _ = select.select(workers, [], [], 5)
+        assert ready, "a connection was never accepted"
+        for sock in ready:
+            conns.append(sock.accept()[0])
+            accepted[sock.fileno()] += 1
+    assert all(count > 0 for count in accepted.values())  # all on one: p = 2 ** -63
+    for sock in (*clients, *conns, *workers, holder):
+        sock.close()
+
+
+@needs_reuse_port
+def test_a_port_in_use_is_refused_before_any_worker_starts() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
+            WorkerListener.reserve(_config(port=port))
