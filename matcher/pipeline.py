@@ -276,8 +276,9 @@ class Matcher:
         from matcher.retrieval import VectorIndex
 
         if self.char_encoder is not None:
-            catalogue.char = self.char_encoder.encode(texts)
-            catalogue.char_index = VectorIndex.build(list(columns.ids), catalogue.char)
+            catalogue.char = self.char_encoder.encode(texts)  # a feature either way
+            if self.encoder is None:  # searched only without sentence vectors (see _by_text)
+                catalogue.char_index = VectorIndex.build(list(columns.ids), catalogue.char)
         if self.encoder is not None:
             catalogue.vectors = self.encoder.encode(texts)
             catalogue.vector_index = VectorIndex.build(list(columns.ids), catalogue.vectors)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from matcher.domain import Accommodation, PriorTrade
@@ -312,6 +313,25 @@ def _stored(openings, **changes_by_id):
         for column, value in changes.items():
             frame.loc[frame["id"] == opening_id, column] = value
     return frame
+
+
+def test_with_sentence_vectors_the_char_ngrams_are_a_feature_but_not_searched(
+        taxonomy, matcher, carpenter):
+    """The character n-gram index is searched only without sentence vectors, so it is not
+    built beside them (memory and start-up per worker); the n-gram similarity stays a
+    feature."""
+    from matcher.features import FEATURE_INDEX
+
+    openings = [make_opening(oid) for oid in ("o-tra", "o-kock", "o-stad")]
+    both = Matcher(taxonomy, encoder=HashingCharEncoder(dim=64),  # any encoder will do
+                   char_encoder=HashingCharEncoder()).index_openings(openings,
+                                                                     today=dt.date(2026, 3, 1))
+    c = both.catalogue
+    assert c.vector_index is not None and c.char_index is None and c.char is not None
+    X = both.pair_features(carpenter, ["o-tra"])
+    assert not np.isnan(X[0, FEATURE_INDEX["text_char_sim"]])
+    assert not np.isnan(X[0, FEATURE_INDEX["text_embedding_sim"]])
+    assert matcher.catalogue.char_index is not None  # n-grams alone: searched
 
 
 def test_restating_applies_state_without_rebuilding_the_index(matcher, carpenter):
