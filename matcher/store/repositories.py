@@ -31,8 +31,10 @@ from sqlalchemy import (
     MetaData,
     Select,
     String,
+    Text,
     bindparam,
     case,
+    cast,
     func,
     insert,
     literal,
@@ -40,6 +42,7 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from matcher.domain import (
@@ -538,21 +541,32 @@ def rows_digest(session: Session, kind: Kind, columns: Sequence[str]) -> str:
     """SHA-256 over ``columns`` of every stored record of ``kind``, in key order.
 
     Equal digests mean those columns hold the same values as before: one scan of the table
-    guards work that costs far more (re-indexing every opening). On SQLite the rows are
-    joined inside the database, where the scan does not hold Python's lock and so does not
-    stall the requests a worker is answering meanwhile; elsewhere they are read and hashed
-    here (:func:`scanned_digest`). The two give different digests: compare like with like.
+    guards work that costs far more (re-indexing every opening). On SQLite and PostgreSQL
+    the rows are joined into one text inside the database, where the scan does not hold
+    Python's lock and so does not stall the requests a worker is answering meanwhile;
+    elsewhere they are read and hashed here (:func:`scanned_digest`). The ways give
+    different digests: compare like with like.
     """
-    if session.get_bind().dialect.name != "sqlite":
+    if session.get_bind().dialect.name not in ("sqlite", "postgresql"):
         return scanned_digest(session, kind, columns)
+    return hashlib.sha256((_joined_rows(session, kind, columns) or "").encode()).hexdigest()
+
+
+def _joined_rows(session: Session, kind: Kind, columns: Sequence[str]) -> str | None:
+    """Every record's ``columns`` as quoted literals (NULL apart from the text 'NULL'),
+    joined in key order by SQLite or PostgreSQL; None for an empty table."""
     table = ROW_TYPES[kind].__table__
-    row = func.quote(table.c[columns[0]])
-    for name in columns[1:]:
-        row = row.op("||")(literal(_FIELD)).op("||")(func.quote(table.c[name]))
-    # SQLite's group_concat keeps the order of an ordered subquery
-    ordered = select(row.label("row")).order_by(table.c[kind.key]).subquery()
-    joined = session.execute(select(func.group_concat(ordered.c.row, _RECORD))).scalar_one()
-    return hashlib.sha256((joined or "").encode()).hexdigest()
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    quoted = [func.quote(table.c[name]) if sqlite
+              else func.quote_nullable(cast(table.c[name], Text)) for name in columns]
+    row = quoted[0]
+    for value in quoted[1:]:
+        row = row.op("||")(literal(_FIELD)).op("||")(value)
+    if sqlite:  # SQLite's group_concat keeps the order of an ordered subquery
+        ordered = select(row.label("row")).order_by(table.c[kind.key]).subquery()
+        return session.execute(select(func.group_concat(ordered.c.row, _RECORD))).scalar_one()
+    joined = func.string_agg(row, aggregate_order_by(literal(_RECORD), table.c[kind.key]))
+    return session.execute(select(joined)).scalar_one()
 
 
 def scanned_digest(session: Session, kind: Kind, columns: Sequence[str]) -> str:
