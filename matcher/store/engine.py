@@ -54,9 +54,9 @@ def get_engine(url: str, *, checkpoint_on_commit: bool = True) -> Engine:
     """An engine for ``url``; SQLite connections get foreign keys, WAL and a busy timeout.
 
     ``checkpoint_on_commit=False`` turns off SQLite's automatic WAL checkpoint, which runs
-    inside whichever commit crosses 1,000 WAL pages and makes that one request wait for
-    the copy and an fsync (tens of milliseconds, every ~160 audited reads); the service
-    runs a :class:`WalCheckpointer` instead.
+    inside whichever commit crosses 1,000 WAL pages (about every 160th audited read) and
+    makes that one request wait for the copy and an fsync; the service runs a
+    :class:`WalCheckpointer` instead.
     """
     parsed = make_url(url)
     engine = create_engine(parsed)
