@@ -70,3 +70,14 @@ def web(platsa_home: Path) -> Iterator[Web]:
     settings, keys = seed_world(platsa_home)
     with TestClient(create_app(settings)) as client:
         yield Web(client=client, keys=keys)
+
+
+@pytest.fixture
+def answered_web(platsa_home: Path) -> Iterator[Web]:
+    """The same world after employers have answered suggestions (so the reciprocal score
+    has an acceptance estimate)."""
+    from tests.serving.test_reciprocal import answered_world
+
+    settings, keys = answered_world(platsa_home)
+    with TestClient(create_app(settings)) as client:
+        yield Web(client=client, keys=keys)

@@ -3,16 +3,11 @@ allocation; the same scope and audit log as the JSON API."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.store.models import PlacementEventRow, PlacementRow
 from matcher.store.serving_models import AuditEventRow
-from serving.app import create_app
-from tests.serving.test_reciprocal import answered_world
 from tests.web.conftest import Web, inline_errors
 
 
@@ -195,12 +190,9 @@ def test_reciprocal_is_a_labelled_checkbox_that_says_when_no_employer_answered(w
     assert _audited(web)[-2:] == ["participant.read", "suggestions.read"]
 
 
-def test_reciprocal_page_weighs_in_the_employers_answers(platsa_home: Path) -> None:
-    settings, keys = answered_world(platsa_home)
-    with TestClient(create_app(settings)) as client:
-        web = Web(client=client, keys=keys)
-        web.login("coach")
-        weighed = web.client.get("/web/coach/participants/p1?reciprocal=1").text
+def test_reciprocal_page_weighs_in_the_employers_answers(answered_web: Web) -> None:
+    answered_web.login("coach")
+    weighed = answered_web.client.get("/web/coach/participants/p1?reciprocal=1").text
     assert 'name="reciprocal" value="1" checked>' in weighed
     assert "Arbetsgivaren tackar" in weighed
     assert "Ingen arbetsgivare har svarat" not in weighed

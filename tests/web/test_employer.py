@@ -4,15 +4,11 @@ occupation picker, editing, pseudonymised candidates, closing and filling."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.store.models import OpeningRow
-from serving.app import create_app
-from tests.serving.test_reciprocal import answered_world
 from tests.web.conftest import Web, inline_errors
 
 NEW = "/web/employer/openings/new"
@@ -124,12 +120,9 @@ def test_reciprocal_candidates_are_a_labelled_checkbox_that_says_when_no_one_ans
     assert "<code>k-" in asked.text and "Troligt ja" not in asked.text  # the plain list
 
 
-def test_reciprocal_candidates_show_how_likely_a_yes_is(platsa_home: Path) -> None:
-    settings, keys = answered_world(platsa_home)
-    with TestClient(create_app(settings)) as client:
-        web = Web(client=client, keys=keys)
-        web.login("employer")
-        weighed = web.client.get("/web/employer/openings/o1/candidates?reciprocal=1").text
+def test_reciprocal_candidates_show_how_likely_a_yes_is(answered_web: Web) -> None:
+    answered_web.login("employer")
+    weighed = answered_web.client.get("/web/employer/openings/o1/candidates?reciprocal=1").text
     assert 'name="reciprocal" value="1" checked>' in weighed
     assert '<th scope="col">Troligt ja</th>' in weighed
     assert re.search(r"<td>ca \d+ %</td>", weighed)
