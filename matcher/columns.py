@@ -70,7 +70,17 @@ def _split(cell: object) -> list[str]:
 
 
 def _mask_column(cells: Iterable[object], vocabulary: Sequence[object]) -> np.ndarray:
-    return np.fromiter((bitmask(_split(c), vocabulary) for c in cells), dtype=np.int64)
+    """Bit masks of a list column, each distinct list encoded once (100k openings offer a
+    few dozen combinations of adaptations)."""
+    masks: dict[tuple[str, ...], int] = {}
+
+    def mask_of(cell: object) -> int:
+        members = tuple(_split(cell))
+        if members not in masks:
+            masks[members] = bitmask(members, vocabulary)
+        return masks[members]
+
+    return np.fromiter((mask_of(c) for c in cells), dtype=np.int64)
 
 
 def _dates(series: pd.Series, default: int) -> np.ndarray:

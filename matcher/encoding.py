@@ -169,8 +169,14 @@ class HashingCharEncoder:
         return self._dim
 
     def encode(self, texts: Sequence[str]) -> Vectors:
+        """One row per text; each distinct text is analysed once (openings repeat titles
+        such as "Lokalvårdare", and every index rebuild encodes all of them)."""
         if not texts:
             return np.empty((0, self._dim), dtype=np.float32)
+        distinct = list(dict.fromkeys(texts))
+        if len(distinct) < len(texts):
+            position = {text: row for row, text in enumerate(distinct)}
+            return self.encode(distinct)[[position[text] for text in texts]]
         sparse = self._vectorizer.transform([clean_text(text) for text in texts])
         return normalise_rows(sparse.toarray())
 

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import (
+    ColumnElement,
     Engine,
     MetaData,
     Select,
@@ -559,7 +560,7 @@ def _joined_rows(session: Session, kind: Kind, columns: Sequence[str]) -> str | 
     sqlite = session.get_bind().dialect.name == "sqlite"
     quoted = [func.quote(table.c[name]) if sqlite
               else func.quote_nullable(cast(table.c[name], Text)) for name in columns]
-    row = quoted[0]
+    row: ColumnElement[str] = quoted[0]
     for value in quoted[1:]:
         row = row.op("||")(literal(_FIELD)).op("||")(value)
     if sqlite:  # SQLite's group_concat keeps the order of an ordered subquery

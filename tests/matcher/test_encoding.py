@@ -221,6 +221,15 @@ def test_hashing_encoder_is_deterministic_and_unit_norm() -> None:
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[3]
 
 
+def test_hashing_encoder_gives_repeated_texts_the_rows_each_gets_alone() -> None:
+    texts = ["Kock", "Lokalvårdare", "Kock", "", "Lokalvårdare", "Kock"]
+    encoder = HashingCharEncoder(dim=64)
+    together = encoder.encode(texts)
+    alone = np.vstack([encoder.encode([text]) for text in texts])
+    np.testing.assert_array_equal(together, alone)
+    assert together.shape == (6, 64)
+
+
 def test_hashing_encoder_maps_empty_text_to_zero() -> None:
     vectors = HashingCharEncoder(dim=32).encode(["", "kock"])
     assert not vectors[0].any() and vectors.shape == (2, 32)
