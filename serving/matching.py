@@ -206,7 +206,7 @@ class MatchingService:
         Digests of the tables tell what changed. Nothing: nothing is read or rebuilt. Only
         bookings, closures or outcomes: the openings' state and the employer rates are applied
         to the live index in milliseconds. Added, removed or edited openings: the index is
-        rebuilt (texts re-encoded, vector indexes built: tens of seconds at 100k openings).
+        rebuilt (texts re-encoded, vector indexes built: seconds of CPU at 100k openings).
         """
         return self._publish(rebuild=False)
 
