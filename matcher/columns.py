@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
+from typing import TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -35,6 +36,7 @@ KINDS: tuple[OpeningKind, ...] = tuple(OpeningKind)
 SCHEDULES: tuple[WorkSchedule, ...] = tuple(WorkSchedule)
 SFI_SCHEDULES: tuple[SfiSchedule, ...] = tuple(SfiSchedule)
 EPOCH = dt.date(2000, 1, 1)
+T = TypeVar("T")
 
 
 def bitmask(values: Iterable[object], vocabulary: Sequence[object]) -> int:
@@ -50,7 +52,7 @@ def bitmask(values: Iterable[object], vocabulary: Sequence[object]) -> int:
     return mask
 
 
-def members(mask: int, vocabulary: Sequence[object]) -> list[object]:
+def members(mask: int, vocabulary: Sequence[T]) -> list[T]:
     """Decode a bit mask back to vocabulary members (in vocabulary order)."""
     return [member for i, member in enumerate(vocabulary) if mask >> i & 1]
 
@@ -66,7 +68,7 @@ def _split(cell: object) -> list[str]:
         return []
     if isinstance(cell, str):
         return [part for part in cell.split(";") if part]
-    return [str(part) for part in cell]
+    return [str(part) for part in cast(Iterable[object], cell)]
 
 
 def _mask_column(cells: Iterable[object], vocabulary: Sequence[object]) -> np.ndarray:
@@ -126,8 +128,8 @@ class OpeningColumns:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def take(self, rows: np.ndarray) -> OpeningColumns:
-        """A view of the selected rows (fancy indexing on every column)."""
+    def take(self, rows: np.ndarray | slice) -> OpeningColumns:
+        """The selected rows of every column: views for a slice, copies for an index array."""
         return OpeningColumns(**{f.name: getattr(self, f.name)[rows] for f in fields(self)})
 
     @classmethod

@@ -243,8 +243,8 @@ def _commute_rows(p: ParticipantRow, o: OpeningColumns, rows: np.ndarray,
 
 def _commute_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
                      c: ConstraintContext) -> tuple[str, str]:
-    single = c.commute_minutes is not None and len(c.commute_minutes) == 1
-    minutes_f = (c.commute_minutes[0] if single
+    known = c.commute_minutes
+    minutes_f = (known[0] if known is not None and len(known) == 1
                  else estimate_commute_minutes(p.lat, p.lon, o.lat[i], o.lon[i]))
     minutes = int(round(float(minutes_f)))
     if ok:

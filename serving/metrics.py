@@ -8,7 +8,6 @@ never by the concrete path, so ids do not end up in the metrics and the series s
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -74,6 +73,6 @@ class MetricsMiddleware:
                                  time.perf_counter() - start)
 
 
-def _route(scope: dict[str, Any]) -> str:
+def _route(scope: Scope) -> str:
     route = scope.get("route")
     return getattr(route, "path", UNMATCHED)

@@ -33,6 +33,7 @@ from training.settings import TrainingSettings
 from training.tracking import Tracking, connect
 
 if TYPE_CHECKING:
+    from mlflow.entities import Run
     from mlflow.entities.model_registry import ModelVersion
 
     from matcher.fairness.gates import FairnessThresholds
@@ -188,13 +189,19 @@ class ModelRegistry:
         found = self.client.search_model_versions(f"name = '{self.name}'")
         return sorted(found, key=lambda v: int(v.version), reverse=True)
 
+    def run_of(self, version: ModelVersion) -> Run:
+        """The run that trained ``version`` (a version registered from elsewhere has none)."""
+        if not version.run_id:
+            raise LookupError(f"version {version.version} of {self.name!r} names no training run")
+        return self.client.get_run(version.run_id)
+
     def run_metrics(self, version: ModelVersion) -> dict[str, float]:
         """The metrics the run that trained ``version`` logged."""
-        return dict(self.client.get_run(version.run_id).data.metrics)
+        return dict(self.run_of(version).data.metrics)
 
     def describe(self, version: ModelVersion) -> dict[str, Any]:
         """A version with its aliases, tags, run parameters and headline metrics."""
-        run = self.client.get_run(version.run_id)
+        run = self.run_of(version)
         return {
             "version": str(version.version),
             "aliases": sorted(a for a, v in self.aliases().items() if v == str(version.version)),
@@ -239,7 +246,7 @@ class ModelRegistry:
             return GateVerdict(gate, None, None, ">=", False, "the run logged no validation NDCG")
         if champion is None:
             return GateVerdict(gate, mine, None, ">=", True, "no champion yet")
-        run = self.client.get_run(candidate.run_id)
+        run = self.run_of(candidate)
         same_data = (run.data.tags.get(COMPARED_CHAMPION_TAG) == str(champion.version)
                      and f"champion_{metric}" in run.data.metrics)
         if same_data:

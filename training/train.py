@@ -288,7 +288,10 @@ def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
     """Log parameters, metrics and artifacts into the active run; returns (run id, model URI)."""
     import mlflow
 
-    run_id = mlflow.active_run().info.run_id
+    active = mlflow.active_run()
+    if active is None:
+        raise RuntimeError("log_run needs an active MLflow run (training.train starts one)")
+    run_id = active.info.run_id
     gate_lines = [str(g) for g in check_gates(report)]
     train_window, valid_window = window(prepared.train_placements), window(prepared.valid_placements)
     mlflow.log_params({**config.params(), **encoder_names(prepared.matcher),

@@ -7,8 +7,9 @@ to the data in ``generator.json``: the same config gives byte-identical files.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -53,7 +54,7 @@ DEFAULT_KIND_SHARES: dict[OpeningKind, float] = {
 }
 
 
-def _check_distribution(name: str, shares: dict[object, float]) -> None:
+def _check_distribution(name: str, shares: Mapping[Any, float]) -> None:
     total = sum(shares.values())
     if abs(total - 1.0) > 1e-6:
         raise ValueError(f"{name} must sum to 1, sums to {total:.6f}")
@@ -149,13 +150,13 @@ class GeneratorConfig(BaseModel):
     @field_validator("swedish_level_shares")
     @classmethod
     def _levels_sum(cls, value: dict[LanguageLevel, float]) -> dict[LanguageLevel, float]:
-        _check_distribution("swedish_level_shares", dict(value))
+        _check_distribution("swedish_level_shares", value)
         return value
 
     @field_validator("kind_shares")
     @classmethod
     def _kinds_sum(cls, value: dict[OpeningKind, float]) -> dict[OpeningKind, float]:
-        _check_distribution("kind_shares", dict(value))
+        _check_distribution("kind_shares", value)
         return value
 
     @field_validator("need_prevalence")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +37,7 @@ def categorical(rng: np.random.Generator, weights: npt.ArrayLike, size: int) -> 
     return np.searchsorted(cdf, rng.random(size), side="right").astype(np.int64)
 
 
-def choice_map(rng: np.random.Generator, shares: Mapping[object, float], size: int) -> IntArray:
+def choice_map(rng: np.random.Generator, shares: Mapping[Any, float], size: int) -> IntArray:
     """Draw indexes into ``list(shares)`` with the mapping's probabilities."""
     return categorical(rng, list(shares.values()), size)
 

@@ -188,8 +188,10 @@ def load_jobtech(directory: Path) -> JobTechData:
     if hierarchy is None:
         raise FileNotFoundError(f"{directory}: no {HIERARCHY}.json or .json.gz")
     labels, definitions, names = parse_hierarchy(read_concepts(hierarchy))
-    isco, isco_labels = _optional(directory, ISCO_MAPPING, parse_isco_mapping, ({}, {}))
-    no_education = _optional(directory, NO_EDUCATION, parse_related_ids, frozenset())
+    no_isco: tuple[dict[str, tuple[str, ...]], dict[str, str]] = ({}, {})
+    isco, isco_labels = _optional(directory, ISCO_MAPPING, parse_isco_mapping, no_isco)
+    none: frozenset[str] = frozenset()
+    no_education = _optional(directory, NO_EDUCATION, parse_related_ids, none)
     occupations = tuple(
         Occupation(
             id=occupation_id,

@@ -32,7 +32,7 @@ from serving.deps import (
     SettingsDep,
 )
 from serving.matching import MatchingService
-from serving.schemas.common import Message, merged
+from serving.schemas.common import Message, Responses, merged
 from serving.schemas.matching import CandidatePublic, CandidatesPublic
 from serving.schemas.records import OpeningCreate, OpeningPublic, OpeningUpdate
 from serving.security import Principal, Pseudonymizer, Role
@@ -40,7 +40,7 @@ from serving.settings import ServingSettings
 
 router = APIRouter(prefix="/openings", tags=["openings"])
 
-NOT_FOUND = {404: {"model": Message, "description": "no such opening (for this caller)"}}
+NOT_FOUND: Responses = {404: {"model": Message, "description": "no such opening (for this caller)"}}
 KM_PER_DEGREE = 111.0
 
 

@@ -19,14 +19,14 @@ from serving.access import participant_for
 from serving.audit import Action
 from serving.deps import Coach, MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep
 from serving.matching import suggest, why_not
-from serving.schemas.common import Message, merged
+from serving.schemas.common import Message, Responses, merged
 from serving.schemas.matching import SuggestionsPublic, WhyNotPublic
 from serving.schemas.records import Erasure, ParticipantCreate, ParticipantPublic, ParticipantUpdate
 from serving.security import Principal, Pseudonymizer
 
 router = APIRouter(prefix="/participants", tags=["participants"])
 
-NOT_FOUND = {404: {"model": Message, "description": "no such participant (for this caller)"}}
+NOT_FOUND: Responses = {404: {"model": Message, "description": "no such participant (for this caller)"}}
 Lang = Annotated[Literal["sv", "en"], Query(description="language of the reasons")]
 K = Annotated[int, Query(ge=1, le=100, description="how many suggestions")]
 Widen = Annotated[bool, Query(

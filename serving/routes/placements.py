@@ -21,13 +21,13 @@ from serving import audit
 from serving.access import participant_for, placement_for
 from serving.audit import Action
 from serving.deps import Coach, MatchingDep, PseudonymizerDep, SessionDep
-from serving.schemas.common import Message
+from serving.schemas.common import Message, Responses
 from serving.schemas.records import OutcomeCreate, PlacementCreate, PlacementPublic, StatusChange
 from serving.security import Principal, Pseudonymizer
 
 router = APIRouter(prefix="/placements", tags=["placements"])
 
-NOT_FOUND = {404: {"model": Message, "description": "no such placement (for this caller)"}}
+NOT_FOUND: Responses = {404: {"model": Message, "description": "no such placement (for this caller)"}}
 
 
 def _log(session: Session, principal: Principal, pseudo: Pseudonymizer, action: Action,

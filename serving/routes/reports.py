@@ -44,7 +44,7 @@ def followup(request: Request, principal: DataScientist,
              by: Annotated[list[Dimension], Query()] = ["gender"],  # noqa: B006 (FastAPI default)
              period: Literal["quarter", "year"] = "quarter") -> FollowupPublic:
     """Who the efforts reach and where they lead at 90 days, per group and period."""
-    keys = list(dict.fromkeys(by))
+    keys: list[str] = list(dict.fromkeys(by))
     table = followup_table(load_frames(request.app.state.engine), keys, period)
     return FollowupPublic(by=keys, period=period, rows=_records(table))
 

@@ -44,6 +44,9 @@ def merged(model: type[BaseModel], current: BaseModel, update: BaseModel) -> Any
     return model.model_validate({**current.model_dump(), **update.model_dump(exclude_unset=True)})
 
 
+#: What a route passes FastAPI as ``responses=``: status code → OpenAPI response fields.
+Responses = dict[int | str, dict[str, Any]]
+
 class Message(BaseModel):
     """An error or confirmation: ``detail`` names the field or id concerned."""
 
