@@ -85,6 +85,14 @@ def _mask_column(cells: Iterable[object], vocabulary: Sequence[object]) -> np.nd
     return np.fromiter((mask_of(c) for c in cells), dtype=np.int64)
 
 
+def opening_state(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Each opening's (open?, places left) from the flat ``status``, ``capacity`` and
+    ``filled`` columns: what bookings and closures change."""
+    is_open = frame["status"].astype(str).to_numpy() == OpeningStatus.OPEN.value
+    places = (frame["capacity"].astype(int) - frame["filled"].astype(int)).to_numpy(np.int32)
+    return is_open, places
+
+
 def _dates(series: pd.Series, default: int) -> np.ndarray:
     parsed = pd.to_datetime(series, errors="coerce")
     days = (parsed - pd.Timestamp(EPOCH)).dt.days
@@ -139,8 +147,7 @@ class OpeningColumns:
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> OpeningColumns:
         """Build from the flat data-format columns (docs/data-format.md)."""
-        status = frame["status"].astype(str).to_numpy()
-        places = (frame["capacity"].astype(int) - frame["filled"].astype(int)).to_numpy(np.int32)
+        is_open, places = opening_state(frame)
         occupation = frame["occupation_id"].fillna("").astype(str).to_numpy(dtype=object)
         municipality = frame["municipality_code"].astype(str).str.zfill(4).to_numpy(dtype=object)
         return cls(
@@ -161,7 +168,7 @@ class OpeningColumns:
             hours_max=frame["hours_max"].to_numpy(np.int16),
             schedule=_codes(frame["schedule"], SCHEDULES),
             places_left=places,
-            is_open=status == OpeningStatus.OPEN.value,
+            is_open=is_open,
             posted_day=_dates(frame["posted_at"], 0),
             end_day=_dates(frame["end_date"], 1_000_000),
         )

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.acceptance import AcceptanceScorer, NoAcceptanceError, reciprocal_order
-from matcher.columns import KINDS, OpeningColumns, ParticipantRow, day_number
+from matcher.columns import KINDS, OpeningColumns, ParticipantRow, day_number, opening_state
 from matcher.constraints import (
     ConstraintContext,
     ConstraintResult,
@@ -33,7 +33,7 @@ from matcher.constraints import (
     commute_minutes,
     feasible,
 )
-from matcher.domain import Gender, Opening, OpeningStatus, Participant
+from matcher.domain import Gender, Opening, Participant
 from matcher.encoding import opening_text, participant_text
 from matcher.explain import ExplainFacts, Explanation, explain, with_acceptance
 from matcher.fairness.mitigation import widen_horizons
@@ -307,8 +307,7 @@ class Matcher:
                              "new or removed ones need index_openings")
         is_open = np.empty(len(rows), dtype=bool)
         places = np.empty(len(rows), dtype=np.int32)
-        is_open[rows] = openings["status"].astype(str).to_numpy() == OpeningStatus.OPEN.value
-        places[rows] = (openings["capacity"].astype(int) - openings["filled"].astype(int)).to_numpy()
+        is_open[rows], places[rows] = opening_state(openings)
         rate = (c.employer_rate if employer_rates is None
                 else _employer_rate_column(c.columns.employer_ids, employer_rates))
         self.catalogue = replace(c, columns=replace(c.columns, is_open=is_open, places_left=places),
@@ -579,11 +578,12 @@ class Matcher:
         c = self._require_catalogue()
         targets = c.positions[rows]
         related = self.occupations.relatedness
+        known = np.maximum(targets, 0)  # rows without an occupation are skipped below
         closest_trade = closest_desired = None
         if q.trade_positions.size:
-            closest_trade = related[np.ix_(q.trade_positions, np.maximum(targets, 0))].argmax(0)
+            closest_trade = related[np.ix_(q.trade_positions, known)].argmax(0)
         if q.desired_positions.size:
-            closest_desired = related[np.ix_(q.desired_positions, np.maximum(targets, 0))].argmax(0)
+            closest_desired = related[np.ix_(q.desired_positions, known)].argmax(0)
         cols = c.columns
         facts = []
         for i, (row, target) in enumerate(zip(rows.tolist(), targets.tolist(), strict=True)):

@@ -215,12 +215,18 @@ def _to_record(record_type: type[R], row: Base) -> R:
     return record_type.model_validate(nest(kind, values))
 
 
+def _ensure_readable(kind: Kind, key: str, found: bool, participant_id: object) -> None:
+    """:class:`RecordNotFound` for a key not stored, and for a placement whose participant
+    was erased (it stays only as an anonymous count)."""
+    if not found:
+        raise RecordNotFound(f"no {kind.noun} {key!r} is stored")
+    if kind is Kind.PLACEMENTS and participant_id is None:
+        raise RecordNotFound(f"placement {key!r} belonged to an erased participant")
+
+
 def _row(session: Session, kind: Kind, key: str, *, lock: bool = False) -> Any:
     row = session.get(ROW_TYPES[kind], key, with_for_update=lock)
-    if row is None:
-        raise RecordNotFound(f"no {kind.noun} {key!r} is stored")
-    if kind is Kind.PLACEMENTS and row.participant_id is None:
-        raise RecordNotFound(f"placement {key!r} belonged to an erased participant")
+    _ensure_readable(kind, key, row is not None, getattr(row, "participant_id", None))
     return row
 
 
@@ -244,10 +250,7 @@ def get_record(session: Session, record_type: type[R], key: str) -> R:
     """
     kind = Kind.of(record_type)
     values = session.execute(_read_statement(kind), {"key": key}).mappings().first()
-    if values is None:
-        raise RecordNotFound(f"no {kind.noun} {key!r} is stored")
-    if kind is Kind.PLACEMENTS and values["participant_id"] is None:
-        raise RecordNotFound(f"placement {key!r} belonged to an erased participant")
+    _ensure_readable(kind, key, values is not None, (values or {}).get("participant_id"))
     return record_type.model_validate(nest(kind, values))
 
 

@@ -17,7 +17,6 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from matcher.acceptance import NoAcceptanceError
 from matcher.domain import (
     PLACEMENT_TRANSITIONS,
     Accommodation,
@@ -45,7 +44,7 @@ from serving.security import Principal, Pseudonymizer
 from serving.web.auth import CheckedForm, CoachUser
 from serving.web.forms import FieldErrors, filled, message, text, texts
 from serving.web.i18n import Translate, translator
-from serving.web.pages import PageRoute, render, request_lang
+from serving.web.pages import PageRoute, render, request_lang, weighed_or_plain
 from serving.web.queries import ParticipantFilter, participants_of, placements_of
 
 router = APIRouter(prefix="/web/coach", route_class=PageRoute, include_in_schema=False)
@@ -105,10 +104,7 @@ def _participant_page(request: Request, participant_id: str, principal: Principa
                                         None, k=SUGGESTIONS, lang=lang, widen_horizons=widen,
                                         reciprocal=weigh)
 
-    try:
-        found, unavailable = found_with(reciprocal), False
-    except NoAcceptanceError:
-        found, unavailable = found_with(False), True
+    found, unavailable = weighed_or_plain(found_with, reciprocal)
     placed = placements_of(session, participant_id)
     return render(request, "participant.html", {
         "person": person, "found": found, "placed": placed,

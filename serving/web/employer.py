@@ -19,7 +19,6 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from matcher.acceptance import NoAcceptanceError
 from matcher.domain import (
     Accommodation,
     DrivingLicence,
@@ -42,7 +41,7 @@ from serving.security import Principal
 from serving.web.auth import CheckedForm, EmployerUser
 from serving.web.forms import FieldErrors, field_errors, filled, text, texts
 from serving.web.i18n import translator
-from serving.web.pages import PageRoute, render, request_lang
+from serving.web.pages import PageRoute, render, request_lang, weighed_or_plain
 from serving.web.queries import municipalities, openings_of, speaks_for
 
 router = APIRouter(prefix="/web/employer", route_class=PageRoute, include_in_schema=False)
@@ -226,10 +225,7 @@ def candidates(request: Request, opening_id: str, principal: EmployerUser, sessi
         return openings.candidates(opening_id, principal, session, matching, pseudo, settings,
                                    None, k=CANDIDATES, reciprocal=weigh)
 
-    try:
-        found, unavailable = found_with(reciprocal), False
-    except NoAcceptanceError:
-        found, unavailable = found_with(False), True
+    found, unavailable = weighed_or_plain(found_with, reciprocal)
     return render(request, "candidates.html", {"opening": opening, "found": found,
                                                "reciprocal_unavailable": unavailable})
 

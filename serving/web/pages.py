@@ -12,7 +12,7 @@ import logging
 import math
 from collections.abc import Callable, Coroutine, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Request, Response
@@ -21,6 +21,7 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from matcher.acceptance import NoAcceptanceError
 from matcher.domain import LanguageLevel
 from serving.errors import STATUS_OF
 from serving.security import Principal, Role
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=HERE / "templates")
+
+T = TypeVar("T")
 
 
 def number(value: Any) -> str:
@@ -112,6 +115,16 @@ def render(request: Request, name: str, context: Mapping[str, Any] | None = None
     if fresh is not None:
         write_session(request, response, fresh)
     return response
+
+
+def weighed_or_plain(answer: Callable[[bool], T], reciprocal: bool) -> tuple[T, bool]:
+    """``answer(reciprocal)``, or the plain ``answer(False)`` when the reciprocal score was
+    asked before any employer answered; the flag says so, for the page to explain it
+    instead of refusing the whole page."""
+    try:
+        return answer(reciprocal), False
+    except NoAcceptanceError:
+        return answer(False), True
 
 
 def error_page(request: Request, status_code: int, detail: str, message_key: str | None = None) -> Response:
