@@ -82,9 +82,9 @@ class IndexParams:
     """Allowed sets up to this size are scored exactly instead of through faiss: past a few
     thousand rows, copying them out for the exact scan costs more than a filtered IVF scan."""
     max_effort_factor: float = 10.0
-    """Cap on how much a filter may widen efSearch/nprobe. On 100k openings searched within
-    participants' feasible sets, 10 gives the recall of 20 (0.906 of the exact top 50 by
-    score) at 0.8× the time; 5 loses 0.7 points and 3 loses 18."""
+    """Cap on how much a filter may widen efSearch/nprobe: the search effort a request may
+    spend on a feasible pool a small share of the index. ``benchmarks/latency.py`` reports
+    recall and time per cap."""
 
     def __post_init__(self) -> None:
         if self.approximate_kind is IndexKind.FLAT:
