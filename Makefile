@@ -13,7 +13,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,synth]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -35,7 +35,7 @@ browser:
 	  else echo "chromium is not installed and this is not root: the browser tests will skip"; fi; }
 
 lint: $(STAMP)
-	$(BIN)/ruff check matcher training serving tests benchmarks
+	$(BIN)/ruff check matcher models training serving platsa synth tests benchmarks
 
 clean:
 	rm -rf var .pytest_cache .hypothesis

@@ -62,8 +62,8 @@ from matcher.fairness.report import to_json
 from matcher.features import FEATURES
 from matcher.pipeline import MatcherConfig
 from matcher.ranking import BoostedRanker
-from matcher.synth import GeneratorConfig, generate
 from matcher.taxonomy import load_taxonomy
+from synth import GeneratorConfig, generate
 
 sys.path.insert(0, str(Path(__file__).parent))
 from quality import build_matcher, evaluation_pairs  # noqa: E402  (sibling benchmark script)

@@ -25,8 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from matcher.synth import GeneratorConfig, SyntheticProgramme, generate
 from matcher.taxonomy import load_taxonomy
+from synth import GeneratorConfig, SyntheticProgramme, generate
 
 RESULTS = Path(__file__).parent / "results" / "generate.json"
 DEFAULT_SIZES = ("10000x1000", "100000x10000", "1000000x100000")

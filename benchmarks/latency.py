@@ -35,8 +35,8 @@ from matcher.features import FEATURES
 from matcher.pipeline import Matcher
 from matcher.ranking import BoostedRanker
 from matcher.retrieval import IndexParams, set_search_threads
-from matcher.synth import GeneratorConfig, generate
 from matcher.taxonomy import load_taxonomy
+from synth import GeneratorConfig, generate
 
 log = logging.getLogger("benchmarks.latency")
 RESULTS = Path(__file__).parent / "results" / "latency.json"

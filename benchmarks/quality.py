@@ -53,9 +53,9 @@ from matcher.evaluation import evaluate_rankings
 from matcher.features import FEATURE_INDEX, FEATURES
 from matcher.pipeline import Matcher, default_rule
 from matcher.ranking import OBJECTIVES, BoostedRanker
-from matcher.synth import GeneratorConfig, generate
-from matcher.synth.history import employer_yes_probability
 from matcher.taxonomy import load_taxonomy
+from synth import GeneratorConfig, generate
+from synth.history import employer_yes_probability
 
 log = logging.getLogger("benchmarks.quality")
 RESULTS = Path(__file__).parent / "results" / "quality.json"
@@ -126,7 +126,7 @@ def noise_free_truth(programme, pairs: pd.DataFrame) -> np.ndarray:
 
 def true_acceptance(programme, pairs: pd.DataFrame) -> np.ndarray:
     """The generator's true probability that the employer says yes to each pair (its
-    employer decline hazards, :func:`matcher.synth.history.employer_yes_probability`)."""
+    employer decline hazards, :func:`synth.history.employer_yes_probability`)."""
     fit = programme.truth.fit(programme.participants, programme.openings,
                               *generator_rows(programme, pairs))
     return employer_yes_probability(fit)

@@ -80,7 +80,7 @@ def load_programme(settings: Settings, config: DemoConfig,
     """Generate a programme into PLATSA_HOME/demo-programme and import it; records per kind."""
     from matcher.io import import_programme
     from matcher.store.engine import init_db
-    from matcher.synth import GeneratorConfig, generate
+    from synth import GeneratorConfig, generate
     from matcher.taxonomy import load_taxonomy
 
     programme = generate(GeneratorConfig(participants=config.participants, openings=config.openings,

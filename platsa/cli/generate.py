@@ -11,8 +11,8 @@ import typer
 from platsa.cli.common import CliError, errors_as_lines, make_progress, print_json
 
 if TYPE_CHECKING:
-    from matcher.synth import GeneratorConfig
-    from matcher.synth.occupations import TaxonomyLike
+    from synth import GeneratorConfig
+    from synth.occupations import TaxonomyLike
 
 
 class OutputFormat(StrEnum):
@@ -25,7 +25,7 @@ def _config(**values: Any) -> GeneratorConfig:
     """Build the config, turning pydantic's multi-line report into one line per the CLI rule."""
     from pydantic import ValidationError
 
-    from matcher.synth import GeneratorConfig
+    from synth import GeneratorConfig
 
     try:
         return GeneratorConfig(**values)
@@ -79,7 +79,7 @@ def generate_command(
     """Generate participants, openings and placement history with a hidden ground truth."""
     with errors_as_lines():
         from matcher.config import get_settings
-        from matcher.synth import generate
+        from synth import generate
 
         config = _config(participants=participants, openings=openings, seed=seed,
                          history_years=history_years, bias=not no_bias)

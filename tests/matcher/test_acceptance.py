@@ -3,7 +3,7 @@
 Known answers: labels from a hand-made placements frame, a planted signal, hand-computed
 smoothed rates, and the synthetic history generator, whose employers decline more when the
 Swedish level is below the requirement, experience falls short or licences are missing
-(:func:`matcher.synth.history.decline_hazards`).
+(:func:`synth.history.decline_hazards`).
 """
 
 from __future__ import annotations
@@ -267,7 +267,7 @@ def synthetic():
     its acceptance model fitted through the training path, and its answers featurised."""
     from matcher.encoding import HashingCharEncoder
     from matcher.pipeline import Matcher
-    from matcher.synth import GeneratorConfig, generate
+    from synth import GeneratorConfig, generate
     from matcher.taxonomy import demo_taxonomy
     from training.data import History
     from training.train import TrainConfig, split
@@ -331,7 +331,7 @@ def test_less_swedish_or_experience_never_raises_the_probability(synthetic):
 def test_the_model_orders_pairs_as_the_true_employer_answer_does(synthetic):
     from scipy.stats import spearmanr
 
-    from matcher.synth.history import employer_yes_probability
+    from synth.history import employer_yes_probability
 
     programme, fit, pairs = synthetic
     true_yes = employer_yes_probability(_true_fit(programme, pairs))

@@ -134,7 +134,7 @@ def test_reach_prefilter_keeps_exactly_the_feasible_openings():
     from matcher.columns import ParticipantRow
     from matcher.constraints import feasible
     from matcher.dataset import participants_by_id
-    from matcher.synth import GeneratorConfig, generate
+    from synth import GeneratorConfig, generate
     from matcher.taxonomy import demo_taxonomy
 
     taxonomy = demo_taxonomy()

@@ -92,7 +92,7 @@ def taxonomy():
 @pytest.fixture(scope="session")
 def programme_dir(tmp_path_factory: pytest.TempPathFactory, taxonomy) -> Path:
     """A generated programme folder (600 participants, 150 openings, three years of history)."""
-    from matcher.synth import GeneratorConfig, generate
+    from synth import GeneratorConfig, generate
 
     folder = tmp_path_factory.mktemp("programme")
     config = GeneratorConfig(participants=600, openings=150, seed=3, oracle_participants=0,

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from matcher.domain import Accommodation, LanguageLevel, OpeningKind
-from matcher.synth import GeneratorConfig
+from synth import GeneratorConfig
 
 
 def test_defaults_are_valid_and_derive_sizes() -> None:

@@ -9,8 +9,8 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.geo import MunicipalityInfo
-from matcher.synth.sampling import jitter_points
-from matcher.synth.text import ObjectArray, person_names
+from synth.sampling import jitter_points
+from synth.text import ObjectArray, person_names
 
 #: Homes and workplaces cluster around the seat town: a normal spread of this fraction of the
 #: radius of a circle with the municipality's area (Malmö ≈ 3.6 km, Kristianstad ≈ 8.4 km).

@@ -1,7 +1,7 @@
 """From generator arrays to the tables of ``docs/data-format.md`` (Arrow, native types).
 
 Tables keep native types — lists as ``list<string>``, prior trades as a list of structs, dates
-as ``date32`` — so Parquet gets them as they are and :mod:`matcher.synth.formats` renders
+as ``date32`` — so Parquet gets them as they are and :mod:`synth.formats` renders
 the CSV and JSON Lines cell conventions from one source.
 """
 
@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from matcher.columns import ACCOMMODATIONS, EPOCH, KINDS, LICENCES, SCHEDULES, SFI_SCHEDULES
-from matcher.synth.history import (
+from synth.history import (
     DECLINE_REASONS,
     NO_DAY,
     OPENING_STATES,
@@ -25,12 +25,12 @@ from matcher.synth.history import (
     PLACEMENT_STATES,
     History,
 )
-from matcher.synth.occupations import OccupationTable
-from matcher.synth.openings import EmployerArrays, OpeningArrays
-from matcher.synth.places import Coaches, Region
-from matcher.synth.population import GENDERS, LANGUAGES, ParticipantArrays
-from matcher.synth.sampling import IntArray, flags_from_bits
-from matcher.synth.text import ACCOMMODATION_PHRASES, concat, sentences_from_bits, where
+from synth.occupations import OccupationTable
+from synth.openings import EmployerArrays, OpeningArrays
+from synth.places import Coaches, Region
+from synth.population import GENDERS, LANGUAGES, ParticipantArrays
+from synth.sampling import IntArray, flags_from_bits
+from synth.text import ACCOMMODATION_PHRASES, concat, sentences_from_bits, where
 
 _EPOCH_DAY = (EPOCH - dt.date(1970, 1, 1)).days
 

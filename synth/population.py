@@ -25,10 +25,10 @@ from matcher.domain import (
     LanguageLevel,
     SfiSchedule,
 )
-from matcher.synth.config import GeneratorConfig
-from matcher.synth.occupations import OccupationTable
-from matcher.synth.places import Coaches, Region
-from matcher.synth.sampling import (
+from synth.config import GeneratorConfig
+from synth.occupations import OccupationTable
+from synth.places import Coaches, Region
+from synth.sampling import (
     IntArray,
     bit,
     categorical,
@@ -36,7 +36,7 @@ from matcher.synth.sampling import (
     rounded,
     stream,
 )
-from matcher.synth.text import ObjectArray, OptionTable, spoken_variants
+from synth.text import ObjectArray, OptionTable, spoken_variants
 
 GENDERS: tuple[Gender, ...] = tuple(Gender)
 WOMAN = GENDERS.index(Gender.WOMAN)
@@ -80,7 +80,7 @@ class ParticipantArrays:
     """Participants as aligned columns (row ``i`` is participant ``i``).
 
     Masks use the bit vocabularies of :mod:`matcher.columns`; occupations are row indexes of
-    the :class:`~matcher.synth.occupations.OccupationTable` (-1 for none); dates are day
+    the :class:`~synth.occupations.OccupationTable` (-1 for none); dates are day
     numbers since :data:`matcher.columns.EPOCH`.
     """
 

@@ -27,12 +27,12 @@ from matcher.domain import (
     Outcome90,
     PlacementStatus,
 )
-from matcher.synth.config import GeneratorConfig
-from matcher.synth.occupations import SECTOR_LIST, SECTORS, OccupationTable
-from matcher.synth.openings import OpeningArrays
-from matcher.synth.population import GENDERS, ParticipantArrays, day_of
-from matcher.synth.sampling import FloatArray, IntArray, rank_in_runs, stream, uniform_index
-from matcher.synth.truth import HEALTH_NEEDS, GroundTruth, PairFit
+from synth.config import GeneratorConfig
+from synth.occupations import SECTOR_LIST, SECTORS, OccupationTable
+from synth.openings import OpeningArrays
+from synth.population import GENDERS, ParticipantArrays, day_of
+from synth.sampling import FloatArray, IntArray, rank_in_runs, stream, uniform_index
+from synth.truth import HEALTH_NEEDS, GroundTruth, PairFit
 
 PLACEMENT_STATES: tuple[PlacementStatus, ...] = tuple(PlacementStatus)
 DECLINE_REASONS: tuple[DeclineReason, ...] = tuple(DeclineReason)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matcher.synth.sampling import (
+from synth.sampling import (
     bits_from_flags,
     categorical,
     categorical_rows,
@@ -17,7 +17,7 @@ from matcher.synth.sampling import (
     rank_in_runs,
     stream,
 )
-from matcher.synth.text import OptionTable, misspellings, sentences_from_bits, spoken_variants
+from synth.text import OptionTable, misspellings, sentences_from_bits, spoken_variants
 
 
 def test_streams_are_reproducible_and_independent_per_stage() -> None:

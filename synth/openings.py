@@ -16,11 +16,11 @@ import numpy.typing as npt
 
 from matcher.columns import ACCOMMODATIONS, KINDS, LICENCES, SCHEDULES
 from matcher.domain import Accommodation, LanguageLevel, OpeningKind, WorkSchedule
-from matcher.synth.config import GeneratorConfig
-from matcher.synth.occupations import SECTOR_LIST, SECTORS, OccupationTable, Sector
-from matcher.synth.places import Region
-from matcher.synth.population import day_of
-from matcher.synth.sampling import (
+from synth.config import GeneratorConfig
+from synth.occupations import SECTOR_LIST, SECTORS, OccupationTable, Sector
+from synth.places import Region
+from synth.population import day_of
+from synth.sampling import (
     IntArray,
     categorical,
     categorical_rows,
@@ -28,7 +28,7 @@ from matcher.synth.sampling import (
     stream,
     uniform_index,
 )
-from matcher.synth.text import (
+from synth.text import (
     ACCOMMODATION_PHRASES,
     KIND_PHRASES,
     SCHEDULE_SENTENCES,

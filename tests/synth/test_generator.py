@@ -26,11 +26,11 @@ from matcher.domain import (
     Placement,
     PlacementStatus,
 )
-from matcher.synth import TABLE_NAMES, GeneratorConfig, SyntheticProgramme, generate
-from matcher.synth.frames import LEVEL_TEXT
-from matcher.synth.population import WOMAN, trade_distribution
 from matcher.taxonomy import Taxonomy
-from tests.matcher.synth.conftest import SMALL
+from synth import TABLE_NAMES, GeneratorConfig, SyntheticProgramme, generate
+from synth.frames import LEVEL_TEXT
+from synth.population import WOMAN, trade_distribution
+from tests.synth.conftest import SMALL
 
 MODELS = {
     "municipalities": Municipality,

@@ -31,9 +31,9 @@ from matcher.columns import ACCOMMODATIONS, KINDS, SCHEDULES, SFI_SCHEDULES
 from matcher.constraints import CHILDCARE_CONFLICTS, SFI_CONFLICTS
 from matcher.domain import Accommodation, OpeningKind
 from matcher.geo import TravelTimeMatrix, estimate_commute_minutes
-from matcher.synth.openings import OpeningArrays
-from matcher.synth.population import WOMAN, ParticipantArrays
-from matcher.synth.sampling import FloatArray, IntArray, bit, pair_normal, popcount
+from synth.openings import OpeningArrays
+from synth.population import WOMAN, ParticipantArrays
+from synth.sampling import FloatArray, IntArray, bit, pair_normal, popcount
 
 _SFI_OK = bit(ACCOMMODATIONS.index(Accommodation.SFI_COMPATIBLE_SCHEDULE))
 _CHILDCARE = bit(ACCOMMODATIONS.index(Accommodation.CHILDCARE_HOURS))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.synth import GeneratorConfig, SyntheticProgramme, generate
 from matcher.taxonomy import Taxonomy, demo_taxonomy
+from synth import GeneratorConfig, SyntheticProgramme, generate
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,10 @@
 (``docs/data-format.md``), plus ``oracle.parquet`` and ``generator.json``.
 """
 
-from matcher.synth.config import GeneratorConfig
-from matcher.synth.formats import FileFormat
-from matcher.synth.generator import TABLE_NAMES, SyntheticProgramme, generate
-from matcher.synth.truth import GroundTruth, PairFit, TruthWeights
+from synth.config import GeneratorConfig
+from synth.formats import FileFormat
+from synth.generator import TABLE_NAMES, SyntheticProgramme, generate
+from synth.truth import GroundTruth, PairFit, TruthWeights
 
 __all__ = [
     "TABLE_NAMES",

@@ -2,7 +2,7 @@
 
 Stages run in a fixed order, each with its own random stream (seed + stage), and the result
 is held as Arrow tables in the layout of ``docs/data-format.md`` together with the arrays and
-the :class:`~matcher.synth.truth.GroundTruth` they came from, so evaluation code can ask the
+the :class:`~synth.truth.GroundTruth` they came from, so evaluation code can ask the
 truth about any participant–opening pair, not only the ones in the oracle file.
 """
 
@@ -23,9 +23,9 @@ from scipy.special import expit
 from matcher.columns import ACCOMMODATIONS, KINDS
 from matcher.domain import Gender, Outcome90
 from matcher.geo import SKANE_MUNICIPALITIES, TravelTimeMatrix, load_municipalities
-from matcher.synth.config import GeneratorConfig
-from matcher.synth.formats import FileFormat, write_parquet, write_table
-from matcher.synth.frames import (
+from synth.config import GeneratorConfig
+from synth.formats import FileFormat, write_parquet, write_table
+from synth.frames import (
     LEVEL_TEXT,
     coaches_table,
     employers_table,
@@ -36,19 +36,19 @@ from matcher.synth.frames import (
     pick,
     placements_table,
 )
-from matcher.synth.history import OUTCOMES, PLACEMENT_STATES, History, simulate
-from matcher.synth.occupations import OccupationTable, TaxonomyLike
-from matcher.synth.openings import EmployerArrays, OpeningArrays, draw_employers, draw_openings
-from matcher.synth.places import Coaches, Region
-from matcher.synth.population import GENDERS, ParticipantArrays, draw_participants
-from matcher.synth.sampling import (
+from synth.history import OUTCOMES, PLACEMENT_STATES, History, simulate
+from synth.occupations import OccupationTable, TaxonomyLike
+from synth.openings import EmployerArrays, OpeningArrays, draw_employers, draw_openings
+from synth.places import Coaches, Region
+from synth.population import GENDERS, ParticipantArrays, draw_participants
+from synth.sampling import (
     IntArray,
     categorical,
     flags_from_bits,
     stream,
     uniform_index,
 )
-from matcher.synth.truth import GroundTruth, TruthWeights
+from synth.truth import GroundTruth, TruthWeights
 
 log = logging.getLogger(__name__)
 

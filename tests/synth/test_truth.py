@@ -12,12 +12,12 @@ from scipy.special import expit
 
 from matcher.columns import ACCOMMODATIONS
 from matcher.domain import Outcome90
-from matcher.synth import GeneratorConfig, SyntheticProgramme, generate
-from matcher.synth.generator import discrimination_exposure
-from matcher.synth.history import OUTCOMES
-from matcher.synth.openings import OpeningArrays
-from matcher.synth.population import MAN, WOMAN, ParticipantArrays
 from matcher.taxonomy import Taxonomy
+from synth import GeneratorConfig, SyntheticProgramme, generate
+from synth.generator import discrimination_exposure
+from synth.history import OUTCOMES
+from synth.openings import OpeningArrays
+from synth.population import MAN, WOMAN, ParticipantArrays
 
 ONE = np.array([0])
 
