@@ -30,7 +30,7 @@ import numpy as np
 
 from matcher.dataset import build_pairs, employer_stats, participants_by_id
 from matcher.domain import Participant
-from matcher.encoding import CachedEncoder, HashingCharEncoder, SentenceTransformerEncoder
+from models.encoding import CachedEncoder, HashingCharEncoder, SentenceTransformerEncoder
 from matcher.features import FEATURES
 from matcher.pipeline import Matcher
 from matcher.ranking import BoostedRanker

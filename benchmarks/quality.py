@@ -77,11 +77,11 @@ def parse_args() -> argparse.Namespace:
 
 def build_matcher(programme, train: pd.DataFrame, use_embeddings: bool):
     """A matcher over every generated opening, employer rates from training history only."""
-    from matcher.encoding import HashingCharEncoder
+    from models.encoding import HashingCharEncoder
 
     encoder = None
     if use_embeddings:
-        from matcher.encoding import CachedEncoder, SentenceTransformerEncoder
+        from models.encoding import CachedEncoder, SentenceTransformerEncoder
 
         encoder = CachedEncoder(SentenceTransformerEncoder(), Path("var/cache/embeddings"))
     openings = programme.frame("openings")

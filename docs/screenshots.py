@@ -27,7 +27,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from matcher.store.engine import get_engine, session_scope
-from matcher.store.flat import ColumnType, Kind, columns
+from matcher.flat import ColumnType, Kind, columns
 from matcher.store.models import EmployerRow, OpeningRow, ParticipantRow, PlacementEventRow
 from serving.accounts import create_user
 from serving.app import create_app

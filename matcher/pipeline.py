@@ -34,7 +34,7 @@ from matcher.constraints import (
     feasible,
 )
 from matcher.domain import Gender, Opening, Participant
-from matcher.encoding import opening_text, participant_text
+from models.encoding import opening_text, participant_text
 from matcher.explain import ExplainFacts, Explanation, explain, with_acceptance
 from matcher.fairness.mitigation import widen_horizons
 from matcher.features import (
@@ -47,7 +47,7 @@ from matcher.features import (
 )
 from matcher.geo import LatitudeBands, ReachBox, reach_km, unit_vectors
 from matcher.ranking import Ranker, RuleRanker
-from matcher.store.flat import record_to_row
+from matcher.flat import record_to_row
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher.store.flat import Kind
+from matcher.flat import Kind
 from matcher.store.repositories import RecordNotFound, UnknownReference, stored_keys
-from matcher.store.serving_models import ApiKeyRow, UserRow
+from serving.tables import ApiKeyRow, UserRow
 from serving.security import Principal, Role, key_digest, key_prefix, new_api_key
 
 

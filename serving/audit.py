@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
-from matcher.store.serving_models import AuditEventRow
+from serving.tables import AuditEventRow
 from serving.security import Principal
 
 

@@ -28,7 +28,7 @@ from matcher.acceptance import AcceptanceScorer, employer_acceptance
 from matcher.dataset import employer_stats
 from matcher.domain import Participant
 from matcher.pipeline import Matcher, SuggestionList, UnknownOpeningError
-from matcher.store.flat import Kind, column_names
+from matcher.flat import Kind, column_names
 from matcher.store.repositories import rows_digest, stored_rows
 from serving.model_loader import ServedModel
 from serving.settings import ServingSettings
@@ -72,7 +72,7 @@ class Encoders:
 
     @classmethod
     def from_settings(cls, settings: ServingSettings) -> Encoders:
-        from matcher.encoding import HashingCharEncoder, default_encoder
+        from models.encoding import HashingCharEncoder, default_encoder
 
         text = default_encoder(settings) if settings.text_embeddings else None
         return cls(text=text, char=HashingCharEncoder())
@@ -80,10 +80,10 @@ class Encoders:
     def forget(self, texts: list[str]) -> int:
         """Delete the cached sentence vectors of ``texts`` (an erased participant's profile).
 
-        The cache (:meth:`matcher.encoding.CachedEncoder.forget`) owns its schema; an
+        The cache (:meth:`models.encoding.CachedEncoder.forget`) owns its schema; an
         encoder without a cache keeps no vectors. Returns how many vectors went.
         """
-        from matcher.encoding import CachedEncoder
+        from models.encoding import CachedEncoder
 
         return self.text.forget(texts) if isinstance(self.text, CachedEncoder) else 0
 

@@ -34,7 +34,7 @@ def make_matcher(settings: Settings, ranker: Ranker | None = None, model_version
     saves loading it again when the caller has it; ``women_share`` is for the opt-in 'widen
     horizons' only (:mod:`matcher.horizons`).
     """
-    from matcher.encoding import HashingCharEncoder, default_encoder
+    from models.encoding import HashingCharEncoder, default_encoder
     from matcher.taxonomy import load_taxonomy
 
     return Matcher(taxonomy or load_taxonomy(settings), ranker=ranker, model_version=model_version,
@@ -49,7 +49,7 @@ def encode_profiles(matcher: Matcher, participants: Iterable[Participant]) -> in
     on a batch than on thousands of single texts; the encoder's cache (PLATSA_HOME/embeddings)
     then answers each query. Without a caching encoder there is nothing to warm.
     """
-    from matcher.encoding import CachedEncoder
+    from models.encoding import CachedEncoder
 
     if not isinstance(matcher.encoder, CachedEncoder):
         return 0

@@ -1,6 +1,6 @@
 """File formats and the cell conventions of ``docs/data-format.md``.
 
-A flat row (see :mod:`matcher.store.flat`) holds Python values: lists, dates, level ranks.
+A flat row (see :mod:`matcher.flat`) holds Python values: lists, dates, level ranks.
 Files hold cells: CSV strings, JSON values, Arrow values. :func:`is_empty` and
 :func:`converter` turn a cell into something the domain model validates (empty cells are
 absent, ``;`` lists are split, JSON prior trades parsed); the ``encode_*`` functions go the
@@ -20,7 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from matcher.domain import LanguageLevel
-from matcher.store.flat import Column, ColumnType
+from matcher.flat import Column, ColumnType
 
 
 class FileFormat(StrEnum):

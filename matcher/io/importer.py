@@ -25,7 +25,7 @@ from matcher.io.readers import (
 )
 from matcher.store import repositories
 from matcher.store.engine import session_scope
-from matcher.store.flat import DomainRecord, Kind, record_to_row
+from matcher.flat import DomainRecord, Kind, record_to_row
 from matcher.store.repositories import REFERENCES, insert_rows, stored_keys
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from matcher.io.cells import CellError, FileFormat, converter, is_empty
-from matcher.store.flat import DomainRecord, Kind, columns, flat_field, nest
+from matcher.flat import DomainRecord, Kind, columns, flat_field, nest
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Tables of the store (SQLAlchemy 2, typed declarative models).
 
-Column names are the flat columns of ``docs/data-format.md`` (see :mod:`matcher.store.flat`)
+Column names are the flat columns of ``docs/data-format.md`` (see :mod:`matcher.flat`)
 so rows move between files, tables and frames without renaming. Enumerations are plain
 strings, not database enum types: values are validated by the domain models on the way in,
 and a new enum member then needs no migration. Lists are JSON columns. Every table carries a
@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from matcher.store.flat import Kind
+from matcher.flat import Kind
 
 ID_LENGTH = 64
 CODE_LENGTH = 4

@@ -57,7 +57,7 @@ from matcher.domain import (
     check_transition,
     place_change,
 )
-from matcher.store.flat import (
+from matcher.flat import (
     ColumnType,
     DomainRecord,
     Kind,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from matcher.store.flat import Kind
+from matcher.flat import Kind
 from platsa.cli.common import console, errors_as_lines, fail, make_progress
 
 if TYPE_CHECKING:

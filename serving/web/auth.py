@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from matcher.store.serving_models import ApiKeyRow, UserRow
+from serving.tables import ApiKeyRow, UserRow
 from serving.accounts import principal_of
 from serving.deps import KeyCache
 from serving.security import Principal, Role

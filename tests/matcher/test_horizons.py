@@ -15,7 +15,7 @@ from sqlalchemy import create_engine
 
 from matcher.config import Settings
 from matcher.domain import Participant, PriorTrade
-from matcher.encoding import HashingCharEncoder
+from models.encoding import HashingCharEncoder
 from matcher.horizons import occupation_shares, programme_shares
 from matcher.pipeline import Matcher, SuggestionList
 from matcher.taxonomy import load_taxonomy

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from matcher.domain import Accommodation, PriorTrade
-from matcher.encoding import HashingCharEncoder
+from models.encoding import HashingCharEncoder
 from matcher.pipeline import EmptyProfileError, Matcher, MatcherConfig, UnknownOpeningError
 from matcher.taxonomy.model import Occupation, Substitution, Taxonomy, TaxonomyData
 from tests.matcher.builders import KIRUNA, make_opening, make_participant
@@ -306,7 +306,7 @@ def _stored(openings, **changes_by_id):
     """The flat rows the store would hold, with some openings' state changed."""
     import pandas as pd
 
-    from matcher.store.flat import record_to_row
+    from matcher.flat import record_to_row
 
     frame = pd.DataFrame([record_to_row(o) for o in openings])
     for opening_id, changes in changes_by_id.items():

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from matcher.domain import Participant
-from matcher.encoding import CachedEncoder, HashingCharEncoder
+from models.encoding import CachedEncoder, HashingCharEncoder
 from matcher.store.engine import get_engine
 from matcher.store.repositories import count_rows
 from serving.matching import Encoders

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from matcher.domain import ACCOMMODATION_LABELS_SV, Accommodation
 from matcher.store.engine import get_engine, session_scope
-from matcher.store.serving_models import AuditEventRow
+from serving.tables import AuditEventRow
 from tests.serving.conftest import World
 
 HEALTH_WORDS = ("ryggbesvär", "hörselnedsättning", *(a.value for a in Accommodation),

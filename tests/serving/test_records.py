@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from matcher.store.engine import get_engine, session_scope
 from matcher.store.models import OpeningRow, ParticipantRow, PlacementRow
-from matcher.store.serving_models import AuditEventRow
+from serving.tables import AuditEventRow
 from tests.serving.conftest import TODAY, World
 from tests.serving.test_access import NEW_OPENING, NEW_PARTICIPANT
 

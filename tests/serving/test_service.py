@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from matcher.encoding import CachedEncoder
+from models.encoding import CachedEncoder
 from matcher.fairness.followup import DIMENSIONS
 from matcher.store.engine import downgrade, get_engine
 from platsa.cli.main import _register

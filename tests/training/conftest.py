@@ -75,7 +75,7 @@ def register_version(settings: Settings, tmp_path: Path) -> Callable[..., str]:
 
 def fast_matcher_factory(taxonomy):
     """Matchers over ``taxonomy`` as training builds them, without the (slow) sentence model."""
-    from matcher.encoding import HashingCharEncoder
+    from models.encoding import HashingCharEncoder
     from matcher.pipeline import Matcher
 
     return lambda: Matcher(taxonomy, char_encoder=HashingCharEncoder())

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from matcher.dataset import participants_by_id
-from matcher.encoding import CachedEncoder, HashingCharEncoder
+from models.encoding import CachedEncoder, HashingCharEncoder
 from matcher.pipeline import Matcher
 from training.matching import encode_profiles, encoder_names
 

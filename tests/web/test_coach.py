@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.store.models import PlacementEventRow, PlacementRow
-from matcher.store.serving_models import AuditEventRow
+from serving.tables import AuditEventRow
 from tests.web.conftest import Web, inline_errors
 
 

@@ -27,7 +27,7 @@ from matcher.domain import (
 )
 from matcher.io import FileFormat, export, import_programme, read_records, write_records
 from matcher.store.engine import init_db, session_scope
-from matcher.store.flat import DomainRecord, Kind
+from matcher.flat import DomainRecord, Kind
 from matcher.store.repositories import (
     book_place,
     change_placement_status,

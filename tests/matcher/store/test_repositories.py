@@ -21,7 +21,7 @@ from matcher.domain import (
     PlacementStatus,
 )
 from matcher.store.engine import session_scope
-from matcher.store.flat import Kind
+from matcher.flat import Kind
 from matcher.store.models import AppendOnlyError, Base, PlacementEventRow, PlacementRow
 from matcher.store.repositories import (
     DuplicateRecord,

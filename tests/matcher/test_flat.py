@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from matcher.domain import LanguageLevel, Participant
-from matcher.store.flat import (
+from matcher.flat import (
     ColumnType,
     Kind,
     column_names,

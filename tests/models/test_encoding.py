@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from matcher.config import Settings
-from matcher.encoding import (
+from models.encoding import (
     CachedEncoder,
     Encoder,
     HashingCharEncoder,
@@ -156,7 +156,7 @@ def test_cache_survives_a_new_instance_and_separates_encoders(tmp_path: Path) ->
 
 def test_cache_survives_a_new_process(tmp_path: Path) -> None:
     script = (
-        "import sys; from matcher.encoding import CachedEncoder, HashingCharEncoder;"
+        "import sys; from models.encoding import CachedEncoder, HashingCharEncoder;"
         "CachedEncoder(HashingCharEncoder(dim=64), sys.argv[1]).encode(['städare', 'kock'])"
     )
     subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True, cwd=PROJECT_ROOT)
