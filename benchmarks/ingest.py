@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from matcher.retrieval import VectorIndex, set_search_threads
 from models.encoding import (
     Backend,
     CachedEncoder,
@@ -35,7 +36,6 @@ from models.encoding import (
     bundled_model_path,
     opening_text,
 )
-from matcher.retrieval import VectorIndex, set_search_threads
 
 RESULTS = Path(__file__).parent / "results" / "ingest.json"
 T = TypeVar("T")

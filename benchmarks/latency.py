@@ -30,12 +30,12 @@ import numpy as np
 
 from matcher.dataset import build_pairs, employer_stats, participants_by_id
 from matcher.domain import Participant
-from models.encoding import CachedEncoder, HashingCharEncoder, SentenceTransformerEncoder
 from matcher.features import FEATURES
 from matcher.pipeline import Matcher
 from matcher.ranking import BoostedRanker
 from matcher.retrieval import IndexParams, set_search_threads
 from matcher.taxonomy import load_taxonomy
+from models.encoding import CachedEncoder, HashingCharEncoder, SentenceTransformerEncoder
 from synth import GeneratorConfig, generate
 
 log = logging.getLogger("benchmarks.latency")

@@ -51,9 +51,9 @@ from typing import Any
 import numpy as np
 
 from matcher.columns import ACCOMMODATIONS, KINDS, SCHEDULES, SFI_SCHEDULES
+from matcher.flat import Kind
 from matcher.geo import SKANE_MUNICIPALITIES
 from matcher.store.engine import init_db, session_scope
-from matcher.flat import Kind
 from matcher.store.repositories import insert_rows
 from serving.accounts import create_user
 from serving.security import Role
@@ -403,9 +403,9 @@ def embed_profiles(home: Path, taxonomy: Any, people: list[dict[str, Any]]) -> i
     a profile that production has encoded long before anyone asks for suggestions.
     """
     from matcher.config import Settings
-    from models.encoding import default_encoder
-    from matcher.pipeline import Matcher
     from matcher.flat import row_to_record
+    from matcher.pipeline import Matcher
+    from models.encoding import default_encoder
 
     matcher = Matcher(taxonomy)
     texts = sorted({matcher.participant_text(row_to_record(Kind.PARTICIPANTS, row)) for row in people})

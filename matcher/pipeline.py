@@ -34,7 +34,6 @@ from matcher.constraints import (
     feasible,
 )
 from matcher.domain import Gender, Opening, Participant
-from models.encoding import opening_text, participant_text
 from matcher.explain import ExplainFacts, Explanation, explain, with_acceptance
 from matcher.fairness.mitigation import widen_horizons
 from matcher.features import (
@@ -45,9 +44,10 @@ from matcher.features import (
     build_features,
     participant_query,
 )
+from matcher.flat import record_to_row
 from matcher.geo import LatitudeBands, ReachBox, reach_km, unit_vectors
 from matcher.ranking import Ranker, RuleRanker
-from matcher.flat import record_to_row
+from models.encoding import opening_text, participant_text
 
 log = logging.getLogger(__name__)
 

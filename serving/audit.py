@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
-from serving.tables import AuditEventRow
 from serving.security import Principal
+from serving.tables import AuditEventRow
 
 
 class Action(StrEnum):

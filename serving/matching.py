@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from matcher.acceptance import AcceptanceScorer, employer_acceptance
 from matcher.dataset import employer_stats
 from matcher.domain import Participant
-from matcher.pipeline import Matcher, SuggestionList, UnknownOpeningError
 from matcher.flat import Kind, column_names
+from matcher.pipeline import Matcher, SuggestionList, UnknownOpeningError
 from matcher.store.repositories import rows_digest, stored_rows
 from serving.model_loader import ServedModel
 from serving.settings import ServingSettings

@@ -80,8 +80,8 @@ def load_programme(settings: Settings, config: DemoConfig,
     """Generate a programme into PLATSA_HOME/demo-programme and import it; records per kind."""
     from matcher.io import import_programme
     from matcher.store.engine import init_db
-    from synth import GeneratorConfig, generate
     from matcher.taxonomy import load_taxonomy
+    from synth import GeneratorConfig, generate
 
     programme = generate(GeneratorConfig(participants=config.participants, openings=config.openings,
                                          seed=config.seed, reference_date=config.reference_date),

@@ -34,8 +34,8 @@ def make_matcher(settings: Settings, ranker: Ranker | None = None, model_version
     saves loading it again when the caller has it; ``women_share`` is for the opt-in 'widen
     horizons' only (:mod:`matcher.horizons`).
     """
-    from models.encoding import HashingCharEncoder, default_encoder
     from matcher.taxonomy import load_taxonomy
+    from models.encoding import HashingCharEncoder, default_encoder
 
     return Matcher(taxonomy or load_taxonomy(settings), ranker=ranker, model_version=model_version,
                    encoder=default_encoder(settings) if embeddings else None,

@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from matcher.flat import DomainRecord, Kind, record_to_row
 from matcher.io.cells import SUFFIXES
 from matcher.io.readers import (
     ImportValidationError,
@@ -25,7 +26,6 @@ from matcher.io.readers import (
 )
 from matcher.store import repositories
 from matcher.store.engine import session_scope
-from matcher.flat import DomainRecord, Kind, record_to_row
 from matcher.store.repositories import REFERENCES, insert_rows, stored_keys
 
 log = logging.getLogger(__name__)

@@ -24,8 +24,8 @@ from typing import Any
 import pyarrow.parquet as pq
 from pydantic import ValidationError
 
-from matcher.io.cells import CellError, FileFormat, converter, is_empty
 from matcher.flat import DomainRecord, Kind, columns, flat_field, nest
+from matcher.io.cells import CellError, FileFormat, converter, is_empty
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine
 
+from matcher.flat import DomainRecord, Kind, column_names, columns, record_to_row
 from matcher.io.cells import FileFormat, arrow_type, encode_arrow, encode_csv, encode_json
 from matcher.io.readers import PROGRESS_EVERY, Progress
 from matcher.store.engine import session_scope
-from matcher.flat import DomainRecord, Kind, column_names, columns, record_to_row
 from matcher.store.repositories import stored_rows
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from matcher.candidates import Candidate, suggest_candidates
 from matcher.domain import LanguageLevel, Opening, OpeningStatus, Participant
-from matcher.store import repositories as store
 from matcher.flat import Kind, column_names, row_to_record
+from matcher.store import repositories as store
 from matcher.store.models import ParticipantRow
 from serving import audit
 from serving.access import check_employer, opening_for, owned_opening

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from serving.tables import ApiKeyRow, UserRow
 from serving.accounts import principal_of
 from serving.deps import KeyCache
 from serving.security import Principal, Role
+from serving.tables import ApiKeyRow, UserRow
 from serving.web.sessions import CsrfError, WebSession, read_session
 
 COACH_ROLES = frozenset({Role.COACH, Role.ADMIN})

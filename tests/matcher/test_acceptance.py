@@ -265,10 +265,10 @@ def test_the_reason_line_in_both_languages(p, sv, en):
 def synthetic():
     """A generated programme large enough for a few hundred employer answers of each kind,
     its acceptance model fitted through the training path, and its answers featurised."""
-    from models.encoding import HashingCharEncoder
     from matcher.pipeline import Matcher
-    from synth import GeneratorConfig, generate
     from matcher.taxonomy import demo_taxonomy
+    from models.encoding import HashingCharEncoder
+    from synth import GeneratorConfig, generate
     from training.data import History
     from training.train import TrainConfig, split
 
@@ -340,9 +340,9 @@ def test_the_model_orders_pairs_as_the_true_employer_answer_does(synthetic):
 
 def test_too_little_history_gives_no_model_and_says_why(synthetic):
     programme, _, _ = synthetic
-    from models.encoding import HashingCharEncoder
     from matcher.pipeline import Matcher
     from matcher.taxonomy import demo_taxonomy
+    from models.encoding import HashingCharEncoder
 
     placements = programme.frame("placements")
     few = placements[placements["participant_id"].isin(placements["participant_id"].unique()[:40])]

@@ -15,11 +15,11 @@ from sqlalchemy import create_engine
 
 from matcher.config import Settings
 from matcher.domain import Participant, PriorTrade
-from models.encoding import HashingCharEncoder
 from matcher.horizons import occupation_shares, programme_shares
 from matcher.pipeline import Matcher, SuggestionList
 from matcher.taxonomy import load_taxonomy
 from matcher.taxonomy.model import Occupation, Taxonomy, TaxonomyData
+from models.encoding import HashingCharEncoder
 from tests.matcher.builders import make_opening, make_participant
 
 SHARES = {"9112": 0.8, "7115": 0.05}

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from matcher.domain import Accommodation, PriorTrade
-from models.encoding import HashingCharEncoder
 from matcher.pipeline import EmptyProfileError, Matcher, MatcherConfig, UnknownOpeningError
 from matcher.taxonomy.model import Occupation, Substitution, Taxonomy, TaxonomyData
+from models.encoding import HashingCharEncoder
 from tests.matcher.builders import KIRUNA, make_opening, make_participant
 
 
@@ -134,8 +134,8 @@ def test_reach_prefilter_keeps_exactly_the_feasible_openings():
     from matcher.columns import ParticipantRow
     from matcher.constraints import feasible
     from matcher.dataset import participants_by_id
-    from synth import GeneratorConfig, generate
     from matcher.taxonomy import demo_taxonomy
+    from synth import GeneratorConfig, generate
 
     taxonomy = demo_taxonomy()
     programme = generate(GeneratorConfig(participants=200, openings=600, seed=3, oracle_participants=0),

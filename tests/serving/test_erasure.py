@@ -8,9 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from matcher.domain import Participant
-from models.encoding import CachedEncoder, HashingCharEncoder
 from matcher.store.engine import get_engine
 from matcher.store.repositories import count_rows
+from models.encoding import CachedEncoder, HashingCharEncoder
 from serving.matching import Encoders
 from tests.serving.conftest import World
 

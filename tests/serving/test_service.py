@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from models.encoding import CachedEncoder
 from matcher.fairness.followup import DIMENSIONS
 from matcher.store.engine import downgrade, get_engine
+from models.encoding import CachedEncoder
 from platsa.cli.main import _register
 from platsa.cli.main import app as cli
 from serving.app import SchemaNotCurrentError, create_app

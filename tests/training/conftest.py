@@ -75,8 +75,8 @@ def register_version(settings: Settings, tmp_path: Path) -> Callable[..., str]:
 
 def fast_matcher_factory(taxonomy):
     """Matchers over ``taxonomy`` as training builds them, without the (slow) sentence model."""
-    from models.encoding import HashingCharEncoder
     from matcher.pipeline import Matcher
+    from models.encoding import HashingCharEncoder
 
     return lambda: Matcher(taxonomy, char_encoder=HashingCharEncoder())
 

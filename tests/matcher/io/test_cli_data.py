@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from matcher.flat import Kind
 from matcher.io import write_records
 from matcher.store.engine import head_revision
-from matcher.flat import Kind
 from platsa.cli.main import _register, app
 from tests.matcher.io.test_importer import _by_kind
 from tests.matcher.store import factories

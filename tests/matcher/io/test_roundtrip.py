@@ -25,9 +25,9 @@ from matcher.domain import (
     SfiSchedule,
     WorkSchedule,
 )
+from matcher.flat import DomainRecord, Kind
 from matcher.io import FileFormat, export, import_programme, read_records, write_records
 from matcher.store.engine import init_db, session_scope
-from matcher.flat import DomainRecord, Kind
 from matcher.store.repositories import (
     book_place,
     change_placement_status,

@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 
-from matcher.store.engine import current_revision, downgrade, head_revision, init_db, upgrade
 from matcher.flat import Kind
+from matcher.store.engine import current_revision, downgrade, head_revision, init_db, upgrade
 from matcher.store.models import Base
 
 #: What revision 0001 creates: a table per record kind and the placement history.

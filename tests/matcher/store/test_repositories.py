@@ -20,8 +20,8 @@ from matcher.domain import (
     Placement,
     PlacementStatus,
 )
-from matcher.store.engine import session_scope
 from matcher.flat import Kind
+from matcher.store.engine import session_scope
 from matcher.store.models import AppendOnlyError, Base, PlacementEventRow, PlacementRow
 from matcher.store.repositories import (
     DuplicateRecord,
