@@ -402,14 +402,14 @@ def embed_profiles(home: Path, taxonomy: Any, people: list[dict[str, Any]]) -> i
     Bulk-inserted rows skip that step, and without it every request would pay for encoding
     a profile that production has encoded long before anyone asks for suggestions.
     """
-    from matcher.config import Settings
     from matcher.flat import row_to_record
     from matcher.pipeline import Matcher
     from models.encoding import default_encoder
+    from platsa.settings import Settings
 
     matcher = Matcher(taxonomy)
     texts = sorted({matcher.participant_text(row_to_record(Kind.PARTICIPANTS, row)) for row in people})
-    default_encoder(Settings(home=home)).encode(texts)
+    default_encoder(Settings().replace(home=home)).encode(texts)
     log.info("embedded %d distinct profile texts", len(texts))
     return len(texts)
 

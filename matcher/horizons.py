@@ -25,10 +25,10 @@ from collections.abc import Iterable
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from matcher.config import Settings
 from matcher.fairness.segregation import OccupationGenderShares
 from matcher.store.repositories import occupation_workers
 from matcher.taxonomy.model import Taxonomy
+from platsa.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +53,11 @@ def programme_shares(workers: Iterable[tuple[str, str]], taxonomy: Taxonomy,
 def occupation_shares(settings: Settings, taxonomy: Taxonomy,
                       engine: Engine) -> OccupationGenderShares:
     """The shares 'widen horizons' uses: the configured SCB table, else the programme's store."""
-    if settings.occupation_stats is not None:
-        shares = OccupationGenderShares.from_scb_csv(settings.occupation_stats)
+    if settings.horizons.stats is not None:
+        shares = OccupationGenderShares.from_scb_csv(settings.horizons.stats)
     else:
         with Session(engine) as session:
             shares = programme_shares(occupation_workers(session), taxonomy,
-                                      settings.occupation_min_workers)
+                                      settings.horizons.min_workers)
     log.info("occupation gender shares: %d codes from %s", len(shares.women_share), shares.source)
     return shares

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
     from tokenizers import Encoding
 
-    from matcher.config import Settings
+    from platsa.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -300,9 +300,9 @@ class SentenceTransformerEncoder:
     @cached_property
     def onnx_model(self) -> OnnxInt8Model:
         """The int8 ONNX model, exported from the torch model on first use only."""
-        from matcher.config import get_settings
+        from platsa.settings import get_settings
 
-        base = self._onnx_dir or get_settings().home / "models"
+        base = self._onnx_dir or get_settings().paths.home / "models"
         folder = base / f"{self._location[1].replace('/', '_')}-int8"
         if not OnnxInt8Model.exists(folder):
             OnnxInt8Model.export(self.model, folder)
@@ -593,10 +593,10 @@ class CachedEncoder:
 def default_encoder(settings: Settings | None = None, *, cached: bool = True) -> Encoder:
     """The project's semantic encoder: ``Settings.embedding_model`` (default: bundled MiniLM),
     cached under ``PLATSA_HOME/embeddings`` unless ``cached`` is false."""
-    from matcher.config import get_settings
+    from platsa.settings import get_settings
 
     settings = settings or get_settings()
-    encoder: Encoder = SentenceTransformerEncoder(settings.embedding_model)
+    encoder: Encoder = SentenceTransformerEncoder(settings.encoder.embedding_model)
     if cached:
-        encoder = CachedEncoder(encoder, settings.ensure_home() / "embeddings")
+        encoder = CachedEncoder(encoder, settings.paths.ensure_home() / "embeddings")
     return encoder

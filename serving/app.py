@@ -27,6 +27,7 @@ from matcher.store.engine import (
     uses_wal,
 )
 from matcher.taxonomy import load_taxonomy
+from platsa.settings import Settings, get_settings
 from serving import errors, web
 from serving.deps import KeyCache
 from serving.matching import Encoders, MatchingService
@@ -34,7 +35,6 @@ from serving.metrics import Metrics, MetricsMiddleware
 from serving.model_loader import ModelLoadError, load_served_model, rule_model
 from serving.routes import ROUTERS
 from serving.security import Pseudonymizer, load_or_create_secret
-from serving.settings import ServingSettings, get_serving_settings
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def _check_schema(engine: Any) -> None:
         )
 
 
-def _initial_model(settings: ServingSettings, encoders: Encoders) -> Any:
+def _initial_model(settings: Settings, encoders: Encoders) -> Any:
     """The champion, or the rule when it cannot be loaded: a worker always starts."""
     try:
         return load_served_model(settings, encoders.names())
@@ -74,10 +74,10 @@ def _initial_model(settings: ServingSettings, encoders: Encoders) -> Any:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: ServingSettings = app.state.settings
+    settings: Settings = app.state.settings
     # one thread per request for faiss and BLAS: concurrency comes from workers and requests
     set_search_threads(1)
-    engine = get_engine(settings.resolved_database_url, checkpoint_on_commit=False)
+    engine = get_engine(settings.paths.resolved_database_url, checkpoint_on_commit=False)
     _check_schema(engine)
     encoders = Encoders.from_settings(settings)
     model = _initial_model(settings, encoders)
@@ -86,12 +86,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                                women_share=occupation_shares(settings, taxonomy, engine).women_share)
     app.state.engine = engine
     app.state.matching = matching
-    app.state.pseudonymizer = Pseudonymizer(load_or_create_secret(settings.resolved_secret_path))
-    app.state.key_cache = KeyCache(settings.auth_cache_seconds)
+    app.state.pseudonymizer = Pseudonymizer(load_or_create_secret(settings.paths.resolved_secret_path))
+    app.state.key_cache = KeyCache(settings.serving.auth_cache_seconds)
     metrics: Metrics = app.state.metrics
     metrics.serving(model.version, model.ranker.kind, model.source)
-    matching.start(settings.index_refresh_seconds)
-    checkpointer = (WalCheckpointer(engine, settings.wal_checkpoint_seconds)
+    matching.start(settings.serving.index_refresh_seconds)
+    checkpointer = (WalCheckpointer(engine, settings.serving.wal_checkpoint_seconds)
                     if uses_wal(engine) else None)
     if checkpointer is not None:
         checkpointer.start()
@@ -105,11 +105,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine.dispose()
 
 
-def create_app(settings: ServingSettings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     """The API with its routers, error handlers, metrics and the web pages (``/web``);
     models load in the lifespan."""
     app = FastAPI(title="Platsa", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
-    app.state.settings = settings or get_serving_settings()
+    app.state.settings = settings or get_settings()
     app.state.metrics = Metrics()
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)

@@ -17,10 +17,10 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 
 from matcher.store.engine import session_scope
+from platsa.settings import Settings
 from serving.accounts import authenticate
 from serving.matching import MatchingService
 from serving.security import Principal, Pseudonymizer, Role, key_digest
-from serving.settings import ServingSettings
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False,
@@ -29,7 +29,7 @@ api_key_header = APIKeyHeader(
 bearer = HTTPBearer(auto_error=False, description="The same API key as an OAuth2 bearer token.")
 
 
-async def get_settings(request: Request) -> ServingSettings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -59,7 +59,7 @@ async def matcher_turn() -> AsyncIterator[None]:
     yield
 
 
-SettingsDep = Annotated[ServingSettings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 MatchingDep = Annotated[MatchingService, Depends(get_matching)]
 PseudonymizerDep = Annotated[Pseudonymizer, Depends(get_pseudonymizer)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -30,8 +30,8 @@ from matcher.domain import Participant
 from matcher.flat import Kind, column_names
 from matcher.pipeline import Matcher, SuggestionList, UnknownOpeningError
 from matcher.store.repositories import rows_digest, stored_rows
+from platsa.settings import Settings
 from serving.model_loader import ServedModel
-from serving.settings import ServingSettings
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +71,10 @@ class Encoders:
     char: Any
 
     @classmethod
-    def from_settings(cls, settings: ServingSettings) -> Encoders:
+    def from_settings(cls, settings: Settings) -> Encoders:
         from models.encoding import HashingCharEncoder, default_encoder
 
-        text = default_encoder(settings) if settings.text_embeddings else None
+        text = default_encoder(settings) if settings.encoder.text_embeddings else None
         return cls(text=text, char=HashingCharEncoder())
 
     def forget(self, texts: list[str]) -> int:

@@ -30,7 +30,7 @@ from matcher.features import FEATURES
 from matcher.pipeline import default_rule
 from matcher.ranking import BoostedRanker, Ranker
 from matcher.store.repositories import RecordNotFound
-from serving.settings import ServingSettings
+from platsa.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +64,6 @@ def rule_model() -> ServedModel:
     """The transparent rule, served until a champion is promoted."""
     return ServedModel(ranker=default_rule(), version=RULE_VERSION, source="rule",
                        loaded_at=dt.datetime.now(dt.UTC))
-
-
-def tracking_uri(settings: ServingSettings) -> str:
-    """The MLflow tracking (and registry) URI: the setting, or the SQLite store in PLATSA_HOME."""
-    return settings.mlflow_tracking_uri or f"sqlite:///{(settings.home / 'mlflow.db').resolve()}"
 
 
 def registry_absent(uri: str) -> bool:
@@ -138,14 +133,14 @@ def check_encoders(run_params: Mapping[str, str], serving: Mapping[str, str]) ->
             raise ModelLoadError(f"model was trained with {name} {trained!r}, serving uses {used!r}")
 
 
-def load_served_model(settings: ServingSettings, encoders: Mapping[str, str]) -> ServedModel:
+def load_served_model(settings: Settings, encoders: Mapping[str, str]) -> ServedModel:
     """The champion of the registry, or the rule when there is none.
 
     ``encoders`` names the text encoders serving uses (``text_encoder``, ``char_encoder``).
     Raises :class:`ModelLoadError` when a champion exists but cannot be served, so a reload
     can refuse it; at startup the caller decides whether to fall back.
     """
-    uri = tracking_uri(settings)
+    uri = settings.paths.resolved_tracking_uri
     if registry_absent(uri):
         log.info("no model registry at %s: serving the transparent rule", uri)
         return rule_model()
@@ -154,19 +149,19 @@ def load_served_model(settings: ServingSettings, encoders: Mapping[str, str]) ->
     from mlflow.artifacts import download_artifacts
 
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    version = _champion_version(client, settings.model_name, settings.model_alias)
+    version = _champion_version(client, settings.model.name, settings.model.alias)
     if version is None:
         log.info("no %s@%s in the registry: serving the transparent rule",
-                 settings.model_name, settings.model_alias)
+                 settings.model.name, settings.model.alias)
         return rule_model()
-    label = f"{settings.model_name}/{version.version}"
+    label = f"{settings.model.name}/{version.version}"
     try:
         if version.run_id:
             check_encoders(client.get_run(version.run_id).data.params, encoders)
         with tempfile.TemporaryDirectory(prefix="platsa-model-") as folder:
             # `models:/` URIs resolve against the process-wide registry, not `tracking_uri`.
             mlflow.set_registry_uri(uri)
-            download_artifacts(artifact_uri=f"models:/{settings.model_name}/{version.version}",
+            download_artifacts(artifact_uri=f"models:/{settings.model.name}/{version.version}",
                                dst_path=folder, tracking_uri=uri)
             ranker = ranker_from_booster(_booster_from(Path(folder)))
             acceptance = read_acceptance(Path(folder), FEATURES)
@@ -193,7 +188,7 @@ def find_artifact(client: Any, run_id: str, name: str, path: str | None = None) 
     return None
 
 
-def fairness_report(settings: ServingSettings, run_id: str) -> dict[str, Any]:
+def fairness_report(settings: Settings, run_id: str) -> dict[str, Any]:
     """The fairness report JSON that training logged with the run of the served model."""
     import json
 
@@ -201,7 +196,7 @@ def fairness_report(settings: ServingSettings, run_id: str) -> dict[str, Any]:
 
     from matcher.fairness.report import JSON_NAME
 
-    uri = tracking_uri(settings)
+    uri = settings.paths.resolved_tracking_uri
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     path = find_artifact(client, run_id, JSON_NAME)
     if path is None:

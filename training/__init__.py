@@ -1,9 +1,9 @@
 """Retraining the ranker from placement history, tracked in MLflow and gated before promotion.
 
-``training`` imports :mod:`matcher` (the same feature code serving runs) and MLflow; nothing
+``training`` imports :mod:`matcher` (the same feature code serving runs) and MLflow, and
+reads its knobs from :mod:`platsa.settings` (``PLATSA_TRAINING_*``); nothing
 in :mod:`matcher` or serving imports ``training``. The modules, in the order a run uses them:
 
-- :mod:`training.settings`: the knobs (``PLATSA_TRAINING_*``);
 - :mod:`training.tracking`: where MLflow lives and a clear error when it does not answer;
 - :mod:`training.data`: history from the store or a folder, the time split, the digest;
 - :mod:`training.matching`: the matcher (taxonomy, encoders) training and the CLI build;

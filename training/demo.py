@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matcher.config import Settings
 from matcher.dataset import participants_by_id
 from matcher.domain import Participant
 from matcher.pipeline import Matcher, SuggestionList, WhyNot
+from platsa.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +39,15 @@ class DemoConfig:
 
 
 def programme_folder(settings: Settings) -> Path:
-    return settings.home / "demo-programme"
+    return settings.paths.home / "demo-programme"
 
 
 def embedded_paths(settings: Settings) -> list[Path]:
     """What ``--fresh`` removes: the SQLite database, the MLflow store and the demo files."""
-    if settings.database_url or settings.mlflow_tracking_uri:
+    if settings.paths.database_url or settings.paths.mlflow_tracking_uri:
         raise ValueError("--fresh only resets the embedded stores; PLATSA_DATABASE_URL or "
                          "PLATSA_MLFLOW_TRACKING_URI is set, so reset those yourself")
-    home = settings.home
+    home = settings.paths.home
     return [home / "platsa.db", home / "platsa.db-wal", home / "platsa.db-shm", home / "mlflow.db",
             home / "mlartifacts", programme_folder(settings)]
 
@@ -88,7 +88,7 @@ def load_programme(settings: Settings, config: DemoConfig,
                          load_taxonomy(settings), progress=progress)
     folder = programme_folder(settings)
     programme.write(folder, "parquet")
-    engine = init_db(settings.resolved_database_url)
+    engine = init_db(settings.paths.resolved_database_url)
     try:
         counts = import_programme(engine, folder, progress=progress)
     finally:

@@ -24,12 +24,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from matcher.acceptance import AcceptanceFormatError, AcceptanceModel, read_acceptance
-from matcher.config import Settings
 from matcher.features import FEATURES
 from matcher.pipeline import default_rule
 from matcher.ranking import BoostedRanker, Ranker
+from platsa.settings import Settings
 from training.artifacts import BOOSTER_FILE, ModelArtifactError, load_booster
-from training.settings import TrainingSettings
 from training.tracking import Tracking, connect
 
 if TYPE_CHECKING:
@@ -131,17 +130,17 @@ def current_user() -> str:
 class ModelRegistry:
     """Versions and aliases of one registered model in the configured MLflow registry."""
 
-    def __init__(self, tracking: Tracking, training: TrainingSettings | None = None) -> None:
+    def __init__(self, tracking: Tracking, settings: Settings) -> None:
         self.tracking = tracking
-        self.training = training or TrainingSettings()
-        self.name = self.training.model_name
+        self.training = settings.training
+        self.thresholds = settings.fairness
+        self.name = settings.model.name
         self.client = tracking.client
 
     @classmethod
-    def connect(cls, settings: Settings, training: TrainingSettings | None = None) -> ModelRegistry:
+    def connect(cls, settings: Settings) -> ModelRegistry:
         """The registry at the configured tracking URI (raises TrackingUnavailableError)."""
-        training = training or TrainingSettings()
-        return cls(connect(settings, training), training)
+        return cls(connect(settings), settings)
 
     # ------------------------------------------------------------------ reading
 
@@ -264,7 +263,8 @@ class ModelRegistry:
                         thresholds: FairnessThresholds | None) -> list[GateVerdict]:
         from matcher.fairness.gates import check_gates
 
-        results = check_gates(StoredGateValues(self._stored_gate_values(candidate)), thresholds)
+        results = check_gates(StoredGateValues(self._stored_gate_values(candidate)),
+                              thresholds or self.thresholds)
         return [GateVerdict(f"fairness {r.metric}", r.value, r.threshold, r.comparison, r.passed,
                             r.detail) for r in results]
 
@@ -355,28 +355,26 @@ class ModelRegistry:
         return ranker, acceptance, str(version.version)
 
 
-def load_champion(settings: Settings, training: TrainingSettings | None = None) -> tuple[BoostedRanker, str]:
+def load_champion(settings: Settings) -> tuple[BoostedRanker, str]:
     """The champion ranker and its version (``models:/platsa-ranker@champion``)."""
-    return ModelRegistry.connect(settings, training).load_ranker(CHAMPION)
+    return ModelRegistry.connect(settings).load_ranker(CHAMPION)
 
 
-def champion_or_rule(settings: Settings, training: TrainingSettings | None = None) -> tuple[Ranker, str]:
+def champion_or_rule(settings: Settings) -> tuple[Ranker, str]:
     """The champion and its label (``platsa-ranker/3``), or the rule (``rule-v1``) before one exists.
 
     Labels are the ones serving answers with, so the CLI and the API name a model alike. An
     embedded store that was never created holds no champion and is not created here.
     """
-    ranker, _, label = served_champion(settings, training)
+    ranker, _, label = served_champion(settings)
     return ranker, label
 
 
-def served_champion(settings: Settings, training: TrainingSettings | None = None
-                    ) -> tuple[Ranker, AcceptanceModel | None, str]:
+def served_champion(settings: Settings) -> tuple[Ranker, AcceptanceModel | None, str]:
     """As :func:`champion_or_rule`, with the champion's acceptance model (None without one)."""
-    training = training or TrainingSettings()
-    if not settings.mlflow_tracking_uri and not (settings.home / "mlflow.db").is_file():
+    if not settings.paths.mlflow_tracking_uri and not (settings.paths.home / "mlflow.db").is_file():
         return default_rule(), None, RULE_VERSION
-    registry = ModelRegistry.connect(settings, training)
+    registry = ModelRegistry.connect(settings)
     if registry.champion() is None:
         return default_rule(), None, RULE_VERSION
     ranker, acceptance, version = registry.load_model(CHAMPION)

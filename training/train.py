@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 
 from matcher.acceptance import MIN_ANSWERS, AcceptanceFit, AcceptanceModel, learn_acceptance, write_acceptance
-from matcher.config import Settings
 from matcher.dataset import (
     EmployerStats,
     InsufficientHistoryError,
@@ -43,19 +42,19 @@ from matcher.dataset import (
     time_split,
 )
 from matcher.domain import Participant
-from matcher.fairness.gates import check_gates
+from matcher.fairness.gates import FairnessThresholds, check_gates
 from matcher.fairness.mitigation import reweighing_weights
 from matcher.fairness.report import FairnessReport, write_report
 from matcher.features import FEATURES
 from matcher.pipeline import Matcher
 from matcher.ranking import OBJECTIVES, BoostedRanker
+from platsa.settings import Settings, TrainingSettings
 from training.artifacts import CardFacts, feature_importance_png, log_ranker_model, model_card
 from training.data import History, dataset_digest, window
 from training.evaluate import compare, flat_metrics, ranking_metrics
 from training.fairness_audit import audit_model
 from training.matching import encode_profiles, encoder_names
 from training.registry import COMPARED_CHAMPION_TAG, GATE_VALUES_ARTIFACT, ModelRegistry, gate_values_json
-from training.settings import TrainingSettings
 from training.tracking import connect
 
 log = logging.getLogger(__name__)
@@ -183,14 +182,13 @@ def prepare(history: History, make_matcher: MatcherFactory, config: TrainConfig)
     return Prepared(matcher, participants, train, valid, stats, train_pairs, valid_pairs, history.source)
 
 
-def fit(prepared: Prepared, config: TrainConfig, training: TrainingSettings | None = None) -> BoostedRanker:
+def fit(prepared: Prepared, config: TrainConfig, training: TrainingSettings) -> BoostedRanker:
     """Fit the ranker with early stopping on validation, on this machine or on Dask."""
     ranker = config.ranker()
     train, valid = learning_rows(prepared, ranker)
     if config.engine is Engine.DASK:
         from training.dask_engine import dask_client, fit_dask
 
-        training = training or TrainingSettings()
         with dask_client(training.dask_scheduler, training.dask_workers) as client:
             return fit_dask(ranker, client, (train.X, train.y, train.group),
                             (valid.X, valid.y, valid.group), FEATURES)
@@ -284,7 +282,7 @@ def _card(prepared: Prepared, config: TrainConfig, run_id: str, results: Mapping
 def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
             results: Mapping[str, Mapping[str, float]], report: FairnessReport,
             champion: tuple[str, dict[str, float]] | None, fit_seconds: float,
-            acceptance: AcceptanceFit) -> tuple[str, str]:
+            acceptance: AcceptanceFit, thresholds: FairnessThresholds) -> tuple[str, str]:
     """Log parameters, metrics and artifacts into the active run; returns (run id, model URI)."""
     import mlflow
 
@@ -292,7 +290,7 @@ def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
     if active is None:
         raise RuntimeError("log_run needs an active MLflow run (training.train starts one)")
     run_id = active.info.run_id
-    gate_lines = [str(g) for g in check_gates(report)]
+    gate_lines = [str(g) for g in check_gates(report, thresholds)]
     train_window, valid_window = window(prepared.train_placements), window(prepared.valid_placements)
     mlflow.log_params({**config.params(), **encoder_names(prepared.matcher),
                        "data_source": prepared.source,
@@ -312,7 +310,7 @@ def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
         (folder / "feature_importance.png").write_bytes(feature_importance_png(ranker.feature_importance()))
         (folder / "model_card.md").write_text(
             _card(prepared, config, run_id, results, gate_lines, acceptance), encoding="utf-8")
-        write_report(report, folder / "fairness")
+        write_report(report, folder / "fairness", thresholds)
         (folder / GATE_VALUES_ARTIFACT).write_text(gate_values_json(report.gate_values()),
                                                    encoding="utf-8")
         # in the run (to read) and inside the model (to ship with the booster)
@@ -323,27 +321,26 @@ def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
 
 
 def run_training(history: History, make_matcher: MatcherFactory, settings: Settings,
-                 config: TrainConfig, training: TrainingSettings | None = None) -> TrainResult:
+                 config: TrainConfig) -> TrainResult:
     """Train, evaluate, audit, log and register one model version (alias ``challenger``)."""
     import mlflow
 
-    training = training or TrainingSettings()
-    registry = ModelRegistry(connect(settings, training), training)
+    registry = ModelRegistry(connect(settings), settings)
     prepared = prepare(history, make_matcher, config)
     log.info("training on %s (digest %s…)", prepared.sizes(), prepared.digest[:12])
     with mlflow.start_run(experiment_id=registry.tracking.experiment_id,
                           run_name=f"{config.engine.value}-seed{config.seed}") as run:
         started = time.perf_counter()
-        ranker = fit(prepared, config, training)
+        ranker = fit(prepared, config, settings.training)
         fit_seconds = time.perf_counter() - started
         acceptance = fit_acceptance(prepared, history, config)
         results = evaluate(prepared, ranker, config)
         report = audit(prepared, ranker, config, f"run {run.info.run_id}")
         champion = champion_on_same_data(registry, prepared, config.k)
         run_id, model_uri = log_run(prepared, config, ranker, results, report, champion, fit_seconds,
-                                    acceptance)
+                                    acceptance, settings.fairness)
     version = registry.register(model_uri, run_id)
     return TrainResult(run_id=run_id, version=version, metrics={k: dict(v) for k, v in results.items()},
-                       gates=[str(g) for g in check_gates(report)], digest=prepared.digest,
+                       gates=[str(g) for g in check_gates(report, settings.fairness)], digest=prepared.digest,
                        sizes=prepared.sizes(), ranker=ranker, acceptance=acceptance)
 

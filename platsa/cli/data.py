@@ -39,11 +39,11 @@ def _database_errors() -> Iterator[None]:
 
 
 def _url() -> str:
-    from matcher.config import get_settings
+    from platsa.settings import get_settings
 
     settings = get_settings()
-    settings.ensure_home()
-    return settings.resolved_database_url
+    settings.paths.ensure_home()
+    return settings.paths.resolved_database_url
 
 
 def _upgraded_engine() -> Engine:

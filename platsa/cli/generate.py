@@ -37,8 +37,8 @@ def _config(**values: Any) -> GeneratorConfig:
 
 def load_generator_taxonomy() -> TaxonomyLike:
     """The taxonomy the generator draws occupations from (imported bundle or the demo)."""
-    from matcher.config import get_settings
     from matcher.taxonomy import load_taxonomy
+    from platsa.settings import get_settings
 
     return load_taxonomy(get_settings())
 
@@ -78,12 +78,12 @@ def generate_command(
 ) -> None:
     """Generate participants, openings and placement history with a hidden ground truth."""
     with errors_as_lines():
-        from matcher.config import get_settings
+        from platsa.settings import get_settings
         from synth import generate
 
         config = _config(participants=participants, openings=openings, seed=seed,
                          history_years=history_years, bias=not no_bias)
-        target = out or get_settings().ensure_home() / "programme"
+        target = out or get_settings().paths.ensure_home() / "programme"
         taxonomy = load_generator_taxonomy()
         with make_progress() as progress:
             task = progress.add_task("generating", total=None)

@@ -47,16 +47,16 @@ def serve(
     import uvicorn
 
     from matcher.store.engine import init_db, masked_url
-    from serving.settings import get_serving_settings
+    from platsa.settings import get_settings
 
     with errors_as_lines():
-        settings = get_serving_settings()
-        settings.ensure_home()
-        engine = init_db(settings.resolved_database_url)
+        settings = get_settings()
+        settings.paths.ensure_home()
+        engine = init_db(settings.paths.resolved_database_url)
         typer.echo(f"database {masked_url(engine.url)} is up to date", err=True)
         engine.dispose()
-    count = workers or settings.workers
-    refresh = (settings.index_refresh_seconds
+    count = workers or settings.serving.workers
+    refresh = (settings.serving.index_refresh_seconds
                if "index_refresh_seconds" in settings.model_fields_set else None)  # set by the user
     for name, value in several_workers_environment(count, refresh).items():
         os.environ[name] = value
@@ -65,8 +65,8 @@ def serve(
     config = uvicorn.Config(
         "serving.app:create_app",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host or settings.serving.host,
+        port=port or settings.serving.port,
         workers=count,
         access_log=access_log,
         log_level="info",
@@ -190,9 +190,9 @@ def create_user(
 ) -> None:
     """Create an API user and print its key once (only a digest is stored)."""
     from matcher.store.engine import init_db, session_scope
+    from platsa.settings import get_settings
     from serving.accounts import create_user as store_user
     from serving.security import Role as RoleName
-    from serving.settings import get_serving_settings
 
     with errors_as_lines():
         try:
@@ -201,9 +201,9 @@ def create_user(
             raise ValueError(
                 f"--role {role!r} is not one of {', '.join(r.value for r in RoleName)}"
             ) from None
-        settings = get_serving_settings()
-        settings.ensure_home()
-        engine = init_db(settings.resolved_database_url)
+        settings = get_settings()
+        settings.paths.ensure_home()
+        engine = init_db(settings.paths.resolved_database_url)
         with session_scope(engine) as session:
             user, key = store_user(session, name, role_name, municipality_code=municipality,
                                    employer_id=employer)

@@ -46,13 +46,13 @@ def import_command(
 ) -> None:
     """Read the publishers' files and write the taxonomy bundle the system uses."""
     with errors_as_lines():
-        from matcher.config import get_settings
         from matcher.taxonomy.importer import import_step_count, import_taxonomy
+        from platsa.settings import get_settings
 
         for folder in (jobtech, esco):
             if folder is not None and not folder.is_dir():
                 fail(f"{folder}: no such folder")
-        path = get_settings().resolved_taxonomy_path
+        path = get_settings().paths.resolved_taxonomy_path
         with make_progress() as progress:
             task = progress.add_task("importing taxonomy", total=import_step_count(esco) + 1)
 
@@ -69,11 +69,11 @@ def import_command(
 def info_command(as_json: AsJson = False) -> None:
     """Counts, source and bundle path of the taxonomy in use."""
     with errors_as_lines():
-        from matcher.config import get_settings
         from matcher.taxonomy import load_taxonomy
+        from platsa.settings import get_settings
 
         settings = get_settings()
-        path = settings.resolved_taxonomy_path
+        path = settings.paths.resolved_taxonomy_path
         summary = {"path": str(path), "imported": path.is_file()}
         summary.update(load_taxonomy(settings).summary())
         if as_json:

@@ -22,8 +22,8 @@ from platsa.cli.common import console, errors_as_lines, fail, make_progress, pri
 if TYPE_CHECKING:
     import pandas as pd
 
-    from matcher.config import Settings
     from matcher.pipeline import Matcher, SuggestionList, WhyNot
+    from platsa.settings import Settings
     from training.registry import GateVerdict, ModelRegistry
     from training.train import TrainResult
 
@@ -52,10 +52,10 @@ def _errors() -> Iterator[None]:
 
 
 def _settings() -> Settings:
-    from matcher.config import get_settings
+    from platsa.settings import get_settings
 
     settings = get_settings()
-    settings.ensure_home()
+    settings.paths.ensure_home()
     return settings
 
 
@@ -98,8 +98,8 @@ def _history(settings: Settings, folder: Path | None) -> Any:
 
     if folder is not None:
         return from_folder(folder)
-    init_db(settings.resolved_database_url).dispose()
-    return from_store(settings.resolved_database_url)
+    init_db(settings.paths.resolved_database_url).dispose()
+    return from_store(settings.paths.resolved_database_url)
 
 
 def _print_training(result: TrainResult, name: str) -> None:
@@ -137,7 +137,6 @@ def train_command(
 ) -> None:
     """Train the ranker on placement history, log the run to MLflow, register a challenger."""
     from matcher.ranking import OBJECTIVES
-    from training.settings import TrainingSettings
     from training.train import Engine, TrainConfig, run_training
 
     with _errors():
@@ -146,8 +145,8 @@ def train_command(
             raise ValueError(f"--engine {engine!r} is not one of {', '.join(choices)}")
         if objective not in OBJECTIVES:
             raise ValueError(f"--objective {objective!r} is not one of {', '.join(OBJECTIVES)}")
-        settings, training = _settings(), TrainingSettings()
-        config = TrainConfig.from_settings(training, seed=seed, engine=Engine(engine),
+        settings = _settings()
+        config = TrainConfig.from_settings(settings.training, seed=seed, engine=Engine(engine),
                                            objective=objective, n_estimators=n_estimators,
                                            reweigh=reweigh)
         _registry(settings)  # fail fast, before featurising, when the registry does not answer
@@ -156,14 +155,14 @@ def train_command(
         from training.matching import make_matcher
 
         with console.status("featurising, fitting, evaluating, auditing and logging"):
-            result = run_training(history, lambda: make_matcher(settings), settings, config, training)
+            result = run_training(history, lambda: make_matcher(settings), settings, config)
     if as_json:
         acceptance = result.acceptance
         print_json({"run_id": result.run_id, "version": result.version, "metrics": result.metrics,
                     "gates": result.gates, "dataset_digest": result.digest, "sizes": result.sizes,
                     "acceptance": None if acceptance is None else acceptance.metrics()})
     else:
-        _print_training(result, training.model_name)
+        _print_training(result, settings.model.name)
     if promote:
         _promote(settings, result.version, force=False, by=by)
     elif not as_json:
@@ -287,7 +286,7 @@ def _served_matcher(settings: Settings, today: dt.date | None, *, shares: bool =
     logging.getLogger("mlflow").setLevel(logging.WARNING)
     ranker, acceptance, version = served_champion(settings)
     taxonomy = load_taxonomy(settings)
-    engine = init_db(settings.resolved_database_url)
+    engine = init_db(settings.paths.resolved_database_url)
     try:
         frames = load_frames(engine)
         women = occupation_shares(settings, taxonomy, engine).women_share if shares else None
@@ -427,8 +426,6 @@ def demo_command(
     """Generate and import a programme, train, promote a champion and show suggestions."""
     from training.demo import DemoConfig, examples, load_programme, reset, stored_participants
     from training.registry import PromotionRefused
-    from training.settings import TrainingSettings
-    from training.tracking import tracking_uri
     from training.train import TrainConfig, run_training
 
     config = DemoConfig(participants=participants, openings=openings, seed=seed)
@@ -437,7 +434,7 @@ def demo_command(
         if fresh:
             for path in reset(settings):
                 typer.echo(f"removed {path}")
-        stored = stored_participants(settings.resolved_database_url)
+        stored = stored_participants(settings.paths.resolved_database_url)
         if stored:
             typer.echo(f"1/4 the database already holds {stored:,} participants: using them "
                        "(`platsa demo --fresh` starts over)")
@@ -453,14 +450,13 @@ def demo_command(
                 counts = load_programme(settings, config, step)
             typer.echo("    imported " + ", ".join(f"{n:,} {kind}" for kind, n in counts.items()))
         typer.echo("2/4 training (features, LightGBM, baselines, fairness audit, MLflow)")
-        training = TrainingSettings()
         registry = _registry(settings)
         history = _history(settings, None)
         from training.matching import make_matcher
 
         result = run_training(history, lambda: make_matcher(settings), settings,
-                              TrainConfig.from_settings(training, seed=seed), training)
-        _print_training(result, training.model_name)
+                              TrainConfig.from_settings(settings.training, seed=seed))
+        _print_training(result, settings.model.name)
         typer.echo("3/4 promoting")
         try:
             promoted = registry.promote(result.version, by=DEMO_USER)
@@ -479,8 +475,8 @@ def demo_command(
             _print_suggestions(example.suggestions)
             if example.why_not is not None:
                 _print_why_not(example.why_not)
-    uri = tracking_uri(settings)
-    artifacts = (settings.home / "mlartifacts").resolve()
+    uri = settings.paths.resolved_tracking_uri
+    artifacts = (settings.paths.home / "mlartifacts").resolve()
     typer.echo("\nnext:")
     typer.echo(f"  MLflow UI:  .venv/bin/mlflow ui --backend-store-uri {uri} "
                f"--default-artifact-root {artifacts}   → http://127.0.0.1:5000")

@@ -38,7 +38,7 @@ def create_allocation(body: AllocationRequest, principal: Coach, session: Sessio
     options: dict[str, dict[str, float]] = {}
     for participant_id in dict.fromkeys(body.participant_ids):
         participant = participant_for(session, principal, participant_id)
-        found = suggest(matcher, participant, settings.allocation_options)
+        found = suggest(matcher, participant, settings.serving.allocation_options)
         options[participant_id] = {s.opening_id: s.score for s in found.items
                                    if wanted is None or s.opening_id in wanted}
     catalogue = matcher.catalogue

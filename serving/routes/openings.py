@@ -18,6 +18,7 @@ from matcher.domain import LanguageLevel, Opening, OpeningStatus, Participant
 from matcher.flat import Kind, column_names, row_to_record
 from matcher.store import repositories as store
 from matcher.store.models import ParticipantRow
+from platsa.settings import Settings
 from serving import audit
 from serving.access import check_employer, opening_for, owned_opening
 from serving.audit import Action
@@ -36,7 +37,6 @@ from serving.schemas.common import Message, Responses, merged
 from serving.schemas.matching import CandidatePublic, CandidatesPublic
 from serving.schemas.records import OpeningCreate, OpeningPublic, OpeningUpdate
 from serving.security import Principal, Pseudonymizer, Role
-from serving.settings import ServingSettings
 
 router = APIRouter(prefix="/openings", tags=["openings"])
 
@@ -100,12 +100,12 @@ def close_opening(opening_id: str, principal: Employer, session: SessionDep,
     return closed
 
 
-def nearby_participants(session: Session, opening: Opening, settings: ServingSettings,
+def nearby_participants(session: Session, opening: Opening, settings: Settings,
                         municipality: str | None) -> list[Participant]:
     """Participants living within the candidate radius of the opening, nearest first."""
     row = ParticipantRow.__table__
     lat, lon = opening.location.lat, opening.location.lon
-    d_lat = settings.candidate_radius_km / KM_PER_DEGREE
+    d_lat = settings.serving.candidate_radius_km / KM_PER_DEGREE
     d_lon = d_lat * 2  # a degree of longitude is about half as long at Swedish latitudes
     distance = (row.c.home_lat - lat) * (row.c.home_lat - lat) + (
         (row.c.home_lon - lon) * (row.c.home_lon - lon) / 4)
@@ -114,7 +114,7 @@ def nearby_participants(session: Session, opening: Opening, settings: ServingSet
         .where(row.c.home_lat.between(lat - d_lat, lat + d_lat))
         .where(row.c.home_lon.between(lon - d_lon, lon + d_lon))
         .order_by(distance, row.c.id)
-        .limit(settings.candidate_pool)
+        .limit(settings.serving.candidate_pool)
     )
     if municipality is not None:
         stmt = stmt.where(row.c.municipality_code == municipality)

@@ -15,12 +15,12 @@ from fastapi.responses import JSONResponse
 from matcher.fairness.charts import followup_chart, png_bytes
 from matcher.fairness.followup import followup_table
 from matcher.store.repositories import RecordNotFound, load_frames
+from platsa.settings import Settings
 from serving.deps import MatchingDep, SettingsDep
 from serving.matching import MatchingService
 from serving.routes import reports
 from serving.routes.reports import Dimension
 from serving.security import Principal
-from serving.settings import ServingSettings
 from serving.web.auth import ScientistUser
 from serving.web.pages import PageRoute, render
 from serving.web.registry import chart_png, model_versions, stored_charts
@@ -40,7 +40,7 @@ def models_page(request: Request, principal: ScientistUser, matching: MatchingDe
 
 
 def _report(principal: Principal, matching: MatchingService,
-            settings: ServingSettings) -> tuple[dict[str, Any] | None, str]:
+            settings: Settings) -> tuple[dict[str, Any] | None, str]:
     """The serving model's fairness report, or None with the reason there is none."""
     try:
         return reports.fairness(principal, matching, settings), ""

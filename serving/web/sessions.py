@@ -57,7 +57,7 @@ def _serializer(app: FastAPI) -> URLSafeTimedSerializer:
     """The app's cookie signer, created on first use from the installation secret."""
     signer: URLSafeTimedSerializer | None = getattr(app.state, "web_signer", None)
     if signer is None:
-        secret = load_or_create_secret(app.state.settings.resolved_secret_path)
+        secret = load_or_create_secret(app.state.settings.paths.resolved_secret_path)
         signer = URLSafeTimedSerializer(secret, salt=SALT)
         app.state.web_signer = signer
     return signer

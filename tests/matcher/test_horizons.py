@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 from sqlalchemy import create_engine
 
-from matcher.config import Settings
 from matcher.domain import Participant, PriorTrade
 from matcher.horizons import occupation_shares, programme_shares
 from matcher.pipeline import Matcher, SuggestionList
 from matcher.taxonomy import load_taxonomy
 from matcher.taxonomy.model import Occupation, Taxonomy, TaxonomyData
 from models.encoding import HashingCharEncoder
+from platsa.settings import Settings
 from tests.matcher.builders import make_opening, make_participant
 
 SHARES = {"9112": 0.8, "7115": 0.05}
@@ -117,14 +117,14 @@ def test_the_configured_scb_table_wins_over_the_programme(taxonomy: Taxonomy,
                                                           tmp_path: Path) -> None:
     table = tmp_path / "scb.csv"
     table.write_text(SCB_TABLE, encoding="utf-8")
-    settings = Settings(home=tmp_path, occupation_stats=table)
+    settings = Settings().replace(home=tmp_path, stats=table)
     shares = occupation_shares(settings, taxonomy, create_engine("sqlite://"))
     assert shares.women_share == {"9112": pytest.approx(0.8), "7115": pytest.approx(0.05)}
     assert "scb.csv 2024" in shares.source
 
 
 def test_a_missing_statistics_file_is_named(taxonomy: Taxonomy, tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path, occupation_stats=tmp_path / "nope.csv")
+    settings = Settings().replace(home=tmp_path, stats=tmp_path / "nope.csv")
     with pytest.raises(FileNotFoundError, match="nope.csv"):
         occupation_shares(settings, taxonomy, create_engine("sqlite://"))
 
@@ -132,7 +132,7 @@ def test_a_missing_statistics_file_is_named(taxonomy: Taxonomy, tmp_path: Path) 
 def test_scb_codes_reach_the_taxonomy_occupations_through_ssyk4(shared_data: Path,
                                                                 tmp_path: Path) -> None:
     table = shared_data / "scb_occupation_stats" / "derived_national_ssyk4_sex_share_2020_2024.csv"
-    settings = Settings(home=tmp_path, occupation_stats=table)
+    settings = Settings().replace(home=tmp_path, stats=table)
     taxonomy = load_taxonomy(settings)  # no bundle under this home: the demo taxonomy
     shares = occupation_shares(settings, taxonomy, create_engine("sqlite://"))
     matcher = Matcher(taxonomy, women_share=shares.women_share)

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matcher.config import Settings
 from models.encoding import (
     CachedEncoder,
     Encoder,
@@ -25,6 +24,7 @@ from models.encoding import (
     text_key,
     trim_text,
 )
+from platsa.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TITLES = ["warehouse worker", "warehouse operative", "kindergarten teacher", "cook"]
@@ -201,11 +201,11 @@ def test_forget_on_a_cache_never_written_creates_nothing(tmp_path: Path) -> None
 
 
 def test_default_encoder_caches_under_platsa_home(platsa_home: Path) -> None:
-    encoder = default_encoder(Settings(home=platsa_home))
+    encoder = default_encoder(Settings().replace(home=platsa_home))
     assert isinstance(encoder, CachedEncoder)
     assert encoder.path.parent == platsa_home / "embeddings"
     assert encoder.name.startswith("st:all-MiniLM-L6-v2@")
-    assert isinstance(default_encoder(Settings(home=platsa_home), cached=False),
+    assert isinstance(default_encoder(Settings().replace(home=platsa_home), cached=False),
                       SentenceTransformerEncoder)
 
 

@@ -20,10 +20,10 @@ from matcher.domain import Gender
 from matcher.store.engine import init_db, session_scope
 from matcher.store.repositories import add_record
 from matcher.taxonomy.model import Occupation, Substitution, Taxonomy, TaxonomyData
+from platsa.settings import Settings, get_settings
 from serving.accounts import create_user
 from serving.app import create_app
 from serving.security import Role
-from serving.settings import ServingSettings, get_serving_settings
 from tests.matcher.store.factories import (
     LUND,
     MALMO,
@@ -107,7 +107,7 @@ class World:
     """A running app (lifespan entered) with its settings and every user's key."""
 
     client: TestClient
-    settings: ServingSettings
+    settings: Settings
     keys: dict[str, str]
 
     def headers(self, user: str) -> dict[str, str]:
@@ -118,13 +118,13 @@ class World:
         return self.client.app
 
 
-def seed_world(home: Path, **overrides: object) -> tuple[ServingSettings, dict[str, str]]:
+def seed_world(home: Path, **overrides: object) -> tuple[Settings, dict[str, str]]:
     """Taxonomy bundle, migrated database, the programme and the users; returns their keys."""
     # The sentence encoder is left out to keep tests fast; the character encoder stays.
-    settings = ServingSettings(home=home, **{"text_embeddings": False, **overrides})
-    settings.ensure_home()
-    tiny_taxonomy().save(settings.resolved_taxonomy_path)
-    engine = init_db(settings.resolved_database_url)
+    settings = Settings().replace(home=home, **{"text_embeddings": False, **overrides})
+    settings.paths.ensure_home()
+    tiny_taxonomy().save(settings.paths.resolved_taxonomy_path)
+    engine = init_db(settings.paths.resolved_database_url)
     keys: dict[str, str] = {}
     with session_scope(engine) as session:
         for record in programme():
@@ -139,9 +139,9 @@ def seed_world(home: Path, **overrides: object) -> tuple[ServingSettings, dict[s
 @pytest.fixture(autouse=True)
 def fresh_serving_settings() -> Iterator[None]:
     """``platsa serve``/``users`` read cached settings; each test gets its own PLATSA_HOME."""
-    get_serving_settings.cache_clear()
+    get_settings.cache_clear()
     yield
-    get_serving_settings.cache_clear()
+    get_settings.cache_clear()
 
 
 @pytest.fixture

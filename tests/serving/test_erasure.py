@@ -42,7 +42,7 @@ def _candidate_ids(world: World, opening_id: str) -> set[str]:
 
 def test_an_erased_participant_is_gone_everywhere_but_the_counts(world: World) -> None:
     matching = world.client.app.state.matching
-    cache = CachedEncoder(_Recording(), world.settings.home / "vectors")
+    cache = CachedEncoder(_Recording(), world.settings.paths.home / "vectors")
     matching.encoders = Encoders(text=cache, char=HashingCharEncoder())
     matching.refresh()  # the live matcher now embeds through the cache
     coach, admin = world.headers("coach"), world.headers("admin")
@@ -65,7 +65,7 @@ def test_an_erased_participant_is_gone_everywhere_but_the_counts(world: World) -
     cache.encode([profile])
     assert cache.inner.texts[-1] == profile  # not cached any more: encoded afresh
     assert _candidate_ids(world, "o1") == {"p2"}
-    engine = get_engine(world.settings.resolved_database_url)
+    engine = get_engine(world.settings.paths.resolved_database_url)
     assert count_rows(engine)["placements"] == 2  # p1's, now anonymous, and p3's
     engine.dispose()
     assert _followup_totals(world) == before
@@ -77,7 +77,7 @@ def test_a_saved_profile_is_encoded_at_once_and_again_when_its_words_change(worl
 
     matching = world.client.app.state.matching
     recording = _Recording()
-    matching.encoders = Encoders(text=CachedEncoder(recording, world.settings.home / "vectors"),
+    matching.encoders = Encoders(text=CachedEncoder(recording, world.settings.paths.home / "vectors"),
                                  char=HashingCharEncoder())
     matching.refresh()
     recording.texts.clear()  # the openings' texts, embedded by the refresh

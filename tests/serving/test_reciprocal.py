@@ -42,7 +42,7 @@ def answers() -> list[object]:
 
 def answered_world(home: Path, **overrides: object) -> tuple[object, dict[str, str]]:
     settings, keys = seed_world(home, **overrides)
-    engine = init_db(settings.resolved_database_url)
+    engine = init_db(settings.paths.resolved_database_url)
     with session_scope(engine) as session:
         for record in answers():
             add_record(session, record)  # type: ignore[arg-type]

@@ -105,7 +105,7 @@ def test_erasure_removes_the_person_and_keeps_anonymous_aggregates(world: World)
         assert world.client.get(path, headers=coach).status_code == 404, path
     candidates = world.client.get("/openings/o1/candidates?k=50", headers=world.headers("admin"))
     assert "p3" not in [item["participant_id"] for item in candidates.json()["items"]]
-    engine = get_engine(world.settings.resolved_database_url)
+    engine = get_engine(world.settings.paths.resolved_database_url)
     with session_scope(engine) as session:
         assert session.get(ParticipantRow, "p3") is None
         kept = session.get(PlacementRow, "pl-done")
@@ -182,7 +182,7 @@ def test_a_periodic_refresh_sees_openings_written_elsewhere(world: World) -> Non
     from serving.matching import MatchingService
     from tests.matcher.store.factories import opening
 
-    engine = get_engine(world.settings.resolved_database_url)
+    engine = get_engine(world.settings.paths.resolved_database_url)
     live = world.client.app.state.matching
     other = MatchingService(engine, live.taxonomy, live.model, live.encoders)
     other.start(interval_seconds=0.2)
@@ -203,7 +203,7 @@ def test_a_sync_applies_bookings_made_elsewhere_without_a_rebuild(world: World) 
     """Another worker booked the last place of o-last: this one's sync sees it in place."""
     from serving.matching import MatchingService
 
-    engine = get_engine(world.settings.resolved_database_url)
+    engine = get_engine(world.settings.paths.resolved_database_url)
     live = world.client.app.state.matching
     other = MatchingService(engine, live.taxonomy, live.model, live.encoders)
     try:

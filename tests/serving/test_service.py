@@ -67,7 +67,7 @@ def test_metrics_count_requests_by_route_template_not_by_id(world: World) -> Non
 
 def test_a_database_behind_the_code_refuses_to_start(platsa_home: Path) -> None:
     settings, _ = seed_world(platsa_home)
-    engine = get_engine(settings.resolved_database_url)
+    engine = get_engine(settings.paths.resolved_database_url)
     downgrade(engine, "0001")
     engine.dispose()
     with pytest.raises(SchemaNotCurrentError, match="platsa db upgrade"), \

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.config import Settings, get_settings
 from matcher.features import FEATURES
 from matcher.ranking import BoostedRanker
+from platsa.settings import Settings, get_settings
 
 #: Gate values that pass every fairness gate at the default thresholds.
 FAIR = {"exposure_ratio": (0.9, "test"), "impact_ratio": (0.9, "test"), "ndcg10_gap": (0.01, "test"),

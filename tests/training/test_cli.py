@@ -13,8 +13,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from matcher.config import get_settings
 from platsa.cli import train as train_cli
+from platsa.settings import get_settings
 from training.demo import programme_folder
 
 LAX = {"PLATSA_FAIRNESS_MAX_NDCG_GAP": "1", "PLATSA_FAIRNESS_MAX_CALIBRATION_GAP": "1",
@@ -58,7 +58,7 @@ def world(tmp_path_factory, mlflow_template, programme_dir) -> Iterator[Path]:
         for name in ("PLATSA_DATABASE_URL", "PLATSA_MLFLOW_TRACKING_URI"):
             patch.delenv(name, raising=False)
         get_settings.cache_clear()
-        import_programme(init_db(get_settings().resolved_database_url), programme_dir)
+        import_programme(init_db(get_settings().paths.resolved_database_url), programme_dir)
         without_sentence_model(patch)
         yield home
     get_settings.cache_clear()

@@ -10,8 +10,8 @@ import mlflow
 import numpy as np
 import pytest
 
-from matcher.config import Settings, get_settings
 from matcher.dataset import InsufficientHistoryError
+from platsa.settings import Settings, get_settings
 from tests.training.conftest import fast_matcher_factory
 from training.registry import CHALLENGER, CHAMPION, ModelRegistry
 from training.train import Engine, TrainConfig, run_training, split

@@ -11,10 +11,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from matcher.config import get_settings
 from matcher.store.engine import init_db, session_scope
 from matcher.store.repositories import add_record
 from platsa.cli import report
+from platsa.settings import get_settings
 from tests.matcher.store.factories import participant, placement, programme
 
 runner = CliRunner()
@@ -30,7 +30,7 @@ def app() -> typer.Typer:
 @pytest.fixture
 def stored(platsa_home):
     """The factories' programme plus a man with a finished placement and a woman placed twice."""
-    engine = init_db(get_settings().resolved_database_url)
+    engine = init_db(get_settings().paths.resolved_database_url)
     extra = [
         participant(id="p3", gender="man", coach_id=None),
         placement(id="pl2", participant_id="p3", status="completed", created_at=dt.date(2025, 4, 2),

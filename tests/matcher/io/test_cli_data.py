@@ -47,7 +47,7 @@ def test_db_info_masks_the_password_and_reports_an_unreachable_server(
     platsa_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("psycopg")
-    from matcher.config import get_settings
+    from platsa.settings import get_settings
 
     monkeypatch.setenv("PLATSA_DATABASE_URL", "postgresql+psycopg://u:s3cret@127.0.0.1:1/x")
     get_settings.cache_clear()
