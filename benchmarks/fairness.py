@@ -38,7 +38,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.dataset import LabelledPairs, build_pairs, participants_by_id, time_split
 from matcher.domain import Participant
 from matcher.fairness import (
     CandidateList,
@@ -61,9 +60,10 @@ from matcher.fairness import (
 from matcher.fairness.report import to_json
 from matcher.features import FEATURES
 from matcher.pipeline import MatcherConfig
-from matcher.ranking import BoostedRanker
 from matcher.taxonomy import load_taxonomy
+from models.ranking import BoostedRanker
 from synth import GeneratorConfig, generate
+from training.dataset import LabelledPairs, build_pairs, participants_by_id, time_split
 
 sys.path.insert(0, str(Path(__file__).parent))
 from quality import build_matcher, evaluation_pairs  # noqa: E402  (sibling benchmark script)

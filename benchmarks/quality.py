@@ -12,7 +12,7 @@ Protocol (one run, one seed):
    probabilities (so the oracle's own ranking scores 1.0 by construction).
 4. ``oracle_noise_free`` ranks by the truth without its per-pair noise: the ceiling of any
    model of observable fit, since the noise is a private draw per pair nobody observes.
-5. **Reciprocal** (the opt-in ``reciprocal=True`` of ``matcher.acceptance``): the acceptance
+5. **Reciprocal** (the opt-in ``reciprocal=True`` of ``models.acceptance``): the acceptance
    model is fitted on the same split (employers' answers: offered or later = yes, declined
    ``employer_declined``/``language`` = no) and its AUC measured on the later answers, beside
    the AUC the generator's own employer hazards reach on them. For the same evaluated
@@ -38,7 +38,13 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matcher.acceptance import (
+from matcher.columns import ParticipantRow
+from matcher.constraints import ConstraintContext, feasible
+from matcher.evaluation import evaluate_rankings
+from matcher.features import FEATURE_INDEX, FEATURES
+from matcher.pipeline import Matcher, default_rule
+from matcher.taxonomy import load_taxonomy
+from models.acceptance import (
     LABEL,
     employer_acceptance,
     employer_answers,
@@ -46,16 +52,10 @@ from matcher.acceptance import (
     reciprocal_scores,
     split_answers,
 )
-from matcher.columns import ParticipantRow
-from matcher.constraints import ConstraintContext, feasible
-from matcher.dataset import build_pairs, employer_stats, participants_by_id, time_split
-from matcher.evaluation import evaluate_rankings
-from matcher.features import FEATURE_INDEX, FEATURES
-from matcher.pipeline import Matcher, default_rule
-from matcher.ranking import OBJECTIVES, BoostedRanker
-from matcher.taxonomy import load_taxonomy
+from models.ranking import OBJECTIVES, BoostedRanker
 from synth import GeneratorConfig, generate
 from synth.history import employer_yes_probability
+from training.dataset import build_pairs, employer_stats, participants_by_id, time_split
 
 log = logging.getLogger("benchmarks.quality")
 RESULTS = Path(__file__).parent / "results" / "quality.json"

@@ -35,7 +35,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 from matcher.evaluation import evaluate_rankings  # noqa: E402
 from matcher.features import FEATURES  # noqa: E402
-from matcher.ranking import OBJECTIVES  # noqa: E402
+from models.ranking import OBJECTIVES  # noqa: E402
 from training.dask_engine import dask_client, fit_dask  # noqa: E402
 from training.train import TrainConfig  # noqa: E402
 

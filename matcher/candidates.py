@@ -9,7 +9,7 @@ for parity only, and never reaches the features or the output.
 
 With ``reciprocal`` the list is ordered (before the parity re-ranking) by P(fit) × P(the
 employer says yes), exactly as a participant's reciprocal suggestions are
-(:mod:`matcher.acceptance`), and every candidate carries the acceptance probability.
+(:mod:`models.acceptance`), and every candidate carries the acceptance probability.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.acceptance import reciprocal_scores
 from matcher.columns import OpeningColumns, day_number
 from matcher.constraints import ConstraintContext, feasible
 from matcher.domain import Participant
 from matcher.fairness.exposure import group_shares
 from matcher.fairness.mitigation import det_const_sort
 from matcher.pipeline import Matcher, UnknownOpeningError
+from models.acceptance import reciprocal_scores
 
 
 @dataclass(frozen=True)

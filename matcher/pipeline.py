@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.acceptance import AcceptanceScorer, NoAcceptanceError, reciprocal_order
 from matcher.columns import KINDS, OpeningColumns, ParticipantRow, day_number, opening_state
 from matcher.constraints import (
     ConstraintContext,
@@ -46,8 +45,9 @@ from matcher.features import (
 )
 from matcher.flat import record_to_row
 from matcher.geo import LatitudeBands, ReachBox, reach_km, unit_vectors
-from matcher.ranking import Ranker, RuleRanker
+from models.acceptance import AcceptanceScorer, NoAcceptanceError, reciprocal_order
 from models.encoding import opening_text, participant_text
+from models.ranking import Ranker, RuleRanker
 
 log = logging.getLogger(__name__)
 
@@ -454,7 +454,7 @@ class Matcher:
         answer's ``widened`` says whether that changed the list.
 
         ``reciprocal`` ranks by P(fit) × P(the employer says yes) instead of by fit alone
-        (:mod:`matcher.acceptance`: expected placements that go ahead and work); each
+        (:mod:`models.acceptance`: expected placements that go ahead and work); each
         suggestion then carries its ``acceptance`` and a reason line on the employer's likely
         answer, and the list names the ``acceptance_source``. Off, nothing changes.
         """
@@ -512,8 +512,8 @@ class Matcher:
         """P(the employer says yes) for the openings at ``rows``, whose feature rows are ``X``.
 
         From the acceptance model, else from the employers' smoothed yes rates
-        (:class:`matcher.acceptance.EmployerAcceptance`); raises
-        :class:`~matcher.acceptance.NoAcceptanceError` when neither exists.
+        (:class:`models.acceptance.EmployerAcceptance`); raises
+        :class:`~models.acceptance.NoAcceptanceError` when neither exists.
         """
         employers = self._require_catalogue().columns.employer_ids[rows]
         return self.require_acceptance().accept_probability(X, employers)

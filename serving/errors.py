@@ -12,7 +12,6 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from matcher.acceptance import NoAcceptanceError
 from matcher.domain import DomainError
 from matcher.pipeline import EmptyProfileError, UnknownOpeningError
 from matcher.store.repositories import (
@@ -22,6 +21,7 @@ from matcher.store.repositories import (
     UnknownReference,
 )
 from matcher.taxonomy.model import EmptySearchText, UnknownOccupationError
+from models.acceptance import NoAcceptanceError
 from serving.model_loader import ModelLoadError
 from serving.security import ScopeError
 

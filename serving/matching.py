@@ -24,14 +24,14 @@ import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from matcher.acceptance import AcceptanceScorer, employer_acceptance
-from matcher.dataset import employer_stats
 from matcher.domain import Participant
 from matcher.flat import Kind, column_names
 from matcher.pipeline import Matcher, SuggestionList, UnknownOpeningError
 from matcher.store.repositories import rows_digest, stored_rows
+from models.acceptance import AcceptanceScorer, employer_acceptance
 from platsa.settings import Settings
 from serving.model_loader import ServedModel
+from training.dataset import employer_stats
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class MatchingService:
 
     For the opt-in reciprocal score every matcher gets the model's acceptance model, or
     without one the employers' smoothed yes rates, counted from the stored placements
-    whenever the opening index is rebuilt (:func:`matcher.acceptance.employer_acceptance`).
+    whenever the opening index is rebuilt (:func:`models.acceptance.employer_acceptance`).
     """
 
     def __init__(self, engine: Engine, taxonomy: Any, model: ServedModel,

@@ -8,7 +8,7 @@ else is refused with :class:`ModelLoadError` so the caller keeps the model it ha
 champion exists at all, the transparent rule (:func:`matcher.pipeline.default_rule`) serves,
 and every answer says so.
 
-The champion's acceptance model (``acceptance.json``, :mod:`matcher.acceptance`) is loaded
+The champion's acceptance model (``acceptance.json``, :mod:`models.acceptance`) is loaded
 with it when the version has one; a version without one still loads, and the reciprocal
 score then falls back to the employers' yes rates. An unreadable one refuses the version.
 """
@@ -25,11 +25,11 @@ from typing import Any
 
 from sqlalchemy import make_url
 
-from matcher.acceptance import AcceptanceModel, read_acceptance
 from matcher.features import FEATURES
 from matcher.pipeline import default_rule
-from matcher.ranking import BoostedRanker, Ranker
 from matcher.store.repositories import RecordNotFound
+from models.acceptance import AcceptanceModel, read_acceptance
+from models.ranking import BoostedRanker, Ranker
 from platsa.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.features import FEATURES
-from matcher.ranking import BoostedRanker
+from models.ranking import BoostedRanker
 
 if TYPE_CHECKING:
     from mlflow.models.model import ModelInfo
@@ -68,7 +68,7 @@ def log_ranker_model(ranker: BoostedRanker, example: np.ndarray, folder: Path,
                      acceptance: Path | None = None) -> ModelInfo:
     """Log the ranking step as an MLflow pyfunc (signature, input example, booster as text).
 
-    ``acceptance`` (the acceptance model's JSON, see :mod:`matcher.acceptance`) travels inside
+    ``acceptance`` (the acceptance model's JSON, see :mod:`models.acceptance`) travels inside
     the model as a second artifact, so whoever loads the registered version gets both; the
     pyfunc itself only scores with the booster. Must be called inside an active run; returns
     the logged model's info (its ``model_uri`` is what gets registered).

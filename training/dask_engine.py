@@ -5,7 +5,7 @@ ranking groups. It has no early stopping, so the booster is grown to ``n_estimat
 the validation metric (NDCG or log-loss) recorded every round, and the round where
 single-machine early stopping would have stopped is picked afterwards
 (:func:`early_stopping_round`), which gives the same choice on the same curve. The result is
-a plain :class:`~matcher.ranking.BoostedRanker`, so everything downstream (evaluation,
+a plain :class:`~models.ranking.BoostedRanker`, so everything downstream (evaluation,
 logging, serving) does not know which engine trained it.
 """
 
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from matcher.ranking import BoostedRanker
+from models.ranking import BoostedRanker
 
 if TYPE_CHECKING:
     from distributed import Client

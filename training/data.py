@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from matcher.dataset import InsufficientHistoryError, LabelledPairs
 from matcher.domain import PlacementStatus
+from training.dataset import InsufficientHistoryError, LabelledPairs
 
 log = logging.getLogger(__name__)
 

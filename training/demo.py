@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matcher.dataset import participants_by_id
 from matcher.domain import Participant
 from matcher.pipeline import Matcher, SuggestionList, WhyNot
 from platsa.settings import Settings
+from training.dataset import participants_by_id
 
 log = logging.getLogger(__name__)
 

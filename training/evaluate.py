@@ -16,9 +16,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from matcher.dataset import LabelledPairs
 from matcher.evaluation import evaluate_rankings
 from matcher.pipeline import default_rule
+from training.dataset import LabelledPairs
 
 #: Metrics logged per ranker (MLflow forbids ``@`` in names: ``ndcg_at_10``).
 METRICS: tuple[str, ...] = ("ndcg", "recall", "precision", "map", "mrr")

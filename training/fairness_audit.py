@@ -23,7 +23,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from matcher.dataset import LabelledPairs
 from matcher.domain import Participant
 from matcher.fairness.calibration import PlattScaler, calibration_by_group
 from matcher.fairness.coach import CoachAudit, RankedSuggestions, audit_suggestions
@@ -36,6 +35,7 @@ from matcher.fairness.report import FairnessReport
 from matcher.fairness.segregation import OccupationGenderShares
 from matcher.features import FEATURES
 from matcher.pipeline import Matcher
+from training.dataset import LabelledPairs
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from matcher.dataset import employer_stats
 from matcher.domain import Participant
 from matcher.pipeline import Matcher
-from matcher.ranking import Ranker
 from matcher.taxonomy.model import Taxonomy
+from models.ranking import Ranker
 from platsa.settings import Settings
+from training.dataset import employer_stats
 
 log = logging.getLogger(__name__)
 

@@ -23,10 +23,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from matcher.acceptance import AcceptanceFormatError, AcceptanceModel, read_acceptance
 from matcher.features import FEATURES
 from matcher.pipeline import default_rule
-from matcher.ranking import BoostedRanker, Ranker
+from models.acceptance import AcceptanceFormatError, AcceptanceModel, read_acceptance
+from models.ranking import BoostedRanker, Ranker
 from platsa.settings import Settings
 from training.artifacts import BOOSTER_FILE, ModelArtifactError, load_booster
 from training.tracking import Tracking, connect

@@ -2,7 +2,7 @@
 → audit → log → register.
 
 Beside the ranker, the same split fits the acceptance model (will the employer say yes?,
-:mod:`matcher.acceptance`) that the opt-in reciprocal score uses; it is logged with its
+:mod:`models.acceptance`) that the opt-in reciprocal score uses; it is logged with its
 validation AUC and ships inside the registered model. Too little history leaves it out (the
 run says why) and serving falls back to the employers' yes rates.
 
@@ -31,8 +31,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.acceptance import MIN_ANSWERS, AcceptanceFit, AcceptanceModel, learn_acceptance, write_acceptance
-from matcher.dataset import (
+from matcher.domain import Participant
+from matcher.fairness.gates import FairnessThresholds, check_gates
+from matcher.fairness.mitigation import reweighing_weights
+from matcher.fairness.report import FairnessReport, write_report
+from matcher.features import FEATURES
+from matcher.pipeline import Matcher
+from models.acceptance import MIN_ANSWERS, AcceptanceFit, AcceptanceModel, learn_acceptance, write_acceptance
+from models.ranking import OBJECTIVES, BoostedRanker
+from platsa.settings import Settings, TrainingSettings
+from training.artifacts import CardFacts, feature_importance_png, log_ranker_model, model_card
+from training.data import History, dataset_digest, window
+from training.dataset import (
     EmployerStats,
     InsufficientHistoryError,
     LabelledPairs,
@@ -41,16 +51,6 @@ from matcher.dataset import (
     participants_by_id,
     time_split,
 )
-from matcher.domain import Participant
-from matcher.fairness.gates import FairnessThresholds, check_gates
-from matcher.fairness.mitigation import reweighing_weights
-from matcher.fairness.report import FairnessReport, write_report
-from matcher.features import FEATURES
-from matcher.pipeline import Matcher
-from matcher.ranking import OBJECTIVES, BoostedRanker
-from platsa.settings import Settings, TrainingSettings
-from training.artifacts import CardFacts, feature_importance_png, log_ranker_model, model_card
-from training.data import History, dataset_digest, window
 from training.evaluate import compare, flat_metrics, ranking_metrics
 from training.fairness_audit import audit_model
 from training.matching import encode_profiles, encoder_names

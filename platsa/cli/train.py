@@ -136,7 +136,7 @@ def train_command(
     as_json: AsJson = False,
 ) -> None:
     """Train the ranker on placement history, log the run to MLflow, register a challenger."""
-    from matcher.ranking import OBJECTIVES
+    from models.ranking import OBJECTIVES
     from training.train import Engine, TrainConfig, run_training
 
     with _errors():
@@ -275,11 +275,11 @@ def _served_matcher(settings: Settings, today: dt.date | None, *, shares: bool =
     """
     import logging
 
-    from matcher.acceptance import acceptance_for
     from matcher.horizons import occupation_shares
     from matcher.store.engine import init_db
     from matcher.store.repositories import load_frames
     from matcher.taxonomy import load_taxonomy
+    from models.acceptance import acceptance_for
     from training.matching import index_store_openings, make_matcher
     from training.registry import served_champion
 
@@ -295,12 +295,12 @@ def _served_matcher(settings: Settings, today: dt.date | None, *, shares: bool =
     if frames["openings"].empty:
         raise LookupError("no openings in the database: import a programme first")
     matcher = make_matcher(settings, ranker, version, taxonomy=taxonomy, women_share=women)
-    matcher.acceptance = acceptance_for(acceptance, frames["placements"], frames["openings"])
+    models.acceptance = acceptance_for(acceptance, frames["placements"], frames["openings"])
     return index_store_openings(matcher, frames, today), frames
 
 
 def _participant(frames: dict[str, pd.DataFrame], participant_id: str) -> Any:
-    from matcher.dataset import participants_by_id
+    from training.dataset import participants_by_id
 
     rows = frames["participants"][frames["participants"]["id"] == participant_id]
     if rows.empty:
@@ -384,7 +384,7 @@ def candidates_command(
 ) -> None:
     """The best eligible participants for an opening (the employer side), from the champion."""
     from matcher.candidates import suggest_candidates
-    from matcher.dataset import participants_by_id
+    from training.dataset import participants_by_id
 
     with _errors():
         settings = _settings()

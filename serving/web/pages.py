@@ -21,8 +21,8 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from matcher.acceptance import NoAcceptanceError
 from matcher.domain import LanguageLevel
+from models.acceptance import NoAcceptanceError
 from serving.errors import STATUS_OF
 from serving.security import Principal, Role
 from serving.web.auth import Forbidden, LoginRequired

@@ -133,9 +133,9 @@ def test_reach_prefilter_keeps_exactly_the_feasible_openings():
 
     from matcher.columns import ParticipantRow
     from matcher.constraints import feasible
-    from matcher.dataset import participants_by_id
     from matcher.taxonomy import demo_taxonomy
     from synth import GeneratorConfig, generate
+    from training.dataset import participants_by_id
 
     taxonomy = demo_taxonomy()
     programme = generate(GeneratorConfig(participants=200, openings=600, seed=3, oracle_participants=0),
@@ -190,7 +190,7 @@ class _LogOdds:
 def test_widening_applies_after_the_reciprocal_order(taxonomy, carpenter):
     """Three equal cleaning openings ordered by their employers' yes rates; widening then
     puts the atypical carpentry opening last in the top k, carrying its acceptance too."""
-    from matcher.acceptance import EmployerAcceptance
+    from models.acceptance import EmployerAcceptance
 
     step_free = [Accommodation.STEP_FREE_ACCESS]
     openings = [make_opening(f"o-stad{i}", occupation_id="stad", title="Lokalvårdare",
@@ -213,7 +213,7 @@ def _two_employers(taxonomy, ranker=None, rates=None):
     """o-tra fits the carpenter best (Malmö, next door) but its employer rarely says yes;
     o-lund is the same trade a bus ride away, at an employer that nearly always does; o-kock
     (a far trade) is at the picky employer too."""
-    from matcher.acceptance import EmployerAcceptance
+    from models.acceptance import EmployerAcceptance
     from tests.matcher.builders import LUND
 
     step_free = [Accommodation.STEP_FREE_ACCESS]
@@ -293,7 +293,7 @@ def test_with_reciprocal_off_nothing_changes(taxonomy, carpenter):
 
 
 def test_reciprocal_without_any_acceptance_estimate_is_a_clear_error(matcher, carpenter):
-    from matcher.acceptance import NoAcceptanceError
+    from models.acceptance import NoAcceptanceError
 
     with pytest.raises(NoAcceptanceError, match="no acceptance model and no placement"):
         matcher.suggest_openings(carpenter, k=3, reciprocal=True)

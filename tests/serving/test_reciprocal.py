@@ -93,7 +93,7 @@ def test_the_audit_records_the_acceptance_shown(answered: World):
 
 
 def test_reciprocal_before_any_employer_answered_is_a_conflict(answered: World):
-    answered.app.state.matching.matcher.acceptance = None  # as with no answers in the store
+    answered.app.state.matching.models.acceptance = None  # as with no answers in the store
     detail = _get(answered, "/participants/p1/suggestions?reciprocal=true", status=409)["detail"]
     assert "no placement has reached an employer's yes or no" in detail
     assert _get(answered, "/openings/o1/candidates?reciprocal=true", "employer", 409)
@@ -137,9 +137,10 @@ def test_openapi_documents_the_reciprocal_fields(answered: World):
 
 def acceptance_file(folder: Path) -> Path:
     """An acceptance model fitted on planted rows (a yes likelier with more Swedish)."""
-    from matcher.acceptance import AcceptanceModel, write_acceptance
-    from matcher.features import FEATURES
     from tests.matcher.test_acceptance import planted
+
+    from matcher.features import FEATURES
+    from models.acceptance import AcceptanceModel, write_acceptance
 
     X, y = planted()
     folder.mkdir(parents=True, exist_ok=True)

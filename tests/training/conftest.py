@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from matcher.features import FEATURES
-from matcher.ranking import BoostedRanker
+from models.ranking import BoostedRanker
 from platsa.settings import Settings, get_settings
 
 #: Gate values that pass every fairness gate at the default thresholds.

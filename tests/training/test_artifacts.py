@@ -71,7 +71,7 @@ def test_booster_errors_name_the_file(tmp_path):
 
 
 def test_booster_with_other_features_is_refused(tmp_path):
-    from matcher.ranking import BoostedRanker
+    from models.ranking import BoostedRanker
 
     other = BoostedRanker(objective="lambdarank", n_estimators=3, min_child_samples=2, n_jobs=1).fit(
         np.random.default_rng(0).normal(size=(40, 2)), np.tile([0, 1], 20), [20, 20],

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from matcher.evaluation import evaluate_rankings
 from matcher.features import FEATURES
-from matcher.ranking import OBJECTIVES, BoostedRanker
+from models.ranking import OBJECTIVES, BoostedRanker
 from training.dask_engine import _partitions, dask_client, early_stopping_round, fit_dask
 
 

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from matcher.dataset import participants_by_id
 from matcher.pipeline import Matcher
 from models.encoding import CachedEncoder, HashingCharEncoder
+from training.dataset import participants_by_id
 from training.matching import encode_profiles, encoder_names
 
 

@@ -10,9 +10,9 @@ import mlflow
 import numpy as np
 import pytest
 
-from matcher.dataset import InsufficientHistoryError
 from platsa.settings import Settings, get_settings
 from tests.training.conftest import fast_matcher_factory
+from training.dataset import InsufficientHistoryError
 from training.registry import CHALLENGER, CHAMPION, ModelRegistry
 from training.train import Engine, TrainConfig, run_training, split
 
@@ -129,7 +129,7 @@ def test_reweighing_is_selectable_logged_and_changes_the_model(settings, history
 def test_the_acceptance_model_is_trained_logged_and_shipped_with_the_ranker(trained_home, trained):
     """Same split as the ranker; its validation AUC is a named metric; its JSON is in the run
     and inside the registered model, and loads back with the champion."""
-    from matcher.acceptance import ACCEPTANCE_FILE, AcceptanceModel
+    from models.acceptance import ACCEPTANCE_FILE, AcceptanceModel
 
     result = trained[0]
     fit = result.acceptance

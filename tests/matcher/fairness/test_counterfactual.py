@@ -13,8 +13,8 @@ from matcher.domain import Accommodation, Gender, LanguageLevel, Location, Prior
 from matcher.fairness.counterfactual import counterfactual_check, with_gender
 from matcher.features import FEATURES
 from matcher.pipeline import Matcher
-from matcher.ranking import BoostedRanker
 from matcher.taxonomy.model import Occupation, Substitution, Taxonomy, TaxonomyData
+from models.ranking import BoostedRanker
 from tests.matcher.builders import make_opening, make_participant
 
 OCCUPATIONS = (

@@ -71,7 +71,7 @@ class BoostedRanker:
     Two objectives, chosen by measurement (``benchmarks/quality.py`` runs both):
 
     * ``"binary"`` (default): the log-odds of work at 90 days, learned from placements whose
-      follow-up is recorded (labels 0/1, see :meth:`matcher.dataset.LabelledPairs.outcomes`).
+      follow-up is recorded (labels 0/1, see :meth:`training.dataset.LabelledPairs.outcomes`).
       Ranking by it within a participant orders openings by their chance of leading to work,
       which is the programme's goal. Groups are accepted and ignored.
     * ``"lambdarank"``: LambdaMART over graded labels (work 3 > completed 2 > started 1 > other

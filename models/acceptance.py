@@ -14,7 +14,7 @@ completed, dropped) got a yes (1); one declined with reason ``employer_declined`
 the employer answered (the participant said no, the opening filled, …) or is still waiting.
 
 **Features** are the ranker's own pair features, built through the serving code
-(:func:`matcher.dataset.build_pairs`, which calls :meth:`matcher.pipeline.Matcher.pair_features`).
+(:func:`training.dataset.build_pairs`, which calls :meth:`matcher.pipeline.Matcher.pair_features`).
 Gender is not among them.
 
 **Without enough history** (fewer than :data:`MIN_ANSWERS` labelled answers to train on, or
@@ -46,10 +46,10 @@ import numpy as np
 import pandas as pd
 
 from matcher.columns import KINDS
-from matcher.dataset import EmployerStats, InsufficientHistoryError, build_pairs
 from matcher.domain import DeclineReason, Participant, PlacementStatus
 from matcher.features import smoothed_rates
-from matcher.ranking import NotFittedError
+from models.ranking import NotFittedError
+from training.dataset import EmployerStats, InsufficientHistoryError, build_pairs
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ class AcceptanceModel:
 
     scikit-learn estimator contract: ``__init__`` only stores parameters, :meth:`fit`
     validates and returns ``self``, fitted state ends in ``_``, and :meth:`predict_proba`
-    raises :class:`~matcher.ranking.NotFittedError` before :meth:`fit`; ``get_params`` and
+    raises :class:`~models.ranking.NotFittedError` before :meth:`fit`; ``get_params`` and
     ``set_params`` make it clonable (``sklearn.base.clone``). It does not inherit from
     scikit-learn's base classes so that importing the matcher (every worker, every CLI
     call) does not import scikit-learn; ``fit`` imports it when it runs.

@@ -21,7 +21,7 @@ from matcher.columns import EPOCH, day_number
 from matcher.domain import Outcome90, Participant, PlacementStatus, placement_label
 from matcher.features import FEATURE_INDEX, smoothed_rates
 from matcher.flat import Kind, row_to_record
-from matcher.ranking import WORK_LABEL, BoostedRanker, groups_from_query_ids
+from models.ranking import WORK_LABEL, BoostedRanker, groups_from_query_ids
 
 log = logging.getLogger(__name__)
 

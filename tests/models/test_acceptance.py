@@ -18,7 +18,11 @@ import pytest
 from scipy.special import expit
 from sklearn.base import clone
 
-from matcher.acceptance import (
+from matcher.columns import KINDS
+from matcher.explain import Explanation, acceptance_reason, with_acceptance
+from matcher.features import FEATURE_INDEX, FEATURES
+from matcher.pipeline import default_rule
+from models.acceptance import (
     LABEL,
     AcceptanceFormatError,
     AcceptanceModel,
@@ -32,12 +36,8 @@ from matcher.acceptance import (
     reciprocal_order,
     split_answers,
 )
-from matcher.columns import KINDS
-from matcher.dataset import InsufficientHistoryError, build_pairs, employer_stats, participants_by_id
-from matcher.explain import Explanation, acceptance_reason, with_acceptance
-from matcher.features import FEATURE_INDEX, FEATURES
-from matcher.pipeline import default_rule
-from matcher.ranking import BoostedRanker, NotFittedError
+from models.ranking import BoostedRanker, NotFittedError
+from training.dataset import InsufficientHistoryError, build_pairs, employer_stats, participants_by_id
 
 # --------------------------------------------------------------------------- labels
 
@@ -203,7 +203,7 @@ def test_a_broken_file_is_refused(fitted, edit, message):
 
 
 def test_the_file_is_found_anywhere_in_a_downloaded_model(fitted, tmp_path):
-    from matcher.acceptance import read_acceptance, write_acceptance
+    from models.acceptance import read_acceptance, write_acceptance
 
     assert read_acceptance(tmp_path, FEATURES) is None  # a model without one
     (tmp_path / "artifacts").mkdir()
