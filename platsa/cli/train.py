@@ -295,7 +295,7 @@ def _served_matcher(settings: Settings, today: dt.date | None, *, shares: bool =
     if frames["openings"].empty:
         raise LookupError("no openings in the database: import a programme first")
     matcher = make_matcher(settings, ranker, version, taxonomy=taxonomy, women_share=women)
-    models.acceptance = acceptance_for(acceptance, frames["placements"], frames["openings"])
+    matcher.acceptance = acceptance_for(acceptance, frames["placements"], frames["openings"])
     return index_store_openings(matcher, frames, today), frames
 
 

@@ -93,7 +93,7 @@ def test_the_audit_records_the_acceptance_shown(answered: World):
 
 
 def test_reciprocal_before_any_employer_answered_is_a_conflict(answered: World):
-    answered.app.state.matching.models.acceptance = None  # as with no answers in the store
+    answered.app.state.matching.matcher.acceptance = None  # as with no answers in the store
     detail = _get(answered, "/participants/p1/suggestions?reciprocal=true", status=409)["detail"]
     assert "no placement has reached an employer's yes or no" in detail
     assert _get(answered, "/openings/o1/candidates?reciprocal=true", "employer", 409)
