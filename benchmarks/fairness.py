@@ -60,10 +60,11 @@ from matcher.fairness import (
 from matcher.fairness.report import to_json
 from matcher.features import FEATURES
 from matcher.pipeline import MatcherConfig
+from matcher.records import participants_by_id
 from matcher.taxonomy import load_taxonomy
 from models.ranking import BoostedRanker
 from synth import GeneratorConfig, generate
-from training.dataset import LabelledPairs, build_pairs, participants_by_id, time_split
+from training.dataset import LabelledPairs, build_pairs, time_split
 
 sys.path.insert(0, str(Path(__file__).parent))
 from quality import build_matcher, evaluation_pairs  # noqa: E402  (sibling benchmark script)

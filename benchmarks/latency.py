@@ -29,14 +29,16 @@ from typing import Any
 import numpy as np
 
 from matcher.domain import Participant
+from matcher.employers import employer_stats
 from matcher.features import FEATURES
 from matcher.pipeline import Matcher
+from matcher.records import participants_by_id
 from matcher.retrieval import IndexParams, set_search_threads
 from matcher.taxonomy import load_taxonomy
 from models.encoding import CachedEncoder, HashingCharEncoder, SentenceTransformerEncoder
 from models.ranking import BoostedRanker
 from synth import GeneratorConfig, generate
-from training.dataset import build_pairs, employer_stats, participants_by_id
+from training.dataset import build_pairs
 
 log = logging.getLogger("benchmarks.latency")
 RESULTS = Path(__file__).parent / "results" / "latency.json"

@@ -40,22 +40,18 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matcher.columns import ParticipantRow
 from matcher.constraints import ConstraintContext, feasible
+from matcher.employers import LABEL, employer_answers, employer_stats
 from matcher.evaluation import evaluate_rankings
 from matcher.features import FEATURE_INDEX, FEATURES
-from matcher.pipeline import Matcher, default_rule
+from matcher.pipeline import Matcher
+from matcher.records import participants_by_id
 from matcher.taxonomy import load_taxonomy
-from models.acceptance import (
-    LABEL,
-    employer_acceptance,
-    employer_answers,
-    learn_acceptance,
-    reciprocal_scores,
-    split_answers,
-)
-from models.ranking import OBJECTIVES, BoostedRanker
+from models.acceptance import employer_acceptance, reciprocal_scores
+from models.ranking import OBJECTIVES, BoostedRanker, default_rule
 from synth import GeneratorConfig, generate
 from synth.history import employer_yes_probability
-from training.dataset import build_pairs, employer_stats, participants_by_id, time_split
+from training.acceptance import learn_acceptance, split_answers
+from training.dataset import build_pairs, time_split
 
 log = logging.getLogger("benchmarks.quality")
 RESULTS = Path(__file__).parent / "results" / "quality.json"

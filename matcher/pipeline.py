@@ -36,7 +36,6 @@ from matcher.domain import Gender, Opening, Participant
 from matcher.explain import ExplainFacts, Explanation, explain, with_acceptance
 from matcher.fairness.mitigation import widen_horizons
 from matcher.features import (
-    FEATURES,
     FeatureContext,
     OccupationArrays,
     ParticipantQuery,
@@ -47,31 +46,9 @@ from matcher.flat import record_to_row
 from matcher.geo import LatitudeBands, ReachBox, reach_km, unit_vectors
 from models.acceptance import AcceptanceScorer, NoAcceptanceError, reciprocal_order
 from models.encoding import opening_text, participant_text
-from models.ranking import Ranker, RuleRanker
+from models.ranking import RULE_VERSION, Ranker, default_rule
 
 log = logging.getLogger(__name__)
-
-#: Weights of the transparent rule used before any outcome history exists. Occupation
-#: transfer dominates; travel and uncovered needs count against.
-DEFAULT_RULE_WEIGHTS: dict[str, float] = {
-    "occ_relatedness": 3.0,
-    "occ_desired_relatedness": 1.5,
-    "occ_transfer_level": 1.0,
-    "occ_same_ssyk4": 0.5,
-    "text_embedding_sim": 1.0,
-    "text_char_sim": 1.0,
-    "language_margin": 0.1,
-    "needs_covered_share": 0.5,
-    "commute_share": -1.0,
-    "hours_fit": 0.5,
-    "employer_success_rate": 1.0,
-}
-
-
-def default_rule() -> RuleRanker:
-    """The transparent scoring rule over :data:`FEATURES`."""
-    return RuleRanker(DEFAULT_RULE_WEIGHTS, FEATURES).fit()
-
 
 class UnknownOpeningError(KeyError):
     """An opening id that is not in the matcher's index."""
@@ -209,7 +186,7 @@ class Matcher:
         encoder: Any = None,
         char_encoder: Any = None,
         config: MatcherConfig | None = None,
-        model_version: str = "rule-v1",
+        model_version: str = RULE_VERSION,
         women_share: Mapping[str, float] | None = None,
         acceptance: AcceptanceScorer | None = None,
     ) -> None:
@@ -220,7 +197,7 @@ class Matcher:
         self.encoder = encoder
         self.char_encoder = char_encoder
         self.config = config or MatcherConfig()
-        self.model_version = model_version if ranker is not None else "rule-v1"
+        self.model_version = model_version if ranker is not None else RULE_VERSION
         self.occupations = OccupationArrays.from_taxonomy(taxonomy)
         self.women_share = self._shares_by_position(women_share or {})
         self.catalogue: OpeningCatalogue | None = None

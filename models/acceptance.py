@@ -7,15 +7,13 @@ ask for openings ranked by *expected placements that go ahead and work*:
 
     reciprocal score = P(work at 90 days | placed) × P(the employer says yes)
 
-**Labels** come from placement history (:func:`employer_answers`). The employer's answer is
-visible in a placement's status: one that reached ``offered`` or later (offered, started,
-completed, dropped) got a yes (1); one declined with reason ``employer_declined`` or
-``language`` got the employer's no (0). Every other placement is left out: it ended before
-the employer answered (the participant said no, the opening filled, …) or is still waiting.
+**Labels** come from placement history (:func:`matcher.employers.employer_answers`): a
+placement that reached ``offered`` or later got the employer's yes (1), one declined as
+``employer_declined`` or ``language`` the employer's no (0); the rest are left out.
 
 **Features** are the ranker's own pair features, built through the serving code
-(:func:`training.dataset.build_pairs`, which calls :meth:`matcher.pipeline.Matcher.pair_features`).
-Gender is not among them.
+(:func:`training.dataset.build_pairs`); gender is not among them. Fitting on history is
+training's part (:mod:`training.acceptance`); this module is the model serving loads.
 
 **Without enough history** (fewer than :data:`MIN_ANSWERS` labelled answers to train on, or
 fewer than :data:`MIN_PER_CLASS` of either answer) there is no acceptance model. The reciprocal
@@ -36,7 +34,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,28 +41,19 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from matcher.columns import KINDS
-from matcher.domain import DeclineReason, Participant, PlacementStatus
+from matcher.employers import LABEL, employer_answers
 from matcher.features import smoothed_rates
-from models.ranking import NotFittedError
-from training.dataset import EmployerStats, InsufficientHistoryError, build_pairs
+from models.errors import InsufficientHistoryError, NotFittedError
 
 log = logging.getLogger(__name__)
 
-#: Statuses a placement only reaches after the employer said yes.
-EMPLOYER_YES: frozenset[str] = frozenset(s.value for s in (
-    PlacementStatus.OFFERED, PlacementStatus.STARTED, PlacementStatus.COMPLETED,
-    PlacementStatus.DROPPED))
-#: Decline reasons that are the employer's no (the language no is the employer's judgement too).
-EMPLOYER_NO: frozenset[str] = frozenset(r.value for r in (
-    DeclineReason.EMPLOYER_DECLINED, DeclineReason.LANGUAGE))
 #: Fewest labelled training answers to fit a model on (below it: the employer-rate fallback).
 MIN_ANSWERS = 100
 #: Fewest answers of each kind (yes and no) to fit a model on.
 MIN_PER_CLASS = 10
-#: The label column :func:`employer_answers` adds.
-LABEL = "accepted"
 #: Name of the serialised model beside the ranker's booster.
 ACCEPTANCE_FILE = "acceptance.json"
 #: Version tag of the JSON layout written by :meth:`AcceptanceModel.to_json`.
@@ -90,40 +78,6 @@ class AcceptanceScorer(Protocol):
     source: str  # "model" or "employer_rate": what every reciprocal answer names
 
     def accept_probability(self, X: np.ndarray, employer_ids: np.ndarray) -> np.ndarray: ...
-
-
-# --------------------------------------------------------------------------- labels
-
-
-def employer_answers(placements: pd.DataFrame) -> pd.DataFrame:
-    """The placements that reached the employer's answer, with :data:`LABEL` 1 (yes) or 0 (no).
-
-    See the module docstring for which placements count; the rest are left out.
-    """
-    status = placements["status"].astype(str)
-    reason = (placements["decline_reason"].astype(object) if "decline_reason" in placements
-              else pd.Series(None, index=placements.index, dtype=object))
-    yes = status.isin(EMPLOYER_YES).to_numpy(dtype=bool)
-    no = ((status == PlacementStatus.DECLINED.value) & reason.isin(EMPLOYER_NO)).to_numpy(dtype=bool)
-    kept = placements[yes | no]
-    return kept.assign(**{LABEL: yes[yes | no].astype(np.float64)})
-
-
-def split_answers(answers: pd.DataFrame, train_placements: pd.DataFrame,
-                  valid_placements: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Answers on the side of the ranker's time split their participant is on.
-
-    A participant the ranker's split never saw (none of their placements is resolved yet)
-    goes by the date of their first answer against the split's cutoff, the last first
-    placement date on the training side. Both models are then judged on later people.
-    """
-    train_ids = set(train_placements["participant_id"])
-    valid_ids = set(valid_placements["participant_id"])
-    cutoff = pd.to_datetime(train_placements.groupby("participant_id")["created_at"].min()).max()
-    first = pd.to_datetime(answers.groupby("participant_id")["created_at"].transform("min"))
-    participant = answers["participant_id"]
-    later = participant.isin(valid_ids) | (~participant.isin(train_ids) & (first > cutoff))
-    return answers[~later.to_numpy(dtype=bool)], answers[later.to_numpy(dtype=bool)]
 
 
 # --------------------------------------------------------------------------- the model
@@ -177,7 +131,7 @@ def _average_ranks(values: np.ndarray) -> np.ndarray:
     return ranks
 
 
-class AcceptanceModel:
+class AcceptanceModel(ClassifierMixin, BaseEstimator):
     """P(the employer says yes | pair features): L2-regularised logistic regression.
 
     Why a linear model rather than a second LightGBM: the reciprocal score multiplies this
@@ -192,16 +146,12 @@ class AcceptanceModel:
     the central 98 % of its training values, so the model never extrapolates beyond what it
     learned from; the opening kind, a category, is one-hot encoded.
 
-    scikit-learn estimator contract: ``__init__`` only stores parameters, :meth:`fit`
-    validates and returns ``self``, fitted state ends in ``_``, and :meth:`predict_proba`
-    raises :class:`~models.ranking.NotFittedError` before :meth:`fit`; ``get_params`` and
-    ``set_params`` make it clonable (``sklearn.base.clone``). It does not inherit from
-    scikit-learn's base classes so that importing the matcher (every worker, every CLI
-    call) does not import scikit-learn; ``fit`` imports it when it runs.
+    A scikit-learn classifier: parameters declared in ``__init__`` (``clone`` works), fitted
+    state ends in ``_``, :meth:`predict_proba` raises :class:`~models.errors.NotFittedError`
+    before :meth:`fit`.
     """
 
     source = "model"
-    _PARAMS = ("C", "min_rows", "min_per_class", "max_iter")
 
     def __init__(self, C: float = 0.1, min_rows: int = MIN_ANSWERS,
                  min_per_class: int = MIN_PER_CLASS, max_iter: int = 1000) -> None:
@@ -209,21 +159,6 @@ class AcceptanceModel:
         self.min_rows = min_rows
         self.min_per_class = min_per_class
         self.max_iter = max_iter
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """The constructor parameters (scikit-learn's contract)."""
-        return {name: getattr(self, name) for name in self._PARAMS}
-
-    def set_params(self, **params: Any) -> AcceptanceModel:
-        unknown = sorted(set(params) - set(self._PARAMS))
-        if unknown:
-            raise ValueError(f"AcceptanceModel has no parameter {unknown[0]!r}")
-        for name, value in params.items():
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        return f"AcceptanceModel({', '.join(f'{k}={v!r}' for k, v in self.get_params().items())})"
 
     # ------------------------------------------------------------------ fitting
 
@@ -502,60 +437,3 @@ def reciprocal_order(ranker: Any, scores: np.ndarray,
     return np.lexsort((-np.asarray(scores, dtype=np.float64), -combined)), combined
 
 
-# --------------------------------------------------------------------------- training
-
-
-@dataclass(frozen=True)
-class AcceptanceFit:
-    """An acceptance model learned from one history split, or why there is none."""
-
-    model: AcceptanceModel | None
-    valid_auc: float  # NaN when not measurable (no model, or one answer kind in validation)
-    n_train: int
-    n_valid: int
-    reason: str = ""  # why there is no model
-
-    def metrics(self) -> dict[str, float]:
-        """Named for MLflow (no '@'); the AUC only when it was measured."""
-        found = {"acceptance_train_answers": float(self.n_train),
-                 "acceptance_valid_answers": float(self.n_valid)}
-        if not math.isnan(self.valid_auc):
-            found["acceptance_valid_auc"] = self.valid_auc
-        return found
-
-
-def learn_acceptance(matcher: Any, participants: Mapping[str, Participant],
-                     placements: pd.DataFrame, train_placements: pd.DataFrame,
-                     valid_placements: pd.DataFrame, stats: EmployerStats,
-                     feature_names: Sequence[str], model: AcceptanceModel | None = None,
-                     ) -> AcceptanceFit:
-    """Fit the acceptance model on the ranker's split of ``placements`` (all of them, not only
-    the resolved ones: an offer already answered the employer's question).
-
-    Training rows leave their own outcome out of the employer success-rate feature, as the
-    ranker's do. Too little history gives an :class:`AcceptanceFit` without a model and the
-    reason, never an error: the ranker can ship without one.
-    """
-    answers = employer_answers(placements)
-    answers = answers[answers["participant_id"].isin(list(participants))]
-    train, valid = split_answers(answers, train_placements, valid_placements)
-    model = model if model is not None else AcceptanceModel()
-    try:
-        pairs = build_pairs(matcher, participants, train, label_column=LABEL, stats=stats)
-        fitted = model.fit(pairs.X, pairs.y, feature_names=feature_names)
-    except InsufficientHistoryError as exc:
-        log.warning("no acceptance model: %s", exc)
-        return AcceptanceFit(None, math.nan, len(train), len(valid), str(exc))
-    return AcceptanceFit(fitted, validation_auc(fitted, matcher, participants, valid),
-                         len(train), len(valid))
-
-
-def validation_auc(model: AcceptanceModel, matcher: Any, participants: Mapping[str, Participant],
-                   answers: pd.DataFrame) -> float:
-    """ROC AUC of the model on held-out answers (NaN unless both answers occur)."""
-    from sklearn.metrics import roc_auc_score
-
-    if answers.empty or answers[LABEL].nunique() < 2:
-        return math.nan
-    pairs = build_pairs(matcher, participants, answers, label_column=LABEL)
-    return float(roc_auc_score(pairs.y, model.accept_probability(pairs.X)))

@@ -1,9 +1,12 @@
 """Rankers: a LightGBM model learned from outcomes and a transparent rule for when there is no history.
 
-Both follow the scikit-learn estimator contract (``__init__`` only stores parameters, ``fit``
-validates and returns ``self``, fitted state ends in ``_``) and both expose
-``contributions(X)``: one additive contribution per feature plus a bias column, which is what
-the explanations are built from. ``kind`` says which one served a request.
+Both are scikit-learn estimators (``BaseEstimator``: parameters declared once, in
+``__init__``, so ``get_params`` and ``clone`` work; ``fit`` validates and returns ``self``;
+fitted state ends in ``_``) and both expose ``contributions(X)``: one additive contribution
+per feature plus a bias column, which is what the explanations are built from. ``kind`` says
+which one served a request. ``tests/models/test_contract.py`` runs both through the same
+checks, and through scikit-learn's ``check_estimator`` (the checks that cannot apply are
+listed there with the reason).
 """
 
 from __future__ import annotations
@@ -13,18 +16,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_array
 
-from matcher.features import MONOTONE
+from matcher.features import FEATURES, MONOTONE
+from models.errors import NotFittedError
 
 log = logging.getLogger(__name__)
 
 
 #: Gains per graded label (0 nothing … 3 work at 90 days): exponential, as NDCG counts them.
 LABEL_GAIN = (0, 1, 3, 7, 15, 31)
-
-
-class NotFittedError(ValueError, AttributeError):
-    """``predict`` was called on a ranker that has not been fitted (same bases as sklearn's)."""
 
 
 class Ranker(Protocol):
@@ -38,12 +40,14 @@ class Ranker(Protocol):
     def contributions(self, X: np.ndarray) -> np.ndarray: ...
 
 
-def _check_matrix(X: Any, n_features: int | None = None) -> np.ndarray:
-    array = np.asarray(X, dtype=np.float64)
-    if array.ndim != 2:
-        raise ValueError(f"X must be 2-dimensional, got shape {array.shape}")
+def _check_matrix(estimator: BaseEstimator, X: Any, n_features: int | None = None) -> np.ndarray:
+    """X as a 2-d float matrix (NaN is unknown and allowed; scikit-learn's validation), as wide
+    as the fit's when ``n_features`` is given."""
+    array = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
     if n_features is not None and array.shape[1] != n_features:
-        raise ValueError(f"X has {array.shape[1]} features, the ranker was fitted with {n_features}")
+        name = type(estimator).__name__
+        raise ValueError(f"X has {array.shape[1]} features, but {name} is expecting {n_features} "
+                         f"features as input (the ranker was fitted with {n_features})")
     return array
 
 
@@ -65,7 +69,7 @@ WORK_LABEL = 3
 OBJECTIVES = ("binary", "lambdarank")
 
 
-class BoostedRanker:
+class BoostedRanker(BaseEstimator):
     """A LightGBM ranker, trained on outcomes with early stopping on a validation set.
 
     Two objectives, chosen by measurement (``benchmarks/quality.py`` runs both):
@@ -114,13 +118,6 @@ class BoostedRanker:
         self.monotone = monotone
         self.random_state = random_state
         self.n_jobs = n_jobs
-
-    def get_params(self) -> dict[str, Any]:
-        """Constructor parameters (logged with each training run)."""
-        return {name: getattr(self, name) for name in (
-            "objective", "n_estimators", "learning_rate", "num_leaves", "min_child_samples",
-            "subsample", "colsample_bytree", "early_stopping_rounds", "eval_at", "monotone",
-            "random_state", "n_jobs")}
 
     @property
     def ranks_groups(self) -> bool:
@@ -175,18 +172,21 @@ class BoostedRanker:
         self,
         X: Any,
         y: Any,
-        group: Any,
+        group: Any = None,
         *,
         feature_names: Sequence[str] | None = None,
         eval_set: tuple[Any, Any, Any] | None = None,
         sample_weight: Any = None,
     ) -> BoostedRanker:
-        """Fit on rows grouped by query; ``eval_set=(X, y, group)`` enables early stopping."""
+        """Fit on rows grouped by query; ``eval_set=(X, y, group)`` enables early stopping.
+
+        The binary objective reads rows alone: without ``group`` they count as one query.
+        """
         import lightgbm as lgb
 
-        X_ = _check_matrix(X)
+        X_ = _check_matrix(self, X)
         y_ = np.asarray(y)
-        group_ = np.asarray(group, dtype=np.int64)
+        group_ = np.asarray([len(X_)] if group is None else group, dtype=np.int64)
         if len(y_) != len(X_):
             raise ValueError(f"y has {len(y_)} rows, X has {len(X_)}")
         if group_.sum() != len(X_):
@@ -205,7 +205,7 @@ class BoostedRanker:
         if eval_set is not None:
             Xv, yv, gv = eval_set
             fit_kwargs.update(
-                eval_X=(_check_matrix(Xv, X_.shape[1]),), eval_y=(np.asarray(yv),),
+                eval_X=(_check_matrix(self, Xv, X_.shape[1]),), eval_y=(np.asarray(yv),),
                 callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)],
             )
             if self.ranks_groups:
@@ -241,13 +241,13 @@ class BoostedRanker:
     def predict(self, X: Any) -> np.ndarray:
         """Scores (higher is better); comparable within one query only."""
         booster = self._fitted()
-        return booster.predict(_check_matrix(X, self.n_features_in_), raw_score=True,
+        return booster.predict(_check_matrix(self, X, self.n_features_in_), raw_score=True,
                                num_iteration=self.best_iteration_, num_threads=1)
 
     def contributions(self, X: Any) -> np.ndarray:
         """SHAP-style per-feature contributions (n, n_features + 1); the last column is the bias."""
         booster = self._fitted()
-        return booster.predict(_check_matrix(X, self.n_features_in_), pred_contrib=True,
+        return booster.predict(_check_matrix(self, X, self.n_features_in_), pred_contrib=True,
                                num_iteration=self.best_iteration_, num_threads=1)
 
     def feature_importance(self) -> dict[str, float]:
@@ -256,7 +256,7 @@ class BoostedRanker:
         return dict(zip(self.feature_names_, map(float, gains), strict=True))
 
 
-class RuleRanker:
+class RuleRanker(BaseEstimator):
     """A transparent weighted sum of features, used until there are outcomes to learn from.
 
     Every weight is readable, so a coach can be told exactly why an opening ranks high.
@@ -265,17 +265,31 @@ class RuleRanker:
 
     kind = "rule"
 
-    def __init__(self, weights: Mapping[str, float], feature_names: Sequence[str]) -> None:
-        self.weights = dict(weights)
-        self.feature_names = list(feature_names)
+    def __init__(self, weights: Mapping[str, float] | None = None,
+                 feature_names: Sequence[str] | None = None) -> None:
+        self.weights = weights
+        self.feature_names = feature_names
 
     def fit(self, X: Any = None, y: Any = None, group: Any = None) -> RuleRanker:
-        """Validate the weights against the feature names; nothing is learned."""
-        unknown = sorted(set(self.weights) - set(self.feature_names))
+        """Validate the weights against the feature names; nothing is learned.
+
+        Without ``feature_names`` the columns of ``X`` are ``f0``, ``f1`` …
+        """
+        weights = dict(self.weights or {})
+        if self.feature_names is not None:
+            names = list(self.feature_names)
+        elif X is not None:
+            names = [f"f{i}" for i in range(_check_matrix(self, X).shape[1])]
+        else:
+            raise ValueError("a rule needs its feature names, or X to number its columns")
+        unknown = sorted(set(weights) - set(names))
         if unknown:
             raise ValueError(f"rule weights name unknown features: {unknown}")
-        self.feature_names_ = list(self.feature_names)
-        self.coef_ = np.array([self.weights.get(n, 0.0) for n in self.feature_names_])
+        if X is not None:
+            _check_matrix(self, X, len(names))
+        self.feature_names_ = names
+        self.n_features_in_ = len(names)
+        self.coef_ = np.array([float(weights.get(n, 0.0)) for n in names])
         return self
 
     def _coef(self) -> np.ndarray:
@@ -286,9 +300,33 @@ class RuleRanker:
 
     def contributions(self, X: Any) -> np.ndarray:
         coef = self._coef()
-        values = np.nan_to_num(_check_matrix(X, len(coef)), nan=0.0)
+        values = np.nan_to_num(_check_matrix(self, X, len(coef)), nan=0.0)
         parts = values * coef
         return np.hstack([parts, np.zeros((len(parts), 1))])
 
     def predict(self, X: Any) -> np.ndarray:
         return self.contributions(X).sum(axis=1)
+
+
+#: The rule's version label: what serves, and what every answer names, before a champion exists.
+RULE_VERSION = "rule-v1"
+#: Weights of the transparent rule used before any outcome history exists. Occupation
+#: transfer dominates; travel and uncovered needs count against.
+DEFAULT_RULE_WEIGHTS: dict[str, float] = {
+    "occ_relatedness": 3.0,
+    "occ_desired_relatedness": 1.5,
+    "occ_transfer_level": 1.0,
+    "occ_same_ssyk4": 0.5,
+    "text_embedding_sim": 1.0,
+    "text_char_sim": 1.0,
+    "language_margin": 0.1,
+    "needs_covered_share": 0.5,
+    "commute_share": -1.0,
+    "hours_fit": 0.5,
+    "employer_success_rate": 1.0,
+}
+
+
+def default_rule() -> RuleRanker:
+    """The transparent scoring rule over :data:`~matcher.features.FEATURES`."""
+    return RuleRanker(DEFAULT_RULE_WEIGHTS, FEATURES).fit()

@@ -25,13 +25,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from matcher.domain import Participant
+from matcher.employers import employer_stats
 from matcher.flat import Kind, column_names
 from matcher.pipeline import Matcher, SuggestionList, UnknownOpeningError
 from matcher.store.repositories import rows_digest, stored_rows
 from models.acceptance import AcceptanceScorer, employer_acceptance
 from platsa.settings import Settings
 from serving.model_loader import ServedModel
-from training.dataset import employer_stats
 
 log = logging.getLogger(__name__)
 

@@ -26,15 +26,13 @@ from typing import Any
 from sqlalchemy import make_url
 
 from matcher.features import FEATURES
-from matcher.pipeline import default_rule
 from matcher.store.repositories import RecordNotFound
 from models.acceptance import AcceptanceModel, read_acceptance
-from models.ranking import BoostedRanker, Ranker
+from models.ranking import RULE_VERSION, BoostedRanker, Ranker, default_rule
 from platsa.settings import Settings
 
 log = logging.getLogger(__name__)
 
-RULE_VERSION = "rule-v1"
 #: A LightGBM text model starts with this line.
 BOOSTER_MAGIC = b"tree\n"
 

@@ -22,7 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from matcher.domain import PlacementStatus
-from training.dataset import InsufficientHistoryError, LabelledPairs
+from models.errors import InsufficientHistoryError
+from training.dataset import LabelledPairs
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ placements that have not happened yet.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,44 +18,12 @@ import pandas as pd
 
 from matcher.columns import EPOCH, day_number
 from matcher.domain import Outcome90, Participant, PlacementStatus, placement_label
+from matcher.employers import STARTED, EmployerStats, flag
 from matcher.features import FEATURE_INDEX, smoothed_rates
-from matcher.flat import Kind, row_to_record
+from models.errors import InsufficientHistoryError
 from models.ranking import WORK_LABEL, BoostedRanker, groups_from_query_ids
 
 log = logging.getLogger(__name__)
-
-#: Placements that reached a workplace: the denominator of an employer's success rate.
-_STARTED = {PlacementStatus.STARTED.value, PlacementStatus.COMPLETED.value,
-            PlacementStatus.DROPPED.value}
-
-
-class InsufficientHistoryError(ValueError):
-    """Too few labelled placements to train or to split by time."""
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, np.ndarray):
-        return [_clean(v) for v in value.tolist()]
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
-
-
-def records_from_frame(kind: Kind, frame: pd.DataFrame) -> list[Any]:
-    """Domain records from a flat frame (as stored or generated); missing cells use defaults."""
-    records = []
-    for row in frame.to_dict("records"):
-        cleaned = {k: _clean(v) for k, v in row.items()}
-        records.append(row_to_record(kind, {k: v for k, v in cleaned.items() if v is not None}))
-    return records
-
-
-def participants_by_id(frame: pd.DataFrame) -> dict[str, Participant]:
-    """Participants keyed by id, validated through the domain model."""
-    return {p.id: p for p in records_from_frame(Kind.PARTICIPANTS, frame)}
-
 
 def labels(placements: pd.DataFrame) -> np.ndarray:
     """Graded relevance per placement (work at 90 days 3 > completed 2 > started 1 > other 0)."""
@@ -65,38 +32,6 @@ def labels(placements: pd.DataFrame) -> np.ndarray:
         (placement_label(PlacementStatus(s), Outcome90(o) if o else None)
          for s, o in zip(placements["status"].astype(str), outcome, strict=True)),
         dtype=np.int32, count=len(placements))
-
-
-@dataclass(frozen=True)
-class EmployerStats:
-    """Per-employer counts behind the smoothed success-rate feature."""
-
-    successes: dict[str, float]
-    trials: dict[str, float]
-    prior_rate: float
-    prior_strength: float = 10.0
-
-    def rates(self) -> dict[str, float]:
-        ids = list(self.trials)
-        values = smoothed_rates(np.array([self.successes[i] for i in ids]),
-                                np.array([self.trials[i] for i in ids]),
-                                self.prior_rate, self.prior_strength)
-        return dict(zip(ids, map(float, values), strict=True))
-
-
-def employer_stats(placements: pd.DataFrame, openings: pd.DataFrame,
-                   prior_strength: float = 10.0) -> EmployerStats:
-    """How often each employer's started placements led to work at 90 days."""
-    employer_of = openings.set_index("id")["employer_id"]
-    started = placements[_flag(placements, "status", _STARTED)]
-    employer = started["opening_id"].map(employer_of)
-    work = pd.Series(_flag(started, "outcome_90", {Outcome90.WORK.value}).astype(float),
-                     index=started.index)
-    successes = work.groupby(employer).sum()
-    trials = work.groupby(employer).count()
-    prior = float(work.mean()) if len(work) else 0.0
-    return EmployerStats(successes=successes.to_dict(), trials=trials.astype(float).to_dict(),
-                         prior_rate=prior, prior_strength=prior_strength)
 
 
 @dataclass
@@ -183,20 +118,13 @@ def _as_of_placement(X: np.ndarray, pairs: pd.DataFrame, matcher: Any,
     X[:, FEATURE_INDEX["places_left"]] = np.nan
 
 
-def _flag(frame: pd.DataFrame, column: str, values: set[str]) -> np.ndarray:
-    """Boolean array: the column's value is one of ``values`` (missing column or NA: False)."""
-    if column not in frame:
-        return np.zeros(len(frame), dtype=bool)
-    return frame[column].isin(values).fillna(False).to_numpy(dtype=bool)
-
-
 def _leave_own_outcome_out(X: np.ndarray, pairs: pd.DataFrame, matcher: Any,
                            stats: EmployerStats) -> None:
     catalogue = matcher.catalogue
     employer = np.array([catalogue.columns.employer_ids[catalogue.row_of[o]]
                          for o in pairs["opening_id"]], dtype=object)
-    own_trial = _flag(pairs, "status", _STARTED)
-    own_success = own_trial & _flag(pairs, "outcome_90", {Outcome90.WORK.value})
+    own_trial = flag(pairs, "status", STARTED)
+    own_success = own_trial & flag(pairs, "outcome_90", {Outcome90.WORK.value})
     successes = np.array([stats.successes.get(e, 0.0) for e in employer]) - own_success
     trials = np.array([stats.trials.get(e, 0.0) for e in employer]) - own_trial
     X[:, FEATURE_INDEX["employer_success_rate"]] = smoothed_rates(

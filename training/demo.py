@@ -18,8 +18,8 @@ import pandas as pd
 
 from matcher.domain import Participant
 from matcher.pipeline import Matcher, SuggestionList, WhyNot
+from matcher.records import participants_by_id
 from platsa.settings import Settings
-from training.dataset import participants_by_id
 
 log = logging.getLogger(__name__)
 

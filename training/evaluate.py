@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.evaluation import evaluate_rankings
-from matcher.pipeline import default_rule
+from models.ranking import default_rule
 from training.dataset import LabelledPairs
 
 #: Metrics logged per ranker (MLflow forbids ``@`` in names: ``ndcg_at_10``).

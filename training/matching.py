@@ -15,16 +15,16 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from matcher.domain import Participant
+from matcher.employers import employer_stats
 from matcher.pipeline import Matcher
 from matcher.taxonomy.model import Taxonomy
-from models.ranking import Ranker
+from models.ranking import RULE_VERSION, Ranker
 from platsa.settings import Settings
-from training.dataset import employer_stats
 
 log = logging.getLogger(__name__)
 
 
-def make_matcher(settings: Settings, ranker: Ranker | None = None, model_version: str = "rule-v1",
+def make_matcher(settings: Settings, ranker: Ranker | None = None, model_version: str = RULE_VERSION,
                  *, embeddings: bool = True, taxonomy: Taxonomy | None = None,
                  women_share: Mapping[str, float] | None = None) -> Matcher:
     """A matcher with the configured taxonomy and encoders and no openings indexed yet.

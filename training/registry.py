@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from matcher.features import FEATURES
-from matcher.pipeline import default_rule
 from models.acceptance import AcceptanceFormatError, AcceptanceModel, read_acceptance
-from models.ranking import BoostedRanker, Ranker
+from models.ranking import RULE_VERSION, BoostedRanker, Ranker, default_rule
 from platsa.settings import Settings
 from training.artifacts import BOOSTER_FILE, ModelArtifactError, load_booster
 from training.tracking import Tracking, connect
@@ -41,8 +40,6 @@ log = logging.getLogger(__name__)
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
-#: What answers before any champion exists (the transparent rule), as serving names it.
-RULE_VERSION = "rule-v1"
 #: Run artifact holding the fairness gate values measured by the run (see :func:`gate_values_json`).
 GATE_VALUES_ARTIFACT = "fairness/gate_values.json"
 #: Run tag and metric naming the champion the run was compared with on its own validation data.

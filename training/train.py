@@ -32,25 +32,21 @@ import numpy as np
 import pandas as pd
 
 from matcher.domain import Participant
+from matcher.employers import EmployerStats, employer_stats
 from matcher.fairness.gates import FairnessThresholds, check_gates
 from matcher.fairness.mitigation import reweighing_weights
 from matcher.fairness.report import FairnessReport, write_report
 from matcher.features import FEATURES
 from matcher.pipeline import Matcher
-from models.acceptance import MIN_ANSWERS, AcceptanceFit, AcceptanceModel, learn_acceptance, write_acceptance
+from matcher.records import participants_by_id
+from models.acceptance import MIN_ANSWERS, AcceptanceModel, write_acceptance
+from models.errors import InsufficientHistoryError
 from models.ranking import OBJECTIVES, BoostedRanker
 from platsa.settings import Settings, TrainingSettings
+from training.acceptance import AcceptanceFit, learn_acceptance
 from training.artifacts import CardFacts, feature_importance_png, log_ranker_model, model_card
 from training.data import History, dataset_digest, window
-from training.dataset import (
-    EmployerStats,
-    InsufficientHistoryError,
-    LabelledPairs,
-    build_pairs,
-    employer_stats,
-    participants_by_id,
-    time_split,
-)
+from training.dataset import LabelledPairs, build_pairs, time_split
 from training.evaluate import compare, flat_metrics, ranking_metrics
 from training.fairness_audit import audit_model
 from training.matching import encode_profiles, encoder_names

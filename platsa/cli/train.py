@@ -300,7 +300,7 @@ def _served_matcher(settings: Settings, today: dt.date | None, *, shares: bool =
 
 
 def _participant(frames: dict[str, pd.DataFrame], participant_id: str) -> Any:
-    from training.dataset import participants_by_id
+    from matcher.records import participants_by_id
 
     rows = frames["participants"][frames["participants"]["id"] == participant_id]
     if rows.empty:
@@ -384,7 +384,7 @@ def candidates_command(
 ) -> None:
     """The best eligible participants for an opening (the employer side), from the champion."""
     from matcher.candidates import suggest_candidates
-    from training.dataset import participants_by_id
+    from matcher.records import participants_by_id
 
     with _errors():
         settings = _settings()

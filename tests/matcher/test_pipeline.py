@@ -133,9 +133,9 @@ def test_reach_prefilter_keeps_exactly_the_feasible_openings():
 
     from matcher.columns import ParticipantRow
     from matcher.constraints import feasible
+    from matcher.records import participants_by_id
     from matcher.taxonomy import demo_taxonomy
     from synth import GeneratorConfig, generate
-    from training.dataset import participants_by_id
 
     taxonomy = demo_taxonomy()
     programme = generate(GeneratorConfig(participants=200, openings=600, seed=3, oracle_participants=0),
@@ -175,7 +175,7 @@ class _LogOdds:
     ranks_groups = False
 
     def __init__(self) -> None:
-        from matcher.pipeline import default_rule
+        from models.ranking import default_rule
 
         self.rule = default_rule()
         self.feature_names_ = self.rule.feature_names_

@@ -19,25 +19,24 @@ from scipy.special import expit
 from sklearn.base import clone
 
 from matcher.columns import KINDS
+from matcher.employers import LABEL, employer_answers, employer_stats
 from matcher.explain import Explanation, acceptance_reason, with_acceptance
 from matcher.features import FEATURE_INDEX, FEATURES
-from matcher.pipeline import default_rule
+from matcher.records import participants_by_id
 from models.acceptance import (
-    LABEL,
     AcceptanceFormatError,
     AcceptanceModel,
     EmployerAcceptance,
     acceptance_for,
     employer_acceptance,
-    employer_answers,
     fit_probability,
     is_calibrated,
-    learn_acceptance,
     reciprocal_order,
-    split_answers,
 )
-from models.ranking import BoostedRanker, NotFittedError
-from training.dataset import InsufficientHistoryError, build_pairs, employer_stats, participants_by_id
+from models.errors import InsufficientHistoryError, NotFittedError
+from models.ranking import BoostedRanker, default_rule
+from training.acceptance import learn_acceptance, split_answers
+from training.dataset import build_pairs
 
 # --------------------------------------------------------------------------- labels
 
@@ -121,7 +120,7 @@ def test_init_only_stores_parameters_and_fit_returns_self():
     assert model.fit(X, y, feature_names=list(FEATURES)) is model
     assert clone(model).get_params() == model.get_params()
     assert model.set_params(C=0.2) is model and model.C == 0.2
-    with pytest.raises(ValueError, match="no parameter 'alpha'"):
+    with pytest.raises(ValueError, match="Invalid parameter 'alpha'"):
         model.set_params(alpha=1.0)
     assert {"coef_", "intercept_", "mean_", "scale_", "fill_", "classes_", "feature_names_",
             "n_features_in_"} <= {name for name in vars(model) if name.endswith("_")}

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from matcher.pipeline import Matcher
+from matcher.records import participants_by_id
 from models.encoding import CachedEncoder, HashingCharEncoder
-from training.dataset import participants_by_id
 from training.matching import encode_profiles, encoder_names
 
 

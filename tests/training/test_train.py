@@ -10,9 +10,9 @@ import mlflow
 import numpy as np
 import pytest
 
+from models.errors import InsufficientHistoryError
 from platsa.settings import Settings, get_settings
 from tests.training.conftest import fast_matcher_factory
-from training.dataset import InsufficientHistoryError
 from training.registry import CHALLENGER, CHAMPION, ModelRegistry
 from training.train import Engine, TrainConfig, run_training, split
 
