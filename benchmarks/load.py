@@ -56,7 +56,7 @@ from matcher.geo import SKANE_MUNICIPALITIES
 from matcher.store.engine import init_db, session_scope
 from matcher.store.repositories import insert_rows
 from serving.accounts import create_user
-from serving.security import Role
+from platsa.services.security import Role
 
 log = logging.getLogger("benchmarks.load")
 RESULTS = Path(__file__).parent / "results" / "load.json"

@@ -32,7 +32,7 @@ from matcher.store.models import EmployerRow, OpeningRow, ParticipantRow, Placem
 from platsa.settings import Settings
 from serving.accounts import create_user
 from serving.app import create_app
-from serving.security import Role
+from platsa.services.security import Role
 from serving.web.live import running
 from serving.web.queries import TABLES
 

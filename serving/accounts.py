@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from matcher.flat import Kind
 from matcher.store.repositories import RecordNotFound, UnknownReference, stored_keys
-from serving.security import Principal, Role, key_digest, key_prefix, new_api_key
+from platsa.services.security import Principal, Role, key_digest, key_prefix, new_api_key
 from serving.tables import ApiKeyRow, UserRow
 
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from matcher.horizons import occupation_shares
 from matcher.retrieval import set_search_threads
 from matcher.store.engine import (
     WalCheckpointer,
@@ -26,15 +25,17 @@ from matcher.store.engine import (
     head_revision,
     uses_wal,
 )
-from matcher.taxonomy import load_taxonomy
+from models.errors import ModelLoadError
+from models.loader import ServedModel, rule_model
+from models.text import TextEncoders
+from platsa import assembly
+from platsa.services.security import Pseudonymizer, load_or_create_secret
 from platsa.settings import Settings, get_settings
 from serving import errors, web
 from serving.deps import KeyCache
-from serving.matching import Encoders, MatchingService
+from serving.matching import MatchingService
 from serving.metrics import Metrics, MetricsMiddleware
-from serving.model_loader import ModelLoadError, load_served_model, rule_model
 from serving.routes import ROUTERS
-from serving.security import Pseudonymizer, load_or_create_secret
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +64,10 @@ def _check_schema(engine: Any) -> None:
         )
 
 
-def _initial_model(settings: Settings, encoders: Encoders) -> Any:
+def _initial_model(settings: Settings, encoders: TextEncoders) -> ServedModel:
     """The champion, or the rule when it cannot be loaded: a worker always starts."""
     try:
-        return load_served_model(settings, encoders.names())
+        return assembly.served_model(settings, encoders)
     except ModelLoadError:
         log.exception("the champion cannot be loaded; serving the transparent rule instead")
         return rule_model()
@@ -79,11 +80,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     set_search_threads(1)
     engine = get_engine(settings.paths.resolved_database_url, checkpoint_on_commit=False)
     _check_schema(engine)
-    encoders = Encoders.from_settings(settings)
+    encoders = assembly.text_encoders(settings, embeddings=settings.encoder.text_embeddings)
     model = _initial_model(settings, encoders)
-    taxonomy = load_taxonomy(settings)
-    matching = MatchingService(engine, taxonomy, model, encoders,
-                               women_share=occupation_shares(settings, taxonomy, engine).women_share)
+    taxonomy = assembly.load_taxonomy(settings)
+    shares = assembly.occupation_shares(settings, taxonomy, engine).women_share
+    base = assembly.recommender(taxonomy, encoders, model=model, women_share=shares)
+    matching = MatchingService(engine, base, model)
     app.state.engine = engine
     app.state.matching = matching
     app.state.pseudonymizer = Pseudonymizer(load_or_create_secret(settings.paths.resolved_secret_path))

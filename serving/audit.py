@@ -4,7 +4,7 @@ Deployers of a high-risk AI system keep its logs for at least six months (EU AI 
 art. 26(6)); this log is the evidence. Entries name the caller, the action, the model version
 that answered and what was shown (opening ids, ranks and scores, pseudonyms) but never a
 profile field, a reason text or an adaptation need. Participants appear only as a keyed
-digest of their id (:meth:`serving.security.Pseudonymizer.subject_ref`): the log can answer
+digest of their id (:meth:`platsa.services.security.Pseudonymizer.subject_ref`): the log can answer
 "who read participant X?" for whoever knows X, yet holds no readable link to a person.
 """
 
@@ -12,38 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
-from serving.security import Principal
+from platsa.services.audit import Action
+from platsa.services.security import Principal
 from serving.tables import AuditEventRow
-
-
-class Action(StrEnum):
-    """What was done; reads of personal data and every change are logged."""
-
-    PARTICIPANT_CREATE = "participant.create"
-    PARTICIPANT_READ = "participant.read"
-    PARTICIPANT_LIST = "participant.list"
-    PARTICIPANT_UPDATE = "participant.update"
-    PARTICIPANT_ERASE = "participant.erase"
-    SUGGESTIONS_READ = "suggestions.read"
-    WHY_NOT_READ = "why_not.read"
-    CANDIDATES_READ = "candidates.read"
-    ALLOCATION_CREATE = "allocation.create"
-    PLACEMENT_CREATE = "placement.create"
-    PLACEMENT_STATUS = "placement.status"
-    PLACEMENT_OUTCOME = "placement.outcome"
-    OPENING_CREATE = "opening.create"
-    OPENING_UPDATE = "opening.update"
-    OPENING_CLOSE = "opening.close"
-    MODEL_RELOAD = "model.reload"
-    USER_CREATE = "user.create"
-    EXPORT_READ = "export.read"
-
 
 _APPEND = insert(AuditEventRow.__table__)
 #: Where a session keeps the entries it will insert when it commits.

@@ -17,10 +17,10 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 
 from matcher.store.engine import session_scope
+from platsa.services.security import Principal, Pseudonymizer, Role, key_digest
 from platsa.settings import Settings
 from serving.accounts import authenticate
 from serving.matching import MatchingService
-from serving.security import Principal, Pseudonymizer, Role, key_digest
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False,

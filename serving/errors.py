@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from matcher.domain import DomainError
-from matcher.pipeline import EmptyProfileError, UnknownOpeningError
+from matcher.recommend import EmptyProfileError, UnknownOpeningError
 from matcher.store.repositories import (
     DuplicateRecord,
     PlaceUnavailable,
@@ -22,8 +22,8 @@ from matcher.store.repositories import (
 )
 from matcher.taxonomy.model import EmptySearchText, UnknownOccupationError
 from models.acceptance import NoAcceptanceError
-from serving.model_loader import ModelLoadError
-from serving.security import ScopeError
+from models.errors import ModelLoadError
+from platsa.services.security import ScopeError
 
 STATUS_OF: dict[type[Exception], int] = {
     RecordNotFound: status.HTTP_404_NOT_FOUND,

@@ -1,7 +1,7 @@
 """Labelled (participant, opening) pairs from placement history, for training and evaluation.
 
 Training and offline evaluation must see exactly the features serving computes, so pairs are
-featurised through :meth:`matcher.pipeline.Matcher.pair_features`. History is split by time
+featurised through :meth:`matcher.recommend.Recommender.pair_features`. History is split by time
 (train on older placements, validate on newer) because that is how a model is used: on
 placements that have not happened yet.
 """
@@ -68,13 +68,13 @@ class LabelledPairs:
             opening_ids=self.opening_ids[keep], followed_up=np.ones(int(keep.sum()), dtype=bool))
 
 
-def build_pairs(matcher: Any, participants: Mapping[str, Participant], pairs: pd.DataFrame,
+def build_pairs(recommender: Any, participants: Mapping[str, Participant], pairs: pd.DataFrame,
                 label_column: str | None = None,
                 stats: EmployerStats | None = None) -> LabelledPairs:
     """Featurise (participant_id, opening_id) pairs through the serving code.
 
     Labels come from ``label_column`` when given (e.g. an oracle probability), otherwise from
-    placement status and outcome. With ``stats`` (the counts the matcher's employer rates
+    placement status and outcome. With ``stats`` (the counts the index's employer rates
     were built from) each row's own outcome is left out of its employer's rate, so a label
     never leaks into its own feature.
     """
@@ -87,13 +87,13 @@ def build_pairs(matcher: Any, participants: Mapping[str, Participant], pairs: pd
     for pid, block in ordered.groupby("participant_id", sort=False):
         if pid not in participants:
             raise LookupError(f"placement refers to unknown participant {pid!r}")
-        blocks.append(matcher.pair_features(participants[pid], list(block["opening_id"])))
+        blocks.append(recommender.pair_features(participants[pid], list(block["opening_id"])))
         groups.append(len(block))
     X = np.vstack(blocks)
     if "created_at" in ordered:
-        _as_of_placement(X, ordered, matcher, participants)
+        _as_of_placement(X, ordered, recommender, participants)
     if stats is not None:
-        _leave_own_outcome_out(X, ordered, matcher, stats)
+        _leave_own_outcome_out(X, ordered, recommender, stats)
     followed_up = (ordered["outcome_90"].notna().to_numpy(dtype=bool) if "outcome_90" in ordered
                    else np.zeros(len(ordered), dtype=bool))
     return LabelledPairs(X=X, y=y, group=np.array(groups), participant_ids=ordered[
@@ -108,20 +108,20 @@ def _as_of_placement(X: np.ndarray, pairs: pd.DataFrame, matcher: Any,
     Otherwise a model learns from history that every opening was years old, and places left
     (unknown for the past) would leak the present state of the opening.
     """
-    catalogue = matcher.catalogue
+    index = matcher.require_index()
     day = (pd.to_datetime(pairs["created_at"]) - pd.Timestamp(EPOCH)).dt.days.to_numpy(float)
-    rows = np.array([catalogue.row_of[o] for o in pairs["opening_id"]])
+    rows = np.array([index.row_of[o] for o in pairs["opening_id"]])
     start = np.array([day_number(participants[p].programme_start, default=-1)
                       for p in pairs["participant_id"]], dtype=float)
-    X[:, FEATURE_INDEX["opening_age_days"]] = day - catalogue.columns.posted_day[rows]
+    X[:, FEATURE_INDEX["opening_age_days"]] = day - index.columns.posted_day[rows]
     X[:, FEATURE_INDEX["time_in_programme_days"]] = np.where(start >= 0, day - start, np.nan)
     X[:, FEATURE_INDEX["places_left"]] = np.nan
 
 
 def _leave_own_outcome_out(X: np.ndarray, pairs: pd.DataFrame, matcher: Any,
                            stats: EmployerStats) -> None:
-    catalogue = matcher.catalogue
-    employer = np.array([catalogue.columns.employer_ids[catalogue.row_of[o]]
+    index = matcher.require_index()
+    employer = np.array([index.columns.employer_ids[index.row_of[o]]
                          for o in pairs["opening_id"]], dtype=object)
     own_trial = flag(pairs, "status", STARTED)
     own_success = own_trial & flag(pairs, "outcome_90", {Outcome90.WORK.value})

@@ -4,7 +4,7 @@ Validation pairs are the newer participants' historical suggestions; each ranker
 each participant's list and is scored against the graded outcomes. A number on its own says
 little (it depends on how many suggestions a participant had), so every run also scores:
 
-- ``rule``: the transparent rule serving falls back to (:func:`matcher.pipeline.default_rule`);
+- ``rule``: the transparent rule serving falls back to (:func:`models.ranking.default_rule`);
 - ``random``: a seeded shuffle, the floor;
 - ``popularity``: openings by how often they were suggested in the training period.
 """

@@ -6,8 +6,8 @@ Every training run registers a version and points ``challenger`` at it; nothing 
 serving. The promotion history lives in version tags (``previous_champion``, ``promoted_by``,
 ``forced_by`` …), which is what ``rollback`` follows and what ``platsa models info`` shows.
 
-Serving loads ``models:/platsa-ranker@champion`` by itself; :func:`load_champion` is the same
-for the CLI and notebooks.
+Everyone loads a version through the one loader (:mod:`models.loader`); serving loads
+``models:/platsa-ranker@champion`` with it, and so does the promotion gate here.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from matcher.features import FEATURES
-from models.acceptance import AcceptanceFormatError, AcceptanceModel, read_acceptance
-from models.ranking import RULE_VERSION, BoostedRanker, Ranker, default_rule
+from models.acceptance import AcceptanceModel
+from models.loader import load_version
+from models.ranking import BoostedRanker
 from platsa.settings import Settings
-from training.artifacts import BOOSTER_FILE, ModelArtifactError, load_booster
+from training.artifacts import ModelArtifactError
 from training.tracking import Tracking, connect
 
 if TYPE_CHECKING:
@@ -333,46 +333,6 @@ class ModelRegistry:
 
     def load_model(self, ref: str = CHAMPION) -> tuple[BoostedRanker, AcceptanceModel | None, str]:
         """A version's ranker, its acceptance model (None when it has none) and its number."""
-        import mlflow
-
-        version = self.version(ref)
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                folder = mlflow.artifacts.download_artifacts(
-                    artifact_uri=f"models:/{self.name}/{version.version}", dst_path=tmp)
-            except (OSError, mlflow.exceptions.MlflowException) as exc:
-                raise ModelArtifactError(
-                    f"files of {self.name} version {version.version} cannot be read: "
-                    f"{str(exc).splitlines()[0]}") from exc
-            ranker = load_booster(Path(folder) / "artifacts" / BOOSTER_FILE)
-            try:
-                acceptance = read_acceptance(Path(folder), FEATURES)
-            except AcceptanceFormatError as exc:
-                raise ModelArtifactError(f"{self.name} version {version.version}: {exc}") from exc
-        return ranker, acceptance, str(version.version)
-
-
-def load_champion(settings: Settings) -> tuple[BoostedRanker, str]:
-    """The champion ranker and its version (``models:/platsa-ranker@champion``)."""
-    return ModelRegistry.connect(settings).load_ranker(CHAMPION)
-
-
-def champion_or_rule(settings: Settings) -> tuple[Ranker, str]:
-    """The champion and its label (``platsa-ranker/3``), or the rule (``rule-v1``) before one exists.
-
-    Labels are the ones serving answers with, so the CLI and the API name a model alike. An
-    embedded store that was never created holds no champion and is not created here.
-    """
-    ranker, _, label = served_champion(settings)
-    return ranker, label
-
-
-def served_champion(settings: Settings) -> tuple[Ranker, AcceptanceModel | None, str]:
-    """As :func:`champion_or_rule`, with the champion's acceptance model (None without one)."""
-    if not settings.paths.mlflow_tracking_uri and not (settings.paths.home / "mlflow.db").is_file():
-        return default_rule(), None, RULE_VERSION
-    registry = ModelRegistry.connect(settings)
-    if registry.champion() is None:
-        return default_rule(), None, RULE_VERSION
-    ranker, acceptance, version = registry.load_model(CHAMPION)
-    return ranker, acceptance, f"{registry.name}/{version}"
+        version = str(self.version(ref).version)
+        ranker, acceptance = load_version(self.tracking.uri, self.name, version)
+        return ranker, acceptance, version

@@ -6,7 +6,7 @@ Beside the ranker, the same split fits the acceptance model (will the employer s
 validation AUC and ships inside the registered model. Too little history leaves it out (the
 run says why) and serving falls back to the employers' yes rates.
 
-Features come from :meth:`matcher.pipeline.Matcher.pair_features`, the code serving runs.
+Features come from :meth:`matcher.recommend.Recommender.pair_features`, the code serving runs.
 Employer success rates are counted on the training placements only (and each training row's
 own outcome is left out of its employer's rate), so validation never leaks into features.
 The same history and seed give the same metrics: LightGBM runs deterministic, the random
@@ -37,7 +37,7 @@ from matcher.fairness.gates import FairnessThresholds, check_gates
 from matcher.fairness.mitigation import reweighing_weights
 from matcher.fairness.report import FairnessReport, write_report
 from matcher.features import FEATURES
-from matcher.pipeline import Matcher
+from matcher.recommend import Recommender
 from matcher.records import participants_by_id
 from models.acceptance import MIN_ANSWERS, AcceptanceModel, write_acceptance
 from models.errors import InsufficientHistoryError
@@ -49,14 +49,13 @@ from training.data import History, dataset_digest, window
 from training.dataset import LabelledPairs, build_pairs, time_split
 from training.evaluate import compare, flat_metrics, ranking_metrics
 from training.fairness_audit import audit_model
-from training.matching import encode_profiles, encoder_names
 from training.registry import COMPARED_CHAMPION_TAG, GATE_VALUES_ARTIFACT, ModelRegistry, gate_values_json
 from training.tracking import connect
 
 log = logging.getLogger(__name__)
 
-#: Builds a matcher (taxonomy, encoders) with no openings indexed yet.
-MatcherFactory = Callable[[], Matcher]
+#: Builds a recommender (taxonomy, encoders) with no openings indexed yet.
+MatcherFactory = Callable[[], Recommender]
 
 
 class Engine(StrEnum):
@@ -110,9 +109,9 @@ class TrainConfig:
 
 @dataclass
 class Prepared:
-    """The split history and its labelled pairs, featurised by an indexed matcher."""
+    """The split history and its labelled pairs, featurised by an indexed recommender."""
 
-    matcher: Matcher
+    recommender: Recommender
     participants: dict[str, Participant]
     train_placements: pd.DataFrame
     valid_placements: pd.DataFrame
@@ -153,29 +152,32 @@ def split(history: History, config: TrainConfig) -> tuple[pd.DataFrame, pd.DataF
     return time_split(history.labelled(), config.valid_fraction, config.min_placements)
 
 
-def index_matcher(matcher: Matcher, history: History, train_placements: pd.DataFrame) -> EmployerStats:
-    """Index every opening with employer rates counted on the training placements only."""
+def index_openings(recommender: Recommender, history: History,
+                   train_placements: pd.DataFrame) -> tuple[Recommender, EmployerStats]:
+    """Every opening indexed as of the history's end, with employer rates counted on the
+    training placements only."""
     stats = employer_stats(train_placements, history.openings)
-    matcher.index_openings(history.openings, employer_rates=stats.rates(), today=history.end_date())
-    return stats
+    return recommender.indexed(history.openings, today=history.end_date(),
+                               employer_rates=stats.rates()), stats
 
 
-def featurise(matcher: Matcher, participants: Mapping[str, Participant], train: pd.DataFrame,
-              valid: pd.DataFrame, stats: EmployerStats) -> tuple[LabelledPairs, LabelledPairs]:
+def featurise(recommender: Recommender, participants: Mapping[str, Participant],
+              train: pd.DataFrame, valid: pd.DataFrame,
+              stats: EmployerStats) -> tuple[LabelledPairs, LabelledPairs]:
     """Labelled pairs of both splits; training rows leave their own outcome out of the rates."""
-    return (build_pairs(matcher, participants, train, stats=stats),
-            build_pairs(matcher, participants, valid))
+    return (build_pairs(recommender, participants, train, stats=stats),
+            build_pairs(recommender, participants, valid))
 
 
 def prepare(history: History, make_matcher: MatcherFactory, config: TrainConfig) -> Prepared:
     """Split, index and featurise: everything before fitting."""
     train, valid = split(history, config)
-    matcher = make_matcher()
-    stats = index_matcher(matcher, history, train)
+    recommender, stats = index_openings(make_matcher(), history, train)
     participants = participants_by_id(history.participants)
-    encode_profiles(matcher, participants.values())
-    train_pairs, valid_pairs = featurise(matcher, participants, train, valid, stats)
-    return Prepared(matcher, participants, train, valid, stats, train_pairs, valid_pairs, history.source)
+    recommender.query.warm(participants.values())
+    train_pairs, valid_pairs = featurise(recommender, participants, train, valid, stats)
+    return Prepared(recommender, participants, train, valid, stats, train_pairs, valid_pairs,
+                    history.source)
 
 
 def fit(prepared: Prepared, config: TrainConfig, training: TrainingSettings) -> BoostedRanker:
@@ -199,7 +201,7 @@ def fit_acceptance(prepared: Prepared, history: History, config: TrainConfig) ->
     Every placement of the history counts (an offer that is still running has answered the
     employer's question), on the side of the split its participant is on.
     """
-    return learn_acceptance(prepared.matcher, prepared.participants, history.placements,
+    return learn_acceptance(prepared.recommender, prepared.participants, history.placements,
                             prepared.train_placements, prepared.valid_placements,
                             prepared.stats, FEATURES,
                             AcceptanceModel(min_rows=config.acceptance_min_answers))
@@ -258,9 +260,8 @@ def champion_on_same_data(registry: ModelRegistry, prepared: Prepared,
 
 def audit(prepared: Prepared, ranker: BoostedRanker, config: TrainConfig, label: str) -> FairnessReport:
     """Fairness audit of the fitted ranker on the validation split."""
-    prepared.matcher.ranker = ranker
-    prepared.matcher.model_version = label
-    return audit_model(prepared.matcher, prepared.participants, prepared.valid,
+    audited = prepared.recommender.with_model(ranker, label, None)
+    return audit_model(audited, prepared.participants, prepared.valid,
                        ranker.predict(prepared.valid.X), config.k, label,
                        counterfactual_participants=config.counterfactual_participants)
 
@@ -288,7 +289,7 @@ def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
     run_id = active.info.run_id
     gate_lines = [str(g) for g in check_gates(report, thresholds)]
     train_window, valid_window = window(prepared.train_placements), window(prepared.valid_placements)
-    mlflow.log_params({**config.params(), **encoder_names(prepared.matcher),
+    mlflow.log_params({**config.params(), **prepared.recommender.query.encoders.names(),
                        "data_source": prepared.source,
                        "dataset_digest": prepared.digest,
                        "train_window": f"{train_window[0]}..{train_window[1]}",

@@ -37,7 +37,7 @@ def _config(**values: Any) -> GeneratorConfig:
 
 def load_generator_taxonomy() -> TaxonomyLike:
     """The taxonomy the generator draws occupations from (imported bundle or the demo)."""
-    from matcher.taxonomy import load_taxonomy
+    from platsa.assembly import load_taxonomy
     from platsa.settings import get_settings
 
     return load_taxonomy(get_settings())

@@ -190,9 +190,9 @@ def create_user(
 ) -> None:
     """Create an API user and print its key once (only a digest is stored)."""
     from matcher.store.engine import init_db, session_scope
+    from platsa.services.security import Role as RoleName
     from platsa.settings import get_settings
     from serving.accounts import create_user as store_user
-    from serving.security import Role as RoleName
 
     with errors_as_lines():
         try:

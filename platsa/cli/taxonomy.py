@@ -69,7 +69,7 @@ def import_command(
 def info_command(as_json: AsJson = False) -> None:
     """Counts, source and bundle path of the taxonomy in use."""
     with errors_as_lines():
-        from matcher.taxonomy import load_taxonomy
+        from platsa.assembly import load_taxonomy
         from platsa.settings import get_settings
 
         settings = get_settings()
@@ -144,9 +144,10 @@ def related_command(
 
 
 def _taxonomy() -> Taxonomy:
-    from matcher.taxonomy import load_taxonomy
+    from platsa.assembly import load_taxonomy
+    from platsa.settings import get_settings
 
-    return load_taxonomy()
+    return load_taxonomy(get_settings())
 
 
 def _queries(value: str | None, file: Path | None, name: str) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.domain import Identifier, MunicipalityCode
-from serving.security import Role
+from platsa.services.security import Role
 
 
 class UserCreate(BaseModel):

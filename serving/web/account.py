@@ -11,8 +11,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from platsa.services.security import key_digest
 from serving.accounts import authenticate
-from serving.security import key_digest
 from serving.web.auth import HOME, AnyUser, CheckedForm
 from serving.web.forms import text
 from serving.web.i18n import LANGUAGES, parse_lang, translator

@@ -2,7 +2,7 @@
 
 The rules are the API's: the same roles per kind of page (coach pages for coaches and
 admins, ...), and the record-level rules (own municipality, own openings) come from
-:mod:`serving.access` because pages call the API's route functions. A browser proves who it
+:mod:`platsa.services.access` because pages call the API's route functions. A browser proves who it
 is with the signed session cookie instead of a header; the key digest in it is checked
 against the store on each request through the API's key cache, so a revoked key or a
 deactivated user stops working here as fast as in the API.
@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from platsa.services.security import Principal, Role
 from serving.accounts import principal_of
 from serving.deps import KeyCache
-from serving.security import Principal, Role
 from serving.tables import ApiKeyRow, UserRow
 from serving.web.sessions import CsrfError, WebSession, read_session
 

@@ -23,8 +23,8 @@ from pydantic import ValidationError
 
 from matcher.domain import LanguageLevel
 from models.acceptance import NoAcceptanceError
+from platsa.services.security import Principal, Role
 from serving.errors import STATUS_OF
-from serving.security import Principal, Role
 from serving.web.auth import Forbidden, LoginRequired
 from serving.web.i18n import CATALOGUE, Lang, other, parse_lang, translator
 from serving.web.sessions import LANG_COOKIE, CsrfError, WebSession, read_session, write_session

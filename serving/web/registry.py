@@ -2,7 +2,7 @@
 and the fairness charts training stored with each run.
 
 Serving reads MLflow itself (it never imports ``training``), through the same tracking URI
-and artifact look-up as :mod:`serving.model_loader`; the gate verdicts shown are the ones
+and artifact look-up as the model loader (:mod:`models.loader`); the gate verdicts shown are the ones
 the run's fairness report recorded, and a forced promotion is shown with who forced it.
 """
 
@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from matcher.store.repositories import RecordNotFound
+from models.loader import client, find_artifact, registry_absent
+from platsa.services.reports import fairness_report
 from platsa.settings import Settings
-from serving.model_loader import fairness_report, find_artifact, registry_absent
 
 #: The charts a fairness report may hold (``matcher.fairness.report.chart_pngs``), in page order.
 CHARTS = ("coach.png", "segregation.png", "exposure.png", "calibration.png", "proxies.png",
@@ -47,11 +48,7 @@ class VersionInfo:
 def _client(settings: Settings) -> Any | None:
     """The registry client, or None where no local registry was ever created."""
     uri = settings.paths.resolved_tracking_uri
-    if registry_absent(uri):
-        return None
-    from mlflow import MlflowClient
-
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+    return None if registry_absent(uri) else client(uri)
 
 
 def _gates(settings: Settings, run_id: str | None) -> list[dict[str, Any]] | None:

@@ -15,12 +15,13 @@ from fastapi.responses import JSONResponse
 from matcher.fairness.charts import followup_chart, png_bytes
 from matcher.fairness.followup import followup_table
 from matcher.store.repositories import RecordNotFound, load_frames
+from platsa.services import reports
+from platsa.services.reports import Dimension
+from platsa.services.security import Principal
 from platsa.settings import Settings
 from serving.deps import MatchingDep, SettingsDep
 from serving.matching import MatchingService
-from serving.routes import reports
-from serving.routes.reports import Dimension
-from serving.security import Principal
+from serving.presenters import followup_public
 from serving.web.auth import ScientistUser
 from serving.web.pages import PageRoute, render
 from serving.web.registry import chart_png, model_versions, stored_charts
@@ -43,7 +44,7 @@ def _report(principal: Principal, matching: MatchingService,
             settings: Settings) -> tuple[dict[str, Any] | None, str]:
     """The serving model's fairness report, or None with the reason there is none."""
     try:
-        return reports.fairness(principal, matching, settings), ""
+        return reports.served_fairness(settings, matching.model), ""
     except RecordNotFound as exc:
         return None, str(exc)
 
@@ -60,7 +61,7 @@ def fairness_page(request: Request, principal: ScientistUser, matching: Matching
 
 @router.get("/reports/fairness.json")
 def fairness_json(principal: ScientistUser, matching: MatchingDep, settings: SettingsDep) -> Response:
-    return JSONResponse(reports.fairness(principal, matching, settings))
+    return JSONResponse(reports.served_fairness(settings, matching.model))
 
 
 @router.get("/reports/fairness/{name}")
@@ -79,7 +80,7 @@ def followup_page(request: Request, principal: ScientistUser,
     """The follow-up table for the chosen breakdown; unknown choices fall back to defaults."""
     keys = [d for d in dict.fromkeys(by) if d in DIMENSIONS] or ["gender"]
     chosen: Period = "year" if period == "year" else "quarter"
-    table = reports.followup(request, principal, keys, chosen)  # type: ignore[arg-type]
+    table = followup_public(reports.followup(request.app.state.engine, keys, chosen), keys, chosen)
     columns = list(table.rows[0]) if table.rows else []
     return render(request, "followup.html", {"table": table, "columns": columns,
                                              "dimensions": DIMENSIONS, "period": chosen,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from fastapi import FastAPI, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from serving.security import load_or_create_secret
+from platsa.services.security import load_or_create_secret
 
 SESSION_COOKIE = "platsa_session"
 LANG_COOKIE = "platsa_lang"

@@ -264,10 +264,9 @@ def test_the_reason_line_in_both_languages(p, sv, en):
 def synthetic():
     """A generated programme large enough for a few hundred employer answers of each kind,
     its acceptance model fitted through the training path, and its answers featurised."""
-    from matcher.pipeline import Matcher
     from matcher.taxonomy import demo_taxonomy
-    from models.encoding import HashingCharEncoder
     from synth import GeneratorConfig, generate
+    from tests.matcher.recommend.build import recommender
     from training.data import History
     from training.train import TrainConfig, split
 
@@ -278,8 +277,8 @@ def synthetic():
     placements, openings = frames["placements"], frames["openings"]
     train, valid = split(History(frames=frames, source="test"), TrainConfig())
     stats = employer_stats(train, openings)
-    matcher = Matcher(taxonomy, char_encoder=HashingCharEncoder()).index_openings(
-        openings, employer_rates=stats.rates(), today=programme.config.reference_date)
+    matcher = recommender(taxonomy, openings, employer_rates=stats.rates(),
+                          today=programme.config.reference_date)
     participants = participants_by_id(frames["participants"])
     fit = learn_acceptance(matcher, participants, placements, train, valid, stats, list(FEATURES))
     pairs = build_pairs(matcher, participants, employer_answers(placements), label_column=LABEL)
@@ -339,16 +338,15 @@ def test_the_model_orders_pairs_as_the_true_employer_answer_does(synthetic):
 
 def test_too_little_history_gives_no_model_and_says_why(synthetic):
     programme, _, _ = synthetic
-    from matcher.pipeline import Matcher
     from matcher.taxonomy import demo_taxonomy
-    from models.encoding import HashingCharEncoder
+    from tests.matcher.recommend.build import recommender
 
     placements = programme.frame("placements")
     few = placements[placements["participant_id"].isin(placements["participant_id"].unique()[:40])]
     openings = programme.frame("openings")
     stats = employer_stats(few, openings)
-    matcher = Matcher(demo_taxonomy(), char_encoder=HashingCharEncoder()).index_openings(
-        openings, employer_rates=stats.rates(), today=dt.date(2025, 1, 1))
+    matcher = recommender(demo_taxonomy(), openings, employer_rates=stats.rates(),
+                          today=dt.date(2025, 1, 1))
     half = few["participant_id"].isin(few["participant_id"].unique()[:20])
     fit = learn_acceptance(matcher, participants_by_id(programme.frame("participants")), few,
                            few[half], few[~half], stats, list(FEATURES))

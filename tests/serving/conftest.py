@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,10 +21,10 @@ from matcher.domain import Gender
 from matcher.store.engine import init_db, session_scope
 from matcher.store.repositories import add_record
 from matcher.taxonomy.model import Occupation, Substitution, Taxonomy, TaxonomyData
+from platsa.services.security import Role
 from platsa.settings import Settings, get_settings
 from serving.accounts import create_user
 from serving.app import create_app
-from serving.security import Role
 from tests.matcher.store.factories import (
     LUND,
     MALMO,
@@ -149,3 +150,17 @@ def world(platsa_home: Path) -> Iterator[World]:
     settings, keys = seed_world(platsa_home)
     with TestClient(create_app(settings)) as client:
         yield World(client=client, settings=settings, keys=keys)
+
+
+def without_acceptance(matching: Any) -> None:
+    """Publish the live recommender without any estimate of the employer's answer."""
+    live = matching.recommender
+    matching.recommender = live.with_model(live.ranker, live.model_version, None)
+
+
+def with_encoders(matching: Any, encoders: Any) -> None:
+    """Publish a recommender that encodes through ``encoders`` (its next refresh indexes
+    with them too), as the assembly would build it."""
+    from platsa import assembly
+
+    matching.recommender = assembly.recommender(matching.taxonomy, encoders, model=matching.model)

@@ -114,8 +114,8 @@ def test_audit_entries_commit_with_their_transaction_and_vanish_with_its_rollbac
         world: World) -> None:
     """Entries are inserted at commit (so SQLite's write lock is held only that long), yet
     belong to the transaction: a rollback drops them, a read in it sees them."""
+    from platsa.services.security import Principal, Role
     from serving import audit
-    from serving.security import Principal, Role
 
     reader = Principal("u-audit", Role.ADMIN)
     engine = get_engine(world.settings.paths.resolved_database_url)

@@ -193,7 +193,7 @@ def test_a_periodic_refresh_sees_openings_written_elsewhere(world: World) -> Non
         while other.openings_indexed < 5 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert other.openings_indexed == 5
-        assert "o-elsewhere" in other.matcher.catalogue.row_of
+        assert "o-elsewhere" in other.recommender.index.row_of
     finally:
         other.stop()
         engine.dispose()
@@ -207,8 +207,8 @@ def test_a_sync_applies_bookings_made_elsewhere_without_a_rebuild(world: World) 
     live = world.client.app.state.matching
     other = MatchingService(engine, live.taxonomy, live.model, live.encoders)
     try:
-        indexes, before = other.matcher.catalogue.char_index, other.matcher
-        assert other.sync() is False and other.matcher is before  # nothing changed: kept
+        indexes, before = other.recommender.index.char_index, other.recommender
+        assert other.sync() is False and other.recommender is before  # nothing changed: kept
         coach = world.headers("coach")
         placement = world.client.post("/placements", headers=coach,
                                       json={"participant_id": "p1", "opening_id": "o-last"}).json()
@@ -217,13 +217,13 @@ def test_a_sync_applies_bookings_made_elsewhere_without_a_rebuild(world: World) 
                               headers=coach).raise_for_status()
         generation = other.generation
         assert other.sync() is False
-        c = other.matcher.catalogue
+        c = other.recommender.index
         assert c.char_index is indexes and other.generation == generation + 1
         assert c.columns.places_left[c.row_of["o-last"]] == 0
         with session_scope(engine) as session:  # an edited opening needs the index rebuilt
             session.get(OpeningRow, "o1").title = "Bagare, nattskift"
         assert other.sync() is True
-        assert other.matcher.catalogue.char_index is not indexes
+        assert other.recommender.index.char_index is not indexes
     finally:
         engine.dispose()
 
@@ -234,8 +234,8 @@ def test_a_new_day_re_states_the_index_though_the_store_did_not_change(world: Wo
     import datetime as dt
 
     live = world.client.app.state.matching
-    unchanged = live.matcher
-    assert live.sync() is False and live.matcher is unchanged
+    unchanged = live.recommender
+    assert live.sync() is False and live.recommender is unchanged
 
     class Tomorrow(dt.date):
         @classmethod
@@ -243,4 +243,4 @@ def test_a_new_day_re_states_the_index_though_the_store_did_not_change(world: Wo
             return dt.date.fromordinal(dt.date.fromtimestamp(time.time()).toordinal() + 1)
 
     monkeypatch.setattr("serving.matching.dt.date", Tomorrow)
-    assert live.sync() is False and live.matcher is not unchanged  # re-stated, not rebuilt
+    assert live.sync() is False and live.recommender is not unchanged  # re-stated, not rebuilt

@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 from matcher.fairness.followup import DIMENSIONS
 from matcher.store.engine import downgrade, get_engine
 from models.encoding import CachedEncoder
+from models.text import TextEncoders
 from platsa.cli.main import _register
 from platsa.cli.main import app as cli
 from serving.app import SchemaNotCurrentError, create_app
-from serving.matching import Encoders
 from serving.routes.reports import Dimension
 from tests.serving.conftest import World, seed_world
 
@@ -147,8 +147,8 @@ class _Ones:
 def test_forgetting_removes_only_the_given_texts_from_the_vector_cache(tmp_path: Path) -> None:
     cache = CachedEncoder(_Ones(), tmp_path)
     cache.encode(["snickare, Bagare", "lagerarbetare"])
-    encoders = Encoders(text=cache, char=None)
+    encoders = TextEncoders(text=cache, char=None)
     assert encoders.forget(["snickare,  Bagare"]) == 1  # same text after cleaning
     assert len(cache) == 1
     assert encoders.forget(["never encoded"]) == 0
-    assert Encoders(text=None, char=None).forget(["anything"]) == 0
+    assert TextEncoders(text=None, char=None).forget(["anything"]) == 0

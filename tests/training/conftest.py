@@ -74,11 +74,12 @@ def register_version(settings: Settings, tmp_path: Path) -> Callable[..., str]:
 # --------------------------------------------------------------------------- a small programme
 
 def fast_matcher_factory(taxonomy):
-    """Matchers over ``taxonomy`` as training builds them, without the (slow) sentence model."""
-    from matcher.pipeline import Matcher
+    """Recommenders over ``taxonomy`` as training builds them, without the (slow) sentence model."""
     from models.encoding import HashingCharEncoder
+    from models.text import TextEncoders
+    from platsa.assembly import recommender
 
-    return lambda: Matcher(taxonomy, char_encoder=HashingCharEncoder())
+    return lambda: recommender(taxonomy, TextEncoders(char=HashingCharEncoder()))
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from platsa.cli import demo, models, suggest
 from platsa.cli import train as train_cli
+from platsa.cli.demo_steps import programme_folder
 from platsa.settings import get_settings
-from training.demo import programme_folder
 
 LAX = {"PLATSA_FAIRNESS_MAX_NDCG_GAP": "1", "PLATSA_FAIRNESS_MAX_CALIBRATION_GAP": "1",
        "PLATSA_FAIRNESS_MIN_EXPOSURE_RATIO": "0", "PLATSA_FAIRNESS_MIN_IMPACT_RATIO": "0",
@@ -29,20 +30,21 @@ def make_app() -> typer.Typer:
     def main() -> None:
         """Test entry point holding the training commands."""
 
-    train_cli.register(application)
+    for group in (train_cli, models, suggest, demo):
+        group.register(application)
     return application
 
 
 def without_sentence_model(patch: pytest.MonkeyPatch) -> None:
-    """The CLI's matchers as ``make_matcher`` builds them, minus the (slow) sentence encoder."""
-    import training.matching
+    """The CLI's encoders as the assembly builds them, minus the (slow) sentence encoder."""
+    import platsa.assembly
 
-    real = training.matching.make_matcher
+    real = platsa.assembly.text_encoders
 
-    def make(settings, ranker=None, model_version="rule-v1", *, embeddings=True, **options):
-        return real(settings, ranker, model_version, embeddings=False, **options)
+    def encoders(settings, *, embeddings=True):
+        return real(settings, embeddings=False)
 
-    patch.setattr(training.matching, "make_matcher", make)
+    patch.setattr(platsa.assembly, "text_encoders", encoders)
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +213,7 @@ def test_demo_generates_trains_promotes_and_reuses_the_data(platsa_home, monkeyp
 
 
 def test_fresh_removes_only_the_embedded_stores(platsa_home, monkeypatch):
-    from training.demo import reset
+    from platsa.cli.demo_steps import reset
 
     platsa_home.mkdir()
     for name in ("platsa.db", "mlflow.db", "keep.txt"):

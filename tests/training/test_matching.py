@@ -6,10 +6,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from matcher.pipeline import Matcher
 from matcher.records import participants_by_id
 from models.encoding import CachedEncoder, HashingCharEncoder
-from training.matching import encode_profiles, encoder_names
+from models.text import TextEncoders
+from platsa.assembly import recommender
 
 
 class CountingEncoder:
@@ -29,10 +29,10 @@ class CountingEncoder:
 
 def test_profiles_are_embedded_once_in_a_batch(tmp_path, taxonomy, history):
     inner = CountingEncoder()
-    matcher = Matcher(taxonomy, encoder=CachedEncoder(inner, tmp_path))
+    matcher = recommender(taxonomy, TextEncoders(text=CachedEncoder(inner, tmp_path)))
     participants = list(participants_by_id(history.participants.head(40)).values())
     texts = {matcher.participant_text(p) for p in participants} - {""}
-    assert encode_profiles(matcher, participants) == len(texts)
+    assert matcher.query.warm(participants) == len(texts)
     assert inner.calls == [len(texts)]
     for participant in participants:
         matcher.query(participant)
@@ -40,9 +40,10 @@ def test_profiles_are_embedded_once_in_a_batch(tmp_path, taxonomy, history):
 
 
 def test_without_a_caching_encoder_nothing_is_embedded_ahead(taxonomy, history):
-    matcher = Matcher(taxonomy, encoder=CountingEncoder(), char_encoder=HashingCharEncoder())
+    encoders = TextEncoders(text=CountingEncoder(), char=HashingCharEncoder())
+    matcher = recommender(taxonomy, encoders)
     participants = participants_by_id(history.participants.head(5)).values()
-    assert encode_profiles(matcher, participants) == 0
-    assert matcher.encoder.calls == []
-    assert encoder_names(matcher) == {"text_encoder": "counting",
-                                      "char_encoder": HashingCharEncoder().name}
+    assert matcher.query.warm(participants) == 0
+    assert encoders.text.calls == []
+    assert encoders.names() == {"text_encoder": "counting",
+                                "char_encoder": HashingCharEncoder().name}

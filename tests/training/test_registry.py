@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from matcher.features import FEATURES
+from models.errors import ModelLoadError
+from models.loader import BOOSTER_FILE
 from tests.training.conftest import FAIR, planted_ranker
-from training.artifacts import BOOSTER_FILE, ModelArtifactError, feature_frame
+from training.artifacts import feature_frame
 from training.registry import (
     CHALLENGER,
     CHAMPION,
@@ -18,7 +20,6 @@ from training.registry import (
     GateVerdict,
     ModelRegistry,
     PromotionRefused,
-    load_champion,
 )
 
 
@@ -134,7 +135,7 @@ def test_unknown_versions_and_empty_registry_are_lookup_errors(registry, registe
 def test_load_champion_scores_like_the_trained_ranker(settings, registry, register_version):
     register_version({"ndcg_at_10": 0.5})
     registry.promote()
-    ranker, version = load_champion(settings)
+    ranker, version = ModelRegistry.connect(settings).load_ranker(CHAMPION)
     trained, X = planted_ranker()
     assert version == "1"
     np.testing.assert_allclose(ranker.predict(X), trained.predict(X))
@@ -161,14 +162,14 @@ def _booster_file(registry: ModelRegistry, version: str) -> Path:
 def test_corrupt_model_file_is_a_clear_error(registry, register_version):
     version = register_version({"ndcg_at_10": 0.5})
     _booster_file(registry, version).write_text("tree\nnot a model\n")
-    with pytest.raises(ModelArtifactError, match="is corrupt"):
+    with pytest.raises(ModelLoadError, match="is corrupt"):
         registry.load_ranker(version)
 
 
 def test_missing_model_file_is_a_clear_error(registry, register_version):
     version = register_version({"ndcg_at_10": 0.5})
     _booster_file(registry, version).unlink()
-    with pytest.raises(ModelArtifactError, match="is missing"):
+    with pytest.raises(ModelLoadError, match="is missing"):
         registry.load_ranker(version)
 
 

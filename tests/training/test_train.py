@@ -150,7 +150,7 @@ def test_the_acceptance_model_is_trained_logged_and_shipped_with_the_ranker(trai
 
 
 def test_too_little_history_for_an_acceptance_model_still_ships_the_ranker(settings, history, taxonomy):
-    from training.registry import served_champion
+    from models.loader import load_served
 
     result = run_training(history, fast_matcher_factory(taxonomy), settings,
                           replace(FAST, acceptance_min_answers=10**6))
@@ -160,6 +160,7 @@ def test_too_little_history_for_an_acceptance_model_still_ships_the_ranker(setti
     assert "none: " in mlflow.artifacts.load_text(f"runs:/{result.run_id}/model_card.md")
     registry = ModelRegistry.connect(settings)
     registry.promote(result.version, force=True, by="test")
-    ranker, acceptance, label = served_champion(settings)
+    served = load_served(settings.paths.resolved_tracking_uri, settings.model.name, "champion")
+    ranker, acceptance, label = served.ranker, served.acceptance, served.version
     assert acceptance is None and label == f"{registry.name}/{result.version}"
     assert ranker.kind == "lightgbm"

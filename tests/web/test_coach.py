@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from matcher.store.models import PlacementEventRow, PlacementRow
 from serving.tables import AuditEventRow
+from tests.serving.conftest import without_acceptance
 from tests.web.conftest import Web, inline_errors
 
 
@@ -182,7 +183,7 @@ def test_reciprocal_is_a_labelled_checkbox_that_says_when_no_employer_answered(w
     plain = web.client.get("/web/coach/participants/p1").text
     assert '<input type="checkbox" id="reciprocal" name="reciprocal" value="1">' in plain
     assert '<label for="reciprocal">Väg in hur troligt det är att arbetsgivaren tackar ja' in plain
-    web.client.app.state.matching.matcher.acceptance = None  # type: ignore[attr-defined]  # no answers yet
+    without_acceptance(web.client.app.state.matching)  # type: ignore[attr-defined]  # no answers yet
     asked = web.client.get("/web/coach/participants/p1?reciprocal=1")
     assert asked.status_code == 200
     assert "Ingen arbetsgivare har svarat på ett förslag än" in asked.text

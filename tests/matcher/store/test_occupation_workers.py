@@ -8,7 +8,6 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from matcher.domain import DeclineReason, PlacementStatus
-from matcher.horizons import occupation_shares
 from matcher.store.engine import session_scope
 from matcher.store.repositories import (
     add_record,
@@ -17,6 +16,7 @@ from matcher.store.repositories import (
     occupation_workers,
 )
 from matcher.taxonomy.model import Occupation, Taxonomy, TaxonomyData
+from platsa.assembly import occupation_shares
 from platsa.settings import Settings
 from tests.matcher.store import factories
 

@@ -1,4 +1,4 @@
-"""``platsa demo`` as library steps: a programme in the store, a champion, examples to show.
+"""The steps of ``platsa demo``: a programme in the store, a champion, examples to show.
 
 The demo is re-runnable: a database that already holds participants is used as it is (a
 second run only trains and promotes again), and ``fresh`` removes the embedded stores first.
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.domain import Participant
-from matcher.pipeline import Matcher, SuggestionList, WhyNot
+from matcher.recommend import Recommender, SuggestionList, WhyNot
 from matcher.records import participants_by_id
 from platsa.settings import Settings
 
@@ -80,8 +80,8 @@ def load_programme(settings: Settings, config: DemoConfig,
     """Generate a programme into PLATSA_HOME/demo-programme and import it; records per kind."""
     from matcher.io import import_programme
     from matcher.store.engine import init_db
-    from matcher.taxonomy import load_taxonomy
-    from synth import GeneratorConfig, generate
+    from platsa.assembly import load_taxonomy
+    from synth import GeneratorConfig, generate  # the generator is an extra: only this command needs it
 
     programme = generate(GeneratorConfig(participants=config.participants, openings=config.openings,
                                          seed=config.seed, reference_date=config.reference_date),
@@ -105,20 +105,21 @@ class Example:
     why_not: WhyNot | None
 
 
-def _infeasible(matcher: Matcher, participant: Participant, suggested: set[str]) -> str | None:
+def _infeasible(recommender: Recommender, participant: Participant,
+                suggested: set[str]) -> str | None:
     """An opening in the participant's occupations that a hard constraint rules out."""
-    catalogue = matcher.catalogue
-    if catalogue is None:
+    index = recommender.index
+    if index is None:
         return None
-    query = matcher.query(participant)
-    for row in matcher.candidates(query)[:200]:
-        opening_id = str(catalogue.columns.ids[row])
-        if opening_id not in suggested and not matcher.why_not(participant, opening_id).feasible:
+    query = recommender.query(participant)
+    for row in recommender.shortlisted(query)[:200]:
+        opening_id = str(index.columns.ids[row])
+        if opening_id not in suggested and not recommender.why_not(participant, opening_id).feasible:
             return opening_id
     return None
 
 
-def examples(matcher: Matcher, frames: Mapping[str, pd.DataFrame], n: int = 3, k: int = 5,
+def examples(recommender: Recommender, frames: Mapping[str, pd.DataFrame], n: int = 3, k: int = 5,
              seed: int = 0) -> Iterator[Example]:
     """Up to ``n`` participants with suggestions (a seeded sample), the first with a "why not?"."""
     participants = frames["participants"]
@@ -126,13 +127,13 @@ def examples(matcher: Matcher, frames: Mapping[str, pd.DataFrame], n: int = 3, k
     found = 0
     for i in order:
         participant = next(iter(participants_by_id(participants.iloc[[int(i)]]).values()))
-        suggestions = matcher.suggest_openings(participant, k=k)
+        suggestions = recommender.suggest_openings(participant, k=k)
         if not suggestions.items:
             continue
         why = None
         if found == 0:
-            blocked = _infeasible(matcher, participant, {s.opening_id for s in suggestions.items})
-            why = matcher.why_not(participant, blocked) if blocked else None
+            blocked = _infeasible(recommender, participant, {s.opening_id for s in suggestions.items})
+            why = recommender.why_not(participant, blocked) if blocked else None
         yield Example(participant, suggestions, why)
         found += 1
         if found == n:

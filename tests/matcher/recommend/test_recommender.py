@@ -1,4 +1,4 @@
-"""The matcher end to end on a tiny world whose right answers are known."""
+"""The recommender end to end on a tiny world whose right answers are known."""
 
 from __future__ import annotations
 
@@ -8,10 +8,16 @@ import numpy as np
 import pytest
 
 from matcher.domain import Accommodation, PriorTrade
-from matcher.pipeline import EmptyProfileError, Matcher, MatcherConfig, UnknownOpeningError
+from matcher.recommend import (
+    EmptyProfileError,
+    Recommender,
+    RecommenderConfig,
+    UnknownOpeningError,
+)
 from matcher.taxonomy.model import Occupation, Substitution, Taxonomy, TaxonomyData
 from models.encoding import HashingCharEncoder
 from tests.matcher.builders import KIRUNA, make_opening, make_participant
+from tests.matcher.recommend.build import recommender
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +38,7 @@ def taxonomy() -> Taxonomy:
 
 
 @pytest.fixture
-def matcher(taxonomy: Taxonomy) -> Matcher:
+def matcher(taxonomy: Taxonomy) -> Recommender:
     openings = [
         make_opening("o-tra", occupation_id="tra", title="Träarbetare till byggföretag",
                      accommodations=[Accommodation.STEP_FREE_ACCESS]),
@@ -44,8 +50,7 @@ def matcher(taxonomy: Taxonomy) -> Matcher:
                      accommodations=[Accommodation.STEP_FREE_ACCESS]),
         make_opening("o-noacc", occupation_id="tra", title="Träarbetare, trappor"),
     ]
-    return Matcher(taxonomy, char_encoder=HashingCharEncoder()).index_openings(
-        openings, today=dt.date(2026, 3, 1))
+    return recommender(taxonomy, openings, today=dt.date(2026, 3, 1))
 
 
 @pytest.fixture
@@ -116,9 +121,8 @@ def test_widen_horizons_brings_an_atypical_opening_into_the_top_k(taxonomy, carp
     shares = {"9112": 0.8, "7115": 0.05}
 
     def top(widen: bool, who=cleaner) -> list[str]:
-        matcher = Matcher(taxonomy, char_encoder=HashingCharEncoder(), women_share=shares,
-                          config=MatcherConfig(widen_horizons=widen))
-        matcher.index_openings(openings, today=dt.date(2026, 3, 1))
+        matcher = recommender(taxonomy, openings, women_share=shares,
+                              config=RecommenderConfig(widen_horizons=widen))
         return [s.opening_id for s in matcher.suggest_openings(who, k=2).items]
 
     assert "o-tra" not in top(False)
@@ -140,14 +144,14 @@ def test_reach_prefilter_keeps_exactly_the_feasible_openings():
     taxonomy = demo_taxonomy()
     programme = generate(GeneratorConfig(participants=200, openings=600, seed=3, oracle_participants=0),
                          taxonomy)
-    m = Matcher(taxonomy).index_openings(programme.frame("openings"),
-                                         today=programme.config.reference_date)
-    context = m._context(None)
+    m = recommender(taxonomy, programme.frame("openings"), char=None,
+                    today=programme.config.reference_date)
+    context = m.constraints.context(m.index, None, m.index.today)
     sizes = []
     for participant in list(participants_by_id(programme.frame("participants")).values())[:60]:
         row = ParticipantRow.from_record(participant)
-        expected = np.flatnonzero(feasible(row, m.catalogue.columns, context))
-        np.testing.assert_array_equal(m.feasible_rows(row, context), expected)
+        expected = np.flatnonzero(feasible(row, m.index.columns, context))
+        np.testing.assert_array_equal(m.constraints.feasible_rows(row, m.index, context), expected)
         sizes.append(expected.size)
     assert sum(sizes) > 0
 
@@ -162,7 +166,7 @@ def test_feasible_openings_are_ranked_even_when_nothing_relates(matcher):
     q = matcher.query(text_only)
     unrelated = dataclasses.replace(q, char=np.zeros_like(q.char))
     rows = np.array([0, 2])
-    np.testing.assert_array_equal(matcher.candidates(unrelated, rows), rows)
+    np.testing.assert_array_equal(matcher.shortlisted(unrelated, rows), rows)
 
 
 # --------------------------------------------------------------------------- reciprocal score
@@ -200,9 +204,8 @@ def test_widening_applies_after_the_reciprocal_order(taxonomy, carpenter):
     cleaner = carpenter.model_copy(update={"prior_trades": [PriorTrade(occupation_id="stad", years=4)]})
     acceptance = EmployerAcceptance(rates={"e0": 0.2, "e1": 0.9, "e2": 0.5, "e-tra": 0.6},
                                     prior_rate=0.5)
-    matcher = Matcher(taxonomy, char_encoder=HashingCharEncoder(), acceptance=acceptance,
-                      women_share={"9112": 0.8, "7115": 0.05})
-    matcher.index_openings(openings, today=dt.date(2026, 3, 1))
+    matcher = recommender(taxonomy, openings, acceptance=acceptance,
+                          women_share={"9112": 0.8, "7115": 0.05})
     both = matcher.suggest_openings(cleaner, k=2, reciprocal=True, widen=True)
     assert [s.opening_id for s in both.items] == ["o-stad1", "o-tra"]
     assert both.widened and both.reciprocal
@@ -226,8 +229,7 @@ def _two_employers(taxonomy, ranker=None, rates=None):
                      accommodations=step_free),
     ]
     acceptance = EmployerAcceptance(rates=rates or {"e-picky": 0.1, "e-open": 0.9}, prior_rate=0.5)
-    return Matcher(taxonomy, ranker=ranker, char_encoder=HashingCharEncoder(),
-                   acceptance=acceptance).index_openings(openings, today=dt.date(2026, 3, 1))
+    return recommender(taxonomy, openings, ranker=ranker, acceptance=acceptance)
 
 
 @pytest.mark.parametrize("ranker", [None, _LogOdds()], ids=["rule", "log-odds"])
@@ -280,7 +282,7 @@ def test_with_reciprocal_off_nothing_changes(taxonomy, carpenter):
     plain dicts gain only ``reciprocal: false``."""
     knowing = _two_employers(taxonomy)
     plain = knowing.suggest_openings(carpenter, k=3).to_dict()
-    knowing.acceptance = None
+    knowing = knowing.with_model(knowing.ranker, knowing.model_version, None)
     assert knowing.suggest_openings(carpenter, k=3).to_dict() == plain
     assert knowing.suggest_openings(carpenter, k=3, reciprocal=False).to_dict() == plain
     assert plain["reciprocal"] is False and "acceptance_source" not in plain
@@ -323,25 +325,23 @@ def test_with_sentence_vectors_the_char_ngrams_are_a_feature_but_not_searched(
     from matcher.features import FEATURE_INDEX
 
     openings = [make_opening(oid) for oid in ("o-tra", "o-kock", "o-stad")]
-    both = Matcher(taxonomy, encoder=HashingCharEncoder(dim=64),  # any encoder will do
-                   char_encoder=HashingCharEncoder()).index_openings(openings,
-                                                                     today=dt.date(2026, 3, 1))
-    c = both.catalogue
+    both = recommender(taxonomy, openings, text=HashingCharEncoder(dim=64))  # any encoder will do
+    c = both.index
     assert c.vector_index is not None and c.char_index is None and c.char is not None
     X = both.pair_features(carpenter, ["o-tra"])
     assert not np.isnan(X[0, FEATURE_INDEX["text_char_sim"]])
     assert not np.isnan(X[0, FEATURE_INDEX["text_embedding_sim"]])
-    assert matcher.catalogue.char_index is not None  # n-grams alone: searched
+    assert matcher.index.char_index is not None  # n-grams alone: searched
 
 
 def test_restating_applies_state_without_rebuilding_the_index(matcher, carpenter):
     openings = [make_opening(oid) for oid in ("o-tra", "o-kock", "o-stad", "o-far", "o-noacc")]
-    index_before = matcher.catalogue.char_index
+    index_before = matcher.index.char_index
     assert "o-tra" in [s.opening_id for s in matcher.suggest_openings(carpenter).items]
     frame = _stored(openings, **{"o-tra": {"status": "closed"},
                                  "o-kock": {"capacity": 3, "filled": 1}}).iloc[::-1]
-    matcher.restate_openings(frame, employer_rates={"e1": 0.25})
-    c = matcher.catalogue
+    matcher = matcher.with_index(matcher.index.restated(frame, employer_rates={"e1": 0.25}))
+    c = matcher.index
     assert not c.columns.is_open[c.row_of["o-tra"]] and c.columns.is_open[c.row_of["o-kock"]]
     assert c.columns.places_left[c.row_of["o-kock"]] == 2
     assert c.char_index is index_before  # nothing re-encoded or re-indexed
@@ -351,5 +351,5 @@ def test_restating_applies_state_without_rebuilding_the_index(matcher, carpenter
 
 def test_restating_other_openings_is_refused(matcher):
     frame = _stored([make_opening("o-tra"), make_opening("o-new")])
-    with pytest.raises(ValueError, match="index_openings"):
-        matcher.restate_openings(frame)
+    with pytest.raises(ValueError, match="need a new index"):
+        matcher.index.restated(frame)

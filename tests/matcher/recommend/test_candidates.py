@@ -1,13 +1,14 @@
-"""Candidate lists for an opening (``matcher.candidates``): eligibility and gender parity."""
+"""Candidate lists for an opening (``matcher.recommend.candidates``): eligibility and gender parity."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from matcher.candidates import suggest_candidates
 from matcher.domain import Participant
-from matcher.pipeline import Matcher, UnknownOpeningError
+from matcher.recommend import Recommender, UnknownOpeningError
+from matcher.recommend.candidates import suggest_candidates
+from tests.matcher.recommend.build import recommender
 from tests.matcher.store.factories import opening, participant
 from tests.serving.conftest import TODAY, tiny_taxonomy
 
@@ -18,13 +19,13 @@ def _baker(pid: str, gender: str, lat: float = 55.6) -> Participant:
 
 
 @pytest.fixture(scope="module")
-def matcher() -> Matcher:
+def matcher() -> Recommender:
     live = {"start_date": TODAY, "end_date": TODAY.replace(year=TODAY.year + 1)}
-    return Matcher(tiny_taxonomy()).index_openings(
-        [opening(**live), opening(id="o-far", location={"lat": 67.85, "lon": 20.22}, **live)])
+    return recommender(tiny_taxonomy(), [opening(**live), opening(
+        id="o-far", location={"lat": 67.85, "lon": 20.22}, **live)], char=None, today=TODAY)
 
 
-def test_only_eligible_participants_are_listed(matcher: Matcher) -> None:
+def test_only_eligible_participants_are_listed(matcher: Recommender) -> None:
     people = [_baker("near", "woman"), participant(id="lang", swedish_level="none", needs=[])]
     listing = suggest_candidates(matcher, "o1", people, k=10)
     assert [c.participant.id for c in listing.items] == ["near"]
@@ -34,7 +35,7 @@ def test_only_eligible_participants_are_listed(matcher: Matcher) -> None:
         suggest_candidates(matcher, "o-none", people)
 
 
-def test_parity_reranking_brings_women_into_the_top_k(matcher: Matcher) -> None:
+def test_parity_reranking_brings_women_into_the_top_k(matcher: Recommender) -> None:
     # The men all live closer to the opening, so they score higher (travel counts against).
     people = [_baker(f"w{i}", "woman", lat=55.66 + i / 100) for i in range(4)] + [
         _baker(f"m{i}", "man", lat=55.6 + i / 1000) for i in range(4)]
@@ -59,13 +60,12 @@ class _SwedishMatters:
         return np.where(X[:, FEATURE_INDEX["language_margin"]] >= 2, 0.9, 0.2)
 
 
-def test_reciprocal_candidates_put_the_one_the_employer_would_take_first(matcher: Matcher) -> None:
+def test_reciprocal_candidates_put_the_one_the_employer_would_take_first(matcher: Recommender) -> None:
     people = [_baker("near", "woman"),
               participant(id="fluent", gender="woman", needs=[], coach_id=None, swedish_level="B1",
                           home={"lat": 55.66, "lon": 13.02},
                           prior_trades=[{"occupation_id": "occ-baker", "years": 2}])]
-    knowing = Matcher(matcher.taxonomy, acceptance=_SwedishMatters())
-    knowing.catalogue, knowing.today = matcher.catalogue, matcher.today
+    knowing = matcher.with_model(matcher.ranker, matcher.model_version, _SwedishMatters())
     for fair in (False, True):
         plain = suggest_candidates(knowing, "o1", people, k=2, fair=fair)
         both = suggest_candidates(knowing, "o1", people, k=2, fair=fair, reciprocal=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from matcher.domain import Employer, Opening, Participant, Placement
 from matcher.store.repositories import RecordNotFound, get_record
-from serving.security import Principal
+from platsa.services.security import Principal
 
 
 def participant_for(session: Session, principal: Principal, participant_id: str) -> Participant:

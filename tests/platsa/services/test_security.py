@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from serving.security import (
+from platsa.services.security import (
     Principal,
     Pseudonymizer,
     Role,

@@ -14,17 +14,18 @@ employer says yes), exactly as a participant's reciprocal suggestions are
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.columns import OpeningColumns, day_number
-from matcher.constraints import ConstraintContext, feasible
 from matcher.domain import Participant
 from matcher.fairness.exposure import group_shares
 from matcher.fairness.mitigation import det_const_sort
-from matcher.pipeline import Matcher, UnknownOpeningError
+from matcher.recommend.index import UnknownOpeningError
+from matcher.recommend.recommender import Recommender
+from matcher.recommend.results import Scored
 from models.acceptance import reciprocal_scores
 
 
@@ -62,16 +63,22 @@ class _Eligible:
     commute: float
 
 
-def _score_one(matcher: Matcher, columns: OpeningColumns, participant: Participant, row: int,
-               context: ConstraintContext) -> _Eligible | None:
+def _score_one(recommender: Recommender, participant: Participant, row: int,
+               today: dt.date) -> _Eligible | None:
     """Features, score and commute of the opening at ``row`` for ``participant``, or None
-    if infeasible."""
-    rows = np.array([row])
-    query = matcher.query(participant)
-    if not feasible(query.row, columns.take(rows), context)[0]:
+    if infeasible (the travel minutes are estimated once, for the rule and the features)."""
+    index = recommender.require_index()
+    query = recommender.query(participant)
+    constraints = recommender.constraints
+    report = constraints.check(query.row, index, np.array([row]),
+                               constraints.context(index, None, today, unit_vectors=False))
+    if not report.feasible[0]:
         return None
-    X, scores, commute = matcher.score_rows(query, rows, context)
-    return _Eligible(participant, X[0], float(scores[0]), float(commute[0]))
+    scored = recommender.ranking.scored(
+        Scored(query, report, recommender.features(query, index, report, today)))
+    assert scored.scores is not None
+    return _Eligible(participant, scored.X[0], float(scored.scores[0]),
+                     float(report.commute_minutes[0]))
 
 
 def _order(scores: np.ndarray, genders: list[str], k: int, fair: bool,
@@ -83,8 +90,9 @@ def _order(scores: np.ndarray, genders: list[str], k: int, fair: bool,
     return np.lexsort((np.arange(len(scores)), -scores, -ranking))
 
 
-def suggest_candidates(matcher: Matcher, opening_id: str, participants: Sequence[Participant],
-                       k: int = 10, fair: bool = True, reciprocal: bool = False) -> CandidateList:
+def suggest_candidates(recommender: Recommender, opening_id: str,
+                       participants: Sequence[Participant], k: int = 10, fair: bool = True,
+                       reciprocal: bool = False, today: dt.date | None = None) -> CandidateList:
     """The ``k`` best eligible participants among ``participants`` for one indexed opening.
 
     ``participants`` is the pool to consider (the caller narrows it, e.g. to people living
@@ -94,22 +102,20 @@ def suggest_candidates(matcher: Matcher, opening_id: str, participants: Sequence
     """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
-    source = matcher.require_acceptance().source if reciprocal else None
-    catalogue = matcher.catalogue
-    if catalogue is None or opening_id not in catalogue.row_of:
+    source = recommender.ranking.require_acceptance().source if reciprocal else None
+    if recommender.index is None:
         raise UnknownOpeningError(opening_id)
-    row = catalogue.row_of[opening_id]
-    context = ConstraintContext(language_tolerance=matcher.config.language_tolerance,
-                                today_day=day_number(matcher.today))
-    eligible = [found for found in (_score_one(matcher, catalogue.columns, p, row, context)
-                                    for p in participants) if found is not None]
+    row = recommender.index.row(opening_id)
+    day = today or recommender.index.today
+    eligible = [found for found in (_score_one(recommender, p, row, day) for p in participants)
+                if found is not None]
     scores = np.array([e.score for e in eligible], dtype=np.float64)
     genders = [e.participant.gender.value for e in eligible]
     accept = combined = None
     if reciprocal and eligible:
-        accept = matcher.acceptance_of(np.vstack([e.features for e in eligible]),
+        accept = recommender.acceptance_of(np.vstack([e.features for e in eligible]),
                                        np.full(len(eligible), row))
-        combined = reciprocal_scores(matcher.ranker, scores, accept)
+        combined = reciprocal_scores(recommender.ranker, scores, accept)
     items = [Candidate(participant=eligible[i].participant, rank=rank,
                        score=round(eligible[i].score, 6),
                        commute_minutes=round(eligible[i].commute, 1),
@@ -117,6 +123,6 @@ def suggest_candidates(matcher: Matcher, opening_id: str, participants: Sequence
                        reciprocal_score=None if combined is None else round(float(combined[i]), 6))
              for rank, i in enumerate(_order(scores, genders, k, fair, combined)[:k], start=1)]
     return CandidateList(opening_id=opening_id, items=items, n_eligible=len(eligible),
-                         fairness_reranked=fair, ranker=matcher.ranker.kind,
-                         model_version=matcher.model_version, reciprocal=reciprocal,
+                         fairness_reranked=fair, ranker=recommender.ranker.kind,
+                         model_version=recommender.model_version, reciprocal=reciprocal,
                          acceptance_source=source)

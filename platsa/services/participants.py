@@ -1,0 +1,97 @@
+"""Participants: register, read, change, erase; their suggestions and "why not this one?".
+
+Every read of a participant's profile or suggestions is written to the audit log with what
+was shown (opening ids, ranks, scores), never a profile field or a reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from matcher.domain import Participant
+from matcher.recommend import Recommender
+from matcher.store import repositories as store
+from platsa.services.access import participant_for
+from platsa.services.audit import Action
+from platsa.services.context import Context, Matching
+
+
+def _check_scope(ctx: Context, participant: Participant) -> None:
+    if not ctx.principal.sees_participant(participant.municipality_code):
+        raise store.UnknownReference(
+            f"municipality_code {participant.municipality_code!r}: outside your municipality")
+
+
+def create(ctx: Context, matching: Matching, participant: Participant) -> Participant:
+    """Register a participant (a coach only in their own municipality); embeds the profile."""
+    _check_scope(ctx, participant)
+    store.add_record(ctx.session, participant)
+    ctx.log_participant(Action.PARTICIPANT_CREATE, participant.id)
+    ctx.session.commit()
+    matching.prepare(participant)
+    return participant
+
+
+def read(ctx: Context, participant_id: str) -> Participant:
+    """The full profile (adaptation needs included: coaches only), audited."""
+    participant = participant_for(ctx.session, ctx.principal, participant_id)
+    ctx.log_participant(Action.PARTICIPANT_READ, participant_id)
+    return participant
+
+
+def update(ctx: Context, matching: Matching, participant_id: str,
+           change: Callable[[Participant], Participant]) -> Participant:
+    """``change`` applied to the stored participant, which must stay valid and in scope.
+
+    The cached sentence vector of the old profile text is dropped when the text changed.
+    """
+    current = participant_for(ctx.session, ctx.principal, participant_id)
+    updated = change(current)
+    _check_scope(ctx, updated)
+    store.update_record(ctx.session, updated)
+    ctx.log_participant(Action.PARTICIPANT_UPDATE, participant_id)
+    ctx.session.commit()
+    text = matching.recommender.participant_text
+    before, after = text(current), text(updated)
+    if before != after:
+        matching.forget([before])
+        matching.prepare(updated)
+    return updated
+
+
+def erase(ctx: Context, matching: Matching, participant_id: str) -> int:
+    """Erase a participant (GDPR art. 17); returns how many placements were unlinked.
+
+    Placements stay without a link to the person, so counts and outcomes remain right. The
+    cached sentence vector of their profile text goes too.
+    """
+    participant = participant_for(ctx.session, ctx.principal, participant_id)
+    unlinked = store.erase_participant(ctx.session, participant_id)
+    ctx.log_participant(Action.PARTICIPANT_ERASE, participant_id)
+    ctx.session.commit()
+    matching.forget([matching.recommender.participant_text(participant)])
+    return unlinked
+
+
+def suggestions(ctx: Context, recommender: Recommender, participant_id: str, *, k: int,
+                lang: str, widen: bool, reciprocal: bool) -> dict[str, object]:
+    """The ``k`` best feasible openings, explained, as the answer's fields; audited."""
+    participant = participant_for(ctx.session, ctx.principal, participant_id)
+    result = recommender.suggest_openings(participant, k=k, lang=lang, widen=widen,
+                                          reciprocal=reciprocal)
+    shown = [{"opening_id": s.opening_id, "rank": s.rank, "score": s.score,
+              **({"acceptance": s.acceptance} if reciprocal else {})} for s in result.items]
+    ctx.log_participant(Action.SUGGESTIONS_READ, participant_id,
+                        model_version=result.model_version, shown=shown)
+    return {**result.to_dict(), "widen_horizons": widen}
+
+
+def why_not(ctx: Context, recommender: Recommender, participant_id: str, opening_id: str,
+            lang: str) -> dict[str, object]:
+    """Every hard constraint's verdict on one opening, and the fit; audited."""
+    participant = participant_for(ctx.session, ctx.principal, participant_id)
+    answer = recommender.why_not(participant, opening_id, lang=lang).to_dict()
+    ctx.log_participant(Action.WHY_NOT_READ, participant_id,
+                        model_version=recommender.model_version,
+                        shown=[{"opening_id": opening_id, "feasible": answer["feasible"]}])
+    return {**answer, "model_version": recommender.model_version}

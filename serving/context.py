@@ -1,0 +1,13 @@
+"""The use cases' context for a request: its transaction, its caller, the audit log."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from platsa.services.context import Context
+from platsa.services.security import Principal, Pseudonymizer
+from serving import audit
+
+
+def context(session: Session, principal: Principal, pseudo: Pseudonymizer) -> Context:
+    return Context(session, principal, pseudo, audit.record)
