@@ -59,10 +59,11 @@ from matcher.fairness import (
 )
 from matcher.fairness.report import to_json
 from matcher.features import FEATURES
-from matcher.pipeline import MatcherConfig
+from matcher.recommend import RecommenderConfig
 from matcher.records import participants_by_id
-from matcher.taxonomy import load_taxonomy
 from models.ranking import BoostedRanker
+from platsa.assembly import load_taxonomy
+from platsa.settings import get_settings
 from synth import GeneratorConfig, generate
 from training.dataset import LabelledPairs, build_pairs, time_split
 
@@ -184,7 +185,7 @@ class Scenario:
 
     def audit(self, name: str, ranker: BoostedRanker) -> tuple[FairnessReport, dict[str, Any]]:
         """Every audit for one model, before and after the list mitigations."""
-        self.matcher.ranker = ranker
+        self.matcher = self.matcher.with_model(ranker, self.matcher.model_version, None)
         scores = ranker.predict(self.X)
         predicted, held_out = self.predicted_success(scores, self.args.seed)
         size = self.args.min_group_size
@@ -192,9 +193,9 @@ class Scenario:
         coach = audit_suggestions(coach_lists, K, shares=self.shares, history=self.history,
                                   min_group_size=size, threshold=RELEVANT)
         _, employer, rerank = rerank_effect(self.candidate_lists(scores), K, min_group_size=size)
-        # at the threshold coaches are served with (MatcherConfig.atypical_share)
+        # at the threshold coaches are served with (RecommenderConfig.atypical_share)
         _, widen = widen_effect(coach_lists, self.shares, K,
-                                atypical_below=MatcherConfig().atypical_share)
+                                atypical_below=RecommenderConfig().atypical_share)
         genders = self.pairs["participant_id"].map(self.gender).to_numpy()
         sample = list(dict.fromkeys(self.pairs["participant_id"]))[:10]
         report = FairnessReport(
@@ -203,7 +204,7 @@ class Scenario:
                                              predicted[held_out], genders[held_out], min_group_size=size),
             proxy=self.proxy,
             counterfactual=counterfactual_check(self.matcher, [self.participants[p] for p in sample],
-                                                list(self.matcher.catalogue.columns.ids), K),
+                                                list(self.matcher.require_index().columns.ids), K),
             mitigation={"detconstsort": rerank, "widen_horizons": widen},
             notes=[f"occupation gender shares: {self.shares.source}",
                    f"gains: unbiased true success probability; recall threshold {RELEVANT}"],
@@ -289,7 +290,7 @@ def main() -> None:
     args = parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     started = time.perf_counter()
-    taxonomy = load_taxonomy()
+    taxonomy = load_taxonomy(get_settings())
     scenarios = {f"bias_{'on' if bias else 'off'}": run_scenario(bias, args, taxonomy)
                  for bias in (True, False)}
     deployed = scenarios["bias_on"]["models"]["reweighed"]

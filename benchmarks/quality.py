@@ -43,11 +43,13 @@ from matcher.constraints import ConstraintContext, feasible
 from matcher.employers import LABEL, employer_answers, employer_stats
 from matcher.evaluation import evaluate_rankings
 from matcher.features import FEATURE_INDEX, FEATURES
-from matcher.pipeline import Matcher
 from matcher.records import participants_by_id
-from matcher.taxonomy import load_taxonomy
 from models.acceptance import employer_acceptance, reciprocal_scores
+from models.encoding import opening_text
 from models.ranking import OBJECTIVES, BoostedRanker, default_rule
+from models.text import TextEncoders
+from platsa import assembly
+from platsa.settings import get_settings
 from synth import GeneratorConfig, generate
 from synth.history import employer_yes_probability
 from training.acceptance import learn_acceptance, split_answers
@@ -72,7 +74,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def build_matcher(programme, train: pd.DataFrame, use_embeddings: bool):
-    """A matcher over every generated opening, employer rates from training history only."""
+    """A recommender over every generated opening, employer rates from training history only."""
     from models.encoding import HashingCharEncoder
 
     encoder = None
@@ -82,10 +84,10 @@ def build_matcher(programme, train: pd.DataFrame, use_embeddings: bool):
         encoder = CachedEncoder(SentenceTransformerEncoder(), Path("var/cache/embeddings"))
     openings = programme.frame("openings")
     stats = employer_stats(train, openings)
-    matcher = Matcher(load_taxonomy(), encoder=encoder, char_encoder=HashingCharEncoder())
-    matcher.index_openings(openings, employer_rates=stats.rates(),
-                           today=programme.config.reference_date)
-    return matcher, stats
+    matcher = assembly.recommender(assembly.load_taxonomy(get_settings()),
+                                   TextEncoders(text=encoder, char=HashingCharEncoder()))
+    return matcher.indexed(openings, employer_rates=stats.rates(),
+                           today=programme.config.reference_date), stats
 
 
 def fit_rankers(matcher, participants, train, valid, stats, seed: int
@@ -135,7 +137,7 @@ def evaluation_pairs(matcher, participants, oracle: pd.DataFrame, valid_ids: set
     Every opening is treated as open here: the question is how well each method orders the
     openings a participant could take, not which happened to be free on the reference day.
     """
-    catalogue = matcher.catalogue
+    catalogue = matcher.require_index()
     columns = dataclasses.replace(catalogue.columns, is_open=np.ones(len(catalogue.columns), bool),
                                   places_left=np.ones(len(catalogue.columns), np.int32),
                                   end_day=np.full(len(catalogue.columns), 10**6, np.int32))
@@ -163,9 +165,10 @@ def method_scores(matcher, participants, pairs: pd.DataFrame, X: np.ndarray,
                   seed: int) -> dict[str, np.ndarray]:
     """Every method's score for every evaluation pair (same row order as ``pairs`` and ``X``)."""
     texts_p = [matcher.participant_text(participants[p]) for p in pairs["participant_id"]]
-    catalogue = matcher.catalogue
-    texts_o = [matcher.opening_text(catalogue.titles[catalogue.row_of[o]],
-                                     int(catalogue.positions[catalogue.row_of[o]]), "")
+    catalogue = matcher.require_index()
+    label = matcher.occupations.label
+    texts_o = [opening_text(catalogue.titles[catalogue.row_of[o]],
+                            label(int(catalogue.positions[catalogue.row_of[o]])), "")
                for o in pairs["opening_id"]]
     tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(texts_p + texts_o)
     tp, to = tfidf.transform(texts_p), tfidf.transform(texts_o)
@@ -258,7 +261,7 @@ def main() -> None:
     args = parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     started = time.perf_counter()
-    taxonomy = load_taxonomy()
+    taxonomy = assembly.load_taxonomy(get_settings())
     config = GeneratorConfig(participants=args.participants, openings=args.openings,
                              seed=args.seed, oracle_participants=min(args.participants // 3, 6000))
     programme = generate(config, taxonomy)
@@ -267,7 +270,7 @@ def main() -> None:
     train, valid = time_split(placements)
     matcher, stats = build_matcher(programme, train, not args.no_embeddings)
     rankers, fit_seconds = fit_rankers(matcher, participants, train, valid, stats, args.seed)
-    matcher.ranker = rankers[OBJECTIVES[0]]
+    matcher = matcher.with_model(rankers[OBJECTIVES[0]], matcher.model_version, None)
     pairs = evaluation_pairs(matcher, participants, programme.frame("oracle"),
                              set(valid["participant_id"]), args.min_candidates)
     popularity = train.groupby("opening_id").size()

@@ -29,10 +29,10 @@ from sqlalchemy.orm import Session
 from matcher.flat import ColumnType, Kind, columns
 from matcher.store.engine import get_engine, session_scope
 from matcher.store.models import EmployerRow, OpeningRow, ParticipantRow, PlacementEventRow
+from platsa.services.security import Role
 from platsa.settings import Settings
 from serving.accounts import create_user
 from serving.app import create_app
-from platsa.services.security import Role
 from serving.web.live import running
 from serving.web.queries import TABLES
 

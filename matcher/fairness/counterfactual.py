@@ -19,7 +19,7 @@ from matcher.domain import Gender, Participant
 
 
 class ScoringMatcher(Protocol):
-    """The parts of :class:`matcher.pipeline.Matcher` the check drives."""
+    """The parts of :class:`matcher.recommend.Recommender` the check drives."""
 
     ranker: Any
 
