@@ -27,22 +27,45 @@ import numpy.typing as npt
 from scipy.optimize import brentq
 from scipy.special import expit
 
-from matcher.columns import ACCOMMODATIONS, KINDS, SCHEDULES, SFI_SCHEDULES
-from matcher.constraints import CHILDCARE_CONFLICTS, SFI_CONFLICTS
-from matcher.domain import Accommodation, OpeningKind
+from matcher.domain import Accommodation, OpeningKind, SfiSchedule, WorkSchedule
 from matcher.geo import TravelTimeMatrix, estimate_commute_minutes
 from synth.openings import OpeningArrays
 from synth.population import WOMAN, ParticipantArrays
 from synth.sampling import FloatArray, IntArray, bit, pair_normal, popcount
 
-_SFI_OK = bit(ACCOMMODATIONS.index(Accommodation.SFI_COMPATIBLE_SCHEDULE))
-_CHILDCARE = bit(ACCOMMODATIONS.index(Accommodation.CHILDCARE_HOURS))
-_REDUCED = bit(ACCOMMODATIONS.index(Accommodation.REDUCED_HOURS))
-_SFI_CLASH = np.array([[w in SFI_CONFLICTS[s] for w in SCHEDULES] for s in SFI_SCHEDULES])
-_CHILDCARE_CLASH = np.array([w in CHILDCARE_CONFLICTS for w in SCHEDULES])
+# The truth states its own rules rather than reading the production constraint tables, so a
+# wrong production rule shows up in the benchmarks as suggestions the truth does not favour.
+# The generator codes schedules, needs and kinds by the domain enums' order.
+NEEDS: tuple[Accommodation, ...] = tuple(Accommodation)
+KIND_CODES: tuple[OpeningKind, ...] = tuple(OpeningKind)
+WORK_CODES: tuple[WorkSchedule, ...] = tuple(WorkSchedule)
+SFI_CODES: tuple[SfiSchedule, ...] = tuple(SfiSchedule)
+#: The parts of the day a workplace needs the participant.
+WORK_HOURS: dict[WorkSchedule, frozenset[str]] = {
+    WorkSchedule.DAYTIME: frozenset({"morning", "afternoon"}),
+    WorkSchedule.MORNINGS: frozenset({"morning"}),
+    WorkSchedule.AFTERNOONS: frozenset({"afternoon"}),
+    WorkSchedule.EVENINGS: frozenset({"evening"}),
+    WorkSchedule.NIGHTS: frozenset({"night"}),
+    WorkSchedule.SHIFTS: frozenset({"evening"}),  # rotating: evenings and weekends
+    WorkSchedule.FLEXIBLE: frozenset(),  # hours agreed with the participant
+}
+#: The part of the day sfi classes take.
+SFI_HOURS: dict[SfiSchedule, frozenset[str]] = {
+    SfiSchedule.NONE: frozenset(), SfiSchedule.MORNINGS: frozenset({"morning"}),
+    SfiSchedule.AFTERNOONS: frozenset({"afternoon"}), SfiSchedule.EVENINGS: frozenset({"evening"}),
+}
+#: When preschools are closed: work then needs childcare the family does not have.
+PRESCHOOL_CLOSED = frozenset({"evening", "night"})
+
+_SFI_OK = bit(NEEDS.index(Accommodation.SFI_COMPATIBLE_SCHEDULE))
+_CHILDCARE = bit(NEEDS.index(Accommodation.CHILDCARE_HOURS))
+_REDUCED = bit(NEEDS.index(Accommodation.REDUCED_HOURS))
+_SFI_CLASH = np.array([[bool(SFI_HOURS[s] & WORK_HOURS[w]) for w in WORK_CODES] for s in SFI_CODES])
+_CHILDCARE_CLASH = np.array([bool(WORK_HOURS[w] & PRESCHOOL_CLOSED) for w in WORK_CODES])
 #: Needs that are about the body or the senses; unmet, people decline or drop out.
 HEALTH_NEEDS = sum(
-    bit(ACCOMMODATIONS.index(a))
+    bit(NEEDS.index(a))
     for a in (
         Accommodation.STEP_FREE_ACCESS, Accommodation.ADAPTED_WORKSTATION,
         Accommodation.NO_HEAVY_LIFTING, Accommodation.QUIET_ENVIRONMENT,
@@ -218,7 +241,7 @@ class GroundTruth:
         o_idx = np.asarray(o_idx, dtype=np.int64)
         fit = fit if fit is not None else self.fit(participants, openings, p_idx, o_idx)
         w = self.weights
-        kind_effect = np.array([w.kind.get(k, 0.0) for k in KINDS])[openings.kind[o_idx]]
+        kind_effect = np.array([w.kind.get(k, 0.0) for k in KIND_CODES])[openings.kind[o_idx]]
         value = (
             self.intercept
             + self.fit_logit(fit)

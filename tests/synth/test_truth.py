@@ -158,3 +158,26 @@ def test_success_beyond_the_unbiased_truth_differs_only_with_bias(
         assert gap < -3 * standard_error
     else:
         assert abs(gap) < 3 * standard_error
+
+
+def test_the_truth_states_its_schedule_rules_itself_and_decodes_as_the_generator_codes():
+    """Written apart from the production constraint tables (so a wrong entry there shows in
+    the benchmarks), yet the same codes: the generator codes by the domain enums' order."""
+    import ast
+    import inspect
+
+    from matcher import columns
+    from matcher.constraints import CHILDCARE_CONFLICTS, SFI_CONFLICTS
+    from synth import truth
+
+    imported = {node.module for node in ast.walk(ast.parse(inspect.getsource(truth)))
+                if isinstance(node, ast.ImportFrom)}
+    assert not imported & {"matcher.constraints", "matcher.columns"}
+    assert (truth.NEEDS, truth.KIND_CODES, truth.WORK_CODES, truth.SFI_CODES) == (
+        columns.ACCOMMODATIONS, columns.KINDS, columns.SCHEDULES, columns.SFI_SCHEDULES)
+    # today both statements agree; a change to either shows here and in the benchmarks
+    clash = {(s, w) for s in truth.SFI_CODES for w in truth.WORK_CODES
+             if truth.SFI_HOURS[s] & truth.WORK_HOURS[w]}
+    assert clash == {(s, w) for s, ws in SFI_CONFLICTS.items() for w in ws}
+    assert {w for w in truth.WORK_CODES if truth.WORK_HOURS[w] & truth.PRESCHOOL_CLOSED} == set(
+        CHILDCARE_CONFLICTS)
