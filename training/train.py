@@ -180,13 +180,15 @@ def prepare(history: History, make_matcher: MatcherFactory, config: TrainConfig)
                     history.source)
 
 
-def fit(prepared: Prepared, config: TrainConfig, training: TrainingSettings) -> BoostedRanker:
+def fit(prepared: Prepared, config: TrainConfig,
+        training: TrainingSettings | None = None) -> BoostedRanker:
     """Fit the ranker with early stopping on validation, on this machine or on Dask."""
     ranker = config.ranker()
     train, valid = learning_rows(prepared, ranker)
     if config.engine is Engine.DASK:
         from training.dask_engine import dask_client, fit_dask
 
+        training = training or TrainingSettings()
         with dask_client(training.dask_scheduler, training.dask_workers) as client:
             return fit_dask(ranker, client, (train.X, train.y, train.group),
                             (valid.X, valid.y, valid.group), FEATURES)

@@ -89,7 +89,6 @@ def demo_command(
     typer.echo("  reciprocal: add `--reciprocal` to rank by P(fit) × P(the employer says yes)")
 
 
-
 def register(app: typer.Typer) -> None:
     """Add ``demo`` to ``app``."""
     app.command("demo")(demo_command)

@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from training.registry import GateVerdict
 
 
-
 def gate_lines(gates: Sequence[GateVerdict]) -> None:
     for gate in gates:
         typer.echo(f"  {gate}")
@@ -103,7 +102,6 @@ def models_info(
         typer.echo(f"{section}:")
         for key, value in described[section].items():
             typer.echo(f"  {key}: {cell(value)}")
-
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from platsa.cli import models as models_cli
 from platsa.cli.common import console, print_json
 from platsa.cli.helpers import AsJson, By, load_settings, model_errors, open_registry, table
 
@@ -93,11 +94,10 @@ def train_command(
     else:
         print_training(result, settings.model.name)
     if promote:
-        promote(settings, result.version, force=False, by=by)
+        models_cli.promote(settings, result.version, force=False, by=by)
     elif not as_json:
         typer.echo(f"challenger: version {result.version}; promote with "
                    f"`platsa models promote {result.version}`")
-
 
 
 def register(app: typer.Typer) -> None:

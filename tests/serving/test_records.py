@@ -184,7 +184,7 @@ def test_a_periodic_refresh_sees_openings_written_elsewhere(world: World) -> Non
 
     engine = get_engine(world.settings.paths.resolved_database_url)
     live = world.client.app.state.matching
-    other = MatchingService(engine, live.taxonomy, live.model, live.encoders)
+    other = MatchingService(engine, live.recommender.with_index(None), live.model)
     other.start(interval_seconds=0.2)
     try:
         with session_scope(engine) as session:  # as another worker or replica would
@@ -205,7 +205,7 @@ def test_a_sync_applies_bookings_made_elsewhere_without_a_rebuild(world: World) 
 
     engine = get_engine(world.settings.paths.resolved_database_url)
     live = world.client.app.state.matching
-    other = MatchingService(engine, live.taxonomy, live.model, live.encoders)
+    other = MatchingService(engine, live.recommender.with_index(None), live.model)
     try:
         indexes, before = other.recommender.index.char_index, other.recommender
         assert other.sync() is False and other.recommender is before  # nothing changed: kept
