@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.columns import OpeningColumns, opening_state
+from matcher.columns import OpeningColumns, day_number, opening_state
 from matcher.domain import Opening
 from matcher.features import FeatureContext
 from matcher.flat import record_to_row
@@ -136,8 +136,7 @@ class OpeningIndex:
         return replace(self, columns=replace(self.columns, is_open=open_now, places_left=places))
 
     def feature_context(self, occupations: Occupations, today: dt.date) -> FeatureContext:
-        from matcher.columns import day_number
-
+        """What the features read of the index besides the report's columns, as of ``today``."""
         return FeatureContext(occupations=occupations.arrays, opening_positions=self.positions,
                               opening_vectors=self.vectors, opening_char=self.char,
                               employer_rate=self.employer_rate, today_day=day_number(today))
