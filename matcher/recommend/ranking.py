@@ -35,6 +35,7 @@ class Ranking:
     def ordered(self, scored: Scored, employer_ids: np.ndarray, *, reciprocal: bool,
                 atypical: np.ndarray | None, k: int) -> Scored:
         """The top ``k`` in order; reciprocal: by P(fit) × P(yes), with the acceptances."""
+        assert scored.scores is not None, "order scored rows (Ranking.scored) first"
         accept = combined = None
         if reciprocal:
             accept = self.require_acceptance().accept_probability(scored.X, employer_ids)

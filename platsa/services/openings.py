@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -93,7 +94,8 @@ def nearby_participants(session: Session, opening: Opening, serving: ServingSett
     )
     if municipality is not None:
         stmt = stmt.where(row.c.municipality_code == municipality)
-    return [row_to_record(Kind.PARTICIPANTS, dict(r)) for r in session.execute(stmt).mappings()]
+    return [cast(Participant, row_to_record(Kind.PARTICIPANTS, dict(r)))
+            for r in session.execute(stmt).mappings()]
 
 
 @dataclass(frozen=True)

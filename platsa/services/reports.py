@@ -24,12 +24,13 @@ from platsa.settings import Settings
 
 #: The follow-up's dimensions (``matcher.fairness.followup.DIMENSIONS``; a test checks they agree).
 Dimension = Literal["gender", "municipality", "kind", "period"]
+Period = Literal["quarter", "year"]
 EXPORT_COLUMNS = ("participant", "municipality_code", "gender", "birth_year", "swedish_level",
                   "schooling_years", "opening_id", "status", "decline_reason", "created_at",
                   "ended_at", "outcome_90")
 
 
-def followup(engine: Engine, by: Sequence[str], period: str) -> pd.DataFrame:
+def followup(engine: Engine, by: Sequence[str], period: Period) -> pd.DataFrame:
     """Who the efforts reach and where they lead at 90 days, per group and period."""
     return followup_table(load_frames(engine), list(by), period)
 
