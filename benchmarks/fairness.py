@@ -38,8 +38,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.domain import Participant
-from matcher.fairness import (
+# Run as a script, this folder comes first on sys.path, and its training.py would shadow
+# the ``training`` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from matcher.domain import Participant  # noqa: E402
+from matcher.fairness import (  # noqa: E402
     CandidateList,
     FairnessReport,
     OccupationGenderShares,
@@ -57,15 +61,15 @@ from matcher.fairness import (
     widen_effect,
     write_report,
 )
-from matcher.fairness.report import to_json
-from matcher.features import FEATURES
-from matcher.recommend import RecommenderConfig
-from matcher.records import participants_by_id
-from models.ranking import BoostedRanker
-from platsa.assembly import load_taxonomy
-from platsa.settings import get_settings
-from synth import GeneratorConfig, generate
-from training.dataset import LabelledPairs, build_pairs, time_split
+from matcher.fairness.report import to_json  # noqa: E402
+from matcher.features import FEATURES  # noqa: E402
+from matcher.recommend import RecommenderConfig  # noqa: E402
+from matcher.records import participants_by_id  # noqa: E402
+from models.ranking import BoostedRanker  # noqa: E402
+from platsa.assembly import load_taxonomy  # noqa: E402
+from platsa.settings import get_settings  # noqa: E402
+from synth import GeneratorConfig, generate  # noqa: E402
+from training.dataset import LabelledPairs, build_pairs, time_split  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from quality import build_matcher, evaluation_pairs  # noqa: E402  (sibling benchmark script)

@@ -21,6 +21,7 @@ import argparse
 import json
 import logging
 import resource
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -28,19 +29,23 @@ from typing import Any
 
 import numpy as np
 
-from matcher.domain import Participant
-from matcher.employers import employer_stats
-from matcher.features import FEATURES
-from matcher.recommend import Recommender
-from matcher.records import participants_by_id
-from matcher.retrieval import IndexParams, set_search_threads
-from models.encoding import CachedEncoder, HashingCharEncoder, SentenceTransformerEncoder
-from models.ranking import BoostedRanker
-from models.text import TextEncoders
-from platsa import assembly
-from platsa.settings import get_settings
-from synth import GeneratorConfig, generate
-from training.dataset import build_pairs
+# Run as a script, this folder comes first on sys.path, and its training.py would shadow
+# the ``training`` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from matcher.domain import Participant  # noqa: E402
+from matcher.employers import employer_stats  # noqa: E402
+from matcher.features import FEATURES  # noqa: E402
+from matcher.recommend import Recommender  # noqa: E402
+from matcher.records import participants_by_id  # noqa: E402
+from matcher.retrieval import IndexParams, set_search_threads  # noqa: E402
+from models.encoding import CachedEncoder, HashingCharEncoder, SentenceTransformerEncoder  # noqa: E402
+from models.ranking import BoostedRanker  # noqa: E402
+from models.text import TextEncoders  # noqa: E402
+from platsa import assembly  # noqa: E402
+from platsa.settings import get_settings  # noqa: E402
+from synth import GeneratorConfig, generate  # noqa: E402
+from training.dataset import build_pairs  # noqa: E402
 
 log = logging.getLogger("benchmarks.latency")
 RESULTS = Path(__file__).parent / "results" / "latency.json"

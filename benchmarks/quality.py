@@ -31,6 +31,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import sys
 import time
 from pathlib import Path
 
@@ -38,22 +39,26 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matcher.columns import ParticipantRow
-from matcher.constraints import ConstraintContext, feasible
-from matcher.employers import LABEL, employer_answers, employer_stats
-from matcher.evaluation import evaluate_rankings
-from matcher.features import FEATURE_INDEX, FEATURES
-from matcher.records import participants_by_id
-from models.acceptance import employer_acceptance, reciprocal_scores
-from models.encoding import opening_text
-from models.ranking import OBJECTIVES, BoostedRanker, default_rule
-from models.text import TextEncoders
-from platsa import assembly
-from platsa.settings import get_settings
-from synth import GeneratorConfig, generate
-from synth.history import employer_yes_probability
-from training.acceptance import learn_acceptance, split_answers
-from training.dataset import build_pairs, time_split
+# Run as a script, this folder comes first on sys.path, and its training.py would shadow
+# the ``training`` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from matcher.columns import ParticipantRow  # noqa: E402
+from matcher.constraints import ConstraintContext, feasible  # noqa: E402
+from matcher.employers import LABEL, employer_answers, employer_stats  # noqa: E402
+from matcher.evaluation import evaluate_rankings  # noqa: E402
+from matcher.features import FEATURE_INDEX, FEATURES  # noqa: E402
+from matcher.records import participants_by_id  # noqa: E402
+from models.acceptance import employer_acceptance, reciprocal_scores  # noqa: E402
+from models.encoding import opening_text  # noqa: E402
+from models.ranking import OBJECTIVES, BoostedRanker, default_rule  # noqa: E402
+from models.text import TextEncoders  # noqa: E402
+from platsa import assembly  # noqa: E402
+from platsa.settings import get_settings  # noqa: E402
+from synth import GeneratorConfig, generate  # noqa: E402
+from synth.history import employer_yes_probability  # noqa: E402
+from training.acceptance import learn_acceptance, split_answers  # noqa: E402
+from training.dataset import build_pairs, time_split  # noqa: E402
 
 log = logging.getLogger("benchmarks.quality")
 RESULTS = Path(__file__).parent / "results" / "quality.json"
