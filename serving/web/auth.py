@@ -2,8 +2,8 @@
 
 The rules are the API's: the same roles per kind of page (coach pages for coaches and
 admins, ...), and the record-level rules (own municipality, own openings) come from
-:mod:`platsa.services.access` because pages call the API's route functions. A browser proves who it
-is with the signed session cookie instead of a header; the key digest in it is checked
+:mod:`platsa.services.access` because pages run the API's use cases (:mod:`platsa.services`).
+A browser proves who it is with the signed session cookie instead of a header; the key digest in it is checked
 against the store on each request through the API's key cache, so a revoked key or a
 deactivated user stops working here as fast as in the API.
 """
