@@ -40,10 +40,16 @@ class Ranker(Protocol):
     def contributions(self, X: np.ndarray) -> np.ndarray: ...
 
 
-def _check_matrix(estimator: BaseEstimator, X: Any, n_features: int | None = None) -> np.ndarray:
-    """X as a 2-d float matrix (NaN is unknown and allowed; scikit-learn's validation), as wide
-    as the fit's when ``n_features`` is given."""
-    array = check_array(X, dtype=np.float64, ensure_all_finite="allow-nan")
+def _check_matrix(estimator: BaseEstimator, X: Any, n_features: int | None = None, *,
+                  fitting: bool = False) -> np.ndarray:
+    """X as a 2-d float matrix (NaN is unknown and allowed), as wide as the fit's when
+    ``n_features`` is given. Fitting validates fully (scikit-learn's ``check_array``); a
+    request only converts and checks the shape: it runs on every suggestion."""
+    array = (check_array(X, dtype=np.float64, ensure_all_finite="allow-nan") if fitting
+             else np.asarray(X, dtype=np.float64))
+    if array.ndim != 2:
+        raise ValueError(f"X must be 2-dimensional, got shape {array.shape}: "
+                         "Reshape your data, one row per pair")
     if n_features is not None and array.shape[1] != n_features:
         name = type(estimator).__name__
         raise ValueError(f"X has {array.shape[1]} features, but {name} is expecting {n_features} "
@@ -184,7 +190,7 @@ class BoostedRanker(BaseEstimator):
         """
         import lightgbm as lgb
 
-        X_ = _check_matrix(self, X)
+        X_ = _check_matrix(self, X, fitting=True)
         y_ = np.asarray(y)
         group_ = np.asarray([len(X_)] if group is None else group, dtype=np.int64)
         if len(y_) != len(X_):
@@ -205,7 +211,7 @@ class BoostedRanker(BaseEstimator):
         if eval_set is not None:
             Xv, yv, gv = eval_set
             fit_kwargs.update(
-                eval_X=(_check_matrix(self, Xv, X_.shape[1]),), eval_y=(np.asarray(yv),),
+                eval_X=(_check_matrix(self, Xv, X_.shape[1], fitting=True),), eval_y=(np.asarray(yv),),
                 callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)],
             )
             if self.ranks_groups:
@@ -279,14 +285,14 @@ class RuleRanker(BaseEstimator):
         if self.feature_names is not None:
             names = list(self.feature_names)
         elif X is not None:
-            names = [f"f{i}" for i in range(_check_matrix(self, X).shape[1])]
+            names = [f"f{i}" for i in range(_check_matrix(self, X, fitting=True).shape[1])]
         else:
             raise ValueError("a rule needs its feature names, or X to number its columns")
         unknown = sorted(set(weights) - set(names))
         if unknown:
             raise ValueError(f"rule weights name unknown features: {unknown}")
         if X is not None:
-            _check_matrix(self, X, len(names))
+            _check_matrix(self, X, len(names), fitting=True)
         self.feature_names_ = names
         self.n_features_in_ = len(names)
         self.coef_ = np.array([float(weights.get(n, 0.0)) for n in names])
