@@ -57,7 +57,7 @@ def serve(
         engine.dispose()
     count = workers or settings.serving.workers
     refresh = (settings.serving.index_refresh_seconds
-               if "index_refresh_seconds" in settings.model_fields_set else None)  # set by the user
+               if "index_refresh_seconds" in settings.serving.model_fields_set else None)  # set by the user
     for name, value in several_workers_environment(count, refresh).items():
         os.environ[name] = value
         typer.echo(f"{count} workers: each re-reads the openings every {value} s ({name})",
