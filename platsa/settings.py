@@ -218,7 +218,8 @@ class Settings(BaseModel):
         for name, section in self.sections():
             mine = {k: v for k, v in values.items() if owner[k] == name}
             if mine:  # validated like the environment's values, without reading it again
-                changed[name] = type(section).model_validate({**section.model_dump(), **mine})
+                valid = type(section).model_validate({**section.model_dump(), **mine})
+                changed[name] = section.model_copy(update={k: getattr(valid, k) for k in mine})
         return self.model_copy(update=changed)
 
 
