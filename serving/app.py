@@ -28,7 +28,7 @@ from matcher.store.engine import (
 )
 from matcher.taxonomy import load_taxonomy
 from serving import errors, web
-from serving.deps import KeyCache
+from serving.revocation import KeyCache
 from serving.matching import Encoders, MatchingService
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.model_loader import ModelLoadError, load_served_model, rule_model

@@ -19,7 +19,7 @@ from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from matcher.store.serving_models import AuditEventRow
-from serving.security import Principal
+from serving.security import Actor
 
 
 class Action(StrEnum):
@@ -42,6 +42,14 @@ class Action(StrEnum):
     OPENING_CLOSE = "opening.close"
     MODEL_RELOAD = "model.reload"
     USER_CREATE = "user.create"
+    USER_DEACTIVATE = "user.deactivate"
+    USER_ACTIVATE = "user.activate"
+    USER_PROVISION = "user.provision"
+    KEY_REVOKE = "key.revoke"
+    AUTH_DENIED = "auth.denied"
+    AUTH_THROTTLED = "auth.throttled"
+    SESSION_START = "session.start"
+    SESSION_END = "session.end"
     EXPORT_READ = "export.read"
 
 
@@ -52,7 +60,7 @@ _PENDING = "platsa.audit.pending"
 
 def record(
     session: Session,
-    principal: Principal,
+    principal: Actor,
     action: Action,
     subject_kind: str,
     subject_ref: str,

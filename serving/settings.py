@@ -7,13 +7,31 @@ the same place.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from matcher.config import Settings
+from serving.security import Principal, Role
+
+
+class GroupGrant(BaseModel):
+    """What membership of one identity-provider group gives: a role and its scope."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: Role
+    municipality_code: str | None = None
+    employer_id: str | None = None
+
+    @model_validator(mode="after")
+    def _scope_fits_role(self) -> GroupGrant:
+        Principal("group", self.role, self.municipality_code, self.employer_id)  # ScopeError
+        return self
 
 
 class ServingSettings(Settings):
@@ -59,14 +77,78 @@ class ServingSettings(Settings):
     )
     auth_cache_seconds: float = Field(
         default=30.0, ge=0,
-        description="How long a worker trusts a checked API key before asking the store again "
-        "(a revoked key stops working within this time).",
+        description="How long a worker trusts a checked API key before asking the store again. "
+        "Revocations and deactivations through `platsa users` or the API take effect on the "
+        "next request regardless (they bump the store's auth epoch); this bounds only changes "
+        "made to the store by hand.",
+    )
+    auth_failure_window_seconds: float = Field(
+        default=300.0, gt=0,
+        description="Sliding window over which failed keys are counted for throttling.",
+    )
+    auth_failures_per_address: int = Field(
+        default=20, ge=1,
+        description="Failed keys one client address may present within the window; further "
+        "attempts from it get 429 with Retry-After (keys its worker already checked still work).",
+    )
+    auth_failures_per_prefix: int = Field(
+        default=10, ge=1,
+        description="Failed keys starting with the same prefix (psk_ and six characters) "
+        "accepted within the window, from any address; then 429.",
+    )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Issuer URL of the staff's OpenID Connect provider (e.g. "
+        "https://login.microsoftonline.com/TENANT/v2.0); set, the sign-in page offers "
+        "'Logga in med kommunens konto'. Exactly as the provider's discovery document says.",
+    )
+    oidc_client_id: str | None = Field(default=None, description="Platsa's client id there.")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="Platsa's client secret there (confidential client)."
+    )
+    oidc_group_map: Annotated[dict[str, GroupGrant], NoDecode] = Field(
+        default_factory=dict,
+        description="Which provider group gives which role and scope: a JSON object "
+        '{"GROUP": {"role": "coach", "municipality_code": "1280"}, ...}, or the path of a '
+        "file holding one. The first group listed that a user is in decides; a user in none "
+        "gets no access.",
+    )
+    oidc_groups_claim: str = Field(
+        default="groups",
+        description="The ID token claim listing the user's groups (Entra ID app roles: 'roles').",
+    )
+    oidc_scopes: str = Field(default="openid profile email", description="Scopes asked for.")
+    oidc_redirect_url: str | None = Field(
+        default=None,
+        description="The callback URL registered with the provider; defaults to "
+        "/web/login/oidc/callback on the address the request came to (set it behind a proxy).",
     )
     secret_path: Path | None = Field(
         default=None,
         description="Key for pseudonyms and audit digests; defaults to PLATSA_HOME/serving.key "
         "(created on first start). Every worker and replica must share it.",
     )
+
+    @field_validator("oidc_group_map", mode="before")
+    @classmethod
+    def _read_group_map(cls, value: Any) -> Any:
+        """JSON text, or the path of a JSON file (an object either way)."""
+        if isinstance(value, str):
+            text = value if value.lstrip().startswith("{") else Path(value).read_text("utf-8")
+            return json.loads(text)
+        return value
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> ServingSettings:
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_group_map):
+            raise ValueError("PLATSA_OIDC_ISSUER is set: PLATSA_OIDC_CLIENT_ID and "
+                             "PLATSA_OIDC_GROUP_MAP are needed too")
+        return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Whether staff may sign in through the OpenID Connect provider."""
+        return self.oidc_issuer is not None
 
     @property
     def resolved_secret_path(self) -> Path:

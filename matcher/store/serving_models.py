@@ -1,8 +1,10 @@
-"""Tables the API adds to the store: users, their API keys, and the audit log.
+"""Tables the API adds to the store: users, their API keys, the audit log, and sign-in state
+(browser sessions, the auth epoch, failed attempts, single sign-on identities).
 
 They live on the same metadata as :mod:`matcher.store.models` (one schema, one Alembic
-history: revision ``0002``) so a PostgreSQL installation has one database to back up, and
-erasing a participant and logging that erasure happen in one transaction.
+history: revisions ``0002`` and ``0003_sessions``) so a PostgreSQL installation has one
+database to back up, and erasing a participant and logging that erasure happen in one
+transaction.
 
 API keys are stored as SHA-256 digests only: a key is 256 random bits, so a fast digest is
 as safe as a slow password hash and lets every request be checked with one index lookup.
@@ -16,12 +18,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, event
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matcher.store.models import CODE_LENGTH, ENUM_LENGTH, ID_LENGTH, AppendOnlyError, Base
 
 DIGEST_LENGTH = 64  # hex SHA-256
+ADDRESS_LENGTH = 64  # an IPv6 address with a zone, or a proxy's name for the client
+IDENTITY_LENGTH = 255  # issuer URLs and subjects (OpenID Connect caps sub at 255 ASCII chars)
 
 
 class UserRow(Base):
@@ -76,3 +80,64 @@ class AuditEventRow(Base):
 def _refuse_rewrite(_mapper: Any, _connection: Any, target: AuditEventRow) -> None:
     """The audit log is evidence for supervisors (EU AI Act art. 26); it is only appended to."""
     raise AppendOnlyError(f"audit event {target.id} is append-only")
+
+
+class AuthEpochRow(Base):
+    """One row counting changes that take credentials away (revocations, deactivations).
+
+    Workers cache the keys they have checked; each request reads this counter (one primary
+    key lookup) and drops its cache when the counter moved, so a revocation made by any
+    process is honoured by every worker on its next request.
+    """
+
+    __tablename__ = "auth_epoch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class WebSessionRow(Base):
+    """A signed-in browser, known only by the digest of the random secret in its cookie.
+
+    The secret itself is never stored, so the store (even with the installation secret that
+    signs cookies) is not enough to make a session; ending a session is setting ``revoked_at``.
+    """
+
+    __tablename__ = "web_sessions"
+
+    digest: Mapped[str] = mapped_column(String(DIGEST_LENGTH), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("users.id"), index=True)
+    key_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("api_keys.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuthFailureRow(Base):
+    """A refused credential: when, from which client address, with which key prefix.
+
+    Only the sliding window of the throttle is kept (older rows are deleted as new ones
+    come); the lasting record of each refusal is its audit entry.
+    """
+
+    __tablename__ = "auth_failures"
+    __table_args__ = (
+        Index("ix_auth_failures_address_at", "address", "at"),
+        Index("ix_auth_failures_prefix_at", "prefix", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    address: Mapped[str] = mapped_column(String(ADDRESS_LENGTH))
+    prefix: Mapped[str] = mapped_column(String(16))
+
+
+class OidcIdentityRow(Base):
+    """A user who signs in through the municipality's identity provider: issuer and subject."""
+
+    __tablename__ = "oidc_identities"
+
+    issuer: Mapped[str] = mapped_column(String(IDENTITY_LENGTH), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(IDENTITY_LENGTH), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(ID_LENGTH), ForeignKey("users.id"), unique=True)
+    linked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -44,6 +44,12 @@ class UserCreated(UserPublic):
     api_key: str
 
 
+class KeysRevoked(BaseModel):
+    """The keys a revocation took away (by prefix); refused from the next request on."""
+
+    revoked: list[str]
+
+
 class AuditEntryPublic(BaseModel):
     """One logged action; participants appear as a keyed digest, never by profile."""
 

@@ -65,7 +65,17 @@ _SV: dict[str, str] = {
                       "sessionskaka.",
     "login.submit": "Logga in",
     "login.unknown_key": "Nyckeln är okänd eller återkallad.",
+    "login.throttled": "För många misslyckade inloggningar. Försök igen om {seconds} sekunder.",
+    "login.sso": "Logga in med kommunens konto",
+    "login.sso_intro": "Anställda i kommunen loggar in med sitt vanliga konto.",
+    "login.key_heading": "Eller med en API-nyckel",
     "logged_out": "Du är utloggad.",
+    "sso.failed": "Inloggningen med kommunens konto misslyckades. Försök igen.",
+    "sso.no_access": "Ditt konto har ingen behörighet i Platsa: ingen av dina grupper ger en "
+                     "roll här. Be din administratör att lägga till dig i rätt grupp.",
+    "sso.inactive": "Ditt konto i Platsa är avstängt. Kontakta din administratör.",
+    "sso.unavailable": "Inloggning med kommunens konto fungerar inte just nu. Försök senare "
+                       "eller logga in med en API-nyckel.",
     # errors
     "error.title": "Något gick fel",
     "error.401": "Du behöver logga in.",
@@ -73,6 +83,7 @@ _SV: dict[str, str] = {
     "error.404": "Sidan eller posten finns inte (eller så får du inte se den).",
     "error.409": "Det gick inte: en konflikt med det som redan är sparat.",
     "error.422": "Uppgifterna går inte att använda.",
+    "error.429": "För många försök. Vänta en stund och försök igen.",
     "error.csrf": "Formuläret har gått ut eller kommer inte från Platsa. Ladda om sidan och "
                   "försök igen.",
     "error.back": "Till startsidan",
@@ -378,13 +389,24 @@ _EN: dict[str, str] = {
                       "session cookie.",
     "login.submit": "Sign in",
     "login.unknown_key": "The key is unknown or revoked.",
+    "login.throttled": "Too many failed sign-in attempts. Try again in {seconds} seconds.",
+    "login.sso": "Sign in with your municipality account",
+    "login.sso_intro": "Municipal staff sign in with their usual account.",
+    "login.key_heading": "Or with an API key",
     "logged_out": "You are signed out.",
+    "sso.failed": "Signing in with your municipality account failed. Please try again.",
+    "sso.no_access": "Your account has no access to Platsa: none of your groups gives a role "
+                     "here. Ask your administrator to add you to the right group.",
+    "sso.inactive": "Your Platsa account is deactivated. Contact your administrator.",
+    "sso.unavailable": "Signing in with your municipality account does not work right now. "
+                       "Try later, or sign in with an API key.",
     "error.title": "Something went wrong",
     "error.401": "You need to sign in.",
     "error.403": "You may not open this page.",
     "error.404": "The page or record does not exist (or you may not see it).",
     "error.409": "That did not work: it conflicts with what is already stored.",
     "error.422": "These values cannot be used.",
+    "error.429": "Too many attempts. Wait a while and try again.",
     "error.csrf": "The form has expired or does not come from Platsa. Reload the page and try "
                   "again.",
     "error.back": "To the start page",
