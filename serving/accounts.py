@@ -152,7 +152,3 @@ def check_key(session: Session, key: str) -> KeyCheck:
              else KeyState.OK if user.active else KeyState.INACTIVE)
     return KeyCheck(state, principal_of(user), key_id)
 
-
-def authenticate(session: Session, key: str) -> Principal | None:
-    """The active user holding an unrevoked ``key``, or ``None``."""
-    return check_key(session, key).principal

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from matcher.store.engine import get_engine, session_scope
@@ -126,11 +126,9 @@ def test_a_key_already_checked_is_not_slowed_down(
     assert _try(attacker, seeded[1]["coach"]) == 200
 
 
-def test_the_window_slides(seeded: tuple[ServingSettings, dict[str, str]]) -> None:
-    settings = seeded[0]
+def test_the_window_slides(engine: Engine) -> None:
     throttle = Throttle(window=dt.timedelta(seconds=60), per_address=2, per_prefix=100)
     start = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
-    engine = get_engine(settings.resolved_database_url)
     with session_scope(engine) as session:
         throttle.check(session, "a", "psk_x", now=start)
         throttle.fail(session, "a", "psk_x", now=start)
@@ -139,7 +137,6 @@ def test_the_window_slides(seeded: tuple[ServingSettings, dict[str, str]]) -> No
             throttle.check(session, "a", "psk_z", now=start + dt.timedelta(seconds=40))
         assert refused.value.retry_after == 20  # the first failure leaves the window then
         throttle.check(session, "a", "psk_z", now=start + dt.timedelta(seconds=61))
-    engine.dispose()
 
 
 def test_the_sign_in_form_is_throttled_too(attacker: TestClient) -> None:
