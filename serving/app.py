@@ -28,10 +28,10 @@ from matcher.store.engine import (
 )
 from matcher.taxonomy import load_taxonomy
 from serving import errors, web
-from serving.revocation import KeyCache
 from serving.matching import Encoders, MatchingService
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.model_loader import ModelLoadError, load_served_model, rule_model
+from serving.revocation import KeyCache
 from serving.routes import ROUTERS
 from serving.security import Pseudonymizer, load_or_create_secret
 from serving.settings import ServingSettings, get_serving_settings

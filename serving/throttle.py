@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import Engine, delete, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from matcher.store.engine import session_scope
 from matcher.store.serving_models import AuthFailureRow
@@ -58,13 +58,13 @@ class Throttle:
         return cls(dt.timedelta(seconds=settings.auth_failure_window_seconds),
                    settings.auth_failures_per_address, settings.auth_failures_per_prefix)
 
-    def _retry_after(self, session: Session, column: object, value: str, limit: int,
-                     now: dt.datetime) -> int | None:
+    def _retry_after(self, session: Session, column: InstrumentedAttribute[str], value: str,
+                     limit: int, now: dt.datetime) -> int | None:
         """Seconds until fewer than ``limit`` failures with ``column == value`` remain in the
         window; None when there are fewer already."""
         recent = list(session.scalars(
             select(AuthFailureRow.at)
-            .where(column == value, AuthFailureRow.at > now - self.window)  # type: ignore[operator]
+            .where(column == value, AuthFailureRow.at > now - self.window)
             .order_by(AuthFailureRow.at.desc()).limit(limit)))
         if len(recent) < limit:
             return None

@@ -83,7 +83,6 @@ _SV: dict[str, str] = {
     "error.404": "Sidan eller posten finns inte (eller så får du inte se den).",
     "error.409": "Det gick inte: en konflikt med det som redan är sparat.",
     "error.422": "Uppgifterna går inte att använda.",
-    "error.429": "För många försök. Vänta en stund och försök igen.",
     "error.csrf": "Formuläret har gått ut eller kommer inte från Platsa. Ladda om sidan och "
                   "försök igen.",
     "error.back": "Till startsidan",
@@ -406,7 +405,6 @@ _EN: dict[str, str] = {
     "error.404": "The page or record does not exist (or you may not see it).",
     "error.409": "That did not work: it conflicts with what is already stored.",
     "error.422": "These values cannot be used.",
-    "error.429": "Too many attempts. Wait a while and try again.",
     "error.csrf": "The form has expired or does not come from Platsa. Reload the page and try "
                   "again.",
     "error.back": "To the start page",

@@ -139,10 +139,12 @@ def test_the_window_slides(engine: Engine) -> None:
         throttle.check(session, "a", "psk_z", now=start + dt.timedelta(seconds=61))
 
 
-def test_the_sign_in_form_is_throttled_too(attacker: TestClient) -> None:
+def test_the_sign_in_form_is_throttled_and_audited_too(
+        attacker: TestClient, seeded: tuple[ServingSettings, dict[str, str]]) -> None:
     for expected in [401] * 5 + [429]:
         token = csrf_token(attacker.get("/web/login").text)
         answer = attacker.post("/web/login", data={"csrf_token": token, "api_key": new_api_key()})
         assert answer.status_code == expected
     assert "Retry-After" in answer.headers
     assert "För många misslyckade inloggningar" in answer.text
+    assert {row.shown[0]["via"] for row in _denials(seeded[0])} == {"web"}

@@ -10,6 +10,7 @@ the tests make tokens for another client, another sign-in, an expired one or ano
 from __future__ import annotations
 
 import html
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +28,7 @@ from sqlalchemy import select
 from matcher.store.serving_models import AuditEventRow, OidcIdentityRow, UserRow
 from serving.app import create_app
 from serving.audit import Action
+from serving.settings import ServingSettings
 from tests.serving.conftest import seed_world
 from tests.web.conftest import Web
 
@@ -208,3 +210,41 @@ def test_a_token_not_signed_by_the_providers_key_is_refused(
                             follow_redirects=False)
     assert answer.status_code == 401 and "bad_signature" in answer.text
     assert _users(sso) == []
+
+
+def test_a_group_map_that_does_not_fit_stops_the_service_naming_the_group(provider: str) -> None:
+    bad = {"Platsa-Coach": {"role": "coach"}}
+    with pytest.raises(ValueError, match="oidc_group_map.Platsa-Coach") as caught:
+        ServingSettings(oidc_issuer=provider, oidc_client_id=CLIENT_ID, oidc_group_map=bad)
+    assert "needs a municipality" in str(caught.value)
+    with pytest.raises(ValueError, match="PLATSA_OIDC_GROUP_MAP"):
+        ServingSettings(oidc_issuer=provider, oidc_client_id=CLIENT_ID)
+
+
+def test_the_group_map_may_be_a_file(tmp_path: Path, provider: str) -> None:
+    path = tmp_path / "groups.json"
+    path.write_text(json.dumps(GROUPS))
+    settings = ServingSettings(oidc_issuer=provider, oidc_client_id=CLIENT_ID,
+                               oidc_group_map=str(path))
+    assert settings.oidc_group_map["malmo-coaches"].municipality_code == "1280"
+
+
+def test_a_group_naming_a_municipality_not_stored_is_refused_at_sign_in(
+        platsa_home: Path, provider: str) -> None:
+    settings, keys = seed_world(platsa_home, oidc_issuer=provider, oidc_client_id=CLIENT_ID,
+                                oidc_client_secret="s3cret", oidc_group_map={"ystad": {"role": "coach",
+                                                          "municipality_code": "1286"}})
+    with TestClient(create_app(settings)) as client:
+        answer = _sign_in(Web(client=client, keys=keys), provider, "yvonne", groups=["ystad"])
+        assert answer.status_code == 403 and "PLATSA_OIDC_GROUP_MAP" in answer.text
+        assert "1286" in answer.text
+
+
+def test_a_provider_that_names_another_issuer_is_not_trusted(
+        platsa_home: Path, provider: str) -> None:
+    settings, _ = seed_world(platsa_home, oidc_issuer=provider + "/", oidc_client_id=CLIENT_ID,
+                             oidc_group_map=GROUPS)
+    with TestClient(create_app(settings)) as client:
+        answer = client.get("/web/login/oidc", follow_redirects=False)
+    assert answer.status_code == 503 and "fungerar inte just nu" in answer.text
+    assert f"not {provider + '/'!r}" in html.unescape(answer.text)
