@@ -83,15 +83,17 @@ def _admit(request: Request, key: str, digest: str, epoch: int) -> Principal:
     """The slow path of :func:`get_principal`: a key this worker has not checked at this
     epoch is looked up, throttled and, when refused, recorded (see :mod:`serving.throttle`)."""
     state = request.app.state
+    cache: KeyCache = state.key_cache
     try:
         found = admit_key(state.engine, Throttle.from_settings(state.settings), key,
-                          client_address(request), via="api")
+                          client_address(request), via="api", known=cache.known(digest))
     except Throttled as exc:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc),
                             headers={"Retry-After": str(exc.retry_after)}) from exc
     if found.principal is None:
+        cache.forget(digest)
         raise _unauthorized("the API key is unknown or revoked")
-    state.key_cache.put(digest, found.principal, epoch)
+    cache.put(digest, found.principal, epoch)
     return found.principal
 
 

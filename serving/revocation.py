@@ -41,31 +41,41 @@ def bump_epoch(session: Session) -> None:
 class KeyCache:
     """Keys this worker has checked (by digest), trusted while the auth epoch stays put.
 
-    ``ttl_seconds`` bounds the trust as well, for changes made to the store by hand rather
-    than through :func:`revoke_keys` or :func:`set_active`.
+    When the epoch moves, every entry must be checked against the store again, but the
+    worker still *knows* those keys were right: the throttle lets them through (a digest
+    proves its holder had the key once, so re-checking it teaches a guesser nothing).
+    ``ttl_seconds`` bounds both, and so also how long a change made to the store by hand,
+    rather than through :func:`revoke_keys` or :func:`set_active`, goes unnoticed.
     """
 
     def __init__(self, ttl_seconds: float) -> None:
         self.ttl = ttl_seconds
         self._epoch: int | None = None
-        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._entries: dict[str, tuple[float, int, Principal]] = {}
+
+    def _live(self, digest: str) -> tuple[float, int, Principal] | None:
+        entry = self._entries.get(digest)
+        return None if entry is None or entry[0] < time.monotonic() else entry
 
     def get(self, digest: str, epoch: int) -> Principal | None:
-        """The cached caller of ``digest``; None when unknown, stale or the epoch moved."""
-        if epoch != self._epoch:
-            self._entries.clear()
-            self._epoch = epoch
-            return None
-        entry = self._entries.get(digest)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
+        """The caller of ``digest`` if checked at ``epoch`` (the store's epoch now)."""
+        self._epoch = epoch
+        entry = self._live(digest)
+        return entry[2] if entry is not None and entry[1] == epoch else None
+
+    def known(self, digest: str) -> bool:
+        """Whether ``digest`` was a valid key at some recent epoch."""
+        return self._live(digest) is not None
 
     def put(self, digest: str, principal: Principal, epoch: int) -> None:
         """Remember a key checked at ``epoch``; ignored when the epoch has moved since (a
         revocation may have committed while the key was being checked)."""
         if self.ttl > 0 and epoch == self._epoch:
-            self._entries[digest] = (time.monotonic() + self.ttl, principal)
+            self._entries[digest] = (time.monotonic() + self.ttl, epoch, principal)
+
+    def forget(self, digest: str) -> None:
+        """Drop a key the store now refuses."""
+        self._entries.pop(digest, None)
 
 
 def revoke_keys(session: Session, *, prefix: str | None = None, user_id: str | None = None,

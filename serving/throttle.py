@@ -8,8 +8,9 @@ flood of bad keys costs at most ``per_address`` inserts per address per window.
 
 A throttled address gets 429 for any key its worker has not already checked: a right key
 is not even looked up, so guessing learns nothing while throttled. Keys a worker has
-checked (its :class:`~serving.revocation.KeyCache`) skip the throttle, so colleagues behind
-the same office address keep working while one misconfigured script is held back.
+checked (its :class:`~serving.revocation.KeyCache`, even from before the last revocation)
+skip the throttle, so colleagues behind the same office address keep working while one
+misconfigured script is held back.
 """
 
 from __future__ import annotations
@@ -100,8 +101,10 @@ def _aware(at: dt.datetime) -> dt.datetime:
     return at if at.tzinfo else at.replace(tzinfo=dt.UTC)
 
 
-def admit_key(engine: Engine, throttle: Throttle, key: str, address: str, via: Via) -> KeyCheck:
-    """Check ``key`` for a client at ``address``, throttled; a refusal is recorded and audited.
+def admit_key(engine: Engine, throttle: Throttle, key: str, address: str, via: Via,
+              known: bool = False) -> KeyCheck:
+    """Check ``key`` for a client at ``address``, throttled unless the key is ``known`` to
+    have been valid; a refusal is recorded and audited.
 
     Raises :class:`Throttled` (nothing looked up, nothing written) when the address or the
     key's prefix is over its limit. Otherwise returns the check, whose ``principal`` is None
@@ -109,7 +112,8 @@ def admit_key(engine: Engine, throttle: Throttle, key: str, address: str, via: V
     """
     prefix = key_prefix(key)
     with session_scope(engine) as session:
-        throttle.check(session, address, prefix)
+        if not known:
+            throttle.check(session, address, prefix)
         found = check_key(session, key)
         if found.principal is None:
             reached = throttle.fail(session, address, prefix)

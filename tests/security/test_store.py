@@ -72,12 +72,17 @@ def test_sign_ins_clear_out_sessions_dead_for_a_day(engine: Engine) -> None:
         assert not end_session(session, old, now=later)  # its row is gone
 
 
-def test_a_worker_drops_its_cached_keys_when_the_epoch_moves() -> None:
+def test_a_worker_rechecks_its_cached_keys_when_the_epoch_moves() -> None:
     cache = KeyCache(ttl_seconds=60)
     someone = Principal("u1", Role.ADMIN)
-    assert cache.get("d", epoch=1) is None
+    assert cache.get("d", epoch=1) is None and not cache.known("d")
     cache.put("d", someone, epoch=1)
     assert cache.get("d", epoch=1) == someone
     assert cache.get("d", epoch=2) is None  # a revocation somewhere: re-check every key
+    assert cache.known("d")  # ... but it was right before: no throttle for it
     cache.put("d", someone, epoch=1)  # checked before the revocation: not trusted
     assert cache.get("d", epoch=2) is None
+    cache.put("d", someone, epoch=2)
+    assert cache.get("d", epoch=2) == someone
+    cache.forget("d")
+    assert cache.get("d", epoch=2) is None and not cache.known("d")

@@ -119,11 +119,18 @@ def test_the_count_is_shared_by_every_worker(seeded: tuple[ServingSettings, dict
 def test_a_key_already_checked_is_not_slowed_down(
         attacker: TestClient, seeded: tuple[ServingSettings, dict[str, str]]) -> None:
     """Throttling guards the look-up of unknown keys; a worker's checked keys skip it, so a
-    guesser behind the same address (an office's NAT) does not lock out its colleagues."""
+    guesser behind the same address (an office's NAT) does not lock out its colleagues,
+    not even when a revocation elsewhere makes the worker check its keys again."""
     assert _try(attacker, seeded[1]["coach"]) == 200
     for _ in range(10):
         _try(attacker, new_api_key())
     assert _try(attacker, seeded[1]["coach"]) == 200
+    with _client(seeded[0], "198.51.100.1") as admin:
+        revoked = admin.delete(f"/keys/{key_prefix(seeded[1]['employer'])}",
+                               headers={"X-API-Key": seeded[1]["admin"]})
+        assert revoked.status_code == 200
+    assert _try(attacker, seeded[1]["coach"]) == 200
+    assert _try(attacker, seeded[1]["coach_lund"]) == 429  # never checked here: throttled
 
 
 def test_the_window_slides(engine: Engine) -> None:
