@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from matcher.store.repositories import RecordNotFound
@@ -27,15 +28,21 @@ _READ_EPOCH = select(AuthEpochRow.value).where(AuthEpochRow.id == EPOCH_ROW)
 
 
 def current_epoch(engine: Engine) -> int:
-    """The store's auth epoch now."""
+    """The store's auth epoch now (0 before the first revocation)."""
     with engine.connect() as connection:
-        return int(connection.execute(_READ_EPOCH).scalar_one())
+        return int(connection.execute(_READ_EPOCH).scalar_one_or_none() or 0)
 
 
 def bump_epoch(session: Session) -> None:
-    """Tell every worker to re-check the keys it has cached (commits with the caller)."""
-    session.execute(update(AuthEpochRow).where(AuthEpochRow.id == EPOCH_ROW)
-                    .values(value=AuthEpochRow.value + 1))
+    """Tell every worker to re-check the keys it has cached (commits with the caller).
+
+    An upsert on the one row: concurrent bumps serialise on it, so the counter grows in the
+    order revocations commit and no worker can read past one.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    session.execute(insert(AuthEpochRow).values(id=EPOCH_ROW, value=1).on_conflict_do_update(
+        index_elements=[AuthEpochRow.id], set_={"value": AuthEpochRow.value + 1}))
 
 
 class KeyCache:

@@ -83,11 +83,12 @@ def _refuse_rewrite(_mapper: Any, _connection: Any, target: AuditEventRow) -> No
 
 
 class AuthEpochRow(Base):
-    """One row counting changes that take credentials away (revocations, deactivations).
+    """One row counting changes that take credentials away (revocations, deactivations);
+    written by the first such change (no row: epoch 0).
 
     Workers cache the keys they have checked; each request reads this counter (one primary
-    key lookup) and drops its cache when the counter moved, so a revocation made by any
-    process is honoured by every worker on its next request.
+    key lookup) and re-checks its cached keys when the counter moved, so a revocation made
+    by any process is honoured by every worker on its next request.
     """
 
     __tablename__ = "auth_epoch"

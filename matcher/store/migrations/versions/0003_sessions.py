@@ -24,13 +24,12 @@ WHEN = sa.DateTime(timezone=True)
 
 
 def upgrade() -> None:
-    epoch = op.create_table(
+    op.create_table(
         "auth_epoch",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("value", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_epoch")),
     )
-    op.bulk_insert(epoch, [{"id": 1, "value": 0}])
 
     op.create_table(
         "web_sessions",
