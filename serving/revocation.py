@@ -40,8 +40,14 @@ def bump_epoch(session: Session) -> None:
     order revocations commit and no worker can read past one.
     """
     dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    session.execute(insert(AuthEpochRow).values(id=EPOCH_ROW, value=1).on_conflict_do_update(
+    statement: postgresql.Insert | sqlite.Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(AuthEpochRow)
+    elif dialect == "sqlite":
+        statement = sqlite.insert(AuthEpochRow)
+    else:
+        raise ValueError(f"the store's dialect {dialect!r} is neither SQLite nor PostgreSQL")
+    session.execute(statement.values(id=EPOCH_ROW, value=1).on_conflict_do_update(
         index_elements=[AuthEpochRow.id], set_={"value": AuthEpochRow.value + 1}))
 
 
