@@ -50,9 +50,12 @@ class LanguageLevel(IntEnum):
 
     @classmethod
     def parse(cls, value: object) -> LanguageLevel:
-        """Read ``"sfi C"``, ``"C"`` (an sfi course), ``"B1"``, ``"none"`` or a rank 0–7."""
+        """Read ``"sfi C"``, ``"C"`` (an sfi course), ``"B1"``, ``"none"`` or a rank 0–7
+        (also as a whole float, ``2.0``)."""
         if isinstance(value, LanguageLevel):
             return value
+        if isinstance(value, float) and value.is_integer():  # a pandas int column with gaps
+            value = int(value)
         if isinstance(value, int) and not isinstance(value, bool):
             try:
                 return cls(value)
