@@ -122,7 +122,8 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _shown(value: Any) -> str:
+def shown_value(value: Any) -> str:
+    """A cell as an error message shows it: text as it is, other values as JSON, cut short."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= _VALUE_WIDTH else text[: _VALUE_WIDTH - 1] + "…"
 
@@ -141,7 +142,7 @@ class _Collector:
         self.errors: list[RowError] = []
 
     def add(self, line: int, field: str, reason: str, value: Any = "") -> None:
-        self.errors.append(RowError(self.file, line, field, reason, _shown(value)))
+        self.errors.append(RowError(self.file, line, field, reason, shown_value(value)))
 
 
 def _line_of(data: bytes, offset: int) -> int:
