@@ -216,13 +216,17 @@ def trade_counts(config: GeneratorConfig, women_share: float) -> npt.NDArray[np.
     """Chances of 0, 1 or 2 prior trades per gender (rows: :data:`GENDERS`).
 
     No trades with ``no_trade_share`` overall, women :data:`NO_TRADE_WOMEN_RATIO` times as
-    often as the others (capped at certainty); those with trades have one or two as before.
+    often as the others (when that would exceed certainty, all women and more of the
+    others); those with trades have one or two as before.
     """
-    others = config.no_trade_share / max(NO_TRADE_WOMEN_RATIO * women_share + 1 - women_share,
-                                         1e-9)
+    share = config.no_trade_share
+    others = share / max(NO_TRADE_WOMEN_RATIO * women_share + 1 - women_share, 1e-9)
+    women = min(NO_TRADE_WOMEN_RATIO * others, 1.0)
+    if women == 1.0 and women_share < 1.0:
+        others = (share - women_share) / (1 - women_share)
     table = []
     for g in range(len(GENDERS)):
-        none = min(NO_TRADE_WOMEN_RATIO * others if g == WOMAN else others, 1.0)
+        none = min(women if g == WOMAN else others, 1.0)
         one, two = _TRADE_COUNT_GIVEN_ANY.get(g, _TRADE_COUNT_GIVEN_ANY[MAN])
         table.append([none, (1 - none) * one / (one + two), (1 - none) * two / (one + two)])
     return np.array(table)

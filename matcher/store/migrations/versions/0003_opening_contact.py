@@ -35,28 +35,22 @@ OPENING_COLUMNS: tuple[tuple[str, sa.types.TypeEngine[object]], ...] = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("openings") as batch:
-        for name, column_type in OPENING_COLUMNS:
-            batch.add_column(sa.Column(name, column_type, nullable=True))
-        batch.create_index(batch.f("ix_openings_external_id"), ["external_id"])
-    with op.batch_alter_table("employers") as batch:
-        batch.add_column(sa.Column("organisation_number", sa.String(length=11), nullable=True))
-        batch.create_index(batch.f("ix_employers_organisation_number"), ["organisation_number"])
-    with op.batch_alter_table("participants") as batch:
-        batch.add_column(
-            sa.Column(
-                "location_approximate", sa.Boolean(), server_default=sa.false(), nullable=False
-            )
-        )
+    # Plain ALTER TABLE, no batch copy: SQLite adds (and, from 3.35, drops) columns in place,
+    # and copying a table that others reference would trip their foreign keys.
+    for name, column_type in OPENING_COLUMNS:
+        op.add_column("openings", sa.Column(name, column_type, nullable=True))
+    op.create_index(op.f("ix_openings_external_id"), "openings", ["external_id"])
+    op.add_column("employers", sa.Column("organisation_number", sa.String(length=11)))
+    op.create_index(op.f("ix_employers_organisation_number"), "employers",
+                    ["organisation_number"])
+    op.add_column("participants", sa.Column(
+        "location_approximate", sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("participants") as batch:
-        batch.drop_column("location_approximate")
-    with op.batch_alter_table("employers") as batch:
-        batch.drop_index(batch.f("ix_employers_organisation_number"))
-        batch.drop_column("organisation_number")
-    with op.batch_alter_table("openings") as batch:
-        batch.drop_index(batch.f("ix_openings_external_id"))
-        for name, _ in reversed(OPENING_COLUMNS):
-            batch.drop_column(name)
+    op.drop_column("participants", "location_approximate")
+    op.drop_index(op.f("ix_employers_organisation_number"), table_name="employers")
+    op.drop_column("employers", "organisation_number")
+    op.drop_index(op.f("ix_openings_external_id"), table_name="openings")
+    for name, _ in reversed(OPENING_COLUMNS):
+        op.drop_column("openings", name)
