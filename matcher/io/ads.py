@@ -22,7 +22,6 @@ problem listed as ``FILE:LINE: field: reason (value)``.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging

@@ -40,7 +40,7 @@ FileKeys = Mapping[Kind, set[str]]
 def _key_errors(session: Session, read: FileRead) -> list[RowError]:
     """Keys repeated within the file or already stored."""
     kind, file = read.kind, str(read.path)
-    rows = [(line, cells[kind.key]) for line, cells in read.keys if cells[kind.key] is not None]
+    rows = read.written(kind.key)
     stored = stored_keys(session, kind, (key for _, key in rows))
     errors: list[RowError] = []
     first_line: dict[str, int] = {}
@@ -64,8 +64,8 @@ def _reference_errors(session: Session, read: FileRead, file_keys: FileKeys) -> 
     failed = {(error.line, error.field) for error in read.errors}
     errors: list[RowError] = []
     for column, target in REFERENCES[read.kind]:
-        named = [(line, cells[column]) for line, cells in read.keys
-                 if cells[column] is not None and (line, column) not in failed]
+        named = [(line, value) for line, value in read.written(column)
+                 if (line, column) not in failed]
         known = stored_keys(session, target, {value for _, value in named})
         known |= file_keys.get(target, set())
         errors += [RowError(str(read.path), line, column, f"no such {target.noun}", value)
@@ -76,8 +76,7 @@ def _reference_errors(session: Session, read: FileRead, file_keys: FileKeys) -> 
 def _problems(session: Session, reads: Sequence[FileRead]) -> list[RowError]:
     """Every problem of every file at once: row errors, repeated or stored keys, unknown
     references (a reference may point into another file of the same import)."""
-    file_keys = {read.kind: {cells[read.kind.key] for _, cells in read.keys} - {None}
-                 for read in reads}
+    file_keys = {read.kind: {key for _, key in read.written(read.kind.key)} for read in reads}
     errors: list[RowError] = []
     for read in reads:
         errors += read.errors + _key_errors(session, read) + _reference_errors(

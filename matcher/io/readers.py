@@ -87,7 +87,12 @@ class FileRead:
     kind: Kind
     records: list[tuple[int, DomainRecord]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
-    keys: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    keys: list[tuple[int, dict[str, str | None]]] = field(default_factory=list)
+
+    def written(self, column: str) -> list[tuple[int, str]]:
+        """(line, value) of every row with something in key or reference ``column``."""
+        return [(line, value) for line, cells in self.keys
+                if (value := cells[column]) is not None]
 
 
 class ImportValidationError(ValueError):

@@ -4,12 +4,9 @@ JSON Lines), the snapshot download against a local server, and the CLI."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +27,7 @@ from matcher.store.engine import session_scope
 from matcher.store.repositories import get_record
 from matcher.taxonomy.demo import demo_taxonomy
 from platsa.cli.main import _register, app
+from tests.local_server import serving
 from tests.matcher.io.stored import digest
 
 DATA = Path(__file__).with_name("data")
@@ -179,11 +177,6 @@ def test_a_file_that_holds_no_ads_is_refused(seeded: Engine, tmp_path: Path) -> 
         import_ads(seeded, path, OCCUPATIONS)
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        """Keep test output clean."""
-
-
 @pytest.fixture
 def jobstream(tmp_path: Path) -> Iterator[str]:
     """A local stand-in for JobStream: ``/v2/snapshot`` serves a JSON array of ads."""
@@ -191,15 +184,8 @@ def jobstream(tmp_path: Path) -> Iterator[str]:
     (site / "v2").mkdir(parents=True)
     (site / "v2" / "snapshot").write_text(json.dumps(json.loads(HITS.read_text())["hits"]))
     shutil.copy(DATA / "coaches_bom.csv", site / "not-ads.csv")
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0),
-                                functools.partial(_QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(site) as url:
+        yield url
 
 
 def test_a_snapshot_downloads_from_a_jobstream_server(jobstream: str, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ Create Date: 2026-12-07
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -21,7 +22,7 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-OPENING_COLUMNS: tuple[tuple[str, sa.types.TypeEngine[object]], ...] = (
+OPENING_COLUMNS: tuple[tuple[str, sa.types.TypeEngine[Any]], ...] = (
     ("external_id", sa.String(length=100)),
     ("url", sa.String(length=500)),
     ("application_deadline", sa.Date()),
