@@ -337,8 +337,6 @@ def _employer(mapper: _Mapper, line: int, ad: Mapping[str, Any], code: str) -> s
         return None
     mapper.made[key] = employer.id
     mapper.result.employers.records.append((line, employer))
-    mapper.result.employers.keys.append((line, {"id": employer.id, "municipality_code": code,
-                                                "parent_id": None}))
     return employer.id
 
 
@@ -394,8 +392,6 @@ def _opening(mapper: _Mapper, line: int, ad: Any, only_stored: bool) -> None:
             value = "" if error["type"] == "missing" else error["input"]
             mapper.problem(line, _SOURCE.get(head, head), reason, value)
         return
-    mapper.result.openings.keys.append((line, {"id": opening.id, "employer_id": employer_id,
-                                               "municipality_code": code}))
     if employer_id is not None:
         mapper.result.openings.records.append((line, opening))
 

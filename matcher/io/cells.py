@@ -99,7 +99,7 @@ _DECIMAL_COMMA = re.compile(r"\s*[+-]?\d+,\d+\s*")
 
 def _number(value: Any) -> Any:
     """``55,605`` as ``55.605``: Swedish spreadsheets write decimal commas."""
-    if isinstance(value, str) and _DECIMAL_COMMA.fullmatch(value):
+    if isinstance(value, str) and "," in value and _DECIMAL_COMMA.fullmatch(value):
         return value.replace(",", ".")
     return value
 
@@ -133,14 +133,17 @@ _CONVERTERS: dict[ColumnType, Callable[[Any], Any]] = {
 }
 
 
-def converter(column: Column) -> Callable[[Any], Any] | None:
+def converter(column: Column, *, text_cell: bool = False) -> Callable[[Any], Any] | None:
     """How a non-empty cell of ``column`` becomes the domain model's input; None: as it is.
 
     Only what the model cannot read itself is converted (``;`` lists, JSON prior trades,
     timestamps, decimal commas, Swedish ``ja``/``nej``, numbers in text columns); numbers
     in text, ``true``/``yes``/``1`` and level names are left to pydantic so its messages
-    apply. A converter raises :class:`CellError` for a cell it cannot read.
+    apply. A converter raises :class:`CellError` for a cell it cannot read. ``text_cell``:
+    the cell is already text (every CSV cell), so a text column needs no converter.
     """
+    if text_cell and column.type is ColumnType.TEXT:
+        return None
     return _CONVERTERS.get(column.type)
 
 

@@ -87,12 +87,17 @@ class FileRead:
     kind: Kind
     records: list[tuple[int, DomainRecord]] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
-    keys: list[tuple[int, dict[str, str | None]]] = field(default_factory=list)
+    #: The key and reference cells of the rows that failed validation (the valid rows'
+    #: values are their records').
+    failed_keys: list[tuple[int, dict[str, str | None]]] = field(default_factory=list)
 
     def written(self, column: str) -> list[tuple[int, str]]:
-        """(line, value) of every row with something in key or reference ``column``."""
-        return [(line, value) for line, cells in self.keys
-                if (value := cells[column]) is not None]
+        """(line, value) of every row with something in key or reference ``column``, by line."""
+        found = [(line, str(value)) for line, record in self.records
+                 if (value := getattr(record, column)) is not None]
+        found += [(line, value) for line, cells in self.failed_keys
+                  if (value := cells[column]) is not None]
+        return sorted(found) if self.failed_keys else found
 
 
 class ImportValidationError(ValueError):
@@ -190,8 +195,8 @@ def _delimiter(header: str) -> str:
 
 
 @cache
-def _converters(kind: Kind) -> dict[str, Callable[[Any], Any] | None]:
-    return {column.name: converter(column) for column in columns(kind)}
+def _converters(kind: Kind, text_cell: bool = False) -> dict[str, Callable[[Any], Any] | None]:
+    return {column.name: converter(column, text_cell=text_cell) for column in columns(kind)}
 
 
 def _check_columns(kind: Kind, names: Sequence[str], line: int, errors: _Collector) -> bool:
@@ -318,6 +323,8 @@ def _key_columns(kind: Kind) -> tuple[str, ...]:
 
 def _as_written(value: Any) -> str | None:
     """A key or reference cell as text (Excel gives 1280 for a kommunkod typed as a number)."""
+    if value.__class__ is str:  # most cells: the fast path
+        return value.strip() or None
     if is_missing(value):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -330,19 +337,27 @@ def _validate(
 ) -> DomainRecord | None:
     """Decode one row's cells and validate it; record every problem and return None if any."""
     converters = _converters(kind)
+    for_text = _converters(kind, text_cell=True)
     flat: dict[str, Any] = {}
     failed = False
     for name, value in raw.items():
         if name not in converters:
             errors.add(line, name, f"unknown field for {kind.value}", value)
             failed = True
-        elif not is_missing(value):  # an empty cell is left out: the model's default applies
+            continue
+        if value.__class__ is str:  # inlined is_missing: this loop runs for every cell
+            if not value or value.isspace():
+                continue
+            convert = for_text[name]
+        elif is_missing(value):  # an empty cell is left out: the model's default applies
+            continue
+        else:
             convert = converters[name]
-            try:
-                flat[name] = value if convert is None else convert(value)
-            except CellError as exc:
-                errors.add(line, name, str(exc), value)
-                failed = True
+        try:
+            flat[name] = value if convert is None else convert(value)
+        except CellError as exc:
+            errors.add(line, name, str(exc), value)
+            failed = True
     try:
         record = kind.record_type.model_validate(nest(kind, flat))
     except ValidationError as exc:
@@ -366,10 +381,12 @@ def read_file(path: Path, kind: Kind | str, progress: Progress | None = None) ->
     stage = f"reading {path.name}"
     with paused_gc():
         for count, (line, raw) in enumerate(_ROW_READERS[fmt](path, kind, errors), start=1):
-            result.keys.append((line, {name: _as_written(raw.get(name)) for name in wanted}))
             record = _validate(kind, line, raw, errors)
             if record is not None:
                 result.records.append((line, record))
+            else:
+                result.failed_keys.append(
+                    (line, {name: _as_written(raw.get(name)) for name in wanted}))
             if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(stage, count, None)
     result.errors = by_line(errors.errors)
