@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 
