@@ -56,8 +56,9 @@ DEFAULT_KIND_SHARES: dict[OpeningKind, float] = {
 
 #: Participants without formal work history (no prior trades). In the programmes Platsa is
 #: for — newly arrived adults, many with at most nine years of school, many women who have
-#: never had paid work — about a quarter to a third; 26 % in an outside programme of 3,000.
-NO_TRADE_SHARE = 0.3
+#: never had paid work — about a quarter to a third; 26 % in an outside programme of 3,000,
+#: which is also the rate the generator had before this was a knob.
+NO_TRADE_SHARE = 0.26
 #: Women are about 1.75 times as often without formal work history as men (the generator's
 #: earlier 35 % vs 20 %), kept when the overall share is changed.
 NO_TRADE_WOMEN_RATIO = 1.75
