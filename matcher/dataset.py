@@ -9,7 +9,6 @@ placements that have not happened yet.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ from matcher.columns import EPOCH, day_number
 from matcher.domain import Outcome90, Participant, PlacementStatus, placement_label
 from matcher.features import FEATURE_INDEX, smoothed_rates
 from matcher.ranking import WORK_LABEL, BoostedRanker, groups_from_query_ids
-from matcher.store.flat import Kind, row_to_record
+from matcher.store.flat import Kind, present, row_to_record
 
 log = logging.getLogger(__name__)
 
@@ -34,23 +33,13 @@ class InsufficientHistoryError(ValueError):
     """Too few labelled placements to train or to split by time."""
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, np.ndarray):
-        return [_clean(v) for v in value.tolist()]
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
-
-
 def records_from_frame(kind: Kind, frame: pd.DataFrame) -> list[Any]:
-    """Domain records from a flat frame (as stored or generated); missing cells use defaults."""
-    records = []
-    for row in frame.to_dict("records"):
-        cleaned = {k: _clean(v) for k, v in row.items()}
-        records.append(row_to_record(kind, {k: v for k, v in cleaned.items() if v is not None}))
-    return records
+    """Domain records from a flat frame (as stored or generated).
+
+    Any optional column may be absent and any optional cell missing (NaN, NaT, ``pandas.NA``,
+    None or empty): the model's default applies, as for an empty cell in an import file.
+    """
+    return [row_to_record(kind, present(row)) for row in frame.to_dict("records")]
 
 
 def participants_by_id(frame: pd.DataFrame) -> dict[str, Participant]:

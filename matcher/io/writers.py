@@ -1,4 +1,4 @@
-"""Write record files (CSV, JSON Lines, Parquet) and export the store into a folder.
+"""Write record files (CSV, JSON Lines, Parquet, Excel) and export the store into a folder.
 
 Files are written with the columns of ``docs/data-format.md`` in the documented order, so
 an exported folder imports again unchanged (``platsa import programme``) and the generator
@@ -19,7 +19,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine
 
-from matcher.io.cells import FileFormat, arrow_type, encode_arrow, encode_csv, encode_json
+from matcher.io.cells import (
+    FileFormat,
+    arrow_type,
+    encode_arrow,
+    encode_csv,
+    encode_json,
+    encode_xlsx,
+)
 from matcher.io.readers import PROGRESS_EVERY, Progress
 from matcher.store.engine import session_scope
 from matcher.store.flat import DomainRecord, Kind, column_names, columns, record_to_row
@@ -63,10 +70,33 @@ def _write_parquet(path: Path, kind: Kind, rows: Iterable[Row]) -> None:
             writer.write_table(pa.table(data, schema=schema))
 
 
+def _write_xlsx(path: Path, kind: Kind, rows: Iterable[Row]) -> None:
+    import openpyxl  # only Excel exports pay for loading it
+    from openpyxl.cell import WriteOnlyCell
+
+    cols = columns(kind)
+    workbook = openpyxl.Workbook(write_only=True)  # streams rows instead of holding cells
+    sheet = workbook.create_sheet(kind.value)
+
+    def cell(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        # Always a text cell: openpyxl would store "=…" as a formula, which Excel then runs.
+        text = WriteOnlyCell(sheet, value=value)
+        text.data_type = "s"
+        return text
+
+    sheet.append(list(column_names(kind)))
+    for row in rows:
+        sheet.append([cell(encode_xlsx(c, row[c.name])) for c in cols])
+    workbook.save(path)
+
+
 _WRITERS = {
     FileFormat.CSV: _write_csv,
     FileFormat.JSONL: _write_jsonl,
     FileFormat.PARQUET: _write_parquet,
+    FileFormat.XLSX: _write_xlsx,
 }
 
 

@@ -11,16 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from matcher.domain import OpeningKind
 from matcher.store.flat import Kind
 from platsa.cli.common import console, errors_as_lines, fail, make_progress
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
     from sqlalchemy import Engine
+
+T = TypeVar("T")
 
 MaxErrors = Annotated[
     int, typer.Option("--max-errors", min=1, help="How many bad rows to list before stopping.")
@@ -65,28 +68,29 @@ class _Bars:
         self.progress.update(self.tasks[stage], completed=done, total=total)
 
 
-def _run_import(action: Callable[[Engine, _Bars], dict[Kind, int]], max_errors: int) -> None:
-    """Run an import, print what was stored, or list the bad rows and exit 1."""
+def _imported(action: Callable[[Engine, _Bars], T], max_errors: int) -> T:
+    """Run an import and return what it gives, or list the bad rows and exit 1."""
     from matcher.io import ImportValidationError
 
-    counts: dict[Kind, int] = {}
-    rejected: ImportValidationError | None = None
     with errors_as_lines(), _database_errors(), make_progress() as progress:
         engine = _upgraded_engine()
         try:
-            counts = action(engine, _Bars(progress))
+            return action(engine, _Bars(progress))
         except ImportValidationError as exc:
             rejected = exc
-    if rejected is not None:
-        console.print(rejected.summary(max_errors), highlight=False, markup=False, soft_wrap=True)
-        fail(f"{len(rejected.errors)} problems found; nothing imported")
-    for kind, count in counts.items():
+    console.print(rejected.summary(max_errors), highlight=False, markup=False, soft_wrap=True)
+    fail(f"{len(rejected.errors)} problems found; nothing imported")
+
+
+def _run_import(action: Callable[[Engine, _Bars], dict[Kind, int]], max_errors: int) -> None:
+    """Run an import of record files and print what was stored."""
+    for kind, count in _imported(action, max_errors).items():
         typer.echo(f"imported {count} {kind.value}")
 
 
 def _import_command(kind: Kind) -> Callable[..., None]:
     def command(
-        file: Annotated[Path, typer.Argument(help="A .csv, .jsonl or .parquet file.")],
+        file: Annotated[Path, typer.Argument(help="A .csv, .jsonl, .parquet or .xlsx file.")],
         max_errors: MaxErrors = 20,
     ) -> None:
         from matcher.io import import_file
@@ -110,10 +114,43 @@ def import_programme(
     _run_import(lambda engine, bars: import_folder(engine, folder, progress=bars), max_errors)
 
 
+def import_ads(
+    file: Annotated[Path, typer.Argument(
+        help="JobTech ads: a JSON array (JobStream snapshot), {\"hits\": [...]} or JSON Lines.")],
+    kind: Annotated[
+        OpeningKind, typer.Option("--kind", help="What the openings are.")
+    ] = OpeningKind.EMPLOYMENT,
+    only_stored_municipalities: Annotated[bool, typer.Option(
+        "--only-stored-municipalities",
+        help="Leave out ads whose workplace is in a municipality not in the store.")] = False,
+    download: Annotated[bool, typer.Option(
+        "--download", help="First download a JobStream snapshot to FILE.")] = False,
+    url: Annotated[str | None, typer.Option(
+        "--url", help="Snapshot address for --download (default: JobStream's).")] = None,
+    max_errors: MaxErrors = 20,
+) -> None:
+    """Import openings from Platsbanken job ads (JobTech format); all or nothing."""
+    from matcher.io.ads import JOBSTREAM_SNAPSHOT_URL, download_snapshot, import_ads
+    from matcher.taxonomy import load_taxonomy
+
+    if download:
+        with errors_as_lines():
+            download_snapshot(file, url or JOBSTREAM_SNAPSHOT_URL)
+        typer.echo(f"downloaded {url or JOBSTREAM_SNAPSHOT_URL} to {file}")
+    occupations = set(load_taxonomy().occupation_ids)
+    counts = _imported(lambda engine, bars: import_ads(
+        engine, file, occupations, kind, only_stored=only_stored_municipalities,
+        progress=bars), max_errors)
+    typer.echo(f"imported {counts.openings} openings and {counts.employers} new employers")
+    if counts.removed or counts.elsewhere:
+        typer.echo(f"left out {counts.removed} removed ads and {counts.elsewhere} ads in "
+                   "municipalities not in the store")
+
+
 def export(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the files into.")],
     fmt: Annotated[
-        str, typer.Option("--format", help="csv, jsonl or parquet.", case_sensitive=False)
+        str, typer.Option("--format", help="csv, jsonl, parquet or xlsx.", case_sensitive=False)
     ] = "csv",
     kinds: Annotated[
         list[Kind] | None, typer.Option("--kind", help="Only these kinds (repeatable).")
@@ -174,11 +211,13 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")
 
     import_app = typer.Typer(
-        help="Import records from CSV, JSON Lines or Parquet files.", no_args_is_help=True
+        help="Import records from CSV, JSON Lines, Parquet or Excel files, or job ads.",
+        no_args_is_help=True,
     )
     for kind in Kind:
         import_app.command(kind.value)(_import_command(kind))
     import_app.command("programme")(import_programme)
+    import_app.command("ads")(import_ads)
     app.add_typer(import_app, name="import")
 
     app.command("export")(export)
