@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -61,6 +62,11 @@ class ServingSettings(Settings):
         default=30.0, ge=0,
         description="How long a worker trusts a checked API key before asking the store again "
         "(a revoked key stops working within this time).",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`platsa serve`'s log lines: text, or one JSON object per line (for a log "
+        "collector). Either way every line of a request carries its id (X-Request-ID).",
     )
     secret_path: Path | None = Field(
         default=None,
