@@ -15,7 +15,7 @@ SERVE_LOCK := requirements/serve.lock
 # Where the torch CPU wheel comes from when locking: pip's find-links on these machines,
 # PyTorch's CPU wheel page elsewhere (uv does not read pip's configuration).
 TORCH_FIND_LINKS ?= $(or $(shell pip config get global.find-links 2>/dev/null),https://download.pytorch.org/whl/cpu/torch/)
-LOCK_FLAGS := --python-version 3.11 --generate-hashes --no-annotate --custom-compile-command "make lock"
+LOCK_FLAGS := --quiet --python-version 3.11 --generate-hashes --no-annotate --custom-compile-command "make lock"
 
 .PHONY: demo test browser venv lint lock bench clean
 
