@@ -57,6 +57,7 @@ EXIT_CODES: tuple[tuple[type[BaseException], ExitCode], ...] = (
     (LookupError, ExitCode.NOT_FOUND),
     (ValueError, ExitCode.BAD_INPUT),
     (OSError, ExitCode.UNEXPECTED),
+    (ModuleNotFoundError, ExitCode.UNEXPECTED),  # an optional extra is missing; the line names it
 )
 #: MLflow's error codes that mean the user named something missing or malformed.
 MLFLOW_CODES = {"RESOURCE_DOES_NOT_EXIST": ExitCode.NOT_FOUND,
