@@ -28,6 +28,7 @@ from matcher.store.engine import (
 )
 from matcher.taxonomy import load_taxonomy
 from serving import errors, web
+from serving.logs import RequestIdMiddleware
 from serving.matching import Encoders, MatchingService
 from serving.metrics import Metrics, MetricsMiddleware
 from serving.model_loader import ModelLoadError, load_served_model, rule_model
@@ -89,6 +90,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.pseudonymizer = Pseudonymizer(load_or_create_secret(settings.resolved_secret_path))
     app.state.key_cache = KeyCache(settings.auth_cache_seconds)
     metrics: Metrics = app.state.metrics
+    metrics.start_worker()
     metrics.serving(model.version, model.ranker.kind, model.source)
     matching.start(settings.index_refresh_seconds)
     checkpointer = (WalCheckpointer(engine, settings.wal_checkpoint_seconds)
@@ -103,6 +105,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if checkpointer is not None:
             checkpointer.stop()
         engine.dispose()
+        metrics.stop_worker()
 
 
 def create_app(settings: ServingSettings | None = None) -> FastAPI:
@@ -112,6 +115,7 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     app.state.settings = settings or get_serving_settings()
     app.state.metrics = Metrics()
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)  # added last: outermost, so every log line has the id
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

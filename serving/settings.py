@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
@@ -122,6 +122,11 @@ class ServingSettings(Settings):
         default=None,
         description="The callback URL registered with the provider; defaults to "
         "/web/login/oidc/callback on the address the request came to (set it behind a proxy).",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`platsa serve`'s log lines: text, or one JSON object per line (for a log "
+        "collector). Either way every line of a request carries its id (X-Request-ID).",
     )
     secret_path: Path | None = Field(
         default=None,

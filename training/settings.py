@@ -7,6 +7,8 @@ in :class:`matcher.fairness.gates.FairnessThresholds`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -29,6 +31,10 @@ class TrainingSettings(BaseSettings):
     dask_scheduler: str | None = Field(
         default=None, description="Dask scheduler address; a LocalCluster is started when unset")
     dask_workers: int = Field(default=2, ge=1, description="workers of the LocalCluster")
+    dask_pairs_dir: Path | None = Field(
+        default=None, description="where --engine dask writes the labelled pairs as Parquet for "
+        "the workers to read (a temporary folder inside it); with a remote scheduler, a folder "
+        "every worker sees. Default: the system's temporary folder")
     http_max_retries: int = Field(
         default=2, ge=0, description="MLflow HTTP retries (unless MLFLOW_HTTP_REQUEST_MAX_RETRIES)")
     http_timeout_seconds: int = Field(

@@ -1,15 +1,14 @@
 """``platsa db``, ``platsa import`` and ``platsa export``: the store and its files.
 
 Imports are all or nothing: a file with bad rows prints up to ``--max-errors`` lines
-``FILE:LINE: field: reason (value)``, says that nothing was imported and exits 1. The
+``FILE:LINE: field: reason (value)``, says that nothing was imported and exits 2. The
 database is the one in the settings (``PLATSA_DATABASE_URL`` or SQLite under
 ``PLATSA_HOME``); ``import`` and ``export`` bring its schema up to date first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
@@ -17,7 +16,7 @@ import typer
 
 from matcher.domain import OpeningKind
 from matcher.store.flat import Kind
-from platsa.cli.common import console, errors_as_lines, fail, make_progress
+from platsa.cli.common import AsJson, console, errors_as_lines, fail, make_progress, print_json
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
@@ -28,17 +27,6 @@ T = TypeVar("T")
 MaxErrors = Annotated[
     int, typer.Option("--max-errors", min=1, help="How many bad rows to list before stopping.")
 ]
-
-
-@contextmanager
-def _database_errors() -> Iterator[None]:
-    """An unreachable or broken database is one error line, not a traceback."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        fail(f"database error: {getattr(exc, 'orig', None) or exc}")
 
 
 def _url() -> str:
@@ -69,10 +57,10 @@ class _Bars:
 
 
 def _imported(action: Callable[[Engine, _Bars], T], max_errors: int) -> T:
-    """Run an import and return what it gives, or list the bad rows and exit 1."""
+    """Run an import and return what it gives, or list the bad rows and exit 2."""
     from matcher.io import ImportValidationError
 
-    with errors_as_lines(), _database_errors(), make_progress() as progress:
+    with errors_as_lines(), make_progress() as progress:
         engine = _upgraded_engine()
         try:
             return action(engine, _Bars(progress))
@@ -82,9 +70,14 @@ def _imported(action: Callable[[Engine, _Bars], T], max_errors: int) -> T:
     fail(f"{len(rejected.errors)} problems found; nothing imported")
 
 
-def _run_import(action: Callable[[Engine, _Bars], dict[Kind, int]], max_errors: int) -> None:
+def _run_import(action: Callable[[Engine, _Bars], dict[Kind, int]], max_errors: int,
+                as_json: bool) -> None:
     """Run an import of record files and print what was stored."""
-    for kind, count in _imported(action, max_errors).items():
+    counts = _imported(action, max_errors)
+    if as_json:
+        print_json({"imported": {kind.value: count for kind, count in counts.items()}})
+        return
+    for kind, count in counts.items():
         typer.echo(f"imported {count} {kind.value}")
 
 
@@ -92,12 +85,13 @@ def _import_command(kind: Kind) -> Callable[..., None]:
     def command(
         file: Annotated[Path, typer.Argument(help="A .csv, .jsonl, .parquet or .xlsx file.")],
         max_errors: MaxErrors = 20,
+        as_json: AsJson = False,
     ) -> None:
         from matcher.io import import_file
 
         _run_import(
             lambda engine, bars: {kind: import_file(engine, file, kind, progress=bars)},
-            max_errors,
+            max_errors, as_json,
         )
 
     command.__doc__ = f"Import {kind.value} from a file (see docs/data-format.md); all or nothing."
@@ -107,11 +101,13 @@ def _import_command(kind: Kind) -> Callable[..., None]:
 def import_programme(
     folder: Annotated[Path, typer.Argument(help="Folder written by `platsa generate`.")],
     max_errors: MaxErrors = 20,
+    as_json: AsJson = False,
 ) -> None:
     """Import every record file of a folder, in reference order, in one transaction."""
     from matcher.io import import_programme as import_folder
 
-    _run_import(lambda engine, bars: import_folder(engine, folder, progress=bars), max_errors)
+    _run_import(lambda engine, bars: import_folder(engine, folder, progress=bars), max_errors,
+                as_json)
 
 
 def import_ads(
@@ -128,6 +124,7 @@ def import_ads(
     url: Annotated[str | None, typer.Option(
         "--url", help="Snapshot address for --download (default: JobStream's).")] = None,
     max_errors: MaxErrors = 20,
+    as_json: AsJson = False,
 ) -> None:
     """Import openings from Platsbanken job ads (JobTech format); all or nothing."""
     from matcher.io.ads import JOBSTREAM_SNAPSHOT_URL, download_snapshot, import_ads
@@ -141,6 +138,10 @@ def import_ads(
     counts = _imported(lambda engine, bars: import_ads(
         engine, file, occupations, kind, only_stored=only_stored_municipalities,
         progress=bars), max_errors)
+    if as_json:
+        print_json({"imported": {"openings": counts.openings, "employers": counts.employers},
+                    "left_out": {"removed": counts.removed, "elsewhere": counts.elsewhere}})
+        return
     typer.echo(f"imported {counts.openings} openings and {counts.employers} new employers")
     if counts.removed or counts.elsewhere:
         typer.echo(f"left out {counts.removed} removed ads and {counts.elsewhere} ads in "
@@ -155,6 +156,7 @@ def export(
     kinds: Annotated[
         list[Kind] | None, typer.Option("--kind", help="Only these kinds (repeatable).")
     ] = None,
+    as_json: AsJson = False,
 ) -> None:
     """Write the stored records as files that `platsa import programme` reads back."""
     from matcher.io import FileFormat, file_name
@@ -164,40 +166,52 @@ def export(
     if fmt.lower() not in choices:
         fail(f"--format {fmt!r} is not one of {', '.join(choices)}")
     file_format = FileFormat(fmt.lower())
-    with errors_as_lines(), _database_errors(), make_progress() as progress:
+    with errors_as_lines(), make_progress() as progress:
         engine = _upgraded_engine()
         written = export_files(engine, out, file_format, kinds, progress=_Bars(progress))
+    if as_json:
+        print_json({"written": [{"kind": kind.value, "count": count,
+                                 "path": str(out / file_name(kind, file_format))}
+                                for kind, count in written.items()]})
+        return
     for kind, count in written.items():
         typer.echo(f"wrote {count} {kind.value} to {out / file_name(kind, file_format)}")
 
 
-def db_upgrade() -> None:
+def db_upgrade(as_json: AsJson = False) -> None:
     """Create the database or migrate its schema to the latest revision."""
     from matcher.store.engine import current_revision, masked_url
 
-    with errors_as_lines(), _database_errors():
+    with errors_as_lines():
         engine = _upgraded_engine()
         revision = current_revision(engine)
+    if as_json:
+        print_json({"database": masked_url(engine.url), "revision": revision})
+        return
     typer.echo(f"{masked_url(engine.url)} is at revision {revision}")
 
 
-def db_info() -> None:
+def db_info(as_json: AsJson = False) -> None:
     """Show the database (password masked), its schema revision and rows per table."""
     from matcher.store.engine import current_revision, get_engine, head_revision, masked_url
     from matcher.store.repositories import count_rows
 
-    with errors_as_lines(), _database_errors():
+    with errors_as_lines():
         url = _url()
-        typer.echo(f"database: {masked_url(url)}")
+        if not as_json:  # named first, so that a server that does not answer is named too
+            typer.echo(f"database: {masked_url(url)}")
         engine = get_engine(url)
-        revision = current_revision(engine)
-        if revision is None:
-            typer.echo("revision: none (run `platsa db upgrade`)")
-            return
-        head = head_revision()
-        state = "up to date" if revision == head else f"head is {head}: run `platsa db upgrade`"
-        typer.echo(f"revision: {revision} ({state})")
-        counts = count_rows(engine)
+        revision, head = current_revision(engine), head_revision()
+        counts = count_rows(engine) if revision is not None else None
+    if as_json:
+        print_json({"database": masked_url(url), "revision": revision, "head": head,
+                    "up_to_date": revision == head, "rows": counts})
+        return
+    if counts is None:
+        typer.echo("revision: none (run `platsa db upgrade`)")
+        return
+    state = "up to date" if revision == head else f"head is {head}: run `platsa db upgrade`"
+    typer.echo(f"revision: {revision} ({state})")
     width = max(len(name) for name in counts)
     for name, count in counts.items():
         typer.echo(f"{name:<{width}}  {count:>10}")

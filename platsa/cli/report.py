@@ -30,18 +30,13 @@ Municipalities = Annotated[
 
 def _frames(municipalities: list[str] | None) -> dict[str, pd.DataFrame]:
     """The stored tables (the database in the settings), schema brought up to date first."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from matcher.config import get_settings
     from matcher.store.engine import init_db
     from matcher.store.repositories import load_frames
 
     settings = get_settings()
     settings.ensure_home()
-    try:
-        return load_frames(init_db(settings.resolved_database_url), municipalities)
-    except SQLAlchemyError as exc:
-        fail(f"database error: {getattr(exc, 'orig', None) or exc}")
+    return load_frames(init_db(settings.resolved_database_url), municipalities)
 
 
 def _print_table(table: pd.DataFrame, title: str) -> None:

@@ -11,10 +11,13 @@ twice the requests of one; past one machine, run replicas behind a load balancer
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
@@ -47,12 +50,14 @@ def serve(
     ] = None,
     access_log: Annotated[bool, typer.Option(help="Log every request line.")] = False,
 ) -> None:
-    """Run the API with uvicorn (OpenAPI docs at /docs, metrics at /metrics)."""
+    """Run the API with uvicorn (OpenAPI docs at /docs, metrics at /metrics, liveness at
+    /health, readiness at /ready)."""
     for name, value in SINGLE_THREADED.items():
         os.environ.setdefault(name, value)
     import uvicorn
 
     from matcher.store.engine import init_db, masked_url
+    from serving.logs import log_config
     from serving.settings import get_serving_settings
 
     with errors_as_lines():
@@ -75,12 +80,48 @@ def serve(
         port=port or settings.port,
         workers=count,
         access_log=access_log,
+        log_config=log_config(settings.log_format),
         log_level="info",
         # A worker indexes every opening before it answers the supervisor's pings; on a busy
         # machine that takes longer than uvicorn's 5 s default, which would kill it mid-start.
         timeout_worker_healthcheck=WORKER_START_SECONDS,
     )
-    run_uvicorn(config)
+    with metrics_folder(count) as folder:
+        if folder is not None:
+            typer.echo(f"{count} workers: metrics are added up across them in {folder} "
+                       "(PROMETHEUS_MULTIPROC_DIR)", err=True)
+        run_uvicorn(config)
+
+
+@contextmanager
+def metrics_folder(workers: int) -> Iterator[Path | None]:
+    """Prometheus' multiprocess folder for the workers, emptied at start (values from an
+    earlier run would be added in); None for one worker, which counts in memory.
+
+    The user's PROMETHEUS_MULTIPROC_DIR is used, for any number of workers; otherwise several
+    workers get a fresh temporary folder, removed when they stop. Set before any worker
+    starts: prometheus_client reads it when a worker imports it.
+    """
+    from serving.metrics import MULTIPROCESS_VARIABLE
+
+    given = os.environ.get(MULTIPROCESS_VARIABLE)
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        yield folder
+        return
+    if workers == 1:
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="platsa-metrics-"))
+    os.environ[MULTIPROCESS_VARIABLE] = str(folder)
+    try:
+        yield folder
+    finally:
+        del os.environ[MULTIPROCESS_VARIABLE]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def several_workers_environment(workers: int, refresh_seconds: float | None) -> dict[str, str]:

@@ -10,45 +10,28 @@ a registry that does not answer, a model whose files are gone.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from platsa.cli.common import console, errors_as_lines, fail, make_progress, print_json
+from platsa.cli.common import AsJson, ExitCode, console, errors_as_lines, fail, make_progress, print_json
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from matcher.config import Settings
     from matcher.pipeline import Matcher, SuggestionList, WhyNot
-    from training.registry import GateVerdict, ModelRegistry
+    from training.registry import GateVerdict, ModelRegistry, PromotionResult
     from training.train import TrainResult
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 By = Annotated[str | None, typer.Option("--by", help="Who does this (default: the OS user).")]
 Today = Annotated[str | None, typer.Option(
     "--today", help="Match as of this date (YYYY-MM-DD; default today).")]
 Reciprocal = Annotated[bool, typer.Option(
     "--reciprocal", help="Rank by P(fit) × P(the employer says yes): the champion's acceptance "
     "model, else each employer's share of yes answers in the placement history.")]
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Expected failures of MLflow, the database and the data as one line each."""
-    from mlflow.exceptions import MlflowException
-    from sqlalchemy.exc import SQLAlchemyError
-
-    with errors_as_lines():
-        try:
-            yield
-        except MlflowException as exc:
-            fail(f"model registry: {exc.message.splitlines()[0]}")
-        except SQLAlchemyError as exc:
-            fail(f"database error: {getattr(exc, 'orig', None) or exc}")
 
 
 def _settings() -> Settings:
@@ -140,7 +123,7 @@ def train_command(
     from training.settings import TrainingSettings
     from training.train import Engine, TrainConfig, run_training
 
-    with _errors():
+    with errors_as_lines():
         choices = [e.value for e in Engine]
         if engine not in choices:
             raise ValueError(f"--engine {engine!r} is not one of {', '.join(choices)}")
@@ -157,16 +140,18 @@ def train_command(
 
         with console.status("featurising, fitting, evaluating, auditing and logging"):
             result = run_training(history, lambda: make_matcher(settings), settings, config, training)
+    if not as_json:
+        _print_training(result, training.model_name)
+    promoted = _promotion(settings, result.version, force=False, by=by, as_json=as_json) if promote else None
     if as_json:
         acceptance = result.acceptance
         print_json({"run_id": result.run_id, "version": result.version, "metrics": result.metrics,
                     "gates": result.gates, "dataset_digest": result.digest, "sizes": result.sizes,
-                    "acceptance": None if acceptance is None else acceptance.metrics()})
+                    "acceptance": None if acceptance is None else acceptance.metrics(),
+                    "promotion": None if promoted is None else _promotion_dict(promoted)})
+    elif promoted is not None:
+        _print_promotion(promoted)
     else:
-        _print_training(result, training.model_name)
-    if promote:
-        _promote(settings, result.version, force=False, by=by)
-    elif not as_json:
         typer.echo(f"challenger: version {result.version}; promote with "
                    f"`platsa models promote {result.version}`")
 
@@ -179,21 +164,33 @@ def _gate_lines(gates: Sequence[GateVerdict]) -> None:
         typer.echo(f"  {gate}")
 
 
-def _promote(settings: Settings, version: str | None, *, force: bool, by: str | None) -> None:
+def _promotion(settings: Settings, version: str | None, *, force: bool, by: str | None,
+               as_json: bool) -> PromotionResult:
+    """Promote; when the gates refuse, list the failed ones (text or JSON) and exit 4."""
     from training.registry import PromotionRefused
 
-    refused: PromotionRefused | None = None
-    with _errors():
+    with errors_as_lines():
         registry = _registry(settings)
         try:
-            result = registry.promote(version, force=force, by=by)
+            return registry.promote(version, force=force, by=by)
         except PromotionRefused as exc:
             refused = exc
-    if refused is not None:
+    if as_json:
+        print_json({"promoted": False, "version": refused.version,
+                    "failed": [g.to_dict() for g in refused.failed]})
+    else:
         typer.echo(f"gates failed for version {refused.version}:")
         _gate_lines(refused.failed)
-        fail(f"version {refused.version} was not promoted: {len(refused.failed)} gate(s) failed "
-             "(`--force --by NAME` overrides, and is recorded)")
+    fail(f"version {refused.version} was not promoted: {len(refused.failed)} gate(s) failed "
+         "(`--force --by NAME` overrides, and is recorded)", ExitCode.REFUSED)
+
+
+def _promotion_dict(result: PromotionResult) -> dict[str, Any]:
+    return {"promoted": True, "version": result.version, "previous": result.previous,
+            "forced_by": result.forced_by, "gates": [g.to_dict() for g in result.gates]}
+
+
+def _print_promotion(result: PromotionResult) -> None:
     typer.echo(f"champion: version {result.version} (was {result.previous or 'none'})"
                + (f", FORCED by {result.forced_by}" if result.forced_by else ""))
     _gate_lines(result.gates)
@@ -205,15 +202,23 @@ def models_promote(
     force: Annotated[bool, typer.Option("--force", help="Promote even if gates fail (recorded).")
                      ] = False,
     by: By = None,
+    as_json: AsJson = False,
 ) -> None:
     """Make a version the champion when it is not worse than the champion and fair enough."""
-    _promote(_settings(), version, force=force, by=by)
+    result = _promotion(_settings(), version, force=force, by=by, as_json=as_json)
+    if as_json:
+        print_json(_promotion_dict(result))
+    else:
+        _print_promotion(result)
 
 
-def models_rollback(by: By = None) -> None:
+def models_rollback(by: By = None, as_json: AsJson = False) -> None:
     """Point champion back at the version it replaced."""
-    with _errors():
+    with errors_as_lines():
         before, after = _registry(_settings()).rollback(by=by)
+    if as_json:
+        print_json({"champion": after, "rolled_back_from": before})
+        return
     typer.echo(f"champion: version {after} (rolled back from {before})")
 
 
@@ -226,7 +231,7 @@ def _promotion_note(tags: dict[str, str]) -> str:
 
 def models_list(as_json: AsJson = False) -> None:
     """Every registered version, newest first, with aliases and validation NDCG."""
-    with _errors():
+    with errors_as_lines():
         registry = _registry(_settings())
         described = [registry.describe(v) for v in registry.versions()]
     if as_json:
@@ -248,7 +253,7 @@ def models_info(
     as_json: AsJson = False,
 ) -> None:
     """One version: run, parameters, metrics, promotion tags."""
-    with _errors():
+    with errors_as_lines():
         registry = _registry(_settings())
         described = registry.describe(registry.version(version))
     if as_json:
@@ -357,7 +362,7 @@ def suggest_command(
     as_json: AsJson = False,
 ) -> None:
     """The best feasible openings for a participant, with reasons, from the champion model."""
-    with _errors():
+    with errors_as_lines():
         settings = _settings()
         matcher, frames = _served_matcher(settings, _date(today), shares=widen_horizons)
         participant = _participant(frames, participant_id)
@@ -387,7 +392,7 @@ def candidates_command(
     from matcher.candidates import suggest_candidates
     from matcher.dataset import participants_by_id
 
-    with _errors():
+    with errors_as_lines():
         settings = _settings()
         matcher, frames = _served_matcher(settings, _date(today))
         pool = list(participants_by_id(frames["participants"]).values())
@@ -432,7 +437,7 @@ def demo_command(
     from training.train import TrainConfig, run_training
 
     config = DemoConfig(participants=participants, openings=openings, seed=seed)
-    with _errors():
+    with errors_as_lines():
         settings = _settings()
         if fresh:
             for path in reset(settings):

@@ -93,6 +93,15 @@ class HealthPublic(BaseModel):
     openings_indexed: int
 
 
+class ReadyPublic(BaseModel):
+    """Readiness: each check says ``ok`` or what is wrong; 503 unless every one is ``ok``."""
+
+    ready: bool
+    checks: dict[str, str]
+    model_version: str | None
+    openings_indexed: int | None
+
+
 class FollowupPublic(BaseModel):
     """Counts and 90-day outcome shares per group (aggregates only, no person)."""
 

@@ -40,6 +40,7 @@ class Call:
 CALLS = (
     Call("GET", "/health", ALL, public=True),
     Call("GET", "/metrics", ALL, public=True),
+    Call("GET", "/ready", ALL, public=True),
     Call("GET", "/users/me", ALL),
     Call("POST", "/users", ADMIN, 201, {"name": "ny", "role": "data_scientist"}),
     Call("GET", "/audit", ADMIN),

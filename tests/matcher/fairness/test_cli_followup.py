@@ -73,11 +73,11 @@ def test_followup_table_and_plot(app, stored, tmp_path):
 
 def test_followup_bad_options_are_one_line_errors(app, stored):
     result = runner.invoke(app, ["report", "followup", "--by", "colour"])
-    assert result.exit_code == 1 and "colour" in result.output
+    assert result.exit_code == 2 and "colour" in result.output
     result = runner.invoke(app, ["report", "followup", "--period", "month"])
-    assert result.exit_code == 1 and "month" in result.output
+    assert result.exit_code == 2 and "month" in result.output
     result = runner.invoke(app, ["report", "followup", "--json", "--csv"])
-    assert result.exit_code == 1 and "one of --json and --csv" in result.output
+    assert result.exit_code == 2 and "one of --json and --csv" in result.output
 
 
 def test_followup_on_an_empty_database(app, platsa_home):

@@ -213,6 +213,6 @@ def test_cli_downloads_and_imports_ads(platsa_home: Path, jobstream: str, tmp_pa
     assert f"downloaded {jobstream}/v2/snapshot to {target}" in result.output
     assert "imported 3 openings and 2 new employers" in result.output
     again = runner.invoke(app, ["import", "ads", str(target), "--max-errors", "1"])
-    assert again.exit_code == 1
+    assert again.exit_code == 2  # bad input: the ads are already stored
     assert f"{target}:1: id: already stored (ad-29384756)" in again.output
     assert "3 problems found; nothing imported" in again.output

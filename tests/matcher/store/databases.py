@@ -19,6 +19,7 @@ from matcher.store.models import Base
 from tests.matcher.store.factories import seed
 
 POSTGRES_URL_VARIABLE = "PLATSA_TEST_POSTGRES_URL"
+REQUIRE_VARIABLE = "PLATSA_TEST_REQUIRE_POSTGRES"
 
 
 def _empty_postgres(url: str) -> None:
@@ -37,6 +38,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'db' / 'platsa.db'}"
     url = os.environ.get(POSTGRES_URL_VARIABLE)
     if not url:
+        if os.environ.get(REQUIRE_VARIABLE):  # CI (.ci/run) starts a server: a skip is a failure
+            pytest.fail(f"{POSTGRES_URL_VARIABLE} is not set but {REQUIRE_VARIABLE} is")
         pytest.skip(f"{POSTGRES_URL_VARIABLE} is not set")
     _empty_postgres(url)
     return url
