@@ -2,7 +2,10 @@
 
 Any SQLAlchemy URL works; the embedded default is a SQLite file. SQLite gets the settings a
 multi-process installation needs (foreign keys on, WAL so readers do not block the writer, a
-busy timeout so a second writer waits instead of failing). The schema is owned by the Alembic
+busy timeout so a second writer waits instead of failing) and ``secure_delete`` (deleted
+and overwritten rows are zeroed in the file, so an erased person's words do not linger in
+free pages). The file is created readable by its owner only, and its -wal and -shm files
+inherit that mode (SQLite gives them the database file's permissions). The schema is owned by the Alembic
 migrations shipped inside this package and is never created with ``create_all``, so a
 database is always at a known revision.
 """
@@ -10,6 +13,7 @@ database is always at a known revision.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +42,9 @@ def _sqlite_pragmas(dbapi_connection: Any, *, wal: bool, checkpoint_on_commit: b
     try:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        # Zero what a DELETE or UPDATE leaves behind: costs a write of the freed space only,
+        # and erasure must not leave a profile's bytes in free pages of the file.
+        cursor.execute("PRAGMA secure_delete = ON")
         if wal:
             cursor.execute("PRAGMA journal_mode = WAL")
             # In WAL mode NORMAL is crash-safe and keeps every commit across a crash of the
@@ -122,6 +129,48 @@ class WalCheckpointer:
             self._tick()
 
 
+def scrub(engine: Engine, *, vacuum: bool = False) -> None:
+    """Make deleted rows unrecoverable from the database files, after an erasure.
+
+    SQLite: the write-ahead log still holds earlier versions of every page it logged, so it
+    is checkpointed and truncated to zero bytes (waiting, like a writer, for readers of older
+    snapshots to finish); ``vacuum`` then rebuilds the whole file. PostgreSQL keeps dead
+    row versions until vacuum reclaims them: ``vacuum`` runs ``VACUUM FULL`` on the tables
+    an erasure changes. Other databases: nothing to do here.
+    """
+    if uses_wal(engine):
+        with engine.connect() as connection:
+            if vacuum:
+                connection.exec_driver_sql("VACUUM")
+            busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if busy:
+            log.warning("WAL of %s not truncated: a reader held it; the next checkpoint will",
+                        masked_url(engine.url))
+    elif vacuum and engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql(f"VACUUM FULL {', '.join(ERASURE_TABLES)}")
+
+
+#: Tables an erasure deletes or rewrites rows of (what ``scrub(vacuum=True)`` rebuilds).
+ERASURE_TABLES = ("participants", "placements", "placement_events", "idempotency_keys")
+
+
+def private_file(path: Path) -> None:
+    """Create ``path`` (empty) readable and writable by its owner only, or tighten it to that.
+
+    Done before SQLite opens a database so the file never exists with wider permissions;
+    its -wal and -shm files, when they already exist, are tightened too.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass
+    for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if companion.exists():
+            os.chmod(companion, 0o600)
+
+
 def masked_url(url: str | URL) -> str:
     """The URL with its password replaced by ``***``, safe to print and log."""
     return make_url(url).render_as_string(hide_password=True)
@@ -180,10 +229,11 @@ def head_revision() -> str:
 
 
 def init_db(url: str) -> Engine:
-    """Open ``url``, creating a SQLite file's folder, and upgrade the schema to head."""
+    """Open ``url``, creating a SQLite file (owner-only, :func:`private_file`) and its
+    folder, and upgrade the schema to head."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and not _is_memory_sqlite(parsed.database):
-        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(str(parsed.database)))
     engine = get_engine(url)
     upgrade(engine)
     return engine
