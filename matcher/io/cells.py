@@ -107,6 +107,16 @@ _CONVERTERS: dict[ColumnType, Callable[[Any], Any]] = {
 }
 
 
+def csv_converter(column: Column) -> Callable[[Any], Any] | None:
+    """:func:`converter` for a CSV cell: text cells first lose their formula guard."""
+    convert = converter(column)
+    if column.type not in TEXT_CELLS:
+        return convert
+    if convert is None:
+        return restored
+    return lambda cell: convert(restored(cell) if isinstance(cell, str) else cell)
+
+
 def converter(column: Column) -> Callable[[Any], Any] | None:
     """How a non-empty cell of ``column`` becomes the domain model's input; None: as it is.
 
@@ -129,12 +139,47 @@ def encode_json(column: Column, value: Any) -> Any:
     return value
 
 
+#: A cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: CSV columns holding free text or codes, whose cells are neutralised (never numbers).
+TEXT_CELLS = frozenset({ColumnType.TEXT, ColumnType.CODES})
+
+
+def neutralised(text: str) -> str:
+    """``text`` as a spreadsheet shows it as text: a leading apostrophe before a formula.
+
+    The OWASP way: a cell starting with ``= + - @``, a tab or a carriage return gets a
+    ``'``, which spreadsheets take as "this is text" and do not show. Cells that already
+    start with apostrophes before such a character get one more, so :func:`restored`
+    removes exactly one and every text reads back as it was written.
+    """
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def restored(cell: str) -> str:
+    """The text :func:`neutralised` wrote (other cells unchanged)."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+def safe_frame(frame: Any) -> Any:
+    """A copy of a pandas frame whose text cells are :func:`neutralised` (numbers untouched),
+    for CSV files a spreadsheet may open."""
+    safe = frame.copy()
+    for name in safe.columns:
+        if safe[name].dtype == object or str(safe[name].dtype) in ("string", "str"):
+            safe[name] = safe[name].map(lambda v: neutralised(v) if isinstance(v, str) else v)
+    return safe
+
+
 def encode_csv(column: Column, value: Any) -> str:
-    """A flat value as a CSV cell (``;``-joined codes, JSON prior trades, ``true``/``false``)."""
+    """A flat value as a CSV cell (``;``-joined codes, JSON prior trades, ``true``/``false``),
+    text :func:`neutralised` against formula injection."""
     if value is None:
         return ""
-    if column.type is ColumnType.CODES:
-        return ";".join(value)
+    if column.type in TEXT_CELLS:
+        return neutralised(";".join(value) if column.type is ColumnType.CODES else str(value))
     if column.type is ColumnType.TRADES:
         return json.dumps(value, ensure_ascii=False)
     if column.type is ColumnType.BOOL:

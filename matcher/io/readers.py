@@ -24,7 +24,7 @@ from typing import Any
 import pyarrow.parquet as pq
 from pydantic import ValidationError
 
-from matcher.io.cells import CellError, FileFormat, converter, is_empty
+from matcher.io.cells import CellError, FileFormat, converter, csv_converter, is_empty
 from matcher.store.flat import DomainRecord, Kind, columns, flat_field, nest
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,10 @@ class _Collector:
 
 
 @cache
-def _converters(kind: Kind) -> dict[str, Callable[[Any], Any] | None]:
-    return {column.name: converter(column) for column in columns(kind)}
+def _converters(kind: Kind, csv_cells: bool = False) -> dict[str, Callable[[Any], Any] | None]:
+    """Each column's cell converter; CSV text cells also lose their formula guard."""
+    make = csv_converter if csv_cells else converter
+    return {column.name: make(column) for column in columns(kind)}
 
 
 def _check_columns(kind: Kind, names: Sequence[str], line: int, errors: _Collector) -> bool:
@@ -185,10 +187,10 @@ _ROW_READERS = {
 
 
 def _validate(
-    kind: Kind, line: int, raw: Mapping[str, Any], errors: _Collector
+    kind: Kind, line: int, raw: Mapping[str, Any], errors: _Collector, csv_cells: bool = False
 ) -> DomainRecord | None:
     """Decode one row's cells and validate it; record every problem and return None if any."""
-    converters = _converters(kind)
+    converters = _converters(kind, csv_cells)
     flat: dict[str, Any] = {}
     failed = False
     for name, value in raw.items():
@@ -226,7 +228,7 @@ def read_numbered(
     stage = f"reading {path.name}"
     with paused_gc():
         for count, (line, raw) in enumerate(_ROW_READERS[fmt](path, kind, errors), start=1):
-            record = _validate(kind, line, raw, errors)
+            record = _validate(kind, line, raw, errors, fmt is FileFormat.CSV)
             if record is not None:
                 records.append((line, record))
             if progress is not None and count % PROGRESS_EVERY == 0:

@@ -111,12 +111,22 @@ def postgres_url() -> str:
     return url
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def live(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
-    """A two-worker server on SQLite, and on PostgreSQL when PLATSA_TEST_POSTGRES_URL is set."""
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def live(request: pytest.FixtureRequest,
+         tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A two-worker server on SQLite, and on PostgreSQL when PLATSA_TEST_POSTGRES_URL is set
+    (one per module: starting one takes seconds; tests leave it as they found it)."""
     url = None if request.param == "sqlite" else postgres_url()
-    server = start_server(tmp_path / "home", url)
+    server = start_server(tmp_path_factory.mktemp(request.param) / "home", url)
     try:
         yield server
     finally:
         stop_server(server.process)
+
+
+# The in-process app with its seeded world (tests/serving/conftest.py), for attacks that need
+# no second process.
+from tests.serving.conftest import World, fresh_serving_settings, world  # noqa: E402
+
+__all__ = ["LiveServer", "World", "fresh_serving_settings", "live", "world"]

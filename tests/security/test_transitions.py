@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from tests.security.conftest import LiveServer
 
 REQUESTS = 50
-TRIALS = 3
+TRIALS = 5
 OPENING = "o1"  # capacity 2
 
 
@@ -34,6 +34,7 @@ class Ledger:
         self.url, self.opening_id = make_url(database_url), opening_id
         self.samples: list[tuple[int, int, int]] = []
         self._stop = threading.Event()
+        self._engine = None if self.url.get_backend_name() == "sqlite" else create_engine(self.url)
 
     def read(self) -> tuple[int, int, int]:
         """One consistent reading: both counts from the same snapshot of the store."""
@@ -46,13 +47,10 @@ class Ledger:
                 filled, capacity, started = connection.execute(
                     query.replace(":id", "?"), (self.opening_id,)).fetchone()
             return int(filled), int(capacity), int(started)
-        engine = create_engine(self.url)
-        try:
-            with engine.connect() as connection:
-                filled, capacity, started = connection.execute(
-                    text(query), {"id": self.opening_id}).one()
-        finally:
-            engine.dispose()
+        assert self._engine is not None
+        with self._engine.connect() as connection:  # one statement: one snapshot
+            filled, capacity, started = connection.execute(
+                text(query), {"id": self.opening_id}).one()
         return int(filled), int(capacity), int(started)
 
     def _run(self) -> None:
@@ -70,6 +68,11 @@ class Ledger:
             thread.join()
             self._stop.clear()
             self.samples.append(self.read())
+
+    def report(self, answers: Counter[object]) -> None:
+        """What a trial gave (shown with ``pytest -s``)."""
+        print(f"{self.url.get_backend_name()}: answers {dict(answers)}, {len(self.samples)} "
+              f"samples, {len(self.broken())} broken, last {self.samples[-1]}")
 
     def broken(self) -> list[tuple[int, int, int]]:
         """Samples where held places differ from started placements or exceed capacity."""
@@ -131,6 +134,7 @@ def test_a_double_submitted_start_takes_one_place(live: LiveServer) -> None:
         placement_id = _placement(live, "p1", OFFERED)
         with ledger.sampling():
             answers = _at_once([lambda: _status(live, placement_id, "started")] * REQUESTS)
+        ledger.report(answers)
         assert answers[200] == 1, answers
         assert set(answers) <= {200, 409, 422}, answers  # refused, never a server error
         assert ledger.broken() == []
@@ -145,6 +149,7 @@ def test_a_doubled_completion_frees_one_place_only(live: LiveServer) -> None:
         _placement(live, "p3", (*OFFERED, "started"))  # holds the other place throughout
         with ledger.sampling():
             answers = _at_once([lambda: _status(live, first, "completed")] * REQUESTS)
+        ledger.report(answers)
         assert answers[200] == 1, answers
         assert ledger.broken() == []
         assert ledger.samples[-1] == (1, 2, 1)
@@ -162,6 +167,7 @@ def test_conflicting_moves_on_many_placements_never_overbook(live: LiveServer) -
                  for _ in range(REQUESTS)]
         with ledger.sampling():
             answers = _at_once([lambda p=p, s=s: _status(live, p, s) for p, s in moves])
+        ledger.report(answers)
         assert set(answers) <= {200, 409, 422}, answers
         assert ledger.broken() == []
         filled, capacity, started = ledger.samples[-1]
@@ -188,6 +194,7 @@ def test_a_repeated_idempotency_key_gets_the_first_answer_across_workers(live: L
 
     with ledger.sampling(), ThreadPoolExecutor(REQUESTS) as pool:
         answers = Counter(pool.map(run, range(REQUESTS)))
+    ledger.report(Counter({status: n for (status, _), n in answers.items()}))
     assert len(answers) == 1, answers  # every copy got the first answer
     ((status, _), count), = answers.items()
     assert (status, count) == (200, REQUESTS)
