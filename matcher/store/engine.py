@@ -12,9 +12,11 @@ database is always at a known revision.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -142,15 +144,21 @@ def scrub(engine: Engine, *, vacuum: bool = False) -> None:
         with engine.connect() as connection:
             if vacuum:
                 connection.exec_driver_sql("VACUUM")
-            busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
-        if busy:
-            log.warning("WAL of %s not truncated: a reader held it; the next checkpoint will",
-                        masked_url(engine.url))
+            for _ in range(TRUNCATE_TRIES):
+                busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+                if not busy:
+                    return
+                # another process's checkpoint was running (SQLite answers that at once)
+                time.sleep(TRUNCATE_PAUSE_SECONDS)
+        log.warning("WAL of %s not truncated after %d tries: readers held it; a later "
+                    "checkpoint will", masked_url(engine.url), TRUNCATE_TRIES)
     elif vacuum and engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.exec_driver_sql(f"VACUUM FULL {', '.join(ERASURE_TABLES)}")
 
 
+TRUNCATE_TRIES = 50
+TRUNCATE_PAUSE_SECONDS = 0.1
 #: Tables an erasure deletes or rewrites rows of (what ``scrub(vacuum=True)`` rebuilds).
 ERASURE_TABLES = ("participants", "placements", "placement_events", "idempotency_keys")
 
@@ -162,10 +170,8 @@ def private_file(path: Path) -> None:
     its -wal and -shm files, when they already exist, are tightened too.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    except FileExistsError:
-        pass
     for companion in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if companion.exists():
             os.chmod(companion, 0o600)

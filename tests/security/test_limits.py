@@ -14,11 +14,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from serving.limits import ECHO_CHARS
 from tests.security.conftest import World
 from tests.serving.test_access import NEW_PARTICIPANT
 
 TODAY = dt.date.today()
+ECHO_CHARS = 80  # serving.limits.ECHO_CHARS: the longest prefix of a bad value an answer repeats
 #: An error answer may name fields and say why; it does not carry the input back.
 SHORT_ANSWER = 4 * ECHO_CHARS + 600
 

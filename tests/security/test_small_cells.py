@@ -19,10 +19,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from matcher.fairness.followup import COUNTS, OUTCOMES, WITHHELD, suppress_small_cells
 from tests.security.conftest import World
 
 HIDDEN = "< 5"
+WITHHELD = "x"  # matcher.fairness.followup.WITHHELD
+OUTCOMES = ("work", "studies", "seeking")
+COUNTS = ("enrolled", "participants", "suggestions", "placements", *OUTCOMES, "outcomes")
 
 
 def _small(value: object, minimum: int = 5) -> bool:
@@ -77,6 +79,8 @@ def test_the_minimum_is_a_setting(world: World, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_a_hidden_outcome_cannot_be_worked_out_from_the_total() -> None:
+    from matcher.fairness.followup import suppress_small_cells
+
     table = pd.DataFrame({"gender": ["woman", "man"], "participants": [9, 12],
                           "suggestions": [9, 12], "placements": [7, 10], "work": [6, 5],
                           "studies": [1, 0], "seeking": [0, 5], "outcomes": [7, 10]})

@@ -133,7 +133,7 @@ def test_a_double_submitted_start_takes_one_place(live: LiveServer) -> None:
         _reset(live, ledger)
         placement_id = _placement(live, "p1", OFFERED)
         with ledger.sampling():
-            answers = _at_once([lambda: _status(live, placement_id, "started")] * REQUESTS)
+            answers = _at_once([lambda p=placement_id: _status(live, p, "started")] * REQUESTS)
         ledger.report(answers)
         assert answers[200] == 1, answers
         assert set(answers) <= {200, 409, 422}, answers  # refused, never a server error
@@ -148,7 +148,7 @@ def test_a_doubled_completion_frees_one_place_only(live: LiveServer) -> None:
         first = _placement(live, "p1", (*OFFERED, "started"))
         _placement(live, "p3", (*OFFERED, "started"))  # holds the other place throughout
         with ledger.sampling():
-            answers = _at_once([lambda: _status(live, first, "completed")] * REQUESTS)
+            answers = _at_once([lambda p=first: _status(live, p, "completed")] * REQUESTS)
         ledger.report(answers)
         assert answers[200] == 1, answers
         assert ledger.broken() == []

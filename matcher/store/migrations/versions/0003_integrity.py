@@ -87,10 +87,15 @@ POSTGRES_TRIGGERS = (
     DECLARE
       anchor integer := (SELECT anchor_id FROM audit_chain WHERE id = 1);
     BEGIN
-      IF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'audit_events' AND OLD.id <= anchor THEN
-        RETURN OLD;
-      ELSIF TG_OP = 'DELETE' AND TG_TABLE_NAME = 'audit_subjects' AND OLD.event_id <= anchor THEN
-        RETURN OLD;
+      -- nested: a condition naming a column the other table lacks must not be evaluated
+      IF TG_OP = 'DELETE' THEN
+        IF TG_TABLE_NAME = 'audit_events' THEN
+          IF OLD.id <= anchor THEN
+            RETURN OLD;
+          END IF;
+        ELSIF OLD.event_id <= anchor THEN
+          RETURN OLD;
+        END IF;
       END IF;
       RAISE EXCEPTION '{APPEND_ONLY}: % of % refused (only entries a logged prune covers can be
         deleted; none can be changed)', TG_OP, TG_TABLE_NAME
