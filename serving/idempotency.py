@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from matcher.store.engine import session_scope
 from matcher.store.serving_models import IdempotencyRow
-from serving.limits import ASGIApp, Message, Receive, Scope, Send, _answer, _header, read_body, replaying
+from serving.limits import ASGIApp, Message, Receive, Scope, Send, answer, header, read_body, replaying
 
 log = logging.getLogger(__name__)
 
@@ -121,13 +121,13 @@ class Idempotency:
         self.app, self.ttl, self.wait = app, ttl_seconds, wait_seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        key = _header(scope, HEADER) if scope["type"] == "http" else None
-        credential = _header(scope, b"x-api-key") or _header(scope, b"authorization")
+        key = header(scope, HEADER) if scope["type"] == "http" else None
+        credential = header(scope, b"x-api-key") or header(scope, b"authorization")
         if key is None or scope["method"] != "POST" or not credential:
             await self.app(scope, receive, send)  # unkeyed, or unauthenticated (401 follows)
             return
         if not valid_key(key):
-            await _answer(send, 400, f"Idempotency-Key must be 1–{MAX_KEY} visible ASCII characters")
+            await answer(send, 400, f"Idempotency-Key must be 1–{MAX_KEY} visible ASCII characters")
             return
         body = await read_body(receive)
         owner = _digest(credential.encode())
@@ -136,9 +136,9 @@ class Idempotency:
         engine = scope["app"].state.engine
         found = await self._claim(engine, owner, key, fingerprint)
         if found.state == "mismatch":
-            await _answer(send, 422, "this Idempotency-Key was used with a different request")
+            await answer(send, 422, "this Idempotency-Key was used with a different request")
         elif found.state == "running":
-            await _answer(send, 409, "a request with this Idempotency-Key is still being processed")
+            await answer(send, 409, "a request with this Idempotency-Key is still being processed")
         elif found.stored is not None:
             await _replay(send, found.stored)
         else:

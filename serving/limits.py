@@ -41,7 +41,7 @@ class BodyTooLarge(ValueError):
     """A request body passed the configured limit."""
 
 
-async def _answer(send: Send, status_code: int, detail: Any, *, close: bool = False) -> None:
+async def answer(send: Send, status_code: int, detail: Any, *, close: bool = False) -> None:
     body = json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8")
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if close:  # the rest of an unread body is not worth reading: end the connection
@@ -82,7 +82,7 @@ def replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key.lower() == name:
             return str(value.decode("latin-1"))
@@ -108,14 +108,14 @@ class BodyLimit:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
-        declared = _header(scope, b"content-length")
+        declared = header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _answer(send, status.HTTP_413_CONTENT_TOO_LARGE, self._refusal(), close=True)
+            await answer(send, status.HTTP_413_CONTENT_TOO_LARGE, self._refusal(), close=True)
             return
         try:
             body = await read_body(receive, self.max_bytes)
         except BodyTooLarge:
-            await _answer(send, status.HTTP_413_CONTENT_TOO_LARGE, self._refusal(), close=True)
+            await answer(send, status.HTTP_413_CONTENT_TOO_LARGE, self._refusal(), close=True)
             return
         await self.app(scope, replaying(body, receive), send)
 
@@ -189,7 +189,7 @@ class StrictJson:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+        kind = (header(scope, b"content-type") or "").split(";")[0].strip().lower()
         if (scope["type"] != "http" or scope["method"] not in BODY_METHODS
                 or not (kind == "application/json" or kind.endswith("+json"))):
             await self.app(scope, receive, send)
@@ -198,7 +198,7 @@ class StrictJson:
         try:
             check_json(body)
         except NotJson as exc:
-            await _answer(send, status.HTTP_422_UNPROCESSABLE_CONTENT, [
+            await answer(send, status.HTTP_422_UNPROCESSABLE_CONTENT, [
                 {"loc": ["body", *exc.location], "msg": exc.reason, "type": "json_invalid"}])
             return
         await self.app(scope, replaying(body, receive), send)
