@@ -35,10 +35,10 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import Row, delete, event, func, insert, or_, select, update
+from sqlalchemy import Row, Table, delete, event, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from matcher.store.serving_models import AuditChainRow, AuditEventRow, AuditSubjectRow
@@ -71,9 +71,9 @@ class Action(StrEnum):
     AUDIT_PRUNE = "audit.prune"
 
 
-EVENTS = AuditEventRow.__table__
-SUBJECTS = AuditSubjectRow.__table__
-CHAIN = AuditChainRow.__table__
+EVENTS = cast(Table, AuditEventRow.__table__)
+SUBJECTS = cast(Table, AuditSubjectRow.__table__)
+CHAIN = cast(Table, AuditChainRow.__table__)
 #: The hash the first entry chains to.
 GENESIS = "0" * 64
 #: Version of the canonical form; part of every hash, so a future form cannot be confused.
@@ -284,7 +284,7 @@ def verify(session: Session, batch: int = 5000) -> Verification:
                                 f"entry {row.id} does not follow entry {previous_id}: its "
                                 "prev_hash is not that entry's hash (an entry between them "
                                 "was deleted, or one of them was changed)")
-        if entry_hash(row._mapping, subjects) != row.hash:
+        if entry_hash(dict(row._mapping), subjects) != row.hash:
             return Verification(checked, chain.last_id, chain.last_hash, row.id,
                                 f"entry {row.id} was changed: its content does not match its hash")
         previous_id, previous_hash = row.id, row.hash

@@ -28,9 +28,10 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any, cast
 
 from anyio import to_thread
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import CursorResult, Engine, Table, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,7 +45,7 @@ HEADER = b"idempotency-key"
 REPLAYED = (b"idempotent-replayed", b"true")
 MAX_KEY = 255
 POLL_SECONDS = 0.05
-_KEYS = IdempotencyRow.__table__
+_KEYS = cast(Table, IdempotencyRow.__table__)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def forget_mentions(session: Session, identifier: str) -> int:
     """Delete stored answers whose JSON names ``identifier`` (as a whole string value)."""
     quoted = '"' + identifier.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"'
     result = session.execute(delete(_KEYS).where(_KEYS.c.body.like(f"%{quoted}%", escape="\\")))
-    return int(result.rowcount)
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 class Idempotency:

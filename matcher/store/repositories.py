@@ -29,14 +29,17 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from typing import cast as typed
 
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
+    CursorResult,
     Engine,
     MetaData,
     Select,
     String,
+    Table,
     Text,
     bindparam,
     case,
@@ -337,8 +340,8 @@ def erase_participant(session: Session, participant_id: str) -> int:
     keyed digest of their id, which matched the old id only.
     """
     participant = _row(session, Kind.PARTICIPANTS, participant_id)
-    placements = PlacementRow.__table__
-    events = PlacementEventRow.__table__
+    placements = typed(Table, PlacementRow.__table__)
+    events = typed(Table, PlacementEventRow.__table__)
     kept = session.scalars(
         select(PlacementRow.id).where(PlacementRow.participant_id == participant_id)).all()
     for old_id in kept:
@@ -517,7 +520,7 @@ def _compare_and_set(session: Session, before: Placement, after: Placement) -> b
     cached = session.identity_map.get(session.identity_key(PlacementRow, before.id))  # type: ignore[arg-type]
     if cached is not None:
         session.expire(cached)
-    return result.rowcount == 1
+    return typed(CursorResult[Any], result).rowcount == 1
 
 
 def _revised(session: Session, placement_id: str,
@@ -569,7 +572,7 @@ def change_placement_status(
         book_place(session, current.opening_id)
     elif change < 0:
         release_place(session, current.opening_id)
-    session.execute(insert(PlacementEventRow.__table__).values(
+    session.execute(insert(typed(Table, PlacementEventRow.__table__)).values(
         placement_id=placement_id,
         municipality_code=select(PlacementRow.municipality_code)
         .where(PlacementRow.id == placement_id).scalar_subquery(),
