@@ -19,7 +19,6 @@ What an erasure does, in order:
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,7 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from matcher.store import repositories as store
-from matcher.store.engine import masked_url, scrub
+from matcher.store.engine import EngineTicker, scrub
 from serving import audit, idempotency
 
 log = logging.getLogger(__name__)
@@ -51,20 +50,22 @@ def erase(session: Session, participant_id: str) -> Erased:
     return Erased(participant_id, kept, forgotten)
 
 
-class ErasureWatcher:
+class ErasureWatcher(EngineTicker):
     """Calls ``forget`` whenever an erasure newer than the last one seen is logged."""
 
+    task = "erasure-watch"
+
     def __init__(self, engine: Engine, forget: Callable[[], None], interval_seconds: float) -> None:
-        if interval_seconds <= 0:
-            raise ValueError(f"interval_seconds must be positive, got {interval_seconds!r}")
-        self.engine, self.forget, self.interval = engine, forget, interval_seconds
+        super().__init__(engine, interval_seconds)
+        self.forget = forget
         self._seen = self._newest()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def _newest(self) -> int | None:
         with Session(self.engine) as session:
             return audit.last_erasure(session)
+
+    def tick(self) -> None:
+        self.check()
 
     def check(self) -> bool:
         """Forget if someone was erased since the last check; True when it did."""
@@ -75,20 +76,3 @@ class ErasureWatcher:
         self.forget()
         log.info("an erasure was logged elsewhere: forgot the profile vectors held in memory")
         return True
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="erasure-watch", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.check()
-            except Exception:  # the next tick tries again
-                log.exception("checking %s for erasures failed", masked_url(self.engine.url))

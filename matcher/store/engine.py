@@ -84,14 +84,12 @@ def uses_wal(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite" and not _is_memory_sqlite(engine.url.database)
 
 
-class WalCheckpointer:
-    """Checkpoints a SQLite write-ahead log from a background thread, off the request path.
+class EngineTicker:
+    """Calls :meth:`tick` every ``interval_seconds`` from a daemon thread, off the request
+    path; a failing tick is logged and tried again at the next."""
 
-    Passive checkpoints never block readers or writers; they copy what no reader still
-    needs back into the database file, so the log is reused instead of growing. Several
-    processes may each run one: SQLite lets one checkpoint run at a time and the others
-    find nothing to do. A failing checkpoint is logged and retried at the next tick.
-    """
+    #: The thread's name, and what a failure says was being done.
+    task = "engine ticker"
 
     def __init__(self, engine: Engine, interval_seconds: float = 1.0) -> None:
         if interval_seconds <= 0:
@@ -101,6 +99,41 @@ class WalCheckpointer:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
+    def tick(self) -> None:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name=self.task, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _tick(self) -> None:
+        try:
+            self.tick()
+        except Exception:  # the next tick retries; requests go on regardless
+            log.exception("%s of %s failed", self.task, masked_url(self.engine.url))
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_seconds):
+            self._tick()
+
+
+class WalCheckpointer(EngineTicker):
+    """Checkpoints a SQLite write-ahead log from a background thread, off the request path.
+
+    Passive checkpoints never block readers or writers; they copy what no reader still
+    needs back into the database file, so the log is reused instead of growing. Several
+    processes may each run one: SQLite lets one checkpoint run at a time and the others
+    find nothing to do. A failing checkpoint is logged and retried at the next tick.
+    """
+
+    task = "wal-checkpoint"
+
     def checkpoint(self) -> tuple[int, int]:
         """One passive checkpoint now: (pages in the log, pages copied back)."""
         with self.engine.connect() as connection:
@@ -108,27 +141,13 @@ class WalCheckpointer:
                 "PRAGMA wal_checkpoint(PASSIVE)").one()
         return int(logged), int(copied)
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
-        self._thread.start()
+    def tick(self) -> None:
+        self.checkpoint()
 
     def stop(self) -> None:
         """Stop the thread and checkpoint once more, so a clean shutdown leaves little log."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        super().stop()
         self._tick()
-
-    def _tick(self) -> None:
-        try:
-            self.checkpoint()
-        except Exception:  # the next tick retries; commits go on regardless
-            log.exception("WAL checkpoint of %s failed", masked_url(self.engine.url))
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_seconds):
-            self._tick()
 
 
 def scrub(engine: Engine, *, vacuum: bool = False) -> None:

@@ -173,3 +173,28 @@ def test_the_triggers_survive_a_fresh_database(tmp_path: Path) -> None:
     _log(fresh, 1)
     _refused(fresh, "DELETE FROM audit_events")
     fresh.dispose()
+
+
+def test_entries_logged_before_the_upgrade_are_chained(database_url: str) -> None:
+    from sqlalchemy import make_url
+
+    from matcher.store.engine import private_file, upgrade
+
+    if make_url(database_url).get_backend_name() == "sqlite":
+        private_file(Path(str(make_url(database_url).database)))  # its folder, as init_db would
+    engine = get_engine(database_url)
+    upgrade(engine, "0002")
+    with engine.begin() as connection:
+        for n in range(3):
+            connection.execute(text(
+                "INSERT INTO audit_events (at, user_id, role, action, subject_kind, subject_ref, "
+                "model_version, shown) VALUES (:at, 'u-old', 'coach', 'participant.read', "
+                "'participant', :ref, NULL, :shown)"),
+                {"at": NOW - dt.timedelta(days=n), "ref": f"ref-{n}", "shown": '[{"rank": 1}]'})
+    upgrade(engine)
+    _log(engine, 2)
+    verification = _verification(engine)
+    assert verification.intact, verification.reason
+    assert (verification.checked, verification.head_id) == (5, 5)
+    _refused(engine, "DELETE FROM audit_events WHERE id = 1")
+    engine.dispose()
