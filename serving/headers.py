@@ -5,9 +5,10 @@
   and ``frame-ancestors 'none'`` so no other site can frame a page (clickjacking). The API
   documentation pages (``/docs``, ``/redoc``) are FastAPI's own, built from inline script,
   so they get everything but the CSP.
-* ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` (participant ids
-  travel in page URLs and must not leak to another site), ``X-Frame-Options: DENY`` for
-  browsers without CSP level 2.
+* ``X-Content-Type-Options: nosniff``; ``Referrer-Policy: same-origin`` (participant ids
+  travel in page URLs and must not leak to another site; ``no-referrer`` would also blank
+  the ``Origin`` of the pages' own form posts, which a CSRF check may read);
+  ``X-Frame-Options: DENY`` for browsers without CSP level 2.
 * ``Cache-Control: no-store`` on every answer that did not set its own: participant pages
   and API answers hold personal data that must not stay in a browser's or proxy's cache.
   The static files (stylesheet and script) are the exception, as are the aggregate charts
@@ -26,7 +27,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "form-action 'self'; frame-ancestors 'none'")
 ALWAYS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 )
 #: Paths served by FastAPI's documentation pages (inline script; no CSP).

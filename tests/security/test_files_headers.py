@@ -113,7 +113,7 @@ def test_pages_send_a_strict_content_security_policy(world: World) -> None:
     assert policy["script-src"] == "script-src 'self'"
     assert policy["frame-ancestors"] == "frame-ancestors 'none'"
     assert page.headers["x-content-type-options"] == "nosniff"
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "same-origin"
 
 
 def test_participant_pages_and_personal_answers_are_never_cached(world: World) -> None:
