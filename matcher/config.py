@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         "fewer participants who took up work there get no share (it would be noise).",
     )
 
+    small_cell_minimum: int = Field(
+        default=5, ge=1,
+        description="Follow-up reports show counts below this (and the shares computed from "
+        "them) as '< N', so no cell describes one or a few people.",
+    )
+
     @property
     def resolved_database_url(self) -> str:
         """The database URL actually used (explicit setting or the embedded SQLite file)."""

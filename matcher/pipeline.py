@@ -348,6 +348,10 @@ class Matcher:
         for text in texts:
             self._char_cache.pop(text, None)
 
+    def forget_all(self) -> None:
+        """Drop every remembered query vector."""
+        self._char_cache.clear()
+
     def query(self, participant: Participant) -> ParticipantQuery:
         """Resolve a participant into what features need (occupations, text vectors)."""
         row = ParticipantRow.from_record(participant)

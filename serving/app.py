@@ -27,7 +27,8 @@ from matcher.store.engine import (
     uses_wal,
 )
 from matcher.taxonomy import load_taxonomy
-from serving import errors, web
+from serving import errors, headers, idempotency, limits, web
+from serving.erasure import ErasureWatcher
 from serving.logs import RequestIdMiddleware
 from serving.matching import Encoders, MatchingService
 from serving.metrics import Metrics, MetricsMiddleware
@@ -97,10 +98,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                     if uses_wal(engine) else None)
     if checkpointer is not None:
         checkpointer.start()
+    watcher = ErasureWatcher(engine, matching.forget_all, settings.erasure_poll_seconds)
+    watcher.start()
     log.info("serving %d openings with model %s", matching.openings_indexed, model.version)
     try:
         yield
     finally:
+        watcher.stop()
         matching.stop()
         if checkpointer is not None:
             checkpointer.stop()
@@ -114,6 +118,12 @@ def create_app(settings: ServingSettings | None = None) -> FastAPI:
     app = FastAPI(title="Platsa", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings or get_serving_settings()
     app.state.metrics = Metrics()
+    settings = app.state.settings
+    # Outermost last: headers on every answer, the body limit before anything reads a body.
+    app.add_middleware(idempotency.Idempotency, ttl_seconds=settings.idempotency_ttl_seconds,
+                       wait_seconds=settings.idempotency_wait_seconds)
+    limits.install(app, settings.max_body_bytes)
+    app.add_middleware(headers.SecurityHeaders, hsts_seconds=settings.hsts_seconds)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)  # added last: outermost, so every log line has the id
     errors.install(app)

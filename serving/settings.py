@@ -128,6 +128,31 @@ class ServingSettings(Settings):
         description="`platsa serve`'s log lines: text, or one JSON object per line (for a log "
         "collector). Either way every line of a request carries its id (X-Request-ID).",
     )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024,
+        description="Largest request body accepted (bytes); a larger one is answered 413 before "
+        "it is parsed.",
+    )
+    idempotency_ttl_seconds: float = Field(
+        default=86_400, gt=0,
+        description="How long the first answer to a POST with an Idempotency-Key is kept for "
+        "repeats of it.",
+    )
+    idempotency_wait_seconds: float = Field(
+        default=10.0, ge=0,
+        description="How long a repeat waits for the first request with its Idempotency-Key to "
+        "finish before it is answered 409.",
+    )
+    erasure_poll_seconds: float = Field(
+        default=1.0, gt=0,
+        description="How often each worker checks the audit log for erasures made elsewhere "
+        "(another worker, `platsa participants erase`) and forgets the profile vectors it holds.",
+    )
+    hsts_seconds: int = Field(
+        default=0, ge=0,
+        description="Send Strict-Transport-Security with this max-age on HTTPS requests (behind a "
+        "TLS proxy: see docs/deployment.md); 0 sends none.",
+    )
     secret_path: Path | None = Field(
         default=None,
         description="Key for pseudonyms and audit digests; defaults to PLATSA_HOME/serving.key "

@@ -133,6 +133,16 @@ _CONVERTERS: dict[ColumnType, Callable[[Any], Any]] = {
 }
 
 
+def csv_converter(column: Column) -> Callable[[Any], Any] | None:
+    """:func:`converter` for a CSV cell (always text): text cells first lose their formula guard."""
+    convert = converter(column, text_cell=True)
+    if column.type not in TEXT_CELLS:
+        return convert
+    if convert is None:
+        return restored
+    return lambda cell: convert(restored(cell))
+
+
 def converter(column: Column, *, text_cell: bool = False) -> Callable[[Any], Any] | None:
     """How a non-empty cell of ``column`` becomes the domain model's input; None: as it is.
 
@@ -158,8 +168,42 @@ def encode_json(column: Column, value: Any) -> Any:
     return value
 
 
-def encode_csv(column: Column, value: Any) -> str:
-    """A flat value as a CSV cell (``;``-joined codes, JSON prior trades, ``true``/``false``)."""
+#: A cell starting with one of these is a formula to a spreadsheet (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: CSV columns holding free text or codes, whose cells are neutralised (never numbers).
+TEXT_CELLS = frozenset({ColumnType.TEXT, ColumnType.CODES})
+
+
+def neutralised(text: str) -> str:
+    """``text`` as a spreadsheet shows it as text: a leading apostrophe before a formula.
+
+    The OWASP way: a cell starting with ``= + - @``, a tab or a carriage return gets a
+    ``'``, which spreadsheets take as "this is text" and do not show. Cells that already
+    start with apostrophes before such a character get one more, so :func:`restored`
+    removes exactly one and every text reads back as it was written.
+    """
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def restored(cell: str) -> str:
+    """The text :func:`neutralised` wrote (other cells unchanged)."""
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+def safe_frame(frame: Any) -> Any:
+    """A copy of a pandas frame whose text cells are :func:`neutralised` (numbers untouched),
+    for CSV files a spreadsheet may open."""
+    safe = frame.copy()
+    for name in safe.columns:
+        if safe[name].dtype == object or str(safe[name].dtype) in ("string", "str"):
+            safe[name] = safe[name].map(lambda v: neutralised(v) if isinstance(v, str) else v)
+    return safe
+
+
+def _cell_text(column: Column, value: Any) -> str:
+    """A flat value as text (``;``-joined codes, JSON prior trades, ``true``/``false``)."""
     if value is None:
         return ""
     if column.type is ColumnType.CODES:
@@ -171,13 +215,19 @@ def encode_csv(column: Column, value: Any) -> str:
     return str(encode_json(column, value))
 
 
+def encode_csv(column: Column, value: Any) -> str:
+    """A flat value as a CSV cell, text :func:`neutralised` against formula injection."""
+    text = _cell_text(column, value)
+    return neutralised(text) if column.type in TEXT_CELLS else text
+
+
 def encode_xlsx(column: Column, value: Any) -> Any:
-    """A flat value as an Excel cell: numbers, booleans and dates stay typed, the rest is
-    written as its CSV cell (lists ``;``-joined, prior trades as JSON)."""
+    """A flat value as an Excel cell: numbers, booleans and dates stay typed, the rest is its
+    text (written as a typed text cell, never a formula, so it needs no guard)."""
     if value is None or column.type in (ColumnType.INT, ColumnType.FLOAT, ColumnType.BOOL,
                                         ColumnType.DATE):
         return value
-    return encode_csv(column, value)
+    return _cell_text(column, value)
 
 
 def encode_arrow(column: Column, value: Any) -> Any:

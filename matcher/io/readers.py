@@ -34,7 +34,7 @@ from typing import Any
 import pyarrow.parquet as pq
 from pydantic import ValidationError
 
-from matcher.io.cells import CellError, FileFormat, converter
+from matcher.io.cells import CellError, FileFormat, converter, csv_converter
 from matcher.store.flat import DomainRecord, Kind, columns, flat_field, is_missing, nest
 from matcher.store.repositories import REFERENCES
 
@@ -195,8 +195,12 @@ def _delimiter(header: str) -> str:
 
 
 @cache
-def _converters(kind: Kind, text_cell: bool = False) -> dict[str, Callable[[Any], Any] | None]:
-    return {column.name: converter(column, text_cell=text_cell) for column in columns(kind)}
+def _converters(kind: Kind, cells: str = "typed") -> dict[str, Callable[[Any], Any] | None]:
+    """Each column's converter for cells that are ``typed`` (JSON, Parquet and Excel values),
+    ``text`` (strings) or ``csv`` (strings whose text cells also lose their formula guard)."""
+    if cells == "csv":
+        return {column.name: csv_converter(column) for column in columns(kind)}
+    return {column.name: converter(column, text_cell=cells == "text") for column in columns(kind)}
 
 
 def _check_columns(kind: Kind, names: Sequence[str], line: int, errors: _Collector) -> bool:
@@ -333,11 +337,11 @@ def _as_written(value: Any) -> str | None:
 
 
 def _validate(
-    kind: Kind, line: int, raw: Mapping[str, Any], errors: _Collector
+    kind: Kind, line: int, raw: Mapping[str, Any], errors: _Collector, csv_cells: bool = False
 ) -> DomainRecord | None:
     """Decode one row's cells and validate it; record every problem and return None if any."""
     converters = _converters(kind)
-    for_text = _converters(kind, text_cell=True)
+    for_text = _converters(kind, "csv" if csv_cells else "text")
     flat: dict[str, Any] = {}
     failed = False
     for name, value in raw.items():
@@ -381,7 +385,7 @@ def read_file(path: Path, kind: Kind | str, progress: Progress | None = None) ->
     stage = f"reading {path.name}"
     with paused_gc():
         for count, (line, raw) in enumerate(_ROW_READERS[fmt](path, kind, errors), start=1):
-            record = _validate(kind, line, raw, errors)
+            record = _validate(kind, line, raw, errors, fmt is FileFormat.CSV)
             if record is not None:
                 result.records.append((line, record))
             else:

@@ -2,7 +2,10 @@
 
 Files are written with the columns of ``docs/data-format.md`` in the documented order, so
 an exported folder imports again unchanged (``platsa import programme``) and the generator
-can write the same layout with :func:`write_records`.
+can write the same layout with :func:`write_records`. CSV text cells that a spreadsheet
+would run as a formula are written with a leading apostrophe
+(:func:`matcher.io.cells.neutralised`), which reading removes again. Written files are the
+owner's only (0600): they hold personal data.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from matcher.io.cells import (
     encode_xlsx,
 )
 from matcher.io.readers import PROGRESS_EVERY, Progress
-from matcher.store.engine import session_scope
+from matcher.store.engine import private_file, session_scope
 from matcher.store.flat import DomainRecord, Kind, column_names, columns, record_to_row
 from matcher.store.repositories import stored_rows
 
@@ -121,6 +124,7 @@ def write_rows(
     """Write flat rows of ``kind`` to ``path`` (format from the extension); returns the count."""
     kind, path = Kind(kind), Path(path)
     counted = _Counted(rows, f"writing {path.name}", progress)
+    private_file(path)
     _WRITERS[FileFormat.of(path)](path, kind, counted)
     log.info("wrote %d %s to %s", counted.count, kind.value, path)
     return counted.count

@@ -8,9 +8,12 @@ transaction.
 
 API keys are stored as SHA-256 digests only: a key is 256 random bits, so a fast digest is
 as safe as a slow password hash and lets every request be checked with one index lookup.
-The audit log is append-only (an ORM update or delete raises) and names participants only
-by a keyed digest of their id, so the log never holds a readable link to a person and stays
-valid after the person is erased.
+The audit log is append-only: an ORM update or delete raises, and since revision
+``0003_integrity`` database triggers refuse any UPDATE or DELETE from any client (except a
+logged prune of entries older than six months, see :mod:`serving.audit`). Entries are hash
+chained (``prev_hash``, ``hash``; :data:`AuditChainRow` holds the head). The log names
+participants only by a keyed digest of their id, so it never holds a readable link to a
+person and stays valid after the person is erased.
 """
 
 from __future__ import annotations
@@ -18,7 +21,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, event
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matcher.store.models import CODE_LENGTH, ENUM_LENGTH, ID_LENGTH, AppendOnlyError, Base
@@ -73,6 +87,53 @@ class AuditEventRow(Base):
     subject_ref: Mapped[str] = mapped_column(String(DIGEST_LENGTH), index=True)
     model_version: Mapped[str | None] = mapped_column(String(100))
     shown: Mapped[list[Any]] = mapped_column(JSON)
+    #: The previous entry's hash (the prune anchor's for the first kept entry).
+    prev_hash: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
+    #: SHA-256 of this entry's canonical form (:func:`serving.audit.entry_hash`).
+    hash: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
+
+
+class AuditSubjectRow(Base):
+    """A further participant an entry exposed (one of a candidate list's people), by digest."""
+
+    __tablename__ = "audit_subjects"
+
+    event_id: Mapped[int] = mapped_column(Integer, ForeignKey("audit_events.id"), primary_key=True)
+    subject_ref: Mapped[str] = mapped_column(String(DIGEST_LENGTH), primary_key=True, index=True)
+
+
+class AuditChainRow(Base):
+    """The audit chain's single row: its head, and the anchor left by the last prune."""
+
+    __tablename__ = "audit_chain"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
+    #: Entries up to this id may be (and may have been) deleted; the first entry after it
+    #: chains to ``anchor_hash``, the hash of the last pruned one.
+    anchor_id: Mapped[int] = mapped_column(Integer)
+    anchor_hash: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
+    #: The logged ``audit.prune`` entry that moved the anchor last.
+    prune_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class IdempotencyRow(Base):
+    """The first answer to a POST sent with an ``Idempotency-Key`` (:mod:`serving.idempotency`)."""
+
+    __tablename__ = "idempotency_keys"
+
+    #: SHA-256 of the caller's credential: keys are the caller's own.
+    scope: Mapped[str] = mapped_column(String(DIGEST_LENGTH), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    #: SHA-256 of method, path, query and body: a different request under the key is refused.
+    fingerprint: Mapped[str] = mapped_column(String(DIGEST_LENGTH))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    #: NULL while the first request runs.
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    body: Mapped[str | None] = mapped_column(Text)
 
 
 @event.listens_for(AuditEventRow, "before_update")

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 from importlib.metadata import version
 
 import typer
+
+#: Files ``platsa`` creates are its user's only (0600, folders 0700): the store, its
+#: write-ahead log, exports and reports hold personal and health-related data.
+PRIVATE_UMASK = 0o077
 
 app = typer.Typer(
     name="platsa",
@@ -29,6 +34,7 @@ def main(
                                       help="Print the installed version and exit."),
 ) -> None:
     """Platsa: match programme participants to internships (praktik) and jobs."""
+    os.umask(PRIVATE_UMASK)
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

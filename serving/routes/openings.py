@@ -45,9 +45,10 @@ KM_PER_DEGREE = 111.0
 
 
 def _log(session: Session, principal: Principal, action: Action, opening_id: str,
-         model_version: str | None = None, shown: list[object] | None = None) -> None:
+         model_version: str | None = None, shown: list[object] | None = None,
+         subjects: list[str] | None = None) -> None:
     audit.record(session, principal, action, "opening", opening_id,
-                 model_version=model_version, shown=shown or [])
+                 model_version=model_version, shown=shown or [], subjects=subjects or [])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OpeningPublic,
@@ -182,7 +183,8 @@ def candidates(opening_id: str, principal: EmployerOrCoach, session: SessionDep,
     _log(session, principal, Action.CANDIDATES_READ, opening_id,
          model_version=ranked.model_version,
          shown=[{"pseudonym": i.pseudonym, "rank": i.rank, "score": i.score,
-                 **({"acceptance": i.acceptance} if reciprocal else {})} for i in items])
+                 **({"acceptance": i.acceptance} if reciprocal else {})} for i in items],
+         subjects=[pseudo.subject_ref("participant", c.participant.id) for c in ranked.items])
     source = {"acceptance_source": ranked.acceptance_source} if reciprocal else {}
     return CandidatesPublic(opening_id=opening_id, items=items, n_eligible=ranked.n_eligible,
                             fairness_reranked=ranked.fairness_reranked, ranker=ranked.ranker,

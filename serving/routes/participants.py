@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 from sqlalchemy.orm import Session
 
 from matcher.domain import Participant
 from matcher.store import repositories as store
-from serving import audit
+from serving import audit, erasure
 from serving.access import participant_for
 from serving.audit import Action
 from serving.deps import Coach, MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep
@@ -22,7 +22,7 @@ from serving.matching import suggest, why_not
 from serving.schemas.common import Message, Responses, merged
 from serving.schemas.matching import SuggestionsPublic, WhyNotPublic
 from serving.schemas.records import Erasure, ParticipantCreate, ParticipantPublic, ParticipantUpdate
-from serving.security import Principal, Pseudonymizer
+from serving.security import Principal, Pseudonymizer, Role
 
 router = APIRouter(prefix="/participants", tags=["participants"])
 
@@ -98,22 +98,33 @@ def update_participant(participant_id: str, body: ParticipantUpdate, principal: 
     return updated
 
 
-@router.delete("/{participant_id}", response_model=Erasure, responses=NOT_FOUND)
+Vacuum = Annotated[bool, Query(
+    description="admins only: also rebuild the database file (SQLite VACUUM; PostgreSQL VACUUM "
+    "FULL of the tables erasure changes), which locks the store while it runs")]
+
+
+@router.delete("/{participant_id}", response_model=Erasure,
+               responses={**NOT_FOUND, 403: {"model": Message, "description": "vacuum asked by a coach"}})
 def erase_participant(participant_id: str, principal: Coach, session: SessionDep,
-                      matching: MatchingDep, pseudo: PseudonymizerDep) -> Erasure:
+                      matching: MatchingDep, pseudo: PseudonymizerDep,
+                      vacuum: Vacuum = False) -> Erasure:
     """Erase a participant (GDPR art. 17): the profile goes, anonymous placements stay.
 
-    Placements are kept without a link to the person so counts and outcomes per opening and
-    municipality remain right. The cached sentence vector of their profile text goes too;
-    the service keeps no other copy of participants, and the audit log only ever had a
-    keyed digest of the id.
+    Placements are kept without a link to the person, under new ids, so counts and outcomes
+    per opening and municipality remain right and no earlier record leads to them. The
+    database's write-ahead log is truncated after the erasure, and the profile's sentence
+    vector leaves the cache and every worker's memory (:mod:`serving.erasure`); the audit
+    log only ever had a keyed digest of the id.
     """
+    if vacuum and principal.role is not Role.ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only an admin may vacuum the store")
     participant = participant_for(session, principal, participant_id)
-    unlinked = store.erase_participant(session, participant_id)
+    erased = erasure.erase(session, participant_id)
     _log(session, principal, pseudo, Action.PARTICIPANT_ERASE, participant_id)
     session.commit()
+    erasure.scrub(session.get_bind(), vacuum=vacuum)  # type: ignore[arg-type]
     matching.forget([matching.matcher.participant_text(participant)])
-    return Erasure(participant_id=participant_id, placements_unlinked=unlinked)
+    return Erasure(participant_id=participant_id, placements_unlinked=erased.placements_kept)
 
 
 # Fields a plain answer does not hold are left out of it (exclude_unset), not sent as null:

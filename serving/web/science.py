@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from matcher.fairness.charts import followup_chart, png_bytes
-from matcher.fairness.followup import followup_table
+from matcher.fairness.followup import published
 from matcher.store.repositories import RecordNotFound, load_frames
 from serving.deps import MatchingDep, SettingsDep
 from serving.matching import MatchingService
@@ -91,5 +91,7 @@ def followup_plot(request: Request, principal: ScientistUser, period: str = "qua
     """Efforts per period and 90-day outcomes by gender, drawn from the store on request."""
     chosen: Period = "year" if period == "year" else "quarter"
     frames = load_frames(request.app.state.engine)
-    figure = followup_chart(followup_table(frames, ["period", "gender"], chosen))
+    minimum = request.app.state.settings.small_cell_minimum
+    figure = followup_chart(published(frames, ["period", "gender"], chosen, minimum),
+                            published(frames, ["gender"], chosen, minimum))
     return Response(png_bytes(figure), media_type="image/png", headers=PNG_CACHE)

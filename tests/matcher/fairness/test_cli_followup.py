@@ -28,8 +28,12 @@ def app() -> typer.Typer:
 
 
 @pytest.fixture
-def stored(platsa_home):
-    """The factories' programme plus a man with a finished placement and a woman placed twice."""
+def stored(platsa_home, monkeypatch):
+    """The factories' programme plus a man with a finished placement and a woman placed twice.
+
+    Its cells are all small: the report shows them only with the small-cell minimum at 1
+    (tests/security/test_small_cells.py checks that they are hidden by default)."""
+    monkeypatch.setenv("PLATSA_SMALL_CELL_MINIMUM", "1")
     engine = init_db(get_settings().resolved_database_url)
     extra = [
         participant(id="p3", gender="man", coach_id=None),
