@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from platsa.cli.common import errors_as_lines, fail, print_json
+from platsa.cli.common import AsJson, ExitCode, errors_as_lines, fail, print_json
 from platsa.cli.helpers import load_settings
 
 if TYPE_CHECKING:
@@ -42,8 +42,8 @@ def _operator() -> Principal:
     return Principal(f"cli:{getpass.getuser()}", Role.ADMIN)
 
 
-def verify() -> None:
-    """Check the audit log's hash chain from the last prune to the head."""
+def verify(as_json: AsJson = False) -> None:
+    """Check the audit log's hash chain from the last prune to the head (exit 1 when broken)."""
     from matcher.store.engine import session_scope
     from serving.audit import verify as walk
 
@@ -52,10 +52,15 @@ def verify() -> None:
         with session_scope(engine) as session:
             found = walk(session)
         engine.dispose()
+    if as_json:
+        print_json({"intact": found.intact, "checked": found.checked, "head_id": found.head_id,
+                    "head_hash": found.head_hash, "broken_at": found.broken_at,
+                    "reason": found.reason or None})
     if not found.intact:
-        fail(f"audit log broken at entry {found.broken_at}: {found.reason}")
-    typer.echo(f"audit log intact: {found.checked} entries checked; head entry {found.head_id}, "
-               f"hash {found.head_hash}")
+        fail(f"audit log broken at entry {found.broken_at}: {found.reason}", ExitCode.UNEXPECTED)
+    if not as_json:
+        typer.echo(f"audit log intact: {found.checked} entries checked; head entry {found.head_id}, "
+                   f"hash {found.head_hash}")
 
 
 def show(
@@ -90,6 +95,7 @@ def prune(
     before: Annotated[dt.datetime, typer.Option(
         "--before", formats=["%Y-%m-%d"], help="Delete entries logged before this date "
         "(at least six months ago).")],
+    as_json: AsJson = False,
 ) -> None:
     """Delete old entries (six months are always kept); the prune itself is logged."""
     from matcher.store.engine import session_scope
@@ -100,6 +106,10 @@ def prune(
         with session_scope(engine) as session:
             done = delete_before(session, _operator(), before.date())
         engine.dispose()
+    if as_json:
+        print_json({"deleted": done.deleted, "before": before.date().isoformat(),
+                    "anchor_id": done.anchor_id, "entry_id": done.entry_id})
+        return
     typer.echo(f"pruned {done.deleted} entries logged before {before.date().isoformat()}; "
                f"logged as entry {done.entry_id}")
 
@@ -108,6 +118,7 @@ def erase(
     participant: Annotated[str, typer.Argument(help="The participant's id.")],
     vacuum: Annotated[bool, typer.Option(
         "--vacuum", help="Also rebuild the database file (locks it while it runs).")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Erase a participant (GDPR art. 17) as the API does: profile, cached vectors, traces."""
     from matcher.domain import Participant
@@ -130,6 +141,10 @@ def erase(
         encoders = assembly.text_encoders(settings, embeddings=settings.encoder.text_embeddings)
         text = assembly.recommender(assembly.load_taxonomy(settings), encoders).participant_text(person)
         forgotten = encoders.forget([text])
+    if as_json:
+        print_json({"participant_id": participant, "placements_kept": erased.placements_kept,
+                    "answers_forgotten": erased.answers_forgotten, "vectors_deleted": forgotten})
+        return
     typer.echo(f"erased {participant}: {erased.placements_kept} placements kept anonymous, "
                f"{forgotten} cached vectors deleted; running workers forget theirs within "
                f"{settings.serving.erasure_poll_seconds:g} s")

@@ -10,6 +10,7 @@ months can be pruned, and a prune is itself logged.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from pathlib import Path
 
@@ -115,7 +116,7 @@ def _cli(*args: str) -> object:
     return CliRunner().invoke(app, list(args))
 
 
-def test_platsa_audit_verify_exits_non_zero_naming_the_entry(world: World) -> None:
+def test_platsa_audit_verify_exits_1_naming_the_entry(world: World) -> None:
     coach = world.headers("coach")
     for _ in range(3):
         world.client.get("/participants/p1", headers=coach)
@@ -127,8 +128,11 @@ def test_platsa_audit_verify_exits_non_zero_naming_the_entry(world: World) -> No
         connection.execute(text("UPDATE audit_events SET user_id = 'nobody' WHERE id = 2"))
     engine.dispose()
     broken = _cli("audit", "verify")
-    assert broken.exit_code != 0  # type: ignore[attr-defined]
+    assert broken.exit_code == 1  # type: ignore[attr-defined]
     assert "entry 2" in broken.output  # type: ignore[attr-defined]
+    as_json = _cli("audit", "verify", "--json")
+    assert as_json.exit_code == 1  # type: ignore[attr-defined]
+    assert json.loads(as_json.stdout)["broken_at"] == 2  # type: ignore[attr-defined]
 
 
 def test_placement_reads_and_candidate_exposures_are_found_by_participant(world: World) -> None:
