@@ -3,6 +3,9 @@ allocation; the same scope and audit log as the JSON API."""
 
 from __future__ import annotations
 
+import html as html_module
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,13 +20,19 @@ def _audited(web: Web) -> list[str]:
         return list(session.scalars(select(AuditEventRow.action).order_by(AuditEventRow.id)))
 
 
+def _listed(html: str) -> list[str]:
+    """The participants of the caseload table, in order (the to-do lists above it aside)."""
+    table = html[html.index('<table class="caseload">'):] if 'class="caseload"' in html else ""
+    return re.findall(r'<th scope="row"><a href="/web/coach/participants/([^"]+)">', table)
+
+
 def test_the_list_shows_own_municipality_and_filters(web: Web) -> None:
     web.login("coach")
     everyone = web.client.get("/web/coach").text
-    assert all(f'href="/web/coach/participants/{p}"' in everyone for p in ("p1", "p2", "p3"))
+    assert _listed(everyone) == ["p1", "p3", "p2"]  # by name, people without one last
     assert "p-lund" not in everyone
     needing = web.client.get("/web/coach?need=no_heavy_lifting").text
-    assert 'participants/p3"' in needing and 'participants/p1"' not in needing
+    assert _listed(needing) == ["p3"]
     assert 'value="no_heavy_lifting" selected' in needing  # the filter stays chosen
 
 
@@ -31,20 +40,50 @@ def test_a_list_view_is_audited_by_digest_without_the_filter(web: Web) -> None:
     web.login("coach")
     web.client.get("/web/coach?need=no_heavy_lifting")
     with Session(web.client.app.state.engine) as session:  # type: ignore[attr-defined]
-        entry = session.scalars(select(AuditEventRow).order_by(AuditEventRow.id.desc())).first()
+        entries = list(session.scalars(select(AuditEventRow).order_by(AuditEventRow.id.desc())
+                                       .limit(2)))
     pseudo = web.client.app.state.pseudonymizer  # type: ignore[attr-defined]
-    assert entry is not None and entry.action == "participant.list"
-    assert entry.shown == [pseudo.subject_ref("participant", "p3")]
-    assert "no_heavy_lifting" not in str(entry.shown) + entry.subject_ref
+    listing = entries[1]  # the caseload; then the to-do lists
+    assert listing.action == entries[0].action == "participant.list"
+    assert listing.shown == [pseudo.subject_ref("participant", "p3")]
+    assert all("no_heavy_lifting" not in str(e.shown) + e.subject_ref for e in entries)
 
 
 def test_a_profile_shows_explained_suggestions_and_is_audited_like_the_api(web: Web) -> None:
     web.login("coach")
     html = web.client.get("/web/coach/participants/p1").text
-    assert "Deltagare p1" in html and "sfi C (A2)" in html and "schema som går ihop med sfi" in html
-    assert 'id="suggestion-o-cook"' in html and "Restid ca 15 min" in html
+    assert "<h1>Amina Hassan</h1>" in html and "Ärendenummer AMA-2026-0001" in html
+    assert "sfi C (A2)" in html and "schema som går ihop med sfi" in html
+    assert 'id="suggestion-o-cook"' in html
     assert "Önskat yrke Kock → Kock" in html  # a reason from the matcher, in Swedish
     assert _audited(web)[-3:] == ["participant.read", "suggestions.read", "placement.list"]
+
+
+def _card(html: str, opening_id: str) -> str:
+    start = html.index(f'id="suggestion-{opening_id}"')
+    return html[start:html.index("</li>\n", html.index('class="decide"', start))]
+
+
+def test_a_suggestion_card_holds_what_a_coach_needs_to_act(web: Web) -> None:
+    web.login("coach")
+    card = html_module.unescape(_card(web.client.get("/web/coach/participants/p1").text, "o-cook"))
+    for fact in ("Bageriet AB", "Storgatan 1, 211 34 Malmö, Malmö", "cirka 15 minuter",
+                 "praktik", "20–30 timmar i veckan, förmiddagar", "2031-01-31", "1 av 1",
+                 "Lena Ek", 'href="tel:040-123456"', 'href="mailto:lena.ek@example.se"',
+                 "https://www.openstreetmap.org/?mlat=55.60000&mlon=13.02000#map=16/55.60000/13.02000"):
+        assert fact in card, fact
+    assert "1280" not in card  # the municipality by its name, never its code
+    assert 'href="/web/coach/openings/o-cook?participant=p1"' in card
+
+
+def test_the_opening_page_holds_everything_about_one_opening(web: Web) -> None:
+    web.login("coach")
+    html = html_module.unescape(web.client.get("/web/coach/openings/o-cook?participant=p1").text)
+    for fact in ("<h1>Kockpraktik</h1>", "Praktik i bageri, tidiga morgnar.", "Lena Ek",
+                 "handledare", "språkstöd finns", "Tillbaka till Amina Hassan",
+                 "/web/coach/participants/p1/handout/o-cook"):
+        assert fact in html, fact
+    assert web.client.get("/web/coach/openings/o2").status_code == 404  # Lund's: not visible
 
 
 def test_a_coach_cannot_open_another_municipalitys_participant(web: Web) -> None:
