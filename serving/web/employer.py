@@ -41,7 +41,7 @@ from serving.schemas.matching import CandidatesPublic
 from serving.schemas.records import OpeningCreate, OpeningUpdate
 from serving.web.auth import CheckedForm, EmployerUser
 from serving.web.forms import FieldErrors, field_errors, filled, text, texts
-from serving.web.i18n import translator
+from serving.web.i18n import Translate, translator
 from serving.web.pages import PageRoute, render, request_lang, weighed_or_plain
 from serving.web.queries import municipalities, openings_of, speaks_for
 
@@ -49,8 +49,10 @@ router = APIRouter(prefix="/web/employer", route_class=PageRoute, include_in_sch
 
 #: Single-valued inputs of the opening form, in the order the template shows them.
 SCALARS = ("employer_id", "municipality_code", "kind", "occupation_id", "title", "description",
-           "lat", "lon", "min_swedish", "required_experience_years", "hours_min", "hours_max",
-           "schedule", "capacity", "start_date", "end_date")
+           "workplace_street", "workplace_postcode", "workplace_city", "lat", "lon",
+           "min_swedish", "required_experience_years", "hours_min", "hours_max", "schedule",
+           "capacity", "start_date", "end_date", "application_deadline", "contact_name",
+           "contact_phone", "contact_email", "url")
 LISTS = ("accommodations", "required_licences")
 FIELDS = (*SCALARS, *LISTS, "language_support")
 #: The model's ``location`` is edited through the latitude and longitude inputs.
@@ -97,14 +99,22 @@ def opening_body(values: Mapping[str, Any], centres: Mapping[str, Mapping[str, f
 
 
 def occupation_choices(matching: MatchingService, query: str, current: str) -> list[tuple[str, str]]:
-    """The picker's options: the chosen occupation, then the best matches of the title typed."""
+    """The picker's options: the best matches of the title typed, else the chosen occupation.
+
+    A search replaces the choice (its first match is chosen, and said so): keeping the
+    earlier one chosen let a care internship be saved as carpentry without notice.
+    """
     taxonomy = matching.taxonomy
-    found = [(current, str(taxonomy.occupation(current).label))] if current in taxonomy else []
     if query.strip():
-        found += [(hit.occupation_name_id, f"{hit.label} ({hit.ssyk4})")
-                  for hit in taxonomy.search(query, OCCUPATION_HITS)
-                  if hit.occupation_name_id != current]
-    return found
+        return [(hit.occupation_name_id, f"{hit.label} ({hit.ssyk4})")
+                for hit in taxonomy.search(query, OCCUPATION_HITS)]
+    return [(current, str(taxonomy.occupation(current).label))] if current in taxonomy else []
+
+
+def found_message(t: Translate, options: list[tuple[str, str]]) -> str:
+    """What a search found, and which occupation is now chosen."""
+    found = t("opening.occupation_found", n=len(options))
+    return f"{found} {t('opening.occupation_chosen', label=options[0][1])}" if options else found
 
 
 def _form_page(request: Request, principal: Principal, session: Session,
@@ -113,6 +123,7 @@ def _form_page(request: Request, principal: Principal, session: Session,
     choices = occupation_choices(matching, values.get("occupation_query", ""),
                                  values.get("occupation_id", ""))
     return render(request, "opening_form.html", {
+        "found": found_message(translator(request_lang(request)), choices),
         "opening": opening, "values": values, "errors": errors or {},
         "employers": speaks_for(session, principal), "municipalities": municipalities(session),
         "kinds": list(OpeningKind), "levels": list(LanguageLevel), "schedules": list(WorkSchedule),
@@ -136,6 +147,8 @@ def _submitted(request: Request, principal: Principal, session: Session,
     """
     values = form_values(form)
     if text(form, "action") == "search":
+        found = occupation_choices(matching, values["occupation_query"], "")
+        values["occupation_id"] = found[0][0] if found else ""
         return _form_page(request, principal, session, matching, values, opening)
     try:
         save(validate(opening_body(values, _centres(session))))
@@ -148,11 +161,11 @@ def _submitted(request: Request, principal: Principal, session: Session,
 
 @router.get("/occupations")
 def occupation_search(request: Request, principal: EmployerUser, matching: MatchingDep,
-                      q: str = "", current: str = "") -> JSONResponse:
+                      q: str = "") -> JSONResponse:
     """The picker's options for a title as typed, for the page's script (same as the button)."""
-    options = occupation_choices(matching, q.strip()[:200], current)
-    found = translator(request_lang(request))("opening.occupation_found", n=len(options))
-    return JSONResponse({"options": options, "message": found})
+    options = occupation_choices(matching, q.strip()[:200], "")
+    return JSONResponse({"options": options,
+                         "message": found_message(translator(request_lang(request)), options)})
 
 
 @router.get("")

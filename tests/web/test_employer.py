@@ -76,14 +76,26 @@ def test_the_occupation_picker_searches_titles_without_saving(web: Web) -> None:
     before = web.count(OpeningRow)
     response = web.post(NEW, {**VALID, "occupation_id": "", "occupation_query": "städare",
                               "action": "search"})
-    assert '<option value="occ-cleaner">Lokalvårdare (9112)</option>' in response.text
-    assert "yrken hittades." in response.text and 'value="Bageribiträde"' in response.text
+    assert '<option value="occ-cleaner" selected>Lokalvårdare (9112)</option>' in response.text
+    assert "3 yrken hittades. Valt yrke: Lokalvårdare (9112)." in response.text
+    assert 'value="Bageribiträde"' in response.text
     assert web.count(OpeningRow) == before
-    found = web.client.get("/web/employer/occupations?q=kock&current=occ-baker").json()
-    assert found["options"] == [["occ-baker", "Bagare"], ["occ-cook", "Kock (5120)"]]
     blank = web.post(NEW, {**VALID, "occupation_id": "", "occupation_query": " \x1f",
                            "action": "search"})
     assert blank.status_code == 200 and web.count(OpeningRow) == before  # nothing to search on
+
+
+def test_a_second_search_replaces_the_first_choice(web: Web) -> None:
+    """The defect: the first search's occupation stayed chosen after a second search, so a
+    care internship could be saved as carpentry without notice."""
+    web.login("employer")
+    second = web.post(NEW, {**VALID, "occupation_id": "occ-cleaner", "occupation_query": "kock",
+                            "action": "search"})
+    assert '<option value="occ-cook" selected>Kock (5120)</option>' in second.text
+    assert 'value="occ-cleaner"' not in second.text
+    found = web.client.get("/web/employer/occupations?q=kock").json()
+    assert found["options"] == [["occ-cook", "Kock (5120)"]]
+    assert found["message"] == "1 yrken hittades. Valt yrke: Kock (5120)."
 
 
 def test_editing_an_opening_keeps_rules_and_ownership(web: Web) -> None:
