@@ -29,6 +29,7 @@ from matcher.domain import (
     OpeningStatus,
     WorkSchedule,
 )
+from matcher.recommend import UnknownOpeningError
 from platsa.services import openings
 from platsa.services.access import owned_opening
 from platsa.services.security import Principal
@@ -234,7 +235,9 @@ def candidates(request: Request, opening_id: str, principal: EmployerUser, sessi
 
     ``reciprocal=1`` orders them by how likely a placement is to go ahead *and* work, from
     this employer's earlier answers; before any employer has answered, the page shows the
-    plain list and says why, as the coach's page does.
+    plain list and says why, as the coach's page does. An opening published seconds ago may
+    not be indexed yet (the index is rebuilt in the background): the page says it is being
+    prepared and offers to try again, instead of an error.
     """
     opening = owned_opening(session, principal, opening_id)
 
@@ -243,7 +246,10 @@ def candidates(request: Request, opening_id: str, principal: EmployerUser, sessi
                                     settings.serving, opening_id, k=CANDIDATES, reciprocal=weigh)
         return candidates_public(found, principal, pseudo, matching.taxonomy, weigh)
 
-    found, unavailable = weighed_or_plain(found_with, reciprocal)
+    try:
+        found, unavailable = weighed_or_plain(found_with, reciprocal)
+    except UnknownOpeningError:  # published a moment ago: this worker is still indexing it
+        return render(request, "candidates.html", {"opening": opening, "preparing": True})
     return render(request, "candidates.html", {"opening": opening, "found": found,
                                                "reciprocal_unavailable": unavailable})
 

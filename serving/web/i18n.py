@@ -193,10 +193,8 @@ _SV: dict[str, str] = {
     "employer.empty": "Inga annonser ännu.",
     "employer.table_caption": "Annonser du har publicerat",
     "col.title": "Titel",
-    "col.kind": "Typ",
     "col.places": "Platser (tillsatta/totalt)",
     "col.status": "Status",
-    "col.actions": "Åtgärder",
     "employer.edit": "Ändra",
     "employer.candidates": "Kandidater",
     "employer.close": "Stäng",
@@ -467,6 +465,8 @@ _SV: dict[str, str] = {
     "opening.contact_email": "E-post",
     "opening.url": "Länk till annonsen",
     "opening.url_hint": "Börjar med https://",
+    "candidates.preparing": "Annonsen förbereds för matchning. Det tar några sekunder. Försök igen om en stund.",
+    "candidates.try_again": "Försök igen",
 }
 
 _EN: dict[str, str] = {
@@ -637,10 +637,8 @@ _EN: dict[str, str] = {
     "employer.empty": "No openings yet.",
     "employer.table_caption": "Openings you have posted",
     "col.title": "Title",
-    "col.kind": "Kind",
     "col.places": "Places (filled/total)",
     "col.status": "Status",
-    "col.actions": "Actions",
     "employer.edit": "Edit",
     "employer.candidates": "Candidates",
     "employer.close": "Close",
@@ -919,6 +917,8 @@ _EN: dict[str, str] = {
     "opening.contact_email": "Email",
     "opening.url": "Link to the ad",
     "opening.url_hint": "Starts with https://",
+    "candidates.preparing": "The opening is being prepared for matching. It takes a few seconds. Try again in a moment.",
+    "candidates.try_again": "Try again",
 }
 
 CATALOGUE: Mapping[Lang, Mapping[str, str]] = {"sv": _SV, "en": _EN}

@@ -8,7 +8,9 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matcher.domain import Opening
 from matcher.store.models import OpeningRow
+from matcher.store.repositories import add_record, get_record
 from tests.serving.conftest import without_acceptance
 from tests.web.conftest import Web, inline_errors
 
@@ -152,3 +154,18 @@ def test_closing_and_filling(web: Web) -> None:
     assert filled is not None and (filled.status, filled.filled) == ("filled", filled.capacity)
     refused = web.post("/web/employer/openings/o1/fill", {}, page="/web/employer")
     assert refused.status_code == 409
+
+
+def test_candidates_of_an_opening_not_indexed_yet_are_being_prepared_not_an_error(web: Web) -> None:
+    """Right after publishing, the index is rebuilt in the background for a moment."""
+    with Session(web.client.app.state.engine) as session:  # type: ignore[attr-defined]
+        fresh = get_record(session, Opening, "o-cook").model_copy(update={"id": "o-fresh"})
+        add_record(session, fresh)  # stored, but no rebuild asked: the index lacks it
+        session.commit()
+    web.login("employer")
+    page = web.client.get("/web/employer/openings/o-fresh/candidates")
+    assert page.status_code == 200
+    assert "Annonsen förbereds för matchning" in page.text
+    assert 'href="/web/employer/openings/o-fresh/candidates">Försök igen' in page.text
+    web.client.app.state.matching.refresh()  # type: ignore[attr-defined]
+    assert "förbereds" not in web.client.get("/web/employer/openings/o-fresh/candidates").text
