@@ -17,7 +17,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
-from fastapi_offline import FastAPIOffline
 
 from matcher.retrieval import set_search_threads
 from matcher.store.engine import (
