@@ -182,8 +182,9 @@ def participant_page(request: Request, participant_id: str, principal: CoachUser
 
 
 def _done(participant_id: str, what: str) -> RedirectResponse:
-    """After a change, back to the profile (a reload does not post again)."""
-    return RedirectResponse(f"/web/coach/participants/{participant_id}?done={what}#placements",
+    """After a change, back to the profile (a reload does not post again). No fragment: the
+    page moves focus to its status message, which a fragment would take back to <body>."""
+    return RedirectResponse(f"/web/coach/participants/{participant_id}?done={what}",
                             status_code=303)
 
 
@@ -364,7 +365,7 @@ def save_case(request: Request, participant_id: str, principal: CoachUser, form:
                                  errors=errors, values=values, status_code=422)
     participants.update(context(session, principal, pseudo), matching, participant_id,
                         lambda current: merged(Participant, current, body))
-    return RedirectResponse(f"/web/coach/participants/{participant_id}?done=case#case",
+    return RedirectResponse(f"/web/coach/participants/{participant_id}?done=case",
                             status_code=303)
 
 

@@ -98,7 +98,7 @@ def test_accepting_a_suggestion_records_a_placement_event(web: Web) -> None:
     web.login("coach")
     page = "/web/coach/participants/p1"
     response = web.post(f"{page}/decide", {"opening_id": "o-cook", "decision": "accept"}, page=page)
-    assert str(response.url).endswith(f"{page}?done=accepted#placements")
+    assert str(response.url).endswith(f"{page}?done=accepted")
     assert "Förslaget är accepterat" in response.text
     assert web.count(PlacementRow, PlacementRow.opening_id == "o-cook",
                      PlacementRow.participant_id == "p1", PlacementRow.status == "accepted") == 1
