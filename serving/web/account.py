@@ -11,11 +11,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from platsa.i18n import LANGUAGES, parse_lang, renderer
 from platsa.services.security import key_digest
 from serving.accounts import authenticate
 from serving.web.auth import HOME, AnyUser, CheckedForm
 from serving.web.forms import text
-from serving.web.i18n import LANGUAGES, parse_lang, translator
 from serving.web.pages import PageRoute, render, request_lang
 from serving.web.sessions import WebSession, clear_session, read_session, write_lang, write_session
 
@@ -48,7 +48,7 @@ def login(request: Request, form: CheckedForm) -> Response:
     with Session(request.app.state.engine) as session:
         principal = authenticate(session, key) if key else None
     if principal is None:
-        t = translator(request_lang(request))
+        t = renderer(request_lang(request))
         errors = {"api_key": t("form.required") if not key else t("login.unknown_key")}
         return render(request, "login.html", {"next": local_path(target, ""), "errors": errors},
                       status_code=401)
