@@ -203,6 +203,11 @@ def _schedule_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
     schedule = SCHEDULES[int(o.schedule[i])]
     sfi = SFI_SCHEDULES[p.sfi_schedule]
     if ok:
+        clashes = (schedule in SFI_CONFLICTS[sfi]
+                   or (p.needs & _CHILDCARE and schedule in CHILDCARE_CONFLICTS)
+                   or (p.needs & _REDUCED and int(o.hours_min[i]) > p.hours_per_week))
+        if clashes and schedule is not WorkSchedule.FLEXIBLE:  # passed: the workplace adapts
+            return message("check.schedule.adapted", schedule=schedule)
         if sfi is SfiSchedule.NONE:
             return message("check.schedule.fits", schedule=schedule)
         return message("check.schedule.fits_sfi", schedule=schedule, sfi=sfi)

@@ -117,6 +117,7 @@ CODES: dict[str, dict[str, Kind]] = {
     "check.needs.missing": {"adaptations": Many(Accommodation)},
     "check.schedule.fits": {"schedule": WorkSchedule},
     "check.schedule.fits_sfi": {"schedule": WorkSchedule, "sfi": SfiSchedule},
+    "check.schedule.adapted": {"schedule": WorkSchedule},
     "check.schedule.sfi_clash": {"schedule": WorkSchedule, "sfi": SfiSchedule},
     "check.schedule.childcare_clash": {"schedule": WorkSchedule},
     "check.schedule.too_many_hours": {"hours_min": int, "hours": int},

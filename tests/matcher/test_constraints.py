@@ -87,6 +87,11 @@ def test_sfi_compatible_schedule_offer_lifts_the_clash():
     flexible = make_opening("c", schedule=WorkSchedule.FLEXIBLE)
     columns = OpeningColumns.from_records([plain, adapted, flexible])
     assert feasible(row, columns).tolist() == [False, True, True]
+    said = [check_all(row, columns, i)[4].reason for i in range(3)]
+    assert said == [
+        Message("check.schedule.sfi_clash", {"schedule": "daytime", "sfi": "mornings"}),
+        Message("check.schedule.adapted", {"schedule": "daytime"}),
+        Message("check.schedule.fits_sfi", {"schedule": "flexible", "sfi": "mornings"})]
 
 
 def test_childcare_need_rules_out_evenings_unless_offered():

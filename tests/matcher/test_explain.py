@@ -105,7 +105,7 @@ def test_a_negative_contribution_does_not_turn_a_true_match_into_a_weakness():
                       ExplainFacts(hours_min=20, hours_max=30, participant_hours=40))
     assert outside.reasons == [] and codes(outside.missing) == ["fit.hours_off"]
     assert SV.message(outside.missing[0]) == (
-        "Arbetstiden är 20–30 timmar i veckan, deltagaren kan arbeta 40 timmar")
+        "Antalet timmar passar inte: 20–30 i veckan, deltagaren kan arbeta 40")
 
 
 @given(st.lists(st.floats(-3, 3), min_size=len(FEATURES), max_size=len(FEATURES)),
