@@ -318,13 +318,13 @@ def _error_details(exc: ValidationError) -> list[InitErrorDetails]:
     lines: list[InitErrorDetails] = []
     for error in exc.errors(include_url=False):
         kind: Any = error["type"]
+        line = InitErrorDetails(type=kind, loc=error["loc"], input=error["input"])
         if kind not in _ERROR_TYPES:  # a type of our own (a rule's code), with its wording
-            kind = PydanticCustomError(kind, error["msg"].replace("{", "{{").replace("}", "}}"),
-                                       error.get("ctx"))
-            lines.append(InitErrorDetails(type=kind, loc=error["loc"], input=error["input"]))
-        else:
-            lines.append(InitErrorDetails(type=kind, loc=error["loc"], input=error["input"],
-                                          **({"ctx": error["ctx"]} if "ctx" in error else {})))
+            line["type"] = PydanticCustomError(
+                kind, error["msg"].replace("{", "{{").replace("}", "}}"), error.get("ctx"))
+        elif "ctx" in error:
+            line["ctx"] = error["ctx"]
+        lines.append(line)
     return lines
 
 

@@ -97,8 +97,8 @@ VOCABULARIES: dict[type[Enum], str] = {
     Basis: "basis",
 }
 
-_LEVELS = {"need": LanguageLevel, "has": LanguageLevel}
-_HOURS = {"hours_min": int, "hours_max": int, "hours": int}
+_LEVELS: dict[str, Kind] = {"need": LanguageLevel, "has": LanguageLevel}
+_HOURS: dict[str, Kind] = {"hours_min": int, "hours_max": int, "hours": int}
 
 #: Every code the core emits, with the kind of each parameter.
 CODES: dict[str, dict[str, Kind]] = {

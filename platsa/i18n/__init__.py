@@ -99,12 +99,13 @@ def _compiled(lang: Lang) -> _Compiled:
     binary = BytesIO()
     write_mo(binary, source)
     binary.seek(0)
-    known, plural_of = set(), {}
+    known: set[str] = set()
+    plural_of: dict[str, str] = {}
     for entry in source:
         if not entry.id or entry.fuzzy:
             continue
-        ids, texts = (entry.id, entry.string) if isinstance(entry.id, tuple) else ((entry.id,),
-                                                                                 (entry.string,))
+        ids = [str(i) for i in entry.id] if isinstance(entry.id, tuple) else [str(entry.id)]
+        texts = list(entry.string) if isinstance(entry.string, tuple) else [entry.string]
         if all(texts):
             known.add(ids[0])
         if len(ids) > 1:
@@ -188,8 +189,8 @@ class Renderer:
         if isinstance(value, Enum):
             return self.label(value)
         if isinstance(value, list | tuple):
-            style = "or" if spec == "or" else "standard"
-            return format_list([self.value(v) for v in value], style=style, locale=self.locale)
+            return format_list([self.value(v) for v in value],
+                               style="or" if spec == "or" else "standard", locale=self.locale)
         if isinstance(value, Share) or (spec == "percent" and isinstance(value, int | float)):
             return format_percent(value, locale=self.locale)
         if isinstance(value, int | float) and not isinstance(value, bool):
