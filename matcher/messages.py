@@ -160,6 +160,24 @@ CODES: dict[str, dict[str, Kind]] = {
     "rule.transition": {"current": PlacementStatus, "new": PlacementStatus,
                         "allowed": Many(PlacementStatus)},
     "rule.transition_final": {"current": PlacementStatus, "new": PlacementStatus},
+    "rule.organisation_number_digits": {"value": str},
+    "rule.organisation_number_check": {"value": str},
+    "rule.postcode": {"value": str},
+    "rule.capacity_below_filled": {"capacity": int, "filled": int},
+    "rule.date_out_of_range": {"on": dt.date, "created_at": dt.date},
+    # the store refusing a change (matcher.store.repositories)
+    "conflict.stale_status": {},
+    # what the API refuses of a request before any route reads it (serving/limits.py,
+    # serving/idempotency.py): declared here too, so one table lists every code a caller sees
+    "request.body_too_large": {"limit": int},
+    "request.json_constant": {"name": str},
+    "request.json_overflow": {},
+    "request.not_utf8": {"byte": int},
+    "request.json_too_deep": {},
+    "request.lone_surrogate": {},
+    "request.idempotency_key": {"longest": int},
+    "request.idempotency_mismatch": {},
+    "request.idempotency_running": {},
 }
 
 

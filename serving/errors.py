@@ -26,6 +26,7 @@ from matcher.store.repositories import (
     DuplicateRecord,
     PlaceUnavailable,
     RecordNotFound,
+    StaleStatus,
     UnknownReference,
 )
 from matcher.taxonomy.model import EmptySearchText, UnknownOccupationError
@@ -34,6 +35,7 @@ from models.errors import ModelLoadError
 from platsa.i18n import Renderer, renderer
 from platsa.services.security import ScopeError
 from serving.language import request_lang
+from serving.limits import shortened
 
 STATUS_OF: dict[type[Exception], int] = {
     RecordNotFound: status.HTTP_404_NOT_FOUND,
@@ -41,6 +43,7 @@ STATUS_OF: dict[type[Exception], int] = {
     UnknownOccupationError: status.HTTP_404_NOT_FOUND,
     DuplicateRecord: status.HTTP_409_CONFLICT,
     PlaceUnavailable: status.HTTP_409_CONFLICT,
+    StaleStatus: status.HTTP_409_CONFLICT,
     ModelLoadError: status.HTTP_409_CONFLICT,
     NoAcceptanceError: status.HTTP_409_CONFLICT,  # reciprocal asked before any employer answered
     UnknownReference: status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -138,6 +141,8 @@ async def _request_validation(request: Request, exc: Exception) -> JSONResponse:
     detail = _detail(list(errors), renderer(request_lang(request)))
     for item, error in zip(detail, errors, strict=True):
         item.update({k: error[k] for k in ("input", "ctx") if k in error})
+        if "input" in error:  # a short prefix: a 100 MB list must not come back whole
+            item["input"] = shortened(error["input"])
     return JSONResponse(jsonable_encoder({"detail": detail}),
                         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 

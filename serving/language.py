@@ -6,19 +6,33 @@ codes beside them are the same in every language.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request
+from starlette.datastructures import Headers, QueryParams
 
+from matcher.messages import Message
 from platsa.i18n import DEFAULT_LANG, Lang, Renderer, negotiate, parse_lang, renderer
+
+
+def scope_lang(scope: Mapping[str, Any]) -> Lang:
+    """The language an ASGI request asks for (middlewares answer before any route runs)."""
+    asked = QueryParams(scope.get("query_string", b"")).get("lang")
+    if asked:
+        return parse_lang(asked)
+    return negotiate(Headers(scope=scope).get("accept-language")) or DEFAULT_LANG
 
 
 def request_lang(request: Request) -> Lang:
     """The language a request asks for (for handlers that have no parameters of their own)."""
-    asked = request.query_params.get("lang")
-    if asked:
-        return parse_lang(asked)
-    return negotiate(request.headers.get("accept-language")) or DEFAULT_LANG
+    return scope_lang(request.scope)
+
+
+def said(scope: Mapping[str, Any], code: str, **params: Any) -> dict[str, Any]:
+    """An error's ``code`` and ``params`` with its ``message`` in the request's language."""
+    coded = Message(code, params)
+    return {**coded.to_dict(), "message": renderer(scope_lang(scope)).message(coded)}
 
 
 def api_renderer(

@@ -1,23 +1,19 @@
-"""What the model and matching commands share: options, one-line errors, settings, tables."""
+"""What the model and matching commands share: options, settings, the registry, tables."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-
-from platsa.cli.common import errors_as_lines, fail
 
 if TYPE_CHECKING:
     from platsa.i18n import Renderer
     from platsa.settings import Settings
     from training.registry import ModelRegistry
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 By = Annotated[str | None, typer.Option("--by", help="Who does this (default: the OS user).")]
 Today = Annotated[str | None, typer.Option(
     "--today", help="Match as of this date (YYYY-MM-DD; default today).")]
@@ -33,21 +29,6 @@ def wording(lang: str | None) -> Renderer:
     from platsa.i18n import parse_lang, renderer
 
     return renderer(parse_lang(lang or os.environ.get("LANG")))
-
-
-@contextmanager
-def model_errors() -> Iterator[None]:
-    """Expected failures of MLflow, the database and the data as one line each."""
-    from mlflow.exceptions import MlflowException
-    from sqlalchemy.exc import SQLAlchemyError
-
-    with errors_as_lines():
-        try:
-            yield
-        except MlflowException as exc:
-            fail(f"model registry: {exc.message.splitlines()[0]}")
-        except SQLAlchemyError as exc:
-            fail(f"database error: {getattr(exc, 'orig', None) or exc}")
 
 
 def load_settings() -> Settings:

@@ -6,18 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from platsa.cli.common import print_json
-from platsa.cli.helpers import (
-    AsJson,
-    Lang,
-    Reciprocal,
-    Today,
-    date_option,
-    load_settings,
-    model_errors,
-    table,
-    wording,
-)
+from platsa.cli.common import AsJson, errors_as_lines, print_json
+from platsa.cli.helpers import Lang, Reciprocal, Today, date_option, load_settings, table, wording
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -88,7 +78,7 @@ def suggest_command(
     from platsa.assembly import served_recommender
     from platsa.i18n import worded_suggestions, worded_why_not
 
-    with model_errors():
+    with errors_as_lines():
         settings = load_settings()
         recommender, frames = served_recommender(settings, date_option(today), shares=widen_horizons)
         participant = _participant(frames, participant_id)
@@ -121,7 +111,7 @@ def candidates_command(
     from matcher.records import participants_by_id
     from platsa.assembly import served_recommender
 
-    with model_errors():
+    with errors_as_lines():
         settings = load_settings()
         recommender, frames = served_recommender(settings, date_option(today))
         pool = list(participants_by_id(frames["participants"]).values())
