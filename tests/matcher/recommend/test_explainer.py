@@ -106,3 +106,39 @@ def test_a_participant_without_a_trade_is_told_what_each_suggestion_rests_on(tax
     assert EN.message(first).startswith("The participant has no earlier trade to match on.")
     why = m.why_not(newcomer, "o-butik")
     assert why.explanation is not None and why.explanation.reasons[0].code == "fit.no_trade"
+
+
+class _NoisyContributions(_EverythingHelps):
+    """SHAP-like contributions of either sign, unrelated to the values (seeded)."""
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        rng = np.random.default_rng(len(X))
+        return rng.normal(size=(len(X), len(self.feature_names_) + 1))
+
+
+def test_across_a_programme_a_sentence_is_never_a_reason_on_one_card_and_missing_on_another():
+    """Issue #21: the same sentence once was a ✓ on one card and a "!" on another. Over a
+    generated programme, with contributions of random sign, each worded line keeps one side,
+    no match is claimed for a far occupation, and everyone without a trade is told so first."""
+    from matcher.records import participants_by_id
+    from matcher.taxonomy import demo_taxonomy
+    from synth import GeneratorConfig, generate
+
+    taxonomy = demo_taxonomy()
+    programme = generate(GeneratorConfig(participants=120, openings=400, seed=5,
+                                         oracle_participants=0), taxonomy)
+    m = recommender(taxonomy, programme.frame("openings"), ranker=_NoisyContributions(),
+                    today=programme.config.reference_date)
+    sides: dict[str, set[bool]] = {}
+    without_trade = 0
+    for person in participants_by_id(programme.frame("participants")).values():
+        for item in m.suggest_openings(person, k=10).items:
+            for line, side in [*((r, True) for r in item.reasons), *((r, False) for r in item.missing)]:
+                sides.setdefault(SV.message(line), set()).add(side)
+                if line.code in ("fit.trade", "fit.wish") and side:
+                    assert line.params["strength"] != Strength.LOW, SV.message(line)
+            if not person.prior_trades:
+                without_trade += 1
+                assert item.reasons[0].code in ("fit.no_trade", "fit.no_trade_bare")
+    assert without_trade > 0 and len(sides) > 50
+    assert {line for line, seen in sides.items() if len(seen) > 1} == set()
