@@ -49,5 +49,19 @@ def test_english_pages_have_no_swedish_wording(web: Web) -> None:
     assert {path: words for path, words in found.items() if words} == {}
 
 
+#: What a coach's page must not show: a model's name or version, a score (issue #21 saw
+#: "lightgbm" and "poäng -0.5532"), or a step count against a requirement ("-1 steg").
+JARGON = re.compile(r"lightgbm|rule-v\d|\bpoäng\b|\bscore\b|-?\d+[.,]\d{3,}|[-−]\d+ steg",
+                    re.IGNORECASE)
+
+
+def test_coach_pages_show_no_model_score_or_step_count_in_either_language(web: Web) -> None:
+    found = {(lang, path): JARGON.findall(text) for lang in ("sv", "en")
+             for path, text in _pages(web, lang).items() if path.startswith("/web/coach")}
+    assert {key: hits for key, hits in found.items() if hits} == {}
+
+
 def test_the_check_can_fail() -> None:
+    assert JARGON.findall("Svenska -1 steg mot kravet · lightgbm · poäng -0.5532") == [
+        "-1 steg", "lightgbm", "poäng", "-0.5532"]
     assert _english_words(visible("<li>Arbetstider (shifts) krockar</li>")) == {"shifts"}
