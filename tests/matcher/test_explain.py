@@ -178,12 +178,14 @@ def test_a_participant_without_a_trade_is_told_so_and_what_the_suggestion_rests_
         Basis.EMPLOYER])
     assert SV.message(first) == (
         "Deltagaren har inget tidigare yrke att matcha mot. Förslaget bygger på att svenskan "
-        "räcker, arbetstiderna passar, restiden är inte för lång, det är en insats med stöd, "
+        "räcker, arbetstiderna passar, restiden är inte för lång, det är ett första steg med stöd, "
         "ingen tidigare erfarenhet krävs och arbetsgivarens tidigare deltagare har ofta fått "
         "arbete.")
-    assert EN.message(first).startswith(
-        "The participant has no earlier trade to match on. The suggestion rests on this: "
-        "Swedish is enough, the working hours fit")
+    assert EN.message(first) == (
+        "The participant has no earlier trade to match on. The suggestion rests on the facts "
+        "that their Swedish is enough, the working hours fit, the journey is not too long, it "
+        "is a first step with support, no prior experience is needed and the employer's "
+        "earlier participants have often found work.")
     assert "fit.trade" not in codes(result.reasons + result.missing)
 
 
