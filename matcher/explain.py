@@ -108,8 +108,12 @@ def _text(values: np.ndarray, facts: ExplainFacts) -> Fact | None:
 
 
 def _experience(values: np.ndarray, facts: ExplainFacts) -> Fact | None:
+    """Years of similar work, said only when the closest trade is at least somewhat related:
+    the feature sums years weighted by relatedness, so many years in far trades add up to a
+    figure that is no similar work at all."""
     years = _value(values, "related_experience_years")
-    if years < 0.5:
+    related = facts.same_trade or strength(facts.trade_relatedness) is not Strength.LOW
+    if years < 0.5 or not related:
         return None
     return message("fit.experience", years=round(years)), True
 

@@ -146,6 +146,20 @@ def test_lines_the_value_cannot_hold_are_not_said():
         "90\xa0% av arbetsgivarens tidigare deltagare hade arbete efter 90 dagar"]
 
 
+def test_years_in_far_trades_are_not_called_similar_work():
+    """20 years as a snickare weigh 1 year at a relatedness of 0.05: no similar work to claim
+    for a shop; the same figure from a related trade is said."""
+    values, contributions = row(related_experience_years=1.0), row(related_experience_years=1.0)
+    far = ExplainFacts(opening_occupation="Butikssäljare", best_trade="Snickare",
+                       best_trade_years=20, trade_relatedness=0.05)
+    assert "fit.experience" not in codes(explain(values, contributions, [], far).reasons)
+    close = ExplainFacts(opening_occupation="Träarbetare", best_trade="Snickare",
+                         best_trade_years=2, trade_relatedness=0.5)
+    assert SV.messages([m for m in explain(values, contributions, [], close).reasons
+                        if m.code == "fit.experience"]) == [
+        "Ungefär 1 års erfarenhet av liknande arbete"]
+
+
 def test_experience_required_and_not_held_is_missing_with_both_figures():
     facts = ExplainFacts(required_experience=3)
     result = explain(row(related_experience_years=1.2, experience_gap=-1.8),
