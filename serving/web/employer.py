@@ -30,6 +30,7 @@ from matcher.domain import (
     WorkSchedule,
 )
 from matcher.recommend import UnknownOpeningError
+from platsa.i18n import Renderer, renderer
 from platsa.services import openings
 from platsa.services.access import owned_opening
 from platsa.services.security import Principal
@@ -41,8 +42,7 @@ from serving.schemas.common import merged
 from serving.schemas.matching import CandidatesPublic
 from serving.schemas.records import OpeningCreate, OpeningUpdate
 from serving.web.auth import CheckedForm, EmployerUser
-from serving.web.forms import FieldErrors, field_errors, filled, text, texts
-from serving.web.i18n import Translate, translator
+from serving.web.forms import FieldErrors, decimal, field_errors, filled, text, texts
 from serving.web.pages import PageRoute, render, request_lang, weighed_or_plain
 from serving.web.queries import municipalities, openings_of, speaks_for
 
@@ -58,6 +58,8 @@ LISTS = ("accommodations", "required_licences")
 FIELDS = (*SCALARS, *LISTS, "language_support")
 #: The model's ``location`` is edited through the latitude and longitude inputs.
 ALIASES = {"location": "lat"}
+#: Inputs that take a decimal number, typed with a comma or a point.
+DECIMALS = ("lat", "lon", "required_experience_years")
 OCCUPATION_HITS = 10
 CANDIDATES = 20
 
@@ -65,6 +67,7 @@ CANDIDATES = 20
 def form_values(form: FormData) -> dict[str, Any]:
     """What was typed, as the form shows it again (nothing typed is dropped)."""
     values: dict[str, Any] = {name: text(form, name) for name in SCALARS}
+    values.update({name: decimal(values[name]) for name in DECIMALS})
     values.update({name: texts(form, name) for name in LISTS})
     values["language_support"] = text(form, "language_support") == "on"
     values["occupation_query"] = text(form, "occupation_query")
@@ -112,7 +115,7 @@ def occupation_choices(matching: MatchingService, query: str, current: str) -> l
     return [(current, str(taxonomy.occupation(current).label))] if current in taxonomy else []
 
 
-def found_message(t: Translate, options: list[tuple[str, str]]) -> str:
+def found_message(t: Renderer, options: list[tuple[str, str]]) -> str:
     """What a search found, and which occupation is now chosen."""
     found = t("opening.occupation_found", n=len(options))
     return f"{found} {t('opening.occupation_chosen', label=options[0][1])}" if options else found
@@ -124,7 +127,7 @@ def _form_page(request: Request, principal: Principal, session: Session,
     choices = occupation_choices(matching, values.get("occupation_query", ""),
                                  values.get("occupation_id", ""))
     return render(request, "opening_form.html", {
-        "found": found_message(translator(request_lang(request)), choices),
+        "found": found_message(renderer(request_lang(request)), choices),
         "opening": opening, "values": values, "errors": errors or {},
         "employers": speaks_for(session, principal), "municipalities": municipalities(session),
         "kinds": list(OpeningKind), "levels": list(LanguageLevel), "schedules": list(WorkSchedule),
@@ -155,7 +158,7 @@ def _submitted(request: Request, principal: Principal, session: Session,
         save(validate(opening_body(values, _centres(session))))
     except ValidationError as exc:
         session.rollback()
-        errors = field_errors(exc, FIELDS, translator(request_lang(request)), ALIASES)
+        errors = field_errors(exc, FIELDS, renderer(request_lang(request)), ALIASES)
         return _form_page(request, principal, session, matching, values, opening, errors, 422)
     return RedirectResponse(f"/web/employer?done={done}", status_code=303)
 
@@ -166,7 +169,7 @@ def occupation_search(request: Request, principal: EmployerUser, matching: Match
     """The picker's options for a title as typed, for the page's script (same as the button)."""
     options = occupation_choices(matching, q.strip()[:200], "")
     return JSONResponse({"options": options,
-                         "message": found_message(translator(request_lang(request)), options)})
+                         "message": found_message(renderer(request_lang(request)), options)})
 
 
 @router.get("")
@@ -244,7 +247,8 @@ def candidates(request: Request, opening_id: str, principal: EmployerUser, sessi
     def found_with(weigh: bool) -> CandidatesPublic:
         found = openings.candidates(context(session, principal, pseudo), matching.recommender,
                                     settings.serving, opening_id, k=CANDIDATES, reciprocal=weigh)
-        return candidates_public(found, principal, pseudo, matching.taxonomy, weigh)
+        return candidates_public(found, principal, pseudo, matching.taxonomy, weigh,
+                                 renderer(request_lang(request)))
 
     try:
         found, unavailable = weighed_or_plain(found_with, reciprocal)

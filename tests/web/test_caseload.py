@@ -16,12 +16,16 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from matcher.store.models import OpeningRow, ParticipantRow, PlacementRow
+from platsa.i18n import renderer
 from platsa.services.caseload import CaseloadQuery, caseload, dashboard
 from platsa.services.security import Principal, Role
 from serving.context import context
 from serving.tables import AuditEventRow, AuditSubjectRow
 from tests.serving.conftest import TODAY
 from tests.web.conftest import NAMES, Web, inline_errors
+
+
+SV = renderer("sv")  # dates as the pages write them: "2 december 2026"
 
 
 def _listed(html: str) -> list[str]:
@@ -91,7 +95,7 @@ def test_the_dashboard_lists_what_to_do_with_dates_and_links(web: Web) -> None:
     assert "(2)" in idle and "Amina Hassan" in idle and "Yonas Tesfaye" in idle
     follow_up = _section(html, "follow_ups")
     due = TODAY - dt.timedelta(days=95) + dt.timedelta(days=90)
-    assert "(1)" in follow_up and f"Skulle göras {due}" in follow_up
+    assert "(1)" in follow_up and f"Skulle göras {SV.value(due)}" in follow_up
     assert 'href="/web/coach/participants/p3#placement-pl-done"' in follow_up
     assert "Inga placeringar väntar på svar." in _section(html, "waiting")
 
@@ -105,9 +109,10 @@ def test_the_dashboard_lists_what_to_do_with_dates_and_links(web: Web) -> None:
         web.post("/web/coach/placements/pl1/status", {"status": status}, page=page)
     html = web.client.get("/web/coach").text
     waiting = _section(html, "waiting")
-    assert "Amina Hassan" in waiting and f"Accepterad {TODAY}" in waiting
+    assert "Amina Hassan" in waiting and f"Accepterad {SV.value(TODAY)}" in waiting
     ending = _section(html, "ending")
-    assert "Amina Hassan" in ending and f"Slutar {TODAY + dt.timedelta(days=10)}" in ending
+    assert "Amina Hassan" in ending
+    assert f"Slutar {SV.value(TODAY + dt.timedelta(days=10))}" in ending
     assert "Amina Hassan" not in _section(html, "idle")  # she has placements going on
 
 

@@ -47,7 +47,7 @@ def test_needs_and_health_notes_appear_only_when_the_coach_ticks_them(web: Web) 
 def test_the_handout_in_english_keeps_swedish_names_out_of_its_words(web: Web) -> None:
     web.login("my_coach")
     english = _article(web, HANDOUT + "?lang=en")
-    assert 'lang="en"' in english and "Internship (praktik) at Bageriet AB" in english
+    assert 'lang="en"' in english and "Work placement (praktik) at Bageriet AB" in english
     assert "Working hours: mornings." in english and "Ask for Lena Ek" in english
     assert "förmiddagar" not in english and "Resan" not in english
     page = web.client.get(HANDOUT + "?lang=en").text
