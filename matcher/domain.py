@@ -721,7 +721,8 @@ class FollowUpTooEarly(DomainError):
         self.placement_id, self.on, self.due = placement_id, on, due
         super().__init__(f"outcome_90 of placement {placement_id!r} on {on.isoformat()}: the "
                          f"follow-up is due from {due.isoformat()}, {FOLLOW_UP_DAYS} days after "
-                         "the placement ended")
+                         "the placement ended", "rule.follow_up_early", field="outcome_90",
+                         due=due.isoformat(), days=FOLLOW_UP_DAYS)
 
 
 def follow_up_due(placement: Placement) -> dt.date:

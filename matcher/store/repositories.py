@@ -595,9 +595,10 @@ def record_outcome(
 
     def follow_up(current: Placement) -> Placement:
         check_event_date(current, on)
-        check_follow_up(current, on)
-        return Placement.model_validate(
+        followed = Placement.model_validate(  # an outcome needs an ended placement
             {**current.model_dump(), "outcome_90": outcome, "updated_at": on})
+        check_follow_up(current, on)
+        return followed
 
     return _revised(session, placement_id, follow_up)[1]
 

@@ -3,6 +3,7 @@ allocation; the same scope and audit log as the JSON API."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html as html_module
 import re
 
@@ -10,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.store.models import PlacementEventRow, PlacementRow
+from platsa.i18n import renderer
 from serving.tables import AuditEventRow
-from tests.serving.conftest import without_acceptance
+from tests.serving.conftest import TODAY, without_acceptance
 from tests.web.conftest import Web, inline_errors
 
 
@@ -242,3 +244,33 @@ def test_reciprocal_page_weighs_in_the_employers_answers(answered_web: Web) -> N
     assert 'name="reciprocal" value="1" checked>' in weighed
     assert "Arbetsgivaren tackar" in weighed
     assert "Ingen arbetsgivare har svarat" not in weighed
+
+
+def test_an_outcome_cannot_be_saved_the_day_a_placement_ends(web: Web) -> None:
+    """The rule: the 90-day outcome is due 90 days after the end (matcher.domain.check_follow_up)."""
+    web.login("coach")
+    page = "/web/coach/participants/p1"
+    for status in ("accepted", "offered", "started", "completed"):
+        web.post("/web/coach/placements/pl1/status", {"status": status}, page=page)
+    html = web.client.get(page).text
+    due = renderer("sv").value(TODAY + dt.timedelta(days=90))
+    assert f"Utfallet kan sparas från {due}." in html
+    early = web.post("/web/coach/placements/pl1/outcome", {"outcome_90": "work"}, page=page)
+    assert early.status_code == 422
+    assert inline_errors(early.text)["outcome-pl1"] == (
+        f"Utfallet efter 90 dagar kan sparas först från {due}.")
+    assert web.count(PlacementRow, PlacementRow.id == "pl1", PlacementRow.outcome_90.is_(None)) == 1
+
+
+def test_the_next_status_is_chosen_never_defaulted_to_declined(web: Web) -> None:
+    web.login("coach")
+    web.post("/web/coach/placements/pl1/status", {"status": "accepted"},
+             page="/web/coach/participants/p1")
+    html = web.client.get("/web/coach/participants/p1").text
+    select = html[html.index('id="status-pl1"'):]
+    select = select[:select.index("</select>")]
+    assert re.findall(r'<option value="([a-z]*)"', select) == ["", "offered", "declined"]
+    assert " selected" not in select
+    empty = web.post("/web/coach/placements/pl1/status", {"status": ""},
+                     page="/web/coach/participants/p1")
+    assert empty.status_code == 422 and "status-pl1" in inline_errors(empty.text)
