@@ -72,7 +72,7 @@ def test_a_suggestion_card_holds_what_a_coach_needs_to_act(web: Web) -> None:
     web.login("coach")
     card = html_module.unescape(_card(web.client.get("/web/coach/participants/p1").text, "o-cook"))
     for fact in ("Bageriet AB", "Storgatan 1, 211 34 Malmö, Malmö", "cirka 15 minuter",
-                 "praktik", "20–30 timmar i veckan, förmiddagar", "2031-01-31", "1 av 1",
+                 "praktik", "20–30 timmar i veckan, förmiddagar", "31 januari 2031", "1 av 1",
                  "Lena Ek", 'href="tel:040-123456"', 'href="mailto:lena.ek@example.se"',
                  "https://www.openstreetmap.org/?mlat=55.60000&mlon=13.02000#map=16/55.60000/13.02000"):
         assert fact in card, fact
