@@ -51,7 +51,7 @@ def _shoot(browser: Any, url: str, key: str, path: str, out: Path, width: int) -
     context = browser.new_context(viewport={"width": width, "height": HEIGHT}, locale="sv-SE")
     page = context.new_page()
     page.goto(f"{url}/web/login?next={path}")
-    page.get_by_label("API-nyckel").fill(key)
+    page.locator("#api_key").fill(key)  # the sign-in key, whatever its label says
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_url(f"{url}{path}")
     page.wait_for_load_state("networkidle")

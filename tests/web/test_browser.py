@@ -23,8 +23,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from matcher.store.models import PlacementEventRow, PlacementRow
-from matcher.store.models import OpeningRow
+from matcher.store.models import OpeningRow, PlacementEventRow, PlacementRow
 from serving.app import create_app
 from serving.web.live import running, wait_for
 from tests.web.conftest import seed_web_world

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -18,12 +20,12 @@ from sqlalchemy.orm import Session
 from matcher.store.models import OpeningRow, ParticipantRow, PlacementRow
 from platsa.i18n import renderer
 from platsa.services.caseload import CaseloadQuery, caseload, dashboard
+from platsa.services.context import Context
 from platsa.services.security import Principal, Role
 from serving.context import context
 from serving.tables import AuditEventRow, AuditSubjectRow
 from tests.serving.conftest import TODAY
 from tests.web.conftest import NAMES, Web, inline_errors
-
 
 SV = renderer("sv")  # dates as the pages write them: "2 december 2026"
 
@@ -31,6 +33,14 @@ SV = renderer("sv")  # dates as the pages write them: "2 december 2026"
 def _listed(html: str) -> list[str]:
     table = html[html.index('<table class="caseload">'):] if 'class="caseload"' in html else ""
     return re.findall(r'<th scope="row"><a href="/web/coach/participants/([^"]+)">', table)
+
+
+@contextmanager
+def _as_c1(web: Web) -> Iterator[Context]:
+    """The use cases' context of a coach user linked to coach record c1."""
+    coach = Principal("u-test", Role.COACH, "1280", coach_id="c1")
+    with Session(web.client.app.state.engine) as session:  # type: ignore[attr-defined]
+        yield context(session, coach, web.client.app.state.pseudonymizer)  # type: ignore[attr-defined]
 
 
 def _section(html: str, key: str) -> str:
@@ -75,11 +85,7 @@ def test_sorting_keeps_people_without_the_value_last(web: Web) -> None:
 
 
 def test_pages_have_a_total_and_stay_within_the_list(web: Web) -> None:
-    engine = web.client.app.state.engine  # type: ignore[attr-defined]
-    pseudo = web.client.app.state.pseudonymizer  # type: ignore[attr-defined]
-    coach = Principal("u-test", Role.COACH, "1280", coach_id="c1")
-    with Session(engine) as session:
-        ctx = context(session, coach, pseudo)
+    with _as_c1(web) as ctx:
         second = caseload(ctx, CaseloadQuery(mine=False, per_page=2, page=2))
         beyond = caseload(ctx, CaseloadQuery(mine=False, per_page=2, page=9))
     assert [p.id for p in second.people] == ["p2"]
@@ -117,11 +123,7 @@ def test_the_dashboard_lists_what_to_do_with_dates_and_links(web: Web) -> None:
 
 
 def test_the_dashboard_of_a_whole_municipality_counts_everyone(web: Web) -> None:
-    engine = web.client.app.state.engine  # type: ignore[attr-defined]
-    pseudo = web.client.app.state.pseudonymizer  # type: ignore[attr-defined]
-    coach = Principal("u-test", Role.COACH, "1280", coach_id="c1")
-    with Session(engine) as session:
-        ctx = context(session, coach, pseudo)
+    with _as_c1(web) as ctx:
         own, everyone = dashboard(ctx, mine=True), dashboard(ctx, mine=False)
     assert (own.idle.total, everyone.idle.total) == (2, 3)
     assert [d.placement_id for d in everyone.follow_ups.rows] == ["pl-done"]
