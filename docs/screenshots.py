@@ -22,8 +22,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from matcher.domain import Participant
+from matcher.store.models import ParticipantRow
+from matcher.store.repositories import get_record
+from platsa.services.security import key_digest
 from platsa.settings import Settings
 from serving.app import create_app
+from serving.tables import ApiKeyRow, UserRow
 from serving.web.live import dated_demo_copy, demo_users, running
 
 log = logging.getLogger("screenshots")
@@ -60,8 +68,8 @@ def _shoot(browser: Any, url: str, key: str, path: str, out: Path, width: int) -
     log.info("wrote %s (%d KB)", out, out.stat().st_size // 1024)
 
 
-#: (file, user, path, viewport width) of each screenshot; ``{participant}`` and ``{opening}``
-#: are the coach's participant and one of their placements' openings.
+#: (file, user, path, viewport width) of each screenshot; ``{participant}`` is one of the
+#: coach's participants with suggestions, ``{opening}`` the first of them.
 SHOTS = (
     ("coach_day.png", "coach", "/web/coach", 1280),
     ("coach.png", "coach", "/web/coach/participants/{participant}", 1280),
@@ -70,6 +78,28 @@ SHOTS = (
     ("employer.png", "employer", "/web/employer", 1280),
     ("data_scientist.png", "data_scientist", "/web/reports/fairness", 1280),
 )
+
+
+def _suggested(app: Any, participants: list[str]) -> tuple[str, str]:
+    """The first of ``participants`` with at least three suggestions, and their first one,
+    so the coach's pictures show cards and a handout of an opening that is open today."""
+    recommender = app.state.matching.recommender
+    with Session(app.state.engine) as session:
+        for participant_id in participants:
+            found = recommender.suggest_openings(get_record(session, Participant, participant_id),
+                                                 k=3)
+            if len(found.items) >= 3:
+                return participant_id, found.items[0].opening_id
+    raise LookupError("no participant of the demo coach has three suggestions")
+
+
+def _caseload(app: Any, key: str) -> list[str]:
+    """The participants of the coach whose key is ``key`` (their coach record's), by id."""
+    with Session(app.state.engine) as session:
+        coach_id = session.scalar(select(UserRow.coach_id).join(ApiKeyRow).where(
+            ApiKeyRow.digest == key_digest(key)))
+        return list(session.scalars(select(ParticipantRow.id).where(
+            ParticipantRow.coach_id == coach_id).order_by(ParticipantRow.id)))
 
 
 def main() -> None:
@@ -83,10 +113,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="platsa-screens-") as folder:
         settings = dated_demo_copy(Settings(), Path(folder))
         users = demo_users(settings)
-        with running(create_app(settings), start_seconds=300) as url, _browser(args.chromium) as browser:
+        app = create_app(settings)
+        with running(app, start_seconds=300) as url, _browser(args.chromium) as browser:
+            participant, opening = _suggested(app, _caseload(app, users.keys["coach"]))
             for name, user, path, width in SHOTS:
                 _shoot(browser, url, users.keys[user],
-                       path.format(participant=users.participant, opening=users.opening),
+                       path.format(participant=participant, opening=opening),
                        args.out / name, width)
 
 
