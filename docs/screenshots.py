@@ -55,14 +55,18 @@ def _browser(executable: str) -> Iterator[Any]:
 
 
 def _shoot(browser: Any, url: str, key: str, path: str, out: Path, width: int) -> None:
-    """Sign in with ``key``, open ``path`` and save the visible page to ``out``."""
+    """Sign in with ``key``, open ``path`` and save the visible page to ``out`` (scrolled to
+    the element a ``#fragment`` names)."""
     context = browser.new_context(viewport={"width": width, "height": HEIGHT}, locale="sv-SE")
     page = context.new_page()
+    path, _, fragment = path.partition("#")
     page.goto(f"{url}/web/login?next={path}")
     page.locator("#api_key").fill(key)  # the sign-in key, whatever its label says
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_url(f"{url}{path}")
     page.wait_for_load_state("networkidle")
+    if fragment:
+        page.locator(f"#{fragment}").evaluate("element => element.scrollIntoView()")
     page.screenshot(path=str(out))
     context.close()
     log.info("wrote %s (%d KB)", out, out.stat().st_size // 1024)
@@ -72,7 +76,7 @@ def _shoot(browser: Any, url: str, key: str, path: str, out: Path, width: int) -
 #: coach's participants with suggestions, ``{opening}`` the first of them.
 SHOTS = (
     ("coach_day.png", "coach", "/web/coach", 1280),
-    ("coach.png", "coach", "/web/coach/participants/{participant}", 1280),
+    ("coach.png", "coach", "/web/coach/participants/{participant}#suggestions-heading", 1280),
     ("handout.png", "coach", "/web/coach/participants/{participant}/handout/{opening}", 1280),
     ("coach_phone.png", "coach", "/web/coach", 390),
     ("employer.png", "employer", "/web/employer", 1280),
