@@ -112,6 +112,13 @@ class GateResult:
         return self.verdict is Verdict.INCONCLUSIVE
 
     @property
+    def margin(self) -> float | None:
+        """How far the value is on the allowed side of the threshold (negative: by how much not)."""
+        if self.value is None or math.isnan(self.value):
+            return None
+        return self.value - self.threshold if self.comparison in (">=", ">") else self.threshold - self.value
+
+    @property
     def code(self) -> str:
         """Message key: ``gate.pass``, ``gate.fail``, ``gate.inconclusive`` or ``gate.unmeasured``."""
         return "gate.unmeasured" if self.value is None else f"gate.{self.verdict.value}"
@@ -124,7 +131,7 @@ class GateResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "verdict": self.verdict.value, "passed": self.passed,
-                "code": self.code, "params": self.params}
+                "margin": self.margin, "code": self.code, "params": self.params}
 
     def interval_text(self) -> str:
         if self.value is None:
@@ -145,8 +152,10 @@ class GateResult:
     def __str__(self) -> str:
         verdict = {Verdict.PASS: "pass", Verdict.FAIL: "FAIL",
                    Verdict.INCONCLUSIVE: "INCONCLUSIVE"}[self.verdict]
+        short = (f", short by {-self.margin:.4f}" if self.verdict is Verdict.FAIL
+                 and self.margin is not None and self.margin < 0 else "")
         return (f"{verdict}: {self.metric} = {self.interval_text()} "
-                f"(needs {self.comparison} {self.threshold}) {self.why()}").rstrip()
+                f"(needs {self.comparison} {self.threshold}{short}) {self.why()}").rstrip()
 
 
 #: Gated metric → (threshold field, comparison).

@@ -1,0 +1,128 @@
+"""A candidate against what serves now, on the same validation rows, with a paired interval.
+
+What serves now is the champion or, before one exists, the transparent rule
+(:func:`models.loader.rule_model`). Both rank the candidate run's own validation participants
+(held out of the candidate's training, newer than it); each participant's NDCG@k under the
+candidate minus under the reference is one paired difference, and the bootstrap over
+participants gives the interval of their mean. The quality gate passes only when the whole
+interval is above the required gain (``PLATSA_TRAINING_MIN_NDCG_GAIN``, default 0): a
+candidate that is not better is refused.
+
+Training stores the validation rows with the run (:data:`VALIDATION_ROWS_ARTIFACT`), so a
+promotion days later compares with the champion of that day on exactly those rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from matcher.evaluation import evaluate_rankings
+from matcher.fairness.gates import Estimate
+from matcher.fairness.uncertainty import Bootstrap, mean_interval
+from training.dataset import LabelledPairs
+
+#: Run artifact holding the validation rows (features, labels, keys) the run was scored on.
+VALIDATION_ROWS_ARTIFACT = "validation/pairs.npz"
+#: Version tags recording the last comparison (``platsa models info`` shows them).
+TAG_PREFIX = "comparison."
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Candidate and reference NDCG@k on the same participants, and the paired difference."""
+
+    reference: str  # "champion v3" or "rule rule-v1"
+    metric: str  # "ndcg_at_10"
+    candidate: float
+    reference_value: float
+    difference: float
+    low: float
+    high: float
+    participants: int
+    note: str = ""
+
+    def estimate(self) -> Estimate:
+        """The difference as a gate reads it (interval over participants)."""
+        where = f"{self.candidate:.4f} vs {self.reference_value:.4f} on the candidate's " \
+                f"{self.participants:,} held-out validation participants"
+        return Estimate(self.difference, f"[{where}{'; ' + self.note if self.note else ''}]",
+                        self.low, self.high, {"participants": self.participants})
+
+    def tags(self) -> dict[str, str]:
+        """Version tags (MLflow version tags are strings)."""
+        return {f"{TAG_PREFIX}{name}": str(value) for name, value in asdict(self).items()}
+
+    def metrics(self) -> dict[str, float]:
+        """Run metrics (``compared.difference`` …)."""
+        return {"compared.candidate": self.candidate, "compared.reference": self.reference_value,
+                "compared.difference": self.difference, "compared.low": self.low,
+                "compared.high": self.high}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return (f"{self.metric} {self.candidate:.4f} vs {self.reference} {self.reference_value:.4f}: "
+                f"difference {self.difference:+.4f} [{self.low:+.4f}, {self.high:+.4f}] "
+                f"(paired bootstrap over {self.participants:,} validation participants)"
+                + (f"; {self.note}" if self.note else ""))
+
+
+def per_participant_ndcg(pairs: LabelledPairs, scores: np.ndarray, k: int) -> np.ndarray:
+    """Each participant's NDCG@k, in participant id order (the same for any scores)."""
+    report = evaluate_rankings(pairs.participant_ids, pairs.opening_ids, scores, pairs.y, k=k)
+    return report.per_query["ndcg"].to_numpy(np.float64)
+
+
+def compare_paired(pairs: LabelledPairs, candidate_scores: np.ndarray, reference_scores: np.ndarray,
+                   reference: str, k: int, bootstrap: Bootstrap, note: str = "") -> Comparison:
+    """The candidate against the reference on the same rows: means and the paired interval."""
+    mine = per_participant_ndcg(pairs, candidate_scores, k)
+    theirs = per_participant_ndcg(pairs, reference_scores, k)
+    interval = mean_interval(mine - theirs, bootstrap)
+    if interval is None:
+        raise ValueError("the validation rows hold no participant to compare on")
+    return Comparison(reference, f"ndcg_at_{k}", float(mine.mean()), float(theirs.mean()),
+                      float((mine - theirs).mean()), *interval, participants=len(mine), note=note)
+
+
+def overlap_note(reference_train_window: str | None, valid_window: str | None) -> str:
+    """Say so when the reference trained on placements as new as the candidate's validation
+    ones: its figure may be in-sample, which favours it (the comparison stays conservative)."""
+    if not reference_train_window or not valid_window:
+        return ""
+    try:
+        trained_until = dt.date.fromisoformat(reference_train_window.split("..")[1])
+        valid_from = dt.date.fromisoformat(valid_window.split("..")[0])
+    except (IndexError, ValueError):
+        return ""
+    if trained_until < valid_from:
+        return ""
+    return (f"the reference trained on placements up to {trained_until}, on or after these "
+            f"participants' first ({valid_from}): its figure may be in-sample")
+
+
+def save_rows(pairs: LabelledPairs, path: Path) -> Path:
+    """Write validation rows as compressed NumPy arrays (no pickles: ids stored as text)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, X=pairs.X, y=pairs.y, group=pairs.group,
+                        participant_ids=pairs.participant_ids.astype(str),
+                        opening_ids=pairs.opening_ids.astype(str), followed_up=pairs.followed_up)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def load_rows(path: Path) -> LabelledPairs:
+    """Validation rows written by :func:`save_rows`."""
+    with np.load(path, allow_pickle=False) as data:
+        return LabelledPairs(X=data["X"], y=data["y"], group=data["group"],
+                             participant_ids=data["participant_ids"].astype(object),
+                             opening_ids=data["opening_ids"].astype(object),
+                             followed_up=data["followed_up"])
