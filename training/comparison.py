@@ -14,7 +14,6 @@ promotion days later compares with the champion of that day on exactly those row
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,6 +28,8 @@ from training.dataset import LabelledPairs
 
 #: Run artifact holding the validation rows (features, labels, keys) the run was scored on.
 VALIDATION_ROWS_ARTIFACT = "validation/pairs.npz"
+#: Run artifact listing the participants the run trained on (left out when it is the reference).
+TRAIN_PARTICIPANTS_ARTIFACT = "validation/train_participants.txt"
 #: Version tags recording the last comparison (``platsa models info`` shows them).
 TAG_PREFIX = "comparison."
 
@@ -92,20 +93,28 @@ def compare_paired(pairs: LabelledPairs, candidate_scores: np.ndarray, reference
                       float((mine - theirs).mean()), *interval, participants=len(mine), note=note)
 
 
-def overlap_note(reference_train_window: str | None, valid_window: str | None) -> str:
-    """Say so when the reference trained on placements as new as the candidate's validation
-    ones: its figure may be in-sample, which favours it (the comparison stays conservative)."""
-    if not reference_train_window or not valid_window:
-        return ""
-    try:
-        trained_until = dt.date.fromisoformat(reference_train_window.split("..")[1])
-        valid_from = dt.date.fromisoformat(valid_window.split("..")[0])
-    except (IndexError, ValueError):
-        return ""
-    if trained_until < valid_from:
-        return ""
-    return (f"the reference trained on placements up to {trained_until}, on or after these "
-            f"participants' first ({valid_from}): its figure may be in-sample")
+def out_of_sample(pairs: LabelledPairs, seen: set[str]) -> tuple[LabelledPairs, str]:
+    """The rows of participants the reference never trained on, and a note on any left out.
+
+    The candidate's validation participants are held out of the candidate; a champion trained
+    on later history may have learned from some of them, which would favour it.
+    """
+    keep = ~np.isin(pairs.participant_ids.astype(str), sorted(seen))
+    dropped = len(set(pairs.participant_ids[~keep].astype(str).tolist()))
+    if not dropped:
+        return pairs, ""
+    ids = pairs.participant_ids[keep]
+    _, sizes = np.unique(ids.astype(str), return_counts=True)  # rows stay sorted by participant
+    kept = LabelledPairs(X=pairs.X[keep], y=pairs.y[keep], group=sizes, participant_ids=ids,
+                         opening_ids=pairs.opening_ids[keep], followed_up=pairs.followed_up[keep])
+    return kept, f"{dropped:,} participants the reference trained on left out"
+
+
+def write_ids(ids: np.ndarray, path: Path) -> Path:
+    """Participant ids, one a line (the training participants a later comparison leaves out)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"{i}\n" for i in sorted(set(ids.astype(str).tolist()))), encoding="utf-8")
+    return path
 
 
 def save_rows(pairs: LabelledPairs, path: Path) -> Path:

@@ -35,11 +35,12 @@ from models.ranking import BoostedRanker, Ranker
 from platsa.settings import Settings
 from training.artifacts import MODEL_CARD, ModelArtifactError, promotion_section
 from training.comparison import (
+    TRAIN_PARTICIPANTS_ARTIFACT,
     VALIDATION_ROWS_ARTIFACT,
     Comparison,
     compare_paired,
     load_rows,
-    overlap_note,
+    out_of_sample,
 )
 from training.tracking import Tracking, connect
 
@@ -239,19 +240,32 @@ class ModelRegistry:
     def bootstrap(self) -> Bootstrap:
         return Bootstrap(self.training.bootstrap_resamples, self.training.confidence, self.training.seed)
 
-    def serving_now(self) -> tuple[str, Ranker, str | None]:
-        """What serves now: (label, ranker, its training window), the champion or the rule."""
+    def serving_now(self) -> tuple[str, Ranker, set[str]]:
+        """What serves now: (label, ranker, the participants it trained on), champion or rule."""
         champion = self.champion()
         if champion is None:
             rule = rule_model()
-            return f"rule {rule.version}", rule.ranker, None
+            return f"rule {rule.version}", rule.ranker, set()
         ranker, _ = load_version(self.tracking.uri, self.name, str(champion.version))
-        window = self.run_of(champion).data.params.get("train_window") if champion.run_id else None
-        return f"champion v{champion.version}", ranker, window
+        seen = self._artifact_text(champion.run_id, TRAIN_PARTICIPANTS_ARTIFACT) or ""
+        return f"champion v{champion.version}", ranker, set(seen.split())
+
+    def _artifact_text(self, run_id: str | None, path: str) -> str | None:
+        """A run's text artifact, or None when the run has none."""
+        import mlflow
+
+        if not run_id:
+            return None
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                local = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=path, dst_path=tmp)
+                return Path(local).read_text(encoding="utf-8")
+        except (OSError, mlflow.exceptions.MlflowException):
+            return None
 
     def comparison(self, candidate: ModelVersion) -> Comparison | None:
-        """The candidate against what serves now on the candidate's validation rows (None when
-        the run stored none)."""
+        """The candidate against what serves now on the candidate's validation rows that the
+        reference never trained on (None when the run stored no rows)."""
         import mlflow
 
         try:
@@ -263,8 +277,8 @@ class ModelRegistry:
             log.warning("run %s stored no validation rows", candidate.run_id)
             return None
         mine, _ = load_version(self.tracking.uri, self.name, str(candidate.version))
-        label, reference, window = self.serving_now()
-        note = overlap_note(window, self.run_of(candidate).data.params.get("valid_window"))
+        label, reference, seen = self.serving_now()
+        rows, note = out_of_sample(rows, seen)
         return compare_paired(rows, mine.predict(rows.X), reference.predict(rows.X), label,
                               self.training.k, self.bootstrap(), note)
 
@@ -290,17 +304,11 @@ class ModelRegistry:
         return [replace(r, metric=f"fairness {r.metric}") for r in results]
 
     def _stored_gate_values(self, candidate: ModelVersion) -> dict[str, Estimate]:
-        import mlflow
-
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                path = mlflow.artifacts.download_artifacts(
-                    run_id=candidate.run_id, artifact_path=GATE_VALUES_ARTIFACT, dst_path=tmp)
-                stored = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError, mlflow.exceptions.MlflowException):
+        text = self._artifact_text(candidate.run_id, GATE_VALUES_ARTIFACT)
+        if text is None:
             log.warning("run %s recorded no fairness gate values", candidate.run_id)
             return {}
-        return {name: Estimate.from_dict(entry) for name, entry in stored.items()}
+        return {name: Estimate.from_dict(entry) for name, entry in json.loads(text).items()}
 
     def promote(self, ref: str | None = None, *, force: bool = False, accept_inconclusive: bool = False,
                 by: str | None = None, thresholds: FairnessThresholds | None = None) -> PromotionResult:
@@ -349,14 +357,7 @@ class ModelRegistry:
     def _record_on_card(self, version: ModelVersion, result: PromotionResult, who: str) -> None:
         """Append the promotion (comparison, verdicts, who accepted or forced what) to the run's
         model card; a run without a card gets one holding only this section."""
-        import mlflow
-
-        try:
-            with tempfile.TemporaryDirectory() as tmp:
-                card = Path(mlflow.artifacts.download_artifacts(
-                    run_id=version.run_id, artifact_path=MODEL_CARD, dst_path=tmp)).read_text(encoding="utf-8")
-        except (OSError, mlflow.exceptions.MlflowException):
-            card = ""
+        card = self._artifact_text(version.run_id, MODEL_CARD) or ""
         section = promotion_section(result.version, _now(), who, result.previous, result.gates,
                                     None if result.comparison is None else str(result.comparison),
                                     result.forced_by, result.accepted_inconclusive_by)

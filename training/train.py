@@ -46,7 +46,15 @@ from models.ranking import OBJECTIVES, BoostedRanker
 from platsa.settings import Settings, TrainingSettings
 from training.acceptance import AcceptanceFit, learn_acceptance
 from training.artifacts import MODEL_CARD, CardFacts, feature_importance_png, log_ranker_model, model_card
-from training.comparison import VALIDATION_ROWS_ARTIFACT, Comparison, compare_paired, save_rows
+from training.comparison import (
+    TRAIN_PARTICIPANTS_ARTIFACT,
+    VALIDATION_ROWS_ARTIFACT,
+    Comparison,
+    compare_paired,
+    out_of_sample,
+    save_rows,
+    write_ids,
+)
 from training.data import History, dataset_digest, window
 from training.dataset import LabelledPairs, build_pairs, time_split
 from training.evaluate import compare, flat_metrics
@@ -262,10 +270,10 @@ def compare_with_serving(registry: ModelRegistry, prepared: Prepared, ranker: Bo
 
     Promotion compares again, with whatever serves then; this one goes into the model card.
     """
-    label, reference, _ = registry.serving_now()
-    X = prepared.valid.X
-    return compare_paired(prepared.valid, ranker.predict(X), reference.predict(X), label, config.k,
-                          bootstrap)
+    label, reference, seen = registry.serving_now()
+    rows, note = out_of_sample(prepared.valid, seen)
+    return compare_paired(rows, ranker.predict(rows.X), reference.predict(rows.X), label, config.k,
+                          bootstrap, note)
 
 
 def audit(prepared: Prepared, ranker: BoostedRanker, config: TrainConfig, label: str,
@@ -318,6 +326,7 @@ def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
         (folder / MODEL_CARD).write_text(
             _card(prepared, config, run_id, results, gate_lines, acceptance, comparison), encoding="utf-8")
         save_rows(prepared.valid, folder / VALIDATION_ROWS_ARTIFACT)  # promotion compares on them
+        write_ids(prepared.train.participant_ids, folder / TRAIN_PARTICIPANTS_ARTIFACT)
         write_report(report, folder / "fairness", thresholds)
         (folder / GATE_VALUES_ARTIFACT).write_text(gate_values_json(report.gate_values()),
                                                    encoding="utf-8")

@@ -273,9 +273,18 @@ class GroupMetrics:
         return np.array([combine([v for v in column if not math.isnan(v)]) for column in columns.T])
 
     def difference_ci(self, metric: str) -> tuple[float, float] | None:
-        """Bootstrap interval of :meth:`difference` (None without a bootstrap or comparison)."""
+        """Bootstrap interval of :meth:`difference` (None without a bootstrap or comparison).
+
+        With two groups the signed difference is resampled and its interval folded at 0 (an
+        interval of ``|a - b|`` that holds 0 when the signed one does): resampling the gap
+        itself would never reach 0, and would call a gap of exactly 0 "surely above 0".
+        """
         if self.bootstrap is None:
             return None
+        if len(self.comparable_groups()) == 2:
+            signed = self._resampled_comparisons(metric, lambda v: v[0] - v[1] if len(v) == 2 else math.nan)
+            interval = None if signed is None else self.bootstrap.interval(signed)
+            return None if interval is None else _folded(*interval)
         samples = self._resampled_comparisons(
             metric, lambda v: max(v) - min(v) if len(v) >= 2 else math.nan)
         return None if samples is None else self.bootstrap.interval(samples)
@@ -317,6 +326,13 @@ class GroupMetrics:
 
     def _ratio_ci_or_none(self, metric: str) -> tuple[float, float] | None:
         return None if self._ratio_or_none(metric) is None else self.ratio_ci(metric)
+
+
+def _folded(low: float, high: float) -> tuple[float, float]:
+    """The interval of ``|d|`` for a signed interval ``[low, high]`` of ``d``."""
+    if low <= 0 <= high:
+        return 0.0, max(-low, high)
+    return min(abs(low), abs(high)), max(abs(low), abs(high))
 
 
 def _ratio_of(values: list[float]) -> float:

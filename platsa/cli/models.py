@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -50,8 +50,13 @@ def refusal_reason(refused: PromotionRefused) -> str:
 
 
 def promotion(settings: Settings, version: str | None, *, force: bool, by: str | None,
-              as_json: bool, accept_inconclusive: bool = False) -> PromotionResult:
-    """Promote; when the gates refuse, show the figures (text or JSON) and exit 4."""
+              as_json: bool, accept_inconclusive: bool = False,
+              document: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> PromotionResult:
+    """Promote; when the gates refuse, show the figures (text or JSON) and exit 4.
+
+    ``document`` wraps the refusal's JSON (``platsa train --promote --json`` prints one
+    document: the run, with the refused promotion inside).
+    """
     from training.registry import PromotionRefused
 
     with errors_as_lines():
@@ -61,14 +66,10 @@ def promotion(settings: Settings, version: str | None, *, force: bool, by: str |
         except PromotionRefused as exc:
             refused = exc
     if as_json:
-        print_json(refused.to_dict())
+        print_json((document or (lambda d: d))(refused.to_dict()))
     else:
         refusal_lines(refused)
     fail(f"version {refused.version} was not promoted: {refusal_reason(refused)}", ExitCode.REFUSED)
-
-
-def promotion_dict(result: PromotionResult) -> dict[str, Any]:
-    return result.to_dict()
 
 
 def print_promotion(result: PromotionResult) -> None:
@@ -97,7 +98,7 @@ def models_promote(
     result = promotion(load_settings(), version, force=force, by=by, as_json=as_json,
                        accept_inconclusive=accept_inconclusive)
     if as_json:
-        print_json(promotion_dict(result))
+        print_json(result.to_dict())
     else:
         print_promotion(result)
 

@@ -51,6 +51,16 @@ def print_training(result: TrainResult, name: str) -> None:
         typer.echo("acceptance model (for --reciprocal): " + "; ".join(acceptance_lines(result.acceptance)))
 
 
+def training_dict(result: TrainResult, promotion: dict[str, Any] | None) -> dict[str, Any]:
+    """The run as one JSON document, with its promotion (done or refused) when asked for."""
+    acceptance = result.acceptance
+    return {"run_id": result.run_id, "version": result.version, "metrics": result.metrics,
+            "gates": result.gates, "dataset_digest": result.digest, "sizes": result.sizes,
+            "acceptance": None if acceptance is None else acceptance.metrics(),
+            "comparison": None if result.comparison is None else result.comparison.to_dict(),
+            "promotion": promotion}
+
+
 def train_command(
     source: Annotated[Path | None, typer.Option(
         "--from", help="Train on a programme folder instead of the database.")] = None,
@@ -92,15 +102,11 @@ def train_command(
     if not as_json:
         print_training(result, settings.model.name)
     promoted = (models_cli.promotion(settings, result.version, force=False, by=by, as_json=as_json,
-                                     accept_inconclusive=accept_inconclusive)
+                                     accept_inconclusive=accept_inconclusive,
+                                     document=lambda refusal: training_dict(result, refusal))
                 if promote else None)
     if as_json:
-        acceptance = result.acceptance
-        print_json({"run_id": result.run_id, "version": result.version, "metrics": result.metrics,
-                    "gates": result.gates, "dataset_digest": result.digest, "sizes": result.sizes,
-                    "acceptance": None if acceptance is None else acceptance.metrics(),
-                    "comparison": None if result.comparison is None else result.comparison.to_dict(),
-                    "promotion": None if promoted is None else models_cli.promotion_dict(promoted)})
+        print_json(training_dict(result, None if promoted is None else promoted.to_dict()))
     elif promoted is not None:
         models_cli.print_promotion(promoted)
     else:

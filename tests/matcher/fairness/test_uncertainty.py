@@ -32,7 +32,7 @@ def test_a_planted_large_gap_fails():
     gate = ndcg_gap_gate(rng.uniform(0.2, 0.5, 300), rng.uniform(0.5, 0.8, 300))
     assert gate.verdict is Verdict.FAIL
     assert gate.low > MAX_GAP and gate.low <= gate.value <= gate.high
-    assert re.match(r"FAIL: ndcg10_gap = 0\.29\d+ \[0\.2\d+, 0\.3\d+\] \(needs <= 0\.02\)", str(gate))
+    assert re.match(r"FAIL: ndcg10_gap = 0\.29\d+ \[0\.2\d+, 0\.3\d+\] \(needs <= 0\.02, short by 0\.2\d+\)", str(gate))
 
 
 def test_no_gap_with_many_participants_passes():
@@ -118,3 +118,10 @@ def test_coach_audit_reports_the_gap_with_an_interval_and_the_fairness_report_ga
     values = FairnessReport("v1", coach=coach).gate_values()
     assert values["ndcg10_gap"].sizes == {"man": 45, "woman": 35}
     assert (values["ndcg10_gap"].low, values["ndcg10_gap"].high) == (low, high)
+
+
+def test_a_gap_of_zero_has_an_interval_from_zero():
+    """The gap is |women − men|: its interval is the signed one folded at 0, so it holds 0."""
+    values = np.linspace(0, 1, 50)
+    gate = ndcg_gap_gate(values, values)
+    assert gate.value == 0 and gate.low == 0 and gate.high > 0
