@@ -343,8 +343,9 @@ class ModelRegistry:
                      "accepted_inconclusive_gates": "; ".join(str(g) for g in unsure)}
         self._tag(candidate, tags)
         self.client.set_registered_model_alias(self.name, CHAMPION, candidate.version)
-        result = PromotionResult(str(candidate.version), str(previous.version) if previous is not None else None,
-                                 verdicts, who if force else None, comparison, accepted)
+        was = str(previous.version) if previous is not None else None
+        result = PromotionResult(str(candidate.version), was, verdicts, who if force else None,
+                                 comparison, accepted)
         self._record_on_card(candidate, result, who)
         log.info("%s version %s is the %s%s", self.name, candidate.version, CHAMPION,
                  f" (forced by {who})" if force else "")

@@ -264,7 +264,8 @@ class GroupMetrics:
 
     # ----------------------------------------------------------------- intervals
 
-    def _resampled_comparisons(self, metric: str, combine: Callable[[list[float]], float]) -> np.ndarray | None:
+    def _resampled_comparisons(self, metric: str,
+                               combine: Callable[[list[float]], float]) -> np.ndarray | None:
         """``combine`` of the comparable groups' values on each resample (None without them)."""
         self._check_metric(metric)
         if self.resampled is None or self.status is not GroupStatus.OK:

@@ -11,11 +11,11 @@ import mlflow
 import numpy as np
 import pytest
 
+from matcher.fairness.gates import Estimate, judge
 from matcher.features import FEATURES
 from models.errors import ModelLoadError
 from models.loader import BOOSTER_FILE
 from platsa.settings import get_settings
-from matcher.fairness.gates import Estimate, judge
 from tests.training.conftest import FAIR, NOISY_GAP, SIZES, planted_ranker
 from training.artifacts import feature_frame
 from training.registry import CHALLENGER, CHAMPION, ModelRegistry, PromotionRefused
@@ -119,7 +119,8 @@ def test_unmeasured_fairness_fails_closed(registry, register_version):
 
 def test_unfair_model_is_refused_with_the_gap(registry, register_version):
     register_version(gates={**FAIR, "exposure_ratio": Estimate(0.7, "test", 0.65, 0.75, SIZES)})
-    refused = r"FAIL: fairness exposure_ratio = 0\.7000 \[0\.6500, 0\.7500\] \(needs >= 0\.8, short by 0\.1000"
+    refused = (r"FAIL: fairness exposure_ratio = 0\.7000 \[0\.6500, 0\.7500\] "
+               r"\(needs >= 0\.8, short by 0\.1000")
     with pytest.raises(PromotionRefused, match=refused):
         registry.promote()
 
