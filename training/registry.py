@@ -358,6 +358,8 @@ class ModelRegistry:
     def _record_on_card(self, version: ModelVersion, result: PromotionResult, who: str) -> None:
         """Append the promotion (comparison, verdicts, who accepted or forced what) to the run's
         model card; a run without a card gets one holding only this section."""
+        if not version.run_id:  # registered from elsewhere: no run, no card
+            return
         card = self._artifact_text(version.run_id, MODEL_CARD) or ""
         section = promotion_section(result.version, _now(), who, result.previous, result.gates,
                                     None if result.comparison is None else str(result.comparison),

@@ -64,7 +64,7 @@ def test_a_failing_gate_names_metric_value_and_threshold():
     results = check_gates(Values(**{**GOOD, "ndcg10_gap": (0.05, "compared woman, man")}))
     [bad] = failed(results)
     assert (bad.metric, bad.value, bad.threshold, bad.comparison) == ("ndcg10_gap", 0.05, 0.02, "<=")
-    assert "FAIL: ndcg10_gap = 0.0500 (exact) (needs <= 0.02)" in str(bad)
+    assert "FAIL: ndcg10_gap = 0.0500 (exact) (needs <= 0.02, short by 0.0300)" in str(bad)
 
 
 def test_unmeasured_metrics_fail_with_their_reason():
