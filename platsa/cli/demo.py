@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from platsa.cli.common import errors_as_lines, make_progress
-from platsa.cli.helpers import load_settings, open_registry
+from platsa.cli.helpers import load_settings, open_registry, wording
 
 if TYPE_CHECKING:
     from training.registry import ModelRegistry
@@ -98,10 +98,11 @@ def demo_command(
         promote_step(registry, result.version)
         typer.echo("4/4 suggestions, as the API would answer")
         recommender, frames = served_recommender(settings, past.end_date())
+        say = wording(None)
         for example in examples(recommender, frames, seed=seed):
-            print_suggestions(example.suggestions)
+            print_suggestions(example.suggestions, say)
             if example.why_not is not None:
-                print_why_not(example.why_not)
+                print_why_not(example.why_not, say)
     uri = settings.paths.resolved_tracking_uri
     artifacts = (settings.paths.home / "mlartifacts").resolve()
     typer.echo("\nnext:")
