@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 # Run as a script, this folder comes first on sys.path, and its training.py would shadow
 # the ``training`` package.
@@ -81,7 +82,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    rows = []
+    rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="platsa-pages-") as folder:
         settings = dated_demo_copy(Settings(), Path(folder))
         users = demo_users(settings)

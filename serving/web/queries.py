@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -141,7 +141,7 @@ def opening_cards(session: Session, opening_ids: Iterable[str]) -> dict[str, Ope
     for row in session.execute(stmt).mappings():
         values = dict(row)
         employer, municipality = values.pop("_employer"), values.pop("_municipality")
-        opening = row_to_record(Kind.OPENINGS, values)
+        opening = cast(Opening, row_to_record(Kind.OPENINGS, values))
         cards[opening.id] = OpeningCard(opening, employer, municipality)
     return cards
 
