@@ -81,6 +81,59 @@ class SuggestionsPublic(BaseModel):
         default=False, description="ranked by P(fit) × P(the employer says yes) (true) or by "
         "fit alone (false)")
     acceptance_source: str | None = Field(default=None, description=ACCEPTANCE_SOURCE)
+    occupation: str | None = Field(
+        default=None, description="the occupation id the list was narrowed to, if any")
+
+
+class NearMissPublic(SuggestionPublic):
+    """An opening that fails exactly one hard constraint a coach can act on: not a
+    suggestion, but one thing away from being one."""
+
+    constraint: str = Field(description="the one constraint it fails: language, adaptations, "
+                            "schedule or commute")
+    verdict: MessagePublic = Field(description="that constraint's verdict, as a code")
+    reason: str = Field(description=f"the verdict, {REASONS}")
+    gap: str = Field(description=f"what it lacks ('Nästan: saknar …'), {REASONS}")
+    step: str = Field(description=f"what a coach can do about it, {REASONS}")
+    gap_code: MessagePublic
+    step_code: MessagePublic
+
+
+class NearMissesPublic(BaseModel):
+    """The best openings one actionable constraint short, ranked by the served model."""
+
+    participant_id: str
+    items: list[NearMissPublic]
+    ranker: str
+    model_version: str
+    commute_slack_minutes: int = Field(
+        description="how many minutes over the participant's commute limit still count as a "
+        "near miss (PLATSA_NEAR_MISS_COMMUTE_MINUTES)")
+
+
+class OccupationCountPublic(BaseModel):
+    """An occupation to consider and how many feasible openings it has."""
+
+    occupation_id: str
+    label: str
+    openings: int = Field(description="open openings in it that pass every hard constraint")
+    relatedness: float | None = Field(
+        description="0–1 transfer from the closest earlier trade or wish (none: no trade or wish)")
+    related_to: str | None = Field(description="that trade's or wish's occupation id")
+    suggestions: str = Field(description="the participant's suggestions in this occupation")
+
+
+class OccupationsToConsiderPublic(BaseModel):
+    """Occupations worth widening the search to, with their feasible openings."""
+
+    participant_id: str
+    basis: str = Field(description="'related' (to earlier trades and wishes) or "
+                       "'no_experience' (no earlier trade: occupations needing no experience)")
+    n_feasible: int
+    items: list[OccupationCountPublic]
+    atypical: list[OccupationCountPublic] | None = Field(
+        description="'widen horizons': occupations where few of the participant's recorded "
+        "gender work (null: gender or the shares not known)")
 
 
 class ConstraintPublic(BaseModel):
