@@ -48,7 +48,8 @@ def test_a_profile_shows_explained_suggestions_and_is_audited_like_the_api(web: 
     assert "Det yrke deltagaren önskar: Kock" in html  # a reason from the matcher, in Swedish
     # no model name or score on a coach's page (the data scientists' pages have them)
     assert not re.search(r"rule-v1|lightgbm|poäng|\b0\.\d{4}\b", html, re.IGNORECASE)
-    assert _audited(web)[-3:] == ["participant.read", "suggestions.read", "placement.list"]
+    assert _audited(web)[-5:] == ["participant.read", "suggestions.read", "near_misses.read",
+                                  "occupations_to_consider.read", "placement.list"]
 
 
 def test_a_coach_cannot_open_another_municipalitys_participant(web: Web) -> None:
@@ -183,7 +184,8 @@ def test_widen_horizons_is_a_labelled_checkbox_that_stays_chosen(web: Web) -> No
     widened = web.client.get("/web/coach/participants/p1?widen=1").text
     assert 'name="widen" value="1" checked>' in widened
     assert 'id="suggestion-o-cook"' in widened  # the same explained suggestions, audited
-    assert _audited(web)[-3:] == ["participant.read", "suggestions.read", "placement.list"]
+    assert _audited(web)[-5:] == ["participant.read", "suggestions.read", "near_misses.read",
+                                  "occupations_to_consider.read", "placement.list"]
 
 
 def test_reciprocal_is_a_labelled_checkbox_that_says_when_no_employer_answered(web: Web) -> None:
@@ -196,7 +198,8 @@ def test_reciprocal_is_a_labelled_checkbox_that_says_when_no_employer_answered(w
     assert asked.status_code == 200
     assert "Ingen arbetsgivare har svarat på ett förslag än" in asked.text
     assert 'id="suggestion-o-cook"' in asked.text  # the plain list, still audited
-    assert _audited(web)[-3:] == ["participant.read", "suggestions.read", "placement.list"]
+    assert _audited(web)[-5:] == ["participant.read", "suggestions.read", "near_misses.read",
+                                  "occupations_to_consider.read", "placement.list"]
 
 
 def test_reciprocal_page_weighs_in_the_employers_answers(answered_web: Web) -> None:
