@@ -228,6 +228,8 @@ class Recommender:
         report = report.take(self.near.picked(report))
         if not report.rows.size:
             return answer
+        # the same shortlist as the suggestions': only those worth ranking fully are scored
+        report = report.take(np.searchsorted(report.rows, self.shortlisted(q, report.rows)))
         scored = self.ranking.scored(Scored(q, report, self.features(q, index, report, day)))
         scored = self.ranking.ordered(scored, index.columns.employer_ids[report.rows],
                                       reciprocal=False, atypical=None, k=k)
