@@ -30,16 +30,13 @@ from models.acceptance import AcceptanceScorer
 from models.ranking import Ranker
 
 
-class EmptyProfileError(ValueError):
-    """A participant with nothing to match on (no trades, wishes or text)."""
-
-
 @dataclass(frozen=True)
 class RecommenderConfig:
     """Tunable sizes; defaults keep one request within a few milliseconds at 100k openings."""
 
     transfer_candidates: int = 150  # feasible openings taken by occupational transfer
     text_candidates: int = 50  # feasible openings taken by text similarity
+    reach_candidates: int = 100  # feasible openings taken by reach, without an earlier trade
     language_tolerance: int = 1
     explain_top: int = 3
     widen_horizons: bool = False  # put a gender-atypical feasible opening in the top k
@@ -62,7 +59,8 @@ class Recommender:
     explainer: Explainer = field(init=False)
 
     def __post_init__(self) -> None:
-        stages = {"shortlist": Shortlist(self.config.transfer_candidates, self.config.text_candidates),
+        stages = {"shortlist": Shortlist(self.config.transfer_candidates, self.config.text_candidates,
+                                         self.config.reach_candidates),
                   "constraints": Constraints(self.config.language_tolerance),
                   "features": Features(self.occupations),
                   "explainer": Explainer(self.occupations, self.config.explain_top)}
@@ -115,11 +113,7 @@ class Recommender:
         """The shortlist of ``rows`` (default: every opening) worth ranking fully."""
         index = self.require_index()
         rows = np.arange(len(index)) if rows is None else rows
-        found = self.shortlist(q, index, self.occupations.arrays, rows)
-        if found is None:
-            raise EmptyProfileError(
-                f"participant {q.row.id!r} has no prior trades, wishes or text to match on")
-        return found
+        return self.shortlist(q, index, self.occupations.arrays, rows)
 
     def _atypical(self, participant: Participant, rows: np.ndarray) -> np.ndarray | None:
         """Openings in occupations where the participant's recorded gender is a minority.
