@@ -11,18 +11,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from hypothesis import strategies as st
 
+from matcher.domain import Placement
 from matcher.flat import Kind, columns
 
-#: Optional fields that must go together: alone, the other's default may contradict it.
-PAIRS: dict[Kind, tuple[tuple[str, ...], ...]] = {
-    Kind.OPENINGS: (("hours_min", "hours_max"), ("capacity", "filled")),
+#: Optional fields whose absence takes others with it: alone, its default may contradict
+#: them (capacity 1 below places filled, 20 hours above a maximum of 15, an outcome of a
+#: placement whose status fell back to "suggested").
+TOGETHER: dict[tuple[Kind, str], tuple[str, ...]] = {
+    (Kind.OPENINGS, "hours_min"): ("hours_max",),
+    (Kind.OPENINGS, "hours_max"): ("hours_min",),
+    (Kind.OPENINGS, "capacity"): ("filled",),
+    (Kind.PLACEMENTS, "status"): ("outcome_90",),
 }
-
 
 class Shape(StrEnum):
     """The degenerate programmes of issue #19, and one as generated."""
@@ -63,9 +69,8 @@ class Programme:
 
 
 def optional_columns(kind: Kind) -> list[str]:
-    """The columns of ``kind`` a file may leave out (docs/data-format.md), one per pair."""
-    paired = {name for group in PAIRS.get(kind, ()) for name in group[1:]}
-    names = [c.name for c in columns(kind) if not c.required and c.name not in paired]
+    """The columns of ``kind`` a file may leave out (docs/data-format.md)."""
+    names = [c.name for c in columns(kind) if not c.required]
     return [n for n in names if n != "decline_reason"]  # required for declined placements
 
 
@@ -142,12 +147,12 @@ SHAPING: dict[Shape, Callable[[dict[Kind, pd.DataFrame]], None]] = {
 #: Columns a shape sets that leaving out would undo.
 SHAPED: dict[Shape, set[tuple[Kind, str]]] = {
     Shape.NOBODY_FEASIBLE: {(Kind.OPENINGS, "required_licences")},
-    Shape.NO_PLACES: {(Kind.OPENINGS, "capacity")},
+    Shape.NO_PLACES: {(Kind.OPENINGS, "capacity"), (Kind.OPENINGS, "filled")},
 }
 
 
 def _leave_out(frame: pd.DataFrame, kind: Kind, missing: Missing, rng: np.random.Generator) -> None:
-    group = next((g for g in PAIRS.get(kind, ()) if g[0] == missing.column), (missing.column,))
+    group = (missing.column, *TOGETHER.get((kind, missing.column), ()))
     present = [name for name in group if name in frame]
     if missing.share is None:
         frame.drop(columns=present, inplace=True)
@@ -177,4 +182,65 @@ def write_programme(programme: Programme, folder: Path, taxonomy: object,
             _leave_out(files[missing.kind], missing.kind, missing, rng)
     for kind, frame in files.items():
         _write(folder, kind, frame)
+    return folder
+
+
+# --------------------------------------------------------------------------- built by hand
+
+#: Trades and wishes of hand-built participants (demo taxonomy occupation ids), and none.
+TRADES = ("", "bSEB_VKd_Ub3", "GQSf_fnq_kjF")
+
+
+@st.composite
+def tiny_programmes(draw: st.DrawFn, today: dt.date) -> dict[Kind, list[Any]]:
+    """A programme of a few records built by hand, down to none of a kind: participants with
+    or without a trade, wish or text; openings full, closed or asking what nobody has;
+    placements at every stage, with or without an outcome."""
+    from tests.matcher.store.factories import coach, employer, municipality, opening, participant
+
+    n_people, n_openings = draw(st.integers(0, 4)), draw(st.integers(0, 3))
+    people = [participant(
+        id=f"p{i}", gender=draw(st.sampled_from(["woman", "man", "unrecorded"])),
+        prior_trades=[{"occupation_id": t, "years": 2}] if (t := draw(st.sampled_from(TRADES))) else [],
+        desired_occupations=[w] if (w := draw(st.sampled_from(TRADES))) else [],
+        free_text=draw(st.sampled_from(["", "Vill arbeta med människor."])), needs=[],
+        swedish_level=draw(st.sampled_from(["none", "sfi C", "B2"])), licences=[],
+        available_from=draw(st.sampled_from([None, today])),
+        programme_start=draw(st.sampled_from([None, today - dt.timedelta(days=300)])), coach_id=None,
+        max_commute_minutes=draw(st.sampled_from([5, 60, 240])))
+        for i in range(n_people)]
+    openings = []
+    for i in range(n_openings):
+        capacity = draw(st.integers(1, 2))
+        openings.append(opening(
+            id=f"o{i}", occupation_id=draw(st.sampled_from(TRADES)) or None,
+            capacity=capacity, filled=draw(st.integers(0, capacity)),
+            status=draw(st.sampled_from(["open", "closed"])),
+            required_licences=draw(st.sampled_from([[], ["CE"]])),
+            required_experience_years=draw(st.sampled_from([0.0, 3.0])),
+            min_swedish=draw(st.sampled_from(["none", "C2"])), accommodations=[],
+            posted_at=today - dt.timedelta(days=30), start_date=None, end_date=None))
+    placements = []
+    for i in range(draw(st.integers(0, 4)) if people and openings else 0):
+        status = draw(st.sampled_from(["suggested", "declined", "started", "completed", "dropped"]))
+        ended = status in ("completed", "dropped")
+        placements.append(Placement.model_validate({
+            "id": f"pl{i}", "participant_id": draw(st.sampled_from(people)).id,
+            "opening_id": draw(st.sampled_from(openings)).id, "status": status,
+            "created_at": today - dt.timedelta(days=200), "coach_id": None,
+            "decline_reason": "other" if status == "declined" else None,
+            "ended_at": today - dt.timedelta(days=100) if ended else None,
+            "outcome_90": draw(st.sampled_from([None, "work", "seeking"])) if ended else None}))
+    return {Kind.MUNICIPALITIES: [municipality()], Kind.COACHES: [coach()],
+            Kind.EMPLOYERS: [employer()], Kind.PARTICIPANTS: people, Kind.OPENINGS: openings,
+            Kind.PLACEMENTS: placements}
+
+
+def write_records_folder(records: dict[Kind, list[Any]], folder: Path) -> Path:
+    """The records as the CSV files of a programme folder (every kind, empty ones too)."""
+    from matcher.io import write_records
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for kind, rows in records.items():
+        write_records(folder / f"{kind.value}.csv", kind, rows)
     return folder
