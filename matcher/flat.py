@@ -227,6 +227,48 @@ def nest(kind: Kind, row: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
+def is_missing(value: Any) -> bool:
+    """Whether a cell holds no value, in any of the spellings files and frames use.
+
+    ``None``, empty or blank text, a float NaN (pandas' missing number), ``NaT`` (its missing
+    date) and ``pandas.NA``; an empty list is a value (no codes), not a missing cell. The
+    one test every reader and :func:`present` apply, so "missing" means the same everywhere.
+    """
+    if value is None:
+        return True
+    if value.__class__ is str:
+        return not value or value.isspace()
+    if isinstance(value, (str, bytes, Mapping)) or hasattr(value, "__len__"):
+        return False
+    try:
+        # NaN, NaT and numpy's NaT are the values that differ from themselves.
+        return bool(value != value)
+    except TypeError:  # pandas.NA: comparing gives NA, which has no truth value
+        return True
+
+
+def _plain(value: Any) -> Any:
+    """A present cell with numpy arrays and tuples as lists and missing keys of nested
+    objects (a prior trade's years) dropped, so the model's defaults apply there too."""
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [None if is_missing(item) else _plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items() if not is_missing(item)}
+    return value
+
+
+def present(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The cells of ``row`` that hold a value, as plain Python values.
+
+    A frame row may spell a missing optional field as NaN, NaT, ``pandas.NA``, ``None`` or
+    an empty string; all are left out, so validation sees an absent field and uses the
+    model's default, exactly as an import file with an empty cell does.
+    """
+    return {name: _plain(value) for name, value in row.items() if not is_missing(value)}
+
+
 def row_to_record(kind: Kind, row: Mapping[str, Any]) -> DomainRecord:
     """Validate a flat row (from a table or a decoded file) into its domain record."""
     return kind.record_type.model_validate(nest(kind, row))

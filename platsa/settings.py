@@ -13,7 +13,10 @@ paths      ``PLATSA_``              home folder, database, taxonomy bundle, MLfl
 encoder    ``PLATSA_``              the sentence encoder, and whether serving embeds texts
 model      ``PLATSA_MODEL_``        the registered model (one name for training and serving)
 training   ``PLATSA_TRAINING_``     runs: split, seed, promotion tolerance, Dask, MLflow client
-serving    ``PLATSA_``              the API: address, workers, candidate pool, refresh, caches
+serving    ``PLATSA_``              the API: address, workers, candidate pool, refresh, caches,
+                                    sign-in (keys, throttling, OpenID Connect), request limits,
+                                    logs and security headers
+reports    ``PLATSA_``              what follow-up reports may show (small cells)
 horizons   ``PLATSA_OCCUPATION_``   occupation gender shares for 'widen horizons'
 fairness   ``PLATSA_FAIRNESS_``     promotion gate thresholds
 ========== ======================== ==========================================================
@@ -21,15 +24,17 @@ fairness   ``PLATSA_FAIRNESS_``     promotion gate thresholds
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from matcher.fairness.gates import FairnessThresholds
+from platsa.services.security import Principal, Role
 
 
 def _section(prefix: str) -> SettingsConfigDict:
@@ -127,10 +132,29 @@ class TrainingSettings(BaseSettings):
     dask_scheduler: str | None = Field(
         default=None, description="Dask scheduler address; a LocalCluster is started when unset")
     dask_workers: int = Field(default=2, ge=1, description="workers of the LocalCluster")
+    dask_pairs_dir: Path | None = Field(
+        default=None, description="where --engine dask writes the labelled pairs as Parquet for "
+        "the workers to read (a temporary folder inside it); with a remote scheduler, a folder "
+        "every worker sees. Default: the system's temporary folder")
     http_max_retries: int = Field(
         default=2, ge=0, description="MLflow HTTP retries (unless MLFLOW_HTTP_REQUEST_MAX_RETRIES)")
     http_timeout_seconds: int = Field(
         default=20, ge=1, description="MLflow HTTP timeout (unless MLFLOW_HTTP_REQUEST_TIMEOUT)")
+
+
+class GroupGrant(BaseModel):
+    """What membership of one identity-provider group gives: a role and its scope."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: Role
+    municipality_code: str | None = None
+    employer_id: str | None = None
+
+    @model_validator(mode="after")
+    def _scope_fits_role(self) -> GroupGrant:
+        Principal("group", self.role, self.municipality_code, self.employer_id)  # ScopeError
+        return self
 
 
 class ServingSettings(BaseSettings):
@@ -162,8 +186,88 @@ class ServingSettings(BaseSettings):
         "(SQLite would otherwise run it inside every ~160th audited request).")
     auth_cache_seconds: float = Field(
         default=30.0, ge=0,
-        description="How long a worker trusts a checked API key before asking the store again "
-        "(a revoked key stops working within this time).")
+        description="How long a worker trusts a checked API key before asking the store again. "
+        "Revocations and deactivations through `platsa users` or the API take effect on the "
+        "next request regardless (they bump the store's auth epoch); this bounds only changes "
+        "made to the store by hand.")
+    auth_failure_window_seconds: float = Field(
+        default=300.0, gt=0,
+        description="Sliding window over which failed keys are counted for throttling.")
+    auth_failures_per_address: int = Field(
+        default=20, ge=1,
+        description="Failed keys one client address may present within the window; further "
+        "attempts from it get 429 with Retry-After (keys its worker already checked still work).")
+    auth_failures_per_prefix: int = Field(
+        default=10, ge=1,
+        description="Failed keys starting with the same prefix (psk_ and six characters) "
+        "accepted within the window, from any address; then 429.")
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Issuer URL of the staff's OpenID Connect provider (e.g. "
+        "https://login.microsoftonline.com/TENANT/v2.0); set, the sign-in page offers "
+        "'Logga in med kommunens konto'. Exactly as the provider's discovery document says.")
+    oidc_client_id: str | None = Field(default=None, description="Platsa's client id there.")
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="Platsa's client secret there (confidential client).")
+    oidc_group_map: Annotated[dict[str, GroupGrant], NoDecode] = Field(
+        default_factory=dict,
+        description="Which provider group gives which role and scope: a JSON object "
+        '{"GROUP": {"role": "coach", "municipality_code": "1280"}, ...}, or the path of a '
+        "file holding one. The first group listed that a user is in decides; a user in none "
+        "gets no access.")
+    oidc_groups_claim: str = Field(
+        default="groups",
+        description="The ID token claim listing the user's groups (Entra ID app roles: 'roles').")
+    oidc_scopes: str = Field(default="openid profile email", description="Scopes asked for.")
+    oidc_redirect_url: str | None = Field(
+        default=None,
+        description="The callback URL registered with the provider; defaults to "
+        "/web/login/oidc/callback on the address the request came to (set it behind a proxy).")
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`platsa serve`'s log lines: text, or one JSON object per line (for a log "
+        "collector). Either way every line of a request carries its id (X-Request-ID).")
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024,
+        description="Largest request body accepted (bytes); a larger one is answered 413 before "
+        "it is parsed.")
+    idempotency_ttl_seconds: float = Field(
+        default=86_400, gt=0,
+        description="How long the first answer to a POST with an Idempotency-Key is kept for "
+        "repeats of it.")
+    idempotency_wait_seconds: float = Field(
+        default=10.0, ge=0,
+        description="How long a repeat waits for the first request with its Idempotency-Key to "
+        "finish before it is answered 409.")
+    erasure_poll_seconds: float = Field(
+        default=1.0, gt=0,
+        description="How often each worker checks the audit log for erasures made elsewhere "
+        "(another worker, `platsa participants erase`) and forgets the profile vectors it holds.")
+    hsts_seconds: int = Field(
+        default=0, ge=0,
+        description="Send Strict-Transport-Security with this max-age on HTTPS requests (behind a "
+        "TLS proxy: see docs/deployment.md); 0 sends none.")
+
+    @field_validator("oidc_group_map", mode="before")
+    @classmethod
+    def _read_group_map(cls, value: Any) -> Any:
+        """JSON text, or the path of a JSON file (an object either way)."""
+        if isinstance(value, str):
+            text = value if value.lstrip().startswith("{") else Path(value).read_text("utf-8")
+            return json.loads(text)
+        return value
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> ServingSettings:
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_group_map):
+            raise ValueError("PLATSA_OIDC_ISSUER is set: PLATSA_OIDC_CLIENT_ID and "
+                             "PLATSA_OIDC_GROUP_MAP are needed too")
+        return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """Whether staff may sign in through the OpenID Connect provider."""
+        return self.oidc_issuer is not None
 
 
 class HorizonsSettings(BaseSettings):
@@ -182,6 +286,17 @@ class HorizonsSettings(BaseSettings):
         "fewer participants who took up work there get no share (it would be noise).")
 
 
+class ReportsSettings(BaseSettings):
+    """What the follow-up reports may show."""
+
+    model_config = _section("PLATSA_")
+
+    small_cell_minimum: int = Field(
+        default=5, ge=1,
+        description="Follow-up reports show counts below this (and the shares computed from "
+        "them) as '< N', so no cell describes one or a few people.")
+
+
 class FairnessSettings(BaseSettings, FairnessThresholds):
     """The promotion gates' thresholds (defined in :mod:`matcher.fairness.gates`), from the
     environment."""
@@ -193,13 +308,14 @@ class Settings(BaseModel):
     """Every section; ``Settings()`` reads them all from the environment."""
 
     SECTIONS: ClassVar[tuple[str, ...]] = (
-        "paths", "encoder", "model", "training", "serving", "horizons", "fairness")
+        "paths", "encoder", "model", "training", "serving", "reports", "horizons", "fairness")
 
     paths: PathsSettings = Field(default_factory=PathsSettings)
     encoder: EncoderSettings = Field(default_factory=EncoderSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
     training: TrainingSettings = Field(default_factory=TrainingSettings)
     serving: ServingSettings = Field(default_factory=ServingSettings)
+    reports: ReportsSettings = Field(default_factory=ReportsSettings)
     horizons: HorizonsSettings = Field(default_factory=HorizonsSettings)
     fairness: FairnessSettings = Field(default_factory=FairnessSettings)
 

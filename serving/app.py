@@ -31,10 +31,12 @@ from models.text import TextEncoders
 from platsa import assembly
 from platsa.services.security import Pseudonymizer, load_or_create_secret
 from platsa.settings import Settings, get_settings
-from serving import errors, web
-from serving.deps import KeyCache
+from serving import errors, headers, idempotency, limits, web
+from serving.erasure import ErasureWatcher
+from serving.logs import RequestIdMiddleware
 from serving.matching import MatchingService
 from serving.metrics import Metrics, MetricsMiddleware
+from serving.revocation import KeyCache
 from serving.routes import ROUTERS
 
 log = logging.getLogger(__name__)
@@ -91,20 +93,25 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.pseudonymizer = Pseudonymizer(load_or_create_secret(settings.paths.resolved_secret_path))
     app.state.key_cache = KeyCache(settings.serving.auth_cache_seconds)
     metrics: Metrics = app.state.metrics
+    metrics.start_worker()
     metrics.serving(model.version, model.ranker.kind, model.source)
     matching.start(settings.serving.index_refresh_seconds)
     checkpointer = (WalCheckpointer(engine, settings.serving.wal_checkpoint_seconds)
                     if uses_wal(engine) else None)
     if checkpointer is not None:
         checkpointer.start()
+    watcher = ErasureWatcher(engine, matching.forget_all, settings.serving.erasure_poll_seconds)
+    watcher.start()
     log.info("serving %d openings with model %s", matching.openings_indexed, model.version)
     try:
         yield
     finally:
+        watcher.stop()
         matching.stop()
         if checkpointer is not None:
             checkpointer.stop()
         engine.dispose()
+        metrics.stop_worker()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -113,7 +120,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Platsa", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings or get_settings()
     app.state.metrics = Metrics()
+    serving = app.state.settings.serving
+    # Outermost last: headers on every answer, the body limit before anything reads a body.
+    app.add_middleware(idempotency.Idempotency, ttl_seconds=serving.idempotency_ttl_seconds,
+                       wait_seconds=serving.idempotency_wait_seconds)
+    limits.install(app, serving.max_body_bytes)
+    app.add_middleware(headers.SecurityHeaders, hsts_seconds=serving.hsts_seconds)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)  # added last: outermost, so every log line has the id
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -18,6 +18,7 @@ from matcher.store.repositories import (
     DuplicateRecord,
     PlaceUnavailable,
     RecordNotFound,
+    StaleStatus,
     UnknownReference,
 )
 from matcher.taxonomy.model import EmptySearchText, UnknownOccupationError
@@ -31,6 +32,7 @@ STATUS_OF: dict[type[Exception], int] = {
     UnknownOccupationError: status.HTTP_404_NOT_FOUND,
     DuplicateRecord: status.HTTP_409_CONFLICT,
     PlaceUnavailable: status.HTTP_409_CONFLICT,
+    StaleStatus: status.HTTP_409_CONFLICT,
     ModelLoadError: status.HTTP_409_CONFLICT,
     NoAcceptanceError: status.HTTP_409_CONFLICT,  # reciprocal asked before any employer answered
     UnknownReference: status.HTTP_422_UNPROCESSABLE_CONTENT,

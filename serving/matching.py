@@ -216,6 +216,11 @@ class MatchingService:
         self.encoders.forget(texts)
         self.recommender.query.forget(texts)
 
+    def forget_all(self) -> None:
+        """Drop every profile vector remembered in memory (someone was erased through another
+        worker, which cleaned the shared vector cache on disk; the words are not known here)."""
+        self.recommender.query.forget_all()
+
     def start(self, interval_seconds: float) -> None:
         """Rebuild in the background after this worker's writes, and :meth:`sync` with the
         store every ``interval_seconds`` (0: never)."""

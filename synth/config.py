@@ -54,6 +54,22 @@ DEFAULT_KIND_SHARES: dict[OpeningKind, float] = {
 }
 
 
+#: Participants without formal work history (no prior trades). In the programmes Platsa is
+#: for — newly arrived adults, many with at most nine years of school, many women who have
+#: never had paid work — about a quarter to a third; 26 % in an outside programme of 3,000,
+#: which is also the rate the generator had before this was a knob.
+NO_TRADE_SHARE = 0.26
+#: Women are about 1.75 times as often without formal work history as men (the generator's
+#: earlier 35 % vs 20 %), kept when the overall share is changed.
+NO_TRADE_WOMEN_RATIO = 1.75
+#: How often optional fields are left empty in the programmes' own registers.
+AVAILABLE_FROM_MISSING_SHARE = 0.3
+HOME_UNKNOWN_SHARE = 0.1
+#: Realistically about 0.15 of coaches' summaries are empty; 0 until the matcher can rank a
+#: participant with no trades, wishes or text (matcher.recommend.EmptyProfileError aborts training).
+FREE_TEXT_MISSING_SHARE = 0.0  # raised to 0.15 once the matcher ranks people without trades (issue #19)
+
+
 def _check_distribution(name: str, shares: Mapping[Any, float]) -> None:
     total = sum(shares.values())
     if abs(total - 1.0) > 1e-6:
@@ -101,6 +117,24 @@ class GeneratorConfig(BaseModel):
     low_schooling_share: Share = Field(default=0.55, description="at most 9 years of school")
     university_share: Share = Field(default=0.2, description="some university studies")
     participants_per_coach: int = Field(default=40, ge=1)
+    no_trade_share: Share = Field(
+        default=NO_TRADE_SHARE,
+        description="participants without formal work history (no prior trades); women "
+        f"{NO_TRADE_WOMEN_RATIO}x as often as men",
+    )
+
+    # -- what the registers leave empty
+    available_from_missing_share: Share = Field(
+        default=AVAILABLE_FROM_MISSING_SHARE, description="participants without available_from"
+    )
+    free_text_missing_share: Share = Field(
+        default=FREE_TEXT_MISSING_SHARE, description="participants without a coach's free text"
+    )
+    home_unknown_share: Share = Field(
+        default=HOME_UNKNOWN_SHARE,
+        description="participants whose address is unknown: home recorded as the municipality "
+        "centre, flagged location_approximate",
+    )
 
     # -- openings
     kind_shares: dict[OpeningKind, float] = Field(default_factory=lambda: dict(DEFAULT_KIND_SHARES))

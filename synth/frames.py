@@ -116,7 +116,7 @@ def _free_text(p: ParticipantArrays, occupations: OccupationTable) -> npt.NDArra
     wish = labels[np.maximum(p.desired[:, 0], 0)]
     wants = where(p.desired[:, 0] >= 0, concat("Intresserad av ", wish, "."),
                   "Vill pröva på olika yrken.")
-    return concat(did, wants)
+    return where(p.free_text_recorded, concat(did, wants), "")
 
 
 def _needs_notes(needs: IntArray) -> npt.NDArray[np.object_]:
@@ -175,13 +175,15 @@ def participants_table(p: ParticipantArrays, occupations: OccupationTable, regio
         "hours_per_week": pa.array(p.hours, pa.int64()),
         "available_from": dates(p.available_from),
         "sfi_schedule": coded(p.sfi_schedule, SFI_SCHEDULES),
-        "home_lat": pa.array(p.lat),
-        "home_lon": pa.array(p.lon),
+        # An unknown address is recorded as the municipality centre.
+        "home_lat": pa.array(np.where(p.location_approximate, region.lat[p.municipality], p.lat)),
+        "home_lon": pa.array(np.where(p.location_approximate, region.lon[p.municipality], p.lon)),
         "max_commute_minutes": pa.array(p.max_commute, pa.int64()),
         "coach_id": pick(coach_ids, p.coach),
         "programme_start": dates(p.programme_start),
         "consent_share_profile": pa.array(p.consent_share),
         "consent_research": pa.array(p.consent_research),
+        "location_approximate": pa.array(p.location_approximate),
     })
 
 

@@ -42,6 +42,7 @@ from synth.openings import EmployerArrays, OpeningArrays, draw_employers, draw_o
 from synth.places import Coaches, Region
 from synth.population import GENDERS, ParticipantArrays, draw_participants
 from synth.sampling import (
+    NO_DAY,
     IntArray,
     categorical,
     flags_from_bits,
@@ -218,6 +219,10 @@ def _shares(codes: np.ndarray, labels: list[str]) -> dict[str, float]:
     return {label: round(int(c) / total, 4) for label, c in zip(labels, counts, strict=True)}
 
 
+def _mean(flags: np.ndarray) -> float | None:
+    return round(float(flags.mean()), 4) if flags.size else None
+
+
 def _work_share(history: History, rows: np.ndarray) -> float | None:
     observed = rows & (history.outcome >= 0)
     if not observed.any():
@@ -240,6 +245,7 @@ def _summary(config: GeneratorConfig, truth: GroundTruth, occupations: Occupatio
         for g in (Gender.WOMAN, Gender.MAN)
     }
     needs = flags_from_bits(participants.needs, len(ACCOMMODATIONS)).mean(axis=0)
+    no_trades = participants.trade_occ[:, 0] < 0
     return {
         "counts": {
             "municipalities": len(truth.municipality_codes), "coaches": coaches,
@@ -251,6 +257,14 @@ def _summary(config: GeneratorConfig, truth: GroundTruth, occupations: Occupatio
         "swedish_level": _shares(participants.swedish, list(LEVEL_TEXT)),
         "need_prevalence": {a.value: round(float(v), 4) for a, v in zip(ACCOMMODATIONS, needs,
                                                                          strict=True)},
+        "no_prior_trades": _mean(no_trades),
+        "no_prior_trades_by_gender": {
+            g.value: _mean(no_trades[participants.gender == GENDERS.index(g)])
+            for g in (Gender.WOMAN, Gender.MAN)},
+        "unrecorded": {
+            "available_from": _mean(participants.available_from == NO_DAY),
+            "free_text": _mean(~participants.free_text_recorded),
+            "home": _mean(participants.location_approximate)},
         "opening_kind": _shares(openings.kind, [k.value for k in KINDS]),
         "placement_status": _shares(history.status, [s.value for s in PLACEMENT_STATES]),
         "outcome_90": _shares(history.outcome[history.outcome >= 0], [o.value for o in OUTCOMES]),

@@ -31,14 +31,20 @@ from synth.config import GeneratorConfig
 from synth.occupations import SECTOR_LIST, SECTORS, OccupationTable
 from synth.openings import OpeningArrays
 from synth.population import GENDERS, ParticipantArrays, day_of
-from synth.sampling import FloatArray, IntArray, rank_in_runs, stream, uniform_index
+from synth.sampling import (
+    NO_DAY,
+    FloatArray,
+    IntArray,
+    rank_in_runs,
+    stream,
+    uniform_index,
+)
 from synth.truth import HEALTH_NEEDS, GroundTruth, PairFit
 
 PLACEMENT_STATES: tuple[PlacementStatus, ...] = tuple(PlacementStatus)
 DECLINE_REASONS: tuple[DeclineReason, ...] = tuple(DeclineReason)
 OUTCOMES: tuple[Outcome90, ...] = tuple(Outcome90)
 OPENING_STATES: tuple[OpeningStatus, ...] = tuple(OpeningStatus)
-NO_DAY = -(10**9)  # "no date" in day-number columns
 FOLLOW_UP_DAYS = 90
 
 _WINDOW_DAYS = 180  # coaches look at openings posted in the last six months ...

@@ -25,10 +25,11 @@ from matcher.domain import (
     LanguageLevel,
     SfiSchedule,
 )
-from synth.config import GeneratorConfig
+from synth.config import NO_TRADE_WOMEN_RATIO, GeneratorConfig
 from synth.occupations import OccupationTable
 from synth.places import Coaches, Region
 from synth.sampling import (
+    NO_DAY,
     IntArray,
     bit,
     categorical,
@@ -63,7 +64,8 @@ _ORIGINS: tuple[tuple[float, dict[str, float]], ...] = (
 _LOW_SCHOOLING = np.array([0.12, 0.03, 0.04, 0.05, 0.06, 0.07, 0.15, 0.08, 0.10, 0.30])
 _MID_SCHOOLING = np.array([0.4, 0.3, 0.3])  # 10–12 years
 _UNIVERSITY_SCHOOLING = np.array([0.15, 0.2, 0.25, 0.2, 0.12, 0.08])  # 13–18 years
-_TRADE_COUNT = {WOMAN: (0.35, 0.45, 0.20), MAN: (0.20, 0.50, 0.30)}
+#: Among people with prior trades: the chances of one or two, by gender.
+_TRADE_COUNT_GIVEN_ANY = {WOMAN: (0.45, 0.20), MAN: (0.50, 0.30)}
 _DESIRED_COUNT = (0.3, 0.5, 0.2)
 _CODED_SHARE = 0.7  # prior trades the coach has coded with an occupation id
 _COMMUTE_CHOICES = np.array([30, 45, 60, 75, 90])
@@ -104,9 +106,13 @@ class ParticipantArrays:
     max_commute: IntArray
     coach: IntArray
     programme_start: IntArray
-    available_from: IntArray
+    available_from: IntArray  # NO_DAY where not recorded
     consent_share: npt.NDArray[np.bool_]
     consent_research: npt.NDArray[np.bool_]
+    # What the register leaves out: the true home stays in lat/lon (the truth uses it), the
+    # files get the municipality centre instead where the address is unknown.
+    location_approximate: npt.NDArray[np.bool_]
+    free_text_recorded: npt.NDArray[np.bool_]
 
     def __len__(self) -> int:
         return len(self.municipality)
@@ -206,12 +212,32 @@ def _by_gender(rng: np.random.Generator, occupations: OccupationTable,
     return categorical_rows(rng, table, gender.astype(np.int64))
 
 
+def trade_counts(config: GeneratorConfig, women_share: float) -> npt.NDArray[np.float64]:
+    """Chances of 0, 1 or 2 prior trades per gender (rows: :data:`GENDERS`).
+
+    No trades with ``no_trade_share`` overall, women :data:`NO_TRADE_WOMEN_RATIO` times as
+    often as the others (when that would exceed certainty, all women and more of the
+    others); those with trades have one or two as before.
+    """
+    share = config.no_trade_share
+    others = share / max(NO_TRADE_WOMEN_RATIO * women_share + 1 - women_share, 1e-9)
+    women = min(NO_TRADE_WOMEN_RATIO * others, 1.0)
+    if women == 1.0 and women_share < 1.0:
+        others = (share - women_share) / (1 - women_share)
+    table = []
+    for g in range(len(GENDERS)):
+        none = min(women if g == WOMAN else others, 1.0)
+        one, two = _TRADE_COUNT_GIVEN_ANY.get(g, _TRADE_COUNT_GIVEN_ANY[MAN])
+        table.append([none, (1 - none) * one / (one + two), (1 - none) * two / (one + two)])
+    return np.array(table)
+
+
 def _trades(rng: np.random.Generator, config: GeneratorConfig, occupations: OccupationTable,
             gender: npt.NDArray[np.int8], age: IntArray
             ) -> tuple[IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_], ObjectArray]:
     n = len(gender)
-    count_table = np.array([_TRADE_COUNT.get(g, _TRADE_COUNT[MAN]) for g in range(len(GENDERS))])
-    count = categorical_rows(rng, count_table, gender.astype(np.int64))
+    women_share = float(np.mean(gender == WOMAN)) if n else 0.0
+    count = categorical_rows(rng, trade_counts(config, women_share), gender.astype(np.int64))
     occ = np.stack([_by_gender(rng, occupations, occupations.trade_weight, gender,
                                config.segregation_strength) for _ in range(MAX_TRADES)], axis=1)
     occ[np.arange(MAX_TRADES)[None, :] >= count[:, None]] = -1
@@ -344,6 +370,9 @@ def draw_participants(config: GeneratorConfig, occupations: OccupationTable, reg
     childcare = ((needs >> ACCOMMODATIONS.index(Accommodation.CHILDCARE_HOURS)) & 1).astype(bool)
     commute = _COMMUTE_CHOICES[categorical(rng, _COMMUTE_SHARES, n)]
     lat, lon = region.scatter(rng, municipality)
+    # A stream of its own, so the knobs for empty fields leave every other draw as it was.
+    gaps = stream(config.seed, "unrecorded")
+    available_from = start + rng.integers(0, 45, n)
     return ParticipantArrays(
         municipality=municipality,
         gender=gender,
@@ -365,7 +394,10 @@ def draw_participants(config: GeneratorConfig, occupations: OccupationTable, reg
         max_commute=np.where(childcare, np.minimum(commute, 60), commute),
         coach=coaches.assign(rng, municipality),
         programme_start=start,
-        available_from=start + rng.integers(0, 45, n),
+        available_from=np.where(gaps.random(n) < config.available_from_missing_share, NO_DAY,
+                                available_from),
         consent_share=rng.random(n) < 0.85,
         consent_research=rng.random(n) < 0.7,
+        location_approximate=gaps.random(n) < config.home_unknown_share,
+        free_text_recorded=gaps.random(n) >= config.free_text_missing_share,
     )

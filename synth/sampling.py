@@ -19,6 +19,7 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
 KM_PER_DEGREE_LAT = 111.2
+NO_DAY = -(10**9)  # "no date" in day-number columns
 
 
 def stream(seed: int, stage: str) -> np.random.Generator:

@@ -25,6 +25,7 @@ from models.ranking import WORK_LABEL, BoostedRanker, groups_from_query_ids
 
 log = logging.getLogger(__name__)
 
+
 def labels(placements: pd.DataFrame) -> np.ndarray:
     """Graded relevance per placement (work at 90 days 3 > completed 2 > started 1 > other 0)."""
     outcome = placements["outcome_90"].astype(object).where(placements["outcome_90"].notna(), None)

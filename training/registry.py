@@ -219,8 +219,12 @@ class ModelRegistry:
         if not self._exists():
             self.client.create_registered_model(
                 self.name, description="Ranks feasible openings for a programme participant.")
+        # A logged model's URI (models:/m-…) names its id; a tracking server wants the id too
+        # (the embedded store works it out itself).
+        model_id = model_uri.removeprefix("models:/") if model_uri.startswith("models:/m-") else None
         try:
-            version = self.client.create_model_version(self.name, model_uri, run_id=run_id)
+            version = self.client.create_model_version(self.name, model_uri, run_id=run_id,
+                                                       model_id=model_id)
         except MlflowException as exc:
             raise ModelArtifactError(f"could not register {model_uri}: {exc.message}") from exc
         self.client.set_registered_model_alias(self.name, CHALLENGER, version.version)

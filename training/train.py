@@ -87,6 +87,10 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.reweigh and self.engine is Engine.DASK:
             raise ValueError("--reweigh is not supported with --engine dask yet; use local")
+        if self.engine is Engine.DASK:  # before hours of featurising, not after
+            from training.dask_engine import require_dask
+
+            require_dask()
 
     @classmethod
     def from_settings(cls, training: TrainingSettings, **overrides: Any) -> TrainConfig:
@@ -186,12 +190,14 @@ def fit(prepared: Prepared, config: TrainConfig,
     ranker = config.ranker()
     train, valid = learning_rows(prepared, ranker)
     if config.engine is Engine.DASK:
-        from training.dask_engine import dask_client, fit_dask
+        from training.dask_engine import dask_client, fit_dask, write_pairs
 
         training = training or TrainingSettings()
-        with dask_client(training.dask_scheduler, training.dask_workers) as client:
-            return fit_dask(ranker, client, (train.X, train.y, train.group),
-                            (valid.X, valid.y, valid.group), FEATURES)
+        with (tempfile.TemporaryDirectory(prefix="platsa-pairs-", dir=training.dask_pairs_dir) as folder,
+              dask_client(training.dask_scheduler, training.dask_workers) as client):
+            written = [write_pairs(Path(folder) / name, rows.X, rows.y, rows.group, FEATURES)
+                       for name, rows in (("train", train), ("valid", valid))]
+            return fit_dask(ranker, client, *written, FEATURES)
     weights = training_weights(prepared.participants, train) if config.reweigh else None
     return ranker.fit(train.X, train.y, train.group, feature_names=list(FEATURES),
                       eval_set=(valid.X, valid.y, valid.group), sample_weight=weights)

@@ -63,6 +63,10 @@ class Query:
         for text in texts:
             self._char_memo.pop(text, None)
 
+    def forget_all(self) -> None:
+        """Drop every remembered vector (someone was erased and their words are not known)."""
+        self._char_memo.clear()
+
     def warm(self, participants: Iterable[Participant]) -> int:
         """Embed every profile text in one batch; returns how many texts there were.
 

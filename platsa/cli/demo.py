@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from platsa.cli.common import make_progress
-from platsa.cli.helpers import load_settings, model_errors, open_registry
+from platsa.cli.common import errors_as_lines, make_progress
+from platsa.cli.helpers import load_settings, open_registry
 
 #: Who the demo's promotions are recorded as.
 DEMO_USER = "platsa demo"
@@ -34,7 +34,7 @@ def demo_command(
     from training.train import TrainConfig, run_training
 
     config = DemoConfig(participants=participants, openings=openings, seed=seed)
-    with model_errors():
+    with errors_as_lines():
         settings = load_settings()
         if fresh:
             for path in reset(settings):

@@ -1,42 +1,23 @@
-"""What the model and matching commands share: options, one-line errors, settings, tables."""
+"""What the model and matching commands share: options, settings, the registry, tables."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-
-from platsa.cli.common import errors_as_lines, fail
 
 if TYPE_CHECKING:
     from platsa.settings import Settings
     from training.registry import ModelRegistry
 
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 By = Annotated[str | None, typer.Option("--by", help="Who does this (default: the OS user).")]
 Today = Annotated[str | None, typer.Option(
     "--today", help="Match as of this date (YYYY-MM-DD; default today).")]
 Reciprocal = Annotated[bool, typer.Option(
     "--reciprocal", help="Rank by P(fit) × P(the employer says yes): the champion's acceptance "
     "model, else each employer's share of yes answers in the placement history.")]
-
-
-@contextmanager
-def model_errors() -> Iterator[None]:
-    """Expected failures of MLflow, the database and the data as one line each."""
-    from mlflow.exceptions import MlflowException
-    from sqlalchemy.exc import SQLAlchemyError
-
-    with errors_as_lines():
-        try:
-            yield
-        except MlflowException as exc:
-            fail(f"model registry: {exc.message.splitlines()[0]}")
-        except SQLAlchemyError as exc:
-            fail(f"database error: {getattr(exc, 'orig', None) or exc}")
 
 
 def load_settings() -> Settings:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from platsa.cli.common import fail, print_json
-from platsa.cli.helpers import AsJson, By, cell, load_settings, model_errors, open_registry, table
+from platsa.cli.common import AsJson, ExitCode, errors_as_lines, fail, print_json
+from platsa.cli.helpers import By, cell, load_settings, open_registry, table
 
 if TYPE_CHECKING:
     from platsa.settings import Settings
-    from training.registry import GateVerdict
+    from training.registry import GateVerdict, PromotionResult
 
 
 def gate_lines(gates: Sequence[GateVerdict]) -> None:
@@ -20,21 +20,33 @@ def gate_lines(gates: Sequence[GateVerdict]) -> None:
         typer.echo(f"  {gate}")
 
 
-def promote(settings: Settings, version: str | None, *, force: bool, by: str | None) -> None:
+def promotion(settings: Settings, version: str | None, *, force: bool, by: str | None,
+              as_json: bool) -> PromotionResult:
+    """Promote; when the gates refuse, list the failed ones (text or JSON) and exit 4."""
     from training.registry import PromotionRefused
 
-    refused: PromotionRefused | None = None
-    with model_errors():
+    with errors_as_lines():
         registry = open_registry(settings)
         try:
-            result = registry.promote(version, force=force, by=by)
+            return registry.promote(version, force=force, by=by)
         except PromotionRefused as exc:
             refused = exc
-    if refused is not None:
+    if as_json:
+        print_json({"promoted": False, "version": refused.version,
+                    "failed": [g.to_dict() for g in refused.failed]})
+    else:
         typer.echo(f"gates failed for version {refused.version}:")
         gate_lines(refused.failed)
-        fail(f"version {refused.version} was not promoted: {len(refused.failed)} gate(s) failed "
-             "(`--force --by NAME` overrides, and is recorded)")
+    fail(f"version {refused.version} was not promoted: {len(refused.failed)} gate(s) failed "
+         "(`--force --by NAME` overrides, and is recorded)", ExitCode.REFUSED)
+
+
+def promotion_dict(result: PromotionResult) -> dict[str, Any]:
+    return {"promoted": True, "version": result.version, "previous": result.previous,
+            "forced_by": result.forced_by, "gates": [g.to_dict() for g in result.gates]}
+
+
+def print_promotion(result: PromotionResult) -> None:
     typer.echo(f"champion: version {result.version} (was {result.previous or 'none'})"
                + (f", FORCED by {result.forced_by}" if result.forced_by else ""))
     gate_lines(result.gates)
@@ -46,15 +58,23 @@ def models_promote(
     force: Annotated[bool, typer.Option("--force", help="Promote even if gates fail (recorded).")
                      ] = False,
     by: By = None,
+    as_json: AsJson = False,
 ) -> None:
     """Make a version the champion when it is not worse than the champion and fair enough."""
-    promote(load_settings(), version, force=force, by=by)
+    result = promotion(load_settings(), version, force=force, by=by, as_json=as_json)
+    if as_json:
+        print_json(promotion_dict(result))
+    else:
+        print_promotion(result)
 
 
-def models_rollback(by: By = None) -> None:
+def models_rollback(by: By = None, as_json: AsJson = False) -> None:
     """Point champion back at the version it replaced."""
-    with model_errors():
+    with errors_as_lines():
         before, after = open_registry(load_settings()).rollback(by=by)
+    if as_json:
+        print_json({"champion": after, "rolled_back_from": before})
+        return
     typer.echo(f"champion: version {after} (rolled back from {before})")
 
 
@@ -67,7 +87,7 @@ def _promotion_note(tags: dict[str, str]) -> str:
 
 def models_list(as_json: AsJson = False) -> None:
     """Every registered version, newest first, with aliases and validation NDCG."""
-    with model_errors():
+    with errors_as_lines():
         registry = open_registry(load_settings())
         described = [registry.describe(v) for v in registry.versions()]
     if as_json:
@@ -89,7 +109,7 @@ def models_info(
     as_json: AsJson = False,
 ) -> None:
     """One version: run, parameters, metrics, promotion tags."""
-    with model_errors():
+    with errors_as_lines():
         registry = open_registry(load_settings())
         described = registry.describe(registry.version(version))
     if as_json:

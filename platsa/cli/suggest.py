@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from platsa.cli.common import print_json
-from platsa.cli.helpers import AsJson, Reciprocal, Today, date_option, load_settings, model_errors, table
+from platsa.cli.common import AsJson, errors_as_lines, print_json
+from platsa.cli.helpers import Reciprocal, Today, date_option, load_settings, table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,7 +74,7 @@ def suggest_command(
     """The best feasible openings for a participant, with reasons, from the champion model."""
     from platsa.assembly import served_recommender
 
-    with model_errors():
+    with errors_as_lines():
         settings = load_settings()
         recommender, frames = served_recommender(settings, date_option(today), shares=widen_horizons)
         participant = _participant(frames, participant_id)
@@ -105,7 +105,7 @@ def candidates_command(
     from matcher.records import participants_by_id
     from platsa.assembly import served_recommender
 
-    with model_errors():
+    with errors_as_lines():
         settings = load_settings()
         recommender, frames = served_recommender(settings, date_option(today))
         pool = list(participants_by_id(frames["participants"]).values())

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from platsa.cli.common import errors_as_lines, fail, make_progress, print_json
+from platsa.cli.common import AsJson, ExitCode, errors_as_lines, fail, make_progress, print_json
 
 if TYPE_CHECKING:
     from matcher.taxonomy.model import OccupationHit, Taxonomy
@@ -28,7 +28,6 @@ occupations_app = typer.Typer(
 )
 
 Top = Annotated[int, typer.Option("--top", "-k", min=1, help="How many occupations to return.")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 QueryFile = Annotated[
     Path | None,
     typer.Option("--file", "-f", help="One query per line; prints one JSON line per query."),
@@ -51,7 +50,7 @@ def import_command(
 
         for folder in (jobtech, esco):
             if folder is not None and not folder.is_dir():
-                fail(f"{folder}: no such folder")
+                fail(f"{folder}: no such folder", ExitCode.NOT_FOUND)
         path = get_settings().paths.resolved_taxonomy_path
         with make_progress() as progress:
             task = progress.add_task("importing taxonomy", total=import_step_count(esco) + 1)
@@ -170,7 +169,7 @@ def _check_known(taxonomy: Taxonomy, ids: Sequence[str], file: Path | None) -> N
     for number, occupation_id in enumerate(ids, start=1):
         if occupation_id not in taxonomy:
             where = f"{file}:{number}: " if file is not None else ""
-            fail(f"{where}unknown occupation id {occupation_id!r}")
+            fail(f"{where}unknown occupation id {occupation_id!r}", ExitCode.NOT_FOUND)
 
 
 def _print_hits(

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from platsa.cli import models as models_cli
-from platsa.cli.common import console, print_json
-from platsa.cli.helpers import AsJson, By, load_settings, model_errors, open_registry, table
+from platsa.cli.common import AsJson, console, errors_as_lines, print_json
+from platsa.cli.helpers import By, load_settings, open_registry, table
 
 if TYPE_CHECKING:
     from platsa.settings import Settings
@@ -69,7 +69,7 @@ def train_command(
     from models.ranking import OBJECTIVES
     from training.train import Engine, TrainConfig, run_training
 
-    with model_errors():
+    with errors_as_lines():
         choices = [e.value for e in Engine]
         if engine not in choices:
             raise ValueError(f"--engine {engine!r} is not one of {', '.join(choices)}")
@@ -86,16 +86,19 @@ def train_command(
 
         with console.status("featurising, fitting, evaluating, auditing and logging"):
             result = run_training(past, lambda: unindexed(settings), settings, config)
+    if not as_json:
+        print_training(result, settings.model.name)
+    promoted = (models_cli.promotion(settings, result.version, force=False, by=by, as_json=as_json)
+                if promote else None)
     if as_json:
         acceptance = result.acceptance
         print_json({"run_id": result.run_id, "version": result.version, "metrics": result.metrics,
                     "gates": result.gates, "dataset_digest": result.digest, "sizes": result.sizes,
-                    "acceptance": None if acceptance is None else acceptance.metrics()})
+                    "acceptance": None if acceptance is None else acceptance.metrics(),
+                    "promotion": None if promoted is None else models_cli.promotion_dict(promoted)})
+    elif promoted is not None:
+        models_cli.print_promotion(promoted)
     else:
-        print_training(result, settings.model.name)
-    if promote:
-        models_cli.promote(settings, result.version, force=False, by=by)
-    elif not as_json:
         typer.echo(f"challenger: version {result.version}; promote with "
                    f"`platsa models promote {result.version}`")
 

@@ -8,13 +8,13 @@ API and the web pages, which run the same use cases, log exactly the same entrie
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
-from platsa.services.security import Principal
+from platsa.services.security import Actor
 
 
 class Action(StrEnum):
@@ -30,6 +30,8 @@ class Action(StrEnum):
     CANDIDATES_READ = "candidates.read"
     ALLOCATION_CREATE = "allocation.create"
     PLACEMENT_CREATE = "placement.create"
+    PLACEMENT_READ = "placement.read"
+    PLACEMENT_LIST = "placement.list"
     PLACEMENT_STATUS = "placement.status"
     PLACEMENT_OUTCOME = "placement.outcome"
     OPENING_CREATE = "opening.create"
@@ -37,12 +39,21 @@ class Action(StrEnum):
     OPENING_CLOSE = "opening.close"
     MODEL_RELOAD = "model.reload"
     USER_CREATE = "user.create"
+    USER_DEACTIVATE = "user.deactivate"
+    USER_ACTIVATE = "user.activate"
+    USER_PROVISION = "user.provision"
+    KEY_REVOKE = "key.revoke"
+    AUTH_DENIED = "auth.denied"
+    AUTH_THROTTLED = "auth.throttled"
+    SESSION_START = "session.start"
+    SESSION_END = "session.end"
     EXPORT_READ = "export.read"
+    AUDIT_PRUNE = "audit.prune"
 
 
 class Recorder(Protocol):
     """Appends one entry in the caller's transaction (:func:`serving.audit.record`)."""
 
-    def __call__(self, session: Session, principal: Principal, action: Action, subject_kind: str,
+    def __call__(self, session: Session, principal: Actor, action: Action, subject_kind: str,
                  subject_ref: str, *, model_version: str | None = None, shown: Sequence[Any] = (),
-                 at: dt.datetime | None = None) -> None: ...
+                 subjects: Iterable[str] = (), at: dt.datetime | None = None) -> None: ...

@@ -1,8 +1,9 @@
-"""What every use case is given: the transaction, who asks, pseudonyms and the audit log."""
+"""What every use case is given: the transaction, who asks, pseudonyms, the audit log and
+what the service keeps of people outside the records."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -31,19 +32,31 @@ class Matching(Protocol):
     def mark_opening(self, opening_id: str, *, is_open: bool, places_left: int) -> None: ...
 
 
+class MentionEraser(Protocol):
+    """Deletes, in the caller's transaction, what the service stored outside the records that
+    names a participant (the API's kept Idempotency-Key answers:
+    :func:`serving.idempotency.forget_mentions`); returns how many went."""
+
+    def __call__(self, session: Session, participant_id: str) -> int: ...
+
+
 @dataclass(frozen=True)
 class Context:
-    """One request's transaction and caller; ``record`` appends to the audit log."""
+    """One request's transaction and caller; ``record`` appends to the audit log,
+    ``forget_mentions`` is an erasure's part outside the records."""
 
     session: Session
     principal: Principal
     pseudo: Pseudonymizer
     record: Recorder
+    forget_mentions: MentionEraser
 
     def log(self, action: Action, subject_kind: str, subject_ref: str, *,
-            model_version: str | None = None, shown: Sequence[Any] = ()) -> None:
+            model_version: str | None = None, shown: Sequence[Any] = (),
+            subjects: Iterable[str] = ()) -> None:
+        """One entry; ``subjects``: digests of further participants the action exposed."""
         self.record(self.session, self.principal, action, subject_kind, subject_ref,
-                    model_version=model_version, shown=shown)
+                    model_version=model_version, shown=shown, subjects=subjects)
 
     def log_participant(self, action: Action, participant_id: str, *,
                         model_version: str | None = None, shown: Sequence[Any] = ()) -> None:

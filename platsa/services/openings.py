@@ -1,7 +1,7 @@
 """Openings: posted, changed, closed and filled by their employer; candidate lists.
 
 Employers see candidates only as pseudonyms; every candidate list read is audited with the
-pseudonyms, ranks and scores shown.
+pseudonyms, ranks and scores shown, and the candidates' keyed digests as the people it exposed.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ KM_PER_DEGREE = 111.0
 
 
 def _log(ctx: Context, action: Action, opening_id: str, model_version: str | None = None,
-         shown: list[object] | None = None) -> None:
-    ctx.log(action, "opening", opening_id, model_version=model_version, shown=shown or [])
+         shown: list[object] | None = None, subjects: list[str] | None = None) -> None:
+    ctx.log(action, "opening", opening_id, model_version=model_version, shown=shown or [],
+            subjects=subjects or [])
 
 
 def create(ctx: Context, matching: Matching, opening: Opening) -> Opening:
@@ -121,5 +122,6 @@ def candidates(ctx: Context, recommender: Recommender, serving: ServingSettings,
     _log(ctx, Action.CANDIDATES_READ, opening_id, model_version=ranked.model_version,
          shown=[{"pseudonym": ctx.pseudo.pseudonym(c.participant.id, opening.id), "rank": c.rank,
                  "score": c.score, **({"acceptance": c.acceptance} if reciprocal else {})}
-                for c in ranked.items])
+                for c in ranked.items],
+         subjects=[ctx.pseudo.subject_ref("participant", c.participant.id) for c in ranked.items])
     return Candidates(opening, ranked)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from matcher.domain import Participant
 from matcher.recommend import Recommender
 from matcher.store import repositories as store
+from matcher.store.engine import scrub
 from platsa.services.access import participant_for
 from platsa.services.audit import Action
 from platsa.services.context import Context, Matching
@@ -59,18 +60,24 @@ def update(ctx: Context, matching: Matching, participant_id: str,
     return updated
 
 
-def erase(ctx: Context, matching: Matching, participant_id: str) -> int:
-    """Erase a participant (GDPR art. 17); returns how many placements were unlinked.
+def erase(ctx: Context, matching: Matching, participant_id: str, *, vacuum: bool = False) -> int:
+    """Erase a participant (GDPR art. 17); returns how many placements were kept, anonymous.
 
-    Placements stay without a link to the person, so counts and outcomes remain right. The
-    cached sentence vector of their profile text goes too.
+    Placements stay without a link to the person, under new ids, so counts and outcomes
+    remain right and no earlier record leads to them; stored answers naming the person go
+    too (``ctx.forget_mentions``). After the commit the database's files are scrubbed
+    (:func:`matcher.store.engine.scrub`; ``vacuum`` also rebuilds them), and the profile's
+    sentence vector leaves the cache and this worker's memory; other workers learn of the
+    erasure from the audit log (:mod:`serving.erasure`).
     """
     participant = participant_for(ctx.session, ctx.principal, participant_id)
-    unlinked = store.erase_participant(ctx.session, participant_id)
+    kept = store.erase_participant(ctx.session, participant_id)
+    ctx.forget_mentions(ctx.session, participant_id)
     ctx.log_participant(Action.PARTICIPANT_ERASE, participant_id)
     ctx.session.commit()
+    scrub(ctx.session.get_bind(), vacuum=vacuum)  # type: ignore[arg-type]
     matching.forget([matching.recommender.participant_text(participant)])
-    return unlinked
+    return kept
 
 
 def suggestions(ctx: Context, recommender: Recommender, participant_id: str, *, k: int,

@@ -2,6 +2,12 @@
 
 Starting takes one of the opening's places and completing or dropping frees it, in the same
 transaction as the status change; the live index sees the place taken or freed at once.
+Status changes are compare-and-set (:func:`matcher.store.repositories.change_placement_status`),
+so a double-submitted or conflicting change moves the placement (and takes or frees a place)
+once.
+
+The audit log names the placement by a keyed digest of its id, never the id itself: an
+erasure re-keys the kept, anonymous placement, and the digest then leads nowhere.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from platsa.services.context import Context, Matching
 
 def _log(ctx: Context, action: Action, placement: Placement) -> None:
     ctx.log_participant(action, placement.participant_id,
-                        shown=[{"placement_id": placement.id, "opening_id": placement.opening_id,
+                        shown=[{"placement": ctx.pseudo.subject_ref("placement", placement.id),
                                 "status": placement.status.value}])
 
 
@@ -30,6 +36,13 @@ def create(ctx: Context, participant_id: str, opening_id: str) -> Placement:
                           opening_id=opening_id, created_at=dt.date.today())
     store.add_record(ctx.session, placement)
     _log(ctx, Action.PLACEMENT_CREATE, placement)
+    return placement
+
+
+def read(ctx: Context, placement_id: str) -> Placement:
+    """A placement of one of the caller's participants; audited like every read of their records."""
+    placement = placement_for(ctx.session, ctx.principal, placement_id)
+    _log(ctx, Action.PLACEMENT_READ, placement)
     return placement
 
 

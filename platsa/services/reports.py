@@ -1,10 +1,15 @@
 """Reports for data scientists: the follow-up, the served model's fairness report, and a
-pseudonymised export of the placement history. Nothing here shows a person."""
+pseudonymised export of the placement history.
+
+Nothing here shows a person: the follow-up is counts per group with small cells hidden
+(``PLATSA_SMALL_CELL_MINIMUM``), the fairness report is the one training stored with the
+model, and the export (:mod:`platsa.services.exports`) names participants by pseudonyms salted
+per export, coarsens birth years and dates, and leaves out free text, home location,
+adaptation needs and their notes.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import tempfile
 from collections.abc import Sequence
@@ -14,25 +19,24 @@ from typing import Any, Literal
 import pandas as pd
 from sqlalchemy import Engine
 
-from matcher.fairness.followup import followup_table
+from matcher.fairness.followup import published
 from matcher.fairness.report import JSON_NAME
 from matcher.store.repositories import RecordNotFound, load_frames
 from models.loader import ServedModel, client, find_artifact
 from platsa.services.audit import Action
 from platsa.services.context import Context
+from platsa.services.exports import research_csv, research_rows
 from platsa.settings import Settings
 
 #: The follow-up's dimensions (``matcher.fairness.followup.DIMENSIONS``; a test checks they agree).
 Dimension = Literal["gender", "municipality", "kind", "period"]
 Period = Literal["quarter", "year"]
-EXPORT_COLUMNS = ("participant", "municipality_code", "gender", "birth_year", "swedish_level",
-                  "schooling_years", "opening_id", "status", "decline_reason", "created_at",
-                  "ended_at", "outcome_90")
 
 
-def followup(engine: Engine, by: Sequence[str], period: Period) -> pd.DataFrame:
-    """Who the efforts reach and where they lead at 90 days, per group and period."""
-    return followup_table(load_frames(engine), list(by), period)
+def followup(engine: Engine, by: Sequence[str], period: Period, minimum: int) -> pd.DataFrame:
+    """Who the efforts reach and where they lead at 90 days, per group and period; counts
+    from 1 to ``minimum`` - 1 (and their shares) hidden as ``"< minimum"``."""
+    return published(load_frames(engine), list(by), period, minimum)
 
 
 def fairness_report(settings: Settings, run_id: str) -> dict[str, Any]:
@@ -54,15 +58,9 @@ def served_fairness(settings: Settings, model: ServedModel) -> dict[str, Any]:
 
 
 def export_placements(ctx: Context, engine: Engine) -> str:
-    """Placements of participants who consented to research, pseudonymised (CSV); audited."""
-    frames = load_frames(engine)
-    people = frames["participants"]
-    people = people[people["consent_research"].astype(bool)]
-    rows = frames["placements"].merge(people, left_on="participant_id", right_on="id",
-                                      suffixes=("", "_participant"))
-    rows["participant"] = [ctx.pseudo.pseudonym(p, "export") for p in rows["participant_id"]]
-    buffer = io.StringIO()
-    rows.loc[:, list(EXPORT_COLUMNS)].to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL,
-                                            date_format="%Y-%m-%d")
+    """Placements of participants who consented to research (CSV): pseudonyms salted per
+    export (a second export cannot be joined to the first), birth years in five-year bands,
+    dates as months; audited."""
+    rows = research_rows(load_frames(engine), ctx.pseudo)
     ctx.log(Action.EXPORT_READ, "export", "placements", shown=[{"rows": len(rows)}])
-    return buffer.getvalue()
+    return research_csv(rows)

@@ -10,6 +10,7 @@ across two candidate lists and nobody can reverse it without the secret.
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import hmac
 import logging
@@ -19,6 +20,7 @@ import tempfile
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +89,44 @@ class Principal:
         return self.owns_opening(employer_id, parent_id)
 
 
+class Caller(StrEnum):
+    """Who acts without being a signed-in user, as the audit log names them."""
+
+    ANONYMOUS = "anonymous"  # a client whose credential matched no user
+    OPERATOR = "operator"  # the command line, run by someone holding the store's credentials
+
+
+@dataclass(frozen=True)
+class NonUser:
+    """An audit log actor that is no user: an unidentified client or the command line."""
+
+    user_id: str
+    role: Caller
+
+
+class Actor(Protocol):
+    """Whoever an audit entry names: a :class:`Principal` or a :class:`NonUser`."""
+
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def role(self) -> StrEnum: ...
+
+
+ANONYMOUS = NonUser("anonymous", Caller.ANONYMOUS)
+
+
+def operator() -> NonUser:
+    """The person running the command line, by their operating-system login (or uid: a
+    container's user may have no name)."""
+    try:
+        login = getpass.getuser()
+    except (OSError, KeyError):
+        login = str(os.getuid())
+    return NonUser(f"cli:{login}", Caller.OPERATOR)
+
+
 # --------------------------------------------------------------------------- keys
 
 
@@ -96,7 +136,7 @@ def new_api_key() -> str:
 
 
 def key_digest(key: str) -> str:
-    """What the store keeps of a key: its SHA-256, hex."""
+    """What the store keeps of a key or a session secret: its SHA-256, hex."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 

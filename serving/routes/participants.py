@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 
 from matcher.domain import Participant
 from platsa.services import participants
+from platsa.services.security import Role
 from serving.context import context
 from serving.deps import Coach, MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep
 from serving.schemas.common import Message, Responses, merged
@@ -65,18 +66,29 @@ def update_participant(participant_id: str, body: ParticipantUpdate, principal: 
                                lambda current: merged(Participant, current, body))
 
 
-@router.delete("/{participant_id}", response_model=Erasure, responses=NOT_FOUND)
+Vacuum = Annotated[bool, Query(
+    description="admins only: also rebuild the database file (SQLite VACUUM; PostgreSQL VACUUM "
+    "FULL of the tables erasure changes), which locks the store while it runs")]
+
+
+@router.delete("/{participant_id}", response_model=Erasure,
+               responses={**NOT_FOUND, 403: {"model": Message, "description": "vacuum asked by a coach"}})
 def erase_participant(participant_id: str, principal: Coach, session: SessionDep,
-                      matching: MatchingDep, pseudo: PseudonymizerDep) -> Erasure:
+                      matching: MatchingDep, pseudo: PseudonymizerDep,
+                      vacuum: Vacuum = False) -> Erasure:
     """Erase a participant (GDPR art. 17): the profile goes, anonymous placements stay.
 
-    Placements are kept without a link to the person so counts and outcomes per opening and
-    municipality remain right. The cached sentence vector of their profile text goes too;
-    the service keeps no other copy of participants, and the audit log only ever had a
-    keyed digest of the id.
+    Placements are kept without a link to the person, under new ids, so counts and outcomes
+    per opening and municipality remain right and no earlier record leads to them. The
+    database's write-ahead log is truncated after the erasure, and the profile's sentence
+    vector leaves the cache and every worker's memory (:mod:`serving.erasure`); the audit
+    log only ever had a keyed digest of the id.
     """
-    unlinked = participants.erase(context(session, principal, pseudo), matching, participant_id)
-    return Erasure(participant_id=participant_id, placements_unlinked=unlinked)
+    if vacuum and principal.role is not Role.ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only an admin may vacuum the store")
+    kept = participants.erase(context(session, principal, pseudo), matching, participant_id,
+                              vacuum=vacuum)
+    return Erasure(participant_id=participant_id, placements_unlinked=kept)
 
 
 # The answer holds exactly what SuggestionList.to_dict() gives; exclude_unset keeps the

@@ -5,6 +5,12 @@ A placement holds one of its opening's places while it is ``started``
 or dropping gives it back, in the same transaction as the status change: when two coaches
 start participants on the last place at the same time, one succeeds and the other gets 409
 with nothing written. The live matching index sees the place taken or freed at once.
+Status changes are compare-and-set, so a double-submitted or conflicting change moves the
+placement (and takes or frees a place) once; sending an ``Idempotency-Key`` makes a repeat
+get the first answer (:mod:`serving.idempotency`).
+
+The audit log names the placement by a keyed digest of its id, never the id itself: an
+erasure re-keys the kept, anonymous placement, and the digest then leads nowhere.
 """
 
 from __future__ import annotations
@@ -13,7 +19,6 @@ from fastapi import APIRouter, status
 
 from matcher.domain import Placement
 from platsa.services import placements
-from platsa.services.access import placement_for
 from serving.context import context
 from serving.deps import Coach, MatchingDep, PseudonymizerDep, SessionDep
 from serving.schemas.common import Message, Responses
@@ -34,8 +39,10 @@ def create_placement(body: PlacementCreate, principal: Coach, session: SessionDe
 
 
 @router.get("/{placement_id}", response_model=PlacementPublic, responses=NOT_FOUND)
-def read_placement(placement_id: str, principal: Coach, session: SessionDep) -> Placement:
-    return placement_for(session, principal, placement_id)
+def read_placement(placement_id: str, principal: Coach, session: SessionDep,
+                   pseudo: PseudonymizerDep) -> Placement:
+    """A placement (the read is audited, like every read of a participant's records)."""
+    return placements.read(context(session, principal, pseudo), placement_id)
 
 
 @router.post("/{placement_id}/status", response_model=PlacementPublic,

@@ -44,6 +44,12 @@ class UserCreated(UserPublic):
     api_key: str
 
 
+class KeysRevoked(BaseModel):
+    """The keys a revocation took away (by prefix); refused from the next request on."""
+
+    revoked: list[str]
+
+
 class AuditEntryPublic(BaseModel):
     """One logged action; participants appear as a keyed digest, never by profile."""
 
@@ -85,6 +91,15 @@ class HealthPublic(BaseModel):
     model_version: str
     ranker: str
     openings_indexed: int
+
+
+class ReadyPublic(BaseModel):
+    """Readiness: each check says ``ok`` or what is wrong; 503 unless every one is ``ok``."""
+
+    ready: bool
+    checks: dict[str, str]
+    model_version: str | None
+    openings_indexed: int | None
 
 
 class FollowupPublic(BaseModel):

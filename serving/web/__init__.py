@@ -10,10 +10,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from serving.web import account, coach, employer, science
+from serving.web import account, coach, employer, science, sso
 from serving.web.pages import HERE
 
-ROUTERS = (account.router, coach.router, employer.router, science.router)
+ROUTERS = (account.router, sso.router, coach.router, employer.router, science.router)
 
 
 def install(app: FastAPI) -> None:

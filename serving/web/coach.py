@@ -78,9 +78,9 @@ def participant_list(request: Request, principal: CoachUser, session: SessionDep
     listed participants' keyed digests, never the filter's values.
     """
     people = participants_of(session, principal, _filter(q, min_level, sfi, need))
+    listed = [pseudo.subject_ref("participant", p.id) for p in people]
     audit.record(session, principal, Action.PARTICIPANT_LIST, "municipality",
-                 principal.municipality_code or "*",
-                 shown=[pseudo.subject_ref("participant", p.id) for p in people])
+                 principal.municipality_code or "*", shown=listed, subjects=listed)
     return render(request, "coach_list.html", {
         "people": people, "values": {"q": q, "min_level": min_level, "sfi": sfi, "need": need},
         "levels": list(LanguageLevel), "sfi_schedules": list(SfiSchedule),
@@ -108,6 +108,9 @@ def _participant_page(request: Request, participant_id: str, principal: Principa
 
     found, unavailable = weighed_or_plain(found_with, reciprocal)
     placed = placements_of(session, participant_id)
+    audit.record(session, principal, Action.PLACEMENT_LIST, "participant",
+                 pseudo.subject_ref("participant", participant_id),
+                 shown=[pseudo.subject_ref("placement", p.id) for p in placed])
     return render(request, "participant.html", {
         "person": person, "found": found, "placed": placed,
         "reciprocal_unavailable": unavailable,

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from matcher.fairness.charts import followup_chart, png_bytes
-from matcher.fairness.followup import followup_table
+from matcher.fairness.followup import published
 from matcher.store.repositories import RecordNotFound, load_frames
 from platsa.services import reports
 from platsa.services.reports import Dimension
@@ -80,7 +80,9 @@ def followup_page(request: Request, principal: ScientistUser,
     """The follow-up table for the chosen breakdown; unknown choices fall back to defaults."""
     keys = [d for d in dict.fromkeys(by) if d in DIMENSIONS] or ["gender"]
     chosen: Period = "year" if period == "year" else "quarter"
-    table = followup_public(reports.followup(request.app.state.engine, keys, chosen), keys, chosen)
+    minimum = request.app.state.settings.reports.small_cell_minimum
+    table = followup_public(reports.followup(request.app.state.engine, keys, chosen, minimum),
+                            keys, chosen)
     columns = list(table.rows[0]) if table.rows else []
     return render(request, "followup.html", {"table": table, "columns": columns,
                                              "dimensions": DIMENSIONS, "period": chosen,
@@ -92,5 +94,7 @@ def followup_plot(request: Request, principal: ScientistUser, period: str = "qua
     """Efforts per period and 90-day outcomes by gender, drawn from the store on request."""
     chosen: Period = "year" if period == "year" else "quarter"
     frames = load_frames(request.app.state.engine)
-    figure = followup_chart(followup_table(frames, ["period", "gender"], chosen))
+    minimum = request.app.state.settings.reports.small_cell_minimum
+    figure = followup_chart(published(frames, ["period", "gender"], chosen, minimum),
+                            published(frames, ["gender"], chosen, minimum))
     return Response(png_bytes(figure), media_type="image/png", headers=PNG_CACHE)

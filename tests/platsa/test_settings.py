@@ -40,6 +40,17 @@ def test_documented_variables_reach_their_sections(monkeypatch, tmp_path):
     assert settings.paths.resolved_database_url == f"sqlite:///{(tmp_path / 'platsa.db').resolve()}"
 
 
+def test_sign_in_limits_logs_dask_and_report_variables_reach_their_sections(monkeypatch, tmp_path):
+    for name, value in {"PLATSA_SMALL_CELL_MINIMUM": "3", "PLATSA_TRAINING_DASK_PAIRS_DIR": str(tmp_path),
+                        "PLATSA_LOG_FORMAT": "json", "PLATSA_MAX_BODY_BYTES": "2048",
+                        "PLATSA_AUTH_FAILURES_PER_PREFIX": "4", "PLATSA_OIDC_SCOPES": "openid"}.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    assert settings.reports.small_cell_minimum == 3 and settings.training.dask_pairs_dir == tmp_path
+    assert (settings.serving.log_format, settings.serving.max_body_bytes) == ("json", 2048)
+    assert (settings.serving.auth_failures_per_prefix, settings.serving.oidc_scopes) == (4, "openid")
+
+
 def test_thresholds_come_from_settings(monkeypatch):
     monkeypatch.setenv("PLATSA_FAIRNESS_MAX_NDCG_GAP", "0.005")
     thresholds = Settings().fairness

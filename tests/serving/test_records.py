@@ -108,8 +108,9 @@ def test_erasure_removes_the_person_and_keeps_anonymous_aggregates(world: World)
     engine = get_engine(world.settings.paths.resolved_database_url)
     with session_scope(engine) as session:
         assert session.get(ParticipantRow, "p3") is None
-        kept = session.get(PlacementRow, "pl-done")
-        assert kept is not None and kept.participant_id is None and kept.status == "completed"
+        assert session.get(PlacementRow, "pl-done") is None  # kept under a new id
+        kept = session.scalars(select(PlacementRow).where(PlacementRow.opening_id == "o-cook")).one()
+        assert kept.participant_id is None and kept.status == "completed"
         refs = set(session.scalars(select(AuditEventRow.subject_ref)))
         assert "p3" not in refs  # the log holds digests only
     audit = world.client.get("/audit?participant_id=p3", headers=world.headers("admin")).json()

@@ -130,9 +130,9 @@ def test_cli_creates_a_user_whose_key_works(platsa_home: Path) -> None:
         me = client.get("/users/me", headers={"X-API-Key": created["api_key"]}).json()
     assert me["id"] == created["id"] and "api_key" not in me
     refused = runner.invoke(cli, ["users", "create", "--name", "X", "--role", "coach"])
-    assert refused.exit_code == 1 and "needs a municipality" in refused.output
+    assert refused.exit_code == 2 and "needs a municipality" in refused.output
     refused = runner.invoke(cli, ["users", "create", "--name", "X", "--role", "boss"])
-    assert refused.exit_code == 1 and "'boss'" in refused.output
+    assert refused.exit_code == 2 and "'boss'" in refused.output
 
 
 class _Ones:

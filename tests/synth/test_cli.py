@@ -47,6 +47,6 @@ def test_generate_defaults_to_platsa_home(app: typer.Typer, platsa_home: Path) -
 
 def test_bad_values_fail_with_one_line(app: typer.Typer, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["generate", "-n", "0", "--out", str(tmp_path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "participants" in lines[0] and "0" in lines[0]

@@ -77,7 +77,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
 def test_models_before_any_training(world):
     assert run("models", "list") == (0, "no model is registered yet: run `platsa train`\n")
     code, output = run("models", "promote")
-    assert code == 1 and "run `platsa train` first" in output
+    assert code == 3 and "run `platsa train` first" in output  # not found
 
 
 def test_train_promote_force_rollback_and_serve_the_champion(world, history):
@@ -88,7 +88,7 @@ def test_train_promote_force_rollback_and_serve_the_champion(world, history):
     assert "acceptance model (for --reciprocal): logistic regression on" in output
 
     code, output = run("models", "promote", env={"PLATSA_FAIRNESS_MIN_EXPOSURE_RATIO": "0.9999"})
-    assert code == 1
+    assert code == 4  # refused by a gate
     assert "FAIL: fairness exposure_ratio" in output and "short by" in output
     assert "version 1 was not promoted" in output
 
@@ -98,8 +98,9 @@ def test_train_promote_force_rollback_and_serve_the_champion(world, history):
 
     code, output = run("train", "--n-estimators", "30", "--promote", "--json", env=LAX)
     assert code == 0, output
-    assert json.loads(output[: output.index("\nchampion:")])["version"] == "2"
-    assert "champion: version 2 (was 1)" in output
+    trained = json.loads(output)  # one document: the run and its promotion
+    assert trained["version"] == "2"
+    assert (trained["promotion"]["version"], trained["promotion"]["previous"]) == ("2", "1")
 
     code, output = run("models", "list")
     assert code == 0 and "champion" in output.splitlines()[1] and "forced by tester" in output
@@ -172,15 +173,15 @@ def test_reciprocal_uses_the_champions_acceptance_model(world, history):
     assert code == 0 and "reciprocal (acceptance from model)" in output and "acceptance" in output
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("suggest", "nobody"), "no participant 'nobody' in the database"),
-    (("suggest", "x", "--today", "soon"), "--today 'soon' is not a date"),
-    (("train", "--engine", "spark"), "--engine 'spark' is not one of local, dask"),
-    (("models", "info", "42"), "has no version '42'"),
+@pytest.mark.parametrize(("args", "exit_code", "message"), [
+    (("suggest", "nobody"), 3, "no participant 'nobody' in the database"),
+    (("suggest", "x", "--today", "soon"), 2, "--today 'soon' is not a date"),
+    (("train", "--engine", "spark"), 2, "--engine 'spark' is not one of local, dask"),
+    (("models", "info", "42"), 3, "has no version '42'"),
 ])
-def test_bad_input_is_one_line(world, args, message):
+def test_bad_input_is_one_line(world, args, exit_code, message):
     code, output = run(*args)
-    assert code == 1 and message in output and len(output.strip().splitlines()) == 1
+    assert code == exit_code and message in output and len(output.strip().splitlines()) == 1
 
 
 def test_unreachable_tracking_server_is_one_line(world):

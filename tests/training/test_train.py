@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -115,7 +116,13 @@ def test_reweighing_is_selectable_logged_and_changes_the_model(settings, history
     prepared = prepare(history, fast_matcher_factory(taxonomy), config)
     train, _ = learning_rows(prepared, config.ranker())
     weights = training_weights(prepared.participants, train)
-    assert weights.shape == train.y.shape and weights.sum() == pytest.approx(len(weights))
+    # Each gender × label cell weighs n_g n_y / n in total: n in all when every cell occurs
+    # (a small history may lack one, e.g. an unrecorded gender with the top label).
+    genders = [prepared.participants[p].gender.value for p in train.participant_ids]
+    n_g, n_y = Counter(genders), Counter(train.y.tolist())
+    cells = set(zip(genders, train.y.tolist(), strict=True))
+    assert weights.shape == train.y.shape
+    assert weights.sum() == pytest.approx(sum(n_g[g] * n_y[y] for g, y in cells) / len(weights))
     plain, reweighed = fit(prepared, FAST), fit(prepared, config)
     assert (plain.predict(prepared.valid.X) != reweighed.predict(prepared.valid.X)).any()
     assert config.params()["reweigh"] == "True"
