@@ -153,13 +153,14 @@ class Recommender:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         source = self.ranking.require_acceptance().source if reciprocal else None
+        q = self.query(participant)
         answer = SuggestionList(participant_id=participant.id, items=[], ranker=self.ranker.kind,
                                 model_version=self.model_version, n_candidates=0, n_feasible=0,
-                                reciprocal=reciprocal, acceptance_source=source)
+                                reciprocal=reciprocal, acceptance_source=source,
+                                no_prior_trade=not q.trade_positions.size)
         if self.index is None:
             return answer
         index, day = self.index, self._day(today)
-        q = self.query(participant)
         context = self.constraints.context(index, allowed_municipalities, day)
         pool = self.constraints.feasible_rows(q.row, index, context)
         rows = self.shortlisted(q, pool) if pool.size else pool

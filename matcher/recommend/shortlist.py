@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.features import OccupationArrays, ParticipantQuery
+from matcher.features import OccupationArrays, ParticipantQuery, needs_no_experience
 from matcher.geo import unit_vectors
 from matcher.recommend.index import OpeningIndex
 
@@ -42,7 +42,7 @@ class Shortlist:
         found = [f for f in (self.by_transfer(q, index, occupations, rows),
                              self.by_text(q, index, rows)) if f is not None]
         if not q.trade_positions.size or not any(f.size for f in found):
-            found.append(self.by_reach(q, index, rows))
+            found.append(self.by_reach(q, index, occupations, rows))
         return np.unique(np.concatenate(found))
 
     def by_transfer(self, q: ParticipantQuery, index: OpeningIndex, occupations: OccupationArrays,
@@ -72,18 +72,24 @@ class Shortlist:
         found, scores = vectors.search_rows(query, self.text_candidates, rows)
         return np.sort(found[0][(found[0] >= 0) & (scores[0] > 0)])
 
-    def by_reach(self, q: ParticipantQuery, index: OpeningIndex, rows: np.ndarray) -> np.ndarray:
-        """The ``reach_candidates`` openings among ``rows`` asking no earlier experience
-        first, then the nearest to the participant's home.
+    def by_reach(self, q: ParticipantQuery, index: OpeningIndex, occupations: OccupationArrays,
+                 rows: np.ndarray) -> np.ndarray:
+        """The ``reach_candidates`` openings among ``rows`` someone without an earlier trade
+        can most readily start: those that need no prior experience
+        (:func:`~matcher.features.needs_no_experience`) first, then those asking no years in
+        another occupation, then the rest; the nearest to the participant's home first in each.
 
         The bound keeps a request's cost that of a profile with trades (the features and the
         ranker see at most this many rows more); which of them suit best is the ranker's call.
         """
         if rows.size <= self.reach_candidates:
             return rows
+        experience = index.columns.experience[rows]
+        tier = np.where(needs_no_experience(experience, index.positions[rows], occupations), 0,
+                        np.where(experience > 0, 2, 1))
         xyz = index.xyz[rows] if index.xyz is not None else unit_vectors(
             index.columns.lat[rows], index.columns.lon[rows])
         nearness = xyz @ unit_vectors(q.row.lat, q.row.lon)  # cosine of the angle: 1 at home
-        # dot products lie in [-1, 1]: an experience requirement always ranks after none
-        key = 2.0 * (index.columns.experience[rows] > 0) - nearness
+        # dot products lie in [-1, 1]: a tier two apart always orders first
+        key = 2.0 * tier - nearness
         return np.sort(rows[np.argpartition(key, self.reach_candidates - 1)[: self.reach_candidates]])

@@ -21,6 +21,14 @@ class SuggestionPublic(BaseModel):
     commute_minutes: float
     reasons: list[str]
     missing: list[str]
+    rests_on: list[str] = Field(
+        default_factory=list,
+        description="what the suggestion rests on: the features that raised its score most, "
+        "highest first (e.g. commute_minutes, language_margin, opening_kind, "
+        "employer_success_rate, experience_gap)")
+    needs_no_experience: bool = Field(
+        default=False, description="the opening asks no years of experience and its occupation "
+        "is elementary (SSYK major group 9)")
     acceptance: float | None = Field(
         default=None, ge=0, le=1,
         description="reciprocal lists only: the estimated probability that the employer says "
@@ -50,6 +58,9 @@ class SuggestionsPublic(BaseModel):
     n_feasible: int
     widen_horizons: bool = Field(
         default=False, description="whether the coach asked to widen horizons")
+    no_prior_trade: bool = Field(
+        default=False, description="the participant has no earlier trade the taxonomy knows, "
+        "so nothing is matched on occupation; the suggestions rest on the rest of the profile")
     widened: bool = Field(
         default=False,
         description="widening brought an opening in an occupation where few of the "

@@ -298,7 +298,8 @@ def test_with_reciprocal_off_nothing_changes(taxonomy, carpenter):
     assert plain["reciprocal"] is False and "acceptance_source" not in plain
     assert all(set(item) == {"opening_id", "rank", "score", "title", "occupation_id",
                              "occupation_label", "municipality_code", "kind", "commute_minutes",
-                             "reasons", "missing"} for item in plain["items"])
+                             "reasons", "missing", "rests_on",
+                                 "needs_no_experience"} for item in plain["items"])
     reciprocal = _two_employers(taxonomy).suggest_openings(carpenter, k=3, reciprocal=True).to_dict()
     assert {"acceptance", "reciprocal_score"} <= set(reciprocal["items"][0])
     assert reciprocal["acceptance_source"] == "employer_rate"

@@ -69,3 +69,39 @@ def test_the_reach_source_is_bounded_however_many_openings_are_feasible(taxonomy
     assert result.n_feasible == 400 and result.n_candidates == 25 and len(result.items) == 10
     nearest = m.shortlisted(m.query(make_participant()))
     assert _ids(m, nearest) == sorted(f"o{i}" for i in range(25))
+
+
+def test_needing_no_experience_is_asking_no_years_in_an_elementary_occupation(taxonomy):
+    """SSYK major group 9 (elementary occupations) with no years asked; an opening with
+    no occupation is not known to need none."""
+    from matcher.features import OccupationArrays, needs_no_experience
+
+    arrays = OccupationArrays.from_taxonomy(taxonomy)
+    stad, kock = arrays.index["stad"], arrays.index["kock"]
+    years = np.array([0.0, 2.0, 0.0, 0.0], dtype=np.float32)
+    positions = np.array([stad, stad, kock, -1], dtype=np.int32)
+    assert needs_no_experience(years, positions, arrays).tolist() == [True, False, False, False]
+
+
+def test_without_trades_elementary_work_comes_before_other_work_asking_no_years(taxonomy):
+    """Cooking asks no years here but is no elementary occupation: the cleaning job 8 km
+    away comes before the cooking job next door, and both before cleaning asking years."""
+    openings = [make_opening("kock-1km", occupation_id="kock", location=_east(1)),
+                make_opening("stad-8km", occupation_id="stad", location=_east(8)),
+                make_opening("stad-2km-years", occupation_id="stad", location=_east(2),
+                             required_experience_years=2.0)]
+    for n, expected in ((1, ["stad-8km"]), (2, ["kock-1km", "stad-8km"])):
+        m = recommender(taxonomy, openings, config=RecommenderConfig(reach_candidates=n))
+        assert _ids(m, m.shortlisted(m.query(make_participant()))) == expected
+
+
+def test_a_suggestion_says_what_it_rests_on(taxonomy, openings):
+    m = recommender(taxonomy, openings)
+    newcomer = m.suggest_openings(make_participant(), k=8)
+    assert newcomer.no_prior_trade and newcomer.items
+    first = newcomer.items[0]
+    assert first.rests_on and not any(name.startswith("occ_") for name in first.rests_on)
+    by_id = {s.opening_id: s.needs_no_experience for s in newcomer.items}
+    assert by_id == {f"o{km}": km % 2 == 0 for km in range(1, 9) if f"o{km}" in by_id}
+    cleaner = make_participant(prior_trades=[PriorTrade(occupation_id="stad", years=3)])
+    assert not m.suggest_openings(cleaner, k=3).no_prior_trade
