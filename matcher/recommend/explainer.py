@@ -82,8 +82,9 @@ class Explainer:
         return items
 
     def rests_on(self, contributions: np.ndarray) -> list[str]:
-        """The ``top`` features that raised the score most, highest first (the last column,
-        the model's bias, is no feature)."""
+        """The ``top`` features that raised the score most, heaviest first (the last column,
+        the model's bias, is no feature). Empty when nothing did: a constant model, or a
+        poor fit that is still the best feasible."""
         parts = contributions[: len(FEATURES)]
         raised = [int(i) for i in np.argsort(-parts, kind="stable")[: self.top] if parts[i] > 0]
         return [FEATURES[i] for i in raised]

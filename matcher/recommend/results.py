@@ -47,7 +47,7 @@ class Suggestion:
     commute_minutes: float
     reasons: list[str]
     missing: list[str]
-    #: the features that raised the score most, highest first (``matcher.features.FEATURES``
+    #: the features that raised the score most, heaviest first (``matcher.features.FEATURES``
     #: names): what the suggestion rests on, whatever the reasons' wording
     rests_on: list[str]
     needs_no_experience: bool  # asks no years, elementary occupation (features.needs_no_experience)

@@ -24,8 +24,8 @@ class SuggestionPublic(BaseModel):
     rests_on: list[str] = Field(
         default_factory=list,
         description="what the suggestion rests on: the features that raised its score most, "
-        "highest first (e.g. commute_minutes, language_margin, opening_kind, "
-        "employer_success_rate, experience_gap)")
+        "heaviest first (e.g. commute_minutes, language_margin, opening_kind, "
+        "employer_success_rate, experience_gap); empty when none did")
     needs_no_experience: bool = Field(
         default=False, description="the opening asks no years of experience and its occupation "
         "is elementary (SSYK major group 9)")

@@ -99,7 +99,7 @@ def test_a_suggestion_says_what_it_rests_on(taxonomy, openings):
     m = recommender(taxonomy, openings)
     newcomer = m.suggest_openings(make_participant(), k=8)
     assert newcomer.no_prior_trade and newcomer.items
-    first = newcomer.items[0]
+    first = newcomer.items[0]  # the rule: near, no experience asked, no occupation to match
     assert first.rests_on and not any(name.startswith("occ_") for name in first.rests_on)
     by_id = {s.opening_id: s.needs_no_experience for s in newcomer.items}
     assert by_id == {f"o{km}": km % 2 == 0 for km in range(1, 9) if f"o{km}" in by_id}
