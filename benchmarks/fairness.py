@@ -16,13 +16,14 @@ Protocol (one run, one seed per scenario):
    * employer side: each opening's feasible candidates ranked by score; exposure and impact
      ratios, skew@10 and NDKL before and after DetConstSort, with its NDCG@10 cost;
    * calibration (Platt on half the participants, ECE by gender on the other half), proxy AUC,
-     counterfactual invariance of the real matcher.
+     counterfactual invariance of the real matcher;
+   * the coach-side audit again for people with and without a prior trade apart (issue #19).
 
 The headline numbers in the JSON are the bias-on scenario in its default deployment
 (reweighed model, re-ranked candidate lists); every scenario and model is kept in full.
 
 Run: ``.venv/bin/python benchmarks/fairness.py [--participants N --openings M --seed S]
-[--report-dir DIR]``. Writes ``benchmarks/results/fairness.json``.
+[--report-dir DIR] [--output FILE]``. Writes ``benchmarks/results/fairness.json``.
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ def parse_args() -> argparse.Namespace:
                         help="evaluate participants with at least this many feasible candidates "
                              "(1: everyone, so coverage is measured rather than filtered)")
     parser.add_argument("--min-group-size", type=int, default=30)
+    parser.add_argument("--output", type=Path, default=RESULTS,
+                        help="where the JSON goes (e.g. a smaller run beside the default one)")
     parser.add_argument("--report-dir", type=Path, default=None,
                         help="also write each scenario's HTML/PNG/JSON fairness report here")
     return parser.parse_args()
@@ -333,8 +336,8 @@ def main() -> None:
         "scenarios": scenarios,
         "total_seconds": time.perf_counter() - started,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(to_json(summary) + "\n")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(to_json(summary) + "\n")
     print_table(scenarios)
     for group, part in deployed["by_prior_trades"].items():
         if part["participants"]:
@@ -342,7 +345,7 @@ def main() -> None:
                   f"gender gap {shown(part['ndcg10_gap'])} ({part['participants']} participants)")
     print(f"headline (bias on, mitigated): exposure ratio {shown(summary['exposure_ratio'])}, "
           f"NDCG@10 gap {shown(summary['ndcg10_gap'])}, NDCG@10 cost of re-ranking "
-          f"{shown(summary['ndcg10_cost_of_mitigation'])}; wrote {RESULTS}")
+          f"{shown(summary['ndcg10_cost_of_mitigation'])}; wrote {args.output}")
 
 
 if __name__ == "__main__":

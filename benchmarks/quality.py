@@ -20,6 +20,9 @@ Protocol (one run, one seed):
    are compared by the generator's **true** probability that the employer says yes, averaged
    over the top 10, by NDCG@10 against the success oracle (the price), and by the expected
    number of placements that go ahead *and* work, P(accept) × P(success), in the top 10.
+6. **People with and without a prior trade** (issue #19) are reported apart: each method's
+   NDCG@10 over each group, the ranker's with a 95 % bootstrap interval (participants
+   resampled) and its ratios to the oracle and the rule.
 
 Run: ``.venv/bin/python benchmarks/quality.py [--participants N --openings M --seed S]``.
 Writes ``benchmarks/results/quality.json`` (``--output`` elsewhere, e.g. for a trial run).
