@@ -95,24 +95,29 @@ def through_the_command_line(user: User, folder: Path, asked: list[str], opening
 
 
 def through_the_api(user: User, asked: list[str], opening: str | None,
-                    nobody_feasible: bool = False, fairness: tuple[int, ...] = (200, 404)) -> None:
+                    nobody_feasible: bool = False,
+                    fairness: tuple[int, ...] = (200, 404)) -> list[dict]:
     """Suggestions, "why not?", allocation, candidates, reports and export: never refused
-    (the fairness report answers one of ``fairness``: 404 when the rule serves)."""
+    (the fairness report answers one of ``fairness``: 404 when the rule serves). Returns
+    the suggestions of each of ``asked``."""
     from serving.app import create_app
 
     created = user.works("users", "create", "--name", "e2e", "--role", "admin")
     key = {"X-API-Key": json.loads(created.stdout)["api_key"]}
     get_settings.cache_clear()
+    answers = []
     with TestClient(create_app(get_settings())) as client:
         for participant_id in asked:
             answer = client.get(f"/participants/{participant_id}/suggestions?k=5", headers=key)
             assert answer.status_code == 200, answer.text
-            _check_suggestions(answer.json(), 5, nobody_feasible)
+            answers.append(answer.json())
+            _check_suggestions(answers[-1], 5, nobody_feasible)
             if opening is not None:
                 why = client.get(f"/participants/{participant_id}/why-not/{opening}", headers=key)
                 assert why.status_code == 200, why.text
         if asked:
-            allocated = client.post("/allocations", headers=key, json={"participant_ids": asked})
+            allocated = client.post("/allocations", headers=key,  # at most 500 a request
+                                    json={"participant_ids": asked[:500]})
             assert allocated.status_code == 200, allocated.text
         paths = ["/reports/followup?by=gender&by=kind", "/exports/placements"]
         for path in paths + ([f"/openings/{opening}/candidates"] if opening else []):
@@ -120,5 +125,6 @@ def through_the_api(user: User, asked: list[str], opening: str | None,
             assert answer.status_code == 200, f"{path}: {answer.text}"
         report = client.get("/reports/fairness", headers=key)
         assert report.status_code in fairness, report.text
+    return answers
 
 
