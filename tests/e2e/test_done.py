@@ -115,6 +115,8 @@ def test_done_means(user, taxonomy) -> None:
     for answer in answers:
         _check_resting(answer, needs_none)
     answered = [answer for answer in answers if answer["items"]]
-    assert len(answered) >= 0.9 * len(without)  # the rest have nothing feasible (hours, commute)
+    # the others have no feasible opening among 120 (commute, Swedish, hours): an empty list
+    # then, never a refusal (checked above); most do, so the checks below have work to do
+    assert len(answered) >= 0.5 * len(without)
     # the best has something in its favour, named
     assert sum(bool(answer["items"][0]["rests_on"]) for answer in answered) >= 0.9 * len(answered)
