@@ -155,6 +155,13 @@ def main() -> None:
         empty += not result.items
     ms = np.array(times)
     beside = side_lists(matcher, [participants[pid] for pid in request_ids])
+    # without a prior trade the shortlist also takes the openings within reach (Shortlist.by_reach)
+    traded = np.array([bool(participants[pid].prior_trades) for pid in request_ids])
+    by_trades = {name: {"requests": int(chosen.sum()),
+                        "p50_ms": float(np.percentile(ms[chosen], 50)) if chosen.any() else None,
+                        "p99_ms": float(np.percentile(ms[chosen], 99)) if chosen.any() else None}
+                 for name, chosen in (("with_prior_trades", traded),
+                                      ("without_prior_trades", ~traded))}
     recall = filtered_recall(matcher, [participants[pid] for pid in request_ids])
     summary = {
         "openings": args.openings, "participants": args.participants, "requests": len(ms),
@@ -163,6 +170,7 @@ def main() -> None:
         "empty_results": empty, "generate_s": generate_s, "index_build_s": index_s,
         "index_rss_mb": index_rss, "peak_rss_mb": rss_mb(), "target_p99_ms": 15.0,
         "sentence_embeddings": encoder is not None, "filtered_search": recall, **beside,
+        "by_prior_trades": by_trades,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
@@ -170,6 +178,10 @@ def main() -> None:
     for key in ("p50_ms", "p90_ms", "p99_ms", "max_ms", *beside, "index_build_s",
                 "index_rss_mb", "peak_rss_mb", "empty_results"):
         print(f"{key:<22}{summary[key]:>12.2f}")
+    for name, part in by_trades.items():
+        if part["requests"]:
+            print(f"{name.replace('_', ' '):<22} p50 {part['p50_ms']:.2f} ms, p99 {part['p99_ms']:.2f} ms "
+                  f"({part['requests']} requests)")
     print(f"text search inside feasible pools over {EXACT_FILTER} rows "
           f"({recall['participants']} participants):")
     for row in recall["by_effort_cap"]:

@@ -33,16 +33,13 @@ from models.acceptance import AcceptanceScorer
 from models.ranking import Ranker
 
 
-class EmptyProfileError(ValueError):
-    """A participant with nothing to match on (no trades, wishes or text)."""
-
-
 @dataclass(frozen=True)
 class RecommenderConfig:
     """Tunable sizes; defaults keep one request within a few milliseconds at 100k openings."""
 
     transfer_candidates: int = 150  # feasible openings taken by occupational transfer
     text_candidates: int = 50  # feasible openings taken by text similarity
+    reach_candidates: int = 100  # feasible openings taken by reach, without an earlier trade
     language_tolerance: int = 1
     explain_top: int = 3
     widen_horizons: bool = False  # put a gender-atypical feasible opening in the top k
@@ -69,7 +66,8 @@ class Recommender:
     consider: Consider = field(init=False)
 
     def __post_init__(self) -> None:
-        stages = {"shortlist": Shortlist(self.config.transfer_candidates, self.config.text_candidates),
+        stages = {"shortlist": Shortlist(self.config.transfer_candidates, self.config.text_candidates,
+                                         self.config.reach_candidates),
                   "constraints": Constraints(self.config.language_tolerance),
                   "features": Features(self.occupations),
                   "explainer": Explainer(self.occupations, self.config.explain_top),
@@ -125,11 +123,7 @@ class Recommender:
         """The shortlist of ``rows`` (default: every opening) worth ranking fully."""
         index = self.require_index()
         rows = np.arange(len(index)) if rows is None else rows
-        found = self.shortlist(q, index, self.occupations.arrays, rows)
-        if found is None:
-            raise EmptyProfileError(
-                f"participant {q.row.id!r} has no prior trades, wishes or text to match on")
-        return found
+        return self.shortlist(q, index, self.occupations.arrays, rows)
 
     def _atypical_positions(self, participant: Participant) -> np.ndarray | None:
         """Per taxonomy position: the participant's recorded gender is a minority there.
@@ -184,13 +178,14 @@ class Recommender:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         source = self.ranking.require_acceptance().source if reciprocal else None
+        q = self.query(participant)
         answer = SuggestionList(participant_id=participant.id, items=[], ranker=self.ranker.kind,
                                 model_version=self.model_version, n_candidates=0, n_feasible=0,
-                                reciprocal=reciprocal, acceptance_source=source)
+                                reciprocal=reciprocal, acceptance_source=source,
+                                no_prior_trade=not q.trade_positions.size)
         if self.index is None:
             return answer
         index, day = self.index, self._day(today)
-        q = self.query(participant)
         context = self.constraints.context(index, allowed_municipalities, day)
         pool = self.constraints.feasible_rows(q.row, index, context)
         if occupation is not None:

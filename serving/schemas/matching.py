@@ -43,6 +43,14 @@ class SuggestionPublic(BaseModel):
     missing: list[str] = Field(description=f"what is missing or weak, {REASONS}")
     reason_codes: list[MessagePublic] = Field(description="`reasons` as codes, in the same order")
     missing_codes: list[MessagePublic] = Field(description="`missing` as codes, in the same order")
+    rests_on: list[str] = Field(
+        default_factory=list,
+        description="what the suggestion rests on: the features that raised its score most, "
+        "heaviest first (e.g. commute_minutes, language_margin, opening_kind, "
+        "employer_success_rate, experience_gap); empty when none did")
+    needs_no_experience: bool = Field(
+        default=False, description="the opening asks no years of experience and its occupation "
+        "is elementary (SSYK major group 9)")
     acceptance: float | None = Field(
         default=None, ge=0, le=1,
         description="reciprocal lists only: the estimated probability that the employer says "
@@ -72,6 +80,9 @@ class SuggestionsPublic(BaseModel):
     n_feasible: int
     widen_horizons: bool = Field(
         default=False, description="whether the coach asked to widen horizons")
+    no_prior_trade: bool = Field(
+        default=False, description="the participant has no earlier trade the taxonomy knows, "
+        "so nothing is matched on occupation; the suggestions rest on the rest of the profile")
     widened: bool = Field(
         default=False,
         description="widening brought an opening in an occupation where few of the "

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from matcher.store.models import PlacementEventRow, PlacementRow
 from serving.tables import AuditEventRow
 from tests.serving.conftest import without_acceptance
+from tests.serving.test_without_trades import NEWCOMER
 from tests.web.conftest import Web, inline_errors
 
 
@@ -208,3 +209,15 @@ def test_reciprocal_page_weighs_in_the_employers_answers(answered_web: Web) -> N
     assert 'name="reciprocal" value="1" checked>' in weighed
     assert "Arbetsgivaren tackar" in weighed
     assert "Ingen arbetsgivare har svarat" not in weighed
+
+
+def test_a_profile_without_trades_wishes_or_text_shows_suggestions(web: Web) -> None:
+    web.login("coach")
+    created = web.client.post("/participants", headers={"X-API-Key": web.keys["coach"]},
+                              json=NEWCOMER)
+    assert created.status_code == 201
+    page = web.client.get("/web/coach/participants/p-new")
+    assert page.status_code == 200
+    assert 'id="suggestion-o-cook"' in page.text and 'id="suggestion-o1"' in page.text
+    why = web.client.get("/web/coach/participants/p-new/why-not?opening_id=o2")
+    assert why.status_code == 200
