@@ -214,3 +214,45 @@ class ParticipantRow:
             ),
             desired=tuple(participant.desired_occupations),
         )
+
+
+#: The scalar fields of :class:`ParticipantRow` that constraints and features read.
+_PARTICIPANT_NUMBERS = ("lat", "lon", "swedish", "licences", "needs", "hours_per_week",
+                        "sfi_schedule", "max_commute", "schooling_years", "programme_start_day")
+
+
+@dataclass(frozen=True)
+class ParticipantColumns:
+    """Many participants as one array per :class:`ParticipantRow` scalar, aligned by position.
+
+    The rules and features read a participant's fields with elementwise numpy operations, so
+    against one opening repeated per participant (an opening's candidates) the same code
+    judges everyone in one call instead of one call per person.
+    """
+
+    lat: np.ndarray
+    lon: np.ndarray
+    swedish: np.ndarray
+    licences: np.ndarray  # int64 bit masks
+    needs: np.ndarray  # int64 bit masks
+    hours_per_week: np.ndarray
+    sfi_schedule: np.ndarray
+    max_commute: np.ndarray
+    schooling_years: np.ndarray
+    programme_start_day: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.lat)
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[ParticipantRow]) -> ParticipantColumns:
+        return cls(**{name: np.array([getattr(r, name) for r in rows],
+                                     dtype=np.float64 if name in ("lat", "lon") else np.int64)
+                      for name in _PARTICIPANT_NUMBERS})
+
+    def take(self, positions: np.ndarray) -> ParticipantColumns:
+        return ParticipantColumns(**{f.name: getattr(self, f.name)[positions] for f in fields(self)})
+
+
+#: One participant (against many openings) or many (against one opening, repeated).
+Participants = ParticipantRow | ParticipantColumns

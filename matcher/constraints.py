@@ -21,6 +21,7 @@ from matcher.columns import (
     SFI_SCHEDULES,
     OpeningColumns,
     ParticipantRow,
+    Participants,
     members,
 )
 from matcher.domain import Accommodation, LanguageLevel, SfiSchedule, WorkSchedule
@@ -95,8 +96,8 @@ class ConstraintResult:
         return {"constraint": self.name, "passed": self.passed, **self.reason.to_dict()}
 
 
-MaskFn = Callable[[ParticipantRow, OpeningColumns, ConstraintContext], np.ndarray]
-RowsMaskFn = Callable[[ParticipantRow, OpeningColumns, np.ndarray, ConstraintContext], np.ndarray]
+MaskFn = Callable[[Participants, OpeningColumns, ConstraintContext], np.ndarray]
+RowsMaskFn = Callable[[Participants, OpeningColumns, np.ndarray, ConstraintContext], np.ndarray]
 ExplainFn = Callable[[ParticipantRow, OpeningColumns, int, bool, ConstraintContext], Message]
 
 
@@ -116,7 +117,7 @@ class Constraint:
     rows_mask: RowsMaskFn | None = None
 
 
-def commute_minutes(participant: ParticipantRow, openings: OpeningColumns,
+def commute_minutes(participant: Participants, openings: OpeningColumns,
                     context: ConstraintContext) -> np.ndarray:
     """Travel minutes to each opening: the context's precomputed values or the estimate."""
     if context.commute_minutes is not None:
@@ -127,7 +128,7 @@ def commute_minutes(participant: ParticipantRow, openings: OpeningColumns,
 # --------------------------------------------------------------------------- the rules
 
 
-def _open_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
+def _open_mask(p: Participants, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
     mask = o.is_open & (o.places_left > 0)
     if c.today_day is not None:
         mask &= o.end_day >= c.today_day
@@ -145,7 +146,7 @@ def _open_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
     return message("check.open.ended")
 
 
-def _visible_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
+def _visible_mask(p: Participants, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
     if c.allowed_municipalities is None:
         return np.ones(len(o), dtype=bool)
     return np.isin(o.municipality_num, [int(code) for code in c.allowed_municipalities])
@@ -158,7 +159,7 @@ def _visible_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
                    municipality=code)
 
 
-def _language_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
+def _language_mask(p: Participants, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
     gap = o.min_swedish.astype(np.int16) - p.swedish
     return (gap <= 0) | (o.language_support & (gap <= c.language_tolerance))
 
@@ -171,7 +172,7 @@ def _language_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
     return Message("check.language.with_support" if ok else "check.language.not_met", levels)
 
 
-def _needs_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
+def _needs_mask(p: Participants, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
     needed = p.needs & ~SCHEDULE_NEEDS
     return (needed & ~o.accommodations) == 0
 
@@ -187,15 +188,15 @@ def _needs_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
                    adaptations=members(needed & ~int(o.accommodations[i]), ACCOMMODATIONS))
 
 
-def _schedule_mask_fn(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
+def _schedule_mask_fn(p: Participants, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
+    # written without branching on the participant, so it also judges many participants
     flexible = o.schedule == SCHEDULES.index(WorkSchedule.FLEXIBLE)
-    sfi_clash = _SFI_CONFLICT_TABLE[p.sfi_schedule][o.schedule] & ((o.accommodations & _SFI_OK) == 0)
-    ok = ~sfi_clash
-    if p.needs & _CHILDCARE:
-        ok &= ~_CHILDCARE_TABLE[o.schedule] | ((o.accommodations & _CHILDCARE) != 0)
-    if p.needs & _REDUCED:
-        ok &= (o.hours_min <= p.hours_per_week) | ((o.accommodations & _REDUCED) != 0)
-    return ok | flexible
+    sfi_clash = _SFI_CONFLICT_TABLE[p.sfi_schedule, o.schedule] & ((o.accommodations & _SFI_OK) == 0)
+    childcare_ok = (((p.needs & _CHILDCARE) == 0) | ~_CHILDCARE_TABLE[o.schedule]
+                    | ((o.accommodations & _CHILDCARE) != 0))
+    reduced_ok = (((p.needs & _REDUCED) == 0) | (o.hours_min <= p.hours_per_week)
+                  | ((o.accommodations & _REDUCED) != 0))
+    return (~sfi_clash & childcare_ok & reduced_ok) | flexible
 
 
 def _schedule_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
@@ -219,7 +220,7 @@ def _schedule_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
                    hours=p.hours_per_week)
 
 
-def _commute_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
+def _commute_mask(p: Participants, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
     if c.commute_minutes is None and c.opening_xyz is not None:
         # the estimate grows with distance, so "minutes <= max" is "km <= reach_km(max)";
         # a missing location on either side is NaN and fails, as with the estimate
@@ -227,7 +228,7 @@ def _commute_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) ->
     return commute_minutes(p, o, c) <= p.max_commute
 
 
-def _commute_rows(p: ParticipantRow, o: OpeningColumns, rows: np.ndarray,
+def _commute_rows(p: Participants, o: OpeningColumns, rows: np.ndarray,
                   c: ConstraintContext) -> np.ndarray:
     if c.commute_minutes is not None:
         return c.commute_minutes[rows] <= p.max_commute
@@ -245,7 +246,7 @@ def _commute_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
     return message("check.commute.too_far", minutes=minutes, limit=p.max_commute)
 
 
-def _licence_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
+def _licence_mask(p: Participants, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
     return (o.licences & ~p.licences) == 0
 
 
@@ -327,7 +328,7 @@ class ConstraintReport:
                 for constraint, ok in zip(CONSTRAINTS, self.passed[i], strict=True)]
 
 
-def measured(participant: ParticipantRow, openings: OpeningColumns, rows: np.ndarray,
+def measured(participant: Participants, openings: OpeningColumns, rows: np.ndarray,
              context: ConstraintContext | None = None) -> tuple[OpeningColumns, np.ndarray]:
     """The columns of ``rows`` (one copy) and the travel minutes to each (one estimate)."""
     context = context or ConstraintContext()
@@ -344,19 +345,27 @@ def passed_report(participant: ParticipantRow, openings: OpeningColumns, rows: n
                             np.ones((len(rows), len(CONSTRAINTS)), dtype=bool), minutes)
 
 
-def check_rows(participant: ParticipantRow, openings: OpeningColumns, rows: np.ndarray,
-               context: ConstraintContext | None = None) -> ConstraintReport:
-    """Every constraint's verdict on each of ``rows``: the answer to "why (not) this one?".
+def verdicts(participant: Participants, openings: OpeningColumns, rows: np.ndarray,
+             context: ConstraintContext | None = None
+             ) -> tuple[OpeningColumns, np.ndarray, np.ndarray]:
+    """The columns of ``rows``, every rule's verdict on each (``(len(rows), len(CONSTRAINTS))``)
+    and the travel minutes: each rule runs once over all the rows, on minutes estimated once.
 
-    Each rule runs once over all the rows, on travel times estimated once.
+    ``participant`` is one participant, or many aligned with ``rows`` (one opening's row
+    repeated: the opening's candidates judged in one call).
     """
     context = context or ConstraintContext()
     subset, minutes = measured(participant, openings, rows, context)
     sub_context = replace(context.subset(rows), commute_minutes=minutes)
-    verdicts = np.column_stack([constraint.mask(participant, subset, sub_context)
-                                for constraint in CONSTRAINTS])
-    return ConstraintReport(participant, rows, subset, verdicts.reshape(len(rows), len(CONSTRAINTS)),
-                            minutes)
+    passed = np.column_stack([constraint.mask(participant, subset, sub_context)
+                              for constraint in CONSTRAINTS])
+    return subset, passed.reshape(len(rows), len(CONSTRAINTS)), minutes
+
+
+def check_rows(participant: ParticipantRow, openings: OpeningColumns, rows: np.ndarray,
+               context: ConstraintContext | None = None) -> ConstraintReport:
+    """Every constraint's verdict on each of ``rows``: the answer to "why (not) this one?"."""
+    return ConstraintReport(participant, rows, *verdicts(participant, openings, rows, context))
 
 
 def check_all(participant: ParticipantRow, openings: OpeningColumns, row: int,

@@ -8,12 +8,13 @@ it (a test checks both).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from matcher.columns import OpeningColumns, ParticipantRow
+from matcher.columns import OpeningColumns, ParticipantColumns, ParticipantRow, Participants
 
 #: Every feature, in column order. Names are stable: models and explanations refer to them.
 FEATURES: tuple[str, ...] = (
@@ -212,32 +213,28 @@ def _text_features(q: ParticipantQuery, ctx: FeatureContext, rows: np.ndarray) -
             "text_char_sim": char.astype(np.float32)}
 
 
-def _hours_fit(hours: int, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+def _hours_fit(hours: int | np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """1 when the participant's hours fall inside the range, shrinking with the distance."""
     distance = np.maximum(low - hours, 0) + np.maximum(hours - high, 0)
     return np.clip(1.0 - distance / 20.0, 0.0, 1.0).astype(np.float32)
 
 
-def build_features(q: ParticipantQuery, o: OpeningColumns, rows: np.ndarray,
-                   ctx: FeatureContext, commute: np.ndarray) -> np.ndarray:
-    """Feature matrix (len(rows), len(FEATURES)) for the participant against openings[rows].
-
-    ``o`` is ``openings.take(rows)``, taken once by the caller, which also reads travel
-    times from it: ``commute`` holds those minutes, so they are not estimated twice.
-    """
-    p = q.row
+def _pair_columns(p: Participants, o: OpeningColumns, rows: np.ndarray, ctx: FeatureContext,
+                  commute: np.ndarray) -> dict[str, np.ndarray]:
+    """Every feature but the occupation and text ones; ``p`` is one participant, or one per
+    row (elementwise numpy either way, so both sides go through this one code)."""
     needs = _popcount(p.needs)
     covered = _popcount(o.accommodations & p.needs)
-    columns: dict[str, np.ndarray] = {
-        **_occupation_features(q, ctx.occupations, ctx.opening_positions[rows]),
-        **_text_features(q, ctx, rows),
+    with np.errstate(divide="ignore", invalid="ignore"):  # no needs: all covered, below
+        share = np.where(needs > 0, covered / np.maximum(needs, 1), 1.0)
+    return {
         "language_margin": (p.swedish - o.min_swedish.astype(np.float32)),
         "language_support": o.language_support.astype(np.float32),
         "needs_count": np.full(len(rows), needs, dtype=np.float32),
-        "needs_covered_share": (covered / needs if needs else np.ones(len(rows))),
+        "needs_covered_share": np.broadcast_to(share, len(rows)),
         "accommodations_offered": _popcount(o.accommodations).astype(np.float32),
         "commute_minutes": commute.astype(np.float32),
-        "commute_share": (commute / max(p.max_commute, 1)).astype(np.float32),
+        "commute_share": (commute / np.maximum(p.max_commute, 1)).astype(np.float32),
         "hours_fit": _hours_fit(p.hours_per_week, o.hours_min, o.hours_max),
         "opening_kind": o.kind.astype(np.float32),
         "employer_success_rate": (ctx.employer_rate[rows] if ctx.employer_rate is not None
@@ -247,13 +244,112 @@ def build_features(q: ParticipantQuery, o: OpeningColumns, rows: np.ndarray,
                                           dtype=np.float32),
         "schooling_years": np.full(len(rows), p.schooling_years, dtype=np.float32),
         "places_left": o.places_left.astype(np.float32),
-        "attends_sfi": np.full(len(rows), float(p.sfi_schedule != 0), dtype=np.float32),
+        "attends_sfi": np.full(len(rows), np.not_equal(p.sfi_schedule, 0), dtype=np.float32),
     }
+
+
+def _matrix(columns: dict[str, np.ndarray], o: OpeningColumns) -> np.ndarray:
     columns["experience_gap"] = columns["related_experience_years"] - o.experience
-    matrix = np.empty((len(rows), len(FEATURES)), dtype=np.float32)
+    matrix = np.empty((len(o), len(FEATURES)), dtype=np.float32)
     for i, name in enumerate(FEATURES):
         matrix[:, i] = columns[name]
     return matrix
+
+
+def build_features(q: ParticipantQuery, o: OpeningColumns, rows: np.ndarray,
+                   ctx: FeatureContext, commute: np.ndarray) -> np.ndarray:
+    """Feature matrix (len(rows), len(FEATURES)) for the participant against openings[rows].
+
+    ``o`` is ``openings.take(rows)``, taken once by the caller, which also reads travel
+    times from it: ``commute`` holds those minutes, so they are not estimated twice.
+    """
+    return _matrix({**_occupation_features(q, ctx.occupations, ctx.opening_positions[rows]),
+                    **_text_features(q, ctx, rows),
+                    **_pair_columns(q.row, o, rows, ctx, commute)}, o)
+
+
+def _segments(parts: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The parts concatenated, and the position of the part each value came from."""
+    sizes = [len(part) for part in parts]
+    flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    return flat, np.repeat(np.arange(len(parts)), sizes)
+
+
+def _max_per(values: np.ndarray, owner: np.ndarray, n: int, known: bool) -> np.ndarray:
+    """Per participant the largest of their values (0 with none; NaN when the opening names
+    no occupation), as :func:`_max_over` gives for one participant."""
+    if not known:
+        return np.full(n, np.nan, dtype=np.float32)
+    out = np.full(n, -np.inf, dtype=np.float32)
+    np.maximum.at(out, owner, values)
+    return np.where(np.isneginf(out), np.float32(0.0), out)
+
+
+def _occupation_columns(queries: Sequence[ParticipantQuery], occ: OccupationArrays,
+                        target: int) -> dict[str, np.ndarray]:
+    """:func:`_occupation_features` of many participants against one opening's occupation."""
+    n, known = len(queries), target >= 0
+    t = max(target, 0)
+    sources, by = _segments([np.unique(np.concatenate([q.trade_positions, q.desired_positions]))
+                             for q in queries])
+    trades, by_trade = _segments([q.trade_positions for q in queries])
+    desired, by_desired = _segments([q.desired_positions for q in queries])
+    years = np.zeros(n, dtype=np.float32)
+    if known:  # summed in trade order in float32, as the one-participant sum does
+        np.add.at(years, by_trade, occ.relatedness[trades, t]
+                  * np.concatenate([q.trade_years for q in queries] or [np.zeros(0, np.float32)]))
+
+    def any_per(hits: np.ndarray) -> np.ndarray:
+        if not known:
+            return np.full(n, np.nan)
+        return np.bincount(by, weights=hits, minlength=n) > 0
+
+    ssyk4 = occ.ssyk4[sources]
+    return {
+        "occ_exact": np.asarray(any_per(sources == target), dtype=np.float32),
+        "occ_same_ssyk4": any_per(ssyk4 == occ.ssyk4[t]),
+        "occ_same_ssyk3": any_per(ssyk4 // 10 == occ.ssyk4[t] // 10),
+        "occ_transfer_level": _max_per(occ.transfer[trades, t], by_trade, n, known),
+        "occ_relatedness": _max_per(occ.relatedness[sources, t], by, n, known),
+        "occ_desired_relatedness": _max_per(occ.relatedness[desired, t], by_desired, n, known),
+        "occ_skill_overlap": _max_per(occ.skill_overlap[sources, t], by, n, known),
+        "related_experience_years": years,
+        "opening_has_occupation": np.full(n, float(known), dtype=np.float32),
+    }
+
+
+def _similarity(vectors: list[np.ndarray | None], opening: np.ndarray | None) -> np.ndarray:
+    """Each participant's vector against the opening's (NaN where either has none).
+
+    One dot product each: a matrix product over all of them sums in another order and
+    differs in the last bit from :func:`_text_features`, and the two paths must agree."""
+    out = np.full(len(vectors), np.nan, dtype=np.float32)
+    if opening is not None:
+        for i, vector in enumerate(vectors):
+            if vector is not None:
+                out[i] = np.dot(opening, vector)
+    return out
+
+
+def opening_features(queries: Sequence[ParticipantQuery], participants: ParticipantColumns,
+                     o: OpeningColumns, row: int, ctx: FeatureContext,
+                     commute: np.ndarray) -> np.ndarray:
+    """Feature matrix (len(queries), len(FEATURES)) of many participants against the one
+    opening at ``row``: row ``i`` equals :func:`build_features` of ``queries[i]`` against it.
+
+    ``participants`` holds the queries' rows as columns and ``o`` the opening's columns once
+    per participant, with ``commute`` their travel minutes.
+    """
+    rows = np.full(len(queries), row)
+    text = {"text_embedding_sim": _similarity(
+                [q.vector for q in queries],
+                None if ctx.opening_vectors is None else ctx.opening_vectors[row]),
+            "text_char_sim": _similarity(
+                [q.char for q in queries],
+                None if ctx.opening_char is None else ctx.opening_char[row])}
+    return _matrix({**_occupation_columns(queries, ctx.occupations,
+                                          int(ctx.opening_positions[row])),
+                    **text, **_pair_columns(participants, o, rows, ctx, commute)}, o)
 
 
 def smoothed_rates(successes: np.ndarray, trials: np.ndarray, prior_rate: float,

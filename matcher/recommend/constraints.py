@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.columns import ParticipantRow, day_number
+from matcher.columns import OpeningColumns, ParticipantColumns, ParticipantRow, day_number
 from matcher.constraints import (
     ConstraintContext,
     ConstraintReport,
@@ -15,6 +15,7 @@ from matcher.constraints import (
     feasible,
     measured,
     passed_report,
+    verdicts,
 )
 from matcher.geo import ReachBox, reach_km
 from matcher.recommend.index import OpeningIndex
@@ -70,6 +71,12 @@ class Constraints:
               context: ConstraintContext) -> ConstraintReport:
         """Every constraint's verdict on ``rows`` (why-not, candidate lists)."""
         return check_rows(row, index.columns, rows, context)
+
+    def candidates(self, people: ParticipantColumns, index: OpeningIndex, row: int,
+                   context: ConstraintContext) -> tuple[OpeningColumns, np.ndarray, np.ndarray]:
+        """Every constraint's verdict on the opening at ``row`` for each of ``people``, in
+        one call: the opening's columns once per person, the verdicts, the travel minutes."""
+        return verdicts(people, index.columns, np.full(len(people), row), context)
 
     def unchecked(self, row: ParticipantRow, index: OpeningIndex, rows: np.ndarray,
                   context: ConstraintContext) -> ConstraintReport:

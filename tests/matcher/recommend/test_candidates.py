@@ -78,3 +78,39 @@ def test_reciprocal_candidates_put_the_one_the_employer_would_take_first(matcher
             {c.participant.id: c.score for c in both.items}  # the fit score is unchanged
     with pytest.raises(LookupError, match="reciprocal score needs"):
         suggest_candidates(matcher, "o1", people, reciprocal=True)
+
+
+def test_on_a_generated_programme_the_list_is_each_participants_own_verdict_and_score():
+    """Known answer, person by person: a participant is listed exactly when "why not?" finds
+    the opening feasible for them, with its score, best first (ties in the pool's order);
+    their feature rows are the pair features of the one-participant path, bit for bit."""
+    from matcher.columns import ParticipantColumns, ParticipantRow
+    from matcher.records import participants_by_id
+    from matcher.taxonomy import demo_taxonomy
+    from synth import GeneratorConfig, generate
+
+    taxonomy = demo_taxonomy()
+    programme = generate(GeneratorConfig(participants=400, openings=120, seed=11,
+                                         oracle_participants=0), taxonomy)
+    m = recommender(taxonomy, programme.frame("openings"), today=programme.config.reference_date)
+    people = list(participants_by_id(programme.frame("participants")).values())
+    listed = 0
+    for opening_id in m.index.columns.ids[::6]:
+        verdicts = [m.why_not(p, opening_id) for p in people]
+        feasible = [i for i, v in enumerate(verdicts) if v.feasible]
+        expected = sorted(feasible, key=lambda i: (-verdicts[i].score, i))
+        got = suggest_candidates(m, opening_id, people, k=len(people), fair=False)
+        assert [c.participant.id for c in got.items] == [people[i].id for i in expected]
+        assert [c.score for c in got.items] == [round(verdicts[i].score, 6) for i in expected]
+        if feasible:
+            row = m.index.row(opening_id)
+            chosen = [people[i] for i in feasible]
+            columns = ParticipantColumns.from_rows([ParticipantRow.from_record(p) for p in chosen])
+            openings, _, minutes = m.constraints.candidates(
+                columns, m.index, row, m.constraints.context(m.index, None, m.index.today))
+            batched = m.features.of_candidates([m.query(p) for p in chosen], columns, m.index,
+                                               openings, row, minutes, m.index.today)
+            one_by_one = np.vstack([m.pair_features(p, [opening_id]) for p in chosen])
+            np.testing.assert_array_equal(batched, one_by_one)
+        listed += len(feasible)
+    assert listed > 50
