@@ -20,12 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matcher.columns import ParticipantColumns, ParticipantRow
 from matcher.domain import Participant
 from matcher.fairness.exposure import group_shares
 from matcher.fairness.mitigation import det_const_sort
+from matcher.features import FEATURES
 from matcher.recommend.index import UnknownOpeningError
 from matcher.recommend.recommender import Recommender
-from matcher.recommend.results import Scored
 from models.acceptance import reciprocal_scores
 
 
@@ -57,28 +58,36 @@ class CandidateList:
 
 @dataclass(frozen=True)
 class _Eligible:
-    participant: Participant
-    features: np.ndarray
-    score: float
-    commute: float
+    """The participants the opening is feasible for, with their features, scores, minutes."""
+
+    participants: list[Participant]
+    X: np.ndarray
+    scores: np.ndarray
+    commute: np.ndarray
 
 
-def _score_one(recommender: Recommender, participant: Participant, row: int,
-               today: dt.date) -> _Eligible | None:
-    """Features, score and commute of the opening at ``row`` for ``participant``, or None
-    if infeasible (the travel minutes are estimated once, for the rule and the features)."""
+def _eligible(recommender: Recommender, participants: Sequence[Participant], row: int,
+              today: dt.date) -> _Eligible:
+    """Everyone the opening at ``row`` is feasible for, scored, in the pool's order.
+
+    The rules judge the whole pool in one call (travel minutes estimated once per person,
+    for the rule and the features); only those who pass are resolved into queries, given
+    features in one call and scored in one call.
+    """
     index = recommender.require_index()
-    query = recommender.query(participant)
-    constraints = recommender.constraints
-    report = constraints.check(query.row, index, np.array([row]),
-                               constraints.context(index, None, today, unit_vectors=False))
-    if not report.feasible[0]:
-        return None
-    scored = recommender.ranking.scored(
-        Scored(query, report, recommender.features(query, index, report, today)))
-    assert scored.scores is not None
-    return _Eligible(participant, scored.X[0], float(scored.scores[0]),
-                     float(report.commute_minutes[0]))
+    people = ParticipantColumns.from_rows([ParticipantRow.from_record(p) for p in participants])
+    openings, passed, minutes = recommender.constraints.candidates(
+        people, index, row, recommender.constraints.context(index, None, today, unit_vectors=False))
+    ok = np.flatnonzero(passed.all(axis=1))
+    chosen = [participants[i] for i in ok]
+    if not chosen:
+        return _Eligible([], np.zeros((0, len(FEATURES)), dtype=np.float32),
+                         np.zeros(0), np.zeros(0))
+    X = recommender.features.of_candidates([recommender.query(p) for p in chosen],
+                                           people.take(ok), index, openings.take(ok), row,
+                                           minutes[ok], today)
+    return _Eligible(chosen, X, np.asarray(recommender.ranker.predict(X), dtype=np.float64),
+                     minutes[ok])
 
 
 def _order(scores: np.ndarray, genders: list[str], k: int, fair: bool,
@@ -107,22 +116,20 @@ def suggest_candidates(recommender: Recommender, opening_id: str,
         raise UnknownOpeningError(opening_id)
     row = recommender.index.row(opening_id)
     day = today or recommender.index.today
-    eligible = [found for found in (_score_one(recommender, p, row, day) for p in participants)
-                if found is not None]
-    scores = np.array([e.score for e in eligible], dtype=np.float64)
-    genders = [e.participant.gender.value for e in eligible]
+    eligible = _eligible(recommender, participants, row, day)
+    scores, n = eligible.scores, len(eligible.participants)
+    genders = [p.gender.value for p in eligible.participants]
     accept = combined = None
-    if reciprocal and eligible:
-        accept = recommender.acceptance_of(np.vstack([e.features for e in eligible]),
-                                       np.full(len(eligible), row))
+    if reciprocal and n:
+        accept = recommender.acceptance_of(eligible.X, np.full(n, row))
         combined = reciprocal_scores(recommender.ranker, scores, accept)
-    items = [Candidate(participant=eligible[i].participant, rank=rank,
-                       score=round(eligible[i].score, 6),
-                       commute_minutes=round(eligible[i].commute, 1),
+    items = [Candidate(participant=eligible.participants[i], rank=rank,
+                       score=round(float(scores[i]), 6),
+                       commute_minutes=round(float(eligible.commute[i]), 1),
                        acceptance=None if accept is None else round(float(accept[i]), 4),
                        reciprocal_score=None if combined is None else round(float(combined[i]), 6))
              for rank, i in enumerate(_order(scores, genders, k, fair, combined)[:k], start=1)]
-    return CandidateList(opening_id=opening_id, items=items, n_eligible=len(eligible),
+    return CandidateList(opening_id=opening_id, items=items, n_eligible=n,
                          fairness_reranked=fair, ranker=recommender.ranker.kind,
                          model_version=recommender.model_version, reciprocal=reciprocal,
                          acceptance_source=source)
