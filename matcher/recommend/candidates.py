@@ -71,8 +71,8 @@ def _eligible(recommender: Recommender, participants: Sequence[Participant], row
     """Everyone the opening at ``row`` is feasible for, scored, in the pool's order.
 
     The rules judge the whole pool in one call (travel minutes estimated once per person,
-    for the rule and the features); only those who pass are resolved into queries, given
-    features in one call and scored in one call.
+    for the rule and the features); only those who pass are resolved into queries (their text
+    vectors looked up at once), given features in one call and scored in one call.
     """
     index = recommender.require_index()
     people = ParticipantColumns.from_rows([ParticipantRow.from_record(p) for p in participants])
@@ -83,7 +83,7 @@ def _eligible(recommender: Recommender, participants: Sequence[Participant], row
     if not chosen:
         return _Eligible([], np.zeros((0, len(FEATURES)), dtype=np.float32),
                          np.zeros(0), np.zeros(0))
-    X = recommender.features.of_candidates([recommender.query(p) for p in chosen],
+    X = recommender.features.of_candidates(recommender.query.many(chosen),
                                            people.take(ok), index, openings.take(ok), row,
                                            minutes[ok], today)
     return _Eligible(chosen, X, np.asarray(recommender.ranker.predict(X), dtype=np.float64),

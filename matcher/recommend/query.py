@@ -52,11 +52,19 @@ class Query:
         return vector
 
     def __call__(self, participant: Participant) -> ParticipantQuery:
-        row = ParticipantRow.from_record(participant)
-        text = self.text(participant)
-        vector = self.encoders.text.encode([text])[0] if self.encoders.text is not None and text else None
-        char = self._char_vector(text) if self.encoders.char is not None and text else None
-        return participant_query(row, self.occupations.arrays, vector=vector, char=char)
+        return self.many([participant])[0]
+
+    def many(self, participants: Sequence[Participant]) -> list[ParticipantQuery]:
+        """The queries of many participants, their text vectors looked up in one call (the
+        cache answers one lookup for all, where one each costs a database round trip)."""
+        texts = [self.text(p) for p in participants]
+        wanted = sorted({t for t in texts if t}) if self.encoders.text is not None else []
+        vectors = dict(zip(wanted, self.encoders.text.encode(wanted), strict=True)) if wanted else {}
+        return [participant_query(ParticipantRow.from_record(p), self.occupations.arrays,
+                                  vector=vectors.get(text),
+                                  char=self._char_vector(text)
+                                  if self.encoders.char is not None and text else None)
+                for p, text in zip(participants, texts, strict=True)]
 
     def forget(self, texts: Sequence[str]) -> None:
         """Drop remembered vectors of ``texts`` (an erased or rewritten profile's words)."""
