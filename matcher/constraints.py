@@ -221,9 +221,10 @@ def _schedule_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
 
 
 def _commute_mask(p: Participants, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
-    if c.commute_minutes is None and c.opening_xyz is not None:
+    if c.commute_minutes is None and c.opening_xyz is not None and isinstance(p, ParticipantRow):
         # the estimate grows with distance, so "minutes <= max" is "km <= reach_km(max)";
-        # a missing location on either side is NaN and fails, as with the estimate
+        # a missing location on either side is NaN and fails, as with the estimate (the
+        # shortcut is one participant's; many participants take the estimate below)
         return within_km(unit_vectors(p.lat, p.lon), c.opening_xyz, reach_km(p.max_commute))
     return commute_minutes(p, o, c) <= p.max_commute
 

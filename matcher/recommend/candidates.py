@@ -79,7 +79,7 @@ def _eligible(recommender: Recommender, participants: Sequence[Participant], row
     openings, passed, minutes = recommender.constraints.candidates(
         people, index, row, recommender.constraints.context(index, None, today, unit_vectors=False))
     ok = np.flatnonzero(passed.all(axis=1))
-    chosen = [participants[i] for i in ok]
+    chosen = [participants[int(i)] for i in ok]
     if not chosen:
         return _Eligible([], np.zeros((0, len(FEATURES)), dtype=np.float32),
                          np.zeros(0), np.zeros(0))
