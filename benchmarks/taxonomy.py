@@ -1,9 +1,13 @@
-"""Taxonomy quality on the real data: title normalisation and occupation transfer.
+"""Taxonomy quality on the real data: title search out of sample, and occupation transfer.
 
-**Title normalisation.** The Narval development set maps job-title variants mined from real
-ads (inflected, misspelled, synonyms) to JobTech occupation names. For each variant, is the
-gold ``occupation_name_id`` (and its SSYK4) among our top 1 / top 5 hits? Split by whether
-the variant is a misspelling, against a plain char n-gram TF-IDF over the raw labels.
+**Title search** (details in ``benchmarks/taxonomy_search.py``): the 676 Narval development
+titles (variants of JobTech occupation names mined from ads: inflected, misspelled,
+synonyms) by 5-fold cross-validation grouped by occupation: the search weights are fitted on
+four folds and scored on the fifth, whose occupations no training title names. Each fold
+beside a plain char n-gram TF-IDF over the labels, with a bootstrap interval (over
+occupations) of the top-1 difference. Ablations without the prior and without spelling
+correction, the dev set's label-noise ceiling, synthetic variants of names outside the dev
+set, and throughput on distinct real ad titles.
 
 **Transfer.** Gold = JobTech substitutability: a holder of X can move into every A with a row
 (A, substituted_by X, p). Leave-one-out: for each X with such rows, *every* row touching X
@@ -18,28 +22,33 @@ Writes ``benchmarks/results/taxonomy.json``.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import logging
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from matcher.taxonomy.importer import import_taxonomy
 from matcher.taxonomy.model import Taxonomy
+
+sys.path.insert(0, str(Path(__file__).parent))
+import taxonomy_search as search  # noqa: E402  (sibling benchmark module)
 
 log = logging.getLogger("benchmarks.taxonomy")
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "taxonomy.json"
 DEV_SET = Path("jobtech_narval_ontology") / "derived_term_to_jobtech_occupation_dev.csv"
+AD_TITLES = Path("jobtech_narval_ontology") / "termer_koncept_yrke.csv.gz"
+SCB = Path("scb_occupation_stats") / "derived_national_ssyk4_sex_share_2020_2024.csv"
+VOCATIONS = Path("sprakbanken_vocations") / "vocations.csv"
 K = 10
 T = TypeVar("T")
 
@@ -48,72 +57,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--repeat", type=int, default=5, help="Search passes for throughput.")
+    parser.add_argument("--speed-titles", type=int, default=5000,
+                        help="Distinct ad titles for the throughput measurement.")
     return parser.parse_args()
-
-
-# --------------------------------------------------------------------------- search
-
-
-def plain_tfidf_search(taxonomy: Taxonomy) -> Callable[[Sequence[str], int], list[list[str]]]:
-    """Baseline: char n-gram TF-IDF over the lower-cased labels, nothing else."""
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=True)
-    labels = vectorizer.fit_transform([o.label for o in taxonomy.data.occupations])
-    ids = np.asarray(taxonomy.occupation_ids)
-
-    def search(texts: Sequence[str], k: int) -> list[list[str]]:
-        scores = (normalize(vectorizer.transform(texts)) @ labels.T).toarray()
-        return [list(ids[np.argsort(-row, kind="stable")[:k]]) for row in scores]
-
-    return search
-
-
-def ours_search(taxonomy: Taxonomy) -> Callable[[Sequence[str], int], list[list[str]]]:
-    def search(texts: Sequence[str], k: int) -> list[list[str]]:
-        return [[h.occupation_name_id for h in hits] for hits in taxonomy.search_many(texts, k)]
-
-    return search
-
-
-def search_accuracy(
-    taxonomy: Taxonomy, dev: pd.DataFrame, search: Callable[[Sequence[str], int], list[list[str]]]
-) -> dict[str, dict[str, float]]:
-    """Top-1/top-5 hit rates for occupation name and SSYK4, per misspelling split."""
-    found = search(list(dev["term"]), 5)
-    ssyk = [[taxonomy.occupation(i).ssyk4 for i in ids] for ids in found]
-    hits = pd.DataFrame({
-        "misspelled": dev["term_misspelled"].astype(str).str.lower() == "true",
-        "top1": [g in ids[:1] for g, ids in zip(dev["occupation_name_id"], found, strict=True)],
-        "top5": [g in ids[:5] for g, ids in zip(dev["occupation_name_id"], found, strict=True)],
-        "ssyk4_top1": [g in s[:1] for g, s in zip(dev["ssyk4_code"], ssyk, strict=True)],
-        "ssyk4_top5": [g in s[:5] for g, s in zip(dev["ssyk4_code"], ssyk, strict=True)],
-    })
-    splits = {
-        "all": hits,
-        "misspelled": hits[hits["misspelled"]],
-        "not_misspelled": hits[~hits["misspelled"]],
-    }
-    return {
-        name: {"n": len(rows), **rows.drop(columns="misspelled").mean().round(4).to_dict()}
-        for name, rows in splits.items()
-    }
-
-
-def search_throughput(taxonomy: Taxonomy, terms: list[str], repeat: int) -> dict[str, float]:
-    """Index build time, then batched queries per second (wall and per CPU second)."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    taxonomy.search("kock")
-    build = {"index_build_s": time.perf_counter() - wall,
-             "index_build_cpu_s": time.process_time() - cpu}
-    batch = terms * repeat
-    wall, cpu = time.perf_counter(), time.process_time()
-    taxonomy.search_many(batch, 10)
-    return {
-        **build,
-        "queries": len(batch),
-        "queries_per_s": len(batch) / (time.perf_counter() - wall),
-        "queries_per_cpu_s": len(batch) / (time.process_time() - cpu),
-    }
 
 
 # --------------------------------------------------------------------------- transfer
@@ -179,17 +125,44 @@ def timed(label: str, timings: dict[str, float], action: Callable[[], T]) -> T:
     return result
 
 
-def print_tables(results: dict) -> None:
-    print("\nTitle normalisation (Narval dev set): share with the gold in the top k")
-    print(f"{'method':<16}{'split':<16}{'n':>5}{'top1':>8}{'top5':>8}{'ssyk4@1':>9}{'ssyk4@5':>9}")
-    for method in ("ours", "plain_tfidf"):
-        for split, row in results["search"][method].items():
-            print(f"{method:<16}{split:<16}{row['n']:>5}{row['top1']:>8.3f}{row['top5']:>8.3f}"
-                  f"{row['ssyk4_top1']:>9.3f}{row['ssyk4_top5']:>9.3f}")
-    speed = results["search"]["throughput"]
-    print(f"search: index build {speed['index_build_s']:.2f} s "
-          f"({speed['index_build_cpu_s']:.2f} CPU s), {speed['queries_per_s']:.0f} queries/s "
-          f"({speed['queries_per_cpu_s']:.0f} per CPU s)")
+def print_search(results: dict) -> None:
+    cv = results["search"]
+    print(f"\nTitle search, {cv['folds']}-fold CV grouped by occupation "
+          f"({cv['titles']} Narval dev titles): top 1 per held-out fold")
+    print(f"{'fold':<6}{'n':>5}{'ours':>8}{'TF-IDF':>8}{'diff':>8}   95 % CI")
+    for number, fold in enumerate(cv["ours"]["per_fold"]):
+        low, high = fold["difference_95ci"]
+        print(f"{number:<6}{fold['n']:>5}{fold['top1']:>8.3f}{fold['tfidf_top1']:>8.3f}"
+              f"{fold['difference']:>+8.3f}   [{low:+.3f}, {high:+.3f}]")
+    print(f"\n{'out of fold':<16}{'top1':>7}{'top5':>7}{'missp.':>8}{'not m.':>8}"
+          f"{'vs TF-IDF':>11}   95 % CI{'':>8}English SSYK4@1")
+    for name in ("ours", "no_prior", "no_spelling"):
+        row, english = cv[name]["out_of_fold"], cv[name]["english_ssyk4_top1"]
+        low, high = row["difference_95ci"]
+        print(f"{name:<16}{row['top1']:>7.3f}{row['top5']:>7.3f}{row['top1_misspelled']:>8.3f}"
+              f"{row['top1_not_misspelled']:>8.3f}{row['difference_vs_tfidf']:>+11.3f}"
+              f"   [{low:+.3f}, {high:+.3f}]   {english:.3f}")
+    base = cv["plain_tfidf"]
+    print(f"{'plain_tfidf':<16}{base['top1']:>7.3f}{base['top5']:>7.3f}"
+          f"{base['top1_misspelled']:>8.3f}{base['top1_not_misspelled']:>8.3f}")
+    noise = results["search_noise_ceiling"]
+    print(f"label-noise ceiling: {noise['contradicted']} titles are exactly another name "
+          f"(top 1 ≤ {noise['ceiling_top1']:.3f}): {', '.join(noise['titles'])}")
+    synthetic = results["search_synthetic"]
+    low, high = synthetic["difference_95ci"]
+    print(f"synthetic variants of {synthetic['occupations']} names outside the dev set "
+          f"({synthetic['titles']} titles): ours {synthetic['ours']['top1']:.3f} "
+          f"(misspelled {synthetic['ours']['top1_misspelled']:.3f}), TF-IDF "
+          f"{synthetic['plain_tfidf']['top1']:.3f} (misspelled "
+          f"{synthetic['plain_tfidf']['top1_misspelled']:.3f}); diff CI [{low:+.3f}, {high:+.3f}]")
+    speed = results["search_throughput"]
+    print(f"search: index build {speed['index_build_cpu_s']:.1f} CPU s, "
+          f"{speed['queries_per_cpu_s']:.0f} queries per CPU s "
+          f"({speed['queries']} distinct ad titles, cold index)")
+    print("weights fitted on all titles:", json.dumps(results["search_weights_all_titles"]))
+
+
+def print_transfer(results: dict) -> None:
     transfer = results["transfer"]
     print(f"\nTransfer, leave-one-out over {transfer['sources']['n']} source occupations")
     print(f"{'method':<16}{'recall@10':>11}{'ndcg@10':>10}{'cross-SSYK4 found':>19}")
@@ -197,7 +170,13 @@ def print_tables(results: dict) -> None:
         row = transfer[method]
         print(f"{method:<16}{row['recall@10']:>11.3f}{row['ndcg@10']:>10.3f}"
               f"{row['cross_ssyk4_gold_found']:>19.3f}")
-    print("\ntimings (s):", json.dumps(results["timings_s"]))
+
+
+def ad_titles(data: Path, count: int) -> list[str]:
+    """Distinct real ad titles (Narval surface forms), for throughput."""
+    with gzip.open(data / AD_TITLES, "rt", encoding="utf-8") as handle:
+        terms = pd.read_csv(handle, sep=";", dtype=str, keep_default_na=False)["term"]
+    return list(dict.fromkeys(terms))[:count]
 
 
 def main() -> None:
@@ -209,25 +188,32 @@ def main() -> None:
                  f"jobtech_taxonomy/raw_json or {DEV_SET}. Pass --data DIR.")
     timings: dict[str, float] = {}
     taxonomy = timed("import", timings, lambda: import_taxonomy(
-        data / "jobtech_taxonomy" / "raw_json", data / "esco_v1.1.1_en"))
+        data / "jobtech_taxonomy" / "raw_json", data / "esco_v1.1.1_en",
+        occupation_stats=data / SCB, vocabulary=data / VOCATIONS))
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "taxonomy.json.gz"
         timed("bundle_save", timings, lambda: taxonomy.save(path))
         taxonomy = timed("bundle_load", timings, lambda: Taxonomy.load(path))
-    timed("relatedness_matrix", timings, lambda: taxonomy.relatedness_matrix)
-    dev = pd.read_csv(data / DEV_SET, dtype=str, keep_default_na=False)
-    throughput = search_throughput(taxonomy, list(dev["term"]), args.repeat)
+        speed = search.throughput(lambda: Taxonomy.load(path), ad_titles(data, args.speed_titles))
+    dev_frame = pd.read_csv(data / DEV_SET, dtype=str, keep_default_na=False)
+    dev = search.dev_titles(taxonomy, dev_frame)
+    english = search.english_titles(taxonomy, search.ENGLISH_TITLES, search.SEED)
     results = {
         "data": str(data),
-        "search": {
-            "ours": search_accuracy(taxonomy, dev, ours_search(taxonomy)),
-            "plain_tfidf": search_accuracy(taxonomy, dev, plain_tfidf_search(taxonomy)),
-            "throughput": {k: round(v, 3) for k, v in throughput.items()},
-        },
-        "transfer": timed("transfer_leave_one_out", timings, lambda: transfer_quality(taxonomy)),
-        "timings_s": timings,
+        "search": timed("search_cv", timings, lambda: search.cross_validate(taxonomy, dev, english)),
+        "search_weights_all_titles": search.fit_defaults(taxonomy, dev, english).to_dict(),
+        "search_noise_ceiling": search.noise_ceiling(taxonomy, dev),
+        "search_synthetic": search.synthetic_check(
+            taxonomy, search.synthetic_titles(taxonomy, dev_frame, search.SEED), search.SEED),
+        "search_throughput": speed,
     }
-    print_tables(results)
+    timed("relatedness_matrix", timings, lambda: taxonomy.relatedness_matrix)
+    results["transfer"] = timed("transfer_leave_one_out", timings,
+                                lambda: transfer_quality(taxonomy))
+    results["timings_s"] = timings
+    print_search(results)
+    print_transfer(results)
+    print("\ntimings (s):", json.dumps(results["timings_s"]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwrote {args.out}")

@@ -31,6 +31,7 @@ from scipy import sparse
 
 from matcher.taxonomy import search as title_search
 from matcher.taxonomy import transfer
+from matcher.taxonomy.prior import prior_shares
 from matcher.taxonomy.files import staged_file
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,6 @@ log = logging.getLogger(__name__)
 BUNDLE_FORMAT = "platsa-taxonomy"
 BUNDLE_VERSION = 1
 SSYK_LEVEL_LENGTHS = (1, 2, 3, 4)
-_ALT_LABEL_WEIGHT = 0.9
 
 
 class EmptySearchText(ValueError):
@@ -149,6 +149,13 @@ class TaxonomyData:
     skills: Mapping[str, str] = field(default_factory=dict)
     languages: tuple[Language, ...] = ()
     source: str = ""
+    employment: Mapping[str, int] = field(default_factory=dict)
+    """Employees per SSYK4 (SCB), for the prior of how common an occupation is."""
+    openings: Mapping[str, int] = field(default_factory=dict)
+    """Openings per occupation id, where known; they sharpen the prior name by name."""
+    vocabulary: tuple[str, ...] = ()
+    """Further correctly spelled title words (e.g. a vocation list) that search never
+    corrects and splits compounds by."""
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON document of a bundle; ESCO skills are numbered to keep it small."""
@@ -176,6 +183,9 @@ class TaxonomyData:
             ],
             "skills": dict(self.skills),
             "languages": [asdict(language) for language in self.languages],
+            "employment": dict(self.employment),
+            "openings": dict(self.openings),
+            "vocabulary": list(self.vocabulary),
         }
 
     @classmethod
@@ -202,6 +212,10 @@ class TaxonomyData:
             skills=payload["skills"],
             languages=tuple(Language(**language) for language in payload["languages"]),
             source=payload["source"],
+            # bundles written before the prior and vocabulary existed have neither
+            employment={k: int(v) for k, v in payload.get("employment", {}).items()},
+            openings={k: int(v) for k, v in payload.get("openings", {}).items()},
+            vocabulary=tuple(payload.get("vocabulary", ())),
         )
 
 
@@ -245,6 +259,7 @@ class Taxonomy:
                 raise ValueError(f"occupation id {occupation.id!r} appears twice")
             self._index[occupation.id] = position
         self._check_codes()
+        self._search_weights = title_search.SearchWeights()
         self._moves: dict[str, dict[str, int]] = {}
         for row in data.substitutions:
             for occupation_id in (row.occupation_id, row.substituted_by_id):
@@ -481,38 +496,84 @@ class Taxonomy:
     def search_many(self, texts: Sequence[str], k: int = 10) -> list[list[OccupationHit]]:
         """:meth:`search` for a batch of titles (vectorised; empty titles get no hits)."""
         _check_k(k)
-        scores = self._title_index.scores(list(texts))
+        scores = self.title_index.scores(list(texts))
         return [
             [self.hit(self.occupation_ids[i], row[i]) for i in _top(row, k) if row[i] > 0]
             for row in scores
         ]
 
+    def explain_search(self, text: str) -> title_search.SearchExplanation | None:
+        """Why :meth:`search` puts its first answer first: the title read, the names that
+        matched, the spelling correction used and the prior (None when nothing matches)."""
+        if not text or not text.strip():
+            raise EmptySearchText(f"search text {text!r} is empty once whitespace is removed")
+        explanation = self.title_index.explain(text)
+        if explanation is None:
+            return None
+        occupation = self.data.occupations[explanation.occupation]
+        return replace(
+            explanation,
+            employed=self.data.employment.get(occupation.ssyk4),
+            openings=self.data.openings.get(occupation.id),
+        )
+
     @cached_property
-    def _title_index(self) -> title_search.TitleIndex:
+    def prior(self) -> np.ndarray | None:
+        """Prior share per position of how common each occupation is (SCB employment by
+        SSYK4, sharpened by openings); None when the taxonomy carries neither."""
+        occupations = self.data.occupations
+        return prior_shares(
+            [o.id for o in occupations], [o.ssyk4 for o in occupations],
+            self.data.employment, self.data.openings,
+        )
+
+    def with_search_weights(self, weights: title_search.SearchWeights) -> Taxonomy:
+        """The same taxonomy searching with other weights (for fitting and evaluating them);
+        the name index is rebuilt, everything else is shared."""
+        clone = copy.copy(self)
+        clone.__dict__.pop("title_index", None)
+        clone._search_weights = weights
+        return clone
+
+    @cached_property
+    def title_index(self) -> title_search.TitleIndex:
+        """The title search index (built on first use, a few seconds on the full taxonomy)."""
         members: dict[tuple[str, str], list[int]] = {}
         for position, occupation in enumerate(self.data.occupations):
             members.setdefault(("ssyk", occupation.ssyk4), []).append(position)
             for isco in occupation.isco4:
                 members.setdefault(("isco", isco), []).append(position)
-        groups = []
-        for (kind, code), positions in members.items():
-            for names, weight in self._group_names(kind, code):
-                groups.append(title_search.NameGroup(names, tuple(positions), weight))
+        groups = [
+            title_search.NameGroup(names, tuple(positions), alternative)
+            for (kind, code), positions in members.items()
+            for names, alternative in self._group_names(kind, code)
+        ]
+        groups += [
+            title_search.NameGroup(
+                (e.label, *e.alt_labels), tuple(members[("isco", e.isco4)]), anchor=e.label
+            )
+            for e in self.data.esco_occupations
+            if ("isco", e.isco4) in members
+        ]
         return title_search.TitleIndex(
-            own=[(o.label,) + o.alt_labels for o in self.data.occupations], groups=groups
+            own=[_own_names(o) for o in self.data.occupations],
+            groups=groups,
+            weights=self._search_weights,
+            prior=self.prior,
+            known_words=self.data.vocabulary,
         )
 
-    def _group_names(self, kind: str, code: str) -> list[tuple[tuple[str, ...], float]]:
+    def _group_names(self, kind: str, code: str) -> list[tuple[tuple[str, ...], bool]]:
         """Names of an SSYK4 group (its label), or of an ISCO group: the Swedish label and
-        ESCO's preferred English labels, then ESCO's alt labels at a lower weight (ESCO
+        ESCO's preferred English labels, then ESCO's alt labels as weaker evidence (ESCO
         lists "carpenter" as an alt label of "set builder", but prefers it for carpenters)."""
         if kind == "ssyk":
-            return [((self.data.ssyk_labels[code],), 1.0)]
+            return [((self.data.ssyk_labels[code],), False)]
         esco = self._esco_by_isco.get(code, ())
         swedish = (self.data.isco_labels[code],) if code in self.data.isco_labels else ()
         preferred = swedish + tuple(e.label for e in esco)
         alternative = tuple(label for e in esco for label in e.alt_labels)
-        return [(preferred, 1.0), (alternative, _ALT_LABEL_WEIGHT)]
+        return [(preferred, False), (alternative, True)]
 
     # ----------------------------------------------------------------- bundle
 
@@ -541,6 +602,13 @@ class Taxonomy:
 
 _EDGE_CACHES = ("relatedness_matrix", "transfer_matrix", "_move_matrix", "_occupations_with_edges")
 """Cached attributes that depend on substitutability rows (dropped by ``without_edges``)."""
+
+
+def _own_names(occupation: Occupation) -> tuple[str, ...]:
+    """An occupation's names for search: its label, each name of a label that lists several
+    ("Träarbetare/Snickare" is also plain "Snickare"), and its alt labels."""
+    parts = tuple(p.strip() for p in occupation.label.split("/")) if "/" in occupation.label else ()
+    return tuple(dict.fromkeys((occupation.label, *parts, *occupation.alt_labels)))
 
 
 def _check_k(k: int) -> None:

@@ -1,0 +1,59 @@
+"""Learn :class:`~matcher.taxonomy.search.SearchWeights` from titles with known answers.
+
+The model is a conditional logit: for a title with match features ``F`` (one row per
+occupation), P(occupation i) = softmax(F·w)_i. The weights maximise the log-likelihood of the
+right occupations over a set of titles, with a small L2 penalty, and are kept non-negative:
+every feature is evidence *for* an occupation, so a coach never sees a better match (or a
+more common occupation) ranked lower because of it.
+
+Only :mod:`benchmarks.taxonomy` fits weights, inside cross-validation folds grouped by
+occupation; the shipped defaults are one fit on all development titles.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import minimize
+
+from matcher.taxonomy.search import FEATURES, SearchWeights, candidates
+
+L2 = 1.0
+"""Penalty on the squared weights (fixed, not tuned: it only keeps the fit well-posed)."""
+
+
+def fit_search_weights(features: np.ndarray, gold: np.ndarray, l2: float = L2) -> SearchWeights:
+    """Weights maximising the penalised log-likelihood of the right answers.
+
+    ``features``: (titles, occupations, len(FEATURES)); ``gold``: (titles, occupations)
+    booleans, True for every right answer of a title (an English title is right for any
+    occupation of its SSYK group, so a title may have several).
+    """
+    if features.ndim != 3 or features.shape[2] != len(FEATURES):
+        raise ValueError(f"features have shape {features.shape}, expected (q, n, {len(FEATURES)})")
+    if gold.shape != features.shape[:2] or not gold.any(axis=1).all():
+        raise ValueError(f"gold must be (q, n) with an answer per title, got {gold.shape}")
+    flat = features.reshape(-1, len(FEATURES))
+    # as in search: occupations without any match are no candidates (right answers are)
+    outside = ~(candidates(features) | gold)
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        logits = (flat @ w.astype(np.float32)).reshape(gold.shape).astype(np.float64)
+        logits[outside] = -np.inf
+        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+        right = np.where(gold, exp, 0.0)
+        total, right_total = exp.sum(axis=1), right.sum(axis=1)
+        value = np.log(total / right_total).sum() + 0.5 * l2 * w @ w
+        # d/dw: expected features under the model minus under the model restricted to gold
+        share = exp / total[:, None] - right / right_total[:, None]
+        return float(value), (share.astype(np.float32).reshape(-1) @ flat) + l2 * w
+
+    start = SearchWeights().vector().astype(np.float64)
+    result = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * len(FEATURES))
+    return SearchWeights.from_vector(result.x)
+
+
+def top_positions(features: np.ndarray, weights: SearchWeights, k: int) -> np.ndarray:
+    """The ``k`` best positions per title under ``weights``, as search ranks them (ties by
+    position; occupations that do not match at all last)."""
+    logits = np.where(candidates(features), features @ weights.vector(), -np.inf)
+    return np.argsort(-logits, axis=1, kind="stable")[:, :k]
