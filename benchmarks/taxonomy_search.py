@@ -17,6 +17,7 @@ on distinct real ad titles with a cold index.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,8 +30,9 @@ from sklearn.preprocessing import normalize
 
 from matcher.taxonomy.model import Taxonomy
 from matcher.taxonomy.normalise import canonical_title
-from matcher.taxonomy.search import FEATURES, SearchWeights
-from matcher.taxonomy.search_fit import fit_search_weights, top_positions
+from matcher.taxonomy.notes import title_of
+from matcher.taxonomy.search import FEATURES, SearchWeights, candidates
+from matcher.taxonomy.search_fit import fit_conditional_logit, fit_search_weights, top_positions
 
 log = logging.getLogger("benchmarks.taxonomy")
 FOLDS = 5
@@ -51,6 +53,9 @@ class Titles:
     group: np.ndarray
     misspelled: np.ndarray
 
+    kind: np.ndarray | None = None
+    """Per title, which set it comes from (group-level titles: "english" or "swedish")."""
+
     def __len__(self) -> int:
         return len(self.text)
 
@@ -64,9 +69,10 @@ def dev_titles(taxonomy: Taxonomy, dev: pd.DataFrame) -> Titles:
     return Titles(list(dev["term"]), gold, positions, misspelled)
 
 
-def english_titles(taxonomy: Taxonomy, count: int, seed: int) -> Titles:
-    """One English label per sampled ESCO occupation (an alternative label when it has
-    one); right for every occupation in an SSYK4 group its ISCO group maps to."""
+def _english_titles(taxonomy: Taxonomy, count: int, seed: int) -> Titles:
+    """One English label per sampled ESCO occupation (its preferred label or, as often, one
+    of its alternative labels); right for every occupation in an SSYK4 group its ISCO group
+    maps to."""
     rng = np.random.default_rng(seed)
     esco = list(taxonomy.data.esco_occupations)
     chosen = rng.choice(len(esco), size=min(count, len(esco)), replace=False)
@@ -77,11 +83,52 @@ def english_titles(taxonomy: Taxonomy, count: int, seed: int) -> Titles:
         gold = np.asarray([occupation.isco4 in codes for codes in isco_of])
         if not gold.any():
             continue
-        labels = occupation.alt_labels or (occupation.label,)
+        labels = occupation.alt_labels if occupation.alt_labels and rng.random() < 0.5 else (
+            occupation.label,)
         texts.append(labels[int(rng.integers(len(labels)))])
         rows.append(gold)
         groups.append(int(occupation.isco4))
     return Titles(texts, np.asarray(rows), np.asarray(groups), np.zeros(len(texts), bool))
+
+
+def group_level_titles(taxonomy: Taxonomy, count: int, seed: int) -> Titles:
+    """Titles that name a group rather than one occupation: ESCO's English labels and the
+    SSYK4 groups' own first titles; right for every member of the group."""
+    english, swedish = _english_titles(taxonomy, count, seed), _group_titles(taxonomy)
+    return Titles(
+        english.text + swedish.text,
+        np.concatenate([english.gold, swedish.gold]),
+        np.concatenate([english.group, swedish.group + 10_000]),  # ISCO and SSYK codes apart
+        np.zeros(len(english) + len(swedish), dtype=bool),
+        np.asarray(["english"] * len(english) + ["swedish"] * len(swedish)),
+    )
+
+
+def group_level_report(taxonomy: Taxonomy, titles: Titles, ranked: np.ndarray) -> dict[str, float]:
+    """Out-of-fold share of group-level titles whose first answer is in a right SSYK4 group,
+    per kind."""
+    right = ssyk_hits(taxonomy, ranked, titles.gold)
+    kinds = titles.kind if titles.kind is not None else np.full(len(titles), "english")
+    return {f"{kind}_group_titles_ssyk4_top1": round(float(right[kinds == kind].mean()), 4)
+            for kind in sorted(set(kinds))}
+
+
+def _group_titles(taxonomy: Taxonomy) -> Titles:
+    """The first title each SSYK4 group label lists ("Lastbilsförare m.fl." → "Lastbilsförare",
+    "Undersköterskor, hemtjänst, …" → "Undersköterskor"), right for every member of the
+    group: so the weights learn what a Swedish group name is worth where no name fits."""
+    codes = np.asarray([o.ssyk4 for o in taxonomy.data.occupations])
+    texts, rows, groups = [], [], []
+    for code in sorted(set(codes)):
+        first = _GROUP_TAIL.split(taxonomy.ssyk_label(code))[0].strip()
+        if first and not first.endswith("-"):  # "Ekonomi-, planerings- och …" names no title
+            texts.append(first)
+            rows.append(codes == code)
+            groups.append(int(code))
+    return Titles(texts, np.asarray(rows), np.asarray(groups), np.zeros(len(texts), bool))
+
+
+_GROUP_TAIL = re.compile(r",| m\.fl\.| och | inom ")
 
 
 # --------------------------------------------------------------------------- baseline
@@ -165,38 +212,41 @@ def folds(titles: Titles, seed: int) -> np.ndarray:
     return fold
 
 
+def features_of(taxonomy: Taxonomy, titles: Titles) -> np.ndarray:
+    """The search's match features of every title (the index holds no title of the set)."""
+    start = time.process_time()
+    found = taxonomy.title_index.features(titles.text)
+    log.info("search features: %.1f CPU s for %d titles", time.process_time() - start, len(titles))
+    return found
+
+
 def cross_validate(
-    taxonomy: Taxonomy, dev: Titles, english: Titles, seed: int = SEED
+    taxonomy: Taxonomy, dev: Titles, broad: Titles, dev_features: np.ndarray,
+    broad_features: np.ndarray, seed: int = SEED,
 ) -> dict[str, object]:
     """Out-of-fold top-1/top-5 per fold for every variant, beside TF-IDF, with intervals."""
-    index = taxonomy.title_index
-    start = time.process_time()
-    dev_features = index.features(dev.text)
-    english_features = index.features(english.text)
-    log.info("search features: %.1f CPU s for %d titles", time.process_time() - start,
-             len(dev) + len(english))
-    dev_fold, english_fold = folds(dev, seed), folds(english, seed + 1)
+    dev_fold, broad_fold = folds(dev, seed), folds(broad, seed + 1)
     baseline = plain_tfidf(taxonomy)(dev.text)
     base1 = hits(baseline, dev.gold, 1)
-    results: dict[str, object] = {"folds": FOLDS, "titles": len(dev), "english_titles": len(english)}
+    results: dict[str, object] = {"folds": FOLDS, "titles": len(dev), "group_level_titles": len(broad)}
     for variant in VARIANTS:
         ranked = np.zeros((len(dev), 5), dtype=np.int64)
-        english_ranked = np.zeros((len(english), 5), dtype=np.int64)
+        broad_ranked = np.zeros((len(broad), 5), dtype=np.int64)
         weights = []
         for fold in range(FOLDS):
             train = np.concatenate([variant.mask(dev_features[dev_fold != fold]),
-                                    variant.mask(english_features[english_fold != fold])])
-            gold = np.concatenate([dev.gold[dev_fold != fold], english.gold[english_fold != fold]])
+                                    variant.mask(broad_features[broad_fold != fold])])
+            gold = np.concatenate([dev.gold[dev_fold != fold], broad.gold[broad_fold != fold]])
             fitted = fit_search_weights(train, gold)
             weights.append(fitted.to_dict())
             test = dev_fold == fold
             ranked[test] = top_positions(variant.mask(dev_features[test]), fitted, 5)
-            english_test = english_fold == fold
-            english_ranked[english_test] = top_positions(
-                variant.mask(english_features[english_test]), fitted, 5
+            broad_test = broad_fold == fold
+            broad_ranked[broad_test] = top_positions(
+                variant.mask(broad_features[broad_test]), fitted, 5
             )
         results[variant.name] = _variant_report(
-            taxonomy, dev, dev_fold, ranked, base1, english, english_ranked, weights, seed
+            taxonomy, dev, dev_fold, ranked, base1, broad, broad_ranked, weights, seed
         )
         log.info("search %s: out-of-fold top 1 %.4f", variant.name,
                  results[variant.name]["out_of_fold"]["top1"])  # type: ignore[index]
@@ -220,8 +270,8 @@ def _variant_report(
     dev_fold: np.ndarray,
     ranked: np.ndarray,
     base1: np.ndarray,
-    english: Titles,
-    english_ranked: np.ndarray,
+    broad: Titles,
+    broad_ranked: np.ndarray,
     weights: list[dict[str, float]],
     seed: int,
 ) -> dict[str, object]:
@@ -247,16 +297,61 @@ def _variant_report(
             "difference_95ci": cluster_bootstrap(diff, dev.group, seed),
             "above_tfidf_every_fold": all(f["top1"] > f["tfidf_top1"] for f in per_fold),
         },
-        "english_ssyk4_top1": round(float(ssyk_hits(taxonomy, english_ranked, english.gold).mean()), 4),
+        **group_level_report(taxonomy, broad, broad_ranked),
         "per_fold": per_fold,
     }
 
 
-def fit_defaults(taxonomy: Taxonomy, dev: Titles, english: Titles) -> SearchWeights:
+def fit_defaults(dev: Titles, broad: Titles, dev_features: np.ndarray,
+                 broad_features: np.ndarray) -> SearchWeights:
     """Weights fitted on every development and English title: the shipped defaults."""
-    index = taxonomy.title_index
-    features = np.concatenate([index.features(dev.text), index.features(english.text)])
-    return fit_search_weights(features, np.concatenate([dev.gold, english.gold]))
+    features = np.concatenate([dev_features, broad_features])
+    return fit_search_weights(features, np.concatenate([dev.gold, broad.gold]))
+
+
+# --------------------------------------------------------------------------- embeddings
+
+
+def with_embeddings(
+    taxonomy: Taxonomy, dev: Titles, broad: Titles, dev_features: np.ndarray,
+    broad_features: np.ndarray, encode: Callable[[list[str]], np.ndarray], seed: int = SEED,
+) -> dict[str, object]:
+    """Out-of-fold top 1 with the cosine between a title's and each occupation's sentence
+    embedding as one more feature (its weight fitted in the folds like the others), and the
+    embedding alone (nearest occupation name)."""
+    names = _unit(encode([o.label for o in taxonomy.data.occupations]))
+    found: dict[str, object] = {}
+    for titles, features, fold_seed, name in ((dev, dev_features, seed, "dev"),
+                                              (broad, broad_features, seed + 1, "broad")):
+        cosine = _unit(encode([title_of(t) for t in titles.text])) @ names.T
+        found[f"{name}_embedding_alone_top1"] = round(float(
+            hits(np.argsort(-cosine, axis=1)[:, :1], titles.gold, 1).mean()), 4)
+        found[name] = (features, cosine, folds(titles, fold_seed))
+    dev_extended, dev_cos, dev_fold = found.pop("dev")  # type: ignore[misc]
+    broad_extended, broad_cos, broad_fold = found.pop("broad")  # type: ignore[misc]
+    extended = [np.concatenate([f, c[..., None].astype(np.float32)], axis=2)
+                for f, c in ((dev_extended, dev_cos), (broad_extended, broad_cos))]
+    ranked = np.zeros((len(dev), 5), dtype=np.int64)
+    broad_ranked = np.zeros((len(broad), 5), dtype=np.int64)
+    start = np.append(SearchWeights().vector(), 0.0)
+    for fold in range(FOLDS):
+        train = np.concatenate([extended[0][dev_fold != fold], extended[1][broad_fold != fold]])
+        gold = np.concatenate([dev.gold[dev_fold != fold], broad.gold[broad_fold != fold]])
+        outside = ~(candidates(train[..., : len(FEATURES)]) | gold)
+        weights = fit_conditional_logit(train, gold, outside, start)
+        for rows, features, out in ((dev_fold == fold, extended[0], ranked),
+                                    (broad_fold == fold, extended[1], broad_ranked)):
+            out[rows] = top_positions(features[rows], weights, 5,
+                                      candidates(features[rows][..., : len(FEATURES)]))
+    return {
+        **found,
+        "out_of_fold_top1": round(float(hits(ranked, dev.gold, 1).mean()), 4),
+        **group_level_report(taxonomy, broad, broad_ranked),
+    }
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return normalize(np.asarray(vectors, dtype=np.float32))
 
 
 # --------------------------------------------------------------------------- ceilings

@@ -70,6 +70,7 @@ def import_taxonomy(
         log.info("kept %d of %d ESCO occupations (joined through ISCO-08)",
                  len(esco_occupations), len(esco.occupations))
         progress("read ESCO")
+    known_ids = {o.id for o in jobtech.occupations}
     source = f"jobtech:{Path(jobtech_dir).resolve()}"
     if esco_dir is not None:
         source += f" esco:{Path(esco_dir).resolve()}"
@@ -88,6 +89,7 @@ def import_taxonomy(
             employment=read_scb_employment(occupation_stats) if occupation_stats else {},
             openings=read_openings(openings) if openings else {},
             vocabulary=read_vocabulary(vocabulary) if vocabulary else (),
+            keywords={k: v for k, v in jobtech.keywords.items() if k in known_ids},
         )
     )
     progress("validated")

@@ -31,7 +31,7 @@ from scipy import sparse
 
 from matcher.taxonomy import search as title_search
 from matcher.taxonomy import transfer
-from matcher.taxonomy.prior import prior_shares
+from matcher.taxonomy.prior import prior_shares, standardised_log
 from matcher.taxonomy.files import staged_file
 
 log = logging.getLogger(__name__)
@@ -156,6 +156,8 @@ class TaxonomyData:
     vocabulary: tuple[str, ...] = ()
     """Further correctly spelled title words (e.g. a vocation list) that search never
     corrects and splits compounds by."""
+    keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """JobTech search keywords per occupation id (training pairs for the encoder)."""
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON document of a bundle; ESCO skills are numbered to keep it small."""
@@ -186,6 +188,7 @@ class TaxonomyData:
             "employment": dict(self.employment),
             "openings": dict(self.openings),
             "vocabulary": list(self.vocabulary),
+            "keywords": {k: list(v) for k, v in self.keywords.items()},
         }
 
     @classmethod
@@ -216,6 +219,7 @@ class TaxonomyData:
             employment={k: int(v) for k, v in payload.get("employment", {}).items()},
             openings={k: int(v) for k, v in payload.get("openings", {}).items()},
             vocabulary=tuple(payload.get("vocabulary", ())),
+            keywords={k: tuple(v) for k, v in payload.get("keywords", {}).items()},
         )
 
 
@@ -362,6 +366,10 @@ class Taxonomy:
             "esco_skills": len(self.data.esco_skills),
             "skills": len(self.data.skills),
             "languages": len(self.data.languages),
+            "ssyk4_with_employment": len(self.data.employment),
+            "occupations_with_openings": len(self.data.openings),
+            "vocabulary_words": len(self.data.vocabulary),
+            "occupations_with_keywords": len(self.data.keywords),
         }
 
     @cached_property
@@ -444,7 +452,15 @@ class Taxonomy:
 
     @cached_property
     def _transfer_model(self) -> transfer.TransferModel:
-        """The edge-independent part of relatedness (hierarchy, ISCO, skills, label text)."""
+        """The edge-independent part of relatedness (hierarchy, ISCO, skills, texts, how
+        common each occupation is) and the learned weights that combine it with the edges."""
+        return self.transfer_model()
+
+    def transfer_model(
+        self, vectors: np.ndarray | None = None, weights: transfer.TransferWeights | None = None
+    ) -> transfer.TransferModel:
+        """A transfer model of this taxonomy, optionally with sentence embeddings of
+        :meth:`text_of` (one row per position) and other weights (for fitting and evaluating)."""
         occupations = self.data.occupations
         return transfer.TransferModel(
             ssyk4=[o.ssyk4 for o in occupations],
@@ -452,7 +468,23 @@ class Taxonomy:
             skills=[self.skills_of(o.id) for o in occupations],
             labels=[o.label for o in occupations],
             group_texts=[self.data.ssyk_definitions.get(o.ssyk4, "") for o in occupations],
+            popularity=standardised_log(self.prior, len(self)),
+            vectors=vectors,
+            weights=weights,
         )
+
+    def with_transfer_model(self, model: transfer.TransferModel) -> Taxonomy:
+        """The same taxonomy relating occupations with ``model`` (see :meth:`transfer_model`)."""
+        clone = copy.copy(self)
+        for name in _EDGE_CACHES:
+            clone.__dict__.pop(name, None)
+        clone.__dict__["_transfer_model"] = model
+        return clone
+
+    @property
+    def move_matrix(self) -> sparse.csr_matrix:
+        """Sparse (n, n) ``[from, to]`` = substitutability / 100 (what :mod:`transfer` reads)."""
+        return self._move_matrix
 
     def related(self, occupation_id: str, k: int = 10) -> list[OccupationHit]:
         """The ``k`` occupations a holder of ``occupation_id`` moves into most easily."""
@@ -497,10 +529,8 @@ class Taxonomy:
         """:meth:`search` for a batch of titles (vectorised; empty titles get no hits)."""
         _check_k(k)
         scores = self.title_index.scores(list(texts))
-        return [
-            [self.hit(self.occupation_ids[i], row[i]) for i in _top(row, k) if row[i] > 0]
-            for row in scores
-        ]
+        found = [[self.hit(self.occupation_ids[i], row[i]) for i in _top(row, k)] for row in scores]
+        return [[hit for hit in hits if hit.score > 0] for hits in found]
 
     def explain_search(self, text: str) -> title_search.SearchExplanation | None:
         """Why :meth:`search` puts its first answer first: the title read, the names that

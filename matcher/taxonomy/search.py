@@ -37,6 +37,9 @@ from matcher.taxonomy.spelling import SpellingIndex, Variant
 
 _BATCH = 256
 _COMMON_SHARE = 0.01
+_COMMON_AT_LEAST = 100
+"""An n-gram is "common" among group names when more than 1 % of them, and more than 100,
+have it (a small taxonomy keeps all its n-grams)."""
 
 
 @dataclass(frozen=True)
@@ -63,31 +66,27 @@ class SearchWeights:
     more). Defaults were learned on all Narval development titles by
     ``benchmarks/taxonomy.py --fit-defaults``; their out-of-fold accuracy is in the README."""
 
-    own_char: float = 12.7167
+    own_char: float = 13.2612
     """Char n-gram cosine with the best own name."""
-    own_word: float = 0.5476
+    own_word: float = 0.5793
     """Whole-word cosine with the best own name."""
-    exact: float = 1.6402
+    exact: float = 1.4675
     """The canonical query equals an own name's canonical form."""
-    group_gain: float = 0.7858
-    """How much better the best SSYK/ISCO/ESCO preferred group name fits than the own names."""
-    alt_gain: float = 2.4485
+    group_gain: float = 3.835
+    """How much better the best SSYK/ISCO/ESCO preferred group name fits than the own names
+    (a group name equal to the canonical query fits perfectly)."""
+    alt_gain: float = 8.9563
     """The same for ESCO alternative labels."""
-    group_exact: float = 0.1444
-    """The canonical query equals a preferred group name (× how far the best own name
-    falls short of a perfect match, as for the three below)."""
-    alt_exact: float = 8.9302
-    """The canonical query equals an ESCO alternative label."""
-    linked_exact: float = 1.7497
+    linked_exact: float = 2.4834
     """The canonical query equals a name of an ESCO occupation, weighted by how alike its
     preferred label is to the occupation's own name."""
-    fixed_exact_1: float = 3.2594
+    fixed_exact_1: float = 3.2735
     """After correcting one edit, the query equals an own name."""
-    fixed_exact_2: float = 1.1871
+    fixed_exact_2: float = 1.1541
     """After correcting two edits, the query equals an own name."""
-    fixed_gain: float = 1.5926
+    fixed_gain: float = 1.5396
     """How much better the best corrected reading fits an own name than the query."""
-    prior: float = 0.5381
+    prior: float = 0.6347
     """Standardised log share of how common the occupation is."""
 
     def vector(self) -> np.ndarray:
@@ -261,12 +260,13 @@ class TitleIndex:
         chars = self._transform(indexed)
         own_char = _max_by_start(chars @ self._own_chars_t, self._own_starts)
         words = self._words.transform(indexed)
+        readings = [(row, v) for row, t in enumerate(titles) for v in self._spelling.variants(t)]
         found = {
             "own_char": own_char,
             "own_word": _max_by_start(words @ self._own_words_t, self._own_starts),
             **_exact_rows(canonical, {"exact": self._exact_own}, self._n),
-            **self._group_evidence(chars, canonical, own_char),
-            **self._spelling_evidence(titles, own_char),
+            **self._group_evidence(chars, canonical, own_char, readings),
+            **self._spelling_evidence(readings, own_char),
         }
         found["prior"] = np.broadcast_to(self._prior_feature, own_char.shape)
         empty = [row for row, text in enumerate(indexed) if not text]
@@ -280,35 +280,39 @@ class TitleIndex:
         return self._chars.transform(indexed)
 
     def _group_evidence(
-        self, chars: sparse.csr_matrix, canonical: list[str], own_char: np.ndarray
+        self, chars: sparse.csr_matrix, canonical: list[str], own_char: np.ndarray,
+        readings: list[tuple[int, Variant]],
     ) -> dict[str, np.ndarray]:
         if not self._n_groups:
             return {}
-        per_group = _max_by_owner(
-            chars @ self._group_chars_t, self._group_of_column, self._n_groups + 1
-        )
-        found = {
-            "group_gain": np.maximum(self._preferred.best(per_group) - own_char, 0),
-            "alt_gain": np.maximum(self._alternative.best(per_group) - own_char, 0),
-        }
+        per_group = self._per_group(chars)
+        if readings:  # a corrected reading may name a group ("lasbilsförare": Lastbilsförare m.fl.)
+            fixed = self._per_group(self._transform([v.text for _, v in readings]))
+            for (row, variant), scores in zip(readings, fixed, strict=True):
+                np.maximum(per_group[row], scores, out=per_group[row])
+                per_group[row, [g + 1 for g in self._exact_group.get(variant.text, ())]] = 1.0
+        found: dict[str, np.ndarray] = {}
         for row, text in enumerate(canonical):
             for group in self._exact_group.get(text, ()):
-                name = "alt_exact" if self._is_alternative[group] else "group_exact"
-                values = found.setdefault(name, np.zeros_like(own_char))
-                values[row, self._group_members[group]] = 1.0
+                per_group[row, group + 1] = 1.0
             for group in self._linked_exact.get(text, ()):
                 members, affinity = self._linked[group]
                 linked = found.setdefault("linked_exact", np.zeros_like(own_char))[row]
                 linked[members] = np.maximum(linked[members], affinity)
-        # a group name counts as far as the own names fall short: "modeller" is an ESCO
-        # label of Lästmodellör's ISCO group, but the Swedish plural of Modell
-        for name in ("group_exact", "alt_exact", "linked_exact"):
-            if name in found:
-                found[name] *= 1.0 - own_char
+        # a group name counts as far as it fits better than the member's own names, so an
+        # exact own name ("receptionister": Receptionist) is never outdone by a sibling
+        # whose ISCO group merely has that label
+        found["group_gain"] = np.maximum(self._preferred.best(per_group) - own_char, 0)
+        found["alt_gain"] = np.maximum(self._alternative.best(per_group) - own_char, 0)
         return found
 
-    def _spelling_evidence(self, titles: list[str], own_char: np.ndarray) -> dict[str, np.ndarray]:
-        readings = [(row, v) for row, t in enumerate(titles) for v in self._spelling.variants(t)]
+    def _per_group(self, chars: sparse.csr_matrix) -> np.ndarray:
+        """(rows, groups + 1) best char cosine with each group's names (column 0 is zero)."""
+        return _max_by_owner(chars @ self._group_chars_t, self._group_of_column, self._n_groups + 1)
+
+    def _spelling_evidence(
+        self, readings: list[tuple[int, Variant]], own_char: np.ndarray
+    ) -> dict[str, np.ndarray]:
         if not readings:
             return {}
         fixed = _max_by_start(
@@ -357,8 +361,7 @@ class TitleIndex:
         return self._own_names[columns[int(np.argmax(cosine))]]
 
     def _best_group_name(self, title: str, position: int, features: np.ndarray) -> str | None:
-        if not (features[_F["group_gain"]] or features[_F["alt_gain"]]
-                or features[_F["group_exact"]] or features[_F["alt_exact"]]):
+        if not (features[_F["group_gain"]] or features[_F["alt_gain"]]):
             return None
         groups = self._preferred.of(position) | self._alternative.of(position)
         columns = np.flatnonzero(np.isin(self._group_of_column, list(groups)))
@@ -442,13 +445,14 @@ def _index_set(names: Sequence[str]) -> list[str]:
 
 
 def _without_common_features(docs_t: sparse.csr_matrix) -> sparse.csr_matrix:
-    """Drop n-grams found in more than ``_COMMON_SHARE`` of the (tens of thousands of ESCO)
-    group names: they weigh little in TF-IDF but make each query touch nearly every name.
-    On the development titles this quadruples throughput and changes no answer."""
+    """Drop common n-grams of the (tens of thousands of ESCO) group names: they weigh little
+    in TF-IDF but make each query touch nearly every name. A speed setting: it triples
+    throughput on the full taxonomy, and the benchmark's out-of-fold figures include it."""
     if docs_t.shape[1] == 0:
         return docs_t
     document_frequency = np.diff(docs_t.indptr)
-    keep = (document_frequency <= _COMMON_SHARE * docs_t.shape[1]).astype(np.float32)
+    limit = max(_COMMON_SHARE * docs_t.shape[1], _COMMON_AT_LEAST)
+    keep = (document_frequency <= limit).astype(np.float32)
     pruned = (sparse.diags(keep) @ docs_t).tocsr()
     pruned.eliminate_zeros()
     return pruned

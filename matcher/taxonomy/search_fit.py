@@ -30,11 +30,20 @@ def fit_search_weights(features: np.ndarray, gold: np.ndarray, l2: float = L2) -
     """
     if features.ndim != 3 or features.shape[2] != len(FEATURES):
         raise ValueError(f"features have shape {features.shape}, expected (q, n, {len(FEATURES)})")
+    outside = ~(candidates(features) | gold)
+    return SearchWeights.from_vector(
+        fit_conditional_logit(features, gold, outside, SearchWeights().vector(), l2)
+    )
+
+
+def fit_conditional_logit(features: np.ndarray, gold: np.ndarray, outside: np.ndarray,
+                          start: np.ndarray, l2: float = L2) -> np.ndarray:
+    """Non-negative weights of a conditional logit over (q, n, f) ``features``; ``outside``
+    marks (q, n) alternatives that are no candidates. For the search features and for any
+    extra ones a benchmark tries beside them."""
     if gold.shape != features.shape[:2] or not gold.any(axis=1).all():
         raise ValueError(f"gold must be (q, n) with an answer per title, got {gold.shape}")
-    flat = features.reshape(-1, len(FEATURES))
-    # as in search: occupations without any match are no candidates (right answers are)
-    outside = ~(candidates(features) | gold)
+    flat = features.reshape(-1, features.shape[2])
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         logits = (flat @ w.astype(np.float32)).reshape(gold.shape).astype(np.float64)
@@ -47,13 +56,17 @@ def fit_search_weights(features: np.ndarray, gold: np.ndarray, l2: float = L2) -
         share = exp / total[:, None] - right / right_total[:, None]
         return float(value), (share.astype(np.float32).reshape(-1) @ flat) + l2 * w
 
-    start = SearchWeights().vector().astype(np.float64)
-    result = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * len(FEATURES))
-    return SearchWeights.from_vector(result.x)
+    result = minimize(loss, np.asarray(start, dtype=np.float64), jac=True, method="L-BFGS-B",
+                      bounds=[(0.0, None)] * features.shape[2])
+    return result.x.astype(np.float32)
 
 
-def top_positions(features: np.ndarray, weights: SearchWeights, k: int) -> np.ndarray:
+def top_positions(features: np.ndarray, weights: SearchWeights | np.ndarray, k: int,
+                  matching: np.ndarray | None = None) -> np.ndarray:
     """The ``k`` best positions per title under ``weights``, as search ranks them (ties by
-    position; occupations that do not match at all last)."""
-    logits = np.where(candidates(features), features @ weights.vector(), -np.inf)
+    position; occupations that do not match at all last). ``matching`` overrides which
+    occupations match (for features beyond the search's own)."""
+    vector = weights.vector() if isinstance(weights, SearchWeights) else weights
+    found = candidates(features[..., : len(FEATURES)]) if matching is None else matching
+    logits = np.where(found, features @ vector, -np.inf)
     return np.argsort(-logits, axis=1, kind="stable")[:, :k]

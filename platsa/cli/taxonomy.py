@@ -138,6 +138,35 @@ def download_command(
         print_json({"files": [str(f) for f in files]})
 
 
+@taxonomy_app.command("tune-encoder")
+def tune_encoder_command(
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Passes over the pairs.")] = 1,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=2, help="Pairs per batch (the in-batch negatives).")
+    ] = 64,
+    holdout: Annotated[
+        float, typer.Option("--holdout", min=0.0, max=0.9,
+                            help="Share of occupations held out to measure the gain.")
+    ] = 0.1,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    base: Annotated[
+        Path | None, typer.Option("--base", help="Model folder to start from (default: the "
+                                  "bundled MiniLM).")
+    ] = None,
+) -> None:
+    """Fine-tune the bundled MiniLM on the taxonomy's own pairs (minutes on CPU); saves it
+    under PLATSA_HOME/encoders and logs the run to MLflow."""
+    with errors_as_lines():
+        from matcher.config import get_settings
+        from training.tune_encoder import TuneConfig, tune_encoder
+
+        if base is not None and not base.is_dir():
+            fail(f"{base}: no such folder")
+        config = TuneConfig(epochs=epochs, batch_size=batch_size, holdout=holdout, seed=seed)
+        result = tune_encoder(_taxonomy(), get_settings(), config, base=base)
+        print_json({**result.to_dict(), "select_with": f"PLATSA_EMBEDDING_MODEL={result.path}"})
+
+
 @occupations_app.command("search")
 def search_command(
     text: Annotated[str | None, typer.Argument(help="A job title, in any form.")] = None,
