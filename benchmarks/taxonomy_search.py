@@ -289,7 +289,10 @@ def _variant_report(
             "weights": weights[fold],
         })
     diff = top1.astype(float) - base1
+    labels = [o.label for o in taxonomy.data.occupations]
     return {
+        "misses": [f"{dev.text[i]} → {labels[ranked[i, 0]]} (gold {labels[dev.group[i]]})"
+                   for i in np.flatnonzero(~top1)],
         "out_of_fold": {
             **_summary(dev, ranked),
             "ssyk4_top1": round(float(ssyk_hits(taxonomy, ranked, dev.gold).mean()), 4),

@@ -63,30 +63,31 @@ class NameGroup:
 @dataclass(frozen=True)
 class SearchWeights:
     """Weights of the match features in the conditional logit (higher: that evidence counts
-    more). Defaults were learned on all Narval development titles by
-    ``benchmarks/taxonomy.py --fit-defaults``; their out-of-fold accuracy is in the README."""
+    more). The defaults are one fit on all Narval development titles and the group-level
+    titles (``benchmarks/taxonomy.py`` prints it as "weights fitted on all titles"); the
+    out-of-fold accuracy of that procedure is in the README."""
 
-    own_char: float = 13.2612
+    own_char: float = 13.2641
     """Char n-gram cosine with the best own name."""
-    own_word: float = 0.5793
+    own_word: float = 0.7181
     """Whole-word cosine with the best own name."""
-    exact: float = 1.4675
+    exact: float = 1.5862
     """The canonical query equals an own name's canonical form."""
-    group_gain: float = 3.835
+    group_gain: float = 6.0123
     """How much better the best SSYK/ISCO/ESCO preferred group name fits than the own names
     (a group name equal to the canonical query fits perfectly)."""
-    alt_gain: float = 8.9563
+    alt_gain: float = 7.7087
     """The same for ESCO alternative labels."""
-    linked_exact: float = 2.4834
+    linked_exact: float = 1.6892
     """The canonical query equals a name of an ESCO occupation, weighted by how alike its
     preferred label is to the occupation's own name."""
-    fixed_exact_1: float = 3.2735
+    fixed_exact_1: float = 3.507
     """After correcting one edit, the query equals an own name."""
-    fixed_exact_2: float = 1.1541
+    fixed_exact_2: float = 1.2976
     """After correcting two edits, the query equals an own name."""
-    fixed_gain: float = 1.5396
+    fixed_gain: float = 1.4542
     """How much better the best corrected reading fits an own name than the query."""
-    prior: float = 0.6347
+    prior: float = 0.4146
     """Standardised log share of how common the occupation is."""
 
     def vector(self) -> np.ndarray:

@@ -18,6 +18,7 @@ Words are matched in two spaces: as spelled (folded: "redovisningsassisten" is o
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -100,7 +101,11 @@ class SpellingIndex:
     def __init__(self, names: Iterable[str], known_words: Iterable[str] = ()) -> None:
         """``names``: the taxonomy's names (targets of correction); ``known_words``: further
         correctly spelled words (e.g. a vocation list) that are never corrected."""
-        surface = {w for name in names for w in fold(name).split()}
+        words = [w for name in names for w in fold(name).split()]
+        surface = set(words)
+        # how many names use a word: ties between equally near corrections go to the more
+        # used one, as SymSpell ranks by frequency ("rekor": rektor before dekan)
+        self._uses = Counter(canonical_word(w) for w in words)
         extra = {w for text in known_words for w in fold(text).split()}
         self._surface = _Lexicon(surface, extra)
         self._canonical = _Lexicon(
@@ -122,7 +127,7 @@ class SpellingIndex:
         for fixed, edits in self._canonical.corrections(own).items():
             found[fixed] = min(found.get(fixed, edits), edits)
         found.pop(own, None)  # a surface correction can stem back to the word itself
-        best = sorted(found.items(), key=lambda item: (item[1], item[0]))
+        best = sorted(found.items(), key=lambda item: (item[1], -self._uses[item[0]], item[0]))
         return dict(best[:_MAX_PER_WORD])
 
     def variants(self, text: str) -> list[Variant]:

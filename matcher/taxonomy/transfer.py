@@ -65,8 +65,8 @@ class TransferWeights:
 
     propagated: float = PROPAGATED
     hierarchy: float = 0.0
-    skills: float = 0.05
-    text: float = 0.35
+    skills: float = 0.1
+    text: float = 0.5
     popularity: float = 0.02
 
     def vector(self) -> np.ndarray:

@@ -149,6 +149,7 @@ def tune_encoder_command(
                             help="Share of occupations held out to measure the gain.")
     ] = 0.1,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    threads: Annotated[int, typer.Option("--threads", min=1, help="Torch threads.")] = 1,
     base: Annotated[
         Path | None, typer.Option("--base", help="Model folder to start from (default: the "
                                   "bundled MiniLM).")
@@ -162,7 +163,8 @@ def tune_encoder_command(
 
         if base is not None and not base.is_dir():
             fail(f"{base}: no such folder")
-        config = TuneConfig(epochs=epochs, batch_size=batch_size, holdout=holdout, seed=seed)
+        config = TuneConfig(epochs=epochs, batch_size=batch_size, holdout=holdout, seed=seed,
+                            threads=threads)
         result = tune_encoder(_taxonomy(), get_settings(), config, base=base)
         print_json({**result.to_dict(), "select_with": f"PLATSA_EMBEDDING_MODEL={result.path}"})
 

@@ -127,8 +127,8 @@ def test_related_with_edges_puts_published_moves_first(real_taxonomy: Taxonomy) 
     assert published == {"17FS_XzU_AQ4", "rM7G_ge7_XhP"}
     top = real_taxonomy.related(holder, k=5)
     assert top[0].occupation_name_id == "17FS_XzU_AQ4" and top[0].score >= 0.75
-    # a low (25 %) published move may yield to stronger inferred ones, but stays near the top
-    assert "rM7G_ge7_XhP" in {h.occupation_name_id for h in top[:3]}
+    # a low (25 %) published move may yield to stronger inferred ones, but stays in the top 5
+    assert "rM7G_ge7_XhP" in {h.occupation_name_id for h in top}
     assert {h.ssyk4[:2] for h in top[1:]} & {"53"}  # then more school and care work
 
 
