@@ -8,13 +8,34 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export MLFLOW_DISABLE_TELEMETRY := true
 
-.PHONY: demo test browser venv lint bench clean
+# The locked dependency sets (requirements/*.lock, hashes included): dev.lock is everything
+# make, the tests and CI use; serve.lock is the API's runtime set without torch, serve-torch.lock
+# the same with the torch sentence encoder (the container's choice: see the Dockerfile).
+DEV_LOCK := requirements/dev.lock
+SERVE_LOCK := requirements/serve.lock
+# Where the torch CPU wheel comes from when locking: pip's find-links on these machines,
+# PyTorch's CPU wheel page elsewhere (uv does not read pip's configuration).
+TORCH_FIND_LINKS ?= $(or $(shell pip config get global.find-links 2>/dev/null),https://download.pytorch.org/whl/cpu/torch/)
+LOCK_FLAGS := --quiet --python-version 3.11 --generate-hashes --no-annotate --custom-compile-command "make lock"
 
-$(STAMP): pyproject.toml
+.PHONY: demo test browser venv lint lock bench clean
+
+$(STAMP): pyproject.toml $(DEV_LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Re-resolve the locks after editing pyproject.toml: pins already in a lock are kept unless
+# `make lock UPGRADE=--upgrade`. tests/test_packaging.py checks the locks satisfy pyproject.
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_FLAGS) $(UPGRADE) \
+	  --find-links $(TORCH_FIND_LINKS) -o $(DEV_LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra serve --extra postgres $(LOCK_FLAGS) $(UPGRADE) \
+	  -c $(DEV_LOCK) -o $(SERVE_LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra serve --extra postgres --extra train $(LOCK_FLAGS) \
+	  $(UPGRADE) --find-links $(TORCH_FIND_LINKS) -c $(DEV_LOCK) -o requirements/serve-torch.lock
 
 venv: $(STAMP)
 
@@ -35,7 +56,9 @@ browser:
 	  else echo "chromium is not installed and this is not root: the browser tests will skip"; fi; }
 
 lint: $(STAMP)
-	$(BIN)/ruff check matcher training serving tests benchmarks
+	$(BIN)/ruff check matcher models training serving platsa synth tests benchmarks
+	$(BIN)/hadolint Dockerfile
+	PLATSA_DB_PASSWORD=lint $(BIN)/docker-compose -f compose.yaml config --quiet  # compose.yaml needs one
 
 clean:
-	rm -rf var .pytest_cache .hypothesis
+	rm -rf var .pytest_cache .hypothesis build dist

@@ -38,9 +38,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.dataset import LabelledPairs, build_pairs, participants_by_id, time_split
-from matcher.domain import Participant
-from matcher.fairness import (
+# Run as a script, this folder comes first on sys.path, and its training.py would shadow
+# the ``training`` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from matcher.domain import Participant  # noqa: E402
+from matcher.fairness import (  # noqa: E402
     CandidateList,
     FairnessReport,
     OccupationGenderShares,
@@ -58,12 +61,15 @@ from matcher.fairness import (
     widen_effect,
     write_report,
 )
-from matcher.fairness.report import to_json
-from matcher.features import FEATURES
-from matcher.pipeline import MatcherConfig
-from matcher.ranking import BoostedRanker
-from matcher.synth import GeneratorConfig, generate
-from matcher.taxonomy import load_taxonomy
+from matcher.fairness.report import to_json  # noqa: E402
+from matcher.features import FEATURES  # noqa: E402
+from matcher.recommend import RecommenderConfig  # noqa: E402
+from matcher.records import participants_by_id  # noqa: E402
+from models.ranking import BoostedRanker  # noqa: E402
+from platsa.assembly import load_taxonomy  # noqa: E402
+from platsa.settings import get_settings  # noqa: E402
+from synth import GeneratorConfig, generate  # noqa: E402
+from training.dataset import LabelledPairs, build_pairs, time_split  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).parent))
 from quality import build_matcher, evaluation_pairs  # noqa: E402  (sibling benchmark script)
@@ -183,7 +189,7 @@ class Scenario:
 
     def audit(self, name: str, ranker: BoostedRanker) -> tuple[FairnessReport, dict[str, Any]]:
         """Every audit for one model, before and after the list mitigations."""
-        self.matcher.ranker = ranker
+        self.matcher = self.matcher.with_model(ranker, self.matcher.model_version, None)
         scores = ranker.predict(self.X)
         predicted, held_out = self.predicted_success(scores, self.args.seed)
         size = self.args.min_group_size
@@ -191,9 +197,9 @@ class Scenario:
         coach = audit_suggestions(coach_lists, K, shares=self.shares, history=self.history,
                                   min_group_size=size, threshold=RELEVANT)
         _, employer, rerank = rerank_effect(self.candidate_lists(scores), K, min_group_size=size)
-        # at the threshold coaches are served with (MatcherConfig.atypical_share)
+        # at the threshold coaches are served with (RecommenderConfig.atypical_share)
         _, widen = widen_effect(coach_lists, self.shares, K,
-                                atypical_below=MatcherConfig().atypical_share)
+                                atypical_below=RecommenderConfig().atypical_share)
         genders = self.pairs["participant_id"].map(self.gender).to_numpy()
         sample = list(dict.fromkeys(self.pairs["participant_id"]))[:10]
         report = FairnessReport(
@@ -202,7 +208,7 @@ class Scenario:
                                              predicted[held_out], genders[held_out], min_group_size=size),
             proxy=self.proxy,
             counterfactual=counterfactual_check(self.matcher, [self.participants[p] for p in sample],
-                                                list(self.matcher.catalogue.columns.ids), K),
+                                                list(self.matcher.require_index().columns.ids), K),
             mitigation={"detconstsort": rerank, "widen_horizons": widen},
             notes=[f"occupation gender shares: {self.shares.source}",
                    f"gains: unbiased true success probability; recall threshold {RELEVANT}"],
@@ -288,7 +294,7 @@ def main() -> None:
     args = parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     started = time.perf_counter()
-    taxonomy = load_taxonomy()
+    taxonomy = load_taxonomy(get_settings())
     scenarios = {f"bias_{'on' if bias else 'off'}": run_scenario(bias, args, taxonomy)
                  for bias in (True, False)}
     deployed = scenarios["bias_on"]["models"]["reweighed"]

@@ -25,8 +25,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from matcher.synth import GeneratorConfig, SyntheticProgramme, generate
-from matcher.taxonomy import load_taxonomy
+from platsa.assembly import load_taxonomy
+from platsa.settings import get_settings
+from synth import GeneratorConfig, SyntheticProgramme, generate
 
 RESULTS = Path(__file__).parent / "results" / "generate.json"
 DEFAULT_SIZES = ("10000x1000", "100000x10000", "1000000x100000")
@@ -97,7 +98,7 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     args = parse_args()
-    taxonomy = load_taxonomy()
+    taxonomy = load_taxonomy(get_settings())
     load_before = os.getloadavg()
     rows = []
     for size in args.sizes:

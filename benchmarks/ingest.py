@@ -2,8 +2,8 @@
 
 Protocol: ``--n`` synthetic Swedish-like openings (title + occupation + description built from
 a small word list with a fixed seed; no other Platsa module is used to make them) are turned
-into texts with :func:`matcher.encoding.opening_text`, embedded with the bundled MiniLM
-through a fresh :class:`matcher.encoding.CachedEncoder` (cold), indexed with
+into texts with :func:`models.encoding.opening_text`, embedded with the bundled MiniLM
+through a fresh :class:`models.encoding.CachedEncoder` (cold), indexed with
 :class:`matcher.retrieval.VectorIndex` (kind chosen by size), probed with filtered
 single-thread queries, and embedded again through a new cache instance on the same folder
 (warm: nothing may reach the model). Wall and CPU seconds are reported separately because
@@ -28,14 +28,14 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from matcher.encoding import (
+from matcher.retrieval import VectorIndex, set_search_threads
+from models.encoding import (
     Backend,
     CachedEncoder,
     SentenceTransformerEncoder,
     bundled_model_path,
     opening_text,
 )
-from matcher.retrieval import VectorIndex, set_search_threads
 
 RESULTS = Path(__file__).parent / "results" / "ingest.json"
 T = TypeVar("T")

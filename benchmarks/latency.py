@@ -21,6 +21,7 @@ import argparse
 import json
 import logging
 import resource
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -28,15 +29,23 @@ from typing import Any
 
 import numpy as np
 
-from matcher.dataset import build_pairs, employer_stats, participants_by_id
-from matcher.domain import Participant
-from matcher.encoding import CachedEncoder, HashingCharEncoder, SentenceTransformerEncoder
-from matcher.features import FEATURES
-from matcher.pipeline import Matcher
-from matcher.ranking import BoostedRanker
-from matcher.retrieval import IndexParams, set_search_threads
-from matcher.synth import GeneratorConfig, generate
-from matcher.taxonomy import load_taxonomy
+# Run as a script, this folder comes first on sys.path, and its training.py would shadow
+# the ``training`` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from matcher.domain import Participant  # noqa: E402
+from matcher.employers import employer_stats  # noqa: E402
+from matcher.features import FEATURES  # noqa: E402
+from matcher.recommend import Recommender  # noqa: E402
+from matcher.records import participants_by_id  # noqa: E402
+from matcher.retrieval import IndexParams, set_search_threads  # noqa: E402
+from models.encoding import CachedEncoder, HashingCharEncoder, SentenceTransformerEncoder  # noqa: E402
+from models.ranking import BoostedRanker  # noqa: E402
+from models.text import TextEncoders  # noqa: E402
+from platsa import assembly  # noqa: E402
+from platsa.settings import get_settings  # noqa: E402
+from synth import GeneratorConfig, generate  # noqa: E402
+from training.dataset import build_pairs  # noqa: E402
 
 log = logging.getLogger("benchmarks.latency")
 RESULTS = Path(__file__).parent / "results" / "latency.json"
@@ -63,24 +72,23 @@ EXACT_FILTER = IndexParams().exact_filter_max
 EFFORT_CAPS = (20.0, 10.0, 5.0, 3.0)
 
 
-def filtered_recall(matcher: Matcher, people: list[Participant], limit: int = 200) -> dict[str, Any]:
+def filtered_recall(matcher: Recommender, people: list[Participant], limit: int = 200) -> dict[str, Any]:
     """How well the text search finds the exact nearest openings inside feasible pools too
     large to score exactly, per cap on the filter's widened search effort.
 
     Recall by score: the share of the ``text_candidates`` returned whose score reaches the
     exact ``text_candidates``-th best score in the pool (ties count as found).
     """
-    c = matcher.catalogue
-    assert c is not None
+    c = matcher.require_index()
     index, vectors = ((c.vector_index, c.vectors) if c.vector_index is not None
                       else (c.char_index, c.char))
     k = matcher.config.text_candidates
-    context = matcher._context(None)  # as a request builds it
+    context = matcher.constraints.context(c, None, c.today)  # as a request builds it
     cases = []
     for person in people:
         q = matcher.query(person)
         query = q.vector if c.vector_index is not None else q.char
-        pool = matcher.feasible_rows(q.row, context)
+        pool = matcher.constraints.feasible_rows(q.row, c, context)
         if query is not None and pool.size > EXACT_FILTER:
             exact = np.sort(vectors[pool] @ query)[::-1]
             cases.append((query, pool, exact[min(k, exact.size) - 1]))
@@ -105,7 +113,7 @@ def main() -> None:
     args = parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     set_search_threads(1)
-    taxonomy = load_taxonomy()
+    taxonomy = assembly.load_taxonomy(get_settings())
     t0 = time.perf_counter()
     programme = generate(GeneratorConfig(participants=args.participants, openings=args.openings,
                                          seed=args.seed, oracle_participants=0), taxonomy)
@@ -119,12 +127,12 @@ def main() -> None:
     participants = participants_by_id(frame[frame["id"].isin(sample_ids)])
 
     encoder = None if args.no_embeddings else CachedEncoder(SentenceTransformerEncoder(), args.cache)
-    matcher = Matcher(taxonomy, encoder=encoder, char_encoder=HashingCharEncoder())
+    matcher = assembly.recommender(taxonomy, TextEncoders(text=encoder, char=HashingCharEncoder()))
     rss_before = rss_mb()
     t0 = time.perf_counter()
     stats = employer_stats(placements, openings)
-    matcher.index_openings(openings, employer_rates=stats.rates(),
-                           today=programme.config.reference_date)
+    matcher = matcher.indexed(openings, employer_rates=stats.rates(),
+                              today=programme.config.reference_date)
     index_s = time.perf_counter() - t0
     index_rss = rss_mb() - rss_before
 
@@ -132,9 +140,9 @@ def main() -> None:
     train_ids, request_ids = ids[: args.train_participants], ids[args.train_participants:]
     history = placements[placements["participant_id"].isin(train_ids)]
     pairs = build_pairs(matcher, participants, history, stats=stats).outcomes()
-    matcher.ranker = BoostedRanker(n_estimators=200, random_state=args.seed).fit(
+    ranker = BoostedRanker(n_estimators=200, random_state=args.seed).fit(
         pairs.X, pairs.y, pairs.group, feature_names=list(FEATURES))
-    matcher.model_version = "latency-benchmark"
+    matcher = matcher.with_model(ranker, "latency-benchmark", None)
     if encoder is not None:  # participants are embedded when their profile is saved
         encoder.encode([matcher.participant_text(participants[i]) for i in request_ids])
 

@@ -51,12 +51,12 @@ from typing import Any
 import numpy as np
 
 from matcher.columns import ACCOMMODATIONS, KINDS, SCHEDULES, SFI_SCHEDULES
+from matcher.flat import Kind
 from matcher.geo import SKANE_MUNICIPALITIES
 from matcher.store.engine import init_db, session_scope
-from matcher.store.flat import Kind
 from matcher.store.repositories import insert_rows
+from platsa.services.security import Role
 from serving.accounts import create_user
-from serving.security import Role
 
 log = logging.getLogger("benchmarks.load")
 RESULTS = Path(__file__).parent / "results" / "load.json"
@@ -402,14 +402,15 @@ def embed_profiles(home: Path, taxonomy: Any, people: list[dict[str, Any]]) -> i
     Bulk-inserted rows skip that step, and without it every request would pay for encoding
     a profile that production has encoded long before anyone asks for suggestions.
     """
-    from matcher.config import Settings
-    from matcher.encoding import default_encoder
-    from matcher.pipeline import Matcher
-    from matcher.store.flat import row_to_record
+    from matcher.flat import row_to_record
+    from models.encoding import default_encoder
+    from models.text import TextEncoders
+    from platsa.assembly import recommender
+    from platsa.settings import Settings
 
-    matcher = Matcher(taxonomy)
+    matcher = recommender(taxonomy, TextEncoders())
     texts = sorted({matcher.participant_text(row_to_record(Kind.PARTICIPANTS, row)) for row in people})
-    default_encoder(Settings(home=home)).encode(texts)
+    default_encoder(Settings().replace(home=home)).encode(texts)
     log.info("embedded %d distinct profile texts", len(texts))
     return len(texts)
 
@@ -420,10 +421,11 @@ def prepare(home: Path, args: argparse.Namespace) -> tuple[dict[str, str], list[
     keys_file = home / "load_keys.json"
     timings: dict[str, float] = {}
     if not keys_file.exists():
-        from matcher.taxonomy import load_taxonomy
+        from platsa.assembly import load_taxonomy
+        from platsa.settings import get_settings
 
         start = time.perf_counter()
-        taxonomy = load_taxonomy()
+        taxonomy = load_taxonomy(get_settings())
         taxonomy.save(home / "taxonomy.json.gz")
         labels = {o: taxonomy.occupation(o).label for o in taxonomy.occupation_ids}
         programme = synthetic_programme(labels, args.openings, args.participants, args.seed)

@@ -12,7 +12,7 @@ Protocol (one run, one seed):
    probabilities (so the oracle's own ranking scores 1.0 by construction).
 4. ``oracle_noise_free`` ranks by the truth without its per-pair noise: the ceiling of any
    model of observable fit, since the noise is a private draw per pair nobody observes.
-5. **Reciprocal** (the opt-in ``reciprocal=True`` of ``matcher.acceptance``): the acceptance
+5. **Reciprocal** (the opt-in ``reciprocal=True`` of ``models.acceptance``): the acceptance
    model is fitted on the same split (employers' answers: offered or later = yes, declined
    ``employer_declined``/``language`` = no) and its AUC measured on the later answers, beside
    the AUC the generator's own employer hazards reach on them. For the same evaluated
@@ -31,6 +31,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import sys
 import time
 from pathlib import Path
 
@@ -38,24 +39,26 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matcher.acceptance import (
-    LABEL,
-    employer_acceptance,
-    employer_answers,
-    learn_acceptance,
-    reciprocal_scores,
-    split_answers,
-)
-from matcher.columns import ParticipantRow
-from matcher.constraints import ConstraintContext, feasible
-from matcher.dataset import build_pairs, employer_stats, participants_by_id, time_split
-from matcher.evaluation import evaluate_rankings
-from matcher.features import FEATURE_INDEX, FEATURES
-from matcher.pipeline import Matcher, default_rule
-from matcher.ranking import OBJECTIVES, BoostedRanker
-from matcher.synth import GeneratorConfig, generate
-from matcher.synth.history import employer_yes_probability
-from matcher.taxonomy import load_taxonomy
+# Run as a script, this folder comes first on sys.path, and its training.py would shadow
+# the ``training`` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from matcher.columns import ParticipantRow  # noqa: E402
+from matcher.constraints import ConstraintContext, feasible  # noqa: E402
+from matcher.employers import LABEL, employer_answers, employer_stats  # noqa: E402
+from matcher.evaluation import evaluate_rankings  # noqa: E402
+from matcher.features import FEATURE_INDEX, FEATURES  # noqa: E402
+from matcher.records import participants_by_id  # noqa: E402
+from models.acceptance import employer_acceptance, reciprocal_scores  # noqa: E402
+from models.encoding import opening_text  # noqa: E402
+from models.ranking import OBJECTIVES, BoostedRanker, default_rule  # noqa: E402
+from models.text import TextEncoders  # noqa: E402
+from platsa import assembly  # noqa: E402
+from platsa.settings import get_settings  # noqa: E402
+from synth import GeneratorConfig, generate  # noqa: E402
+from synth.history import employer_yes_probability  # noqa: E402
+from training.acceptance import learn_acceptance, split_answers  # noqa: E402
+from training.dataset import build_pairs, time_split  # noqa: E402
 
 log = logging.getLogger("benchmarks.quality")
 RESULTS = Path(__file__).parent / "results" / "quality.json"
@@ -76,20 +79,20 @@ def parse_args() -> argparse.Namespace:
 
 
 def build_matcher(programme, train: pd.DataFrame, use_embeddings: bool):
-    """A matcher over every generated opening, employer rates from training history only."""
-    from matcher.encoding import HashingCharEncoder
+    """A recommender over every generated opening, employer rates from training history only."""
+    from models.encoding import HashingCharEncoder
 
     encoder = None
     if use_embeddings:
-        from matcher.encoding import CachedEncoder, SentenceTransformerEncoder
+        from models.encoding import CachedEncoder, SentenceTransformerEncoder
 
         encoder = CachedEncoder(SentenceTransformerEncoder(), Path("var/cache/embeddings"))
     openings = programme.frame("openings")
     stats = employer_stats(train, openings)
-    matcher = Matcher(load_taxonomy(), encoder=encoder, char_encoder=HashingCharEncoder())
-    matcher.index_openings(openings, employer_rates=stats.rates(),
-                           today=programme.config.reference_date)
-    return matcher, stats
+    matcher = assembly.recommender(assembly.load_taxonomy(get_settings()),
+                                   TextEncoders(text=encoder, char=HashingCharEncoder()))
+    return matcher.indexed(openings, employer_rates=stats.rates(),
+                           today=programme.config.reference_date), stats
 
 
 def fit_rankers(matcher, participants, train, valid, stats, seed: int
@@ -126,7 +129,7 @@ def noise_free_truth(programme, pairs: pd.DataFrame) -> np.ndarray:
 
 def true_acceptance(programme, pairs: pd.DataFrame) -> np.ndarray:
     """The generator's true probability that the employer says yes to each pair (its
-    employer decline hazards, :func:`matcher.synth.history.employer_yes_probability`)."""
+    employer decline hazards, :func:`synth.history.employer_yes_probability`)."""
     fit = programme.truth.fit(programme.participants, programme.openings,
                               *generator_rows(programme, pairs))
     return employer_yes_probability(fit)
@@ -139,7 +142,7 @@ def evaluation_pairs(matcher, participants, oracle: pd.DataFrame, valid_ids: set
     Every opening is treated as open here: the question is how well each method orders the
     openings a participant could take, not which happened to be free on the reference day.
     """
-    catalogue = matcher.catalogue
+    catalogue = matcher.require_index()
     columns = dataclasses.replace(catalogue.columns, is_open=np.ones(len(catalogue.columns), bool),
                                   places_left=np.ones(len(catalogue.columns), np.int32),
                                   end_day=np.full(len(catalogue.columns), 10**6, np.int32))
@@ -167,9 +170,10 @@ def method_scores(matcher, participants, pairs: pd.DataFrame, X: np.ndarray,
                   seed: int) -> dict[str, np.ndarray]:
     """Every method's score for every evaluation pair (same row order as ``pairs`` and ``X``)."""
     texts_p = [matcher.participant_text(participants[p]) for p in pairs["participant_id"]]
-    catalogue = matcher.catalogue
-    texts_o = [matcher.opening_text(catalogue.titles[catalogue.row_of[o]],
-                                     int(catalogue.positions[catalogue.row_of[o]]), "")
+    catalogue = matcher.require_index()
+    label = matcher.occupations.label
+    texts_o = [opening_text(catalogue.titles[catalogue.row_of[o]],
+                            label(int(catalogue.positions[catalogue.row_of[o]])), "")
                for o in pairs["opening_id"]]
     tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit(texts_p + texts_o)
     tp, to = tfidf.transform(texts_p), tfidf.transform(texts_o)
@@ -262,7 +266,7 @@ def main() -> None:
     args = parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     started = time.perf_counter()
-    taxonomy = load_taxonomy()
+    taxonomy = assembly.load_taxonomy(get_settings())
     config = GeneratorConfig(participants=args.participants, openings=args.openings,
                              seed=args.seed, oracle_participants=min(args.participants // 3, 6000))
     programme = generate(config, taxonomy)
@@ -271,7 +275,7 @@ def main() -> None:
     train, valid = time_split(placements)
     matcher, stats = build_matcher(programme, train, not args.no_embeddings)
     rankers, fit_seconds = fit_rankers(matcher, participants, train, valid, stats, args.seed)
-    matcher.ranker = rankers[OBJECTIVES[0]]
+    matcher = matcher.with_model(rankers[OBJECTIVES[0]], matcher.model_version, None)
     pairs = evaluation_pairs(matcher, participants, programme.frame("oracle"),
                              set(valid["participant_id"]), args.min_candidates)
     popularity = train.groupby("opening_id").size()

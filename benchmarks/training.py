@@ -7,8 +7,9 @@ and ingest benchmarks. Both engines fit the same parameters as ``platsa train``
 (:class:`training.train.TrainConfig` defaults: the binary objective — the top grade as "work
 at 90 days" — up to 1,000 four-leaf trees with monotone constraints, early stopping after 50
 rounds on a validation set a quarter the size of the training set; ``--objective lambdarank``
-fits the graded labels instead). The Dask time includes
-moving the arrays to the workers but not starting the LocalCluster (reported separately).
+fits the graded labels instead). The Dask time includes writing the pairs as Parquet parts
+for the workers to read (what ``platsa train --engine dask`` does) but not starting the
+LocalCluster (reported separately). ``benchmarks/dask_engine.py`` measures memory.
 
 Run: ``.venv/bin/python benchmarks/training.py [--sizes 100000 1000000] [--workers 2]``.
 Writes ``benchmarks/results/training.json``. Target: 1M pairs in at most 60 s, one process,
@@ -23,6 +24,7 @@ import logging
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -35,8 +37,8 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 from matcher.evaluation import evaluate_rankings  # noqa: E402
 from matcher.features import FEATURES  # noqa: E402
-from matcher.ranking import OBJECTIVES  # noqa: E402
-from training.dask_engine import dask_client, fit_dask  # noqa: E402
+from models.ranking import OBJECTIVES  # noqa: E402
+from training.dask_engine import dask_client, fit_dask, write_pairs  # noqa: E402
 from training.train import TrainConfig  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results" / "training.json"
@@ -90,7 +92,9 @@ def timed_fit(engine: str, train: tuple, valid: tuple, client: Any, objective: s
     if engine == "local":
         fitted = ranker.fit(*fit_train, feature_names=list(FEATURES), eval_set=fit_valid)
     else:
-        fitted = fit_dask(ranker, client, fit_train, fit_valid, FEATURES)
+        with tempfile.TemporaryDirectory(prefix="platsa-pairs-") as folder:
+            fitted = fit_dask(ranker, client, write_pairs(Path(folder) / "train", *fit_train, FEATURES),
+                              write_pairs(Path(folder) / "valid", *fit_valid, FEATURES), FEATURES)
     seconds = time.perf_counter() - started
     return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu_seconds(client) - cpu, 2),
             "rows_per_second": round(len(train[1]) / seconds), "trees": fitted.best_iteration_,

@@ -26,14 +26,13 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from matcher.flat import ColumnType, Kind, columns
 from matcher.store.engine import get_engine, session_scope
-from matcher.store.flat import ColumnType, Kind, columns
 from matcher.store.models import EmployerRow, OpeningRow, ParticipantRow, PlacementEventRow
+from platsa.services.security import Role
+from platsa.settings import Settings
 from serving.accounts import create_user
 from serving.app import create_app
-from serving.model_loader import tracking_uri
-from serving.security import Role
-from serving.settings import ServingSettings
 from serving.web.live import running
 from serving.web.queries import TABLES
 
@@ -64,16 +63,16 @@ def _shift_dates(session: Session, days: int) -> None:
         changed_on=func.date(PlacementEventRow.changed_on, shift)))
 
 
-def _copy(demo: ServingSettings, home: Path) -> ServingSettings:
+def _copy(demo: Settings, home: Path) -> Settings:
     """A copy of the demo's store in ``home``, dated as of today, serving the demo's champion."""
-    database = demo.home / "platsa.db"
-    if demo.database_url or not database.is_file():
+    database = demo.paths.home / "platsa.db"
+    if demo.paths.database_url or not database.is_file():
         raise NoDemoError(f"no demo database at {database}: run `make demo` first")
     shutil.copy(database, home / "platsa.db")
-    if (demo.home / "embeddings").is_dir():
-        shutil.copytree(demo.home / "embeddings", home / "embeddings")
-    copy = ServingSettings(home=home, mlflow_tracking_uri=tracking_uri(demo))
-    engine = get_engine(copy.resolved_database_url)
+    if (demo.paths.home / "embeddings").is_dir():
+        shutil.copytree(demo.paths.home / "embeddings", home / "embeddings")
+    copy = demo.replace(home=home, mlflow_tracking_uri=demo.paths.resolved_tracking_uri)
+    engine = get_engine(copy.paths.resolved_database_url)
     with session_scope(engine) as session:
         newest = dt.date.fromisoformat(str(session.scalar(select(func.max(OpeningRow.posted_at)))))
         days = (dt.date.today() - dt.timedelta(days=POSTED_DAYS_AGO) - newest).days
@@ -83,10 +82,10 @@ def _copy(demo: ServingSettings, home: Path) -> ServingSettings:
     return copy
 
 
-def _users(settings: ServingSettings) -> tuple[dict[str, str], str, str]:
+def _users(settings: Settings) -> tuple[dict[str, str], str, str]:
     """One key per role in the copy, the busiest municipality's first participant, and the
     employer with the most openings."""
-    engine = get_engine(settings.resolved_database_url)
+    engine = get_engine(settings.paths.resolved_database_url)
     with session_scope(engine) as session:
         municipality = session.execute(
             select(ParticipantRow.municipality_code).group_by(ParticipantRow.municipality_code)
@@ -140,7 +139,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="platsa-screens-") as folder:
-        settings = _copy(ServingSettings(), Path(folder))
+        settings = _copy(Settings(), Path(folder))
         keys, participant, _ = _users(settings)
         with running(create_app(settings), start_seconds=300) as url, _browser(args.chromium) as browser:
             _shoot(browser, url, keys["coach"], f"/web/coach/participants/{participant}",

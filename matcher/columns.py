@@ -28,7 +28,7 @@ from matcher.domain import (
     WorkSchedule,
     effective_licences,
 )
-from matcher.store.flat import record_to_row
+from matcher.flat import record_to_row
 
 ACCOMMODATIONS: tuple[Accommodation, ...] = tuple(Accommodation)
 LICENCES: tuple[DrivingLicence, ...] = tuple(DrivingLicence)

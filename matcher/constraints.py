@@ -302,30 +302,66 @@ def feasible(participant: ParticipantRow, openings: OpeningColumns,
     return mask
 
 
-def check_rows(participant: ParticipantRow, openings: OpeningColumns, rows: np.ndarray,
-               context: ConstraintContext | None = None) -> list[list[ConstraintResult]]:
-    """Every constraint's verdict on each of ``rows``: the reasons shown with suggestions.
+@dataclass(frozen=True)
+class ConstraintReport:
+    """Every constraint's verdict on some openings, with the travel minutes the verdicts used.
 
-    Each rule runs once over all the rows; only the wording is per opening.
+    Built once per request and carried forward: features read its travel minutes and opening
+    columns, explanations its wording, so neither the rules nor the estimate run twice.
+    """
+
+    participant: ParticipantRow
+    rows: np.ndarray  # the openings' rows in the index
+    openings: OpeningColumns  # those rows' columns, taken once
+    passed: np.ndarray  # bool (len(rows), len(CONSTRAINTS))
+    commute_minutes: np.ndarray  # float per row
+
+    @property
+    def feasible(self) -> np.ndarray:
+        """Per row: every constraint passed."""
+        return self.passed.all(axis=1)
+
+    def results(self, i: int) -> list[ConstraintResult]:
+        """The verdicts on the ``i``-th row, worded for a coach."""
+        single = ConstraintContext(commute_minutes=self.commute_minutes[i:i + 1])
+        return [ConstraintResult(constraint.name, bool(ok),
+                                 *constraint.explain(self.participant, self.openings, i, bool(ok), single))
+                for constraint, ok in zip(CONSTRAINTS, self.passed[i], strict=True)]
+
+
+def measured(participant: ParticipantRow, openings: OpeningColumns, rows: np.ndarray,
+             context: ConstraintContext | None = None) -> tuple[OpeningColumns, np.ndarray]:
+    """The columns of ``rows`` (one copy) and the travel minutes to each (one estimate)."""
+    context = context or ConstraintContext()
+    subset = openings.take(rows)
+    return subset, commute_minutes(participant, subset, context.subset(rows))
+
+
+def passed_report(participant: ParticipantRow, openings: OpeningColumns, rows: np.ndarray,
+                  context: ConstraintContext | None = None) -> ConstraintReport:
+    """The report on rows already known to pass every constraint (from :func:`feasible`):
+    nothing is checked again, only their columns and travel minutes are read."""
+    subset, minutes = measured(participant, openings, rows, context)
+    return ConstraintReport(participant, rows, subset,
+                            np.ones((len(rows), len(CONSTRAINTS)), dtype=bool), minutes)
+
+
+def check_rows(participant: ParticipantRow, openings: OpeningColumns, rows: np.ndarray,
+               context: ConstraintContext | None = None) -> ConstraintReport:
+    """Every constraint's verdict on each of ``rows``: the answer to "why (not) this one?".
+
+    Each rule runs once over all the rows, on travel times estimated once.
     """
     context = context or ConstraintContext()
-    subset, sub_context = openings.take(rows), context.subset(rows)
-    # travel times once for all rows, so neither the rule nor its wording estimates them again
-    sub_context = replace(sub_context, commute_minutes=commute_minutes(participant, subset, sub_context))
-    verdicts = [constraint.mask(participant, subset, sub_context) for constraint in CONSTRAINTS]
-    results: list[list[ConstraintResult]] = []
-    for i in range(len(rows)):
-        single_context = sub_context.subset(np.array([i]))
-        row_results = []
-        for constraint, ok_mask in zip(CONSTRAINTS, verdicts, strict=True):
-            ok = bool(ok_mask[i])
-            sv, en = constraint.explain(participant, subset, i, ok, single_context)
-            row_results.append(ConstraintResult(constraint.name, ok, sv, en))
-        results.append(row_results)
-    return results
+    subset, minutes = measured(participant, openings, rows, context)
+    sub_context = replace(context.subset(rows), commute_minutes=minutes)
+    verdicts = np.column_stack([constraint.mask(participant, subset, sub_context)
+                                for constraint in CONSTRAINTS])
+    return ConstraintReport(participant, rows, subset, verdicts.reshape(len(rows), len(CONSTRAINTS)),
+                            minutes)
 
 
 def check_all(participant: ParticipantRow, openings: OpeningColumns, row: int,
               context: ConstraintContext | None = None) -> list[ConstraintResult]:
-    """Every constraint's verdict on one opening: the answer to "why (not) this one?"."""
-    return check_rows(participant, openings, np.array([row]), context)[0]
+    """Every constraint's verdict on one opening, worded."""
+    return check_rows(participant, openings, np.array([row]), context).results(0)

@@ -15,7 +15,14 @@ import re
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 
 class DomainError(ValueError):
@@ -43,9 +50,12 @@ class LanguageLevel(IntEnum):
 
     @classmethod
     def parse(cls, value: object) -> LanguageLevel:
-        """Read ``"sfi C"``, ``"C"`` (an sfi course), ``"B1"``, ``"none"`` or a rank 0–7."""
+        """Read ``"sfi C"``, ``"C"`` (an sfi course), ``"B1"``, ``"none"`` or a rank 0–7
+        (also as a whole float, ``2.0``)."""
         if isinstance(value, LanguageLevel):
             return value
+        if isinstance(value, float) and value.is_integer():  # a pandas int column with gaps
+            value = int(value)
         if isinstance(value, int) and not isinstance(value, bool):
             try:
                 return cls(value)
@@ -317,8 +327,69 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
 
 
-Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+#: Longest accepted value of each bounded text field; the store's column sizes
+#: (matcher/store/models.py) and docs/data-format.md use the same numbers.
+MAX_LENGTH: dict[str, int] = {
+    "identifier": 64,
+    "name": 100,
+    "employer_name": 200,
+    "title": 200,
+    "description": 10_000,
+    "free_text": 2_000,
+    "needs_notes": 1_000,
+    "external_id": 100,
+    "url": 500,
+    "street": 200,
+    "city": 100,
+    "contact_name": 100,
+    "email": 254,  # RFC 5321's longest forward path
+    "phone": 32,
+}
+
+Identifier = Annotated[
+    str, Field(min_length=1, max_length=MAX_LENGTH["identifier"], pattern=r"^[A-Za-z0-9_.:\-]+$")
+]
 MunicipalityCode = Annotated[str, Field(pattern=r"^\d{4}$", description="kommunkod, 4 digits")]
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char) * (2 if position % 2 else 1)
+        total += value - 9 if value > 9 else value
+    return total % 10 == 0
+
+
+def _organisation_number(value: Any) -> Any:
+    """``NNNNNN-NNNN`` from ten digits with or without the dash; the last digit is a Luhn
+    check digit (Bolagsverket), which catches most typing errors."""
+    if not isinstance(value, str):
+        return value
+    digits = value.replace("-", "").replace(" ", "")
+    if not re.fullmatch(r"\d{10}", digits):
+        raise DomainError(f"organisation number {value!r} is not ten digits (NNNNNN-NNNN)")
+    if not _luhn_ok(digits):
+        raise DomainError(f"organisation number {value!r} fails its check digit")
+    return f"{digits[:6]}-{digits[6:]}"
+
+
+def _postcode(value: Any) -> Any:
+    """Swedish postcodes are written ``NNN NN``; ``NNNNN`` is read too."""
+    if not isinstance(value, str):
+        return value
+    digits = value.replace(" ", "")
+    if not re.fullmatch(r"\d{5}", digits):
+        raise DomainError(f"postcode {value!r} is not five digits (NNN NN)")
+    return f"{digits[:3]} {digits[3:]}"
+
+
+OrganisationNumber = Annotated[str, BeforeValidator(_organisation_number)]
+Postcode = Annotated[str, BeforeValidator(_postcode)]
+WebAddress = Annotated[str, Field(max_length=MAX_LENGTH["url"], pattern=r"^https?://\S+$")]
+Email = Annotated[
+    str, Field(max_length=MAX_LENGTH["email"], pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+]
+Phone = Annotated[str, Field(max_length=MAX_LENGTH["phone"], pattern=r"^\+?[0-9 ()\-]{5,}$")]
 
 
 class Location(Record):
@@ -335,7 +406,9 @@ class PriorTrade(Record):
         default=None, description="taxonomy occupation-name id, when the coach has coded it"
     )
     years: float = Field(default=0.0, ge=0, le=60)
-    title: str | None = Field(default=None, max_length=200, description="as the participant said it")
+    title: str | None = Field(
+        default=None, max_length=MAX_LENGTH["title"], description="as the participant said it"
+    )
 
     @model_validator(mode="after")
     def _needs_something(self) -> PriorTrade:
@@ -350,13 +423,13 @@ def _coerce_level(value: Any) -> LanguageLevel:
 
 class Municipality(Record):
     code: MunicipalityCode
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=MAX_LENGTH["name"])
     location: Location
 
 
 class Coach(Record):
     id: Identifier
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=MAX_LENGTH["name"])
     municipality_code: MunicipalityCode
 
 
@@ -364,11 +437,14 @@ class Employer(Record):
     """An employer or an employers' association (``association=True``) posting openings."""
 
     id: Identifier
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=MAX_LENGTH["employer_name"])
     municipality_code: MunicipalityCode
     association: bool = False
     parent_id: Identifier | None = Field(
         default=None, description="the association this employer posts through"
+    )
+    organisation_number: OrganisationNumber | None = Field(
+        default=None, description="organisationsnummer, NNNNNN-NNNN; job ads are matched by it"
     )
 
 
@@ -382,12 +458,12 @@ class Participant(Record):
     schooling_years: int = Field(default=0, ge=0, le=25)
     prior_trades: list[PriorTrade] = Field(default_factory=list)
     desired_occupations: list[Identifier] = Field(default_factory=list)
-    free_text: str = Field(default="", max_length=2000)
+    free_text: str = Field(default="", max_length=MAX_LENGTH["free_text"])
     swedish_level: LanguageLevel = LanguageLevel.NONE
     other_languages: list[str] = Field(default_factory=list, description="ISO 639-1 codes")
     licences: list[DrivingLicence] = Field(default_factory=list)
     needs: list[Accommodation] = Field(default_factory=list)
-    needs_notes: str = Field(default="", max_length=1000)
+    needs_notes: str = Field(default="", max_length=MAX_LENGTH["needs_notes"])
     hours_per_week: int = Field(default=40, ge=1, le=60)
     available_from: dt.date | None = None
     sfi_schedule: SfiSchedule = SfiSchedule.NONE
@@ -399,6 +475,10 @@ class Participant(Record):
         default=False, description="may employers see the pseudonymised profile"
     )
     consent_research: bool = Field(default=False, description="may outcomes be used in research")
+    location_approximate: bool = Field(
+        default=False,
+        description="home is the municipality centre because the address is not known",
+    )
 
     _level = field_validator("swedish_level", mode="before")(_coerce_level)
 
@@ -421,8 +501,8 @@ class Opening(Record):
     occupation_id: Identifier | None = Field(
         default=None, description="taxonomy occupation-name id; text matching is used without one"
     )
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=10000)
+    title: str = Field(min_length=1, max_length=MAX_LENGTH["title"])
+    description: str = Field(default="", max_length=MAX_LENGTH["description"])
     location: Location
     min_swedish: LanguageLevel = LanguageLevel.NONE
     language_support: bool = Field(
@@ -440,6 +520,18 @@ class Opening(Record):
     end_date: dt.date | None = None
     posted_at: dt.date
     status: OpeningStatus = OpeningStatus.OPEN
+    external_id: str | None = Field(
+        default=None, max_length=MAX_LENGTH["external_id"],
+        description="id of the job ad the opening was imported from (Platsbanken)",
+    )
+    url: WebAddress | None = Field(default=None, description="the ad or the employer's page")
+    application_deadline: dt.date | None = None
+    workplace_street: str | None = Field(default=None, max_length=MAX_LENGTH["street"])
+    workplace_postcode: Postcode | None = None
+    workplace_city: str | None = Field(default=None, max_length=MAX_LENGTH["city"])
+    contact_name: str | None = Field(default=None, max_length=MAX_LENGTH["contact_name"])
+    contact_email: Email | None = None
+    contact_phone: Phone | None = None
 
     _level = field_validator("min_swedish", mode="before")(_coerce_level)
 

@@ -2,12 +2,13 @@
 
 Swedish labour-market programmes tell participants about occupations where their gender is
 under-represented, because a recommender trained on a segregated history would otherwise
-keep women in care and men in construction. When a coach asks for it, the matcher
-(:attr:`matcher.pipeline.MatcherConfig.widen_horizons`) brings one feasible opening in such
-an occupation into the top ``k`` after ranking. It is off by default, and gender is used for
-this re-ordering (and for audits) only, never as a feature.
+keep women in care and men in construction. When a coach asks for it, the recommender
+(:attr:`matcher.recommend.RecommenderConfig.widen_horizons`) brings one feasible opening in
+such an occupation into the top ``k`` after ranking. It is off by default, and gender is
+used for this re-ordering (and for audits) only, never as a feature.
 
-The matcher needs women's share of workers per occupation:
+It needs women's share of workers per occupation (chosen by
+:func:`platsa.assembly.occupation_shares`):
 
 * from official statistics when ``PLATSA_OCCUPATION_STATS`` names an SCB table of employees
   by SSYK4 and sex (:meth:`OccupationGenderShares.from_scb_csv`). Its keys are SSYK4 codes;
@@ -19,18 +20,10 @@ The matcher needs women's share of workers per occupation:
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
-from matcher.config import Settings
 from matcher.fairness.segregation import OccupationGenderShares
-from matcher.store.repositories import occupation_workers
 from matcher.taxonomy.model import Taxonomy
-
-log = logging.getLogger(__name__)
 
 
 def programme_shares(workers: Iterable[tuple[str, str]], taxonomy: Taxonomy,
@@ -48,16 +41,3 @@ def programme_shares(workers: Iterable[tuple[str, str]], taxonomy: Taxonomy,
             genders.append(gender)
     return OccupationGenderShares.from_counts(codes, genders, source="programme placements",
                                               min_workers=min_workers)
-
-
-def occupation_shares(settings: Settings, taxonomy: Taxonomy,
-                      engine: Engine) -> OccupationGenderShares:
-    """The shares 'widen horizons' uses: the configured SCB table, else the programme's store."""
-    if settings.occupation_stats is not None:
-        shares = OccupationGenderShares.from_scb_csv(settings.occupation_stats)
-    else:
-        with Session(engine) as session:
-            shares = programme_shares(occupation_workers(session), taxonomy,
-                                      settings.occupation_min_workers)
-    log.info("occupation gender shares: %d codes from %s", len(shares.women_share), shares.source)
-    return shares

@@ -17,7 +17,6 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from matcher.horizons import occupation_shares
 from matcher.retrieval import set_search_threads
 from matcher.store.engine import (
     WalCheckpointer,
@@ -26,15 +25,19 @@ from matcher.store.engine import (
     head_revision,
     uses_wal,
 )
-from matcher.taxonomy import load_taxonomy
-from serving import errors, web
-from serving.deps import KeyCache
-from serving.matching import Encoders, MatchingService
+from models.errors import ModelLoadError
+from models.loader import ServedModel, rule_model
+from models.text import TextEncoders
+from platsa import assembly
+from platsa.services.security import Pseudonymizer, load_or_create_secret
+from platsa.settings import Settings, get_settings
+from serving import errors, headers, idempotency, limits, web
+from serving.erasure import ErasureWatcher
+from serving.logs import RequestIdMiddleware
+from serving.matching import MatchingService
 from serving.metrics import Metrics, MetricsMiddleware
-from serving.model_loader import ModelLoadError, load_served_model, rule_model
+from serving.revocation import KeyCache
 from serving.routes import ROUTERS
-from serving.security import Pseudonymizer, load_or_create_secret
-from serving.settings import ServingSettings, get_serving_settings
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +66,10 @@ def _check_schema(engine: Any) -> None:
         )
 
 
-def _initial_model(settings: ServingSettings, encoders: Encoders) -> Any:
+def _initial_model(settings: Settings, encoders: TextEncoders) -> ServedModel:
     """The champion, or the rule when it cannot be loaded: a worker always starts."""
     try:
-        return load_served_model(settings, encoders.names())
+        return assembly.served_model(settings, encoders)
     except ModelLoadError:
         log.exception("the champion cannot be loaded; serving the transparent rule instead")
         return rule_model()
@@ -74,44 +77,57 @@ def _initial_model(settings: ServingSettings, encoders: Encoders) -> Any:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: ServingSettings = app.state.settings
+    settings: Settings = app.state.settings
     # one thread per request for faiss and BLAS: concurrency comes from workers and requests
     set_search_threads(1)
-    engine = get_engine(settings.resolved_database_url, checkpoint_on_commit=False)
+    engine = get_engine(settings.paths.resolved_database_url, checkpoint_on_commit=False)
     _check_schema(engine)
-    encoders = Encoders.from_settings(settings)
+    encoders = assembly.text_encoders(settings, embeddings=settings.encoder.text_embeddings)
     model = _initial_model(settings, encoders)
-    taxonomy = load_taxonomy(settings)
-    matching = MatchingService(engine, taxonomy, model, encoders,
-                               women_share=occupation_shares(settings, taxonomy, engine).women_share)
+    taxonomy = assembly.load_taxonomy(settings)
+    shares = assembly.occupation_shares(settings, taxonomy, engine).women_share
+    base = assembly.recommender(taxonomy, encoders, model=model, women_share=shares)
+    matching = MatchingService(engine, base, model)
     app.state.engine = engine
     app.state.matching = matching
-    app.state.pseudonymizer = Pseudonymizer(load_or_create_secret(settings.resolved_secret_path))
-    app.state.key_cache = KeyCache(settings.auth_cache_seconds)
+    app.state.pseudonymizer = Pseudonymizer(load_or_create_secret(settings.paths.resolved_secret_path))
+    app.state.key_cache = KeyCache(settings.serving.auth_cache_seconds)
     metrics: Metrics = app.state.metrics
+    metrics.start_worker()
     metrics.serving(model.version, model.ranker.kind, model.source)
-    matching.start(settings.index_refresh_seconds)
-    checkpointer = (WalCheckpointer(engine, settings.wal_checkpoint_seconds)
+    matching.start(settings.serving.index_refresh_seconds)
+    checkpointer = (WalCheckpointer(engine, settings.serving.wal_checkpoint_seconds)
                     if uses_wal(engine) else None)
     if checkpointer is not None:
         checkpointer.start()
+    watcher = ErasureWatcher(engine, matching.forget_all, settings.serving.erasure_poll_seconds)
+    watcher.start()
     log.info("serving %d openings with model %s", matching.openings_indexed, model.version)
     try:
         yield
     finally:
+        watcher.stop()
         matching.stop()
         if checkpointer is not None:
             checkpointer.stop()
         engine.dispose()
+        metrics.stop_worker()
 
 
-def create_app(settings: ServingSettings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> FastAPI:
     """The API with its routers, error handlers, metrics and the web pages (``/web``);
     models load in the lifespan."""
     app = FastAPI(title="Platsa", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
-    app.state.settings = settings or get_serving_settings()
+    app.state.settings = settings or get_settings()
     app.state.metrics = Metrics()
+    serving = app.state.settings.serving
+    # Outermost last: headers on every answer, the body limit before anything reads a body.
+    app.add_middleware(idempotency.Idempotency, ttl_seconds=serving.idempotency_ttl_seconds,
+                       wait_seconds=serving.idempotency_wait_seconds)
+    limits.install(app, serving.max_body_bytes)
+    app.add_middleware(headers.SecurityHeaders, hsts_seconds=serving.hsts_seconds)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)  # added last: outermost, so every log line has the id
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -8,19 +8,20 @@ half-written success.
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from matcher.store.engine import session_scope
-from serving.accounts import authenticate
+from platsa.services.security import Principal, Pseudonymizer, Role, key_digest
+from platsa.settings import Settings
 from serving.matching import MatchingService
-from serving.security import Principal, Pseudonymizer, Role, key_digest
-from serving.settings import ServingSettings
+from serving.revocation import KeyCache, current_epoch
+from serving.throttle import Throttle, Throttled, admit_key
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False,
@@ -29,7 +30,7 @@ api_key_header = APIKeyHeader(
 bearer = HTTPBearer(auto_error=False, description="The same API key as an OAuth2 bearer token.")
 
 
-async def get_settings(request: Request) -> ServingSettings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -59,7 +60,7 @@ async def matcher_turn() -> AsyncIterator[None]:
     yield
 
 
-SettingsDep = Annotated[ServingSettings, Depends(get_settings)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 MatchingDep = Annotated[MatchingService, Depends(get_matching)]
 PseudonymizerDep = Annotated[Pseudonymizer, Depends(get_pseudonymizer)]
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
@@ -67,30 +68,33 @@ MatcherTurn = Annotated[None, Depends(matcher_turn, scope="function",
                                       max_concurrency=MATCHER_TURNS)]
 
 
-class KeyCache:
-    """Recently checked keys (by digest) so a hot route does not query the store each time."""
-
-    def __init__(self, ttl_seconds: float) -> None:
-        self.ttl = ttl_seconds
-        self._entries: dict[str, tuple[float, Principal]] = {}
-
-    def get(self, digest: str) -> Principal | None:
-        entry = self._entries.get(digest)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, digest: str, principal: Principal) -> None:
-        if self.ttl > 0:
-            self._entries[digest] = (time.monotonic() + self.ttl, principal)
-
-    def clear(self) -> None:
-        self._entries.clear()
-
-
 def _unauthorized(detail: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail,
                          headers={"WWW-Authenticate": 'Bearer, ApiKey header="X-API-Key"'})
+
+
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy: what uvicorn's
+    ``--forwarded-allow-ips`` lets it take from X-Forwarded-For)."""
+    return request.client.host if request.client else "unknown"
+
+
+def _admit(request: Request, key: str, digest: str, epoch: int) -> Principal:
+    """The slow path of :func:`get_principal`: a key this worker has not checked at this
+    epoch is looked up, throttled and, when refused, recorded (see :mod:`serving.throttle`)."""
+    state = request.app.state
+    cache: KeyCache = state.key_cache
+    try:
+        found = admit_key(state.engine, Throttle.from_settings(state.settings.serving), key,
+                          client_address(request), via="api", known=cache.known(digest))
+    except Throttled as exc:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc),
+                            headers={"Retry-After": str(exc.retry_after)}) from exc
+    if found.principal is None:
+        cache.forget(digest)
+        raise _unauthorized("the API key is unknown or revoked")
+    cache.put(digest, found.principal, epoch)
+    return found.principal
 
 
 async def get_principal(
@@ -98,19 +102,22 @@ async def get_principal(
     api_key: Annotated[str | None, Security(api_key_header)],
     token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> Principal:
-    """The caller, from ``X-API-Key`` or ``Authorization: Bearer``; 401 otherwise."""
+    """The caller, from ``X-API-Key`` or ``Authorization: Bearer``; 401 otherwise (429 while
+    throttled).
+
+    Each request reads the store's auth epoch (one primary-key lookup) so a key revoked
+    anywhere is refused here on the next request; a key checked at this epoch is served from
+    the worker's cache, and any other is checked in a thread (it may write a refusal).
+    """
     key = api_key or (token.credentials if token else None)
     if not key:
         raise _unauthorized("an API key is required (X-API-Key header or Bearer token)")
     cache: KeyCache = request.app.state.key_cache
     digest = key_digest(key)
-    principal = cache.get(digest)
+    epoch = current_epoch(request.app.state.engine)
+    principal = cache.get(digest, epoch)
     if principal is None:
-        with Session(request.app.state.engine) as session:
-            principal = authenticate(session, key)
-        if principal is None:
-            raise _unauthorized("the API key is unknown or revoked")
-        cache.put(digest, principal)
+        principal = await run_in_threadpool(_admit, request, key, digest, epoch)
     return principal
 
 

@@ -12,18 +12,19 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from matcher.acceptance import NoAcceptanceError
 from matcher.domain import DomainError
-from matcher.pipeline import EmptyProfileError, UnknownOpeningError
+from matcher.recommend import EmptyProfileError, UnknownOpeningError
 from matcher.store.repositories import (
     DuplicateRecord,
     PlaceUnavailable,
     RecordNotFound,
+    StaleStatus,
     UnknownReference,
 )
 from matcher.taxonomy.model import EmptySearchText, UnknownOccupationError
-from serving.model_loader import ModelLoadError
-from serving.security import ScopeError
+from models.acceptance import NoAcceptanceError
+from models.errors import ModelLoadError
+from platsa.services.security import ScopeError
 
 STATUS_OF: dict[type[Exception], int] = {
     RecordNotFound: status.HTTP_404_NOT_FOUND,
@@ -31,6 +32,7 @@ STATUS_OF: dict[type[Exception], int] = {
     UnknownOccupationError: status.HTTP_404_NOT_FOUND,
     DuplicateRecord: status.HTTP_409_CONFLICT,
     PlaceUnavailable: status.HTTP_409_CONFLICT,
+    StaleStatus: status.HTTP_409_CONFLICT,
     ModelLoadError: status.HTTP_409_CONFLICT,
     NoAcceptanceError: status.HTTP_409_CONFLICT,  # reciprocal asked before any employer answered
     UnknownReference: status.HTTP_422_UNPROCESSABLE_CONTENT,

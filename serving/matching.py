@@ -1,14 +1,16 @@
-"""The matcher a worker serves from, swapped atomically when the model or the openings change.
+"""The recommender a worker serves from, swapped whole when the model or the openings change.
 
-Requests read :attr:`MatchingService.matcher` once and use that object to the end, so a
-swap never changes the ground under a running request: a new model or a rebuilt opening
-index is prepared on the side and published with one reference assignment. That is what
-makes ``POST /models/reload`` safe under load (no request fails, none mixes two models).
+Requests read :attr:`MatchingService.recommender` once and use that object to the end; it
+and its opening index are immutable, so a swap never changes the ground under a running
+request: a new model, a rebuilt index or a booking is a new recommender, published with one
+reference assignment. That is what makes ``POST /models/reload`` safe under load (no request
+fails, none mixes two models).
 
-Openings change in two ways. A booking or closure flips one opening's ``open``/places in
-the live index at once (so it is never suggested after the write returns); a new or edited
-opening needs features the index precomputes, so it triggers a rebuild in a background
-thread (coalescing bursts of writes) and appears when the rebuild is published.
+Openings change in two ways. A booking or closure gives a new index with that opening's
+``open``/places changed, published at once (so it is never suggested after the write
+returns); a new or edited opening needs features the index precomputes, so it triggers a
+rebuild in a background thread (coalescing bursts of writes) and appears when the rebuild is
+published.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,14 +25,14 @@ import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from matcher.acceptance import AcceptanceScorer, employer_acceptance
-from matcher.dataset import employer_stats
 from matcher.domain import Participant
-from matcher.pipeline import Matcher, SuggestionList, UnknownOpeningError
-from matcher.store.flat import Kind, column_names
+from matcher.employers import employer_stats
+from matcher.flat import Kind, column_names
+from matcher.recommend import Recommender
 from matcher.store.repositories import rows_digest, stored_rows
-from serving.model_loader import ServedModel
-from serving.settings import ServingSettings
+from models.acceptance import AcceptanceScorer, employer_acceptance
+from models.loader import ServedModel
+from models.text import TextEncoders
 
 log = logging.getLogger(__name__)
 
@@ -59,59 +60,19 @@ class Snapshot:
     placements: pd.DataFrame
 
 
-@dataclass(frozen=True)
-class Encoders:
-    """The text encoders, chosen as training chooses them so served features match learned ones.
-
-    Built once per worker and shared by every matcher it swaps in (the sentence model is the
-    expensive part, and its vector cache lives under PLATSA_HOME).
-    """
-
-    text: Any
-    char: Any
-
-    @classmethod
-    def from_settings(cls, settings: ServingSettings) -> Encoders:
-        from matcher.encoding import HashingCharEncoder, default_encoder
-
-        text = default_encoder(settings) if settings.text_embeddings else None
-        return cls(text=text, char=HashingCharEncoder())
-
-    def forget(self, texts: list[str]) -> int:
-        """Delete the cached sentence vectors of ``texts`` (an erased participant's profile).
-
-        The cache (:meth:`matcher.encoding.CachedEncoder.forget`) owns its schema; an
-        encoder without a cache keeps no vectors. Returns how many vectors went.
-        """
-        from matcher.encoding import CachedEncoder
-
-        return self.text.forget(texts) if isinstance(self.text, CachedEncoder) else 0
-
-    def names(self) -> dict[str, str]:
-        """As training logs them with each run (``text_encoder``, ``char_encoder``)."""
-        return {"text_encoder": getattr(self.text, "name", "none"),
-                "char_encoder": getattr(self.char, "name", "none")}
-
-
 class MatchingService:
-    """Holds the live matcher of one worker; thread-safe swaps, lock-free reads.
+    """Holds the live recommender of one worker; thread-safe swaps, lock-free reads.
 
-    ``women_share`` (occupation id or SSYK4 → women's share of workers, see
-    :func:`matcher.horizons.occupation_shares`) is handed to every matcher it builds, for
-    the opt-in 'widen horizons'; without it widening never moves anything.
-
-    For the opt-in reciprocal score every matcher gets the model's acceptance model, or
-    without one the employers' smoothed yes rates, counted from the stored placements
-    whenever the opening index is rebuilt (:func:`matcher.acceptance.employer_acceptance`).
+    ``base`` (from :func:`platsa.assembly.recommender`) brings the taxonomy, the encoders,
+    the occupation gender shares for the opt-in 'widen horizons' and the served model; every
+    recommender this service publishes is ``base`` with a new index or model. For the opt-in
+    reciprocal score it gets the model's acceptance model, or without one the employers'
+    smoothed yes rates, counted from the stored placements whenever the index is rebuilt.
     """
 
-    def __init__(self, engine: Engine, taxonomy: Any, model: ServedModel,
-                 encoders: Encoders, *, women_share: Mapping[str, float] | None = None) -> None:
+    def __init__(self, engine: Engine, base: Recommender, model: ServedModel) -> None:
         self._engine = engine
-        self._taxonomy = taxonomy
-        self.encoders = encoders
         self._model = model
-        self._women_share = dict(women_share or {})
         self._employer_acceptance: AcceptanceScorer | None = None  # set by _indexed
         self._swap = threading.Lock()
         self._marks_lock = threading.Lock()
@@ -121,10 +82,11 @@ class MatchingService:
         self._worker: threading.Thread | None = None
         self.generation = 0
         self._seen: tuple[str, ...] | None = None  # digests of what the index was built from
+        self.recommender = base
         first = self._snapshot(rebuild=True)
         assert first is not None  # a rebuild always reads
         self._seen = first.digests
-        self.matcher = self._indexed(first.openings, first.placements, rebuild=True)
+        self.recommender = self._indexed(first.openings, first.placements, rebuild=True)
 
     # ----------------------------------------------------------------- reads
 
@@ -134,20 +96,22 @@ class MatchingService:
 
     @property
     def taxonomy(self) -> Any:
-        return self._taxonomy
+        return self.recommender.occupations.taxonomy
+
+    @property
+    def encoders(self) -> TextEncoders:
+        return self.recommender.query.encoders
 
     @property
     def openings_indexed(self) -> int:
-        catalogue = self.matcher.catalogue
-        return 0 if catalogue is None else len(catalogue.columns)
+        index = self.recommender.index
+        return 0 if index is None else len(index)
 
     # ----------------------------------------------------------------- swaps
 
-    def _build(self, model: ServedModel) -> Matcher:
-        return Matcher(self._taxonomy, ranker=model.ranker, encoder=self.encoders.text,
-                       char_encoder=self.encoders.char, model_version=model.version,
-                       women_share=self._women_share,
-                       acceptance=model.acceptance or self._employer_acceptance)
+    def _with_model(self, recommender: Recommender, model: ServedModel) -> Recommender:
+        return recommender.with_model(model.ranker, model.version,
+                                      model.acceptance or self._employer_acceptance)
 
     def _digests(self, session: Session) -> tuple[str, ...]:
         """What the index is built from: the openings' layout, their state, the placements,
@@ -172,27 +136,24 @@ class MatchingService:
             return Snapshot(digests, rebuild, openings, _frame(session, Kind.PLACEMENTS))
 
     def _indexed(self, openings: pd.DataFrame, placements: pd.DataFrame,
-                 rebuild: bool) -> Matcher:
-        """A matcher over the stored openings, with employer success (and yes) rates from
-        every placement: the openings indexed afresh, or (``rebuild`` false) the live index
-        with the openings' new state."""
+                 rebuild: bool) -> Recommender:
+        """A recommender over the stored openings as of today, with employer success (and
+        yes) rates from every placement: the openings indexed afresh, or (``rebuild`` false)
+        the live index with the openings' new state."""
         self._employer_acceptance = employer_acceptance(placements, openings)
-        matcher = self._build(self._model)
+        current = self._with_model(self.recommender, self._model)
         if not len(openings):
-            matcher.catalogue = None
-            return matcher
+            return current.with_index(None)
         rates = employer_stats(placements, openings).rates()
-        if rebuild:
-            return matcher.index_openings(openings, employer_rates=rates)
-        matcher.catalogue = self.matcher.catalogue  # today stays the fresh matcher's: now
-        return matcher.restate_openings(openings, employer_rates=rates)
+        today = dt.date.today()
+        if rebuild or current.index is None:
+            return current.indexed(openings, today=today, employer_rates=rates)
+        return current.with_index(current.index.restated(openings, rates, today))
 
     def swap_model(self, model: ServedModel) -> None:
         """Serve ``model`` from now on; the opening index is shared, not rebuilt."""
-        with self._swap:
-            fresh = self._build(model)
-            fresh.catalogue, fresh.today = self.matcher.catalogue, self.matcher.today
-            self.matcher, self._model = fresh, model
+        with self._swap, self._marks_lock:  # a booking marked meanwhile is not lost
+            self.recommender, self._model = self._with_model(self.recommender, model), model
             self.generation += 1
         log.info("now serving model %s", model.version)
 
@@ -218,15 +179,15 @@ class MatchingService:
             self._dirty.clear()
             with self._marks_lock:
                 self._marks.clear()
-            read = self._snapshot(rebuild or self.matcher.catalogue is None)
+            read = self._snapshot(rebuild or self.recommender.index is None)
             if read is None:
                 return False
             fresh = self._indexed(read.openings, read.placements, read.rebuild)
             self._seen = read.digests
             with self._marks_lock:
                 for opening_id, (is_open, places_left) in self._marks.items():
-                    _mark(fresh, opening_id, is_open, places_left)
-                self.matcher = fresh
+                    fresh = _marked(fresh, opening_id, is_open, places_left)
+                self.recommender = fresh
             self.generation += 1
         log.info("opening index %s: %d openings", "rebuilt" if read.rebuild else "re-stated",
                  self.openings_indexed)
@@ -237,23 +198,28 @@ class MatchingService:
         self._dirty.set()
 
     def mark_opening(self, opening_id: str, *, is_open: bool, places_left: int) -> None:
-        """Apply a closure or booking to the live index at once, without a rebuild."""
+        """Publish a closure or booking at once: a new index with that opening changed."""
         with self._marks_lock:
             self._marks[opening_id] = (is_open, places_left)
-            _mark(self.matcher, opening_id, is_open, places_left)
+            self.recommender = _marked(self.recommender, opening_id, is_open, places_left)
 
     # ----------------------------------------------------------------- background
 
     def prepare(self, participant: Participant) -> None:
         """Encode a saved profile now, so the first suggestion request finds its vectors cached
         (encoding a profile costs tens of milliseconds; a cache lookup a fraction of one)."""
-        self.matcher.query(participant)
+        self.recommender.query(participant)
 
     def forget(self, texts: list[str]) -> None:
         """Erase profile texts from every copy this worker holds: the vector cache on disk and
-        the live matcher's in-memory query memo (matchers built later start without them)."""
+        the query stage's in-memory memo."""
         self.encoders.forget(texts)
-        self.matcher.forget(texts)
+        self.recommender.query.forget(texts)
+
+    def forget_all(self) -> None:
+        """Drop every profile vector remembered in memory (someone was erased through another
+        worker, which cleaned the shared vector cache on disk; the words are not known here)."""
+        self.recommender.query.forget_all()
 
     def start(self, interval_seconds: float) -> None:
         """Rebuild in the background after this worker's writes, and :meth:`sync` with the
@@ -284,30 +250,9 @@ class MatchingService:
                     log.exception("rebuilding the opening index failed; keeping the old one")
 
 
-def _mark(matcher: Matcher, opening_id: str, is_open: bool, places_left: int) -> None:
-    catalogue = matcher.catalogue
-    if catalogue is None or opening_id not in catalogue.row_of:
-        return
-    row = catalogue.row_of[opening_id]
-    catalogue.columns.is_open[row] = is_open
-    catalogue.columns.places_left[row] = places_left
-
-
-def suggest(matcher: Matcher, participant: Participant, k: int, lang: str = "sv", *,
-            widen: bool = False, reciprocal: bool = False) -> SuggestionList:
-    """``matcher.suggest_openings`` (horizons widened, reciprocal when asked), answering an
-    empty list while no opening is indexed."""
-    if matcher.catalogue is None:
-        source = matcher.require_acceptance().source if reciprocal else None
-        return SuggestionList(participant_id=participant.id, items=[], ranker=matcher.ranker.kind,
-                              model_version=matcher.model_version, n_candidates=0, n_feasible=0,
-                              reciprocal=reciprocal, acceptance_source=source)
-    return matcher.suggest_openings(participant, k=k, lang=lang, widen=widen, reciprocal=reciprocal)
-
-
-def why_not(matcher: Matcher, participant: Participant, opening_id: str,
-            lang: str = "sv") -> dict[str, Any]:
-    """``matcher.why_not`` as a dict; an unknown opening while none is indexed is unknown too."""
-    if matcher.catalogue is None:
-        raise UnknownOpeningError(opening_id)
-    return matcher.why_not(participant, opening_id, lang=lang).to_dict()
+def _marked(recommender: Recommender, opening_id: str, is_open: bool,
+            places_left: int) -> Recommender:
+    index = recommender.index
+    if index is None:
+        return recommender
+    return recommender.with_index(index.marked(opening_id, is_open=is_open, places_left=places_left))

@@ -27,7 +27,7 @@ def shared_data() -> Path:
 @pytest.fixture
 def platsa_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A fresh PLATSA_HOME per test so no test sees another's database or caches."""
-    from matcher.config import get_settings
+    from platsa.settings import get_settings
 
     home = tmp_path / "platsa_home"
     monkeypatch.setenv("PLATSA_HOME", str(home))

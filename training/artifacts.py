@@ -17,21 +17,21 @@ import numpy as np
 import pandas as pd
 
 from matcher.features import FEATURES
-from matcher.ranking import BoostedRanker
+from models.loader import BOOSTER_FILE, save_booster
+from models.ranking import BoostedRanker
 
 if TYPE_CHECKING:
     from mlflow.models.model import ModelInfo
 
-#: Name of the model inside a run, of the booster file inside the model, and of the code file.
+#: Name of the model inside a run, and of the code file.
 MODEL_NAME = "model"
-BOOSTER_FILE = "booster.txt"
 PYFUNC_CODE = Path(__file__).with_name("pyfunc_ranker.py")
 #: Pinned so a model loads where it was trained (the issue pins MLflow for the same reason).
 PIP_REQUIREMENTS = ("mlflow==3.17.2", "lightgbm==4.7.0", "numpy>=2.0,<3", "pandas>=2.2,<4")
 
 
 class ModelArtifactError(ValueError):
-    """A registered model whose files are missing or unreadable."""
+    """A model the registry would not take (reading one is :class:`models.errors.ModelLoadError`)."""
 
 
 def feature_frame(X: np.ndarray) -> pd.DataFrame:
@@ -41,34 +41,11 @@ def feature_frame(X: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(np.asarray(X, dtype=np.float64), columns=list(FEATURES))
 
 
-def save_booster(ranker: BoostedRanker, path: Path) -> Path:
-    """The fitted booster as LightGBM text, cut at the best iteration (no pickle, no skops)."""
-    ranker.booster_.save_model(str(path), num_iteration=ranker.best_iteration_)
-    return path
-
-
-def load_booster(path: Path) -> BoostedRanker:
-    """A ranker from a booster text file; a missing or corrupt file is a ModelArtifactError."""
-    import lightgbm as lgb
-
-    if not path.is_file():
-        raise ModelArtifactError(f"model file {path} is missing")
-    try:
-        booster = lgb.Booster(model_file=str(path))
-    except lgb.basic.LightGBMError as exc:
-        raise ModelArtifactError(f"model file {path} is corrupt: {exc}") from exc
-    if booster.feature_name() != list(FEATURES):
-        raise ModelArtifactError(
-            f"model file {path} was trained on features {booster.feature_name()}, "
-            f"this code computes {list(FEATURES)}")
-    return BoostedRanker.from_booster(booster)
-
-
 def log_ranker_model(ranker: BoostedRanker, example: np.ndarray, folder: Path,
                      acceptance: Path | None = None) -> ModelInfo:
     """Log the ranking step as an MLflow pyfunc (signature, input example, booster as text).
 
-    ``acceptance`` (the acceptance model's JSON, see :mod:`matcher.acceptance`) travels inside
+    ``acceptance`` (the acceptance model's JSON, see :mod:`models.acceptance`) travels inside
     the model as a second artifact, so whoever loads the registered version gets both; the
     pyfunc itself only scores with the booster. Must be called inside an active run; returns
     the logged model's info (its ``model_uri`` is what gets registered).

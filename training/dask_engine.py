@@ -1,11 +1,15 @@
-"""The same ranker fit on a Dask cluster (``platsa train --engine dask``).
+"""The same ranker fit on a Dask cluster (``platsa train --engine dask``), for pairs that do not
+fit one machine's memory.
 
-``lightgbm.dask`` trains one booster data-parallel over the workers, each holding whole
-ranking groups. It has no early stopping, so the booster is grown to ``n_estimators`` with
+The labelled pairs travel as a Parquet dataset (:func:`write_pairs`: one file per part, each
+holding whole ranking groups); the workers read their parts themselves through dask
+dataframes (:func:`read_pairs`), so no process but a worker holds its share of the rows, and
+``lightgbm.dask`` trains one booster data-parallel over them. It has no early stopping, so the
+booster is grown to ``n_estimators`` with
 the validation metric (NDCG or log-loss) recorded every round, and the round where
 single-machine early stopping would have stopped is picked afterwards
 (:func:`early_stopping_round`), which gives the same choice on the same curve. The result is
-a plain :class:`~matcher.ranking.BoostedRanker`, so everything downstream (evaluation,
+a plain :class:`~models.ranking.BoostedRanker`, so everything downstream (evaluation,
 logging, serving) does not know which engine trained it.
 """
 
@@ -14,16 +18,37 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
-from matcher.ranking import BoostedRanker
+from models.ranking import BoostedRanker
 
 if TYPE_CHECKING:
+    import dask.array as da
+    import dask.dataframe as dd
     from distributed import Client
 
 log = logging.getLogger(__name__)
+LABEL = "label"
+QUERY = "query"
+#: Rows per Parquet part: small enough that a worker holds many, large enough to read fast.
+ROWS_PER_PART = 250_000
+MISSING = "--engine dask needs the dask extra: pip install 'platsa[dask]'"
+
+
+class DaskMissingError(ModuleNotFoundError):
+    """The dask extra is not installed."""
+
+
+def require_dask() -> None:
+    """Fail with one clear line when dask or distributed is not installed."""
+    import importlib.util
+
+    if any(importlib.util.find_spec(name) is None for name in ("dask", "distributed")):
+        raise DaskMissingError(MISSING)
 
 def early_stopping_round(curve: Sequence[float], patience: int, higher_is_better: bool = True) -> int:
     """The 1-based round LightGBM's early stopping keeps for a validation curve.
@@ -50,13 +75,56 @@ def _partitions(group: np.ndarray, parts: int) -> tuple[tuple[int, ...], tuple[i
     return tuple(int(group[b].sum()) for b in blocks), tuple(len(b) for b in blocks)
 
 
-def _dask_arrays(X: np.ndarray, y: np.ndarray, group: np.ndarray, parts: int) -> tuple[Any, Any, Any]:
-    import dask.array as da
+def write_pairs(folder: Path, X: np.ndarray, y: np.ndarray, group: np.ndarray,
+                feature_names: Sequence[str], parts: int | None = None) -> Path:
+    """Write labelled pairs as a Parquet dataset for :func:`read_pairs`: the feature columns,
+    ``label`` and ``query`` (the group's number), whole groups per file. ``parts`` defaults to
+    one per :data:`ROWS_PER_PART` rows."""
+    group = np.asarray(group, dtype=np.int64)
+    parts = parts or max(1, -(-len(X) // ROWS_PER_PART))
+    rows, groups = _partitions(group, parts)
+    folder.mkdir(parents=True, exist_ok=True)
+    row_start, group_start = 0, 0
+    for number, (n_rows, n_groups) in enumerate(zip(rows, groups, strict=True)):
+        chunk = slice(row_start, row_start + n_rows)
+        frame = pd.DataFrame(np.asarray(X[chunk], dtype=np.float64), columns=list(feature_names))
+        frame[LABEL] = np.asarray(y[chunk])
+        frame[QUERY] = np.repeat(np.arange(group_start, group_start + n_groups),
+                                 group[group_start:group_start + n_groups])
+        frame.to_parquet(folder / f"part-{number:05d}.parquet", index=False, row_group_size=len(frame))
+        row_start, group_start = row_start + n_rows, group_start + n_groups
+    return folder
 
-    rows, groups = _partitions(np.asarray(group, dtype=np.int64), parts)
-    return (da.from_array(np.asarray(X, dtype=np.float64), chunks=(rows, X.shape[1])),
-            da.from_array(np.asarray(y), chunks=(rows,)),
-            da.from_array(np.asarray(group, dtype=np.int64), chunks=(groups,)))
+
+def _group_sizes(queries: pd.Series) -> pd.Series:
+    """Rows per ranking group within one partition, in row order (groups are contiguous)."""
+    return queries.groupby(queries, sort=False).size()
+
+
+def _groups_in(path: Path) -> int:
+    """How many groups a part holds, from the Parquet statistics of its ``query`` column (its
+    queries are consecutive numbers), without reading the rows."""
+    import pyarrow.parquet as pq
+
+    metadata = pq.ParquetFile(path).metadata
+    column = metadata.schema.names.index(QUERY)
+    stats = [metadata.row_group(i).column(column).statistics for i in range(metadata.num_row_groups)]
+    return int(max(s.max for s in stats) - min(s.min for s in stats) + 1) if stats else 0
+
+
+def read_pairs(folder: Path, feature_names: Sequence[str]) -> tuple[dd.DataFrame, dd.Series, da.Array]:
+    """The pairs of :func:`write_pairs` as lazy dask collections, one partition per part (read
+    by the worker that gets it): features, labels, and the group sizes chunked like the
+    partitions, which is how ``lightgbm.dask`` takes groups."""
+    import dask.dataframe as dd
+
+    parts = sorted(folder.glob("part-*.parquet"))
+    if not parts:
+        raise FileNotFoundError(f"{folder}: no Parquet parts of labelled pairs")
+    frame = dd.from_map(pd.read_parquet, parts)
+    sizes = frame[QUERY].map_partitions(_group_sizes, meta=(QUERY, "int64"))
+    return (frame[list(feature_names)], frame[LABEL],
+            sizes.to_dask_array(lengths=[_groups_in(part) for part in parts]))
 
 
 @contextmanager
@@ -76,19 +144,20 @@ def dask_client(scheduler: str | None, workers: int) -> Iterator[Client]:
         yield client
 
 
-def fit_dask(ranker: BoostedRanker, client: Client, train: tuple[np.ndarray, np.ndarray, np.ndarray],
-             valid: tuple[np.ndarray, np.ndarray, np.ndarray], feature_names: Sequence[str]) -> BoostedRanker:
-    """Fit ``ranker``'s parameters on the cluster; ``train``/``valid`` are ``(X, y, group)``."""
+def fit_dask(ranker: BoostedRanker, client: Client, train: Path, valid: Path,
+             feature_names: Sequence[str]) -> BoostedRanker:
+    """Fit ``ranker``'s parameters on the cluster from the Parquet datasets ``train`` and
+    ``valid`` (:func:`write_pairs`); the workers read them."""
+    import dask
     from lightgbm.dask import DaskLGBMClassifier, DaskLGBMRanker
 
-    X, y, group = train
-    if len(X) == 0:
+    dX, dy, dgroup = read_pairs(train, feature_names)
+    vX, vy, vgroup = read_pairs(valid, feature_names)
+    rows, labels, valid_max = dask.compute(dy.size, dy.unique(), vy.max())
+    if rows == 0:
         raise ValueError("cannot fit a ranker on zero rows")
-    ranker.check_labels(np.asarray(y))
-    parts = len(client.scheduler_info()["workers"])
-    max_label = int(max(np.max(y), np.max(valid[1])))
-    dX, dy, dgroup = _dask_arrays(X, y, group, parts)
-    vX, vy, vgroup = _dask_arrays(*valid, parts)
+    ranker.check_labels(np.asarray(labels))
+    max_label = int(max(np.max(labels), valid_max))
     params = ranker.lgbm_params(max_label, feature_names)
     if ranker.ranks_groups:
         model = DaskLGBMRanker(client=client, n_jobs=1, **params)
@@ -101,6 +170,6 @@ def fit_dask(ranker: BoostedRanker, client: Client, train: tuple[np.ndarray, np.
     fitted = BoostedRanker.from_booster(model.booster_)
     fitted.best_iteration_ = early_stopping_round(model.evals_result_["valid_0"][metric],
                                                   ranker.early_stopping_rounds, higher_is_better)
-    log.info("fitted %s ranker on %d Dask workers: %d rows, %d trees", ranker.objective, parts,
-             len(X), fitted.best_iteration_)
+    log.info("fitted %s ranker on %d Dask workers: %d rows, %d trees", ranker.objective,
+             len(client.scheduler_info()["workers"]), rows, fitted.best_iteration_)
     return fitted

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from matcher.dataset import InsufficientHistoryError, LabelledPairs
 from matcher.domain import PlacementStatus
+from models.errors import InsufficientHistoryError
+from training.dataset import LabelledPairs
 
 log = logging.getLogger(__name__)
 

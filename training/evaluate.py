@@ -4,7 +4,7 @@ Validation pairs are the newer participants' historical suggestions; each ranker
 each participant's list and is scored against the graded outcomes. A number on its own says
 little (it depends on how many suggestions a participant had), so every run also scores:
 
-- ``rule``: the transparent rule serving falls back to (:func:`matcher.pipeline.default_rule`);
+- ``rule``: the transparent rule serving falls back to (:func:`models.ranking.default_rule`);
 - ``random``: a seeded shuffle, the floor;
 - ``popularity``: openings by how often they were suggested in the training period.
 """
@@ -16,9 +16,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from matcher.dataset import LabelledPairs
 from matcher.evaluation import evaluate_rankings
-from matcher.pipeline import default_rule
+from models.ranking import default_rule
+from training.dataset import LabelledPairs
 
 #: Metrics logged per ranker (MLflow forbids ``@`` in names: ``ndcg_at_10``).
 METRICS: tuple[str, ...] = ("ndcg", "recall", "precision", "map", "mrr")

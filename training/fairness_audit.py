@@ -23,7 +23,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from matcher.dataset import LabelledPairs
 from matcher.domain import Participant
 from matcher.fairness.calibration import PlattScaler, calibration_by_group
 from matcher.fairness.coach import CoachAudit, RankedSuggestions, audit_suggestions
@@ -35,7 +34,8 @@ from matcher.fairness.proxy import proxy_audit
 from matcher.fairness.report import FairnessReport
 from matcher.fairness.segregation import OccupationGenderShares
 from matcher.features import FEATURES
-from matcher.pipeline import Matcher
+from matcher.recommend import Recommender
+from training.dataset import LabelledPairs
 
 log = logging.getLogger(__name__)
 
@@ -111,16 +111,14 @@ def candidate_lists(valid: LabelledPairs, scores: np.ndarray, genders: np.ndarra
     return lists
 
 
-def audit_model(matcher: Matcher, participants: Mapping[str, Participant], valid: LabelledPairs,
+def audit_model(matcher: Recommender, participants: Mapping[str, Participant], valid: LabelledPairs,
                 scores: np.ndarray, k: int, model_version: str,
                 counterfactual_participants: int = 20,
                 counterfactual_openings: Sequence[str] | None = None) -> FairnessReport:
     """Every audit of :mod:`matcher.fairness` for the model ``matcher.ranker`` on ``valid``."""
-    catalogue = matcher.catalogue
-    if catalogue is None:
-        raise RuntimeError("the matcher has no openings indexed: index them before the audit")
+    index = matcher.require_index()
     genders = gender_labels(participants[p].gender for p in valid.participant_ids)
-    occupations = np.array([catalogue.columns.occupation_ids[catalogue.row_of[o]] or None
+    occupations = np.array([index.columns.occupation_ids[index.row_of[o]] or None
                             for o in valid.opening_ids], dtype=object)
     report = FairnessReport(model_version=model_version)
     shares = trade_gender_shares(participants)

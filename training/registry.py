@@ -6,8 +6,8 @@ Every training run registers a version and points ``challenger`` at it; nothing 
 serving. The promotion history lives in version tags (``previous_champion``, ``promoted_by``,
 ``forced_by`` …), which is what ``rollback`` follows and what ``platsa models info`` shows.
 
-Serving loads ``models:/platsa-ranker@champion`` by itself; :func:`load_champion` is the same
-for the CLI and notebooks.
+Everyone loads a version through the one loader (:mod:`models.loader`); serving loads
+``models:/platsa-ranker@champion`` with it, and so does the promotion gate here.
 """
 
 from __future__ import annotations
@@ -23,13 +23,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from matcher.acceptance import AcceptanceFormatError, AcceptanceModel, read_acceptance
-from matcher.config import Settings
-from matcher.features import FEATURES
-from matcher.pipeline import default_rule
-from matcher.ranking import BoostedRanker, Ranker
-from training.artifacts import BOOSTER_FILE, ModelArtifactError, load_booster
-from training.settings import TrainingSettings
+from models.acceptance import AcceptanceModel
+from models.loader import load_version
+from models.ranking import BoostedRanker
+from platsa.settings import Settings
+from training.artifacts import ModelArtifactError
 from training.tracking import Tracking, connect
 
 if TYPE_CHECKING:
@@ -42,8 +40,6 @@ log = logging.getLogger(__name__)
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
-#: What answers before any champion exists (the transparent rule), as serving names it.
-RULE_VERSION = "rule-v1"
 #: Run artifact holding the fairness gate values measured by the run (see :func:`gate_values_json`).
 GATE_VALUES_ARTIFACT = "fairness/gate_values.json"
 #: Run tag and metric naming the champion the run was compared with on its own validation data.
@@ -131,17 +127,17 @@ def current_user() -> str:
 class ModelRegistry:
     """Versions and aliases of one registered model in the configured MLflow registry."""
 
-    def __init__(self, tracking: Tracking, training: TrainingSettings | None = None) -> None:
+    def __init__(self, tracking: Tracking, settings: Settings) -> None:
         self.tracking = tracking
-        self.training = training or TrainingSettings()
-        self.name = self.training.model_name
+        self.training = settings.training
+        self.thresholds = settings.fairness
+        self.name = settings.model.name
         self.client = tracking.client
 
     @classmethod
-    def connect(cls, settings: Settings, training: TrainingSettings | None = None) -> ModelRegistry:
+    def connect(cls, settings: Settings) -> ModelRegistry:
         """The registry at the configured tracking URI (raises TrackingUnavailableError)."""
-        training = training or TrainingSettings()
-        return cls(connect(settings, training), training)
+        return cls(connect(settings), settings)
 
     # ------------------------------------------------------------------ reading
 
@@ -223,8 +219,12 @@ class ModelRegistry:
         if not self._exists():
             self.client.create_registered_model(
                 self.name, description="Ranks feasible openings for a programme participant.")
+        # A logged model's URI (models:/m-…) names its id; a tracking server wants the id too
+        # (the embedded store works it out itself).
+        model_id = model_uri.removeprefix("models:/") if model_uri.startswith("models:/m-") else None
         try:
-            version = self.client.create_model_version(self.name, model_uri, run_id=run_id)
+            version = self.client.create_model_version(self.name, model_uri, run_id=run_id,
+                                                       model_id=model_id)
         except MlflowException as exc:
             raise ModelArtifactError(f"could not register {model_uri}: {exc.message}") from exc
         self.client.set_registered_model_alias(self.name, CHALLENGER, version.version)
@@ -264,7 +264,8 @@ class ModelRegistry:
                         thresholds: FairnessThresholds | None) -> list[GateVerdict]:
         from matcher.fairness.gates import check_gates
 
-        results = check_gates(StoredGateValues(self._stored_gate_values(candidate)), thresholds)
+        results = check_gates(StoredGateValues(self._stored_gate_values(candidate)),
+                              thresholds or self.thresholds)
         return [GateVerdict(f"fairness {r.metric}", r.value, r.threshold, r.comparison, r.passed,
                             r.detail) for r in results]
 
@@ -336,48 +337,6 @@ class ModelRegistry:
 
     def load_model(self, ref: str = CHAMPION) -> tuple[BoostedRanker, AcceptanceModel | None, str]:
         """A version's ranker, its acceptance model (None when it has none) and its number."""
-        import mlflow
-
-        version = self.version(ref)
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                folder = mlflow.artifacts.download_artifacts(
-                    artifact_uri=f"models:/{self.name}/{version.version}", dst_path=tmp)
-            except (OSError, mlflow.exceptions.MlflowException) as exc:
-                raise ModelArtifactError(
-                    f"files of {self.name} version {version.version} cannot be read: "
-                    f"{str(exc).splitlines()[0]}") from exc
-            ranker = load_booster(Path(folder) / "artifacts" / BOOSTER_FILE)
-            try:
-                acceptance = read_acceptance(Path(folder), FEATURES)
-            except AcceptanceFormatError as exc:
-                raise ModelArtifactError(f"{self.name} version {version.version}: {exc}") from exc
-        return ranker, acceptance, str(version.version)
-
-
-def load_champion(settings: Settings, training: TrainingSettings | None = None) -> tuple[BoostedRanker, str]:
-    """The champion ranker and its version (``models:/platsa-ranker@champion``)."""
-    return ModelRegistry.connect(settings, training).load_ranker(CHAMPION)
-
-
-def champion_or_rule(settings: Settings, training: TrainingSettings | None = None) -> tuple[Ranker, str]:
-    """The champion and its label (``platsa-ranker/3``), or the rule (``rule-v1``) before one exists.
-
-    Labels are the ones serving answers with, so the CLI and the API name a model alike. An
-    embedded store that was never created holds no champion and is not created here.
-    """
-    ranker, _, label = served_champion(settings, training)
-    return ranker, label
-
-
-def served_champion(settings: Settings, training: TrainingSettings | None = None
-                    ) -> tuple[Ranker, AcceptanceModel | None, str]:
-    """As :func:`champion_or_rule`, with the champion's acceptance model (None without one)."""
-    training = training or TrainingSettings()
-    if not settings.mlflow_tracking_uri and not (settings.home / "mlflow.db").is_file():
-        return default_rule(), None, RULE_VERSION
-    registry = ModelRegistry.connect(settings, training)
-    if registry.champion() is None:
-        return default_rule(), None, RULE_VERSION
-    ranker, acceptance, version = registry.load_model(CHAMPION)
-    return ranker, acceptance, f"{registry.name}/{version}"
+        version = str(self.version(ref).version)
+        ranker, acceptance = load_version(self.tracking.uri, self.name, version)
+        return ranker, acceptance, version

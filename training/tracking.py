@@ -12,8 +12,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from matcher.config import Settings
-from training.settings import TrainingSettings
+from platsa.settings import Settings, TrainingSettings
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -25,18 +24,11 @@ class TrackingUnavailableError(ConnectionError):
     """The tracking server (or store) did not answer; nothing was recorded."""
 
 
-def tracking_uri(settings: Settings) -> str:
-    """The configured tracking URI, or the embedded SQLite store under PLATSA_HOME."""
-    if settings.mlflow_tracking_uri:
-        return settings.mlflow_tracking_uri
-    return f"sqlite:///{(settings.home / 'mlflow.db').resolve()}"
-
-
 def artifact_location(settings: Settings) -> str | None:
     """Artifact folder for the embedded store; a tracking server chooses its own (None)."""
-    if settings.mlflow_tracking_uri:
+    if settings.paths.mlflow_tracking_uri:
         return None
-    return (settings.home / "mlartifacts").resolve().as_uri()
+    return (settings.paths.home / "mlartifacts").resolve().as_uri()
 
 
 def _client_environment(training: TrainingSettings) -> None:
@@ -65,18 +57,18 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0]
 
 
-def connect(settings: Settings, training: TrainingSettings | None = None) -> Tracking:
+def connect(settings: Settings) -> Tracking:
     """Point MLflow at the configured store, check it answers, ensure the experiment exists."""
     import mlflow
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
     from requests.exceptions import RequestException
 
-    training = training or TrainingSettings()
+    training = settings.training
     _client_environment(training)
-    uri = tracking_uri(settings)
-    if not settings.mlflow_tracking_uri:
-        settings.ensure_home()
+    uri = settings.paths.resolved_tracking_uri
+    if not settings.paths.mlflow_tracking_uri:
+        settings.paths.ensure_home()
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)

@@ -2,11 +2,11 @@
 → audit → log → register.
 
 Beside the ranker, the same split fits the acceptance model (will the employer say yes?,
-:mod:`matcher.acceptance`) that the opt-in reciprocal score uses; it is logged with its
+:mod:`models.acceptance`) that the opt-in reciprocal score uses; it is logged with its
 validation AUC and ships inside the registered model. Too little history leaves it out (the
 run says why) and serving falls back to the employers' yes rates.
 
-Features come from :meth:`matcher.pipeline.Matcher.pair_features`, the code serving runs.
+Features come from :meth:`matcher.recommend.Recommender.pair_features`, the code serving runs.
 Employer success rates are counted on the training placements only (and each training row's
 own outcome is left out of its employer's rate), so validation never leaks into features.
 The same history and seed give the same metrics: LightGBM runs deterministic, the random
@@ -31,37 +31,31 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.acceptance import MIN_ANSWERS, AcceptanceFit, AcceptanceModel, learn_acceptance, write_acceptance
-from matcher.config import Settings
-from matcher.dataset import (
-    EmployerStats,
-    InsufficientHistoryError,
-    LabelledPairs,
-    build_pairs,
-    employer_stats,
-    participants_by_id,
-    time_split,
-)
 from matcher.domain import Participant
-from matcher.fairness.gates import check_gates
+from matcher.employers import EmployerStats, employer_stats
+from matcher.fairness.gates import FairnessThresholds, check_gates
 from matcher.fairness.mitigation import reweighing_weights
 from matcher.fairness.report import FairnessReport, write_report
 from matcher.features import FEATURES
-from matcher.pipeline import Matcher
-from matcher.ranking import OBJECTIVES, BoostedRanker
+from matcher.recommend import Recommender
+from matcher.records import participants_by_id
+from models.acceptance import MIN_ANSWERS, AcceptanceModel, write_acceptance
+from models.errors import InsufficientHistoryError
+from models.ranking import OBJECTIVES, BoostedRanker
+from platsa.settings import Settings, TrainingSettings
+from training.acceptance import AcceptanceFit, learn_acceptance
 from training.artifacts import CardFacts, feature_importance_png, log_ranker_model, model_card
 from training.data import History, dataset_digest, window
+from training.dataset import LabelledPairs, build_pairs, time_split
 from training.evaluate import compare, flat_metrics, ranking_metrics
 from training.fairness_audit import audit_model
-from training.matching import encode_profiles, encoder_names
 from training.registry import COMPARED_CHAMPION_TAG, GATE_VALUES_ARTIFACT, ModelRegistry, gate_values_json
-from training.settings import TrainingSettings
 from training.tracking import connect
 
 log = logging.getLogger(__name__)
 
-#: Builds a matcher (taxonomy, encoders) with no openings indexed yet.
-MatcherFactory = Callable[[], Matcher]
+#: Builds a recommender (taxonomy, encoders) with no openings indexed yet.
+MatcherFactory = Callable[[], Recommender]
 
 
 class Engine(StrEnum):
@@ -93,6 +87,10 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.reweigh and self.engine is Engine.DASK:
             raise ValueError("--reweigh is not supported with --engine dask yet; use local")
+        if self.engine is Engine.DASK:  # before hours of featurising, not after
+            from training.dask_engine import require_dask
+
+            require_dask()
 
     @classmethod
     def from_settings(cls, training: TrainingSettings, **overrides: Any) -> TrainConfig:
@@ -115,9 +113,9 @@ class TrainConfig:
 
 @dataclass
 class Prepared:
-    """The split history and its labelled pairs, featurised by an indexed matcher."""
+    """The split history and its labelled pairs, featurised by an indexed recommender."""
 
-    matcher: Matcher
+    recommender: Recommender
     participants: dict[str, Participant]
     train_placements: pd.DataFrame
     valid_placements: pd.DataFrame
@@ -158,42 +156,48 @@ def split(history: History, config: TrainConfig) -> tuple[pd.DataFrame, pd.DataF
     return time_split(history.labelled(), config.valid_fraction, config.min_placements)
 
 
-def index_matcher(matcher: Matcher, history: History, train_placements: pd.DataFrame) -> EmployerStats:
-    """Index every opening with employer rates counted on the training placements only."""
+def index_openings(recommender: Recommender, history: History,
+                   train_placements: pd.DataFrame) -> tuple[Recommender, EmployerStats]:
+    """Every opening indexed as of the history's end, with employer rates counted on the
+    training placements only."""
     stats = employer_stats(train_placements, history.openings)
-    matcher.index_openings(history.openings, employer_rates=stats.rates(), today=history.end_date())
-    return stats
+    return recommender.indexed(history.openings, today=history.end_date(),
+                               employer_rates=stats.rates()), stats
 
 
-def featurise(matcher: Matcher, participants: Mapping[str, Participant], train: pd.DataFrame,
-              valid: pd.DataFrame, stats: EmployerStats) -> tuple[LabelledPairs, LabelledPairs]:
+def featurise(recommender: Recommender, participants: Mapping[str, Participant],
+              train: pd.DataFrame, valid: pd.DataFrame,
+              stats: EmployerStats) -> tuple[LabelledPairs, LabelledPairs]:
     """Labelled pairs of both splits; training rows leave their own outcome out of the rates."""
-    return (build_pairs(matcher, participants, train, stats=stats),
-            build_pairs(matcher, participants, valid))
+    return (build_pairs(recommender, participants, train, stats=stats),
+            build_pairs(recommender, participants, valid))
 
 
 def prepare(history: History, make_matcher: MatcherFactory, config: TrainConfig) -> Prepared:
     """Split, index and featurise: everything before fitting."""
     train, valid = split(history, config)
-    matcher = make_matcher()
-    stats = index_matcher(matcher, history, train)
+    recommender, stats = index_openings(make_matcher(), history, train)
     participants = participants_by_id(history.participants)
-    encode_profiles(matcher, participants.values())
-    train_pairs, valid_pairs = featurise(matcher, participants, train, valid, stats)
-    return Prepared(matcher, participants, train, valid, stats, train_pairs, valid_pairs, history.source)
+    recommender.query.warm(participants.values())
+    train_pairs, valid_pairs = featurise(recommender, participants, train, valid, stats)
+    return Prepared(recommender, participants, train, valid, stats, train_pairs, valid_pairs,
+                    history.source)
 
 
-def fit(prepared: Prepared, config: TrainConfig, training: TrainingSettings | None = None) -> BoostedRanker:
+def fit(prepared: Prepared, config: TrainConfig,
+        training: TrainingSettings | None = None) -> BoostedRanker:
     """Fit the ranker with early stopping on validation, on this machine or on Dask."""
     ranker = config.ranker()
     train, valid = learning_rows(prepared, ranker)
     if config.engine is Engine.DASK:
-        from training.dask_engine import dask_client, fit_dask
+        from training.dask_engine import dask_client, fit_dask, write_pairs
 
         training = training or TrainingSettings()
-        with dask_client(training.dask_scheduler, training.dask_workers) as client:
-            return fit_dask(ranker, client, (train.X, train.y, train.group),
-                            (valid.X, valid.y, valid.group), FEATURES)
+        with (tempfile.TemporaryDirectory(prefix="platsa-pairs-", dir=training.dask_pairs_dir) as folder,
+              dask_client(training.dask_scheduler, training.dask_workers) as client):
+            written = [write_pairs(Path(folder) / name, rows.X, rows.y, rows.group, FEATURES)
+                       for name, rows in (("train", train), ("valid", valid))]
+            return fit_dask(ranker, client, *written, FEATURES)
     weights = training_weights(prepared.participants, train) if config.reweigh else None
     return ranker.fit(train.X, train.y, train.group, feature_names=list(FEATURES),
                       eval_set=(valid.X, valid.y, valid.group), sample_weight=weights)
@@ -205,7 +209,7 @@ def fit_acceptance(prepared: Prepared, history: History, config: TrainConfig) ->
     Every placement of the history counts (an offer that is still running has answered the
     employer's question), on the side of the split its participant is on.
     """
-    return learn_acceptance(prepared.matcher, prepared.participants, history.placements,
+    return learn_acceptance(prepared.recommender, prepared.participants, history.placements,
                             prepared.train_placements, prepared.valid_placements,
                             prepared.stats, FEATURES,
                             AcceptanceModel(min_rows=config.acceptance_min_answers))
@@ -264,9 +268,8 @@ def champion_on_same_data(registry: ModelRegistry, prepared: Prepared,
 
 def audit(prepared: Prepared, ranker: BoostedRanker, config: TrainConfig, label: str) -> FairnessReport:
     """Fairness audit of the fitted ranker on the validation split."""
-    prepared.matcher.ranker = ranker
-    prepared.matcher.model_version = label
-    return audit_model(prepared.matcher, prepared.participants, prepared.valid,
+    audited = prepared.recommender.with_model(ranker, label, None)
+    return audit_model(audited, prepared.participants, prepared.valid,
                        ranker.predict(prepared.valid.X), config.k, label,
                        counterfactual_participants=config.counterfactual_participants)
 
@@ -284,7 +287,7 @@ def _card(prepared: Prepared, config: TrainConfig, run_id: str, results: Mapping
 def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
             results: Mapping[str, Mapping[str, float]], report: FairnessReport,
             champion: tuple[str, dict[str, float]] | None, fit_seconds: float,
-            acceptance: AcceptanceFit) -> tuple[str, str]:
+            acceptance: AcceptanceFit, thresholds: FairnessThresholds) -> tuple[str, str]:
     """Log parameters, metrics and artifacts into the active run; returns (run id, model URI)."""
     import mlflow
 
@@ -292,9 +295,9 @@ def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
     if active is None:
         raise RuntimeError("log_run needs an active MLflow run (training.train starts one)")
     run_id = active.info.run_id
-    gate_lines = [str(g) for g in check_gates(report)]
+    gate_lines = [str(g) for g in check_gates(report, thresholds)]
     train_window, valid_window = window(prepared.train_placements), window(prepared.valid_placements)
-    mlflow.log_params({**config.params(), **encoder_names(prepared.matcher),
+    mlflow.log_params({**config.params(), **prepared.recommender.query.encoders.names(),
                        "data_source": prepared.source,
                        "dataset_digest": prepared.digest,
                        "train_window": f"{train_window[0]}..{train_window[1]}",
@@ -312,7 +315,7 @@ def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
         (folder / "feature_importance.png").write_bytes(feature_importance_png(ranker.feature_importance()))
         (folder / "model_card.md").write_text(
             _card(prepared, config, run_id, results, gate_lines, acceptance), encoding="utf-8")
-        write_report(report, folder / "fairness")
+        write_report(report, folder / "fairness", thresholds)
         (folder / GATE_VALUES_ARTIFACT).write_text(gate_values_json(report.gate_values()),
                                                    encoding="utf-8")
         # in the run (to read) and inside the model (to ship with the booster)
@@ -323,27 +326,26 @@ def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
 
 
 def run_training(history: History, make_matcher: MatcherFactory, settings: Settings,
-                 config: TrainConfig, training: TrainingSettings | None = None) -> TrainResult:
+                 config: TrainConfig) -> TrainResult:
     """Train, evaluate, audit, log and register one model version (alias ``challenger``)."""
     import mlflow
 
-    training = training or TrainingSettings()
-    registry = ModelRegistry(connect(settings, training), training)
+    registry = ModelRegistry(connect(settings), settings)
     prepared = prepare(history, make_matcher, config)
     log.info("training on %s (digest %s…)", prepared.sizes(), prepared.digest[:12])
     with mlflow.start_run(experiment_id=registry.tracking.experiment_id,
                           run_name=f"{config.engine.value}-seed{config.seed}") as run:
         started = time.perf_counter()
-        ranker = fit(prepared, config, training)
+        ranker = fit(prepared, config, settings.training)
         fit_seconds = time.perf_counter() - started
         acceptance = fit_acceptance(prepared, history, config)
         results = evaluate(prepared, ranker, config)
         report = audit(prepared, ranker, config, f"run {run.info.run_id}")
         champion = champion_on_same_data(registry, prepared, config.k)
         run_id, model_uri = log_run(prepared, config, ranker, results, report, champion, fit_seconds,
-                                    acceptance)
+                                    acceptance, settings.fairness)
     version = registry.register(model_uri, run_id)
     return TrainResult(run_id=run_id, version=version, metrics={k: dict(v) for k, v in results.items()},
-                       gates=[str(g) for g in check_gates(report)], digest=prepared.digest,
+                       gates=[str(g) for g in check_gates(report, settings.fairness)], digest=prepared.digest,
                        sizes=prepared.sizes(), ranker=ranker, acceptance=acceptance)
 

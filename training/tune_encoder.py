@@ -31,8 +31,8 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from matcher.config import Settings
 from matcher.taxonomy.model import Taxonomy
+from platsa.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ def tune_encoder(taxonomy: Taxonomy, settings: Settings, config: TuneConfig = Tu
     before = retrieval_accuracy(encode, names, held) if held else None
     _train(model, pairs, config)
     after = retrieval_accuracy(encode, names, held) if held else None
-    path = settings.ensure_home() / "encoders" / f"minilm-taxonomy-{time.strftime('%Y%m%d-%H%M%S')}"
+    path = settings.paths.ensure_home() / "encoders" / f"minilm-taxonomy-{time.strftime('%Y%m%d-%H%M%S')}"
     model.save(str(path))
     result = TunedEncoder(
         path=str(path.resolve()), base=str(base), pairs=len(pairs), held_out_pairs=len(held),
@@ -241,10 +241,9 @@ def _tokens(model: object, texts: list[str]) -> dict[str, object]:
 def _log_run(settings: Settings, config: TuneConfig, result: TunedEncoder) -> TunedEncoder:
     import mlflow
 
-    from training.settings import TrainingSettings
     from training.tracking import connect
 
-    tracking = connect(settings, TrainingSettings(experiment=EXPERIMENT))
+    tracking = connect(settings.replace(experiment=EXPERIMENT))
     with mlflow.start_run(experiment_id=tracking.experiment_id, run_name="tune-encoder") as run:
         mlflow.log_params({**asdict(config), "base": result.base, "pairs": result.pairs,
                            "held_out_pairs": result.held_out_pairs})

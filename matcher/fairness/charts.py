@@ -144,33 +144,38 @@ def mitigation_chart(effects: Mapping[str, Any]) -> Any:
     return figure
 
 
-def followup_chart(by_period: pd.DataFrame) -> Any:
+def _numbers(column: pd.Series) -> np.ndarray:
+    """A published column as floats; hidden cells ("< 5", "x", None) as NaN (not drawn)."""
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+
+
+def followup_chart(by_period: pd.DataFrame, by_gender: pd.DataFrame) -> Any:
     """Placements per period by gender (top) and the 90-day outcome mix by gender (bottom).
 
-    ``by_period`` is a follow-up table grouped by ``period`` and ``gender``.
+    ``by_period`` is a published follow-up table grouped by ``period`` and ``gender``,
+    ``by_gender`` one grouped by ``gender`` (:func:`matcher.fairness.followup.published`):
+    hidden small cells are left out of the chart, never drawn from their true counts.
     """
     figure = _figure(8, 7)
     top, bottom = figure.subplots(2, 1)
-    placed = by_period.pivot_table(index="period", columns="gender", values="placements",
-                                   aggfunc="sum", fill_value=0)
+    placed = by_period.assign(placements=_numbers(by_period["placements"])).pivot(
+        index="period", columns="gender", values="placements")  # one row per pair
     x = np.arange(len(placed.index))
     width = 0.8 / max(len(placed.columns), 1)
     for i, gender in enumerate(placed.columns):
         top.bar(x + i * width, placed[gender].to_numpy(), width, label=str(gender))
     top.set_xticks(x + width * (len(placed.columns) - 1) / 2, list(placed.index), rotation=45)
-    top.set_ylabel("placements started")
+    top.set_ylabel("placements started (cells under the minimum not drawn)")
     top.set_title("Efforts over time by gender")
     top.legend(fontsize="small")
-    outcomes = by_period.groupby("gender")[list(OUTCOMES)].sum()
-    totals = outcomes.sum(axis=1).to_numpy(dtype=np.float64)
-    left = np.zeros(len(outcomes))
+    genders = [str(g) for g in by_gender["gender"]]
+    left = np.zeros(len(genders))
     for outcome in OUTCOMES:
-        share = np.divide(outcomes[outcome].to_numpy(dtype=np.float64), totals,
-                          out=np.zeros(len(totals)), where=totals > 0)
-        bottom.barh(list(outcomes.index), share, left=left, label=outcome)
-        left += share
+        share = _numbers(by_gender[f"{outcome}_share"])
+        bottom.barh(genders, share, left=left, label=outcome)
+        left += np.nan_to_num(share)
     bottom.set_xlim(0, 1)
-    bottom.set_xlabel("share of followed-up placements")
+    bottom.set_xlabel("share of followed-up placements (hidden where a count is small)")
     bottom.set_title("Outcome 90 days after the effort, by gender")
     bottom.legend(fontsize="small")
     return figure

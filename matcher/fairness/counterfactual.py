@@ -19,9 +19,10 @@ from matcher.domain import Gender, Participant
 
 
 class ScoringMatcher(Protocol):
-    """The parts of :class:`matcher.pipeline.Matcher` the check drives."""
+    """The parts of :class:`matcher.recommend.Recommender` the check drives."""
 
-    ranker: Any
+    @property
+    def ranker(self) -> Any: ...
 
     def pair_features(self, participant: Participant, opening_ids: Sequence[str]) -> np.ndarray: ...
 

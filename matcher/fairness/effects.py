@@ -99,7 +99,7 @@ def widen_effect(lists: Sequence[RankedSuggestions], shares: OccupationGenderSha
 
     An occupation is atypical for a participant when their gender is under
     ``atypical_below`` of its workers; give the matcher's
-    :attr:`~matcher.pipeline.MatcherConfig.atypical_share` to measure what coaches are served.
+    :attr:`~matcher.recommend.RecommenderConfig.atypical_share` to measure what coaches are served.
     """
     widened = []
     for s in lists:

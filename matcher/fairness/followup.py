@@ -14,6 +14,10 @@ Pure pandas, so the CLI, the API and notebooks share one definition of every num
   ``*_share`` of ``outcomes``;
 * a placement's period is the quarter (or year) it was created in; its municipality is the
   participant's, or the opening's when the participant has been erased.
+
+Published tables go through :func:`suppress_small_cells`: a count of one to ``minimum - 1``
+people says too much about them in a small municipality, so it is shown as ``"< N"``,
+with the shares computed from it.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ PARTICIPANT_DIMENSIONS = frozenset({"gender", "municipality"})
 STARTED = frozenset({PlacementStatus.STARTED.value, PlacementStatus.COMPLETED.value,
                      PlacementStatus.DROPPED.value})
 OUTCOMES: tuple[str, ...] = tuple(o.value for o in Outcome90)
+#: The count columns a follow-up table may have (``enrolled`` only by participant attributes).
+COUNTS: tuple[str, ...] = ("enrolled", "participants", "suggestions", "placements", *OUTCOMES,
+                           "outcomes")
 
 
 def _require(frames: Mapping[str, pd.DataFrame], name: str, columns: Sequence[str]) -> pd.DataFrame:
@@ -115,3 +122,38 @@ def _enrolled(frames: Mapping[str, pd.DataFrame], keys: Sequence[str]) -> pd.Ser
     attributes = pd.DataFrame({"gender": gender_labels(people["gender"].to_numpy()),
                                "municipality": people["municipality_code"].astype(str).to_numpy()})
     return attributes.groupby(list(keys)).size()
+
+
+#: What a count hidden only to protect a "< N" cell shows (Statistics Sweden's mark for
+#: a figure withheld for confidentiality).
+WITHHELD = "x"
+
+
+def suppress_small_cells(table: pd.DataFrame, minimum: int) -> pd.DataFrame:
+    """``table`` with every count from 1 to ``minimum - 1`` shown as ``"< minimum"``.
+
+    Zero stays: it tells nothing about a person. The outcomes add up to their total, so a
+    row with a hidden outcome also withholds its total (:data:`WITHHELD`): else the total
+    minus the shown outcomes would give the hidden ones away. A share is hidden (None) when
+    its count or its total is. ``minimum`` 1 hides nothing.
+    """
+    safe = table.astype(object)
+    counts = [c for c in COUNTS if c in table.columns]
+    small = table[counts].gt(0) & table[counts].lt(minimum)
+    for column in counts:
+        safe.loc[small[column], column] = f"< {minimum}"
+    parts = [o for o in OUTCOMES if o in table.columns]
+    total_gone = small["outcomes"] | small[parts].any(axis=1)
+    safe.loc[total_gone & ~small["outcomes"], "outcomes"] = WITHHELD
+    for outcome in parts:
+        share = f"{outcome}_share"
+        if share in table.columns:
+            gone = small[outcome] | total_gone | table[share].isna()
+            safe[share] = table[share].astype(object).where(~gone, None)
+    return safe
+
+
+def published(frames: Mapping[str, pd.DataFrame], by: Sequence[str], period: Period,
+              minimum: int) -> pd.DataFrame:
+    """:func:`followup_table` as reports show it: small cells suppressed."""
+    return suppress_small_cells(followup_table(frames, by, period), minimum)

@@ -4,8 +4,8 @@ The promotion gate refuses a model on any failed gate and names the metric and i
 A metric that could not be measured (no gender recorded, one group only, no candidate
 lists) *fails* its gate with the reason: an unmeasured model is not a fair one.
 
-Thresholds are settings (``PLATSA_FAIRNESS_*`` environment variables or ``.env``), so a
-programme can tighten them without a code change.
+Thresholds are settings (``PLATSA_FAIRNESS_*``, read by :mod:`platsa.settings` into a
+:class:`FairnessThresholds`), so a programme can tighten them without a code change.
 """
 
 from __future__ import annotations
@@ -16,14 +16,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field
 
 
-class FairnessThresholds(BaseSettings):
+class FairnessThresholds(BaseModel):
     """Gate thresholds; defaults follow the programmes' requirements (issue 6)."""
-
-    model_config = SettingsConfigDict(env_prefix="PLATSA_FAIRNESS_", env_file=".env", extra="ignore")
 
     min_exposure_ratio: float = Field(
         default=0.8, ge=0, le=1,

@@ -98,7 +98,7 @@ class OccupationGenderShares:
 
         Only women and men have a share; other groups give NaN (not classified). A lower
         ``below`` asks for a clearer minority, as the matcher's 'widen horizons' does
-        (:attr:`matcher.pipeline.MatcherConfig.atypical_share`).
+        (:attr:`matcher.recommend.RecommenderConfig.atypical_share`).
         """
         share = self.get(code)
         if math.isnan(share) or gender not in (Gender.WOMAN.value, Gender.MAN.value):

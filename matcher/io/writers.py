@@ -1,8 +1,11 @@
-"""Write record files (CSV, JSON Lines, Parquet) and export the store into a folder.
+"""Write record files (CSV, JSON Lines, Parquet, Excel) and export the store into a folder.
 
 Files are written with the columns of ``docs/data-format.md`` in the documented order, so
 an exported folder imports again unchanged (``platsa import programme``) and the generator
-can write the same layout with :func:`write_records`.
+can write the same layout with :func:`write_records`. CSV text cells that a spreadsheet
+would run as a formula are written with a leading apostrophe
+(:func:`matcher.io.cells.neutralised`), which reading removes again. Written files are the
+owner's only (0600): they hold personal data.
 """
 
 from __future__ import annotations
@@ -19,10 +22,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine
 
-from matcher.io.cells import FileFormat, arrow_type, encode_arrow, encode_csv, encode_json
+from matcher.flat import DomainRecord, Kind, column_names, columns, record_to_row
+from matcher.io.cells import (
+    FileFormat,
+    arrow_type,
+    encode_arrow,
+    encode_csv,
+    encode_json,
+    encode_xlsx,
+)
 from matcher.io.readers import PROGRESS_EVERY, Progress
-from matcher.store.engine import session_scope
-from matcher.store.flat import DomainRecord, Kind, column_names, columns, record_to_row
+from matcher.store.engine import private_file, session_scope
 from matcher.store.repositories import stored_rows
 
 log = logging.getLogger(__name__)
@@ -63,10 +73,33 @@ def _write_parquet(path: Path, kind: Kind, rows: Iterable[Row]) -> None:
             writer.write_table(pa.table(data, schema=schema))
 
 
+def _write_xlsx(path: Path, kind: Kind, rows: Iterable[Row]) -> None:
+    import openpyxl  # only Excel exports pay for loading it
+    from openpyxl.cell import WriteOnlyCell
+
+    cols = columns(kind)
+    workbook = openpyxl.Workbook(write_only=True)  # streams rows instead of holding cells
+    sheet = workbook.create_sheet(kind.value)
+
+    def cell(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        # Always a text cell: openpyxl would store "=…" as a formula, which Excel then runs.
+        text = WriteOnlyCell(sheet, value=value)
+        text.data_type = "s"
+        return text
+
+    sheet.append(list(column_names(kind)))
+    for row in rows:
+        sheet.append([cell(encode_xlsx(c, row[c.name])) for c in cols])
+    workbook.save(path)
+
+
 _WRITERS = {
     FileFormat.CSV: _write_csv,
     FileFormat.JSONL: _write_jsonl,
     FileFormat.PARQUET: _write_parquet,
+    FileFormat.XLSX: _write_xlsx,
 }
 
 
@@ -91,6 +124,7 @@ def write_rows(
     """Write flat rows of ``kind`` to ``path`` (format from the extension); returns the count."""
     kind, path = Kind(kind), Path(path)
     counted = _Counted(rows, f"writing {path.name}", progress)
+    private_file(path)
     _WRITERS[FileFormat.of(path)](path, kind, counted)
     log.info("wrote %d %s to %s", counted.count, kind.value, path)
     return counted.count

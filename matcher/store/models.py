@@ -1,6 +1,6 @@
 """Tables of the store (SQLAlchemy 2, typed declarative models).
 
-Column names are the flat columns of ``docs/data-format.md`` (see :mod:`matcher.store.flat`)
+Column names are the flat columns of ``docs/data-format.md`` (see :mod:`matcher.flat`)
 so rows move between files, tables and frames without renaming. Enumerations are plain
 strings, not database enum types: values are validated by the domain models on the way in,
 and a new enum member then needs no migration. Lists are JSON columns. Every table carries a
@@ -26,14 +26,18 @@ from sqlalchemy import (
     String,
     Text,
     event,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from matcher.store.flat import Kind
+from matcher.domain import MAX_LENGTH
+from matcher.flat import Kind
 
-ID_LENGTH = 64
+ID_LENGTH = MAX_LENGTH["identifier"]
 CODE_LENGTH = 4
 ENUM_LENGTH = 32
+ORGANISATION_NUMBER_LENGTH = 11  # NNNNNN-NNNN
+POSTCODE_LENGTH = 6  # NNN NN
 
 #: Stable constraint names so migrations can refer to them (and SQLite batch mode works).
 NAMING_CONVENTION = {
@@ -69,7 +73,7 @@ class MunicipalityRow(Base):
     __tablename__ = "municipalities"
 
     code: Mapped[str] = mapped_column(String(CODE_LENGTH), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(MAX_LENGTH["name"]))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
 
@@ -78,7 +82,7 @@ class CoachRow(Base):
     __tablename__ = "coaches"
 
     id: Mapped[str] = _id()
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(MAX_LENGTH["name"]))
     municipality_code: Mapped[str] = _municipality()
 
 
@@ -86,7 +90,7 @@ class EmployerRow(Base):
     __tablename__ = "employers"
 
     id: Mapped[str] = _id()
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(MAX_LENGTH["employer_name"]))
     municipality_code: Mapped[str] = _municipality()
     association: Mapped[bool] = mapped_column(Boolean)
     # Deferred so a file may list an employer before the association it posts through.
@@ -94,6 +98,10 @@ class EmployerRow(Base):
         String(ID_LENGTH),
         ForeignKey("employers.id", deferrable=True, initially="DEFERRED"),
         index=True,
+    )
+    # Not unique: one company may be several employers (workplaces) in the programme.
+    organisation_number: Mapped[str | None] = mapped_column(
+        String(ORGANISATION_NUMBER_LENGTH), index=True
     )
 
 
@@ -125,6 +133,7 @@ class ParticipantRow(Base):
     programme_start: Mapped[dt.date | None] = mapped_column(Date)
     consent_share_profile: Mapped[bool] = mapped_column(Boolean)
     consent_research: Mapped[bool] = mapped_column(Boolean)
+    location_approximate: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class OpeningRow(Base):
@@ -142,7 +151,7 @@ class OpeningRow(Base):
     municipality_code: Mapped[str] = _municipality()
     kind: Mapped[str] = _enum()
     occupation_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(MAX_LENGTH["title"]))
     description: Mapped[str] = mapped_column(Text)
     location_lat: Mapped[float] = mapped_column(Float)
     location_lon: Mapped[float] = mapped_column(Float)
@@ -160,6 +169,15 @@ class OpeningRow(Base):
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     posted_at: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = _enum()
+    external_id: Mapped[str | None] = mapped_column(String(MAX_LENGTH["external_id"]), index=True)
+    url: Mapped[str | None] = mapped_column(String(MAX_LENGTH["url"]))
+    application_deadline: Mapped[dt.date | None] = mapped_column(Date)
+    workplace_street: Mapped[str | None] = mapped_column(String(MAX_LENGTH["street"]))
+    workplace_postcode: Mapped[str | None] = mapped_column(String(POSTCODE_LENGTH))
+    workplace_city: Mapped[str | None] = mapped_column(String(MAX_LENGTH["city"]))
+    contact_name: Mapped[str | None] = mapped_column(String(MAX_LENGTH["contact_name"]))
+    contact_email: Mapped[str | None] = mapped_column(String(MAX_LENGTH["email"]))
+    contact_phone: Mapped[str | None] = mapped_column(String(MAX_LENGTH["phone"]))
 
 
 class PlacementRow(Base):

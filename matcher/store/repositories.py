@@ -11,8 +11,12 @@ personal field (profile, free text, health notes). Their placements stay with
 so counts per opening, municipality and outcome are still right, but nothing links them to
 a person any more. Such placements are no longer valid domain records, so
 :func:`get_record` refuses them and exports skip them; :func:`load_frames` keeps them (with
-an empty participant) for aggregate statistics. Placement ids are kept as they are, so they
-must not embed participant ids.
+an empty participant) for aggregate statistics. They are kept under fresh random ids, so an
+id written down before the erasure (in the audit log, a report, an e-mail) no longer leads
+to them.
+
+Placement status changes are compare-and-set (:func:`_compare_and_set`): of concurrent
+moves of one placement exactly one writes, and only that one takes or frees a place.
 """
 
 from __future__ import annotations
@@ -21,24 +25,30 @@ import datetime as dt
 import functools
 import hashlib
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from typing import cast as typed
 
 import pandas as pd
 from sqlalchemy import (
     ColumnElement,
+    CursorResult,
     Engine,
     MetaData,
     Select,
     String,
+    Table,
     Text,
     bindparam,
     case,
     cast,
+    delete,
     func,
     insert,
     literal,
+    null,
     select,
     type_coerce,
     update,
@@ -57,7 +67,7 @@ from matcher.domain import (
     check_transition,
     place_change,
 )
-from matcher.store.flat import (
+from matcher.flat import (
     ColumnType,
     DomainRecord,
     Kind,
@@ -323,17 +333,39 @@ def _update_opening(session: Session, opening: Opening) -> Opening:
 
 
 def erase_participant(session: Session, participant_id: str) -> int:
-    """Delete a participant and unlink their placements; returns how many were unlinked."""
+    """Delete a participant and keep their placements anonymous; returns how many were kept.
+
+    Each kept placement gets a fresh random id (its events follow it, their actor blanked)
+    so nothing recorded before the erasure leads to it: the audit log names placements by a
+    keyed digest of their id, which matched the old id only.
+    """
     participant = _row(session, Kind.PARTICIPANTS, participant_id)
-    unlinked = session.execute(
-        update(PlacementRow)
-        .where(PlacementRow.participant_id == participant_id)
-        .values(participant_id=None)
-    ).rowcount
+    placements = typed(Table, PlacementRow.__table__)
+    events = typed(Table, PlacementEventRow.__table__)
+    kept = session.scalars(
+        select(PlacementRow.id).where(PlacementRow.participant_id == participant_id)).all()
+    for old_id in kept:
+        new_id = anonymous_placement_id()
+        copied = [literal(new_id) if c.name == "id" else null() if c.name == "participant_id"
+                  else c for c in placements.c]
+        session.execute(insert(placements).from_select(
+            [c.name for c in placements.c], select(*copied).where(placements.c.id == old_id)))
+        session.execute(update(events).where(events.c.placement_id == old_id)
+                        .values(placement_id=new_id, actor=ERASED_ACTOR))
+        session.execute(delete(placements).where(placements.c.id == old_id))
     session.delete(participant)
     session.flush()
-    log.info("erased participant %s, unlinked %d placements", participant_id, unlinked)
-    return int(unlinked)
+    log.info("erased a participant, kept %d placements anonymous", len(kept))
+    return len(kept)
+
+
+#: What an anonymous placement's events name as the one who made each change.
+ERASED_ACTOR = "erased"
+
+
+def anonymous_placement_id() -> str:
+    """A placement id that tells nothing (the same shape as a new placement's)."""
+    return f"pl-{secrets.token_hex(8)}"
 
 
 # --------------------------------------------------------------------------- openings
@@ -436,12 +468,71 @@ def opening_places(session: Session, opening_id: str) -> tuple[bool, int]:
 # --------------------------------------------------------------------------- placements
 
 
-def _revise(row: PlacementRow, **changes: Any) -> Placement:
-    """The placement with ``changes`` applied, validated as a whole (e.g. decline reasons)."""
-    current = _to_record(Placement, row)
-    revised = Placement.model_validate({**current.model_dump(), **changes})
-    _assign(row, record_to_row(revised))
-    return revised
+#: How often a transition is tried again after another request moved the placement first.
+TRANSITION_ATTEMPTS = 3
+
+
+class StaleStatus(RuntimeError):
+    """The placement kept changing under a transition (after :data:`TRANSITION_ATTEMPTS`)."""
+
+    def __init__(self, placement_id: str) -> None:
+        super().__init__(f"placement {placement_id!r} was changed by another request meanwhile; "
+                         "read it again and retry")
+        self.placement_id = placement_id
+
+
+class DateOutOfRange(DomainError):
+    """A status or outcome date before the placement existed, or after tomorrow."""
+
+    def __init__(self, placement_id: str, on: dt.date, created_at: dt.date) -> None:
+        super().__init__(
+            f"on: {on.isoformat()} is outside placement {placement_id!r}'s possible dates "
+            f"({created_at.isoformat()}, when it was created, to tomorrow)")
+
+
+def check_event_date(placement: Placement, on: dt.date, today: dt.date | None = None) -> None:
+    """A change happened no earlier than the placement was created and no later than tomorrow
+    (tomorrow, not today: a coach a time zone ahead may already be there)."""
+    latest = (today or dt.date.today()) + dt.timedelta(days=1)
+    if not placement.created_at <= on <= latest:
+        raise DateOutOfRange(placement.id, on, placement.created_at)
+
+
+def _compare_and_set(session: Session, before: Placement, after: Placement) -> bool:
+    """Write ``after`` only if the stored placement still has ``before``'s status and outcome.
+
+    One conditional UPDATE: on SQLite it takes the database's write lock, on PostgreSQL the
+    row's lock, and a competing transaction that changed the row first makes it match no
+    row. So of two requests moving the same placement, exactly one writes; the other finds
+    out (False) and reads the row again. Reading and then writing unconditionally (even
+    with ``SELECT … FOR UPDATE``, which SQLite ignores) let both write.
+    """
+    expected = PlacementRow.outcome_90.is_(None) if before.outcome_90 is None else (
+        PlacementRow.outcome_90 == before.outcome_90.value)
+    result = session.execute(
+        update(PlacementRow)
+        .where(PlacementRow.id == before.id)
+        .where(PlacementRow.status == before.status.value)
+        .where(expected)
+        .values(record_to_row(after))
+        .execution_options(synchronize_session=False)
+    )
+    cached = session.identity_map.get(session.identity_key(PlacementRow, before.id))  # type: ignore[arg-type]
+    if cached is not None:
+        session.expire(cached)
+    return typed(CursorResult[Any], result).rowcount == 1
+
+
+def _revised(session: Session, placement_id: str,
+             revise: Callable[[Placement], Placement]) -> tuple[Placement, Placement]:
+    """Read the placement, apply ``revise`` and write the result by compare-and-set, reading
+    again when another request won; returns (as read, as written)."""
+    for _ in range(TRANSITION_ATTEMPTS):
+        current = get_record(session, Placement, placement_id)
+        revised = revise(current)
+        if _compare_and_set(session, current, revised):
+            return current, revised
+    raise StaleStatus(placement_id)
 
 
 def change_placement_status(
@@ -455,49 +546,54 @@ def change_placement_status(
 ) -> Placement:
     """Move a placement to ``status`` if the life cycle allows it, and log the change.
 
-    The opening's place is taken or given back in the same transaction when the move
-    enters or leaves a place-holding status (:func:`matcher.domain.place_change`): starting
-    books a place (:class:`PlaceUnavailable` when none is left), completing or dropping
-    releases it. Completing or dropping also sets ``ended_at`` (unless already known), the
-    date the 90-day follow-up counts from.
+    The status is written by compare-and-set (:func:`_compare_and_set`), so concurrent moves
+    of one placement are serialised: each is checked against the status the winner left. The
+    opening's place is then taken or given back in the same transaction when the move enters
+    or leaves a place-holding status (:func:`matcher.domain.place_change`): starting books a
+    place (:class:`PlaceUnavailable` when none is left), completing or dropping releases it;
+    a move refused or lost touches no place. Completing or dropping also sets ``ended_at``
+    (unless already known), the date the 90-day follow-up counts from. ``on`` must lie
+    between the placement's creation and tomorrow (:class:`DateOutOfRange`).
     """
-    row = _row(session, Kind.PLACEMENTS, placement_id, lock=True)
-    current = PlacementStatus(row.status)
-    check_transition(current, status)
-    change = place_change(current, status)
+
+    def move(current: Placement) -> Placement:
+        check_transition(current.status, status)
+        check_event_date(current, on)
+        changes: dict[str, Any] = {"status": status, "updated_at": on}
+        if decline_reason is not None:
+            changes["decline_reason"] = decline_reason
+        if status in (PlacementStatus.COMPLETED, PlacementStatus.DROPPED):
+            changes["ended_at"] = current.ended_at or on
+        return Placement.model_validate({**current.model_dump(), **changes})
+
+    current, revised = _revised(session, placement_id, move)
+    change = place_change(current.status, status)
     if change > 0:
-        book_place(session, row.opening_id)
+        book_place(session, current.opening_id)
     elif change < 0:
-        release_place(session, row.opening_id)
-    changes: dict[str, Any] = {"status": status, "updated_at": on}
-    if decline_reason is not None:
-        changes["decline_reason"] = decline_reason
-    if status in (PlacementStatus.COMPLETED, PlacementStatus.DROPPED):
-        changes["ended_at"] = row.ended_at or on
-    revised = _revise(row, **changes)
-    session.add(
-        PlacementEventRow(
-            placement_id=placement_id,
-            municipality_code=row.municipality_code,
-            from_status=current.value,
-            to_status=status.value,
-            changed_on=on,
-            actor=actor,
-            decline_reason=None if decline_reason is None else decline_reason.value,
-        )
-    )
-    session.flush()
+        release_place(session, current.opening_id)
+    session.execute(insert(typed(Table, PlacementEventRow.__table__)).values(
+        placement_id=placement_id,
+        municipality_code=select(PlacementRow.municipality_code)
+        .where(PlacementRow.id == placement_id).scalar_subquery(),
+        from_status=current.status.value, to_status=status.value, changed_on=on, actor=actor,
+        decline_reason=None if decline_reason is None else decline_reason.value,
+    ))
     return revised
 
 
 def record_outcome(
     session: Session, placement_id: str, outcome: Outcome90, *, on: dt.date
 ) -> Placement:
-    """Record the 90-day follow-up of a completed or dropped placement."""
-    row = _row(session, Kind.PLACEMENTS, placement_id, lock=True)
-    revised = _revise(row, outcome_90=outcome, updated_at=on)
-    session.flush()
-    return revised
+    """Record the 90-day follow-up of a completed or dropped placement (compare-and-set, so
+    two follow-ups recorded at once do not silently overwrite each other)."""
+
+    def follow_up(current: Placement) -> Placement:
+        check_event_date(current, on)
+        return Placement.model_validate(
+            {**current.model_dump(), "outcome_90": outcome, "updated_at": on})
+
+    return _revised(session, placement_id, follow_up)[1]
 
 
 def placement_history(session: Session, placement_id: str) -> list[PlacementEvent]:

@@ -55,7 +55,7 @@ def download_jobtech(
         url = f"{base_url.rstrip('/')}/{name}/{name}.json"
         path = dest_dir / f"{name}.json"
         with staged_file(path) as temp:
-            _fetch(url, temp, timeout)
+            fetch(url, temp, timeout)
             jobtech.read_concepts(temp)
         written.append(path)
         log.info("downloaded %s", url)
@@ -77,7 +77,7 @@ def download_esco(
     for url in archive_urls:
         with tempfile.TemporaryDirectory() as scratch:
             archive = Path(scratch) / "archive.zip"
-            _fetch(url, archive, timeout)
+            fetch(url, archive, timeout)
             found.update(_extract(archive, url, wanted, dest_dir))
     missing = sorted({stems[0] for stems in esco.FILES} - set(found))
     if missing:
@@ -106,7 +106,7 @@ def _extract(
     return found
 
 
-def _fetch(url: str, target: Path, timeout: float) -> None:
+def fetch(url: str, target: Path, timeout: float) -> None:
     """Stream ``url`` into ``target``; network and HTTP failures name the URL."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response, target.open("wb") as out:

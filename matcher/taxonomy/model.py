@@ -31,8 +31,8 @@ from scipy import sparse
 
 from matcher.taxonomy import search as title_search
 from matcher.taxonomy import transfer
-from matcher.taxonomy.prior import prior_shares, standardised_log
 from matcher.taxonomy.files import staged_file
+from matcher.taxonomy.prior import prior_shares, standardised_log
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,19 @@ import re
 
 from matcher.taxonomy.normalise import fold
 
-_OPENERS = frozenset(
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_OPENERS = _words(
     """
     jag han hon hen de vi har hade är var varit blev jobbar jobbade jobbat arbetar arbetade
     arbetat jobb jobbet yrke yrket tidigare fd före detta utbildad utbildade utbildning
     erfarenhet erfaren erfarna också även sedan länge mest bara mitt min sitt sin senast
     i am was is were has have had been worked former formerly previously
     trained experienced qualified licensed also my occupation profession
-    """.split()
+    """
 )
 """Words of the story around a title, dropped from its start ("har jobbat som", "I was a")."""
 _NOT_FIRST = frozenset({"am", "trained", "experienced", "qualified", "licensed"})
@@ -30,21 +35,19 @@ starting with one is not taken for a note."""
 
 _AS = frozenset({"som", "as"})
 _ARTICLES = frozenset({"en", "ett", "a", "an", "the"})
-_STOPS = frozenset(
+_STOPS = _words(
     """
     i på hos från under sedan inom med för åt mellan
     in at for from during since with until
-    """.split()
+    """
 )
 """Prepositions that start the story's tail ("i Syrien", "for 5 years")."""
-_UNITS = frozenset(
-    "år års åren månad månader månaders vecka veckor halvår year years month months weeks".split()
-)
-_AMOUNTS = frozenset(
+_UNITS = _words("år års åren månad månader månaders vecka veckor halvår year years month months weeks")
+_AMOUNTS = _words(
     """
     ett en två tre fyra fem sex sju åtta nio tio elva tolv femton tjugo många några flera
     one two three four five six seven eight nine ten twelve fifteen twenty many several few
-    """.split()
+    """
 )
 _NUMBER = re.compile(r"\d+([,.]\d+)?")
 

@@ -11,8 +11,8 @@ import typer
 from platsa.cli.common import CliError, errors_as_lines, make_progress, print_json
 
 if TYPE_CHECKING:
-    from matcher.synth import GeneratorConfig
-    from matcher.synth.occupations import TaxonomyLike
+    from synth import GeneratorConfig
+    from synth.occupations import TaxonomyLike
 
 
 class OutputFormat(StrEnum):
@@ -25,7 +25,7 @@ def _config(**values: Any) -> GeneratorConfig:
     """Build the config, turning pydantic's multi-line report into one line per the CLI rule."""
     from pydantic import ValidationError
 
-    from matcher.synth import GeneratorConfig
+    from synth import GeneratorConfig
 
     try:
         return GeneratorConfig(**values)
@@ -37,8 +37,8 @@ def _config(**values: Any) -> GeneratorConfig:
 
 def load_generator_taxonomy() -> TaxonomyLike:
     """The taxonomy the generator draws occupations from (imported bundle or the demo)."""
-    from matcher.config import get_settings
-    from matcher.taxonomy import load_taxonomy
+    from platsa.assembly import load_taxonomy
+    from platsa.settings import get_settings
 
     return load_taxonomy(get_settings())
 
@@ -78,12 +78,12 @@ def generate_command(
 ) -> None:
     """Generate participants, openings and placement history with a hidden ground truth."""
     with errors_as_lines():
-        from matcher.config import get_settings
-        from matcher.synth import generate
+        from platsa.settings import get_settings
+        from synth import generate
 
         config = _config(participants=participants, openings=openings, seed=seed,
                          history_years=history_years, bias=not no_bias)
-        target = out or get_settings().ensure_home() / "programme"
+        target = out or get_settings().paths.ensure_home() / "programme"
         taxonomy = load_generator_taxonomy()
         with make_progress() as progress:
             task = progress.add_task("generating", total=None)

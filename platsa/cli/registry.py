@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import typer
 
-from platsa.cli import data, generate, report, serve, taxonomy, train
+from platsa.cli import audit, data, demo, generate, models, report, serve, suggest, taxonomy, train
 
 REGISTRATIONS: list[Callable[[typer.Typer], None]] = [
     taxonomy.register,
@@ -15,4 +15,8 @@ REGISTRATIONS: list[Callable[[typer.Typer], None]] = [
     report.register,
     serve.register,
     train.register,
+    models.register,
+    suggest.register,
+    demo.register,
+    audit.register,
 ]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from platsa.cli.common import errors_as_lines, fail, print_json
+from platsa.cli.helpers import load_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,18 +31,11 @@ Municipalities = Annotated[
 
 def _frames(municipalities: list[str] | None) -> dict[str, pd.DataFrame]:
     """The stored tables (the database in the settings), schema brought up to date first."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from matcher.config import get_settings
     from matcher.store.engine import init_db
     from matcher.store.repositories import load_frames
 
-    settings = get_settings()
-    settings.ensure_home()
-    try:
-        return load_frames(init_db(settings.resolved_database_url), municipalities)
-    except SQLAlchemyError as exc:
-        fail(f"database error: {getattr(exc, 'orig', None) or exc}")
+    settings = load_settings()
+    return load_frames(init_db(settings.paths.resolved_database_url), municipalities)
 
 
 def _print_table(table: pd.DataFrame, title: str) -> None:
@@ -50,13 +44,13 @@ def _print_table(table: pd.DataFrame, title: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from matcher.fairness.followup import OUTCOMES
+    from matcher.fairness.followup import COUNTS, OUTCOMES
 
     shares = {f"{o}_share" for o in OUTCOMES}
     columns = [c for c in table.columns if c not in shares]
     view = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
     for column in columns:
-        numeric = column in OUTCOMES or str(table[column].dtype).startswith("int")
+        numeric = column in COUNTS
         view.add_column(str(column), justify="right" if numeric else "left", no_wrap=True)
     cells = [[_cell(row, column) for column in columns] for row in table.to_dict("records")]
     for row in cells:
@@ -68,10 +62,13 @@ def _print_table(table: pd.DataFrame, title: str) -> None:
 
 
 def _cell(row: dict[str, object], column: str) -> str:
-    share = row.get(f"{column}_share")
-    if isinstance(share, float):
-        return f"{row[column]} ({'–' if math.isnan(share) else f'{share:.0%}'})"
-    return str(row[column])
+    """An outcome as ``count (share)``, ``–`` for a share that is hidden or has no total."""
+    key = f"{column}_share"
+    if key not in row:
+        return str(row[column])
+    share = row[key]
+    shown = f"{share:.0%}" if isinstance(share, float) and not math.isnan(share) else "–"
+    return f"{row[column]} ({shown})"
 
 
 def followup(
@@ -84,24 +81,30 @@ def followup(
         Path | None, typer.Option("--plot", help="Also draw efforts and outcomes by gender to a PNG.")
     ] = None,
 ) -> None:
-    """Participants, placements and 90-day outcomes by gender, municipality, kind and period."""
+    """Participants, placements and 90-day outcomes by gender, municipality, kind and period.
+
+    Counts under PLATSA_SMALL_CELL_MINIMUM (default 5) show as "< 5" (see README).
+    """
     from matcher.fairness.charts import followup_chart, png_bytes
-    from matcher.fairness.followup import followup_table
+    from matcher.fairness.followup import published
+    from matcher.io.cells import safe_frame
 
     if as_json and as_csv:
         fail("choose one of --json and --csv")
     dimensions = by or ["gender"]
     with errors_as_lines():
         frames = _frames(municipalities)
-        table = followup_table(frames, dimensions, period)  # type: ignore[arg-type]
+        minimum = load_settings().reports.small_cell_minimum
+        table = published(frames, dimensions, period, minimum)  # type: ignore[arg-type]
         if plot is not None:
             plot.parent.mkdir(parents=True, exist_ok=True)
-            chart = followup_chart(followup_table(frames, ["period", "gender"], period))  # type: ignore[arg-type]
+            chart = followup_chart(published(frames, ["period", "gender"], period, minimum),  # type: ignore[arg-type]
+                                   published(frames, ["gender"], period, minimum))  # type: ignore[arg-type]
             plot.write_bytes(png_bytes(chart))
     if as_json:
         print_json(table.astype(object).where(table.notna(), None).to_dict("records"))
     elif as_csv:
-        typer.echo(table.to_csv(index=False), nl=False)
+        typer.echo(safe_frame(table).to_csv(index=False), nl=False)
     else:
         _print_table(table, f"Follow-up by {', '.join(dimensions)}")
     if plot is not None:

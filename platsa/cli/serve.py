@@ -1,4 +1,5 @@
-"""``platsa serve`` runs the API; ``platsa users create`` makes an API user and prints its key.
+"""``platsa serve`` runs the API; ``platsa users`` creates, lists, revokes and (de)activates
+API users and their keys (revocations bite on the next request of every running worker).
 
 ``serve`` migrates the database once, before any worker starts (workers only check the
 schema), then hands over to uvicorn. Each worker process loads its own copy of the taxonomy,
@@ -10,9 +11,14 @@ twice the requests of one; past one machine, run replicas behind a load balancer
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 import typer
 
@@ -20,6 +26,9 @@ from platsa.cli.common import errors_as_lines, print_json
 
 if TYPE_CHECKING:
     import uvicorn
+    from sqlalchemy.orm import Session
+
+T = TypeVar("T")
 
 WORKER_START_SECONDS = 120
 #: How often each of several workers syncs with the store unless PLATSA_INDEX_REFRESH_SECONDS
@@ -41,23 +50,25 @@ def serve(
     ] = None,
     access_log: Annotated[bool, typer.Option(help="Log every request line.")] = False,
 ) -> None:
-    """Run the API with uvicorn (OpenAPI docs at /docs, metrics at /metrics)."""
+    """Run the API with uvicorn (OpenAPI docs at /docs, metrics at /metrics, liveness at
+    /health, readiness at /ready)."""
     for name, value in SINGLE_THREADED.items():
         os.environ.setdefault(name, value)
     import uvicorn
 
     from matcher.store.engine import init_db, masked_url
-    from serving.settings import get_serving_settings
+    from platsa.settings import get_settings
+    from serving.logs import log_config
 
     with errors_as_lines():
-        settings = get_serving_settings()
-        settings.ensure_home()
-        engine = init_db(settings.resolved_database_url)
+        settings = get_settings()
+        settings.paths.ensure_home()
+        engine = init_db(settings.paths.resolved_database_url)
         typer.echo(f"database {masked_url(engine.url)} is up to date", err=True)
         engine.dispose()
-    count = workers or settings.workers
-    refresh = (settings.index_refresh_seconds
-               if "index_refresh_seconds" in settings.model_fields_set else None)  # set by the user
+    count = workers or settings.serving.workers
+    refresh = (settings.serving.index_refresh_seconds
+               if "index_refresh_seconds" in settings.serving.model_fields_set else None)  # set by the user
     for name, value in several_workers_environment(count, refresh).items():
         os.environ[name] = value
         typer.echo(f"{count} workers: each re-reads the openings every {value} s ({name})",
@@ -65,16 +76,52 @@ def serve(
     config = uvicorn.Config(
         "serving.app:create_app",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        host=host or settings.serving.host,
+        port=port or settings.serving.port,
         workers=count,
         access_log=access_log,
+        log_config=log_config(settings.serving.log_format),
         log_level="info",
         # A worker indexes every opening before it answers the supervisor's pings; on a busy
         # machine that takes longer than uvicorn's 5 s default, which would kill it mid-start.
         timeout_worker_healthcheck=WORKER_START_SECONDS,
     )
-    run_uvicorn(config)
+    with metrics_folder(count) as folder:
+        if folder is not None:
+            typer.echo(f"{count} workers: metrics are added up across them in {folder} "
+                       "(PROMETHEUS_MULTIPROC_DIR)", err=True)
+        run_uvicorn(config)
+
+
+@contextmanager
+def metrics_folder(workers: int) -> Iterator[Path | None]:
+    """Prometheus' multiprocess folder for the workers, emptied at start (values from an
+    earlier run would be added in); None for one worker, which counts in memory.
+
+    The user's PROMETHEUS_MULTIPROC_DIR is used, for any number of workers; otherwise several
+    workers get a fresh temporary folder, removed when they stop. Set before any worker
+    starts: prometheus_client reads it when a worker imports it.
+    """
+    from serving.metrics import MULTIPROCESS_VARIABLE
+
+    given = os.environ.get(MULTIPROCESS_VARIABLE)
+    if given:
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        yield folder
+        return
+    if workers == 1:
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="platsa-metrics-"))
+    os.environ[MULTIPROCESS_VARIABLE] = str(folder)
+    try:
+        yield folder
+    finally:
+        del os.environ[MULTIPROCESS_VARIABLE]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def several_workers_environment(workers: int, refresh_seconds: float | None) -> dict[str, str]:
@@ -178,6 +225,28 @@ def run_uvicorn(config: uvicorn.Config) -> None:
         uvicorn.Server(config).run(sockets=sockets)
 
 
+@contextmanager
+def _store() -> Iterator[Session]:
+    """One transaction on the migrated store of the current settings."""
+    from matcher.store.engine import init_db, session_scope
+    from platsa.settings import get_settings
+
+    settings = get_settings()
+    settings.paths.ensure_home()
+    engine = init_db(settings.paths.resolved_database_url)
+    try:
+        with session_scope(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _in_store(work: Callable[[Session], T]) -> T:
+    """Run ``work`` in one transaction; expected errors become one line."""
+    with errors_as_lines(), _store() as session:
+        return work(session)
+
+
 def create_user(
     name: Annotated[str, typer.Option("--name", help="Who the key is for.")],
     role: Role,
@@ -189,29 +258,90 @@ def create_user(
     ] = None,
 ) -> None:
     """Create an API user and print its key once (only a digest is stored)."""
-    from matcher.store.engine import init_db, session_scope
+    from platsa.services.security import Role as RoleName
     from serving.accounts import create_user as store_user
-    from serving.security import Role as RoleName
-    from serving.settings import get_serving_settings
 
-    with errors_as_lines():
+    def create(session: Session) -> dict[str, Any]:
         try:
             role_name = RoleName(role)
         except ValueError:
             raise ValueError(
                 f"--role {role!r} is not one of {', '.join(r.value for r in RoleName)}"
             ) from None
-        settings = get_serving_settings()
-        settings.ensure_home()
-        engine = init_db(settings.resolved_database_url)
-        with session_scope(engine) as session:
-            user, key = store_user(session, name, role_name, municipality_code=municipality,
-                                   employer_id=employer)
-        engine.dispose()
-    print_json({"id": user.id, "name": user.name, "role": user.role,
+        user, key = store_user(session, name, role_name, municipality_code=municipality,
+                               employer_id=employer)
+        return {"id": user.id, "name": user.name, "role": user.role,
                 "municipality_code": user.municipality_code, "employer_id": user.employer_id,
-                "api_key": key})
+                "api_key": key}
+
+    print_json(_in_store(create))
     typer.echo("store the api_key now: it is not shown again", err=True)
+
+
+UserName = Annotated[str, typer.Argument(help="The user's id, or their name when it is unique.")]
+
+
+def revoke(
+    prefix: Annotated[str | None, typer.Argument(
+        help="The key's prefix (psk_ and six characters, see `platsa users list`).")] = None,
+    user: Annotated[str | None, typer.Option(
+        "--user", help="Revoke every key of this user (id or unique name) instead.")] = None,
+) -> None:
+    """Revoke a key, or all keys of a user: refused from the next request in every worker."""
+    from platsa.services.security import operator
+    from serving import audit, revocation
+    from serving.accounts import find_user
+    from serving.audit import Action
+
+    def work(session: Session) -> list[str]:
+        user_id = None if user is None else find_user(session, user).id
+        revoked = revocation.revoke_keys(session, prefix=prefix, user_id=user_id)
+        for revoked_prefix in revoked:
+            audit.record(session, operator(), Action.KEY_REVOKE, "api_key", revoked_prefix)
+        return revoked
+
+    print_json({"revoked": _in_store(work)})
+
+
+def _set_active(name: str, active: bool) -> None:
+    from platsa.services.security import operator
+    from serving import audit, revocation
+    from serving.accounts import find_user
+    from serving.audit import Action
+
+    def work(session: Session) -> dict[str, Any]:
+        user_id = find_user(session, name).id
+        row = revocation.set_active(session, user_id, active)
+        audit.record(session, operator(), Action.USER_ACTIVATE if active
+                     else Action.USER_DEACTIVATE, "user", user_id)
+        return {"id": row.id, "name": row.name, "active": row.active}
+
+    print_json(_in_store(work))
+
+
+def deactivate(name: UserName) -> None:
+    """Deactivate a user: their keys and browser sessions are refused from the next request."""
+    _set_active(name, False)
+
+
+def activate(name: UserName) -> None:
+    """Let a deactivated user in again (with their keys that are not revoked)."""
+    _set_active(name, True)
+
+
+def list_users() -> None:
+    """Every user with their keys' prefixes (never the keys) and whether each still works."""
+    from serving.accounts import users_with_keys
+
+    def work(session: Session) -> list[dict[str, Any]]:
+        return [{"id": user.id, "name": user.name, "role": user.role,
+                 "municipality_code": user.municipality_code, "employer_id": user.employer_id,
+                 "active": user.active,
+                 "keys": [{"prefix": key.prefix, "created_at": key.created_at,
+                           "revoked": key.revoked_at is not None} for key in keys]}
+                for user, keys in users_with_keys(session)]
+
+    print_json(_in_store(work))
 
 
 def register(app: typer.Typer) -> None:
@@ -219,4 +349,8 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     users_app = typer.Typer(help="API users and their keys.", no_args_is_help=True)
     users_app.command("create")(create_user)
+    users_app.command("list")(list_users)
+    users_app.command("revoke")(revoke)
+    users_app.command("deactivate")(deactivate)
+    users_app.command("activate")(activate)
     app.add_typer(users_app, name="users")

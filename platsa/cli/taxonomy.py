@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from platsa.cli.common import errors_as_lines, fail, make_progress, print_json
+from platsa.cli.common import AsJson, ExitCode, errors_as_lines, fail, make_progress, print_json
 
 if TYPE_CHECKING:
     from matcher.taxonomy.model import OccupationHit, Taxonomy
@@ -32,7 +32,6 @@ occupations_app = typer.Typer(
 )
 
 Top = Annotated[int, typer.Option("--top", "-k", min=1, help="How many occupations to return.")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 QueryFile = Annotated[
     Path | None,
     typer.Option("--file", "-f", help="One query per line; prints one JSON line per query."),
@@ -66,18 +65,18 @@ def import_command(
 ) -> None:
     """Read the publishers' files and write the taxonomy bundle the system uses."""
     with errors_as_lines():
-        from matcher.config import get_settings
         from matcher.taxonomy.importer import import_step_count, import_taxonomy
+        from platsa.settings import get_settings
 
         for folder in (jobtech, esco):
             if folder is not None and not folder.is_dir():
-                fail(f"{folder}: no such folder")
+                fail(f"{folder}: no such folder", ExitCode.NOT_FOUND)
         settings = get_settings()
-        occupation_stats = occupation_stats or settings.occupation_stats
+        occupation_stats = occupation_stats or settings.horizons.stats
         for file in (occupation_stats, openings, vocabulary):
             if file is not None and not file.is_file():
-                fail(f"{file}: no such file")
-        path = settings.resolved_taxonomy_path
+                fail(f"{file}: no such file", ExitCode.NOT_FOUND)
+        path = settings.paths.resolved_taxonomy_path
         with make_progress() as progress:
             task = progress.add_task("importing taxonomy", total=import_step_count(esco) + 1)
 
@@ -97,11 +96,11 @@ def import_command(
 def info_command(as_json: AsJson = False) -> None:
     """Counts, source and bundle path of the taxonomy in use."""
     with errors_as_lines():
-        from matcher.config import get_settings
-        from matcher.taxonomy import load_taxonomy
+        from platsa.assembly import load_taxonomy
+        from platsa.settings import get_settings
 
         settings = get_settings()
-        path = settings.resolved_taxonomy_path
+        path = settings.paths.resolved_taxonomy_path
         summary = {"path": str(path), "imported": path.is_file()}
         summary.update(load_taxonomy(settings).summary())
         if as_json:
@@ -158,11 +157,11 @@ def tune_encoder_command(
     """Fine-tune the bundled MiniLM on the taxonomy's own pairs (minutes on CPU); saves it
     under PLATSA_HOME/encoders and logs the run to MLflow."""
     with errors_as_lines():
-        from matcher.config import get_settings
+        from platsa.settings import get_settings
         from training.tune_encoder import TuneConfig, tune_encoder
 
         if base is not None and not base.is_dir():
-            fail(f"{base}: no such folder")
+            fail(f"{base}: no such folder", ExitCode.NOT_FOUND)
         config = TuneConfig(epochs=epochs, batch_size=batch_size, holdout=holdout, seed=seed,
                             threads=threads)
         result = tune_encoder(_taxonomy(), get_settings(), config, base=base)
@@ -215,9 +214,10 @@ def related_command(
 
 
 def _taxonomy() -> Taxonomy:
-    from matcher.taxonomy import load_taxonomy
+    from platsa.assembly import load_taxonomy
+    from platsa.settings import get_settings
 
-    return load_taxonomy()
+    return load_taxonomy(get_settings())
 
 
 def _queries(value: str | None, file: Path | None, name: str) -> list[str]:
@@ -240,7 +240,7 @@ def _check_known(taxonomy: Taxonomy, ids: Sequence[str], file: Path | None) -> N
     for number, occupation_id in enumerate(ids, start=1):
         if occupation_id not in taxonomy:
             where = f"{file}:{number}: " if file is not None else ""
-            fail(f"{where}unknown occupation id {occupation_id!r}")
+            fail(f"{where}unknown occupation id {occupation_id!r}", ExitCode.NOT_FOUND)
 
 
 def _print_hits(

@@ -1,16 +1,26 @@
-"""Users and the audit log (admins), and who am I (everyone)."""
+"""Users, their keys and the audit log (admins), and who am I (everyone).
+
+Revoking a key or deactivating a user bites on the next request in every worker
+(:mod:`serving.revocation`).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
-from serving import accounts, audit
+from serving import accounts, audit, revocation
 from serving.audit import Action
 from serving.deps import Admin, CurrentUser, PseudonymizerDep, SessionDep
-from serving.schemas.admin import AuditEntryPublic, UserCreate, UserCreated, UserPublic
+from serving.schemas.admin import (
+    AuditEntryPublic,
+    KeysRevoked,
+    UserCreate,
+    UserCreated,
+    UserPublic,
+)
 from serving.schemas.common import Message
 
 router = APIRouter(tags=["admin"])
@@ -33,6 +43,50 @@ def create_user(body: UserCreate, principal: Admin, session: SessionDep) -> User
 def me(principal: CurrentUser, session: SessionDep) -> UserPublic:
     """The caller's own user record."""
     return UserPublic.model_validate(accounts.get_user(session, principal.user_id))
+
+
+UserId = Annotated[str, Path(max_length=64)]
+
+
+def _set_active(user_id: str, active: bool, principal: Admin, session: SessionDep) -> UserPublic:
+    user = revocation.set_active(session, user_id, active)
+    audit.record(session, principal, Action.USER_ACTIVATE if active else Action.USER_DEACTIVATE,
+                 "user", user_id)
+    return UserPublic.model_validate(user)
+
+
+@router.post("/users/{user_id}/deactivate", response_model=UserPublic,
+             responses={404: {"model": Message}})
+def deactivate_user(user_id: UserId, principal: Admin, session: SessionDep) -> UserPublic:
+    """Deactivate a user: their keys and browser sessions are refused from the next request."""
+    return _set_active(user_id, False, principal, session)
+
+
+@router.post("/users/{user_id}/activate", response_model=UserPublic,
+             responses={404: {"model": Message}})
+def activate_user(user_id: UserId, principal: Admin, session: SessionDep) -> UserPublic:
+    """Let a deactivated user in again (with the keys they had that are not revoked)."""
+    return _set_active(user_id, True, principal, session)
+
+
+def _revoked(prefixes: list[str], principal: Admin, session: SessionDep) -> KeysRevoked:
+    for prefix in prefixes:
+        audit.record(session, principal, Action.KEY_REVOKE, "api_key", prefix)
+    return KeysRevoked(revoked=prefixes)
+
+
+@router.delete("/keys/{prefix}", response_model=KeysRevoked, responses={404: {"model": Message}})
+def revoke_key(prefix: Annotated[str, Path(max_length=16)], principal: Admin,
+               session: SessionDep) -> KeysRevoked:
+    """Revoke the key with this prefix (``psk_`` and six characters, as listed)."""
+    return _revoked(revocation.revoke_keys(session, prefix=prefix), principal, session)
+
+
+@router.delete("/users/{user_id}/keys", response_model=KeysRevoked,
+               responses={404: {"model": Message}})
+def revoke_user_keys(user_id: UserId, principal: Admin, session: SessionDep) -> KeysRevoked:
+    """Revoke every live key of a user."""
+    return _revoked(revocation.revoke_keys(session, user_id=user_id), principal, session)
 
 
 @router.get("/audit", response_model=list[AuditEntryPublic])

@@ -6,10 +6,17 @@ import logging
 
 from fastapi import APIRouter, Request
 
-from serving import audit
-from serving.audit import Action
-from serving.deps import CurrentUser, DataScientist, MatchingDep, SessionDep, SettingsDep
-from serving.model_loader import ModelLoadError, load_served_model
+from models.errors import ModelLoadError
+from platsa.services import models
+from serving.context import context
+from serving.deps import (
+    CurrentUser,
+    DataScientist,
+    MatchingDep,
+    PseudonymizerDep,
+    SessionDep,
+    SettingsDep,
+)
 from serving.schemas.admin import ModelPublic, ReloadPublic
 from serving.schemas.common import Message
 
@@ -26,26 +33,22 @@ async def current_model(principal: CurrentUser, matching: MatchingDep) -> dict[s
 @router.post("/reload", response_model=ReloadPublic,
              responses={409: {"model": Message, "description": "champion refused; old model kept"}})
 def reload_model(request: Request, principal: DataScientist, session: SessionDep,
-                 matching: MatchingDep, settings: SettingsDep) -> ReloadPublic:
+                 matching: MatchingDep, pseudo: PseudonymizerDep,
+                 settings: SettingsDep) -> ReloadPublic:
     """Load the registry's champion and swap it in without failing a request.
 
     The new model is loaded and checked on the side; only then is it published, and
     requests already running finish with the model they started with. A champion that
     fails to load is refused (409) and the current model keeps serving.
     """
-    previous = matching.model
     metrics = request.app.state.metrics
     try:
-        model = load_served_model(settings, matching.encoders.names())
+        done = models.reload(context(session, principal, pseudo), matching, settings)
     except ModelLoadError:
         metrics.reloads.labels("refused").inc()
         raise
-    changed = model.version != previous.version
-    if changed:
-        matching.swap_model(model)
-        metrics.serving(model.version, model.ranker.kind, model.source)
-    metrics.reloads.labels("changed" if changed else "unchanged").inc()
-    audit.record(session, principal, Action.MODEL_RELOAD, "model", model.version,
-                 model_version=model.version, shown=[{"previous": previous.version}])
-    return ReloadPublic(changed=changed, previous=previous.version,
+    if done.changed:
+        metrics.serving(done.model.version, done.model.ranker.kind, done.model.source)
+    metrics.reloads.labels("changed" if done.changed else "unchanged").inc()
+    return ReloadPublic(changed=done.changed, previous=done.previous.version,
                         model=ModelPublic(**matching.model.to_dict()))

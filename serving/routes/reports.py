@@ -1,78 +1,60 @@
 """Reports and exports for data scientists: follow-up, the champion's fairness report, and a
 pseudonymised export of the placement history.
 
-Nothing here shows a person: the follow-up is counts per group, the fairness report is the
-one training stored with the model, and the export names participants by keyed pseudonyms
-and leaves out free text, home location, adaptation needs and their notes.
+Nothing here shows a person: the follow-up is counts per group with small cells hidden
+(``PLATSA_SMALL_CELL_MINIMUM``), the fairness report is the one training stored with the
+model, and the export (:mod:`platsa.services.exports`) names participants by pseudonyms salted per
+export, coarsens birth years and dates, and leaves out free text, home location, adaptation
+needs and their notes.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated, Literal
 
-import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from matcher.fairness.followup import followup_table
-from matcher.store.repositories import RecordNotFound, load_frames
-from serving import audit
-from serving.audit import Action
+from platsa.services import reports
+from platsa.services.reports import Dimension
+from serving.context import context
 from serving.deps import DataScientist, MatchingDep, PseudonymizerDep, SessionDep, SettingsDep
-from serving.model_loader import fairness_report
+from serving.presenters import followup_public
 from serving.schemas.admin import FollowupPublic
 from serving.schemas.common import Message
 
 router = APIRouter(tags=["reports"])
-
-#: The follow-up's dimensions (``matcher.fairness.followup.DIMENSIONS``; a test checks they agree).
-Dimension = Literal["gender", "municipality", "kind", "period"]
-EXPORT_COLUMNS = ("participant", "municipality_code", "gender", "birth_year", "swedish_level",
-                  "schooling_years", "opening_id", "status", "decline_reason", "created_at",
-                  "ended_at", "outcome_90")
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
-    """JSON-safe rows: NaN (an empty share) becomes null."""
-    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
 @router.get("/reports/followup", response_model=FollowupPublic)
 def followup(request: Request, principal: DataScientist,
              by: Annotated[list[Dimension], Query()] = ["gender"],  # noqa: B006 (FastAPI default)
              period: Literal["quarter", "year"] = "quarter") -> FollowupPublic:
-    """Who the efforts reach and where they lead at 90 days, per group and period."""
+    """Who the efforts reach and where they lead at 90 days, per group and period.
+
+    Counts from 1 to PLATSA_SMALL_CELL_MINIMUM - 1 (default 4) are ``"< 5"``, with their
+    shares; a row whose outcome is hidden withholds its total (``"x"``).
+    """
     keys: list[str] = list(dict.fromkeys(by))
-    table = followup_table(load_frames(request.app.state.engine), keys, period)
-    return FollowupPublic(by=keys, period=period, rows=_records(table))
+    return followup_public(reports.followup(request.app.state.engine, keys, period,
+                                            request.app.state.settings.reports.small_cell_minimum),
+                           keys, period)
 
 
 @router.get("/reports/fairness", responses={404: {"model": Message}})
 def fairness(principal: DataScientist, matching: MatchingDep,
              settings: SettingsDep) -> dict[str, object]:
     """The fairness report training stored with the model that is serving now."""
-    model = matching.model
-    if model.run_id is None:
-        raise RecordNotFound(f"model {model.version!r} has no training run, so no fairness report")
-    return fairness_report(settings, model.run_id)
+    return reports.served_fairness(settings, matching.model)
 
 
 @router.get("/exports/placements", response_class=Response,
             responses={200: {"content": {"text/csv": {}}, "description": "CSV, one placement a row"}})
 def export_placements(request: Request, principal: DataScientist, session: SessionDep,
                       pseudo: PseudonymizerDep) -> Response:
-    """Placements of participants who consented to research, pseudonymised (CSV)."""
-    frames = load_frames(request.app.state.engine)
-    people = frames["participants"]
-    people = people[people["consent_research"].astype(bool)]
-    rows = frames["placements"].merge(people, left_on="participant_id", right_on="id",
-                                      suffixes=("", "_participant"))
-    rows["participant"] = [pseudo.pseudonym(p, "export") for p in rows["participant_id"]]
-    buffer = io.StringIO()
-    rows.loc[:, list(EXPORT_COLUMNS)].to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL,
-                                            date_format="%Y-%m-%d")
-    audit.record(session, principal, Action.EXPORT_READ, "export", "placements",
-                 shown=[{"rows": len(rows)}])
-    return Response(buffer.getvalue(), media_type="text/csv")
+    """Placements of participants who consented to research (CSV): pseudonyms salted per
+    export (a second export cannot be joined to the first), birth years in five-year bands,
+    dates as months."""
+    csv_text = reports.export_placements(context(session, principal, pseudo),
+                                         request.app.state.engine)
+    return Response(csv_text, media_type="text/csv")

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.domain import Identifier, MunicipalityCode
-from serving.security import Role
+from platsa.services.security import Role
 
 
 class UserCreate(BaseModel):
@@ -42,6 +42,12 @@ class UserCreated(UserPublic):
     """The new user and its API key, shown this once (only a digest is stored)."""
 
     api_key: str
+
+
+class KeysRevoked(BaseModel):
+    """The keys a revocation took away (by prefix); refused from the next request on."""
+
+    revoked: list[str]
 
 
 class AuditEntryPublic(BaseModel):
@@ -85,6 +91,15 @@ class HealthPublic(BaseModel):
     model_version: str
     ranker: str
     openings_indexed: int
+
+
+class ReadyPublic(BaseModel):
+    """Readiness: each check says ``ok`` or what is wrong; 503 unless every one is ``ok``."""
+
+    ready: bool
+    checks: dict[str, str]
+    model_version: str | None
+    openings_indexed: int | None
 
 
 class FollowupPublic(BaseModel):

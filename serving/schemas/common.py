@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import copy
+from collections.abc import Collection, Mapping
 from typing import Annotated, Any
 
+import annotated_types
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from matcher.domain import LanguageLevel
@@ -21,6 +23,18 @@ def _optional(annotation: Any, metadata: list[Any]) -> Any:
     if metadata:
         annotation = Annotated[annotation, *metadata]
     return annotation | None
+
+
+def bounded(model: type[BaseModel], name: str, longest: Mapping[str, int], doc: str) -> Any:
+    """``model`` with a maximum length on each field of ``longest`` (list items or string
+    characters), kept with the rest of each field (validators, description) and published
+    in the OpenAPI schema as ``maxItems`` / ``maxLength``."""
+    fields: dict[str, Any] = {}
+    for field, most in longest.items():
+        info = copy.copy(model.model_fields[field])
+        info.metadata = [*info.metadata, annotated_types.MaxLen(most)]
+        fields[field] = (info.annotation, info)
+    return create_model(name, __base__=model, __doc__=doc, **fields)
 
 
 def partial_model(model: type[BaseModel], name: str, exclude: Collection[str] = ()) -> type[BaseModel]:

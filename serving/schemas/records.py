@@ -22,7 +22,15 @@ from matcher.domain import (
     PlacementStatus,
     Record,
 )
-from serving.schemas.common import partial_model
+from serving.schemas.common import bounded, partial_model
+
+#: Most items each list of a participant or opening may hold in the API (strings have their
+#: maxima in the domain model: free text 2,000 characters, needs notes 1,000, titles 200,
+#: descriptions 10,000, names 100–200). Far above any real profile; they keep one request
+#: from storing, encoding and echoing megabytes (see README, "Limits").
+PARTICIPANT_LISTS = {"prior_trades": 20, "desired_occupations": 20, "other_languages": 20,
+                     "licences": 20, "needs": 20}
+OPENING_LISTS = {"required_licences": 20, "accommodations": 20}
 
 PARTICIPANT_EXAMPLE = {
     "id": "p-1001", "municipality_code": "1280", "gender": "woman", "birth_year": 1990,
@@ -39,7 +47,13 @@ OPENING_EXAMPLE = {
 }
 
 
-class ParticipantCreate(Participant):
+BoundedParticipant = bounded(Participant, "BoundedParticipant", PARTICIPANT_LISTS,
+                             "A participant with the API's list limits.")
+BoundedOpening = bounded(Opening, "BoundedOpening", OPENING_LISTS,
+                         "An opening with the API's list limits.")
+
+
+class ParticipantCreate(BoundedParticipant):  # type: ignore[valid-type, misc]
     """A new participant, as in ``participants.csv`` (docs/data-format.md)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [PARTICIPANT_EXAMPLE]})
@@ -49,10 +63,10 @@ class ParticipantPublic(Participant):
     """A participant as their coach sees it (employers never see this)."""
 
 
-ParticipantUpdate = partial_model(Participant, "ParticipantUpdate", exclude={"id"})
+ParticipantUpdate = partial_model(BoundedParticipant, "ParticipantUpdate", exclude={"id"})
 
 
-class OpeningCreate(Opening):
+class OpeningCreate(BoundedOpening):  # type: ignore[valid-type, misc]
     """A new opening; any ``filled`` or ``status`` sent is ignored: it starts open and empty."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [OPENING_EXAMPLE]})
@@ -63,7 +77,7 @@ class OpeningPublic(Opening):
 
 
 OpeningUpdate = partial_model(
-    Opening, "OpeningUpdate", exclude={"id", "employer_id", "filled", "status"}
+    BoundedOpening, "OpeningUpdate", exclude={"id", "employer_id", "filled", "status"}
 )
 
 

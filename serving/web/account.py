@@ -1,18 +1,25 @@
 """Signing in with an API key, signing out, the language toggle, and the start page.
 
-The sign-in form takes the same key the JSON API takes and exchanges it for the signed
-session cookie (:mod:`serving.web.sessions`); the key itself is never stored in the browser
+The sign-in form takes the same key the JSON API takes, throttled and audited like the API
+(:mod:`serving.throttle`), and exchanges it for a server-side session whose secret only the
+cookie holds (:mod:`serving.web.sessions`); the key itself is never stored in the browser
 nor echoed back into the form after a failed attempt.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy.orm import Session
 
-from serving.accounts import authenticate
-from serving.security import key_digest
+from matcher.store.engine import session_scope
+from platsa.services.security import Principal
+from serving import audit
+from serving.audit import Action
+from serving.deps import client_address
+from serving.sessions_store import end_session, open_session, session_principal
+from serving.throttle import Throttle, Throttled, admit_key
 from serving.web.auth import HOME, AnyUser, CheckedForm
 from serving.web.forms import text
 from serving.web.i18n import LANGUAGES, parse_lang, translator
@@ -38,28 +45,71 @@ def start(principal: AnyUser) -> Response:
 
 @router.get("/login")
 def login_form(request: Request, next: str = "") -> Response:
-    return render(request, "login.html", {"next": local_path(next, "")})
+    return render(request, "login.html", login_context(request, next))
+
+
+def login_context(request: Request, target: str, errors: dict[str, str] | None = None) -> dict[str, object]:
+    """The sign-in page's values: where to go next, and whether single sign-on is offered."""
+    return {"next": local_path(target, ""), "errors": errors or {},
+            "sso": request.app.state.settings.serving.oidc_enabled}
+
+
+def sign_in(request: Request, principal: Principal, target: str, key_id: int | None,
+            via: Literal["key", "oidc"]) -> Response:
+    """Open a server-side session for ``principal`` and send the browser on with its cookie.
+
+    A session this browser already had is ended: one cookie, one session.
+    """
+    current = read_session(request) or WebSession.anonymous()
+    with session_scope(request.app.state.engine) as session:
+        if current.secret is not None:
+            end_session(session, current.secret)
+        secret = open_session(session, principal.user_id, key_id)
+        audit.record(session, principal, Action.SESSION_START, "user", principal.user_id,
+                     shown=[{"via": via, "address": client_address(request)}])
+    response = RedirectResponse(local_path(target, HOME[principal.role]), status_code=303)
+    write_session(request, response, current.signed_in(secret))
+    return response
 
 
 @router.post("/login")
 def login(request: Request, form: CheckedForm) -> Response:
-    """Exchange a valid key for a signed session; the form again with a message otherwise."""
+    """Exchange a valid key for a session; the form again with a message otherwise (429 with
+    Retry-After while the address or the key's prefix is throttled)."""
     key, target = text(form, "api_key"), text(form, "next")
-    with Session(request.app.state.engine) as session:
-        principal = authenticate(session, key) if key else None
-    if principal is None:
-        t = translator(request_lang(request))
-        errors = {"api_key": t("form.required") if not key else t("login.unknown_key")}
-        return render(request, "login.html", {"next": local_path(target, ""), "errors": errors},
+    t = translator(request_lang(request))
+    if not key:
+        return render(request, "login.html",
+                      login_context(request, target, {"api_key": t("form.required")}),
                       status_code=401)
-    response = RedirectResponse(local_path(target, HOME[principal.role]), status_code=303)
-    current = read_session(request) or WebSession.anonymous()
-    write_session(request, response, current.signed_in(key_digest(key)))
-    return response
+    settings = request.app.state.settings.serving
+    try:
+        found = admit_key(request.app.state.engine, Throttle.from_settings(settings), key,
+                          client_address(request), via="web")
+    except Throttled as exc:
+        errors = {"api_key": t("login.throttled", seconds=exc.retry_after)}
+        response = render(request, "login.html", login_context(request, target, errors),
+                          status_code=429)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if found.principal is None:
+        return render(request, "login.html",
+                      login_context(request, target, {"api_key": t("login.unknown_key")}),
+                      status_code=401)
+    return sign_in(request, found.principal, target, found.key_id, via="key")
 
 
 @router.post("/logout")
-def logout(form: CheckedForm) -> Response:
+def logout(request: Request, form: CheckedForm) -> Response:
+    """End the session on the server (a copy of the cookie is worthless from now on)."""
+    web_session = read_session(request)
+    if web_session is not None and web_session.secret is not None:
+        engine = request.app.state.engine
+        principal = session_principal(engine, web_session.secret)
+        with session_scope(engine) as session:
+            end_session(session, web_session.secret)
+            if principal is not None:
+                audit.record(session, principal, Action.SESSION_END, "user", principal.user_id)
     response = RedirectResponse("/web/login?done=logged_out", status_code=303)
     clear_session(response)
     return response

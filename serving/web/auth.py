@@ -2,10 +2,10 @@
 
 The rules are the API's: the same roles per kind of page (coach pages for coaches and
 admins, ...), and the record-level rules (own municipality, own openings) come from
-:mod:`serving.access` because pages call the API's route functions. A browser proves who it
-is with the signed session cookie instead of a header; the key digest in it is checked
-against the store on each request through the API's key cache, so a revoked key or a
-deactivated user stops working here as fast as in the API.
+:mod:`platsa.services.access` because pages run the API's use cases (:mod:`platsa.services`).
+A browser proves who it is with the session secret in its cookie instead of a header; every
+page looks the session up in the store (:mod:`serving.sessions_store`), so signing out, a
+revoked key or a deactivated user stops it on the next page.
 """
 
 from __future__ import annotations
@@ -14,14 +14,10 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from matcher.store.serving_models import ApiKeyRow, UserRow
-from serving.accounts import principal_of
-from serving.deps import KeyCache
-from serving.security import Principal, Role
+from platsa.services.security import Principal, Role
+from serving.sessions_store import session_principal
 from serving.web.sessions import CsrfError, WebSession, read_session
 
 COACH_ROLES = frozenset({Role.COACH, Role.ADMIN})
@@ -45,31 +41,14 @@ class Forbidden(PermissionError):
     """Signed in, but the role may not open this kind of page."""
 
 
-def principal_by_digest(session: Session, digest: str) -> Principal | None:
-    """The active user holding the unrevoked key with this digest, or None."""
-    stmt = (
-        select(UserRow)
-        .join(ApiKeyRow, ApiKeyRow.user_id == UserRow.id)
-        .where(ApiKeyRow.digest == digest, ApiKeyRow.revoked_at.is_(None),
-               UserRow.active.is_(True))
-    )
-    row = session.scalars(stmt).first()
-    return None if row is None else principal_of(row)
-
-
 def web_user(request: Request) -> Principal:
     """The signed-in caller (kept on ``request.state`` for the layout); LoginRequired otherwise."""
     web_session = read_session(request)
-    if web_session is None or web_session.key_digest is None:
+    if web_session is None or web_session.secret is None:
         raise LoginRequired(f"no signed-in session for {request.url.path!r}")
-    cache: KeyCache = request.app.state.key_cache
-    principal = cache.get(web_session.key_digest)
+    principal = session_principal(request.app.state.engine, web_session.secret)
     if principal is None:
-        with Session(request.app.state.engine) as session:
-            principal = principal_by_digest(session, web_session.key_digest)
-        if principal is None:
-            raise LoginRequired("the session's key is unknown or revoked")
-        cache.put(web_session.key_digest, principal)
+        raise LoginRequired("the session has ended, or its key or user was revoked")
     request.state.web_session = web_session
     request.state.principal = principal
     return principal

@@ -1,9 +1,9 @@
 """Coach pages: own participants, a profile with explained suggestions, "why not?",
 decisions recorded as placement events, the 90-day outcome and the cohort allocation.
 
-Every read and write goes through the JSON API's route functions, so the access rules
-(own municipality only) and the audit log are the API's: opening a profile logs a
-participant read, its suggestions a suggestions read, exactly as ``GET
+Every read and write is one of the use cases the JSON API runs (:mod:`platsa.services`),
+so the access rules (own municipality only) and the audit log are the API's: opening a
+profile logs a participant read, its suggestions a suggestions read, exactly as ``GET
 /participants/{id}/suggestions`` does.
 """
 
@@ -25,22 +25,24 @@ from matcher.domain import (
     LanguageLevel,
     Opening,
     Outcome90,
-    Placement,
     PlacementStatus,
     SfiSchedule,
     TransitionRefused,
 )
-from matcher.pipeline import UnknownOpeningError
+from matcher.recommend import UnknownOpeningError
 from matcher.store.repositories import PlaceUnavailable, get_record, list_open_openings
+from platsa.services import participants, placements
+from platsa.services.access import participant_for, placement_for
+from platsa.services.allocations import allocate_cohort
+from platsa.services.security import Principal, Pseudonymizer
 from serving import audit
-from serving.access import participant_for, placement_for
 from serving.audit import Action
+from serving.context import context
 from serving.deps import MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep, SettingsDep
 from serving.matching import MatchingService
-from serving.routes import allocations, participants, placements
+from serving.presenters import allocation_public
 from serving.schemas.matching import AllocationRequest
-from serving.schemas.records import OutcomeCreate, PlacementCreate, StatusChange
-from serving.security import Principal, Pseudonymizer
+from serving.schemas.records import OutcomeCreate, StatusChange
 from serving.web.auth import CheckedForm, CoachUser
 from serving.web.forms import FieldErrors, filled, message, text, texts
 from serving.web.i18n import Translate, translator
@@ -76,9 +78,9 @@ def participant_list(request: Request, principal: CoachUser, session: SessionDep
     listed participants' keyed digests, never the filter's values.
     """
     people = participants_of(session, principal, _filter(q, min_level, sfi, need))
+    listed = [pseudo.subject_ref("participant", p.id) for p in people]
     audit.record(session, principal, Action.PARTICIPANT_LIST, "municipality",
-                 principal.municipality_code or "*",
-                 shown=[pseudo.subject_ref("participant", p.id) for p in people])
+                 principal.municipality_code or "*", shown=listed, subjects=listed)
     return render(request, "coach_list.html", {
         "people": people, "values": {"q": q, "min_level": min_level, "sfi": sfi, "need": need},
         "levels": list(LanguageLevel), "sfi_schedules": list(SfiSchedule),
@@ -97,15 +99,18 @@ def _participant_page(request: Request, participant_id: str, principal: Principa
     page shows the plain list and says why, rather than refusing the whole profile.
     """
     lang = request_lang(request)
-    person = participants.read_participant(participant_id, principal, session, pseudo)
+    ctx = context(session, principal, pseudo)
+    person = participants.read(ctx, participant_id)
 
     def found_with(weigh: bool) -> dict[str, object]:
-        return participants.suggestions(participant_id, principal, session, matching, pseudo,
-                                        None, k=SUGGESTIONS, lang=lang, widen_horizons=widen,
-                                        reciprocal=weigh)
+        return participants.suggestions(ctx, matching.recommender, participant_id, k=SUGGESTIONS,
+                                        lang=lang, widen=widen, reciprocal=weigh)
 
     found, unavailable = weighed_or_plain(found_with, reciprocal)
     placed = placements_of(session, participant_id)
+    audit.record(session, principal, Action.PLACEMENT_LIST, "participant",
+                 pseudo.subject_ref("participant", participant_id),
+                 shown=[pseudo.subject_ref("placement", p.id) for p in placed])
     return render(request, "participant.html", {
         "person": person, "found": found, "placed": placed,
         "reciprocal_unavailable": unavailable,
@@ -170,16 +175,6 @@ def _recorded(request: Request, participant_id: str, principal: Principal, sessi
     return _done(participant_id, done)
 
 
-def _suggested_placement(session: Session, principal: Principal, pseudo: Pseudonymizer,
-                         participant_id: str, opening_id: str) -> Placement:
-    """The participant's open suggestion of this opening, recorded now when there is none."""
-    for placement in placements_of(session, participant_id):
-        if placement.opening_id == opening_id and placement.status is PlacementStatus.SUGGESTED:
-            return placement
-    body = PlacementCreate(participant_id=participant_id, opening_id=opening_id)
-    return placements.create_placement(body, principal, session, pseudo)
-
-
 @router.post("/participants/{participant_id}/decide")
 def decide(request: Request, participant_id: str, principal: CoachUser, form: CheckedForm,
            session: SessionDep, matching: MatchingDep, pseudo: PseudonymizerDep,
@@ -194,8 +189,11 @@ def decide(request: Request, participant_id: str, principal: CoachUser, form: Ch
 
     def record() -> None:
         change = _status_change(DECISIONS[decision].value, reason, t)
-        placement = _suggested_placement(session, principal, pseudo, participant_id, opening_id)
-        placements.change_status(placement.id, change, principal, session, matching, pseudo)
+        ctx = context(session, principal, pseudo)
+        placement = placements.suggested(ctx, participant_id, opening_id,
+                                         placements_of(session, participant_id))
+        placements.change_status(ctx, matching, placement.id, change.status,
+                                 decline_reason=change.decline_reason, on=change.on)
 
     done = "accepted" if DECISIONS[decision] is PlacementStatus.ACCEPTED else "declined"
     return _recorded(request, participant_id, principal, session, matching, pseudo,
@@ -214,7 +212,8 @@ def move_placement(request: Request, placement_id: str, principal: CoachUser, fo
 
     def record() -> None:
         change = _status_change(status, reason, t)
-        placements.change_status(placement_id, change, principal, session, matching, pseudo)
+        placements.change_status(context(session, principal, pseudo), matching, placement_id,
+                                 change.status, decline_reason=change.decline_reason, on=change.on)
 
     return _recorded(request, current.participant_id, principal, session, matching, pseudo,
                      f"status-{placement_id}",
@@ -232,7 +231,8 @@ def record_outcome(request: Request, placement_id: str, principal: CoachUser, fo
 
     def record() -> None:
         body = OutcomeCreate.model_validate({"outcome_90": outcome})
-        placements.record_outcome(placement_id, body, principal, session, pseudo)
+        placements.record_outcome(context(session, principal, pseudo), placement_id,
+                                  body.outcome_90, on=body.on)
 
     return _recorded(request, current.participant_id, principal, session, matching, pseudo,
                      f"outcome-{placement_id}", {f"outcome-{placement_id}": outcome}, record,
@@ -246,8 +246,8 @@ def why_not_page(request: Request, participant_id: str, principal: CoachUser, se
     """Every requirement's verdict on any opening, for this participant."""
     lang = request_lang(request)
     try:
-        answer = participants.why_not_opening(participant_id, opening_id.strip(), principal,
-                                              session, matching, pseudo, None, lang=lang)
+        answer = participants.why_not(context(session, principal, pseudo), matching.recommender,
+                                      participant_id, opening_id.strip(), lang)
     except UnknownOpeningError:
         return _participant_page(request, participant_id, principal, session, matching, pseudo,
                                  errors={"opening_id": translator(lang)(
@@ -281,8 +281,9 @@ def allocation_result(request: Request, principal: CoachUser, form: CheckedForm,
         return _allocation_page(request, principal, session, {"errors": errors, "values": values},
                                 status_code=422)
     body = AllocationRequest(participant_ids=chosen)
-    result = allocations.create_allocation(body, principal, session, matching, pseudo, settings,
-                                           None)
+    result = allocation_public(allocate_cohort(context(session, principal, pseudo),
+                                               matching.recommender, body.participant_ids, None,
+                                               settings.serving.allocation_options))
     titles = {a.opening_id: get_record(session, Opening, a.opening_id).title
               for a in result.assignments}
     return _allocation_page(request, principal, session,

@@ -1,9 +1,10 @@
 """Employer and association pages: own openings, posting and editing them (with an
 occupation picker searching titles), pseudonymised candidates, closing and filling.
 
-Posting, editing, closing and candidate lists call the JSON API's route functions, so an
-employer reaches only its own openings (or its members' when it is an association), new
-openings are re-indexed for suggestions the same way, and candidate reads are audited.
+Posting, editing, closing, filling and candidate lists are the JSON API's use cases
+(:mod:`platsa.services.openings`), so an employer reaches only its own openings (or its
+members' when it is an association), new openings are re-indexed for suggestions the same
+way, and candidate reads are audited.
 """
 
 from __future__ import annotations
@@ -28,16 +29,16 @@ from matcher.domain import (
     OpeningStatus,
     WorkSchedule,
 )
-from matcher.store.repositories import book_place
-from serving import audit
-from serving.access import owned_opening
-from serving.audit import Action
+from platsa.services import openings
+from platsa.services.access import owned_opening
+from platsa.services.security import Principal
+from serving.context import context
 from serving.deps import MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep, SettingsDep
 from serving.matching import MatchingService
-from serving.routes import openings
+from serving.presenters import candidates_public
+from serving.schemas.common import merged
 from serving.schemas.matching import CandidatesPublic
 from serving.schemas.records import OpeningCreate, OpeningUpdate
-from serving.security import Principal
 from serving.web.auth import CheckedForm, EmployerUser
 from serving.web.forms import FieldErrors, field_errors, filled, text, texts
 from serving.web.i18n import translator
@@ -174,14 +175,16 @@ def new_opening(request: Request, principal: EmployerUser, session: SessionDep,
 
 @router.post("/openings/new")
 def post_opening(request: Request, principal: EmployerUser, form: CheckedForm,
-                 session: SessionDep, matching: MatchingDep) -> Response:
+                 session: SessionDep, matching: MatchingDep, pseudo: PseudonymizerDep) -> Response:
     """Publish an opening; the matcher re-indexes it in the background."""
     def validate(body: dict[str, Any]) -> BaseModel:
         return OpeningCreate.model_validate({**body, "id": f"o-{secrets.token_hex(6)}",
                                              "posted_at": dt.date.today()})
 
     def save(body: BaseModel) -> Opening:
-        return openings.create_opening(body, principal, session, matching)  # type: ignore[arg-type]
+        opening = Opening.model_validate({**body.model_dump(), "filled": 0,
+                                          "status": OpeningStatus.OPEN})
+        return openings.create(context(session, principal, pseudo), matching, opening)
 
     return _submitted(request, principal, session, matching, form, None, validate, save, "created")
 
@@ -195,7 +198,7 @@ def edit_opening(request: Request, opening_id: str, principal: EmployerUser, ses
 
 @router.post("/openings/{opening_id}/edit")
 def save_opening(request: Request, opening_id: str, principal: EmployerUser, form: CheckedForm,
-                 session: SessionDep, matching: MatchingDep) -> Response:
+                 session: SessionDep, matching: MatchingDep, pseudo: PseudonymizerDep) -> Response:
     """Change an opening: every field of the form is sent, as one validated update."""
     opening = owned_opening(session, principal, opening_id)
 
@@ -203,7 +206,8 @@ def save_opening(request: Request, opening_id: str, principal: EmployerUser, for
         return OpeningUpdate.model_validate({k: v for k, v in body.items() if k != "employer_id"})
 
     def save(body: BaseModel) -> Opening:
-        return openings.update_opening(opening_id, body, principal, session, matching)
+        return openings.update(context(session, principal, pseudo), matching, opening_id,
+                               lambda current: merged(Opening, current, body))
 
     return _submitted(request, principal, session, matching, form, opening, validate, save,
                       "updated")
@@ -222,8 +226,9 @@ def candidates(request: Request, opening_id: str, principal: EmployerUser, sessi
     opening = owned_opening(session, principal, opening_id)
 
     def found_with(weigh: bool) -> CandidatesPublic:
-        return openings.candidates(opening_id, principal, session, matching, pseudo, settings,
-                                   None, k=CANDIDATES, reciprocal=weigh)
+        found = openings.candidates(context(session, principal, pseudo), matching.recommender,
+                                    settings.serving, opening_id, k=CANDIDATES, reciprocal=weigh)
+        return candidates_public(found, principal, pseudo, matching.taxonomy, weigh)
 
     found, unavailable = weighed_or_plain(found_with, reciprocal)
     return render(request, "candidates.html", {"opening": opening, "found": found,
@@ -232,21 +237,15 @@ def candidates(request: Request, opening_id: str, principal: EmployerUser, sessi
 
 @router.post("/openings/{opening_id}/close")
 def close_opening(opening_id: str, principal: EmployerUser, form: CheckedForm,
-                  session: SessionDep, matching: MatchingDep) -> Response:
-    openings.close_opening(opening_id, principal, session, matching)
+                  session: SessionDep, matching: MatchingDep, pseudo: PseudonymizerDep) -> Response:
+    openings.close(context(session, principal, pseudo), matching, opening_id)
     return RedirectResponse("/web/employer?done=closed", status_code=303)
 
 
 @router.post("/openings/{opening_id}/fill")
 def fill_opening(opening_id: str, principal: EmployerUser, form: CheckedForm,
-                 session: SessionDep, matching: MatchingDep) -> Response:
+                 session: SessionDep, matching: MatchingDep, pseudo: PseudonymizerDep) -> Response:
     """The employer filled the remaining places itself: take them all, so the opening turns
     ``filled`` and is suggested no more (a closed opening refuses with 409)."""
-    opening = owned_opening(session, principal, opening_id)
-    for _ in range(opening.places_left):
-        book_place(session, opening_id)
-    audit.record(session, principal, Action.OPENING_UPDATE, "opening", opening_id,
-                 shown=[{"filled": opening.capacity}])
-    session.commit()
-    matching.mark_opening(opening_id, is_open=False, places_left=0)
+    openings.fill(context(session, principal, pseudo), matching, opening_id)
     return RedirectResponse("/web/employer?done=filled", status_code=303)

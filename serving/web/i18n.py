@@ -65,7 +65,17 @@ _SV: dict[str, str] = {
                       "sessionskaka.",
     "login.submit": "Logga in",
     "login.unknown_key": "Nyckeln är okänd eller återkallad.",
+    "login.throttled": "För många misslyckade inloggningar. Försök igen om {seconds} sekunder.",
+    "login.sso": "Logga in med kommunens konto",
+    "login.sso_intro": "Anställda i kommunen loggar in med sitt vanliga konto.",
+    "login.key_heading": "Eller med en API-nyckel",
     "logged_out": "Du är utloggad.",
+    "sso.failed": "Inloggningen med kommunens konto misslyckades. Försök igen.",
+    "sso.no_access": "Ditt konto har ingen behörighet i Platsa: ingen av dina grupper ger en "
+                     "roll här. Be din administratör att lägga till dig i rätt grupp.",
+    "sso.inactive": "Ditt konto i Platsa är avstängt. Kontakta din administratör.",
+    "sso.unavailable": "Inloggning med kommunens konto fungerar inte just nu. Försök senare "
+                       "eller logga in med en API-nyckel.",
     # errors
     "error.title": "Något gick fel",
     "error.401": "Du behöver logga in.",
@@ -378,7 +388,17 @@ _EN: dict[str, str] = {
                       "session cookie.",
     "login.submit": "Sign in",
     "login.unknown_key": "The key is unknown or revoked.",
+    "login.throttled": "Too many failed sign-in attempts. Try again in {seconds} seconds.",
+    "login.sso": "Sign in with your municipality account",
+    "login.sso_intro": "Municipal staff sign in with their usual account.",
+    "login.key_heading": "Or with an API key",
     "logged_out": "You are signed out.",
+    "sso.failed": "Signing in with your municipality account failed. Please try again.",
+    "sso.no_access": "Your account has no access to Platsa: none of your groups gives a role "
+                     "here. Ask your administrator to add you to the right group.",
+    "sso.inactive": "Your Platsa account is deactivated. Contact your administrator.",
+    "sso.unavailable": "Signing in with your municipality account does not work right now. "
+                       "Try later, or sign in with an API key.",
     "error.title": "Something went wrong",
     "error.401": "You need to sign in.",
     "error.403": "You may not open this page.",

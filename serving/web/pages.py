@@ -21,12 +21,12 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from matcher.acceptance import NoAcceptanceError
 from matcher.domain import LanguageLevel
+from models.acceptance import NoAcceptanceError
+from platsa.services.security import Principal, Role
 from serving.errors import STATUS_OF
-from serving.security import Principal, Role
 from serving.web.auth import Forbidden, LoginRequired
-from serving.web.i18n import CATALOGUE, Lang, other, parse_lang, translator
+from serving.web.i18n import Lang, other, parse_lang, translator
 from serving.web.sessions import LANG_COOKIE, CsrfError, WebSession, read_session, write_session
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,6 @@ def render(request: Request, name: str, context: Mapping[str, Any] | None = None
         "menu": MENU[principal.role] if principal else (), "csrf": web_session.csrf,
         "path": request.url.path, "notice": _notice(request),
         "level": lambda rank: level_label(lang, int(rank)),
-        "known": lambda key: key in CATALOGUE[lang],
         "occupation": lambda occupation_id, fallback=None: occupation_label(
             request, occupation_id, fallback),
         "errors": {}, "values": {},

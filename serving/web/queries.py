@@ -15,9 +15,9 @@ from sqlalchemy import ColumnElement, String, cast, or_, select
 from sqlalchemy.orm import Session
 
 from matcher.domain import Employer, Municipality, Opening, Participant, Placement
-from matcher.store.flat import Kind, column_names, row_to_record
+from matcher.flat import Kind, column_names, row_to_record
 from matcher.store.models import EmployerRow, MunicipalityRow, OpeningRow, ParticipantRow, PlacementRow
-from serving.security import Principal, Role
+from platsa.services.security import Principal, Role
 
 #: Most participants one list shows; filters narrow it down.
 LIST_LIMIT = 200

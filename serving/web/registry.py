@@ -2,7 +2,7 @@
 and the fairness charts training stored with each run.
 
 Serving reads MLflow itself (it never imports ``training``), through the same tracking URI
-and artifact look-up as :mod:`serving.model_loader`; the gate verdicts shown are the ones
+and artifact look-up as the model loader (:mod:`models.loader`); the gate verdicts shown are the ones
 the run's fairness report recorded, and a forced promotion is shown with who forced it.
 """
 
@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from matcher.store.repositories import RecordNotFound
-from serving.model_loader import fairness_report, find_artifact, registry_absent, tracking_uri
-from serving.settings import ServingSettings
+from models.loader import client, find_artifact, registry_absent
+from platsa.services.reports import fairness_report
+from platsa.settings import Settings
 
 #: The charts a fairness report may hold (``matcher.fairness.report.chart_pngs``), in page order.
 CHARTS = ("coach.png", "segregation.png", "exposure.png", "calibration.png", "proxies.png",
@@ -44,17 +45,13 @@ class VersionInfo:
     forced_by: str | None
 
 
-def _client(settings: ServingSettings) -> Any | None:
+def _client(settings: Settings) -> Any | None:
     """The registry client, or None where no local registry was ever created."""
-    uri = tracking_uri(settings)
-    if registry_absent(uri):
-        return None
-    from mlflow import MlflowClient
-
-    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+    uri = settings.paths.resolved_tracking_uri
+    return None if registry_absent(uri) else client(uri)
 
 
-def _gates(settings: ServingSettings, run_id: str | None) -> list[dict[str, Any]] | None:
+def _gates(settings: Settings, run_id: str | None) -> list[dict[str, Any]] | None:
     if run_id is None:
         return None
     try:
@@ -63,7 +60,7 @@ def _gates(settings: ServingSettings, run_id: str | None) -> list[dict[str, Any]
         return None
 
 
-def model_versions(settings: ServingSettings) -> list[VersionInfo]:
+def model_versions(settings: Settings) -> list[VersionInfo]:
     """Every version of the served model's name, newest first, with metrics and gates."""
     from mlflow.exceptions import MlflowException
 
@@ -71,11 +68,11 @@ def model_versions(settings: ServingSettings) -> list[VersionInfo]:
     if client is None:
         return []
     try:
-        model = client.get_registered_model(settings.model_name)
+        model = client.get_registered_model(settings.model.name)
     except MlflowException:
         return []
     aliases: dict[str, str] = {alias: str(v) for alias, v in model.aliases.items()}
-    found = sorted(client.search_model_versions(f"name = '{settings.model_name}'"),
+    found = sorted(client.search_model_versions(f"name = '{settings.model.name}'"),
                    key=lambda v: int(v.version), reverse=True)
     versions = []
     for v in found:
@@ -92,7 +89,7 @@ def model_versions(settings: ServingSettings) -> list[VersionInfo]:
     return versions
 
 
-def chart_png(settings: ServingSettings, run_id: str, name: str) -> bytes:
+def chart_png(settings: Settings, run_id: str, name: str) -> bytes:
     """One fairness chart of a run, as stored by training."""
     client = _client(settings)
     path = None if client is None or name not in CHARTS else find_artifact(client, run_id, name)
@@ -102,7 +99,7 @@ def chart_png(settings: ServingSettings, run_id: str, name: str) -> bytes:
         return Path(client.download_artifacts(run_id, path, folder)).read_bytes()
 
 
-def stored_charts(settings: ServingSettings, run_id: str) -> list[str]:
+def stored_charts(settings: Settings, run_id: str) -> list[str]:
     """The charts the run stored, in page order."""
     client = _client(settings)
     if client is None:

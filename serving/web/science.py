@@ -13,14 +13,15 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from matcher.fairness.charts import followup_chart, png_bytes
-from matcher.fairness.followup import followup_table
+from matcher.fairness.followup import published
 from matcher.store.repositories import RecordNotFound, load_frames
+from platsa.services import reports
+from platsa.services.reports import Dimension
+from platsa.services.security import Principal
+from platsa.settings import Settings
 from serving.deps import MatchingDep, SettingsDep
 from serving.matching import MatchingService
-from serving.routes import reports
-from serving.routes.reports import Dimension
-from serving.security import Principal
-from serving.settings import ServingSettings
+from serving.presenters import followup_public
 from serving.web.auth import ScientistUser
 from serving.web.pages import PageRoute, render
 from serving.web.registry import chart_png, model_versions, stored_charts
@@ -40,10 +41,10 @@ def models_page(request: Request, principal: ScientistUser, matching: MatchingDe
 
 
 def _report(principal: Principal, matching: MatchingService,
-            settings: ServingSettings) -> tuple[dict[str, Any] | None, str]:
+            settings: Settings) -> tuple[dict[str, Any] | None, str]:
     """The serving model's fairness report, or None with the reason there is none."""
     try:
-        return reports.fairness(principal, matching, settings), ""
+        return reports.served_fairness(settings, matching.model), ""
     except RecordNotFound as exc:
         return None, str(exc)
 
@@ -60,7 +61,7 @@ def fairness_page(request: Request, principal: ScientistUser, matching: Matching
 
 @router.get("/reports/fairness.json")
 def fairness_json(principal: ScientistUser, matching: MatchingDep, settings: SettingsDep) -> Response:
-    return JSONResponse(reports.fairness(principal, matching, settings))
+    return JSONResponse(reports.served_fairness(settings, matching.model))
 
 
 @router.get("/reports/fairness/{name}")
@@ -79,7 +80,9 @@ def followup_page(request: Request, principal: ScientistUser,
     """The follow-up table for the chosen breakdown; unknown choices fall back to defaults."""
     keys = [d for d in dict.fromkeys(by) if d in DIMENSIONS] or ["gender"]
     chosen: Period = "year" if period == "year" else "quarter"
-    table = reports.followup(request, principal, keys, chosen)  # type: ignore[arg-type]
+    minimum = request.app.state.settings.reports.small_cell_minimum
+    table = followup_public(reports.followup(request.app.state.engine, keys, chosen, minimum),
+                            keys, chosen)
     columns = list(table.rows[0]) if table.rows else []
     return render(request, "followup.html", {"table": table, "columns": columns,
                                              "dimensions": DIMENSIONS, "period": chosen,
@@ -91,5 +94,7 @@ def followup_plot(request: Request, principal: ScientistUser, period: str = "qua
     """Efforts per period and 90-day outcomes by gender, drawn from the store on request."""
     chosen: Period = "year" if period == "year" else "quarter"
     frames = load_frames(request.app.state.engine)
-    figure = followup_chart(followup_table(frames, ["period", "gender"], chosen))
+    minimum = request.app.state.settings.reports.small_cell_minimum
+    figure = followup_chart(published(frames, ["period", "gender"], chosen, minimum),
+                            published(frames, ["gender"], chosen, minimum))
     return Response(png_bytes(figure), media_type="image/png", headers=PNG_CACHE)

@@ -1,12 +1,13 @@
-"""The browser session: a signed cookie holding a key digest and a CSRF token, nothing else.
+"""The browser's cookie: a random CSRF token and, once signed in, a random session secret.
 
-People sign in with the same API key the JSON API takes, but the browser never keeps the
-key: the cookie carries its SHA-256 digest (what the store keeps anyway) and a random CSRF
-token, signed with the installation's secret (the one pseudonyms use, under its own salt)
-so it cannot be forged or edited. Revoking the key ends the session too, because every
-request looks the digest up again (through the API's key cache). The cookie is HttpOnly
-(no script reads it), SameSite=Lax (other sites' forms do not send it) and Secure over
-HTTPS.
+People sign in with the same API key the JSON API takes, or through the municipality's
+identity provider; either way the browser never keeps a key. Signing in opens a session on
+the server (:mod:`serving.sessions_store`) whose secret only this cookie holds: the store
+keeps its digest, so neither the store nor the installation secret makes a session, and
+signing out, revoking the key or deactivating the user ends it on the server. The cookie is
+signed with the installation's secret (the one pseudonyms use, under its own salt) so the
+CSRF token cannot be planted; it is HttpOnly (no script reads it), SameSite=Lax (other
+sites' forms do not send it) and Secure over HTTPS.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from dataclasses import dataclass, replace
 from fastapi import FastAPI, Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from serving.security import load_or_create_secret
+from platsa.services.security import load_or_create_secret
+from serving.sessions_store import SESSION_SECONDS
 
 SESSION_COOKIE = "platsa_session"
 LANG_COOKIE = "platsa_lang"
-#: A working day; after that the user signs in again.
-SESSION_SECONDS = 8 * 3600
 LANG_SECONDS = 365 * 24 * 3600
 SALT = "platsa.web.session"
 
@@ -34,18 +34,18 @@ class CsrfError(PermissionError):
 
 @dataclass(frozen=True)
 class WebSession:
-    """What the cookie holds: a CSRF token always, the caller's key digest once signed in."""
+    """What the cookie holds: a CSRF token always, the server session's secret once signed in."""
 
     csrf: str
-    key_digest: str | None = None
+    secret: str | None = None
 
     @classmethod
     def anonymous(cls) -> WebSession:
         return cls(csrf=secrets.token_urlsafe(32))
 
-    def signed_in(self, key_digest: str) -> WebSession:
+    def signed_in(self, secret: str) -> WebSession:
         """The session after sign-in, with a fresh CSRF token (no token outlives a login)."""
-        return replace(self, csrf=secrets.token_urlsafe(32), key_digest=key_digest)
+        return replace(self, csrf=secrets.token_urlsafe(32), secret=secret)
 
     def check_csrf(self, token: str | None) -> None:
         """Raise :class:`CsrfError` unless ``token`` is this session's."""
@@ -53,14 +53,15 @@ class WebSession:
             raise CsrfError(f"form token {token!r} does not belong to this session")
 
 
-def _serializer(app: FastAPI) -> URLSafeTimedSerializer:
-    """The app's cookie signer, created on first use from the installation secret."""
-    signer: URLSafeTimedSerializer | None = getattr(app.state, "web_signer", None)
-    if signer is None:
-        secret = load_or_create_secret(app.state.settings.resolved_secret_path)
-        signer = URLSafeTimedSerializer(secret, salt=SALT)
-        app.state.web_signer = signer
-    return signer
+def signer(app: FastAPI, salt: str = SALT) -> URLSafeTimedSerializer:
+    """A cookie signer keyed with the installation secret under ``salt`` (created on first use)."""
+    signers: dict[str, URLSafeTimedSerializer] | None = getattr(app.state, "web_signers", None)
+    if signers is None:
+        signers = app.state.web_signers = {}
+    if salt not in signers:
+        secret = load_or_create_secret(app.state.settings.paths.resolved_secret_path)
+        signers[salt] = URLSafeTimedSerializer(secret, salt=salt)
+    return signers[salt]
 
 
 def read_session(request: Request) -> WebSession | None:
@@ -69,18 +70,18 @@ def read_session(request: Request) -> WebSession | None:
     if not value:
         return None
     try:
-        data = _serializer(request.app).loads(value, max_age=SESSION_SECONDS)
+        data = signer(request.app).loads(value, max_age=SESSION_SECONDS)
     except BadSignature:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("c"), str):
         return None
-    digest = data.get("k")
-    return WebSession(csrf=data["c"], key_digest=digest if isinstance(digest, str) else None)
+    secret = data.get("s")
+    return WebSession(csrf=data["c"], secret=secret if isinstance(secret, str) else None)
 
 
 def write_session(request: Request, response: Response, session: WebSession) -> None:
     """Set the signed session cookie on ``response``."""
-    value = _serializer(request.app).dumps({"c": session.csrf, "k": session.key_digest})
+    value = signer(request.app).dumps({"c": session.csrf, "s": session.secret})
     response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_SECONDS, httponly=True,
                         samesite="lax", secure=request.url.scheme == "https", path="/")
 

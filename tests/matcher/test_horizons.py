@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 from sqlalchemy import create_engine
 
-from matcher.config import Settings
 from matcher.domain import Participant, PriorTrade
-from matcher.encoding import HashingCharEncoder
-from matcher.horizons import occupation_shares, programme_shares
-from matcher.pipeline import Matcher, SuggestionList
-from matcher.taxonomy import load_taxonomy
+from matcher.horizons import programme_shares
+from matcher.recommend import Recommender, SuggestionList
 from matcher.taxonomy.model import Occupation, Taxonomy, TaxonomyData
+from platsa.assembly import load_taxonomy, occupation_shares
+from platsa.settings import Settings
 from tests.matcher.builders import make_opening, make_participant
+from tests.matcher.recommend.build import recommender
 
 SHARES = {"9112": 0.8, "7115": 0.05}
 SCB_TABLE = "code_4,year,men,women\n9112,2023,10,40\n9112,2024,20,80\n7115,2024,95,5\n"
@@ -36,12 +36,11 @@ def taxonomy() -> Taxonomy:
     return Taxonomy(TaxonomyData(occupations=occupations, ssyk_labels=labels))
 
 
-def _matcher(taxonomy: Taxonomy, shares: dict[str, float] | None = SHARES) -> Matcher:
+def _matcher(taxonomy: Taxonomy, shares: dict[str, float] | None = SHARES) -> Recommender:
     openings = [make_opening(f"o-stad{i}", occupation_id="stad", title="Lokalvårdare")
                 for i in range(3)]
     openings.append(make_opening("o-tra", occupation_id="tra", title="Träarbetare"))
-    matcher = Matcher(taxonomy, char_encoder=HashingCharEncoder(), women_share=shares)
-    return matcher.index_openings(openings, today=dt.date(2026, 3, 1))
+    return recommender(taxonomy, openings, women_share=shares, today=dt.date(2026, 3, 1))
 
 
 def _cleaner(**changes: object) -> Participant:
@@ -93,10 +92,22 @@ def test_with_widening_off_shares_change_no_score_and_no_order(taxonomy: Taxonom
 
 
 def test_widening_is_asked_per_request_and_ranks_once(taxonomy: Taxonomy) -> None:
-    matcher = _matcher(taxonomy)
+    plain = _matcher(taxonomy)
     calls = []
-    score_rows = matcher.score_rows
-    matcher.score_rows = lambda *args: calls.append(1) or score_rows(*args)  # type: ignore[method-assign]
+
+    class Counting:
+        """The served rule, counting how often it scores."""
+
+        kind = plain.ranker.kind
+
+        def predict(self, X):
+            calls.append(1)
+            return plain.ranker.predict(X)
+
+        def contributions(self, X):
+            return plain.ranker.contributions(X)
+
+    matcher = plain.with_model(Counting(), plain.model_version, None)
     widened = matcher.suggest_openings(_cleaner(), k=2, widen=True)
     assert widened.widened and widened.to_dict()["widened"] and len(calls) == 1
     assert not matcher.suggest_openings(_cleaner(), k=2).widened  # the config's default: off
@@ -117,14 +128,14 @@ def test_the_configured_scb_table_wins_over_the_programme(taxonomy: Taxonomy,
                                                           tmp_path: Path) -> None:
     table = tmp_path / "scb.csv"
     table.write_text(SCB_TABLE, encoding="utf-8")
-    settings = Settings(home=tmp_path, occupation_stats=table)
+    settings = Settings().replace(home=tmp_path, stats=table)
     shares = occupation_shares(settings, taxonomy, create_engine("sqlite://"))
     assert shares.women_share == {"9112": pytest.approx(0.8), "7115": pytest.approx(0.05)}
     assert "scb.csv 2024" in shares.source
 
 
 def test_a_missing_statistics_file_is_named(taxonomy: Taxonomy, tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path, occupation_stats=tmp_path / "nope.csv")
+    settings = Settings().replace(home=tmp_path, stats=tmp_path / "nope.csv")
     with pytest.raises(FileNotFoundError, match="nope.csv"):
         occupation_shares(settings, taxonomy, create_engine("sqlite://"))
 
@@ -132,10 +143,10 @@ def test_a_missing_statistics_file_is_named(taxonomy: Taxonomy, tmp_path: Path) 
 def test_scb_codes_reach_the_taxonomy_occupations_through_ssyk4(shared_data: Path,
                                                                 tmp_path: Path) -> None:
     table = shared_data / "scb_occupation_stats" / "derived_national_ssyk4_sex_share_2020_2024.csv"
-    settings = Settings(home=tmp_path, occupation_stats=table)
+    settings = Settings().replace(home=tmp_path, stats=table)
     taxonomy = load_taxonomy(settings)  # no bundle under this home: the demo taxonomy
     shares = occupation_shares(settings, taxonomy, create_engine("sqlite://"))
-    matcher = Matcher(taxonomy, women_share=shares.women_share)
+    matcher = recommender(taxonomy, women_share=shares.women_share, char=None)
     assert np.isnan(matcher.women_share).mean() < 0.1
     nurse = next(o for o in taxonomy.occupation_ids if taxonomy.occupation(o).ssyk4 == "5321")
-    assert matcher.women_share[matcher.occupations.index[nurse]] > 0.7
+    assert matcher.women_share[matcher.occupations.arrays.index[nurse]] > 0.7

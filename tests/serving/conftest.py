@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,10 +21,10 @@ from matcher.domain import Gender
 from matcher.store.engine import init_db, session_scope
 from matcher.store.repositories import add_record
 from matcher.taxonomy.model import Occupation, Substitution, Taxonomy, TaxonomyData
+from platsa.services.security import Role
+from platsa.settings import Settings, get_settings
 from serving.accounts import create_user
 from serving.app import create_app
-from serving.security import Role
-from serving.settings import ServingSettings, get_serving_settings
 from tests.matcher.store.factories import (
     LUND,
     MALMO,
@@ -107,7 +108,7 @@ class World:
     """A running app (lifespan entered) with its settings and every user's key."""
 
     client: TestClient
-    settings: ServingSettings
+    settings: Settings
     keys: dict[str, str]
 
     def headers(self, user: str) -> dict[str, str]:
@@ -118,13 +119,13 @@ class World:
         return self.client.app
 
 
-def seed_world(home: Path, **overrides: object) -> tuple[ServingSettings, dict[str, str]]:
+def seed_world(home: Path, **overrides: object) -> tuple[Settings, dict[str, str]]:
     """Taxonomy bundle, migrated database, the programme and the users; returns their keys."""
     # The sentence encoder is left out to keep tests fast; the character encoder stays.
-    settings = ServingSettings(home=home, **{"text_embeddings": False, **overrides})
-    settings.ensure_home()
-    tiny_taxonomy().save(settings.resolved_taxonomy_path)
-    engine = init_db(settings.resolved_database_url)
+    settings = Settings().replace(home=home, **{"text_embeddings": False, **overrides})
+    settings.paths.ensure_home()
+    tiny_taxonomy().save(settings.paths.resolved_taxonomy_path)
+    engine = init_db(settings.paths.resolved_database_url)
     keys: dict[str, str] = {}
     with session_scope(engine) as session:
         for record in programme():
@@ -139,9 +140,9 @@ def seed_world(home: Path, **overrides: object) -> tuple[ServingSettings, dict[s
 @pytest.fixture(autouse=True)
 def fresh_serving_settings() -> Iterator[None]:
     """``platsa serve``/``users`` read cached settings; each test gets its own PLATSA_HOME."""
-    get_serving_settings.cache_clear()
+    get_settings.cache_clear()
     yield
-    get_serving_settings.cache_clear()
+    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -149,3 +150,17 @@ def world(platsa_home: Path) -> Iterator[World]:
     settings, keys = seed_world(platsa_home)
     with TestClient(create_app(settings)) as client:
         yield World(client=client, settings=settings, keys=keys)
+
+
+def without_acceptance(matching: Any) -> None:
+    """Publish the live recommender without any estimate of the employer's answer."""
+    live = matching.recommender
+    matching.recommender = live.with_model(live.ranker, live.model_version, None)
+
+
+def with_encoders(matching: Any, encoders: Any) -> None:
+    """Publish a recommender that encodes through ``encoders`` (its next refresh indexes
+    with them too), as the assembly would build it."""
+    from platsa import assembly
+
+    matching.recommender = assembly.recommender(matching.taxonomy, encoders, model=matching.model)

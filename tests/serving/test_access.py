@@ -40,9 +40,15 @@ class Call:
 CALLS = (
     Call("GET", "/health", ALL, public=True),
     Call("GET", "/metrics", ALL, public=True),
+    Call("GET", "/ready", ALL, public=True),
     Call("GET", "/users/me", ALL),
     Call("POST", "/users", ADMIN, 201, {"name": "ny", "role": "data_scientist"}),
     Call("GET", "/audit", ADMIN),
+    # taking credentials away is tried on nobody's: the table's own keys must keep working
+    Call("POST", "/users/u-nobody/deactivate", ADMIN, 404),
+    Call("POST", "/users/u-nobody/activate", ADMIN, 404),
+    Call("DELETE", "/users/u-nobody/keys", ADMIN, 404),
+    Call("DELETE", "/keys/psk_nobody", ADMIN, 404),
     Call("POST", "/participants", COACH, 201, NEW_PARTICIPANT),
     Call("GET", "/participants/p1", COACH),
     Call("PATCH", "/participants/p1", COACH, body={"hours_per_week": 25}),

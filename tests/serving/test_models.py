@@ -13,8 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from matcher.features import FEATURES
+from models.errors import ModelLoadError
+from models.loader import find_booster_file, ranker_from_booster
 from serving.app import create_app
-from serving.model_loader import ModelLoadError, find_booster_file, ranker_from_booster
 from tests.serving.conftest import World, seed_world
 
 NAME = "platsa-ranker"

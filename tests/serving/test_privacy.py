@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from matcher.domain import ACCOMMODATION_LABELS_SV, Accommodation
 from matcher.store.engine import get_engine, session_scope
-from matcher.store.serving_models import AuditEventRow
+from serving.tables import AuditEventRow
 from tests.serving.conftest import World
 
 HEALTH_WORDS = ("ryggbesvär", "hörselnedsättning", *(a.value for a in Accommodation),
@@ -68,7 +68,7 @@ def test_needs_are_never_logged_or_audited_in_clear(world: World,
         world.client.patch("/participants/p2", json={"needs": ["hearing_loop"]}, headers=admin)
         world.client.get("/openings/o2/candidates", headers=world.headers("employer_lund"))
     logged = "\n".join(record.getMessage() for record in caplog.records)
-    engine = get_engine(world.settings.resolved_database_url)
+    engine = get_engine(world.settings.paths.resolved_database_url)
     with session_scope(engine) as session:
         audited = json.dumps([[row.subject_ref, row.shown] for row in
                               session.scalars(select(AuditEventRow))], ensure_ascii=False)
@@ -99,7 +99,7 @@ def test_the_audit_log_refuses_rewrites(world: World) -> None:
     from matcher.store.models import AppendOnlyError
 
     world.client.get("/participants/p1", headers=world.headers("coach"))
-    engine = get_engine(world.settings.resolved_database_url)
+    engine = get_engine(world.settings.paths.resolved_database_url)
     with pytest.raises(AppendOnlyError), session_scope(engine) as session:
         row = session.scalars(select(AuditEventRow)).first()
         row.action = "nothing.happened"
@@ -114,11 +114,11 @@ def test_audit_entries_commit_with_their_transaction_and_vanish_with_its_rollbac
         world: World) -> None:
     """Entries are inserted at commit (so SQLite's write lock is held only that long), yet
     belong to the transaction: a rollback drops them, a read in it sees them."""
+    from platsa.services.security import Principal, Role
     from serving import audit
-    from serving.security import Principal, Role
 
     reader = Principal("u-audit", Role.ADMIN)
-    engine = get_engine(world.settings.resolved_database_url)
+    engine = get_engine(world.settings.paths.resolved_database_url)
 
     def logged() -> list[str]:
         with session_scope(engine) as session:

@@ -21,7 +21,7 @@ from matcher.store.engine import init_db, session_scope
 from matcher.store.repositories import add_record
 from serving.app import create_app
 from tests.matcher.store.factories import placement
-from tests.serving.conftest import TODAY, World, seed_world
+from tests.serving.conftest import TODAY, World, seed_world, without_acceptance
 
 E1, E2 = 7 / 12, 5 / 12
 PLAIN_ITEM = {"opening_id", "rank", "score", "title", "occupation_id", "occupation_label",
@@ -42,7 +42,7 @@ def answers() -> list[object]:
 
 def answered_world(home: Path, **overrides: object) -> tuple[object, dict[str, str]]:
     settings, keys = seed_world(home, **overrides)
-    engine = init_db(settings.resolved_database_url)
+    engine = init_db(settings.paths.resolved_database_url)
     with session_scope(engine) as session:
         for record in answers():
             add_record(session, record)  # type: ignore[arg-type]
@@ -93,7 +93,7 @@ def test_the_audit_records_the_acceptance_shown(answered: World):
 
 
 def test_reciprocal_before_any_employer_answered_is_a_conflict(answered: World):
-    answered.app.state.matching.matcher.acceptance = None  # as with no answers in the store
+    without_acceptance(answered.app.state.matching)  # as with no answers in the store
     detail = _get(answered, "/participants/p1/suggestions?reciprocal=true", status=409)["detail"]
     assert "no placement has reached an employer's yes or no" in detail
     assert _get(answered, "/openings/o1/candidates?reciprocal=true", "employer", 409)
@@ -137,9 +137,9 @@ def test_openapi_documents_the_reciprocal_fields(answered: World):
 
 def acceptance_file(folder: Path) -> Path:
     """An acceptance model fitted on planted rows (a yes likelier with more Swedish)."""
-    from matcher.acceptance import AcceptanceModel, write_acceptance
     from matcher.features import FEATURES
-    from tests.matcher.test_acceptance import planted
+    from models.acceptance import AcceptanceModel, write_acceptance
+    from tests.models.test_acceptance import planted
 
     X, y = planted()
     folder.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from matcher.store.engine import get_engine, session_scope
 from matcher.store.models import OpeningRow, ParticipantRow, PlacementRow
-from matcher.store.serving_models import AuditEventRow
+from serving.tables import AuditEventRow
 from tests.serving.conftest import TODAY, World
 from tests.serving.test_access import NEW_OPENING, NEW_PARTICIPANT
 
@@ -105,11 +105,12 @@ def test_erasure_removes_the_person_and_keeps_anonymous_aggregates(world: World)
         assert world.client.get(path, headers=coach).status_code == 404, path
     candidates = world.client.get("/openings/o1/candidates?k=50", headers=world.headers("admin"))
     assert "p3" not in [item["participant_id"] for item in candidates.json()["items"]]
-    engine = get_engine(world.settings.resolved_database_url)
+    engine = get_engine(world.settings.paths.resolved_database_url)
     with session_scope(engine) as session:
         assert session.get(ParticipantRow, "p3") is None
-        kept = session.get(PlacementRow, "pl-done")
-        assert kept is not None and kept.participant_id is None and kept.status == "completed"
+        assert session.get(PlacementRow, "pl-done") is None  # kept under a new id
+        kept = session.scalars(select(PlacementRow).where(PlacementRow.opening_id == "o-cook")).one()
+        assert kept.participant_id is None and kept.status == "completed"
         refs = set(session.scalars(select(AuditEventRow.subject_ref)))
         assert "p3" not in refs  # the log holds digests only
     audit = world.client.get("/audit?participant_id=p3", headers=world.headers("admin")).json()
@@ -182,9 +183,9 @@ def test_a_periodic_refresh_sees_openings_written_elsewhere(world: World) -> Non
     from serving.matching import MatchingService
     from tests.matcher.store.factories import opening
 
-    engine = get_engine(world.settings.resolved_database_url)
+    engine = get_engine(world.settings.paths.resolved_database_url)
     live = world.client.app.state.matching
-    other = MatchingService(engine, live.taxonomy, live.model, live.encoders)
+    other = MatchingService(engine, live.recommender.with_index(None), live.model)
     other.start(interval_seconds=0.2)
     try:
         with session_scope(engine) as session:  # as another worker or replica would
@@ -193,7 +194,7 @@ def test_a_periodic_refresh_sees_openings_written_elsewhere(world: World) -> Non
         while other.openings_indexed < 5 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert other.openings_indexed == 5
-        assert "o-elsewhere" in other.matcher.catalogue.row_of
+        assert "o-elsewhere" in other.recommender.index.row_of
     finally:
         other.stop()
         engine.dispose()
@@ -203,12 +204,12 @@ def test_a_sync_applies_bookings_made_elsewhere_without_a_rebuild(world: World) 
     """Another worker booked the last place of o-last: this one's sync sees it in place."""
     from serving.matching import MatchingService
 
-    engine = get_engine(world.settings.resolved_database_url)
+    engine = get_engine(world.settings.paths.resolved_database_url)
     live = world.client.app.state.matching
-    other = MatchingService(engine, live.taxonomy, live.model, live.encoders)
+    other = MatchingService(engine, live.recommender.with_index(None), live.model)
     try:
-        indexes, before = other.matcher.catalogue.char_index, other.matcher
-        assert other.sync() is False and other.matcher is before  # nothing changed: kept
+        indexes, before = other.recommender.index.char_index, other.recommender
+        assert other.sync() is False and other.recommender is before  # nothing changed: kept
         coach = world.headers("coach")
         placement = world.client.post("/placements", headers=coach,
                                       json={"participant_id": "p1", "opening_id": "o-last"}).json()
@@ -217,13 +218,13 @@ def test_a_sync_applies_bookings_made_elsewhere_without_a_rebuild(world: World) 
                               headers=coach).raise_for_status()
         generation = other.generation
         assert other.sync() is False
-        c = other.matcher.catalogue
+        c = other.recommender.index
         assert c.char_index is indexes and other.generation == generation + 1
         assert c.columns.places_left[c.row_of["o-last"]] == 0
         with session_scope(engine) as session:  # an edited opening needs the index rebuilt
             session.get(OpeningRow, "o1").title = "Bagare, nattskift"
         assert other.sync() is True
-        assert other.matcher.catalogue.char_index is not indexes
+        assert other.recommender.index.char_index is not indexes
     finally:
         engine.dispose()
 
@@ -234,8 +235,8 @@ def test_a_new_day_re_states_the_index_though_the_store_did_not_change(world: Wo
     import datetime as dt
 
     live = world.client.app.state.matching
-    unchanged = live.matcher
-    assert live.sync() is False and live.matcher is unchanged
+    unchanged = live.recommender
+    assert live.sync() is False and live.recommender is unchanged
 
     class Tomorrow(dt.date):
         @classmethod
@@ -243,4 +244,4 @@ def test_a_new_day_re_states_the_index_though_the_store_did_not_change(world: Wo
             return dt.date.fromordinal(dt.date.fromtimestamp(time.time()).toordinal() + 1)
 
     monkeypatch.setattr("serving.matching.dt.date", Tomorrow)
-    assert live.sync() is False and live.matcher is not unchanged  # re-stated, not rebuilt
+    assert live.sync() is False and live.recommender is not unchanged  # re-stated, not rebuilt

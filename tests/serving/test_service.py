@@ -10,13 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from matcher.encoding import CachedEncoder
 from matcher.fairness.followup import DIMENSIONS
 from matcher.store.engine import downgrade, get_engine
+from models.encoding import CachedEncoder
+from models.text import TextEncoders
 from platsa.cli.main import _register
 from platsa.cli.main import app as cli
 from serving.app import SchemaNotCurrentError, create_app
-from serving.matching import Encoders
 from serving.routes.reports import Dimension
 from tests.serving.conftest import World, seed_world
 
@@ -67,7 +67,7 @@ def test_metrics_count_requests_by_route_template_not_by_id(world: World) -> Non
 
 def test_a_database_behind_the_code_refuses_to_start(platsa_home: Path) -> None:
     settings, _ = seed_world(platsa_home)
-    engine = get_engine(settings.resolved_database_url)
+    engine = get_engine(settings.paths.resolved_database_url)
     downgrade(engine, "0001")
     engine.dispose()
     with pytest.raises(SchemaNotCurrentError, match="platsa db upgrade"), \
@@ -130,9 +130,9 @@ def test_cli_creates_a_user_whose_key_works(platsa_home: Path) -> None:
         me = client.get("/users/me", headers={"X-API-Key": created["api_key"]}).json()
     assert me["id"] == created["id"] and "api_key" not in me
     refused = runner.invoke(cli, ["users", "create", "--name", "X", "--role", "coach"])
-    assert refused.exit_code == 1 and "needs a municipality" in refused.output
+    assert refused.exit_code == 2 and "needs a municipality" in refused.output
     refused = runner.invoke(cli, ["users", "create", "--name", "X", "--role", "boss"])
-    assert refused.exit_code == 1 and "'boss'" in refused.output
+    assert refused.exit_code == 2 and "'boss'" in refused.output
 
 
 class _Ones:
@@ -147,8 +147,8 @@ class _Ones:
 def test_forgetting_removes_only_the_given_texts_from_the_vector_cache(tmp_path: Path) -> None:
     cache = CachedEncoder(_Ones(), tmp_path)
     cache.encode(["snickare, Bagare", "lagerarbetare"])
-    encoders = Encoders(text=cache, char=None)
+    encoders = TextEncoders(text=cache, char=None)
     assert encoders.forget(["snickare,  Bagare"]) == 1  # same text after cleaning
     assert len(cache) == 1
     assert encoders.forget(["never encoded"]) == 0
-    assert Encoders(text=None, char=None).forget(["anything"]) == 0
+    assert TextEncoders(text=None, char=None).forget(["anything"]) == 0

@@ -25,7 +25,7 @@ def widening_world(platsa_home: Path, tmp_path: Path) -> Iterator[World]:
     """The test programme with statistics set, beside (not in) the plain world's home."""
     stats = tmp_path / "scb.csv"
     stats.write_text(STATS, encoding="utf-8")
-    settings, keys = seed_world(tmp_path / "widening_home", occupation_stats=stats)
+    settings, keys = seed_world(tmp_path / "widening_home", stats=stats)
     with TestClient(create_app(settings)) as client:
         yield World(client=client, settings=settings, keys=keys)
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from matcher.config import Settings, get_settings
 from matcher.features import FEATURES
-from matcher.ranking import BoostedRanker
+from models.ranking import BoostedRanker
+from platsa.settings import Settings, get_settings
+from tests.processes import BIN, free_port, running
 
 #: Gate values that pass every fairness gate at the default thresholds.
 FAIR = {"exposure_ratio": (0.9, "test"), "impact_ratio": (0.9, "test"), "ndcg10_gap": (0.01, "test"),
@@ -28,6 +31,30 @@ def mlflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("mlflow_template") / "mlflow.db"
     MlflowClient(tracking_uri=f"sqlite:///{path}").search_experiments()
     return path
+
+
+@dataclass(frozen=True)
+class MlflowServer:
+    url: str
+    artifacts: Path
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory: pytest.TempPathFactory, mlflow_template: Path
+                  ) -> Iterator[MlflowServer]:
+    """A real `mlflow server` on 127.0.0.1 (SQLite backend, artifacts served by the server),
+    as a tracking server is run in production (compose.yaml); shared by the session, so
+    tests give their models and experiments names of their own. Its store starts as a copy
+    of the migrated template: migrating a new one takes the server a minute."""
+    folder = tmp_path_factory.mktemp("mlflow_server")
+    shutil.copy(mlflow_template, folder / "mlflow.db")
+    port = free_port()
+    command = [str(BIN / "mlflow"), "server", "--host", "127.0.0.1", "--port", str(port),
+               "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
+               "--artifacts-destination", str(folder / "artifacts"), "--workers", "1"]
+    env = {**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"}
+    with running(command, env, f"http://127.0.0.1:{port}", "/health", folder / "server.log"):
+        yield MlflowServer(f"http://127.0.0.1:{port}", folder / "artifacts")
 
 
 @pytest.fixture
@@ -74,11 +101,12 @@ def register_version(settings: Settings, tmp_path: Path) -> Callable[..., str]:
 # --------------------------------------------------------------------------- a small programme
 
 def fast_matcher_factory(taxonomy):
-    """Matchers over ``taxonomy`` as training builds them, without the (slow) sentence model."""
-    from matcher.encoding import HashingCharEncoder
-    from matcher.pipeline import Matcher
+    """Recommenders over ``taxonomy`` as training builds them, without the (slow) sentence model."""
+    from models.encoding import HashingCharEncoder
+    from models.text import TextEncoders
+    from platsa.assembly import recommender
 
-    return lambda: Matcher(taxonomy, char_encoder=HashingCharEncoder())
+    return lambda: recommender(taxonomy, TextEncoders(char=HashingCharEncoder()))
 
 
 @pytest.fixture(scope="session")
@@ -92,7 +120,7 @@ def taxonomy():
 @pytest.fixture(scope="session")
 def programme_dir(tmp_path_factory: pytest.TempPathFactory, taxonomy) -> Path:
     """A generated programme folder (600 participants, 150 openings, three years of history)."""
-    from matcher.synth import GeneratorConfig, generate
+    from synth import GeneratorConfig, generate
 
     folder = tmp_path_factory.mktemp("programme")
     config = GeneratorConfig(participants=600, openings=150, seed=3, oracle_participants=0,

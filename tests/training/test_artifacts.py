@@ -8,16 +8,10 @@ import numpy as np
 import pytest
 
 from matcher.features import FEATURES
+from models.errors import ModelLoadError
+from models.loader import load_booster, save_booster
 from tests.training.conftest import planted_ranker
-from training.artifacts import (
-    CardFacts,
-    ModelArtifactError,
-    feature_frame,
-    feature_importance_png,
-    load_booster,
-    model_card,
-    save_booster,
-)
+from training.artifacts import CardFacts, feature_frame, feature_importance_png, model_card
 
 
 def facts(**changes) -> CardFacts:
@@ -63,18 +57,18 @@ def test_booster_round_trip_keeps_the_best_iteration(tmp_path):
 
 
 def test_booster_errors_name_the_file(tmp_path):
-    with pytest.raises(ModelArtifactError, match="booster.txt is missing"):
+    with pytest.raises(ModelLoadError, match="booster.txt is missing"):
         load_booster(tmp_path / "booster.txt")
     (tmp_path / "bad.txt").write_text("not a model")
-    with pytest.raises(ModelArtifactError, match="bad.txt is corrupt"):
+    with pytest.raises(ModelLoadError, match="bad.txt is corrupt"):
         load_booster(tmp_path / "bad.txt")
 
 
 def test_booster_with_other_features_is_refused(tmp_path):
-    from matcher.ranking import BoostedRanker
+    from models.ranking import BoostedRanker
 
     other = BoostedRanker(objective="lambdarank", n_estimators=3, min_child_samples=2, n_jobs=1).fit(
         np.random.default_rng(0).normal(size=(40, 2)), np.tile([0, 1], 20), [20, 20],
         feature_names=["a", "b"])
-    with pytest.raises(ModelArtifactError, match="trained on features"):
+    with pytest.raises(ModelLoadError, match="trained on features"):
         load_booster(save_booster(other, tmp_path / "other.txt"))

@@ -13,9 +13,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from matcher.config import get_settings
+from platsa.cli import demo, models, suggest
 from platsa.cli import train as train_cli
-from training.demo import programme_folder
+from platsa.cli.demo_steps import programme_folder
+from platsa.settings import get_settings
 
 LAX = {"PLATSA_FAIRNESS_MAX_NDCG_GAP": "1", "PLATSA_FAIRNESS_MAX_CALIBRATION_GAP": "1",
        "PLATSA_FAIRNESS_MIN_EXPOSURE_RATIO": "0", "PLATSA_FAIRNESS_MIN_IMPACT_RATIO": "0",
@@ -29,20 +30,21 @@ def make_app() -> typer.Typer:
     def main() -> None:
         """Test entry point holding the training commands."""
 
-    train_cli.register(application)
+    for group in (train_cli, models, suggest, demo):
+        group.register(application)
     return application
 
 
 def without_sentence_model(patch: pytest.MonkeyPatch) -> None:
-    """The CLI's matchers as ``make_matcher`` builds them, minus the (slow) sentence encoder."""
-    import training.matching
+    """The CLI's encoders as the assembly builds them, minus the (slow) sentence encoder."""
+    import platsa.assembly
 
-    real = training.matching.make_matcher
+    real = platsa.assembly.text_encoders
 
-    def make(settings, ranker=None, model_version="rule-v1", *, embeddings=True, **options):
-        return real(settings, ranker, model_version, embeddings=False, **options)
+    def encoders(settings, *, embeddings=True):
+        return real(settings, embeddings=False)
 
-    patch.setattr(training.matching, "make_matcher", make)
+    patch.setattr(platsa.assembly, "text_encoders", encoders)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,7 @@ def world(tmp_path_factory, mlflow_template, programme_dir) -> Iterator[Path]:
         for name in ("PLATSA_DATABASE_URL", "PLATSA_MLFLOW_TRACKING_URI"):
             patch.delenv(name, raising=False)
         get_settings.cache_clear()
-        import_programme(init_db(get_settings().resolved_database_url), programme_dir)
+        import_programme(init_db(get_settings().paths.resolved_database_url), programme_dir)
         without_sentence_model(patch)
         yield home
     get_settings.cache_clear()
@@ -75,7 +77,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
 def test_models_before_any_training(world):
     assert run("models", "list") == (0, "no model is registered yet: run `platsa train`\n")
     code, output = run("models", "promote")
-    assert code == 1 and "run `platsa train` first" in output
+    assert code == 3 and "run `platsa train` first" in output  # not found
 
 
 def test_train_promote_force_rollback_and_serve_the_champion(world, history):
@@ -86,7 +88,7 @@ def test_train_promote_force_rollback_and_serve_the_champion(world, history):
     assert "acceptance model (for --reciprocal): logistic regression on" in output
 
     code, output = run("models", "promote", env={"PLATSA_FAIRNESS_MIN_EXPOSURE_RATIO": "0.9999"})
-    assert code == 1
+    assert code == 4  # refused by a gate
     assert "FAIL: fairness exposure_ratio" in output and "short by" in output
     assert "version 1 was not promoted" in output
 
@@ -96,8 +98,9 @@ def test_train_promote_force_rollback_and_serve_the_champion(world, history):
 
     code, output = run("train", "--n-estimators", "30", "--promote", "--json", env=LAX)
     assert code == 0, output
-    assert json.loads(output[: output.index("\nchampion:")])["version"] == "2"
-    assert "champion: version 2 (was 1)" in output
+    trained = json.loads(output)  # one document: the run and its promotion
+    assert trained["version"] == "2"
+    assert (trained["promotion"]["version"], trained["promotion"]["previous"]) == ("2", "1")
 
     code, output = run("models", "list")
     assert code == 0 and "champion" in output.splitlines()[1] and "forced by tester" in output
@@ -170,15 +173,15 @@ def test_reciprocal_uses_the_champions_acceptance_model(world, history):
     assert code == 0 and "reciprocal (acceptance from model)" in output and "acceptance" in output
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (("suggest", "nobody"), "no participant 'nobody' in the database"),
-    (("suggest", "x", "--today", "soon"), "--today 'soon' is not a date"),
-    (("train", "--engine", "spark"), "--engine 'spark' is not one of local, dask"),
-    (("models", "info", "42"), "has no version '42'"),
+@pytest.mark.parametrize(("args", "exit_code", "message"), [
+    (("suggest", "nobody"), 3, "no participant 'nobody' in the database"),
+    (("suggest", "x", "--today", "soon"), 2, "--today 'soon' is not a date"),
+    (("train", "--engine", "spark"), 2, "--engine 'spark' is not one of local, dask"),
+    (("models", "info", "42"), 3, "has no version '42'"),
 ])
-def test_bad_input_is_one_line(world, args, message):
+def test_bad_input_is_one_line(world, args, exit_code, message):
     code, output = run(*args)
-    assert code == 1 and message in output and len(output.strip().splitlines()) == 1
+    assert code == exit_code and message in output and len(output.strip().splitlines()) == 1
 
 
 def test_unreachable_tracking_server_is_one_line(world):
@@ -211,7 +214,7 @@ def test_demo_generates_trains_promotes_and_reuses_the_data(platsa_home, monkeyp
 
 
 def test_fresh_removes_only_the_embedded_stores(platsa_home, monkeypatch):
-    from training.demo import reset
+    from platsa.cli.demo_steps import reset
 
     platsa_home.mkdir()
     for name in ("platsa.db", "mlflow.db", "keep.txt"):

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.evaluation import evaluate_rankings
 from matcher.features import FEATURES
-from matcher.ranking import OBJECTIVES, BoostedRanker
-from training.dask_engine import _partitions, dask_client, early_stopping_round, fit_dask
+from models.ranking import OBJECTIVES, BoostedRanker
+from training.dask_engine import (
+    LABEL,
+    MISSING,
+    QUERY,
+    DaskMissingError,
+    _partitions,
+    dask_client,
+    early_stopping_round,
+    fit_dask,
+    read_pairs,
+    write_pairs,
+)
 
 
 def planted(n_queries: int, seed: int, per_query: int = 10):
@@ -82,16 +94,50 @@ def ndcg(scores: np.ndarray, data) -> float:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("objective", OBJECTIVES)
-def test_dask_model_scores_like_the_single_machine_model(objective):
-    """Two workers each hold half the data (and draw their own bagging samples, in whichever
-    order the scheduler placed the halves): the trees differ run to run, the ranking quality not."""
+def test_dask_model_scores_like_the_single_machine_model(objective, tmp_path):
+    """Two workers read the Parquet parts (and draw their own bagging samples, in whichever
+    order the scheduler placed the parts): the trees differ run to run, the ranking quality not."""
     train, valid = labelled(planted(300, 0), objective), labelled(planted(100, 1), objective)
     ranker = BoostedRanker(objective=objective, n_estimators=60, early_stopping_rounds=60, random_state=0,
                            n_jobs=1)
     local = BoostedRanker(**ranker.get_params()).fit(*train, feature_names=list(FEATURES), eval_set=valid)
     with dask_client(None, workers=2) as client:
-        distributed = fit_dask(ranker, client, train, valid, FEATURES)
+        distributed = fit_dask(ranker, client, write_pairs(tmp_path / "train", *train, FEATURES, parts=4),
+                               write_pairs(tmp_path / "valid", *valid, FEATURES, parts=2), FEATURES)
     a, b = local.predict(valid[0]), distributed.predict(valid[0])
     assert np.corrcoef(a, b)[0, 1] > 0.9
     assert ndcg(b, valid) == pytest.approx(ndcg(a, valid), abs=0.02)
     assert distributed.feature_names_ == list(FEATURES) and distributed.objective == objective
+
+
+@settings(deadline=None, max_examples=30)  # each example writes and reads files through dask
+@given(st.lists(st.integers(1, 9), min_size=1, max_size=30), st.integers(1, 5))
+def test_pairs_read_back_through_dask_with_whole_groups_per_partition(tmp_path_factory, group, parts):
+    rows = sum(group)
+    X = np.arange(rows * len(FEATURES), dtype=np.float64).reshape(rows, len(FEATURES))
+    y = np.arange(rows) % 4
+    folder = write_pairs(tmp_path_factory.mktemp("pairs"), X, y, np.array(group), FEATURES, parts=parts)
+    features, labels, sizes = read_pairs(folder, FEATURES)
+    assert list(features.columns) == list(FEATURES)
+    np.testing.assert_array_equal(features.compute().to_numpy(), X)
+    np.testing.assert_array_equal(labels.compute().to_numpy(), y)
+    assert sizes.compute().tolist() == group
+    stored = [pd.read_parquet(path) for path in sorted(folder.glob("*.parquet"))]
+    queries = [set(part[QUERY]) for part in stored]
+    assert sum(len(q) for q in queries) == len(group)  # no group is split between parts
+    assert sizes.chunks[0] == tuple(len(q) for q in queries)  # one chunk of sizes per part
+    assert all(LABEL in part.columns for part in stored)
+
+
+def test_dask_engine_without_the_extra_is_one_clear_error(monkeypatch):
+    import importlib.util
+
+    from platsa.settings import TrainingSettings
+    from training.train import Engine, TrainConfig
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "distributed" else real(name, *a))
+    with pytest.raises(DaskMissingError, match=r"pip install 'platsa\[dask\]'") as caught:
+        TrainConfig.from_settings(TrainingSettings(), engine=Engine.DASK)
+    assert str(caught.value) == MISSING

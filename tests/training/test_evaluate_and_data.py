@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from matcher.dataset import InsufficientHistoryError, LabelledPairs
 from matcher.features import FEATURES
+from models.errors import InsufficientHistoryError
 from training.data import History, dataset_digest, window
+from training.dataset import LabelledPairs
 from training.evaluate import MODEL, compare, flat_metrics, ranking_metrics
 
 

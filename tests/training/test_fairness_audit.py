@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from matcher.dataset import LabelledPairs
 from matcher.fairness.segregation import OccupationGenderShares
+from training.dataset import LabelledPairs
 from training.fairness_audit import _blocks, candidate_lists, coach_audit, widening_effect
 
 #: p1 (woman) and p2 (man) were both suggested o1 and o2; p1 also o3.

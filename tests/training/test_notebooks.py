@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher.config import get_settings
+from platsa.settings import get_settings
 from tests.training.conftest import fast_matcher_factory
 from tests.training.test_train import FAST
 from training.registry import ModelRegistry
@@ -33,7 +33,7 @@ def home(tmp_path_factory, mlflow_template, programme_dir, history, taxonomy) ->
         patch.delenv("PLATSA_MLFLOW_TRACKING_URI", raising=False)
         get_settings.cache_clear()
         settings = get_settings()
-        import_programme(init_db(settings.resolved_database_url), programme_dir)
+        import_programme(init_db(settings.paths.resolved_database_url), programme_dir)
         for _ in range(2):
             result = run_training(history, fast_matcher_factory(taxonomy), settings, FAST)
         ModelRegistry.connect(settings).promote(result.version, force=True, by="notebook test")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from pathlib import Path
 
 import mlflow
@@ -9,8 +11,11 @@ import numpy as np
 import pytest
 
 from matcher.features import FEATURES
+from models.errors import ModelLoadError
+from models.loader import BOOSTER_FILE
+from platsa.settings import get_settings
 from tests.training.conftest import FAIR, planted_ranker
-from training.artifacts import BOOSTER_FILE, ModelArtifactError, feature_frame
+from training.artifacts import feature_frame
 from training.registry import (
     CHALLENGER,
     CHAMPION,
@@ -18,8 +23,29 @@ from training.registry import (
     GateVerdict,
     ModelRegistry,
     PromotionRefused,
-    load_champion,
 )
+
+
+@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.mlflow_server)])
+def settings(request: pytest.FixtureRequest, settings, monkeypatch: pytest.MonkeyPatch):
+    """Every registry test runs on the embedded store, and once more on a real tracking server."""
+    if request.param == "embedded":
+        return settings
+    server = request.getfixturevalue("mlflow_server")
+    unique = f"platsa-ranker-{uuid.uuid4().hex[:12]}"  # the server outlives the test
+    monkeypatch.setenv("PLATSA_MLFLOW_TRACKING_URI", server.url)
+    monkeypatch.setenv("PLATSA_MODEL_NAME", unique)
+    monkeypatch.setenv("PLATSA_TRAINING_EXPERIMENT", unique)
+    get_settings.cache_clear()
+    return get_settings()
+
+
+@pytest.fixture
+def artifact_root(request: pytest.FixtureRequest, settings) -> Path:
+    """Where the store keeps model files: under PLATSA_HOME, or the server's artifact folder."""
+    if settings.paths.mlflow_tracking_uri:
+        return request.getfixturevalue("mlflow_server").artifacts
+    return settings.paths.home
 
 
 @pytest.fixture
@@ -134,7 +160,7 @@ def test_unknown_versions_and_empty_registry_are_lookup_errors(registry, registe
 def test_load_champion_scores_like_the_trained_ranker(settings, registry, register_version):
     register_version({"ndcg_at_10": 0.5})
     registry.promote()
-    ranker, version = load_champion(settings)
+    ranker, version = ModelRegistry.connect(settings).load_ranker(CHAMPION)
     trained, X = planted_ranker()
     assert version == "1"
     np.testing.assert_allclose(ranker.predict(X), trained.predict(X))
@@ -149,26 +175,23 @@ def test_registered_model_loads_as_a_plain_mlflow_pyfunc(registry, register_vers
     assert model.metadata.get_input_schema().input_names() == list(FEATURES)
 
 
-def _booster_file(registry: ModelRegistry, version: str) -> Path:
-    source = registry.version(version).source
-    folder = Path(mlflow.artifacts.download_artifacts(artifact_uri=source))
-    model_id = folder.parent.name
-    stored = next(Path(registry.tracking.uri.removeprefix("sqlite:///")).parent.rglob(
-        f"{model_id}/artifacts/artifacts/{BOOSTER_FILE}"))
-    return stored
+def _booster_file(registry: ModelRegistry, version: str, root: Path) -> Path:
+    """The stored booster file of ``version`` (not a downloaded copy)."""
+    model_id = re.search(r"m-[0-9a-f]{32}", registry.version(version).source).group()  # type: ignore[union-attr]
+    return next(root.rglob(f"{model_id}/artifacts/artifacts/{BOOSTER_FILE}"))
 
 
-def test_corrupt_model_file_is_a_clear_error(registry, register_version):
+def test_corrupt_model_file_is_a_clear_error(registry, register_version, artifact_root):
     version = register_version({"ndcg_at_10": 0.5})
-    _booster_file(registry, version).write_text("tree\nnot a model\n")
-    with pytest.raises(ModelArtifactError, match="is corrupt"):
+    _booster_file(registry, version, artifact_root).write_text("tree\nnot a model\n")
+    with pytest.raises(ModelLoadError, match="is corrupt"):
         registry.load_ranker(version)
 
 
-def test_missing_model_file_is_a_clear_error(registry, register_version):
+def test_missing_model_file_is_a_clear_error(registry, register_version, artifact_root):
     version = register_version({"ndcg_at_10": 0.5})
-    _booster_file(registry, version).unlink()
-    with pytest.raises(ModelArtifactError, match="is missing"):
+    _booster_file(registry, version, artifact_root).unlink()
+    with pytest.raises(ModelLoadError, match="is missing"):
         registry.load_ranker(version)
 
 

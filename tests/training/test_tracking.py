@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.config import get_settings
-from training.tracking import TrackingUnavailableError, artifact_location, connect, tracking_uri
+from platsa.settings import get_settings
+from training.tracking import TrackingUnavailableError, artifact_location, connect
 
 
 def test_default_store_is_sqlite_with_artifacts_under_home(platsa_home):
     settings = get_settings()
-    assert tracking_uri(settings) == f"sqlite:///{(platsa_home / 'mlflow.db').resolve()}"
+    assert settings.paths.resolved_tracking_uri == f"sqlite:///{(platsa_home / 'mlflow.db').resolve()}"
     assert artifact_location(settings) == (platsa_home / "mlartifacts").resolve().as_uri()
 
 
@@ -18,7 +18,7 @@ def test_a_tracking_server_chooses_its_own_artifact_store(platsa_home, monkeypat
     monkeypatch.setenv("PLATSA_MLFLOW_TRACKING_URI", "http://mlflow.example:5000")
     get_settings.cache_clear()
     settings = get_settings()
-    assert tracking_uri(settings) == "http://mlflow.example:5000"
+    assert settings.paths.resolved_tracking_uri == "http://mlflow.example:5000"
     assert artifact_location(settings) is None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -10,8 +11,8 @@ import mlflow
 import numpy as np
 import pytest
 
-from matcher.config import Settings, get_settings
-from matcher.dataset import InsufficientHistoryError
+from models.errors import InsufficientHistoryError
+from platsa.settings import Settings, get_settings
 from tests.training.conftest import fast_matcher_factory
 from training.registry import CHALLENGER, CHAMPION, ModelRegistry
 from training.train import Engine, TrainConfig, run_training, split
@@ -115,7 +116,13 @@ def test_reweighing_is_selectable_logged_and_changes_the_model(settings, history
     prepared = prepare(history, fast_matcher_factory(taxonomy), config)
     train, _ = learning_rows(prepared, config.ranker())
     weights = training_weights(prepared.participants, train)
-    assert weights.shape == train.y.shape and weights.sum() == pytest.approx(len(weights))
+    # Each gender × label cell weighs n_g n_y / n in total: n in all when every cell occurs
+    # (a small history may lack one, e.g. an unrecorded gender with the top label).
+    genders = [prepared.participants[p].gender.value for p in train.participant_ids]
+    n_g, n_y = Counter(genders), Counter(train.y.tolist())
+    cells = set(zip(genders, train.y.tolist(), strict=True))
+    assert weights.shape == train.y.shape
+    assert weights.sum() == pytest.approx(sum(n_g[g] * n_y[y] for g, y in cells) / len(weights))
     plain, reweighed = fit(prepared, FAST), fit(prepared, config)
     assert (plain.predict(prepared.valid.X) != reweighed.predict(prepared.valid.X)).any()
     assert config.params()["reweigh"] == "True"
@@ -129,7 +136,7 @@ def test_reweighing_is_selectable_logged_and_changes_the_model(settings, history
 def test_the_acceptance_model_is_trained_logged_and_shipped_with_the_ranker(trained_home, trained):
     """Same split as the ranker; its validation AUC is a named metric; its JSON is in the run
     and inside the registered model, and loads back with the champion."""
-    from matcher.acceptance import ACCEPTANCE_FILE, AcceptanceModel
+    from models.acceptance import ACCEPTANCE_FILE, AcceptanceModel
 
     result = trained[0]
     fit = result.acceptance
@@ -150,7 +157,7 @@ def test_the_acceptance_model_is_trained_logged_and_shipped_with_the_ranker(trai
 
 
 def test_too_little_history_for_an_acceptance_model_still_ships_the_ranker(settings, history, taxonomy):
-    from training.registry import served_champion
+    from models.loader import load_served
 
     result = run_training(history, fast_matcher_factory(taxonomy), settings,
                           replace(FAST, acceptance_min_answers=10**6))
@@ -160,6 +167,7 @@ def test_too_little_history_for_an_acceptance_model_still_ships_the_ranker(setti
     assert "none: " in mlflow.artifacts.load_text(f"runs:/{result.run_id}/model_card.md")
     registry = ModelRegistry.connect(settings)
     registry.promote(result.version, force=True, by="test")
-    ranker, acceptance, label = served_champion(settings)
+    served = load_served(settings.paths.resolved_tracking_uri, settings.model.name, "champion")
+    ranker, acceptance, label = served.ranker, served.acceptance, served.version
     assert acceptance is None and label == f"{registry.name}/{result.version}"
     assert ranker.kind == "lightgbm"

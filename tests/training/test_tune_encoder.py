@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher.config import Settings
 from matcher.taxonomy.demo import demo_taxonomy
+from platsa.settings import Settings
 from training.tune_encoder import (
     TuneConfig,
     retrieval_accuracy,
@@ -51,7 +51,7 @@ def test_retrieval_accuracy_counts_pairs_whose_name_is_nearest() -> None:
 def test_tuning_saves_a_model_that_loads_and_logs_the_run(tmp_path: Path) -> None:
     from sentence_transformers import SentenceTransformer
 
-    settings = Settings(home=tmp_path / "home")
+    settings = Settings().replace(home=tmp_path / "home")
     result = tune_encoder(DEMO, settings, TuneConfig(batch_size=16, holdout=0.2, seed=1))
     saved = Path(result.path)
     assert saved.parent == (tmp_path / "home" / "encoders").resolve()

@@ -112,7 +112,7 @@ def test_an_opening_an_employer_posts_appears_in_a_matching_participants_suggest
     row = page.locator("tr", has_text="Frukostbagare i Malmö")
     opening_id = re.search(r"o-[0-9a-f]+", row.locator("code").inner_text()).group(0)  # type: ignore[union-attr]
     matching = live.app.state.matching
-    wait_for(lambda: opening_id in matching.matcher.catalogue.row_of, 20, "re-indexing the new opening")
+    wait_for(lambda: opening_id in matching.recommender.index.row_of, 20, "re-indexing the new opening")
 
     coach = page.context.browser.new_context(viewport={"width": 1280, "height": 900})
     coach_page = coach.new_page()

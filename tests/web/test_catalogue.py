@@ -26,6 +26,14 @@ def test_every_key_a_template_names_exists() -> None:
     assert named - set(CATALOGUE["sv"]) == set()
 
 
+def test_every_constraint_has_a_wording_in_both_languages() -> None:
+    """The why-not page names each constraint through the catalogue, with no fallback."""
+    from matcher.constraints import CONSTRAINTS
+
+    for strings in CATALOGUE.values():
+        assert {f"constraint.{c.name}" for c in CONSTRAINTS} <= set(strings)
+
+
 def test_a_missing_key_is_an_error_naming_it() -> None:
     with pytest.raises(KeyError, match="no 'en' wording for 'nope.key'"):
         translator("en")("nope.key")

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.store.models import PlacementEventRow, PlacementRow
-from matcher.store.serving_models import AuditEventRow
+from serving.tables import AuditEventRow
+from tests.serving.conftest import without_acceptance
 from tests.web.conftest import Web, inline_errors
 
 
@@ -43,7 +44,7 @@ def test_a_profile_shows_explained_suggestions_and_is_audited_like_the_api(web: 
     assert "Deltagare p1" in html and "sfi C (A2)" in html and "schema som går ihop med sfi" in html
     assert 'id="suggestion-o-cook"' in html and "Restid ca 15 min" in html
     assert "Önskat yrke Kock → Kock" in html  # a reason from the matcher, in Swedish
-    assert _audited(web)[-2:] == ["participant.read", "suggestions.read"]
+    assert _audited(web)[-3:] == ["participant.read", "suggestions.read", "placement.list"]
 
 
 def test_a_coach_cannot_open_another_municipalitys_participant(web: Web) -> None:
@@ -174,7 +175,7 @@ def test_widen_horizons_is_a_labelled_checkbox_that_stays_chosen(web: Web) -> No
     widened = web.client.get("/web/coach/participants/p1?widen=1").text
     assert 'name="widen" value="1" checked>' in widened
     assert 'id="suggestion-o-cook"' in widened  # the same explained suggestions, audited
-    assert _audited(web)[-2:] == ["participant.read", "suggestions.read"]
+    assert _audited(web)[-3:] == ["participant.read", "suggestions.read", "placement.list"]
 
 
 def test_reciprocal_is_a_labelled_checkbox_that_says_when_no_employer_answered(web: Web) -> None:
@@ -182,12 +183,12 @@ def test_reciprocal_is_a_labelled_checkbox_that_says_when_no_employer_answered(w
     plain = web.client.get("/web/coach/participants/p1").text
     assert '<input type="checkbox" id="reciprocal" name="reciprocal" value="1">' in plain
     assert '<label for="reciprocal">Väg in hur troligt det är att arbetsgivaren tackar ja' in plain
-    web.client.app.state.matching.matcher.acceptance = None  # type: ignore[attr-defined]  # no answers yet
+    without_acceptance(web.client.app.state.matching)  # type: ignore[attr-defined]  # no answers yet
     asked = web.client.get("/web/coach/participants/p1?reciprocal=1")
     assert asked.status_code == 200
     assert "Ingen arbetsgivare har svarat på ett förslag än" in asked.text
     assert 'id="suggestion-o-cook"' in asked.text  # the plain list, still audited
-    assert _audited(web)[-2:] == ["participant.read", "suggestions.read"]
+    assert _audited(web)[-3:] == ["participant.read", "suggestions.read", "placement.list"]
 
 
 def test_reciprocal_page_weighs_in_the_employers_answers(answered_web: Web) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from matcher.store.models import OpeningRow
+from tests.serving.conftest import without_acceptance
 from tests.web.conftest import Web, inline_errors
 
 NEW = "/web/employer/openings/new"
@@ -113,7 +114,7 @@ def test_reciprocal_candidates_are_a_labelled_checkbox_that_says_when_no_one_ans
     assert '<input type="checkbox" id="reciprocal" name="reciprocal" value="1">' in plain
     assert '<label for="reciprocal">Väg in hur troligt det är att ni tackar ja' in plain
     assert "Troligt ja" not in plain
-    web.client.app.state.matching.matcher.acceptance = None  # type: ignore[attr-defined]
+    without_acceptance(web.client.app.state.matching)  # type: ignore[attr-defined]
     asked = web.client.get("/web/employer/openings/o1/candidates?reciprocal=1")
     assert asked.status_code == 200
     assert "Ingen arbetsgivare har svarat på ett förslag än" in asked.text

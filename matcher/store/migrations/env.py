@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
-import matcher.store.serving_models  # noqa: F401  (puts the API's tables on Base.metadata)
+import serving.tables  # noqa: F401  (puts the API's tables on Base.metadata)
 from matcher.store.models import Base
 
 connection = context.config.attributes.get("connection")

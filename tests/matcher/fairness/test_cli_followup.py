@@ -11,10 +11,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from matcher.config import get_settings
 from matcher.store.engine import init_db, session_scope
 from matcher.store.repositories import add_record
 from platsa.cli import report
+from platsa.settings import get_settings
 from tests.matcher.store.factories import participant, placement, programme
 
 runner = CliRunner()
@@ -28,9 +28,13 @@ def app() -> typer.Typer:
 
 
 @pytest.fixture
-def stored(platsa_home):
-    """The factories' programme plus a man with a finished placement and a woman placed twice."""
-    engine = init_db(get_settings().resolved_database_url)
+def stored(platsa_home, monkeypatch):
+    """The factories' programme plus a man with a finished placement and a woman placed twice.
+
+    Its cells are all small: the report shows them only with the small-cell minimum at 1
+    (tests/security/test_small_cells.py checks that they are hidden by default)."""
+    monkeypatch.setenv("PLATSA_SMALL_CELL_MINIMUM", "1")
+    engine = init_db(get_settings().paths.resolved_database_url)
     extra = [
         participant(id="p3", gender="man", coach_id=None),
         placement(id="pl2", participant_id="p3", status="completed", created_at=dt.date(2025, 4, 2),
@@ -73,11 +77,11 @@ def test_followup_table_and_plot(app, stored, tmp_path):
 
 def test_followup_bad_options_are_one_line_errors(app, stored):
     result = runner.invoke(app, ["report", "followup", "--by", "colour"])
-    assert result.exit_code == 1 and "colour" in result.output
+    assert result.exit_code == 2 and "colour" in result.output
     result = runner.invoke(app, ["report", "followup", "--period", "month"])
-    assert result.exit_code == 1 and "month" in result.output
+    assert result.exit_code == 2 and "month" in result.output
     result = runner.invoke(app, ["report", "followup", "--json", "--csv"])
-    assert result.exit_code == 1 and "one of --json and --csv" in result.output
+    assert result.exit_code == 2 and "one of --json and --csv" in result.output
 
 
 def test_followup_on_an_empty_database(app, platsa_home):

@@ -12,10 +12,11 @@ from hypothesis import strategies as st
 from matcher.domain import Accommodation, Gender, LanguageLevel, Location, PriorTrade, SfiSchedule
 from matcher.fairness.counterfactual import counterfactual_check, with_gender
 from matcher.features import FEATURES
-from matcher.pipeline import Matcher
-from matcher.ranking import BoostedRanker
+from matcher.recommend import Recommender
 from matcher.taxonomy.model import Occupation, Substitution, Taxonomy, TaxonomyData
+from models.ranking import BoostedRanker
 from tests.matcher.builders import make_opening, make_participant
+from tests.matcher.recommend.build import recommender
 
 OCCUPATIONS = (
     Occupation("snickare", "Snickare", "7115"),
@@ -55,11 +56,10 @@ def fitted_lightgbm() -> BoostedRanker:
 
 
 @pytest.fixture(scope="module", params=["rule", "lightgbm"])
-def matcher(request) -> Matcher:
+def matcher(request) -> Recommender:
     ranker = fitted_lightgbm() if request.param == "lightgbm" else None
-    m = Matcher(tiny_taxonomy(), ranker=ranker)
-    m.index_openings(openings(), today=dt.date(2026, 2, 1))
-    return m
+    return recommender(tiny_taxonomy(), openings(), ranker=ranker, char=None,
+                       today=dt.date(2026, 2, 1))
 
 
 participants = st.builds(

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from matcher.fairness.gates import GATES, FairnessThresholds, check_gates, failed
+from matcher.fairness.gates import GATES, check_gates, failed
 from matcher.fairness.proxy import proxy_audit
 
 
@@ -81,9 +81,3 @@ def test_exposure_below_the_aim_passes_with_a_note():
                   if r.metric == "exposure_ratio"]
     assert exposure.passed and "below the aim of 0.95" in exposure.detail
 
-
-def test_thresholds_come_from_settings(monkeypatch):
-    monkeypatch.setenv("PLATSA_FAIRNESS_MAX_NDCG_GAP", "0.005")
-    assert FairnessThresholds().max_ndcg_gap == 0.005
-    assert failed(check_gates(Values(**GOOD), FairnessThresholds()))[0].metric == "ndcg10_gap"
-    assert FairnessThresholds(min_exposure_ratio=0.9).min_exposure_ratio == 0.9

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from matcher.flat import Kind
 from matcher.io import write_records
 from matcher.store.engine import head_revision
-from matcher.store.flat import Kind
 from platsa.cli.main import _register, app
 from tests.matcher.io.test_importer import _by_kind
 from tests.matcher.store import factories
@@ -47,12 +47,12 @@ def test_db_info_masks_the_password_and_reports_an_unreachable_server(
     platsa_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("psycopg")
-    from matcher.config import get_settings
+    from platsa.settings import get_settings
 
     monkeypatch.setenv("PLATSA_DATABASE_URL", "postgresql+psycopg://u:s3cret@127.0.0.1:1/x")
     get_settings.cache_clear()
     result = runner.invoke(app, ["db", "info"])
-    assert result.exit_code == 1
+    assert result.exit_code == 1  # not the user's input: the server failed
     assert "postgresql+psycopg://u:***@127.0.0.1:1/x" in result.output
     assert "s3cret" not in result.output and "database error" in result.output
 
@@ -78,7 +78,7 @@ def test_import_of_a_single_kind(platsa_home: Path, programme_dir: Path) -> None
     result = runner.invoke(app, command)
     assert result.exit_code == 0 and "imported 2 municipalities" in result.output
     again = runner.invoke(app, command)
-    assert again.exit_code == 1
+    assert again.exit_code == 2
     assert "municipalities.jsonl:1: code: already stored (1280)" in again.output
 
 
@@ -86,20 +86,22 @@ def test_bad_rows_are_listed_and_nothing_is_imported(platsa_home: Path, tmp_path
     path = tmp_path / "participants.csv"
     rows = "".join(f"p{i},1280,woman,1850,55.6,13.0\n" for i in range(4))
     path.write_text(f"{HEADER}\n{rows}", encoding="utf-8")
-    result = runner.invoke(app, ["import", "participants", str(path), "--max-errors", "2"])
-    assert result.exit_code == 1
-    assert f"{path}:2: birth_year: " in result.output and f"{path}:3: birth_year:" in result.output
-    assert f"{path}:4:" not in result.output
-    assert "... and 2 more errors" in result.output
-    assert "4 problems found; nothing imported" in result.output
+    result = runner.invoke(app, ["import", "participants", str(path), "--max-errors", "3"])
+    assert result.exit_code == 2
+    # The row errors and the missing municipality (nothing is stored yet) in one pass.
+    assert f"{path}:2: birth_year: " in result.output
+    assert f"{path}:2: municipality_code: no such municipality (1280)" in result.output
+    assert f"{path}:3: birth_year:" in result.output and f"{path}:4:" not in result.output
+    assert "... and 5 more errors" in result.output
+    assert "8 problems found; nothing imported" in result.output
 
 
 def test_a_missing_file_is_one_error_line(platsa_home: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", "coaches", str(tmp_path / "nope.csv")])
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.output.strip() == f"error: {tmp_path / 'nope.csv'}: no such file"
 
 
 def test_export_refuses_an_unknown_format(platsa_home: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["export", "--out", str(tmp_path), "--format", "xml"])
-    assert result.exit_code == 1 and "not one of csv, jsonl, parquet" in result.output
+    assert result.exit_code == 2 and "not one of csv, jsonl, parquet" in result.output

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine, event
 
 from matcher.domain import Employer, Participant
+from matcher.flat import DomainRecord, Kind
 from matcher.io import ImportValidationError, import_file, import_programme, write_records
 from matcher.store import repositories
 from matcher.store.engine import session_scope
-from matcher.store.flat import DomainRecord, Kind
 from matcher.store.models import PlacementRow
 from matcher.store.repositories import get_record
 from tests.matcher.store import factories

@@ -164,8 +164,8 @@ def test_error_message_lists_the_first_errors_then_a_count(tmp_path: Path) -> No
 
 
 def test_unknown_formats_and_missing_files_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match=r"'\.xlsx'"):
-        read_records(tmp_path / "p.xlsx", "participants")
+    with pytest.raises(ValueError, match=r"'\.ods'"):
+        read_records(tmp_path / "p.ods", "participants")
     with pytest.raises(FileNotFoundError, match="nope.csv"):
         read_records(tmp_path / "nope.csv", "participants")
     with pytest.raises(ValueError, match="pets"):

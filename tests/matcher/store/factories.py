@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from matcher.domain import Coach, Employer, Municipality, Opening, Participant, Placement
-from matcher.store.flat import DomainRecord
+from matcher.flat import DomainRecord
 from matcher.store.repositories import add_record
 
 MALMO = "1280"

@@ -7,9 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from matcher.config import Settings
 from matcher.domain import DeclineReason, PlacementStatus
-from matcher.horizons import occupation_shares
 from matcher.store.engine import session_scope
 from matcher.store.repositories import (
     add_record,
@@ -18,6 +16,8 @@ from matcher.store.repositories import (
     occupation_workers,
 )
 from matcher.taxonomy.model import Occupation, Taxonomy, TaxonomyData
+from platsa.assembly import occupation_shares
+from platsa.settings import Settings
 from tests.matcher.store import factories
 
 DAY = dt.date(2025, 4, 1)
@@ -56,7 +56,7 @@ def test_without_statistics_the_shares_come_from_the_store(seeded: Engine, tmp_p
     taxonomy = Taxonomy(TaxonomyData(
         occupations=(Occupation("occ-baker", "Bagare", "7412"),),
         ssyk_labels={"7412"[:n]: "Bagare" for n in (1, 2, 3, 4)}))
-    shares = occupation_shares(Settings(home=tmp_path, occupation_min_workers=2), taxonomy, seeded)
+    shares = occupation_shares(Settings().replace(home=tmp_path, min_workers=2), taxonomy, seeded)
     assert (shares.women_share, shares.source) == ({"7412": 0.5}, "programme placements")
-    too_few = Settings(home=tmp_path, occupation_min_workers=3)
+    too_few = Settings().replace(home=tmp_path, min_workers=3)
     assert occupation_shares(too_few, taxonomy, seeded).women_share == {}

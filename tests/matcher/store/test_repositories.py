@@ -20,8 +20,8 @@ from matcher.domain import (
     Placement,
     PlacementStatus,
 )
+from matcher.flat import Kind
 from matcher.store.engine import session_scope
-from matcher.store.flat import Kind
 from matcher.store.models import AppendOnlyError, Base, PlacementEventRow, PlacementRow
 from matcher.store.repositories import (
     DuplicateRecord,
@@ -105,11 +105,14 @@ def test_erasure_deletes_the_person_and_keeps_anonymous_counts(seeded: Engine) -
     assert counts["participants"] == 1 and counts["placements"] == 1
     assert counts["placement_events"] == 1
     with session_scope(seeded) as session:
-        row = session.get(PlacementRow, "pl1")
-        assert row is not None and row.participant_id is None
+        assert session.get(PlacementRow, "pl1") is None  # kept under a new id
+        (row,) = session.scalars(select(PlacementRow)).all()
+        assert row.participant_id is None and row.id != "pl1"
         assert (row.opening_id, row.status, row.municipality_code) == ("o1", "accepted", "1280")
+        assert [(e.to_status, e.actor) for e in placement_history(session, row.id)] == [
+            (PlacementStatus.ACCEPTED, "erased")]  # the history follows, without its actor
         with pytest.raises(RecordNotFound, match="erased"):
-            get_record(session, Placement, "pl1")
+            get_record(session, Placement, row.id)
         with pytest.raises(RecordNotFound):
             get_record(session, Participant, "p1")
 

@@ -68,27 +68,27 @@ def test_related_json_and_batch(platsa_home: Path, tmp_path: Path) -> None:
 
 def test_unknown_id_is_one_error_line(platsa_home: Path, tmp_path: Path) -> None:
     code, out = _run("occupations", "related", "no-such-id")
-    assert code == 1
+    assert code == 3
     assert out.strip().splitlines() == ["error: unknown occupation id 'no-such-id'"]
     ids = tmp_path / "ids.txt"
     ids.write_text(f"{STADARE}\nno-such-id\n", encoding="utf-8")
     code, out = _run("occupations", "related", "--file", str(ids))
-    assert code == 1
+    assert code == 3
     assert out.strip() == f"error: {ids}:2: unknown occupation id 'no-such-id'"
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "exit_code", "message"),
     [
-        (("occupations", "search"), "error: give either TEXT or --file"),
-        (("occupations", "search", "  "), "error: TEXT is empty"),
-        (("occupations", "search", "--file", "missing.txt"), "missing.txt"),
+        (("occupations", "search"), 2, "error: give either TEXT or --file"),
+        (("occupations", "search", "  "), 2, "error: TEXT is empty"),
+        (("occupations", "search", "--file", "missing.txt"), 3, "missing.txt"),
     ],
 )
-def test_bad_queries_fail_with_one_line(platsa_home: Path, args: tuple[str, ...],
+def test_bad_queries_fail_with_one_line(platsa_home: Path, args: tuple[str, ...], exit_code: int,
                                         message: str) -> None:
     code, out = _run(*args)
-    assert code == 1
+    assert code == exit_code
     assert len(out.strip().splitlines()) == 1 and message in out
 
 
@@ -96,7 +96,7 @@ def test_blank_line_in_file_names_the_line(platsa_home: Path, tmp_path: Path) ->
     queries = tmp_path / "titles.txt"
     queries.write_text("kock\n\nstädare\n", encoding="utf-8")
     code, out = _run("occupations", "search", "--file", str(queries))
-    assert code == 1 and out.strip() == f"error: {queries}:2: empty query"
+    assert code == 2 and out.strip() == f"error: {queries}:2: empty query"
 
 
 def test_import_then_info_uses_the_bundle(platsa_home: Path, jobtech_dir: Path,
@@ -140,12 +140,12 @@ def test_import_carries_the_prior_and_vocabulary_into_the_bundle(
     assert why["employed"] == 40 and why["openings"] == 2 and 0 < why["prior_share"] < 1
     code, out = _run("taxonomy", "import", "--jobtech", str(jobtech_dir),
                      "--occupation-stats", str(tmp_path / "missing.csv"))
-    assert code == 1 and "missing.csv: no such file" in out
+    assert code == 3 and "missing.csv: no such file" in out
 
 
 def test_import_of_a_missing_folder_fails(platsa_home: Path, tmp_path: Path) -> None:
     code, out = _run("taxonomy", "import", "--jobtech", str(tmp_path / "nope"))
-    assert code == 1 and out.strip() == f"error: {tmp_path / 'nope'}: no such folder"
+    assert code == 3 and out.strip() == f"error: {tmp_path / 'nope'}: no such folder"
 
 
 def test_download_from_file_urls(platsa_home: Path, tmp_path: Path) -> None:

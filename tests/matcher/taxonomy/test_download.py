@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import gzip
-import threading
 import zipfile
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,12 +13,8 @@ from matcher.taxonomy import jobtech
 from matcher.taxonomy.download import download_esco, download_jobtech
 from matcher.taxonomy.esco import load_esco
 from matcher.taxonomy.importer import import_taxonomy
+from tests.local_server import serving
 from tests.matcher.taxonomy.conftest import write_esco, write_jobtech_site
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        """Keep test output clean."""
 
 
 @pytest.fixture
@@ -43,15 +36,8 @@ def site(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def server(site: Path) -> Iterator[str]:
-    handler = functools.partial(_QuietHandler, directory=str(site))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(site) as url:
+        yield url
 
 
 def test_jobtech_download_over_http_then_import(server: str, tmp_path: Path) -> None:

@@ -225,12 +225,12 @@ def test_empty_taxonomy_data_is_allowed_to_have_no_esco() -> None:
 
 def test_load_taxonomy_prefers_the_imported_bundle(platsa_home: Path, tiny: Taxonomy,
                                                    caplog: pytest.LogCaptureFixture) -> None:
-    from matcher.config import get_settings
-    from matcher.taxonomy import load_taxonomy
+    from platsa.assembly import load_taxonomy
+    from platsa.settings import get_settings
 
     caplog.set_level("INFO", logger="matcher.taxonomy.current")
-    assert load_taxonomy().source == "demo"
+    assert load_taxonomy(get_settings()).source == "demo"
     assert "using the bundled demo taxonomy" in caplog.text
-    tiny.save(get_settings().resolved_taxonomy_path)
-    assert load_taxonomy().data == tiny.data
+    tiny.save(get_settings().paths.resolved_taxonomy_path)
+    assert load_taxonomy(get_settings()).data == tiny.data
     assert "using the imported taxonomy" in caplog.text

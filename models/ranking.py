@@ -1,0 +1,338 @@
+"""Rankers: a LightGBM model learned from outcomes and a transparent rule for when there is no history.
+
+Both are scikit-learn estimators (``BaseEstimator``: parameters declared once, in
+``__init__``, so ``get_params`` and ``clone`` work; ``fit`` validates and returns ``self``;
+fitted state ends in ``_``) and both expose ``contributions(X)``: one additive contribution
+per feature plus a bias column, which is what the explanations are built from. ``kind`` says
+which one served a request. ``tests/models/test_contract.py`` runs both through the same
+checks, and through scikit-learn's ``check_estimator`` (the checks that cannot apply are
+listed there with the reason).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_array
+
+from matcher.features import FEATURES, MONOTONE
+from models.errors import NotFittedError
+
+log = logging.getLogger(__name__)
+
+
+#: Gains per graded label (0 nothing … 3 work at 90 days): exponential, as NDCG counts them.
+LABEL_GAIN = (0, 1, 3, 7, 15, 31)
+
+
+class Ranker(Protocol):
+    """What the pipeline needs from a ranker."""
+
+    kind: str
+    feature_names_: list[str]
+
+    def predict(self, X: np.ndarray) -> np.ndarray: ...
+
+    def contributions(self, X: np.ndarray) -> np.ndarray: ...
+
+
+def _check_matrix(estimator: BaseEstimator, X: Any, n_features: int | None = None, *,
+                  fitting: bool = False) -> np.ndarray:
+    """X as a 2-d float matrix (NaN is unknown and allowed), as wide as the fit's when
+    ``n_features`` is given. Fitting validates fully (scikit-learn's ``check_array``); a
+    request only converts and checks the shape: it runs on every suggestion."""
+    array = (check_array(X, dtype=np.float64, ensure_all_finite="allow-nan") if fitting
+             else np.asarray(X, dtype=np.float64))
+    if array.ndim != 2:
+        raise ValueError(f"X must be 2-dimensional, got shape {array.shape}: "
+                         "Reshape your data, one row per pair")
+    if n_features is not None and array.shape[1] != n_features:
+        name = type(estimator).__name__
+        raise ValueError(f"X has {array.shape[1]} features, but {name} is expecting {n_features} "
+                         f"features as input (the ranker was fitted with {n_features})")
+    return array
+
+
+def groups_from_query_ids(query_ids: Sequence[object] | np.ndarray) -> np.ndarray:
+    """Group sizes for LightGBM from a query id per row (rows of a query must be contiguous)."""
+    ids = np.asarray(query_ids)
+    if ids.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    boundaries = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+    starts = np.concatenate([[0], boundaries])
+    if len(set(ids[starts].tolist())) != len(starts):
+        raise ValueError("rows of each query must be contiguous; sort by query id first")
+    return np.diff(np.concatenate([starts, [ids.size]]))
+
+
+#: The graded label of a placement that led to work at 90 days (see ``placement_label``).
+WORK_LABEL = 3
+#: Objectives the boosted ranker trains with; the first is the default.
+OBJECTIVES = ("binary", "lambdarank")
+
+
+class BoostedRanker(BaseEstimator):
+    """A LightGBM ranker, trained on outcomes with early stopping on a validation set.
+
+    Two objectives, chosen by measurement (``benchmarks/quality.py`` runs both):
+
+    * ``"binary"`` (default): the log-odds of work at 90 days, learned from placements whose
+      follow-up is recorded (labels 0/1, see :meth:`training.dataset.LabelledPairs.outcomes`).
+      Ranking by it within a participant orders openings by their chance of leading to work,
+      which is the programme's goal. Groups are accepted and ignored.
+    * ``"lambdarank"``: LambdaMART over graded labels (work 3 > completed 2 > started 1 > other
+      0) grouped per participant. History gives a participant one or two placements, so most
+      groups carry no pairwise signal, and "started" mostly measures whether nobody declined.
+
+    Monotone constraints (:data:`matcher.features.MONOTONE`) keep the trees from extrapolating
+    against domain knowledge beyond the coach-chosen placements history holds. Trees are
+    small (four leaves) because every suggestion is explained with TreeSHAP
+    (``pred_contrib``), whose cost grows with the square of tree depth; on the generator's
+    scenario four leaves ranked as well as fifteen (``benchmarks/quality.py``).
+    """
+
+    kind = "lightgbm"
+
+    def __init__(
+        self,
+        objective: str = "binary",
+        n_estimators: int = 1000,
+        learning_rate: float = 0.05,
+        num_leaves: int = 4,
+        min_child_samples: int = 40,
+        subsample: float = 0.8,
+        colsample_bytree: float = 0.9,
+        early_stopping_rounds: int = 50,
+        eval_at: Sequence[int] = (10,),
+        monotone: bool = True,
+        random_state: int = 0,
+        n_jobs: int = 2,
+    ) -> None:
+        self.objective = objective
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.early_stopping_rounds = early_stopping_rounds
+        self.eval_at = eval_at
+        self.monotone = monotone
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    @property
+    def ranks_groups(self) -> bool:
+        """Whether the objective compares rows within a group (else rows stand alone)."""
+        return self._objective() == "lambdarank"
+
+    @property
+    def validation_metric(self) -> tuple[str, bool]:
+        """The early-stopping metric LightGBM reports, and whether higher is better."""
+        if self.ranks_groups:
+            return f"ndcg@{self.eval_at[0]}", True
+        return "binary_logloss", False
+
+    def _objective(self) -> str:
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective {self.objective!r} is not one of {OBJECTIVES}")
+        return self.objective
+
+    def lgbm_params(self, max_label: int, feature_names: Sequence[str] = ()) -> dict[str, Any]:
+        """LightGBM parameters of this ranker (thread count aside), for any LightGBM front end.
+
+        One place, so the single-machine fit and the Dask fit train the same model.
+        """
+        params: dict[str, Any] = {
+            "objective": self._objective(),
+            "n_estimators": self.n_estimators,
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_child_samples": self.min_child_samples,
+            "subsample": self.subsample,
+            "subsample_freq": 1 if self.subsample < 1 else 0,
+            "colsample_bytree": self.colsample_bytree,
+            "random_state": self.random_state,
+            "deterministic": True,
+            "force_row_wise": True,
+            "verbose": -1,
+        }
+        if self.ranks_groups:
+            params["label_gain"] = list(LABEL_GAIN[: max(max_label, 0) + 2])
+        if self.monotone and any(name in MONOTONE for name in feature_names):
+            params["monotone_constraints"] = [MONOTONE.get(name, 0) for name in feature_names]
+        return params
+
+    def check_labels(self, y: np.ndarray) -> None:
+        """Binary training takes 0/1 (work at 90 days); graded labels there are a caller's slip."""
+        if not self.ranks_groups and not np.isin(y, (0, 1)).all():
+            raise ValueError(
+                f"the binary objective needs 0/1 labels (work at 90 days), got {sorted(set(y.tolist()))[:6]}:"
+                " train on LabelledPairs.outcomes()")
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        group: Any = None,
+        *,
+        feature_names: Sequence[str] | None = None,
+        eval_set: tuple[Any, Any, Any] | None = None,
+        sample_weight: Any = None,
+    ) -> BoostedRanker:
+        """Fit on rows grouped by query; ``eval_set=(X, y, group)`` enables early stopping.
+
+        The binary objective reads rows alone: without ``group`` they count as one query.
+        """
+        import lightgbm as lgb
+
+        X_ = _check_matrix(self, X, fitting=True)
+        y_ = np.asarray(y)
+        group_ = np.asarray([len(X_)] if group is None else group, dtype=np.int64)
+        if len(y_) != len(X_):
+            raise ValueError(f"y has {len(y_)} rows, X has {len(X_)}")
+        if group_.sum() != len(X_):
+            raise ValueError(f"group sizes sum to {group_.sum()}, X has {len(X_)} rows")
+        if len(X_) == 0:
+            raise ValueError("cannot fit a ranker on zero rows")
+        names = list(feature_names) if feature_names else [f"f{i}" for i in range(X_.shape[1])]
+        if len(names) != X_.shape[1]:
+            raise ValueError(f"{len(names)} feature names for {X_.shape[1]} columns")
+        self.check_labels(y_)
+        params = self.lgbm_params(int(y_.max()), names)
+        model = (lgb.LGBMRanker if self.ranks_groups else lgb.LGBMClassifier)(n_jobs=self.n_jobs, **params)
+        fit_kwargs: dict[str, Any] = {"sample_weight": sample_weight, "feature_name": names}
+        if self.ranks_groups:
+            fit_kwargs["group"] = group_
+        if eval_set is not None:
+            Xv, yv, gv = eval_set
+            fit_kwargs.update(
+                eval_X=(_check_matrix(self, Xv, X_.shape[1], fitting=True),), eval_y=(np.asarray(yv),),
+                callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)],
+            )
+            if self.ranks_groups:
+                fit_kwargs.update(eval_group=[np.asarray(gv, dtype=np.int64)], eval_at=list(self.eval_at))
+        model.fit(X_, y_, **fit_kwargs)
+        self.booster_ = model.booster_
+        self.feature_names_ = names
+        self.n_features_in_ = X_.shape[1]
+        self.best_iteration_ = int(model.best_iteration_ or model.n_estimators)
+        log.info("fitted %s ranker: %d rows, %d trees", self.objective, len(X_), self.best_iteration_)
+        return self
+
+    @classmethod
+    def from_booster(cls, booster: Any) -> BoostedRanker:
+        """Wrap a trained LightGBM booster (e.g. loaded from a model registry).
+
+        The objective is read back from the booster, so a loaded model reports what it is.
+        """
+        objective = str(booster.params.get("objective", OBJECTIVES[0])).split()[0]
+        ranker = cls(objective=objective if objective in OBJECTIVES else OBJECTIVES[0])
+        ranker.booster_ = booster
+        ranker.feature_names_ = list(booster.feature_name())
+        ranker.n_features_in_ = booster.num_feature()
+        ranker.best_iteration_ = booster.best_iteration or booster.current_iteration()
+        return ranker
+
+    def _fitted(self) -> Any:
+        booster = getattr(self, "booster_", None)
+        if booster is None:
+            raise NotFittedError("this BoostedRanker is not fitted yet: call fit(X, y, group) first")
+        return booster
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Scores (higher is better); comparable within one query only."""
+        booster = self._fitted()
+        return booster.predict(_check_matrix(self, X, self.n_features_in_), raw_score=True,
+                               num_iteration=self.best_iteration_, num_threads=1)
+
+    def contributions(self, X: Any) -> np.ndarray:
+        """SHAP-style per-feature contributions (n, n_features + 1); the last column is the bias."""
+        booster = self._fitted()
+        return booster.predict(_check_matrix(self, X, self.n_features_in_), pred_contrib=True,
+                               num_iteration=self.best_iteration_, num_threads=1)
+
+    def feature_importance(self) -> dict[str, float]:
+        """Total gain per feature, for model cards and plots."""
+        gains = self._fitted().feature_importance(importance_type="gain")
+        return dict(zip(self.feature_names_, map(float, gains), strict=True))
+
+
+class RuleRanker(BaseEstimator):
+    """A transparent weighted sum of features, used until there are outcomes to learn from.
+
+    Every weight is readable, so a coach can be told exactly why an opening ranks high.
+    Features missing from ``weights`` count zero; NaN values (unknown) count zero too.
+    """
+
+    kind = "rule"
+
+    def __init__(self, weights: Mapping[str, float] | None = None,
+                 feature_names: Sequence[str] | None = None) -> None:
+        self.weights = weights
+        self.feature_names = feature_names
+
+    def fit(self, X: Any = None, y: Any = None, group: Any = None) -> RuleRanker:
+        """Validate the weights against the feature names; nothing is learned.
+
+        Without ``feature_names`` the columns of ``X`` are ``f0``, ``f1`` …
+        """
+        weights = dict(self.weights or {})
+        if self.feature_names is not None:
+            names = list(self.feature_names)
+        elif X is not None:
+            names = [f"f{i}" for i in range(_check_matrix(self, X, fitting=True).shape[1])]
+        else:
+            raise ValueError("a rule needs its feature names, or X to number its columns")
+        unknown = sorted(set(weights) - set(names))
+        if unknown:
+            raise ValueError(f"rule weights name unknown features: {unknown}")
+        if X is not None:
+            _check_matrix(self, X, len(names), fitting=True)
+        self.feature_names_ = names
+        self.n_features_in_ = len(names)
+        self.coef_ = np.array([float(weights.get(n, 0.0)) for n in names])
+        return self
+
+    def _coef(self) -> np.ndarray:
+        coef = getattr(self, "coef_", None)
+        if coef is None:
+            raise NotFittedError("this RuleRanker is not fitted yet: call fit() first")
+        return coef
+
+    def contributions(self, X: Any) -> np.ndarray:
+        coef = self._coef()
+        values = np.nan_to_num(_check_matrix(self, X, len(coef)), nan=0.0)
+        parts = values * coef
+        return np.hstack([parts, np.zeros((len(parts), 1))])
+
+    def predict(self, X: Any) -> np.ndarray:
+        return self.contributions(X).sum(axis=1)
+
+
+#: The rule's version label: what serves, and what every answer names, before a champion exists.
+RULE_VERSION = "rule-v1"
+#: Weights of the transparent rule used before any outcome history exists. Occupation
+#: transfer dominates; travel and uncovered needs count against.
+DEFAULT_RULE_WEIGHTS: dict[str, float] = {
+    "occ_relatedness": 3.0,
+    "occ_desired_relatedness": 1.5,
+    "occ_transfer_level": 1.0,
+    "occ_same_ssyk4": 0.5,
+    "text_embedding_sim": 1.0,
+    "text_char_sim": 1.0,
+    "language_margin": 0.1,
+    "needs_covered_share": 0.5,
+    "commute_share": -1.0,
+    "hours_fit": 0.5,
+    "employer_success_rate": 1.0,
+}
+
+
+def default_rule() -> RuleRanker:
+    """The transparent scoring rule over :data:`~matcher.features.FEATURES`."""
+    return RuleRanker(DEFAULT_RULE_WEIGHTS, FEATURES).fit()

@@ -1,0 +1,58 @@
+"""What the model and matching commands share: options, settings, the registry, tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from platsa.settings import Settings
+    from training.registry import ModelRegistry
+
+By = Annotated[str | None, typer.Option("--by", help="Who does this (default: the OS user).")]
+Today = Annotated[str | None, typer.Option(
+    "--today", help="Match as of this date (YYYY-MM-DD; default today).")]
+Reciprocal = Annotated[bool, typer.Option(
+    "--reciprocal", help="Rank by P(fit) × P(the employer says yes): the champion's acceptance "
+    "model, else each employer's share of yes answers in the placement history.")]
+
+
+def load_settings() -> Settings:
+    from platsa.settings import get_settings
+
+    settings = get_settings()
+    settings.paths.ensure_home()
+    return settings
+
+
+def open_registry(settings: Settings) -> ModelRegistry:
+    import logging
+
+    from training.registry import ModelRegistry
+
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    return ModelRegistry.connect(settings)
+
+
+def date_option(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"--today {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Left-aligned columns on stdout (plain text, so it pipes well)."""
+    cells = [[str(c) for c in header], *[[cell(c) for c in row] for row in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    for row in cells:
+        typer.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def cell(value: Any) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else "–" if value is None else str(value)

@@ -1,0 +1,136 @@
+"""``platsa suggest`` and ``platsa candidates``: what the API would answer, from the champion."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from platsa.cli.common import AsJson, errors_as_lines, print_json
+from platsa.cli.helpers import Reciprocal, Today, date_option, load_settings, table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from matcher.recommend import SuggestionList, WhyNot
+
+
+def _participant(frames: dict[str, pd.DataFrame], participant_id: str) -> Any:
+    from matcher.records import participants_by_id
+
+    rows = frames["participants"][frames["participants"]["id"] == participant_id]
+    if rows.empty:
+        raise LookupError(f"no participant {participant_id!r} in the database")
+    return participants_by_id(rows)[participant_id]
+
+
+def print_suggestions(suggestions: SuggestionList) -> None:
+    typer.echo(f"participant {suggestions.participant_id}: {len(suggestions.items)} of "
+               f"{suggestions.n_feasible} feasible openings, model {suggestions.model_version}")
+    if suggestions.reciprocal:
+        typer.echo(f"reciprocal: ranked by P(fit) × P(the employer says yes), acceptance from "
+                   f"{suggestions.acceptance_source}")
+    for s in suggestions.items:
+        answer = "" if s.acceptance is None else f", acceptance {s.acceptance:.2f}"
+        typer.echo(f"  {s.rank}. {s.title} [{s.opening_id}, {s.kind}, kommun {s.municipality_code}, "
+                   f"{s.commute_minutes:.0f} min] score {s.score:.3f}{answer}")
+        for reason in s.reasons:
+            typer.echo(f"       + {reason}")
+        for missing in s.missing:
+            typer.echo(f"       - {missing}")
+
+
+def print_why_not(answer: WhyNot) -> None:
+    verdict = "feasible" if answer.feasible else "not feasible"
+    typer.echo(f"why not {answer.opening_id}? {verdict}")
+    for check in answer.constraints:
+        if not check.passed:
+            typer.echo(f"  ✗ {check.name}: {check.reason_sv}")
+
+
+def _print_widening(widened: bool) -> None:
+    if widened:
+        typer.echo("widen horizons: an opening in an occupation where few of the participant's "
+                   "gender work was brought into the list")
+    else:
+        typer.echo("widen horizons: nothing moved (the list already had such an opening, or "
+                   "none is feasible or known)")
+
+
+def suggest_command(
+    participant_id: Annotated[str, typer.Argument(help="Participant id.")],
+    k: Annotated[int, typer.Option("--top", "--k", "-k", min=1, help="How many openings.")] = 5,
+    why_not: Annotated[str | None, typer.Option("--why-not", help="Also explain this opening.")
+                       ] = None,
+    widen_horizons: Annotated[bool, typer.Option(
+        "--widen-horizons",
+        help="Bring a feasible opening in an occupation where the participant's gender is "
+        "under-represented into the list (gender is used for nothing else). Shares: "
+        "PLATSA_OCCUPATION_STATS, else the programme's placements.")] = False,
+    reciprocal: Reciprocal = False,
+    today: Today = None,
+    as_json: AsJson = False,
+) -> None:
+    """The best feasible openings for a participant, with reasons, from the champion model."""
+    from platsa.assembly import served_recommender
+
+    with errors_as_lines():
+        settings = load_settings()
+        recommender, frames = served_recommender(settings, date_option(today), shares=widen_horizons)
+        participant = _participant(frames, participant_id)
+        suggestions = recommender.suggest_openings(participant, k=k, widen=widen_horizons,
+                                                   reciprocal=reciprocal)
+        answer = recommender.why_not(participant, why_not) if why_not else None
+    if as_json:
+        print_json({**suggestions.to_dict(), "widen_horizons": widen_horizons,
+                    "why_not": answer.to_dict() if answer else None})
+        return
+    print_suggestions(suggestions)
+    if widen_horizons:
+        _print_widening(suggestions.widened)
+    if answer is not None:
+        print_why_not(answer)
+
+
+def candidates_command(
+    opening_id: Annotated[str, typer.Argument(help="Opening id.")],
+    k: Annotated[int, typer.Option("--top", "--k", "-k", min=1, help="How many participants.")] = 10,
+    fair: Annotated[bool, typer.Option("--fair/--no-fair", help="Re-rank for gender parity.")] = True,
+    reciprocal: Reciprocal = False,
+    today: Today = None,
+    as_json: AsJson = False,
+) -> None:
+    """The best eligible participants for an opening (the employer side), from the champion."""
+    from matcher.recommend.candidates import suggest_candidates
+    from matcher.records import participants_by_id
+    from platsa.assembly import served_recommender
+
+    with errors_as_lines():
+        settings = load_settings()
+        recommender, frames = served_recommender(settings, date_option(today))
+        pool = list(participants_by_id(frames["participants"]).values())
+        result = suggest_candidates(recommender, opening_id, pool, k=k, fair=fair,
+                                    reciprocal=reciprocal)
+    answer = ("acceptance", "reciprocal_score") if reciprocal else ()
+    rows = [{"rank": c.rank, "participant_id": c.participant.id, "score": round(c.score, 6),
+             "commute_minutes": round(c.commute_minutes, 1),
+             **{name: getattr(c, name) for name in answer}} for c in result.items]
+    if as_json:
+        source = {"acceptance_source": result.acceptance_source} if reciprocal else {}
+        print_json({"opening_id": result.opening_id, "n_eligible": result.n_eligible,
+                    "fairness_reranked": result.fairness_reranked,
+                    "model_version": result.model_version, "reciprocal": reciprocal, **source,
+                    "items": rows})
+        return
+    typer.echo(f"opening {result.opening_id}: {len(rows)} of {result.n_eligible} eligible participants, "
+               f"model {result.model_version}{', re-ranked for parity' if result.fairness_reranked else ''}"
+               + (f", reciprocal (acceptance from {result.acceptance_source})" if reciprocal else ""))
+    table(["rank", "participant", "score", "commute min", *answer],
+           [[r["rank"], r["participant_id"], r["score"], r["commute_minutes"],
+             *[r[key] for key in answer]] for r in rows])
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``suggest`` and ``candidates`` to ``app``."""
+    app.command("suggest")(suggest_command)
+    app.command("candidates")(candidates_command)

@@ -1,0 +1,56 @@
+"""Records fetched on behalf of a caller: what they may not see does not exist for them.
+
+A record outside the caller's scope is answered like an unknown id (404), so the API never
+confirms that a participant exists in another municipality. A caller whose *role* cannot
+use an endpoint at all gets 403 from :func:`serving.deps.require` before this runs.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from matcher.domain import Employer, Opening, Participant, Placement
+from matcher.store.repositories import RecordNotFound, get_record
+from platsa.services.security import Principal
+
+
+def participant_for(session: Session, principal: Principal, participant_id: str) -> Participant:
+    """The participant if the caller may see them (coaches: own municipality)."""
+    participant = get_record(session, Participant, participant_id)
+    if not principal.sees_participant(participant.municipality_code):
+        raise RecordNotFound(f"no participant {participant_id!r} is stored")
+    return participant
+
+
+def _parent(session: Session, employer_id: str) -> str | None:
+    return get_record(session, Employer, employer_id).parent_id
+
+
+def opening_for(session: Session, principal: Principal, opening_id: str) -> Opening:
+    """The opening if the caller may read it."""
+    opening = get_record(session, Opening, opening_id)
+    parent = _parent(session, opening.employer_id)
+    if not principal.sees_opening(opening.employer_id, parent, opening.municipality_code):
+        raise RecordNotFound(f"no opening {opening_id!r} is stored")
+    return opening
+
+
+def owned_opening(session: Session, principal: Principal, opening_id: str) -> Opening:
+    """The opening if the caller posted it (its employer or association) or is an admin."""
+    opening = get_record(session, Opening, opening_id)
+    if not principal.owns_opening(opening.employer_id, _parent(session, opening.employer_id)):
+        raise RecordNotFound(f"no opening {opening_id!r} is stored")
+    return opening
+
+
+def check_employer(session: Session, principal: Principal, employer_id: str) -> None:
+    """Refuse to post for an employer the caller does not speak for (404 like an unknown id)."""
+    if not principal.owns_opening(employer_id, _parent(session, employer_id)):
+        raise RecordNotFound(f"no employer {employer_id!r} is stored")
+
+
+def placement_for(session: Session, principal: Principal, placement_id: str) -> Placement:
+    """The placement if the caller may see its participant."""
+    placement = get_record(session, Placement, placement_id)
+    participant_for(session, principal, placement.participant_id)
+    return placement
