@@ -22,10 +22,10 @@ import numpy as np
 from matcher.taxonomy.model import Taxonomy
 from matcher.taxonomy.transfer import (
     FOLDS,
-    GRID,
     TransferModel,
     TransferWeights,
     fit_transfer,
+    grid_ndcg,
     occupation_folds,
     without_occupations,
 )
@@ -81,9 +81,10 @@ def cross_validate(taxonomy: Taxonomy, model: TransferModel, seed: int) -> dict[
     per_fold = []
     for number, held in enumerate(occupation_folds(moves, FOLDS, seed)):
         train = without_occupations(moves, held)
-        learned = fit_transfer(model, train, seed + 1 + number)
-        no_popularity = fit_transfer(model, train, seed + 1 + number,
-                                     {**GRID, "popularity": (0.0,)})
+        # one grid search: the best point, and the best without popularity (an ablation)
+        inner = grid_ndcg(model, train, seed + 1 + number)
+        learned = max(inner, key=inner.__getitem__)
+        no_popularity = max((w for w in inner if w.popularity == 0), key=inner.__getitem__)
         tests = held[gold[held].sum(axis=1) > 0]
         scores = {
             "learned": model.with_weights(learned).rows(tests, train),

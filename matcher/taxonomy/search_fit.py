@@ -36,6 +36,14 @@ def fit_search_weights(features: np.ndarray, gold: np.ndarray, l2: float = L2) -
     )
 
 
+SHORTLIST = 64
+ROUNDS = 4
+"""The fit compares each title's right answers with its 64 best other alternatives under
+the current weights: the rest carry next to no probability, and leaving them out makes a
+fit some 30 times faster. The shortlist is drawn again under the fitted weights until it
+stops changing (at most four rounds)."""
+
+
 def fit_conditional_logit(features: np.ndarray, gold: np.ndarray, outside: np.ndarray,
                           start: np.ndarray, l2: float = L2) -> np.ndarray:
     """Non-negative weights of a conditional logit over (q, n, f) ``features``; ``outside``
@@ -43,6 +51,31 @@ def fit_conditional_logit(features: np.ndarray, gold: np.ndarray, outside: np.nd
     extra ones a benchmark tries beside them."""
     if gold.shape != features.shape[:2] or not gold.any(axis=1).all():
         raise ValueError(f"gold must be (q, n) with an answer per title, got {gold.shape}")
+    weights = np.asarray(start, dtype=np.float64)
+    chosen: np.ndarray | None = None
+    for _ in range(ROUNDS):
+        columns = _shortlist(features, gold, outside, weights)
+        if chosen is not None and np.array_equal(columns, chosen):
+            break
+        chosen = columns
+        weights = _fit(np.take_along_axis(features, columns[..., None], axis=1),
+                       np.take_along_axis(gold, columns, axis=1),
+                       np.take_along_axis(outside, columns, axis=1), weights, l2)
+    return weights.astype(np.float32)
+
+
+def _shortlist(features: np.ndarray, gold: np.ndarray, outside: np.ndarray,
+               weights: np.ndarray) -> np.ndarray:
+    """(q, k) sorted columns per title: every right answer and the best other candidates."""
+    k = min(gold.shape[1], SHORTLIST + int(gold.sum(axis=1).max()))
+    logits = np.where(outside, -np.inf, features @ weights.astype(np.float32))
+    logits[gold] = np.inf
+    return np.sort(np.argpartition(-logits, k - 1, axis=1)[:, :k], axis=1)
+
+
+def _fit(features: np.ndarray, gold: np.ndarray, outside: np.ndarray, start: np.ndarray,
+         l2: float) -> np.ndarray:
+    """L-BFGS-B on the penalised negative log-likelihood, weights kept non-negative."""
     flat = features.reshape(-1, features.shape[2])
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
@@ -56,9 +89,9 @@ def fit_conditional_logit(features: np.ndarray, gold: np.ndarray, outside: np.nd
         share = exp / total[:, None] - right / right_total[:, None]
         return float(value), (share.astype(np.float32).reshape(-1) @ flat) + l2 * w
 
-    result = minimize(loss, np.asarray(start, dtype=np.float64), jac=True, method="L-BFGS-B",
+    result = minimize(loss, start, jac=True, method="L-BFGS-B",
                       bounds=[(0.0, None)] * features.shape[2])
-    return result.x.astype(np.float32)
+    return np.asarray(result.x, dtype=np.float64)
 
 
 def top_positions(features: np.ndarray, weights: SearchWeights | np.ndarray, k: int,

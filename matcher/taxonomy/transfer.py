@@ -181,7 +181,17 @@ def fit_transfer(
     model: TransferModel, moves: sparse.csr_matrix, seed: int = 0,
     grid: Mapping[str, Sequence[float]] = GRID,
 ) -> TransferWeights:
-    """The ``grid`` weights with the best mean nDCG@10 over held-out occupations.
+    """The ``grid`` weights with the best mean nDCG@10 over held-out occupations
+    (:func:`grid_ndcg`)."""
+    found = grid_ndcg(model, moves, seed, grid)
+    return max(found, key=found.__getitem__)
+
+
+def grid_ndcg(
+    model: TransferModel, moves: sparse.csr_matrix, seed: int = 0,
+    grid: Mapping[str, Sequence[float]] = GRID,
+) -> dict[TransferWeights, float]:
+    """Mean nDCG@10 over held-out occupations of every ``grid`` point, in grid order.
 
     The occupations with edges are split in :data:`FOLDS`; for each fold every edge touching
     it is removed, and each of its occupations with moves ranks all occupations from the
@@ -200,15 +210,14 @@ def fit_transfer(
     if not evidence or not sum(len(g) for g in gains):
         raise ValueError("fit_transfer needs published edges to learn from")
     stacked, gain = np.concatenate(evidence), np.concatenate(gains)
-    best, best_ndcg = TransferWeights(), -1.0
-    for hierarchy, skills, text, popularity in itertools.product(
-        grid["hierarchy"], grid["skills"], grid["text"], grid["popularity"]
-    ):
-        weights = TransferWeights(PROPAGATED, hierarchy, skills, text, popularity)
-        ndcg = mean_ndcg(model.with_weights(weights).inferred(stacked), gain)
-        if ndcg > best_ndcg:
-            best, best_ndcg = weights, ndcg
-    return best
+    return {
+        weights: mean_ndcg(model.with_weights(weights).inferred(stacked), gain)
+        for weights in (
+            TransferWeights(PROPAGATED, *point)
+            for point in itertools.product(
+                grid["hierarchy"], grid["skills"], grid["text"], grid["popularity"])
+        )
+    }
 
 
 def mean_ndcg(scores: np.ndarray, gains: np.ndarray, k: int = 10) -> float:

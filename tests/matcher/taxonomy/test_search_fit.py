@@ -48,3 +48,24 @@ def test_shapes_are_checked() -> None:
         fit_search_weights(np.zeros((2, 3, 1)), np.ones((2, 3), dtype=bool))
     with pytest.raises(ValueError, match="an answer per title"):
         fit_search_weights(np.zeros((2, 3, len(FEATURES))), np.zeros((2, 3), dtype=bool))
+
+
+def test_the_shortlisted_fit_agrees_with_the_fit_over_every_alternative(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from matcher.taxonomy import search_fit
+
+    truth = np.zeros(len(FEATURES), dtype=np.float32)
+    truth[FEATURES.index("own_char")] = 20.0  # peaked, as search is: 64 of 200 hold the mass
+    truth[FEATURES.index("exact")] = 3.0
+    rng = np.random.default_rng(3)
+    features = rng.random((300, 200, len(FEATURES))).astype(np.float32) ** 4
+    logits = features @ truth
+    probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    gold = np.zeros((300, 200), dtype=bool)
+    gold[np.arange(300), [rng.choice(200, p=row) for row in probabilities]] = True
+    shortlisted = fit_search_weights(features, gold).vector()
+    monkeypatch.setattr(search_fit, "SHORTLIST", 200)
+    full = fit_search_weights(features, gold).vector()
+    assert np.abs(shortlisted - full).max() < 0.02 * np.abs(full).max()
