@@ -345,7 +345,10 @@ class Taxonomy:
     def hit(self, occupation_id: str, score: float) -> OccupationHit:
         """An :class:`OccupationHit` for an id; the score is clipped into [0, 1] and rounded
         to 6 decimals (float32 noise would otherwise turn an exact match into 0.9999998)."""
-        occupation = self.occupation(occupation_id)
+        return self._hit_at(self.index_of(occupation_id), score)
+
+    def _hit_at(self, position: int, score: float) -> OccupationHit:
+        occupation = self.data.occupations[position]
         clipped = round(min(max(float(score), 0.0), 1.0), 6)
         return OccupationHit(occupation.id, occupation.label, occupation.ssyk4, clipped)
 
@@ -529,7 +532,7 @@ class Taxonomy:
         """:meth:`search` for a batch of titles (vectorised; empty titles get no hits)."""
         _check_k(k)
         scores = self.title_index.scores(list(texts))
-        found = [[self.hit(self.occupation_ids[i], row[i]) for i in _top(row, k)] for row in scores]
+        found = [[self._hit_at(i, row[i]) for i in top] for row, top in zip(scores, _top_rows(scores, k), strict=True)]
         return [[hit for hit in hits if hit.score > 0] for hits in found]
 
     def explain_search(self, text: str) -> title_search.SearchExplanation | None:
@@ -644,6 +647,17 @@ def _own_names(occupation: Occupation) -> tuple[str, ...]:
 def _check_k(k: int) -> None:
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
+
+
+def _top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """:func:`_top` of every row of a (rows, n) matrix at once."""
+    k = min(k, scores.shape[1])
+    if k <= 0:
+        return np.zeros((len(scores), 0), dtype=np.int64)
+    candidates = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    values = np.take_along_axis(scores, candidates, axis=1)
+    order = np.lexsort((candidates, -values), axis=1)
+    return np.take_along_axis(candidates, order, axis=1)
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

@@ -67,27 +67,27 @@ class SearchWeights:
     titles (``benchmarks/taxonomy.py`` prints it as "weights fitted on all titles"); the
     out-of-fold accuracy of that procedure is in the README."""
 
-    own_char: float = 13.2641
+    own_char: float = 10.6405
     """Char n-gram cosine with the best own name."""
-    own_word: float = 0.7181
+    own_word: float = 1.0718
     """Whole-word cosine with the best own name."""
-    exact: float = 1.5862
+    exact: float = 1.9544
     """The canonical query equals an own name's canonical form."""
-    group_gain: float = 6.0123
+    group_gain: float = 4.7115
     """How much better the best SSYK/ISCO/ESCO preferred group name fits than the own names
     (a group name equal to the canonical query fits perfectly)."""
-    alt_gain: float = 7.7087
+    alt_gain: float = 6.3345
     """The same for ESCO alternative labels."""
-    linked_exact: float = 1.6892
+    linked_exact: float = 1.728
     """The canonical query equals a name of an ESCO occupation, weighted by how alike its
     preferred label is to the occupation's own name."""
-    fixed_exact_1: float = 3.507
+    fixed_exact_1: float = 3.6709
     """After correcting one edit, the query equals an own name."""
-    fixed_exact_2: float = 1.2976
+    fixed_exact_2: float = 1.3112
     """After correcting two edits, the query equals an own name."""
-    fixed_gain: float = 1.4542
+    fixed_gain: float = 1.2851
     """How much better the best corrected reading fits an own name than the query."""
-    prior: float = 0.4146
+    prior: float = 0.2851
     """Standardised log share of how common the occupation is."""
 
     def vector(self) -> np.ndarray:
@@ -256,18 +256,20 @@ class TitleIndex:
         """The features that are not zero everywhere, each (len(texts), n), and the rows of
         texts with nothing to match (all their features are zero)."""
         titles = [title_of(t) for t in texts]
-        indexed = [index_text(t) for t in titles]
         canonical = [canonical_title(t) for t in titles]
+        indexed = [_index_form(c, t) for c, t in zip(canonical, titles, strict=True)]
         chars = self._transform(indexed)
         own_char = _max_by_start(chars @ self._own_chars_t, self._own_starts)
         words = self._words.transform(indexed)
         readings = [(row, v) for row, t in enumerate(titles) for v in self._spelling.variants(t)]
+        # the corrected readings' n-grams serve both the group and the spelling evidence
+        reading_chars = self._transform([v.text for _, v in readings]) if readings else None
         found = {
             "own_char": own_char,
             "own_word": _max_by_start(words @ self._own_words_t, self._own_starts),
             **_exact_rows(canonical, {"exact": self._exact_own}, self._n),
-            **self._group_evidence(chars, canonical, own_char, readings),
-            **self._spelling_evidence(readings, own_char),
+            **self._group_evidence(chars, canonical, own_char, readings, reading_chars),
+            **self._spelling_evidence(readings, reading_chars, own_char),
         }
         found["prior"] = np.broadcast_to(self._prior_feature, own_char.shape)
         empty = [row for row, text in enumerate(indexed) if not text]
@@ -282,13 +284,13 @@ class TitleIndex:
 
     def _group_evidence(
         self, chars: sparse.csr_matrix, canonical: list[str], own_char: np.ndarray,
-        readings: list[tuple[int, Variant]],
+        readings: list[tuple[int, Variant]], reading_chars: sparse.csr_matrix | None,
     ) -> dict[str, np.ndarray]:
         if not self._n_groups:
             return {}
         per_group = self._per_group(chars)
-        if readings:  # a corrected reading may name a group ("lasbilsförare": Lastbilsförare m.fl.)
-            fixed = self._per_group(self._transform([v.text for _, v in readings]))
+        if reading_chars is not None:  # a corrected reading may name a group ("lasbilsförare")
+            fixed = self._per_group(reading_chars)
             for (row, variant), scores in zip(readings, fixed, strict=True):
                 np.maximum(per_group[row], scores, out=per_group[row])
                 per_group[row, [g + 1 for g in self._exact_group.get(variant.text, ())]] = 1.0
@@ -312,13 +314,12 @@ class TitleIndex:
         return _max_by_owner(chars @ self._group_chars_t, self._group_of_column, self._n_groups + 1)
 
     def _spelling_evidence(
-        self, readings: list[tuple[int, Variant]], own_char: np.ndarray
+        self, readings: list[tuple[int, Variant]], reading_chars: sparse.csr_matrix | None,
+        own_char: np.ndarray,
     ) -> dict[str, np.ndarray]:
-        if not readings:
+        if reading_chars is None:
             return {}
-        fixed = _max_by_start(
-            self._transform([v.text for _, v in readings]) @ self._own_chars_t, self._own_starts
-        )
+        fixed = _max_by_start(reading_chars @ self._own_chars_t, self._own_starts)
         gain = np.zeros_like(own_char)
         found = {"fixed_gain": gain}
         for (row, variant), scores in zip(readings, fixed, strict=True):
@@ -385,7 +386,11 @@ class TitleIndex:
 
 def index_text(text: str) -> str:
     """What the n-grams see: the canonical title, then the folded one when it differs."""
-    canonical, folded = canonical_title(text), fold(text)
+    return _index_form(canonical_title(text), text)
+
+
+def _index_form(canonical: str, text: str) -> str:
+    folded = fold(text)
     return canonical if canonical == folded else f"{canonical} {folded}"
 
 

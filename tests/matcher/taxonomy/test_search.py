@@ -69,9 +69,9 @@ def test_misspelled_modifier_of_a_compound_is_corrected_part_by_part() -> None:
 
 
 def test_the_prior_settles_an_ambiguous_misspelling_and_follows_its_data() -> None:
-    own = [("Läkare",), ("Lärare",)]
-    common_doctor = TitleIndex(own, [], prior=np.array([0.9, 0.1]))
-    common_teacher = TitleIndex(own, [], prior=np.array([0.1, 0.9]))
+    own = [("Läkare",), ("Lärare",), ("Kock",)]  # a third, so the shares spread as in life
+    common_doctor = TitleIndex(own, [], prior=np.array([0.6, 0.02, 0.38]))
+    common_teacher = TitleIndex(own, [], prior=np.array([0.02, 0.6, 0.38]))
     assert best(common_doctor, "läare") == 0
     assert best(common_teacher, "läare") == 1
     assert best(common_teacher, "läkare") == 0  # an exact name still wins
