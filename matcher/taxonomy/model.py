@@ -532,7 +532,8 @@ class Taxonomy:
         """:meth:`search` for a batch of titles (vectorised; empty titles get no hits)."""
         _check_k(k)
         scores = self.title_index.scores(list(texts))
-        found = [[self._hit_at(i, row[i]) for i in top] for row, top in zip(scores, _top_rows(scores, k), strict=True)]
+        tops = _top_rows(scores, k)
+        found = [[self._hit_at(i, row[i]) for i in top] for row, top in zip(scores, tops, strict=True)]
         return [[hit for hit in hits if hit.score > 0] for hits in found]
 
     def explain_search(self, text: str) -> title_search.SearchExplanation | None:
