@@ -95,7 +95,7 @@ class SearchWeights:
         return np.asarray([getattr(self, name) for name in FEATURES], dtype=np.float32)
 
     @classmethod
-    def from_vector(cls, values: Sequence[float]) -> SearchWeights:
+    def from_vector(cls, values: Sequence[float] | np.ndarray) -> SearchWeights:
         if len(values) != len(FEATURES):
             raise ValueError(f"expected {len(FEATURES)} weights, got {len(values)}")
         return cls(**{name: round(float(v), 4) for name, v in zip(FEATURES, values, strict=True)})

@@ -110,7 +110,7 @@ class TransferModel:
         if vectors is not None:
             unit = normalize(np.asarray(vectors, dtype=np.float32))
             texts.append(np.clip(unit @ unit.T, 0.0, 1.0))
-        self.text = (sum(texts) / len(texts)).astype(np.float32)
+        self.text = np.stack(texts).mean(axis=0).astype(np.float32)
         # the mean of every part: hierarchy counts three, skills two, texts two or three
         parts = 3 + 2 + len(texts)
         self.content = (3 * self.hierarchy + 2 * self.skills + len(texts) * self.text) / parts
