@@ -165,6 +165,7 @@ CODES: dict[str, dict[str, Kind]] = {
     "rule.postcode": {"value": str},
     "rule.capacity_below_filled": {"capacity": int, "filled": int},
     "rule.date_out_of_range": {"on": dt.date, "created_at": dt.date},
+    "rule.follow_up_early": {"due": dt.date, "days": int},
     # the store refusing a change (matcher.store.repositories)
     "conflict.stale_status": {},
     # what the API refuses of a request before any route reads it (serving/limits.py,
@@ -179,6 +180,22 @@ CODES: dict[str, dict[str, Kind]] = {
     "request.idempotency_mismatch": {},
     "request.idempotency_running": {},
 }
+
+#: Failed verdicts a coach can act on, so an opening failing only one of them is a near miss
+#: (:mod:`matcher.recommend.nearmiss`). Each has a gap line, ``near.gap.*`` ("Nästan: saknar
+#: …"), and a line on what to do, ``near.step.*``, with the verdict's own parameters.
+NEAR_MISS_VERDICTS = ("check.language.not_met", "check.needs.missing", "check.schedule.sfi_clash",
+                      "check.schedule.childcare_clash", "check.schedule.too_many_hours",
+                      "check.commute.too_far")
+
+
+def near_miss_code(part: str, verdict: str) -> str:
+    """The ``near.gap.*`` or ``near.step.*`` code of a failed verdict's code."""
+    return f"near.{part}.{verdict.removeprefix('check.')}"
+
+
+CODES.update({near_miss_code(part, verdict): CODES[verdict]
+              for verdict in NEAR_MISS_VERDICTS for part in ("gap", "step")})
 
 
 def plain(value: Any) -> Any:

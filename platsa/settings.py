@@ -176,6 +176,11 @@ class ServingSettings(BaseSettings):
         description="Most participants scored for one candidate list (nearest first).")
     candidate_radius_km: float = Field(
         default=80.0, gt=0, description="Participants farther from an opening are not candidates.")
+    near_miss_commute_minutes: int = Field(
+        default=15, ge=0, le=120,
+        description="A commute at most this many minutes over the participant's limit makes an "
+        "opening a near miss (one thing missing that a coach can act on), when nothing else "
+        "fails.")
     allocation_options: int = Field(
         default=20, ge=1, description="Suggestions per participant an allocation chooses from.")
     index_refresh_seconds: float = Field(

@@ -164,6 +164,33 @@ def test_suggest_can_widen_horizons_and_says_whether_it_moved_anything(world, hi
     assert code == 0 and "widen horizons:" in output
 
 
+def test_suggest_near_misses_and_occupations_to_consider(world, history):
+    """Near misses fail exactly the one constraint they name (as why-not says) and are never
+    among the suggestions; both panels are worded in the language asked for."""
+    today, found = str(history.end_date()), 0
+    for participant in history.participants["id"].iloc[:10]:
+        code, output = run("suggest", participant, "--today", today, "-k", "20", "--json",
+                           "--near-misses", "--occupations")
+        assert code == 0, output
+        answer = json.loads(output)
+        suggested = {item["opening_id"] for item in answer["items"]}
+        for item in answer["near_misses"]["items"][:2]:
+            assert item["opening_id"] not in suggested and item["gap"].startswith("Nästan: saknar")
+            why = json.loads(run("suggest", participant, "--today", today, "--json",
+                                 "--why-not", item["opening_id"])[1])["why_not"]
+            assert why["failed"] == [item["constraint"]]
+            found += 1
+        considered = answer["occupations_to_consider"]
+        assert considered["basis"] in ("related", "no_experience")
+        counts = [o["openings"] for o in considered["items"]]
+        assert counts == sorted(counts, reverse=True) and all(n > 0 for n in counts)
+    assert found > 0
+    code, output = run("suggest", participant, "--today", today, "--near-misses", "--occupations",
+                       "--lang", "en")
+    assert code == 0 and "Near misses: one thing missing" in output
+    assert "Occupations to consider:" in output and "Widen horizons:" in output
+
+
 def test_candidates_for_an_opening(world, history):
     opening = history.openings["id"].iloc[0]
     code, output = run("candidates", opening, "--today", str(history.end_date()), "--top", "2", "--json")

@@ -198,6 +198,19 @@ def test_load_champion_scores_like_the_trained_ranker(settings, registry, regist
     np.testing.assert_allclose(ranker.predict(X), trained.predict(X))
 
 
+def test_a_challenger_without_a_champion_serves_the_rule(settings, registry, register_version):
+    """After `platsa train` and before any promotion, `platsa suggest` answers with the rule."""
+    from models.loader import load_served
+    from models.ranking import RULE_VERSION
+
+    register_version({"ndcg_at_10": 0.5})
+    served = load_served(settings.paths.resolved_tracking_uri, settings.model.name, CHAMPION)
+    assert served.version == RULE_VERSION and served.source == "rule"
+    registry.promote()
+    served = load_served(settings.paths.resolved_tracking_uri, settings.model.name, CHAMPION)
+    assert served.version == f"{settings.model.name}/1"
+
+
 def test_registered_model_loads_as_a_plain_mlflow_pyfunc(registry, register_version):
     register_version({"ndcg_at_10": 0.5})
     model = mlflow.pyfunc.load_model(f"models:/{registry.name}@{CHALLENGER}")

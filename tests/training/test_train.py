@@ -191,3 +191,18 @@ def test_too_little_history_for_an_acceptance_model_still_ships_the_ranker(setti
     ranker, acceptance, label = served.ranker, served.acceptance, served.version
     assert acceptance is None and label == f"{registry.name}/{result.version}"
     assert ranker.kind == "lightgbm"
+
+
+def test_participants_without_trades_wishes_or_text_do_not_stop_a_run(settings, history, taxonomy):
+    """Issue #19: one person with nothing earlier to match on aborted the whole run (the
+    fairness audit asks for everyone's suggestions); now everyone in it has none."""
+    from training.data import History
+
+    people = history.participants.assign(prior_trades=[[]] * len(history.participants),
+                                         desired_occupations=[[]] * len(history.participants),
+                                         free_text="")
+    bare = History(frames={**history.frames, "participants": people}, source="no trades")
+    result = run_training(bare, fast_matcher_factory(taxonomy), settings,
+                          replace(FAST, counterfactual_participants=20))
+    assert result.version == "1" and result.sizes["valid_participants"] > 0
+    assert any(line.startswith("pass: counterfactual_difference") for line in result.gates)
