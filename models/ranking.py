@@ -16,10 +16,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array
 
-from matcher.features import FEATURES, MONOTONE
+from matcher.features import FEATURES, MONOTONE, PARTICIPANT_FEATURES
 from models.errors import NotFittedError
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,29 @@ def groups_from_query_ids(query_ids: Sequence[object] | np.ndarray) -> np.ndarra
     return np.diff(np.concatenate([starts, [ids.size]]))
 
 
+def separate_participant_features(names: Sequence[str]) -> list[list[int]]:
+    """LightGBM interaction constraints: a tree splits on the participant's own features
+    or on the others, never both, so the participant's features shift their odds without
+    reordering their openings (history rewards them for calibration, not for ranking)."""
+    own = [i for i, name in enumerate(names) if name in PARTICIPANT_FEATURES]
+    return [own, [i for i in range(len(names)) if i not in own]]
+
+
+def participant_folds(n_rows: int, group: Any, n_folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Cross-validation folds that keep each participant's rows together.
+
+    ``group`` holds rows per participant (contiguous, as LightGBM's groups); without it every
+    row stands alone. Fewer participants than two per fold: no folds (nothing to choose by).
+    """
+    from sklearn.model_selection import GroupKFold
+
+    sizes = np.asarray([1] * n_rows if group is None or len(group) <= 1 else group, dtype=np.int64)
+    ids = np.repeat(np.arange(len(sizes)), sizes)
+    if len(sizes) < 2 * n_folds or len(ids) != n_rows:
+        return []
+    return list(GroupKFold(n_splits=n_folds).split(np.zeros(n_rows), groups=ids))
+
+
 #: The graded label of a placement that led to work at 90 days (see ``placement_label``).
 WORK_LABEL = 3
 #: Objectives the boosted ranker trains with; the first is the default.
@@ -111,6 +135,8 @@ class BoostedRanker(BaseEstimator):
         monotone: bool = True,
         random_state: int = 0,
         n_jobs: int = 2,
+        from_rule: bool = True,
+        cv_folds: int = 5,
     ) -> None:
         self.objective = objective
         self.n_estimators = n_estimators
@@ -124,6 +150,8 @@ class BoostedRanker(BaseEstimator):
         self.monotone = monotone
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.from_rule = from_rule
+        self.cv_folds = cv_folds
 
     @property
     def ranks_groups(self) -> bool:
@@ -165,6 +193,8 @@ class BoostedRanker(BaseEstimator):
             params["label_gain"] = list(LABEL_GAIN[: max(max_label, 0) + 2])
         if self.monotone and any(name in MONOTONE for name in feature_names):
             params["monotone_constraints"] = [MONOTONE.get(name, 0) for name in feature_names]
+        if self.boosts_rule and any(name in PARTICIPANT_FEATURES for name in feature_names):
+            params["interaction_constraints"] = separate_participant_features(feature_names)
         return params
 
     def check_labels(self, y: np.ndarray) -> None:
@@ -203,6 +233,8 @@ class BoostedRanker(BaseEstimator):
         if len(names) != X_.shape[1]:
             raise ValueError(f"{len(names)} feature names for {X_.shape[1]} columns")
         self.check_labels(y_)
+        if self.boosts_rule:
+            return self._fit_from_rule(X_, y_.astype(np.float64), group, names, sample_weight)
         params = self.lgbm_params(int(y_.max()), names)
         model = (lgb.LGBMRanker if self.ranks_groups else lgb.LGBMClassifier)(n_jobs=self.n_jobs, **params)
         fit_kwargs: dict[str, Any] = {"sample_weight": sample_weight, "feature_name": names}
@@ -223,6 +255,77 @@ class BoostedRanker(BaseEstimator):
         self.best_iteration_ = int(model.best_iteration_ or model.n_estimators)
         log.info("fitted %s ranker: %d rows, %d trees", self.objective, len(X_), self.best_iteration_)
         return self
+
+    @property
+    def boosts_rule(self) -> bool:
+        """Whether fitting boosts from the calibrated rule (binary objective, ``from_rule``)."""
+        return self.from_rule and not self.ranks_groups
+
+    def _fit_from_rule(self, X: np.ndarray, y: np.ndarray, group: Any, names: list[str],
+                       sample_weight: Any) -> BoostedRanker:
+        """Boost from the rule: the rule calibrated as log-odds of work is the starting score,
+        and trees learn corrections to it, as many as grouped cross-validation finds useful.
+
+        One booster holds both (the rule distilled into additive trees first, then the
+        corrections), so a saved model is one LightGBM text file and its TreeSHAP
+        contributions cover the rule's part too. With few outcomes cross-validation keeps
+        few or no correction trees and the model ranks as the rule.
+        """
+        import lightgbm as lgb
+
+        rule = RuleRanker(rule_prior(names), names, calibrate=True).fit(X, y)
+        base = distil_rule(rule, X, self.random_state)
+        start = base.predict(X, raw_score=True, num_threads=self.n_jobs)
+        params = {k: v for k, v in self.lgbm_params(1, names).items() if k != "n_estimators"}
+        params["num_threads"] = self.n_jobs
+        folds = participant_folds(len(y), group, self.cv_folds)
+        self.cv_trees_ = self._trees_by_cv(X, y, start, folds, params, sample_weight)
+        booster = base
+        if self.cv_trees_:
+            data = lgb.Dataset(X, y, weight=sample_weight, feature_name=names, free_raw_data=True)
+            booster = lgb.train(params, data, num_boost_round=self.cv_trees_, init_model=base)
+        self.booster_ = booster
+        self.rule_ = rule
+        self.feature_names_ = names
+        self.n_features_in_ = X.shape[1]
+        self.best_iteration_ = booster.current_iteration()
+        log.info("fitted %s ranker from the rule: %d rows, %d correction trees",
+                 self.objective, len(X), self.cv_trees_)
+        return self
+
+    def _trees_by_cv(self, X: np.ndarray, y: np.ndarray, start: np.ndarray,
+                     folds: list[tuple[np.ndarray, np.ndarray]], params: dict[str, Any],
+                     weight: Any) -> int:
+        """How many correction trees lower the held-out log loss, by participant folds.
+
+        Each fold boosts from the rule's score with early stopping on its held-out
+        participants; the corrections are kept only when they beat the rule's own held-out
+        loss by more than the standard error of that gain across folds (history is the
+        placements coaches chose, so a small gain there is no promise for the rest of the
+        feasible openings), and then as many as the folds' median best round.
+        """
+        import lightgbm as lgb
+
+        if not folds or len(np.unique(y)) < 2:
+            return 0
+        w = None if weight is None else np.asarray(weight, dtype=np.float64)
+        rounds, gains = [], []
+        for train, test in folds:
+            part = lambda rows: lgb.Dataset(  # noqa: E731 - one fold's rows, from the rule's score
+                X[rows], y[rows], init_score=start[rows], weight=None if w is None else w[rows],
+                free_raw_data=True)
+            fitted = lgb.train(params, part(train), num_boost_round=self.n_estimators,
+                               valid_sets=[part(test)],
+                               callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)])
+            best = fitted.best_iteration or fitted.current_iteration()
+            loss = fitted.best_score["valid_0"]["binary_logloss"]
+            p = expit(start[test])
+            rule_loss = -np.mean(y[test] * np.log(p) + (1 - y[test]) * np.log1p(-p))
+            rounds.append(best)
+            gains.append(rule_loss - loss)
+        log.debug("correction trees by fold: %s, held-out gains %s", rounds, np.round(gains, 5))
+        error = np.std(gains, ddof=1) / np.sqrt(len(gains))
+        return int(np.median(rounds)) if np.mean(gains) > error else 0
 
     @classmethod
     def from_booster(cls, booster: Any) -> BoostedRanker:
@@ -262,6 +365,11 @@ class BoostedRanker(BaseEstimator):
         return dict(zip(self.feature_names_, map(float, gains), strict=True))
 
 
+#: The calibrated rule's smallest scale: history where the rule's score says nothing about
+#: outcomes still keeps its order as the starting point rather than a flat one.
+MIN_SCALE = 0.05
+
+
 class RuleRanker(BaseEstimator):
     """A transparent weighted sum of features, used until there are outcomes to learn from.
 
@@ -272,12 +380,15 @@ class RuleRanker(BaseEstimator):
     kind = "rule"
 
     def __init__(self, weights: Mapping[str, float] | None = None,
-                 feature_names: Sequence[str] | None = None) -> None:
+                 feature_names: Sequence[str] | None = None, calibrate: bool = False) -> None:
         self.weights = weights
         self.feature_names = feature_names
+        self.calibrate = calibrate
 
     def fit(self, X: Any = None, y: Any = None, group: Any = None) -> RuleRanker:
-        """Validate the weights against the feature names; nothing is learned.
+        """Validate the weights against the feature names; with ``calibrate`` and 0/1 outcomes
+        ``y`` (work at 90 days), also fit the scale and intercept that turn the weighted sum
+        into log-odds of work (:meth:`logit`); the order stays the rule's.
 
         Without ``feature_names`` the columns of ``X`` are ``f0``, ``f1`` …
         """
@@ -296,7 +407,37 @@ class RuleRanker(BaseEstimator):
         self.feature_names_ = names
         self.n_features_in_ = len(names)
         self.coef_ = np.array([float(weights.get(n, 0.0)) for n in names])
+        self.scale_, self.intercept_ = 1.0, 0.0
+        if self.calibrate and X is not None and y is not None:
+            self._calibrated(_check_matrix(self, X, len(names), fitting=True), np.asarray(y, float))
         return self
+
+    def _calibrated(self, X: np.ndarray, y: np.ndarray) -> None:
+        """Scale (≥ :data:`MIN_SCALE`) and intercept of the rule's score as log-odds of work at 90 days.
+
+        Only these two are fitted. Refitting every weight on history ranked *worse* than
+        the rule in our runs (``benchmarks/README.md``, learning curve): history holds the
+        placements coaches chose, so a feature they chose by (a wish, a close trade) barely
+        varies among them and its fitted weight shrinks, while suggestions are ranked among
+        every feasible opening. Corrections are the trees' job (:class:`BoostedRanker`),
+        under monotone constraints.
+        """
+        from scipy.optimize import minimize
+
+        if not np.isin(y, (0, 1)).all():
+            raise ValueError(f"calibrating the rule needs 0/1 outcomes, got {sorted(set(y.tolist()))[:6]}")
+        score = self.predict(X)
+
+        def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+            logit = theta[0] + theta[1] * score
+            residual = (expit(logit) - y) / len(y)
+            value = np.sum(np.logaddexp(0.0, logit) - y * logit) / len(y)
+            ridge = 1e-6 * theta  # keeps one-class data finite
+            return value + ridge @ theta, np.array([residual.sum(), residual @ score]) + 2 * ridge
+
+        intercept, scale = minimize(loss, np.array([0.0, 1.0]), jac=True, method="L-BFGS-B",
+                                    bounds=[(None, None), (MIN_SCALE, None)]).x
+        self.scale_, self.intercept_ = float(scale), float(intercept)
 
     def _coef(self) -> np.ndarray:
         coef = getattr(self, "coef_", None)
@@ -312,6 +453,10 @@ class RuleRanker(BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         return self.contributions(X).sum(axis=1)
+
+    def logit(self, X: Any) -> np.ndarray:
+        """Log-odds of work at 90 days (meaningful once calibrated on outcomes)."""
+        return self.scale_ * self.predict(X) + self.intercept_
 
 
 #: The rule's version label: what serves, and what every answer names, before a champion exists.
@@ -331,6 +476,43 @@ DEFAULT_RULE_WEIGHTS: dict[str, float] = {
     "hours_fit": 0.5,
     "employer_success_rate": 1.0,
 }
+
+
+def rule_prior(names: Sequence[str]) -> dict[str, float]:
+    """The default rule's weights on the features among ``names`` (the calibrated rule the learned model starts from)."""
+    return {name: weight for name, weight in DEFAULT_RULE_WEIGHTS.items() if name in names}
+
+
+#: Rows the rule is distilled on at most (with as many again, columns shuffled).
+DISTIL_ROWS = 20_000
+
+
+def distil_rule(rule: RuleRanker, X: np.ndarray, seed: int) -> Any:
+    """The rule's logit as a LightGBM booster of additive trees (one feature per tree).
+
+    Trained by least squares on the rows and on copies whose columns are shuffled one by one
+    (at least :data:`DISTIL_ROWS` rows in all), so every feature's range is covered whatever
+    the rows' correlations; unknown
+    values (NaN) count 0, as in the rule. Corrections are then boosted on top of it.
+    """
+    import lightgbm as lgb
+
+    rng = np.random.default_rng(seed)
+    rows = X if len(X) <= DISTIL_ROWS else X[rng.choice(len(X), DISTIL_ROWS, replace=False)]
+    copies = max(1, -(-DISTIL_ROWS // len(rows)))  # few rows: more shuffled copies
+    data = np.vstack([rows, *(rng.permuted(rows, axis=0) for _ in range(copies))])
+    params = {"objective": "regression", "learning_rate": 0.5, "num_leaves": 16,
+              "min_data_in_leaf": 2, "interaction_constraints": [[j] for j in range(X.shape[1])],
+              "deterministic": True, "force_row_wise": True, "verbose": -1, "seed": seed,
+              "num_threads": 1}
+    target = rule.logit(data)
+    return lgb.train(params, lgb.Dataset(data, target, feature_name=rule.feature_names_),
+                     num_boost_round=DISTIL_ROUNDS)
+
+
+#: Rounds of the rule's distillation (at learning rate 0.5 its error is far below the
+#: differences that change a ranking; ``tests/models/test_ranking.py`` checks it).
+DISTIL_ROUNDS = 120
 
 
 def default_rule() -> RuleRanker:
