@@ -86,8 +86,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
-    parser.add_argument("--participants", type=int, default=120_000,
-                        help="per programme: enough for the largest size's outcomes")
+    parser.add_argument("--participants", type=int, nargs="+", default=[120_000],
+                        help="programme size, one for every seed or one per seed (about a "
+                             "quarter of them become followed-up training outcomes)")
     parser.add_argument("--oracle-participants", type=int, default=8000)
     parser.add_argument("--output", type=Path, default=RESULTS)
     parser.add_argument("--cache", type=Path, default=None,
@@ -110,15 +111,23 @@ class Programme:
     openings: pd.DataFrame
 
 
+def programme_size(seed: int, args: argparse.Namespace) -> int:
+    sizes = args.participants
+    return sizes[0] if len(sizes) == 1 else sizes[args.seeds.index(seed)]
+
+
 def prepare(seed: int, args: argparse.Namespace) -> Programme:
     taxonomy = assembly.load_taxonomy(get_settings())
-    config = GeneratorConfig(participants=args.participants, openings=args.participants // 10,
+    size = programme_size(seed, args)
+    config = GeneratorConfig(participants=size, openings=size // 10,
                              seed=seed, oracle_participants=args.oracle_participants,
                              oracle_openings=100)
     programme = generate(config, taxonomy)
-    participants = participants_by_id(programme.frame("participants"))
     openings = programme.frame("openings")
     train, valid = time_split(programme.frame("placements"))
+    people = programme.frame("participants")
+    needed = set(train["participant_id"]) | set(valid["participant_id"])  # records are slow to build
+    participants = participants_by_id(people[people["id"].isin(needed)])
     stats = employer_stats(train, openings)
     matcher = assembly.recommender(taxonomy, TextEncoders(text=None, char=HashingCharEncoder()))
     matcher = matcher.indexed(openings, employer_rates=stats.rates(),
@@ -139,7 +148,7 @@ def prepared(seed: int, args: argparse.Namespace) -> Programme:
     changes only the ranker then skips generating and featurising)."""
     if args.cache is None:
         return prepare(seed, args)
-    path = args.cache / f"seed{seed}-{args.participants}-{args.oracle_participants}.pkl"
+    path = args.cache / f"seed{seed}-{programme_size(seed, args)}-{args.oracle_participants}.pkl"
     if path.is_file():
         with path.open("rb") as handle:
             return pickle.load(handle)
@@ -201,12 +210,12 @@ def run_seed(seed: int, args: argparse.Namespace) -> dict[int, dict]:
         fit_start = time.perf_counter()
         served = BoostedRanker(random_state=seed, n_jobs=1).fit(X, p.y[rows], group,
                                                                 feature_names=list(FEATURES))
-        out[size] = {"outcomes": int(rows.sum()), "trees": served.cv_trees_,
+        out[size] = {"outcomes": int(rows.sum()), "trees": served.correction_trees_,
                      "fit_seconds": time.perf_counter() - fit_start,
                      "served": per_participant(p, served.predict(eval_X)),
                      "rule": per_participant(p, default_rule().predict(eval_X)), **fixed}
-        log.info("seed %d, %d outcomes: served %.4f rule %.4f (%d correction trees)", seed,
-                 rows.sum(), out[size]["served"].mean(), out[size]["rule"].mean(), served.cv_trees_)
+        log.info("seed %d, %d outcomes: served %.4f rule %.4f (correction trees %s)", seed,
+                 rows.sum(), out[size]["served"].mean(), out[size]["rule"].mean(), served.correction_trees_)
     return out
 
 

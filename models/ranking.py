@@ -70,12 +70,48 @@ def groups_from_query_ids(query_ids: Sequence[object] | np.ndarray) -> np.ndarra
     return np.diff(np.concatenate([starts, [ids.size]]))
 
 
-def separate_participant_features(names: Sequence[str]) -> list[list[int]]:
-    """LightGBM interaction constraints: a tree splits on the participant's own features
-    or on the others, never both, so the participant's features shift their odds without
-    reordering their openings (history rewards them for calibration, not for ranking)."""
+def correction_stages(names: Sequence[str]) -> list[list[int]]:
+    """The columns each stage of correction trees may split on: the participant's own
+    features first, then the pair's.
+
+    The participant's features shift their odds of work (calibration) but cannot order
+    their openings; fitted apart and first, they cannot lend the pair's corrections the
+    held-out gain that decides whether those are kept, and no tree mixes the two (history
+    rewards such interactions for calibration, not for ranking).
+    """
     own = [i for i, name in enumerate(names) if name in PARTICIPANT_FEATURES]
     return [own, [i for i in range(len(names)) if i not in own]]
+
+
+def one_standard_error(losses: np.ndarray) -> int:
+    """The fewest rounds whose mean held-out loss is within one standard error of the best
+    (``losses``: folds × rounds, round 0 the loss before any tree)."""
+    mean = losses.mean(axis=0)
+    best = int(np.argmin(mean))
+    error = losses[:, best].std(ddof=1) / np.sqrt(len(losses)) if len(losses) > 1 else 0.0
+    return int(np.flatnonzero(mean <= mean[best] + error)[0])
+
+
+def _log_loss(y: np.ndarray, logit: np.ndarray) -> float:
+    return float(np.mean(np.logaddexp(0.0, logit) - y * logit))
+
+
+#: Rows the correction trees are cross-validated on at most (whole participants, drawn at
+#: random); the final trees are fitted on every row. Keeps a million pairs within a minute.
+CV_ROWS = 100_000
+
+
+def cv_sample(n_rows: int, group: Any, limit: int, seed: int) -> tuple[np.ndarray, Any]:
+    """Rows (and their group sizes) of randomly drawn whole participants, about ``limit``
+    rows in all; every row when there are no more than that."""
+    if n_rows <= limit or group is None or len(group) <= 1:
+        return np.arange(n_rows), group
+    sizes = np.asarray(group, dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    order = np.random.default_rng(seed).permutation(len(sizes))
+    kept = np.sort(order[: int(np.searchsorted(np.cumsum(sizes[order]), limit)) + 1])
+    rows = np.concatenate([np.arange(starts[i], starts[i] + sizes[i]) for i in kept])
+    return rows, sizes[kept]
 
 
 def participant_folds(n_rows: int, group: Any, n_folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -136,6 +172,7 @@ class BoostedRanker(BaseEstimator):
         random_state: int = 0,
         n_jobs: int = 2,
         from_rule: bool = True,
+        rule_weights: Mapping[str, float] | None = None,
         cv_folds: int = 5,
     ) -> None:
         self.objective = objective
@@ -151,6 +188,7 @@ class BoostedRanker(BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.from_rule = from_rule
+        self.rule_weights = rule_weights
         self.cv_folds = cv_folds
 
     @property
@@ -193,8 +231,6 @@ class BoostedRanker(BaseEstimator):
             params["label_gain"] = list(LABEL_GAIN[: max(max_label, 0) + 2])
         if self.monotone and any(name in MONOTONE for name in feature_names):
             params["monotone_constraints"] = [MONOTONE.get(name, 0) for name in feature_names]
-        if self.boosts_rule and any(name in PARTICIPANT_FEATURES for name in feature_names):
-            params["interaction_constraints"] = separate_participant_features(feature_names)
         return params
 
     def check_labels(self, y: np.ndarray) -> None:
@@ -273,59 +309,82 @@ class BoostedRanker(BaseEstimator):
         """
         import lightgbm as lgb
 
-        rule = RuleRanker(rule_prior(names), names, calibrate=True).fit(X, y)
+        prior = rule_prior(names) if self.rule_weights is None else dict(self.rule_weights)
+        rule = RuleRanker(prior, names, calibrate=True).fit(X, y)
         base = distil_rule(rule, X, self.random_state)
         start = base.predict(X, raw_score=True, num_threads=self.n_jobs)
-        params = {k: v for k, v in self.lgbm_params(1, names).items() if k != "n_estimators"}
+        params = {k: v for k, v in self.lgbm_params(1, names).items()
+                  if k != "n_estimators"}
         params["num_threads"] = self.n_jobs
-        folds = participant_folds(len(y), group, self.cv_folds)
-        self.cv_trees_ = self._trees_by_cv(X, y, start, folds, params, sample_weight)
+        stages = correction_stages(names)
+        rows, sizes = cv_sample(len(y), group, CV_ROWS, self.random_state)
+        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)[rows]
+        rounds = self._rounds_by_cv(X[rows], y[rows], start[rows],
+                                    participant_folds(len(rows), sizes, self.cv_folds),
+                                    params, stages, w)
         booster = base
-        if self.cv_trees_:
-            data = lgb.Dataset(X, y, weight=sample_weight, feature_name=names, free_raw_data=True)
-            booster = lgb.train(params, data, num_boost_round=self.cv_trees_, init_model=base)
+        for columns, n in zip(stages, rounds, strict=True):
+            if n:
+                data = lgb.Dataset(X, y, weight=sample_weight, feature_name=names, free_raw_data=True)
+                booster = lgb.train({**params, "interaction_constraints": [columns]}, data,
+                                    num_boost_round=n, init_model=booster)
+        self.correction_trees_ = dict(zip(("participant", "pair"), rounds, strict=True))
         self.booster_ = booster
         self.rule_ = rule
         self.feature_names_ = names
         self.n_features_in_ = X.shape[1]
         self.best_iteration_ = booster.current_iteration()
-        log.info("fitted %s ranker from the rule: %d rows, %d correction trees",
-                 self.objective, len(X), self.cv_trees_)
+        log.info("fitted %s ranker from the rule: %d rows, correction trees %s",
+                 self.objective, len(X), self.correction_trees_)
         return self
 
-    def _trees_by_cv(self, X: np.ndarray, y: np.ndarray, start: np.ndarray,
-                     folds: list[tuple[np.ndarray, np.ndarray]], params: dict[str, Any],
-                     weight: Any) -> int:
-        """How many correction trees lower the held-out log loss, by participant folds.
+    def _rounds_by_cv(self, X: np.ndarray, y: np.ndarray, start: np.ndarray,
+                      folds: list[tuple[np.ndarray, np.ndarray]], params: dict[str, Any],
+                      stages: list[list[int]], weight: np.ndarray | None) -> list[int]:
+        """How many correction trees of each stage to keep, by participant folds.
 
-        Each fold boosts from the rule's score with early stopping on its held-out
-        participants; the corrections are kept only when they beat the rule's own held-out
-        loss by more than the standard error of that gain across folds (history is the
-        placements coaches chose, so a small gain there is no promise for the rest of the
-        feasible openings), and then as many as the folds' median best round.
+        In each fold the stages boost one after the other from the rule's score, with early
+        stopping on the fold's held-out participants. Each stage keeps the fewest trees whose
+        mean held-out log loss is within one standard error of the best (zero trees when
+        none beats the score before it by more): history holds the placements coaches chose,
+        so a gain there too small to tell from noise is no promise for the rest of the
+        feasible openings, and with little history that leaves the rule as it is.
         """
+        if not folds or len(np.unique(y)) < 2:
+            return [0] * len(stages)
+        w = weight
+        curves: list[list[np.ndarray]] = [[] for _ in stages]  # stage → fold → loss by round
+        for train, test in folds:
+            score = start.copy()
+            for s, columns in enumerate(stages):
+                if columns:
+                    curves[s].append(self._boost_fold(X, y, score, w, train, test,
+                                                      {**params, "interaction_constraints": [columns]}))
+        rounds = [one_standard_error(np.array([c[:min(map(len, stage))] for c in stage]))
+                  if stage else 0 for stage in curves]
+        log.debug("correction trees by stage: %s", rounds)
+        return rounds
+
+    def _boost_fold(self, X: np.ndarray, y: np.ndarray, score: np.ndarray, w: np.ndarray | None,
+                    train: np.ndarray, test: np.ndarray, params: dict[str, Any]) -> np.ndarray:
+        """One fold's stage: boost from ``score`` (updated in place at the fold's best round);
+        returns the held-out log loss after 0, 1, 2 … trees."""
         import lightgbm as lgb
 
-        if not folds or len(np.unique(y)) < 2:
-            return 0
-        w = None if weight is None else np.asarray(weight, dtype=np.float64)
-        rounds, gains = [], []
-        for train, test in folds:
-            part = lambda rows: lgb.Dataset(  # noqa: E731 - one fold's rows, from the rule's score
-                X[rows], y[rows], init_score=start[rows], weight=None if w is None else w[rows],
-                free_raw_data=True)
-            fitted = lgb.train(params, part(train), num_boost_round=self.n_estimators,
-                               valid_sets=[part(test)],
-                               callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)])
-            best = fitted.best_iteration or fitted.current_iteration()
-            loss = fitted.best_score["valid_0"]["binary_logloss"]
-            p = expit(start[test])
-            rule_loss = -np.mean(y[test] * np.log(p) + (1 - y[test]) * np.log1p(-p))
-            rounds.append(best)
-            gains.append(rule_loss - loss)
-        log.debug("correction trees by fold: %s, held-out gains %s", rounds, np.round(gains, 5))
-        error = np.std(gains, ddof=1) / np.sqrt(len(gains))
-        return int(np.median(rounds)) if np.mean(gains) > error else 0
+        def part(rows: np.ndarray) -> Any:
+            return lgb.Dataset(X[rows], y[rows], init_score=score[rows],
+                               weight=None if w is None else w[rows], free_raw_data=True)
+
+        before = _log_loss(y[test], score[test])
+        history: dict[str, Any] = {}
+        fitted = lgb.train(params, part(train), num_boost_round=self.n_estimators,
+                           valid_sets=[part(test)],
+                           callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False),
+                                      lgb.record_evaluation(history)])
+        best = fitted.best_iteration or fitted.current_iteration()
+        rows = np.concatenate([train, test])
+        score[rows] += fitted.predict(X[rows], num_iteration=best, raw_score=True)
+        return np.concatenate([[before], history["valid_0"]["binary_logloss"]])
 
     @classmethod
     def from_booster(cls, booster: Any) -> BoostedRanker:
