@@ -143,7 +143,11 @@ class BoostedRanker(BaseEstimator):
     * ``"binary"`` (default): the log-odds of work at 90 days, learned from placements whose
       follow-up is recorded (labels 0/1, see :meth:`training.dataset.LabelledPairs.outcomes`).
       Ranking by it within a participant orders openings by their chance of leading to work,
-      which is the programme's goal. Groups are accepted and ignored.
+      which is the programme's goal. With ``from_rule`` (default) it boosts from the rule
+      calibrated on the outcomes, and grouped cross-validation inside the training rows
+      (``group``: rows per participant) decides how many correction trees to keep; with few
+      outcomes none, and it ranks as the rule (:meth:`_fit_from_rule`). ``eval_set`` is then
+      not needed: the validation split stays unseen, for the run's metrics and gates.
     * ``"lambdarank"``: LambdaMART over graded labels (work 3 > completed 2 > started 1 > other
       0) grouped per participant. History gives a participant one or two placements, so most
       groups carry no pairwise signal, and "started" mostly measures whether nobody declined.
@@ -250,9 +254,11 @@ class BoostedRanker(BaseEstimator):
         eval_set: tuple[Any, Any, Any] | None = None,
         sample_weight: Any = None,
     ) -> BoostedRanker:
-        """Fit on rows grouped by query; ``eval_set=(X, y, group)`` enables early stopping.
+        """Fit on rows grouped by query (participant).
 
-        The binary objective reads rows alone: without ``group`` they count as one query.
+        Boosting from the rule chooses its trees by cross-validation over the groups (without
+        ``group`` every row is its own); otherwise ``eval_set=(X, y, group)`` enables early
+        stopping.
         """
         import lightgbm as lgb
 
