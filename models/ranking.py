@@ -316,7 +316,7 @@ class BoostedRanker(BaseEstimator):
         import lightgbm as lgb
 
         prior = rule_prior(names) if self.rule_weights is None else dict(self.rule_weights)
-        rule = RuleRanker(prior, names, calibrate=True).fit(X, y)
+        rule = RuleRanker(prior, names, calibrate=True).fit(X, y, sample_weight=sample_weight)
         base = distil_rule(rule, X, self.random_state)
         start = base.predict(X, raw_score=True, num_threads=self.n_jobs)
         params = {k: v for k, v in self.lgbm_params(1, names).items()
@@ -450,7 +450,8 @@ class RuleRanker(BaseEstimator):
         self.feature_names = feature_names
         self.calibrate = calibrate
 
-    def fit(self, X: Any = None, y: Any = None, group: Any = None) -> RuleRanker:
+    def fit(self, X: Any = None, y: Any = None, group: Any = None,
+            sample_weight: Any = None) -> RuleRanker:
         """Validate the weights against the feature names; with ``calibrate`` and 0/1 outcomes
         ``y`` (work at 90 days), also fit the scale and intercept that turn the weighted sum
         into log-odds of work (:meth:`logit`); the order stays the rule's.
@@ -474,10 +475,13 @@ class RuleRanker(BaseEstimator):
         self.coef_ = np.array([float(weights.get(n, 0.0)) for n in names])
         self.scale_, self.intercept_ = 1.0, 0.0
         if self.calibrate and X is not None and y is not None:
-            self._calibrated(_check_matrix(self, X, len(names), fitting=True), np.asarray(y, float))
+            outcomes = np.asarray(y, dtype=np.float64)
+            weight = (np.ones(len(outcomes)) if sample_weight is None
+                      else np.asarray(sample_weight, dtype=np.float64))
+            self._calibrated(_check_matrix(self, X, len(names), fitting=True), outcomes, weight)
         return self
 
-    def _calibrated(self, X: np.ndarray, y: np.ndarray) -> None:
+    def _calibrated(self, X: np.ndarray, y: np.ndarray, weight: np.ndarray) -> None:
         """Scale (≥ :data:`MIN_SCALE`) and intercept of the rule's score as log-odds of work at 90 days.
 
         Only these two are fitted. Refitting every weight on history ranked *worse* than
@@ -491,12 +495,12 @@ class RuleRanker(BaseEstimator):
 
         if not np.isin(y, (0, 1)).all():
             raise ValueError(f"calibrating the rule needs 0/1 outcomes, got {sorted(set(y.tolist()))[:6]}")
-        score = self.predict(X)
+        score, share = self.predict(X), weight / weight.sum()
 
         def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
             logit = theta[0] + theta[1] * score
-            residual = (expit(logit) - y) / len(y)
-            value = np.sum(np.logaddexp(0.0, logit) - y * logit) / len(y)
+            residual = (expit(logit) - y) * share
+            value = share @ (np.logaddexp(0.0, logit) - y * logit)
             ridge = 1e-6 * theta  # keeps one-class data finite
             return value + ridge @ theta, np.array([residual.sum(), residual @ score]) + 2 * ridge
 
