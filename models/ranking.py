@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 from scipy.special import expit
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import _check_sample_weight, check_array
 
 from matcher.features import FEATURES, MONOTONE, PARTICIPANT_FEATURES
 from models.errors import NotFittedError
@@ -474,11 +474,15 @@ class RuleRanker(BaseEstimator):
         self.n_features_in_ = len(names)
         self.coef_ = np.array([float(weights.get(n, 0.0)) for n in names])
         self.scale_, self.intercept_ = 1.0, 0.0
+        weight = None
+        if X is not None and sample_weight is not None:
+            weight = _check_sample_weight(sample_weight, _check_matrix(self, X, len(names)))
+            if not weight.any():
+                raise ValueError("sample_weight is all zero: no outcome would count")
         if self.calibrate and X is not None and y is not None:
             outcomes = np.asarray(y, dtype=np.float64)
-            weight = (np.ones(len(outcomes)) if sample_weight is None
-                      else np.asarray(sample_weight, dtype=np.float64))
-            self._calibrated(_check_matrix(self, X, len(names), fitting=True), outcomes, weight)
+            self._calibrated(_check_matrix(self, X, len(names), fitting=True), outcomes,
+                             np.ones(len(outcomes)) if weight is None else weight)
         return self
 
     def _calibrated(self, X: np.ndarray, y: np.ndarray, weight: np.ndarray) -> None:
