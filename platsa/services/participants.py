@@ -7,6 +7,7 @@ was shown (opening ids, ranks, scores), never a profile field or a reason.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from matcher.domain import Participant
 from matcher.recommend import Recommender
@@ -81,11 +82,11 @@ def erase(ctx: Context, matching: Matching, participant_id: str, *, vacuum: bool
 
 
 def suggestions(ctx: Context, recommender: Recommender, participant_id: str, *, k: int,
-                lang: str, widen: bool, reciprocal: bool) -> dict[str, object]:
-    """The ``k`` best feasible openings, explained, as the answer's fields; audited."""
+                widen: bool, reciprocal: bool) -> dict[str, Any]:
+    """The ``k`` best feasible openings, explained (reason codes), as the answer's fields;
+    audited."""
     participant = participant_for(ctx.session, ctx.principal, participant_id)
-    result = recommender.suggest_openings(participant, k=k, lang=lang, widen=widen,
-                                          reciprocal=reciprocal)
+    result = recommender.suggest_openings(participant, k=k, widen=widen, reciprocal=reciprocal)
     shown = [{"opening_id": s.opening_id, "rank": s.rank, "score": s.score,
               **({"acceptance": s.acceptance} if reciprocal else {})} for s in result.items]
     ctx.log_participant(Action.SUGGESTIONS_READ, participant_id,
@@ -93,11 +94,11 @@ def suggestions(ctx: Context, recommender: Recommender, participant_id: str, *, 
     return {**result.to_dict(), "widen_horizons": widen}
 
 
-def why_not(ctx: Context, recommender: Recommender, participant_id: str, opening_id: str,
-            lang: str) -> dict[str, object]:
-    """Every hard constraint's verdict on one opening, and the fit; audited."""
+def why_not(ctx: Context, recommender: Recommender, participant_id: str,
+            opening_id: str) -> dict[str, Any]:
+    """Every hard constraint's verdict on one opening, and the fit (reason codes); audited."""
     participant = participant_for(ctx.session, ctx.principal, participant_id)
-    answer = recommender.why_not(participant, opening_id, lang=lang).to_dict()
+    answer = recommender.why_not(participant, opening_id).to_dict()
     ctx.log_participant(Action.WHY_NOT_READ, participant_id,
                         model_version=recommender.model_version,
                         shown=[{"opening_id": opening_id, "feasible": answer["feasible"]}])
