@@ -75,7 +75,9 @@ def export_encoder(source: str | Path | None, target: Path, *, max_seq_length: i
             raise ValueError(f"model {path} does not state its embedding size")
         EncoderMeta(dim=int(dim), inputs=tuple(inputs), max_seq_length=max_seq_length,
                     source=label).write(work)
-        work.chmod(0o755)  # mkdtemp made it private; the model is not a secret
+        work.chmod(0o755)  # mkdtemp (and the CLI's umask) made it private; the model is no secret
+        for item in work.iterdir():  # readable by the unprivileged user an image serves as
+            item.chmod(0o644)
         _replace(work, target)
     log.info("exported %s as int8 ONNX to %s", label, target)
     return target

@@ -23,7 +23,6 @@ from models.encoding import (
     text_key,
     trim_text,
 )
-from platsa.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TITLES = ["warehouse worker", "warehouse operative", "kindergarten teacher", "cook"]
