@@ -201,12 +201,15 @@ def read_encoder(folder: Path, params: Mapping[str, str], store: Path) -> Path |
     if actual != expected:
         raise ModelLoadError(f"the model's encoder files have SHA-256 {actual[:16]}…, its run "
                              f"logged {ENCODER_FINGERPRINT} {expected[:16]}…: refusing altered files")
-    return keep_encoder(found, store / actual)
+    return keep_encoder(found, store / actual, actual)
 
 
-def keep_encoder(found: Path, kept: Path) -> Path:
-    """Copy verified encoder files to ``kept`` (once; concurrent workers race harmlessly)."""
-    if missing_files(kept):
+def keep_encoder(found: Path, kept: Path, sha256: str) -> Path:
+    """Copy verified encoder files to ``kept`` unless an intact copy is there already
+    (concurrent workers race harmlessly; a damaged copy is replaced)."""
+    intact = not missing_files(kept) and fingerprint(kept) == sha256
+    if not intact:
+        shutil.rmtree(kept, ignore_errors=True)
         kept.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(dir=kept.parent, prefix=".copy-"))
         shutil.copytree(found, scratch / "files")

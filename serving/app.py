@@ -2,9 +2,11 @@
 
 At start-up a worker opens the store (which must be migrated: ``platsa serve`` does that
 once before starting workers), loads the taxonomy (the imported bundle, else the demo), the
-pseudonymisation key and the champion ranker (the transparent rule when there is none, or
-when the champion cannot be loaded: the service starts either way and says which model
-serves), indexes the openings and starts the background re-indexer. Everything lives on
+pseudonymisation key and the champion ranker with the sentence encoder it was trained with
+(the transparent rule with the local ONNX export when there is none, or when the champion
+cannot be loaded: the service starts either way and says which model serves, and whether it
+embeds texts), indexes the openings and starts the background re-indexer. No torch: the
+sentence encoder runs as int8 ONNX (:mod:`models.onnx_encoder`). Everything lives on
 ``app.state``; nothing is global, so tests build as many apps as they like.
 """
 

@@ -86,7 +86,11 @@ def test_the_champion_brings_the_encoder_it_was_trained_with(
         encoder = client.app.state.matching.encoders.files()
     assert ready["model_version"] == f"{NAME}/{version}"
     assert ready["text_embeddings"] == f"on: {OnnxEncoder(exported_encoder).name}"
-    assert encoder is not None and encoder.folder == platsa_home / "encoders" / fingerprint(exported_encoder)
+    kept = platsa_home / "encoders" / fingerprint(exported_encoder)
+    assert encoder is not None and encoder.folder == kept
+    (kept / "tokenizer.json").write_text("{}")  # a damaged local copy is replaced, not served
+    _, encoders = assembly.served(settings)
+    assert fingerprint(kept) == fingerprint(exported_encoder) and encoders.files().folder == kept
 
 
 def test_a_champion_trained_without_text_embeddings_is_served_without(
