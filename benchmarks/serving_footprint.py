@@ -127,6 +127,7 @@ def child(*args: str) -> dict[str, Any]:
         raise RuntimeError(f"child {args} failed:\n{done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     result["start_s"] = result.pop("ready_at") - spawned
+    print(json.dumps({"child": args[:2], **result}), file=sys.stderr, flush=True)  # progress
     return result
 
 
