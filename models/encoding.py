@@ -354,19 +354,21 @@ class CachedEncoder:
         return np.stack([found[key] for key in keys]).astype(np.float32, copy=False)
 
     def forget(self, texts: Sequence[str]) -> int:
-        """Delete the cached vectors of ``texts`` for this encoder; returns how many went.
+        """Delete the cached vectors of ``texts``, of every encoder; returns how many went.
 
         A vector is derived from its text, so when the text must go (an erased participant's
-        profile, a profile rewritten) its vector goes too. Texts match as they are cached,
-        after :func:`clean_text`; texts never encoded are simply not there. A cache file that
-        does not exist yet is left uncreated.
+        profile, a profile rewritten) its vectors go too: this encoder's and those of any
+        other that shared the cache (an earlier encoder, a champion's own, which a command
+        erasing outside the workers does not load). Texts match as they are cached, after
+        :func:`clean_text`; texts never encoded are simply not there. A cache file that does
+        not exist yet is left uncreated.
         """
         if not texts or not self.path.exists():
             return 0
-        rows = [(self.name, key) for key in dict.fromkeys(text_key(text) for text in texts)]
+        rows = [(key,) for key in dict.fromkeys(text_key(text) for text in texts)]
         with self._db() as db, db:
-            deleted = db.executemany("DELETE FROM vectors WHERE model = ? AND key = ?", rows).rowcount
-        log.debug("forgot %d cached vectors for %s", deleted, self.name)
+            deleted = db.executemany("DELETE FROM vectors WHERE key = ?", rows).rowcount
+        log.debug("forgot %d cached vectors", deleted)
         return deleted
 
     def close(self) -> None:

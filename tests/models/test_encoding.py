@@ -163,15 +163,15 @@ def test_cache_of_nothing_is_empty(tmp_path: Path) -> None:
     assert inner.calls == []
 
 
-def test_forget_deletes_the_given_texts_of_this_encoder_only(tmp_path: Path) -> None:
+def test_forget_deletes_the_given_texts_of_every_encoder(tmp_path: Path) -> None:
     inner = CountingEncoder()
     cache = CachedEncoder(inner, tmp_path)
     cache.encode(["snickare, Bagare", "lagerarbetare"])
     other = CachedEncoder(CountingEncoder(name="another-model"), tmp_path)
-    other.encode(["snickare, Bagare"])
+    other.encode(["snickare, Bagare", "kock"])
     # a whitespace variant is the same cached text; a repeat or an unknown text adds nothing
-    assert cache.forget(["snickare,  Bagare", "snickare, Bagare", "never encoded"]) == 1
-    assert (len(cache), len(other)) == (1, 1)
+    assert cache.forget(["snickare,  Bagare", "snickare, Bagare", "never encoded"]) == 2
+    assert (len(cache), len(other)) == (1, 1)  # the text's vector in the other space went too
     cache.encode(["snickare, Bagare"])
     assert inner.calls[-1] == ["snickare, Bagare"]  # gone: encoded afresh
     assert cache.forget([]) == 0
