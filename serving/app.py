@@ -103,7 +103,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     log.info("text embeddings %s", app.state.text_embeddings)
     taxonomy = assembly.load_taxonomy(settings)
     shares = assembly.occupation_shares(settings, taxonomy, engine).women_share
-    base = assembly.recommender(taxonomy, encoders, model=model, women_share=shares)
+    base = assembly.recommender(taxonomy, encoders, model=model, women_share=shares,
+                                config=assembly.recommender_config(settings))
     matching = MatchingService(engine, base, model)
     app.state.engine = engine
     app.state.matching = matching

@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matcher.store.engine import session_scope
+from serving.language import said
 from serving.limits import ASGIApp, Message, Receive, Scope, Send, answer, header, read_body, replaying
 from serving.tables import IdempotencyRow
 
@@ -128,7 +129,8 @@ class Idempotency:
             await self.app(scope, receive, send)  # unkeyed, or unauthenticated (401 follows)
             return
         if not valid_key(key):
-            await answer(send, 400, f"Idempotency-Key must be 1–{MAX_KEY} visible ASCII characters")
+            await answer(send, 400, f"Idempotency-Key must be 1–{MAX_KEY} visible ASCII characters",
+                         coded=said(scope, "request.idempotency_key", longest=MAX_KEY))
             return
         body = await read_body(receive)
         owner = _digest(credential.encode())
@@ -137,9 +139,11 @@ class Idempotency:
         engine = scope["app"].state.engine
         found = await self._claim(engine, owner, key, fingerprint)
         if found.state == "mismatch":
-            await answer(send, 422, "this Idempotency-Key was used with a different request")
+            await answer(send, 422, "this Idempotency-Key was used with a different request",
+                         coded=said(scope, "request.idempotency_mismatch"))
         elif found.state == "running":
-            await answer(send, 409, "a request with this Idempotency-Key is still being processed")
+            await answer(send, 409, "a request with this Idempotency-Key is still being processed",
+                         coded=said(scope, "request.idempotency_running"))
         elif found.stored is not None:
             await _replay(send, found.stored)
         else:

@@ -9,21 +9,21 @@ anything is parsed when a body is larger than ``PLATSA_MAX_BODY_BYTES`` (by its
 message naming the place, never echoing the input.
 
 FastAPI's own validation errors echo each bad ``input`` whole: a 100 MB list came back in a
-100 MB answer. :func:`validation_error` answers with at most :data:`ECHO_CHARS` characters
-of it.
+100 MB answer. :func:`shortened` keeps at most :data:`ECHO_CHARS` characters of it (the
+validation answer itself, worded and coded, is :mod:`serving.errors`'s).
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, status
 from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+
+from serving.language import said
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -41,8 +41,11 @@ class BodyTooLarge(ValueError):
     """A request body passed the configured limit."""
 
 
-async def answer(send: Send, status_code: int, detail: Any, *, close: bool = False) -> None:
-    body = json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8")
+async def answer(send: Send, status_code: int, detail: Any, *, close: bool = False,
+                 coded: Mapping[str, Any] | None = None) -> None:
+    """Send a JSON error: ``detail`` for logs and programs, and ``coded`` (the error's code,
+    params and message worded for the request, :func:`serving.language.said`) beside it."""
+    body = json.dumps({"detail": detail, **(coded or {})}, ensure_ascii=False).encode("utf-8")
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if close:  # the rest of an unread body is not worth reading: end the connection
         headers.append((b"connection", b"close"))
@@ -101,8 +104,10 @@ class BodyLimit:
             raise ValueError(f"max_bytes must be positive, got {max_bytes!r}")
         self.app, self.max_bytes = app, max_bytes
 
-    def _refusal(self) -> str:
-        return f"the request body is larger than {self.max_bytes} bytes (PLATSA_MAX_BODY_BYTES)"
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        await answer(send, status.HTTP_413_CONTENT_TOO_LARGE,
+                     f"the request body is larger than {self.max_bytes} bytes (PLATSA_MAX_BODY_BYTES)",
+                     close=True, coded=said(scope, "request.body_too_large", limit=self.max_bytes))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
@@ -110,12 +115,12 @@ class BodyLimit:
             return
         declared = header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await answer(send, status.HTTP_413_CONTENT_TOO_LARGE, self._refusal(), close=True)
+            await self._refuse(scope, send)
             return
         try:
             body = await read_body(receive, self.max_bytes)
         except BodyTooLarge:
-            await answer(send, status.HTTP_413_CONTENT_TOO_LARGE, self._refusal(), close=True)
+            await self._refuse(scope, send)
             return
         await self.app(scope, replaying(body, receive), send)
 
@@ -123,19 +128,21 @@ class BodyLimit:
 class NotJson(ValueError):
     """A body Python's parser accepts that is not JSON (or that no UTF-8 store can hold)."""
 
-    def __init__(self, location: list[str | int], reason: str) -> None:
+    def __init__(self, location: list[str | int], reason: str, code: str, **params: Any) -> None:
         super().__init__(reason)
         self.location, self.reason = location, reason
+        self.code, self.params = code, params  # matcher.messages.CODES
 
 
 def _constant(name: str) -> Any:
-    raise NotJson([], f"{name} is not a JSON number")
+    raise NotJson([], f"{name} is not a JSON number", "request.json_constant", name=name)
 
 
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise NotJson([], f"the number {text[:ECHO_CHARS]} is too large for a float")
+        raise NotJson([], f"the number {text[:ECHO_CHARS]} is too large for a float",
+                      "request.json_overflow")
     return value
 
 
@@ -168,18 +175,20 @@ def check_json(body: bytes) -> None:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise NotJson([], f"the body is not UTF-8 (byte {exc.start})") from None
+        raise NotJson([], f"the body is not UTF-8 (byte {exc.start})", "request.not_utf8",
+                      byte=exc.start) from None
     try:
         value = json.loads(text, parse_constant=_constant, parse_float=_finite)
     except RecursionError:
-        raise NotJson([], "the JSON is nested too deeply") from None
+        raise NotJson([], "the JSON is nested too deeply", "request.json_too_deep") from None
     except NotJson:
         raise
     except ValueError:
         return  # a syntax error (FastAPI answers it) or an integer too long for Python
     where = _lone_surrogate(value)
     if where is not None:
-        raise NotJson(where, "a string holds a lone UTF-16 surrogate, which is not a character")
+        raise NotJson(where, "a string holds a lone UTF-16 surrogate, which is not a character",
+                      "request.lone_surrogate")
 
 
 class StrictJson:
@@ -199,7 +208,8 @@ class StrictJson:
             check_json(body)
         except NotJson as exc:
             await answer(send, status.HTTP_422_UNPROCESSABLE_CONTENT, [
-                {"loc": ["body", *exc.location], "msg": exc.reason, "type": "json_invalid"}])
+                {"loc": ["body", *exc.location], "msg": exc.reason, "type": "json_invalid",
+                 **said(scope, exc.code, **exc.params)}])
             return
         await self.app(scope, replaying(body, receive), send)
 
@@ -218,18 +228,7 @@ def shortened(value: Any) -> Any:
     return value
 
 
-async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422 (each error's ``loc``, ``msg``, ``type``), echoing a short ``input``."""
-    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-    detail = [{**error, "input": shortened(error["input"])} if "input" in error else error
-              for error in errors]
-    return JSONResponse({"detail": jsonable_encoder(detail)},
-                        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-
-
 def install(app: FastAPI, max_body_bytes: int) -> None:
-    """Add the body limit (outermost of the two) and the strict JSON check, and the short
-    validation answers, to ``app``."""
+    """Add the body limit (outermost of the two) and the strict JSON check to ``app``."""
     app.add_middleware(StrictJson)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
-    app.add_exception_handler(RequestValidationError, validation_error)

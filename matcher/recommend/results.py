@@ -10,6 +10,7 @@ import numpy as np
 from matcher.constraints import ConstraintReport, ConstraintResult
 from matcher.explain import Explanation
 from matcher.features import ParticipantQuery
+from matcher.messages import Message
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,21 @@ class Suggestion:
     municipality_code: str
     kind: str
     commute_minutes: float
-    reasons: list[str]
-    missing: list[str]
+    reasons: list[Message]
+    missing: list[Message]
+    #: the features that raised the score most, heaviest first (``matcher.features.FEATURES``
+    #: names): what the suggestion rests on, whatever the reasons' wording
+    rests_on: list[str]
+    needs_no_experience: bool  # asks no years, elementary occupation (features.needs_no_experience)
     acceptance: float | None = None  # P(the employer says yes): reciprocal answers only
     reciprocal_score: float | None = None  # P(work at 90 days) × acceptance (see models.acceptance)
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a dict; the reciprocal-only ones only when the list is reciprocal."""
-        return {k: v for k, v in vars(self).items() if v is not None or k not in RECIPROCAL_ONLY}
+        """The fields as a dict (reasons as ``reason_codes`` and ``missing_codes``); the
+        reciprocal-only ones only when the list is reciprocal."""
+        fields = {k: v for k, v in vars(self).items() if k not in ("reasons", "missing")
+                  and (v is not None or k not in RECIPROCAL_ONLY)}
+        return {**fields, **Explanation(self.reasons, self.missing).to_dict()}
 
 
 #: Fields that only a reciprocal answer fills. ``to_dict`` is the one place that leaves
@@ -71,6 +79,7 @@ class SuggestionList:
     n_candidates: int
     n_feasible: int
     widened: bool = False  # "widen horizons" brought an opening into the list
+    no_prior_trade: bool = False  # no earlier trade in the taxonomy to match on
     reciprocal: bool = False  # ranked by P(fit) × P(the employer says yes)
     acceptance_source: str | None = None  # "model" or "employer_rate" when reciprocal
 

@@ -7,6 +7,7 @@ was shown (opening ids, ranks, scores), never a profile field or a reason.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from matcher.domain import Participant
 from matcher.recommend import Recommender
@@ -81,23 +82,59 @@ def erase(ctx: Context, matching: Matching, participant_id: str, *, vacuum: bool
 
 
 def suggestions(ctx: Context, recommender: Recommender, participant_id: str, *, k: int,
-                lang: str, widen: bool, reciprocal: bool) -> dict[str, object]:
-    """The ``k`` best feasible openings, explained, as the answer's fields; audited."""
+                widen: bool, reciprocal: bool, occupation: str | None = None) -> dict[str, Any]:
+    """The ``k`` best feasible openings (``occupation``: in that occupation only), explained
+    (reason codes), as the answer's fields; audited."""
     participant = participant_for(ctx.session, ctx.principal, participant_id)
-    result = recommender.suggest_openings(participant, k=k, lang=lang, widen=widen,
-                                          reciprocal=reciprocal)
+    result = recommender.suggest_openings(participant, k=k, widen=widen, reciprocal=reciprocal,
+                                          occupation=occupation)
     shown = [{"opening_id": s.opening_id, "rank": s.rank, "score": s.score,
               **({"acceptance": s.acceptance} if reciprocal else {})} for s in result.items]
     ctx.log_participant(Action.SUGGESTIONS_READ, participant_id,
                         model_version=result.model_version, shown=shown)
-    return {**result.to_dict(), "widen_horizons": widen}
+    return {**result.to_dict(), "widen_horizons": widen, "occupation": occupation}
 
 
-def why_not(ctx: Context, recommender: Recommender, participant_id: str, opening_id: str,
-            lang: str) -> dict[str, object]:
-    """Every hard constraint's verdict on one opening, and the fit; audited."""
+def _openings_seen(ctx: Context) -> frozenset[str] | None:
+    """The municipalities whose openings the caller's lists draw from (None: every one)."""
+    return ctx.principal.municipalities
+
+
+def near_misses(ctx: Context, recommender: Recommender, participant_id: str, *,
+                k: int) -> dict[str, Any]:
+    """The ``k`` best openings the caller may see that fail exactly one constraint a coach
+    can act on, with what is missing and what to do (codes); audited like suggestions."""
     participant = participant_for(ctx.session, ctx.principal, participant_id)
-    answer = recommender.why_not(participant, opening_id, lang=lang).to_dict()
+    result = recommender.near_misses(participant, k=k,
+                                     allowed_municipalities=_openings_seen(ctx))
+    ctx.log_participant(Action.NEAR_MISSES_READ, participant_id,
+                        model_version=result.model_version,
+                        shown=[{"opening_id": m.opening.opening_id, "rank": m.opening.rank,
+                                "score": m.opening.score, "constraint": m.constraint}
+                               for m in result.items])
+    return result.to_dict()
+
+
+def occupations_to_consider(ctx: Context, recommender: Recommender,
+                            participant_id: str) -> dict[str, Any]:
+    """Related occupations (or, without an earlier trade, ones needing no experience) and
+    gender-atypical ones, each with its count of feasible openings the caller may see;
+    audited (the counts rest on the profile)."""
+    participant = participant_for(ctx.session, ctx.principal, participant_id)
+    result = recommender.occupations_to_consider(participant,
+                                                 allowed_municipalities=_openings_seen(ctx))
+    ctx.log_participant(Action.OCCUPATIONS_READ, participant_id,
+                        model_version=recommender.model_version,
+                        shown=[{"occupation_id": o.occupation_id, "openings": o.openings}
+                               for o in [*result.items, *(result.atypical or [])]])
+    return result.to_dict()
+
+
+def why_not(ctx: Context, recommender: Recommender, participant_id: str,
+            opening_id: str) -> dict[str, Any]:
+    """Every hard constraint's verdict on one opening, and the fit (reason codes); audited."""
+    participant = participant_for(ctx.session, ctx.principal, participant_id)
+    answer = recommender.why_not(participant, opening_id).to_dict()
     ctx.log_participant(Action.WHY_NOT_READ, participant_id,
                         model_version=recommender.model_version,
                         shown=[{"opening_id": opening_id, "feasible": answer["feasible"]}])
