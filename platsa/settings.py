@@ -104,6 +104,14 @@ class EncoderSettings(BaseSettings):
         "as training does. Off only for tests or tiny machines: a model trained with "
         "embeddings then sees them as unknown, and a champion whose run names another "
         "encoder is refused.")
+    encoder_dir: Path | None = Field(
+        default=None,
+        description="The exported int8 ONNX sentence encoder served before any champion exists "
+        "(a champion brings its own); `platsa encoder export` writes it. Default: "
+        "PLATSA_HOME/encoder.")
+
+    def resolved_encoder_dir(self, home: Path) -> Path:
+        return self.encoder_dir or home / "encoder"
 
 
 class ModelSettings(BaseSettings):

@@ -100,6 +100,7 @@ class ReadyPublic(BaseModel):
     checks: dict[str, str]
     model_version: str | None
     openings_indexed: int | None
+    text_embeddings: str | None = None  # "on: <encoder>" or "off: <why>"; not a readiness check
 
 
 class FollowupPublic(BaseModel):
