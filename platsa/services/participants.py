@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from matcher.domain import Participant
-from matcher.recommend import Recommender
+from matcher.recommend import Recommender, UnknownOpeningError
 from matcher.store import repositories as store
 from matcher.store.engine import scrub
-from platsa.services.access import participant_for
+from platsa.services.access import opening_for, participant_for
 from platsa.services.audit import Action
 from platsa.services.context import Context, Matching
 
@@ -82,10 +82,12 @@ def erase(ctx: Context, matching: Matching, participant_id: str, *, vacuum: bool
 
 def suggestions(ctx: Context, recommender: Recommender, participant_id: str, *, k: int,
                 lang: str, widen: bool, reciprocal: bool) -> dict[str, object]:
-    """The ``k`` best feasible openings, explained, as the answer's fields; audited."""
+    """The ``k`` best feasible openings the caller may see, explained, as the answer's
+    fields; audited."""
     participant = participant_for(ctx.session, ctx.principal, participant_id)
-    result = recommender.suggest_openings(participant, k=k, lang=lang, widen=widen,
-                                          reciprocal=reciprocal)
+    result = recommender.suggest_openings(
+        participant, k=k, allowed_municipalities=ctx.principal.opening_municipalities,
+        lang=lang, widen=widen, reciprocal=reciprocal)
     shown = [{"opening_id": s.opening_id, "rank": s.rank, "score": s.score,
               **({"acceptance": s.acceptance} if reciprocal else {})} for s in result.items]
     ctx.log_participant(Action.SUGGESTIONS_READ, participant_id,
@@ -95,9 +97,16 @@ def suggestions(ctx: Context, recommender: Recommender, participant_id: str, *, 
 
 def why_not(ctx: Context, recommender: Recommender, participant_id: str, opening_id: str,
             lang: str) -> dict[str, object]:
-    """Every hard constraint's verdict on one opening, and the fit; audited."""
+    """Every hard constraint's verdict on one opening the caller may see, and the fit;
+    audited."""
     participant = participant_for(ctx.session, ctx.principal, participant_id)
-    answer = recommender.why_not(participant, opening_id, lang=lang).to_dict()
+    try:
+        opening_for(ctx.session, ctx.principal, opening_id)
+    except store.RecordNotFound:  # one answer for unknown and not visible, as the index gives
+        raise UnknownOpeningError(opening_id) from None
+    answer = recommender.why_not(participant, opening_id,
+                                 allowed_municipalities=ctx.principal.opening_municipalities,
+                                 lang=lang).to_dict()
     ctx.log_participant(Action.WHY_NOT_READ, participant_id,
                         model_version=recommender.model_version,
                         shown=[{"opening_id": opening_id, "feasible": answer["feasible"]}])

@@ -115,7 +115,7 @@ def _participant_page(request: Request, participant_id: str, principal: Principa
         "person": person, "found": found, "placed": placed,
         "reciprocal_unavailable": unavailable,
         "by_opening": {p.opening_id: p for p in placed},
-        "open_openings": list_open_openings(session, principal.municipalities),
+        "open_openings": list_open_openings(session, principal.opening_municipalities),
         "transitions": PLACEMENT_TRANSITIONS, "outcome_statuses": OUTCOME_STATUSES,
         "decline_reasons": list(DeclineReason), "outcomes": list(Outcome90),
         "errors": errors or {}, "values": values or {},

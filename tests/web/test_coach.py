@@ -137,7 +137,7 @@ def test_the_90_day_outcome_of_a_completed_placement(web: Web) -> None:
 
 
 def test_why_not_lists_every_requirement_in_the_chosen_language(web: Web) -> None:
-    web.login("coach")
+    web.login("admin")  # o2 is in Lund: a Malmö coach does not see it
     html = web.client.get("/web/coach/participants/p1/why-not?opening_id=o2").text
     assert "Restid ca 49 min, över max 45 min" in html and "uppfyller inte alla krav" in html
     web.client.get("/web/lang/en")
