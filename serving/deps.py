@@ -136,6 +136,7 @@ def require(*roles: Role) -> Callable[..., Any]:
                                 f"role {principal.role.value!r} may not do this (needs {names})")
         return principal
 
+    check.roles = allowed  # type: ignore[attr-defined]  # the API's description lists 403 by it
     return check
 
 

@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matcher.store.engine import session_scope
+from serving.errors import RULE, FieldError
 from serving.limits import ASGIApp, Message, Receive, Scope, Send, answer, header, read_body, replaying
 from serving.tables import IdempotencyRow
 
@@ -44,6 +45,8 @@ log = logging.getLogger(__name__)
 HEADER = b"idempotency-key"
 REPLAYED = (b"idempotent-replayed", b"true")
 MAX_KEY = 255
+#: How an error answer names the header at fault.
+FIELD = "header.Idempotency-Key"
 POLL_SECONDS = 0.05
 _KEYS = cast(Table, IdempotencyRow.__table__)
 
@@ -128,7 +131,8 @@ class Idempotency:
             await self.app(scope, receive, send)  # unkeyed, or unauthenticated (401 follows)
             return
         if not valid_key(key):
-            await answer(send, 400, f"Idempotency-Key must be 1–{MAX_KEY} visible ASCII characters")
+            reason = f"Idempotency-Key must be 1–{MAX_KEY} visible ASCII characters"
+            await answer(scope, send, 400, reason, [FieldError(field=FIELD, reason=reason)])
             return
         body = await read_body(receive)
         owner = _digest(credential.encode())
@@ -137,9 +141,11 @@ class Idempotency:
         engine = scope["app"].state.engine
         found = await self._claim(engine, owner, key, fingerprint)
         if found.state == "mismatch":
-            await answer(send, 422, "this Idempotency-Key was used with a different request")
+            reason = "this Idempotency-Key was used with a different request"
+            await answer(scope, send, 422, reason, [FieldError(field=FIELD, reason=reason)],
+                         kind=RULE)
         elif found.state == "running":
-            await answer(send, 409, "a request with this Idempotency-Key is still being processed")
+            await answer(scope, send, 409, "a request with this Idempotency-Key is still being processed")
         elif found.stored is not None:
             await _replay(send, found.stored)
         else:

@@ -9,21 +9,19 @@ anything is parsed when a body is larger than ``PLATSA_MAX_BODY_BYTES`` (by its
 message naming the place, never echoing the input.
 
 FastAPI's own validation errors echo each bad ``input`` whole: a 100 MB list came back in a
-100 MB answer. :func:`validation_error` answers with at most :data:`ECHO_CHARS` characters
-of it.
+100 MB answer. The API's error answers (:mod:`serving.errors`) echo no input at all.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request, status
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, status
+
+from serving.errors import ABOUT_BLANK, INVALID, PROBLEM_JSON, FieldError, located, problem_bytes
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -41,9 +39,12 @@ class BodyTooLarge(ValueError):
     """A request body passed the configured limit."""
 
 
-async def answer(send: Send, status_code: int, detail: Any, *, close: bool = False) -> None:
-    body = json.dumps({"detail": detail}, ensure_ascii=False).encode("utf-8")
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+async def answer(scope: Scope, send: Send, status_code: int, detail: str,
+                 errors: Sequence[FieldError] = (), *, kind: str = ABOUT_BLANK,
+                 close: bool = False) -> None:
+    """An error answer from a middleware, shaped as every other (:mod:`serving.errors`)."""
+    body = problem_bytes(status_code, detail, scope.get("path", ""), errors, kind)
+    headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
     if close:  # the rest of an unread body is not worth reading: end the connection
         headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status_code, "headers": headers})
@@ -110,12 +111,12 @@ class BodyLimit:
             return
         declared = header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await answer(send, status.HTTP_413_CONTENT_TOO_LARGE, self._refusal(), close=True)
+            await answer(scope, send, status.HTTP_413_CONTENT_TOO_LARGE, self._refusal(), close=True)
             return
         try:
             body = await read_body(receive, self.max_bytes)
         except BodyTooLarge:
-            await answer(send, status.HTTP_413_CONTENT_TOO_LARGE, self._refusal(), close=True)
+            await answer(scope, send, status.HTTP_413_CONTENT_TOO_LARGE, self._refusal(), close=True)
             return
         await self.app(scope, replaying(body, receive), send)
 
@@ -198,38 +199,15 @@ class StrictJson:
         try:
             check_json(body)
         except NotJson as exc:
-            await answer(send, status.HTTP_422_UNPROCESSABLE_CONTENT, [
-                {"loc": ["body", *exc.location], "msg": exc.reason, "type": "json_invalid"}])
+            field = located(["body", *exc.location])
+            await answer(scope, send, status.HTTP_422_UNPROCESSABLE_CONTENT,
+                         f"the request is not valid: {field}",
+                         [FieldError(field=field, reason=exc.reason)], kind=INVALID)
             return
         await self.app(scope, replaying(body, receive), send)
 
 
-def shortened(value: Any) -> Any:
-    """``value`` as an error may echo it: at most :data:`ECHO_CHARS` characters of it."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, str):
-        return value if len(value) <= ECHO_CHARS else value[:ECHO_CHARS] + "…"
-    if isinstance(value, list | dict | tuple):
-        text = json.dumps(jsonable_encoder(value), ensure_ascii=False, default=str)
-        if len(text) <= ECHO_CHARS:
-            return value
-        return f"{text[:ECHO_CHARS]}… ({len(value)} {'items' if not isinstance(value, dict) else 'keys'})"
-    return value
-
-
-async def validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422 (each error's ``loc``, ``msg``, ``type``), echoing a short ``input``."""
-    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-    detail = [{**error, "input": shortened(error["input"])} if "input" in error else error
-              for error in errors]
-    return JSONResponse({"detail": jsonable_encoder(detail)},
-                        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
-
-
 def install(app: FastAPI, max_body_bytes: int) -> None:
-    """Add the body limit (outermost of the two) and the strict JSON check, and the short
-    validation answers, to ``app``."""
+    """Add the body limit (outermost of the two) and the strict JSON check to ``app``."""
     app.add_middleware(StrictJson)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
-    app.add_exception_handler(RequestValidationError, validation_error)

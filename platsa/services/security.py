@@ -63,9 +63,9 @@ class Principal:
 
     def __post_init__(self) -> None:
         if self.role is Role.COACH and not self.municipality_code:
-            raise ScopeError(f"coach {self.user_id!r} needs a municipality")
+            raise ScopeError(f"municipality_code: coach {self.user_id!r} needs a municipality")
         if self.role is Role.EMPLOYER and not self.employer_id:
-            raise ScopeError(f"employer user {self.user_id!r} needs an employer id")
+            raise ScopeError(f"employer_id: employer user {self.user_id!r} needs an employer id")
 
     @property
     def municipalities(self) -> frozenset[str] | None:

@@ -21,13 +21,12 @@ from serving.schemas.admin import (
     UserCreated,
     UserPublic,
 )
-from serving.schemas.common import Message
+
 
 router = APIRouter(tags=["admin"])
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserCreated,
-             responses={422: {"model": Message}})
+@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserCreated)
 def create_user(body: UserCreate, principal: Admin, session: SessionDep) -> UserCreated:
     """Create a user and its API key; the key is in this answer only (a digest is stored)."""
     user, key = accounts.create_user(session, body.name, body.role,
@@ -55,15 +54,13 @@ def _set_active(user_id: str, active: bool, principal: Admin, session: SessionDe
     return UserPublic.model_validate(user)
 
 
-@router.post("/users/{user_id}/deactivate", response_model=UserPublic,
-             responses={404: {"model": Message}})
+@router.post("/users/{user_id}/deactivate", response_model=UserPublic)
 def deactivate_user(user_id: UserId, principal: Admin, session: SessionDep) -> UserPublic:
     """Deactivate a user: their keys and browser sessions are refused from the next request."""
     return _set_active(user_id, False, principal, session)
 
 
-@router.post("/users/{user_id}/activate", response_model=UserPublic,
-             responses={404: {"model": Message}})
+@router.post("/users/{user_id}/activate", response_model=UserPublic)
 def activate_user(user_id: UserId, principal: Admin, session: SessionDep) -> UserPublic:
     """Let a deactivated user in again (with the keys they had that are not revoked)."""
     return _set_active(user_id, True, principal, session)
@@ -75,15 +72,14 @@ def _revoked(prefixes: list[str], principal: Admin, session: SessionDep) -> Keys
     return KeysRevoked(revoked=prefixes)
 
 
-@router.delete("/keys/{prefix}", response_model=KeysRevoked, responses={404: {"model": Message}})
+@router.delete("/keys/{prefix}", response_model=KeysRevoked)
 def revoke_key(prefix: Annotated[str, Path(max_length=16)], principal: Admin,
                session: SessionDep) -> KeysRevoked:
     """Revoke the key with this prefix (``psk_`` and six characters, as listed)."""
     return _revoked(revocation.revoke_keys(session, prefix=prefix), principal, session)
 
 
-@router.delete("/users/{user_id}/keys", response_model=KeysRevoked,
-               responses={404: {"model": Message}})
+@router.delete("/users/{user_id}/keys", response_model=KeysRevoked)
 def revoke_user_keys(user_id: UserId, principal: Admin, session: SessionDep) -> KeysRevoked:
     """Revoke every live key of a user."""
     return _revoked(revocation.revoke_keys(session, user_id=user_id), principal, session)
