@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -244,3 +245,14 @@ def test_allocations_offer_only_seen_openings_and_refuse_naming_an_unseen_one(
     given = {a["opening_id"] for a in done.json()["assignments"]}
     assert given and given <= {"o1", "o-cook", "o-last"}
 
+
+
+def test_the_coach_page_offers_the_openings_of_the_area_to_record_a_placement(
+        shared: World) -> None:
+    from tests.web.conftest import Web
+
+    web = Web(client=shared.client, keys=shared.keys)
+    web.login("coach")
+    page = web.client.get("/web/coach/participants/p-near").text
+    offered = set(re.findall(r'<option value="(o[^"]*)"', page))
+    assert {"o1", "o2", "o2-baker"} <= offered and "o3" not in offered
