@@ -4,12 +4,12 @@ An answer holds ``type`` (``about:blank``: the status says what kind of problem 
 422 says which of two it is: :data:`INVALID`, the request does not match the published
 schema, or :data:`RULE`, it matches but breaks a rule a schema cannot state: fields that
 depend on each other, a reference to a record that is not stored, a code list, a
-placement's life cycle), ``title`` (the status's phrase), ``status``, ``detail`` (what went wrong, naming the id or
-value), ``instance`` (the path asked for) and ``errors``: one ``{field, reason}`` per field at
-fault, ``field`` its place in the request (``body.home.lat``, ``query.k``,
-``path.opening_id``). :func:`problem_body` builds every one of them, for the exception
-handlers here and for the middlewares that answer before a route runs
-(:mod:`serving.limits`, :mod:`serving.idempotency`).
+placement's life cycle), ``title`` (the status's phrase), ``status``, ``detail`` (what
+went wrong, naming the id or value), ``instance`` (the path asked for) and ``errors``: one
+``{field, reason}`` per field at fault, ``field`` its place in the request
+(``body.home.lat``, ``query.k``, ``path.opening_id``). :func:`problem_body` builds every
+one of them, for the exception handlers here and for the middlewares that answer before a
+route runs (:mod:`serving.limits`, :mod:`serving.idempotency`).
 
 The matcher and the store raise builtin-derived errors whose messages already name the bad
 value; :data:`STATUS_OF` only decides their status: unknown ids 404, conflicts 409, values
@@ -25,8 +25,8 @@ from http import HTTPStatus
 from typing import Any, TypedDict
 
 from fastapi import FastAPI, Request, status
-from fastapi.exceptions import RequestValidationError
 from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import ValidationError

@@ -112,7 +112,8 @@ def candidates(ctx: Context, recommender: Recommender, serving: ServingSettings,
     """Eligible participants near the opening, best first, re-ranked for gender parity.
 
     Coaches see the candidates of their own municipality for an opening they see (their
-    municipality or cooperation area); employers those of their own openings. The read is audited with each candidate's pseudonym, rank and score.
+    municipality or cooperation area); employers those of their own openings. The read is
+    audited with each candidate's pseudonym, rank and score.
     """
     coach = ctx.principal.role is Role.COACH
     opening = (opening_for if coach else owned_opening)(ctx.session, ctx.principal, opening_id)

@@ -2,12 +2,13 @@
 
 Every rule about *who sees what* is a method of :class:`Principal`, so routes ask one
 question ("may this caller see participants of municipality 1280?") instead of repeating
-role checks. Which openings a caller sees is one rule, :meth:`Principal.sees_opening`, with
-its two forms for bulk use: :attr:`Principal.opening_municipalities` (the recommender's
-allowed municipalities) and :func:`platsa.services.access.visible_openings` (store queries). Keys and pseudonyms are derived with standard primitives: a key is 32 random
-bytes stored as its SHA-256 digest; a pseudonym is an HMAC of the participant id under the
-installation's secret and a scope (the opening), so employers cannot link the same person
-across two candidate lists and nobody can reverse it without the secret.
+role checks. Which openings a caller sees is one rule, :meth:`Principal.sees_opening`; its
+form for many openings at once is :attr:`Principal.opening_municipalities` (the
+recommender's allowed municipalities, the store's opening queries). Keys and pseudonyms are
+derived with standard primitives: a key is 32 random bytes stored as its SHA-256 digest; a
+pseudonym is an HMAC of the participant id under the installation's secret and a scope (the
+opening), so employers cannot link the same person across two candidate lists and nobody
+can reverse it without the secret.
 """
 
 from __future__ import annotations

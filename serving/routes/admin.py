@@ -22,7 +22,6 @@ from serving.schemas.admin import (
     UserPublic,
 )
 
-
 router = APIRouter(tags=["admin"])
 
 

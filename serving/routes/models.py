@@ -19,7 +19,6 @@ from serving.deps import (
 )
 from serving.schemas.admin import ModelPublic, ReloadPublic
 
-
 router = APIRouter(prefix="/models", tags=["models"])
 log = logging.getLogger(__name__)
 

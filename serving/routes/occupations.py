@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from serving.deps import CurrentUser, MatchingDep
-
 from serving.schemas.matching import OccupationPublic
 
 router = APIRouter(prefix="/occupations", tags=["occupations"])

@@ -36,7 +36,8 @@ NOT_FOUND: Responses = {404: {"description": "no such opening (for this caller)"
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OpeningPublic,
-             responses={404: {"description": "an employer you do not post for"}, 409: {"description": "an opening with this id exists"}})
+             responses={404: {"description": "an employer you do not post for"},
+                        409: {"description": "an opening with this id exists"}})
 def create_opening(body: OpeningCreate, principal: Employer, session: SessionDep,
                    matching: MatchingDep, pseudo: PseudonymizerDep) -> Opening:
     """Post an opening for your organisation (or one posting through your association)."""

@@ -59,7 +59,8 @@ def change_status(placement_id: str, body: StatusChange, principal: Coach, sessi
 
 
 @router.post("/{placement_id}/outcome", response_model=PlacementPublic,
-             responses={**NOT_FOUND, 422: {"description": "no 90-day follow-up for a placement in this status"}})
+             responses={**NOT_FOUND, 422: {
+                 "description": "no 90-day follow-up for a placement in this status"}})
 def record_outcome(placement_id: str, body: OutcomeCreate, principal: Coach, session: SessionDep,
                    pseudo: PseudonymizerDep) -> Placement:
     """Record where the participant was 90 days after a completed or dropped placement."""
