@@ -21,6 +21,7 @@ from serving.schemas.admin import (
     UserCreated,
     UserPublic,
 )
+from serving.schemas.common import in_utc
 
 router = APIRouter(tags=["admin"])
 
@@ -88,9 +89,12 @@ def revoke_user_keys(user_id: UserId, principal: Admin, session: SessionDep) -> 
 def read_audit(principal: Admin, session: SessionDep, pseudo: PseudonymizerDep,
                participant_id: Annotated[str | None, Query(
                    max_length=64, description="entries about this participant")] = None,
-               action: Action | None = None, since: dt.datetime | None = None,
+               action: Action | None = None,
+               since: Annotated[dt.datetime | None, Query(
+                   description="entries from this moment on (without an offset: UTC)")] = None,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AuditEntryPublic]:
     """Logged actions, newest first (participants are found by id, stored as digests)."""
     ref = None if participant_id is None else pseudo.subject_ref("participant", participant_id)
-    found = audit.entries(session, subject_ref=ref, action=action, since=since, limit=limit)
+    found = audit.entries(session, subject_ref=ref, action=action,
+                          since=None if since is None else in_utc(since), limit=limit)
     return [AuditEntryPublic.model_validate(entry, from_attributes=True) for entry in found]

@@ -44,6 +44,11 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 Timestamp = Annotated[dt.datetime, AfterValidator(_aware)]
 
 
+def in_utc(moment: dt.datetime) -> dt.datetime:
+    """A moment a client sent, in UTC as the store keeps them (no offset given: UTC)."""
+    return _aware(moment).astimezone(dt.UTC)
+
+
 def bounded(model: type[BaseModel], name: str, longest: Mapping[str, int], doc: str) -> Any:
     """``model`` with a maximum length on each field of ``longest`` (list items or string
     characters), kept with the rest of each field (validators, description) and published

@@ -49,6 +49,18 @@ def test_every_moment_in_an_answer_carries_its_offset(world: World) -> None:
     _aware(world.client.get("/models/current", headers=admin).json()["loaded_at"])
 
 
+def test_a_moment_sent_with_an_offset_means_that_moment(world: World) -> None:
+    """``since`` in Stockholm time finds the entries logged after it, whatever the store."""
+    admin = world.headers("admin")
+    world.client.get("/participants/p1", headers=world.headers("coach"))
+    newest = _aware(world.client.get("/audit?limit=1", headers=admin).json()[0]["at"])
+    stockholm = dt.timezone(dt.timedelta(hours=1))
+    just_before = (newest - dt.timedelta(seconds=1)).astimezone(stockholm).isoformat()
+    just_after = (newest + dt.timedelta(seconds=1)).astimezone(stockholm).isoformat()
+    assert world.client.get("/audit", params={"since": just_before}, headers=admin).json()
+    assert world.client.get("/audit", params={"since": just_after}, headers=admin).json() == []
+
+
 # ----------------------------------------------------------------------------- problems
 
 
