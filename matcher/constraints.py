@@ -2,7 +2,8 @@
 
 Each constraint is a small named function evaluated over many openings at once (a boolean
 mask, so a request filters 100k openings in a few milliseconds) and, for a single opening,
-turned into a reason a coach can read. The same code filters suggestions and answers
+turned into a reason: a message code with its parameters (:mod:`matcher.messages`), worded
+for a coach by :mod:`platsa.i18n`. The same code filters suggestions and answers
 "why not this one?", so the two can never disagree.
 """
 
@@ -24,6 +25,7 @@ from matcher.columns import (
 )
 from matcher.domain import Accommodation, LanguageLevel, SfiSchedule, WorkSchedule
 from matcher.geo import estimate_commute_minutes, reach_km, unit_vectors, within_km
+from matcher.messages import Message, message
 
 
 def _bit(vocabulary: tuple, member: object) -> int:
@@ -83,22 +85,19 @@ class ConstraintContext:
 
 @dataclass(frozen=True)
 class ConstraintResult:
-    """The verdict of one constraint on one opening, with a reason in Swedish and English."""
+    """The verdict of one constraint on one opening, with the reason as a message code."""
 
     name: str
     passed: bool
-    reason_sv: str
-    reason_en: str
+    reason: Message
 
     def to_dict(self) -> dict[str, object]:
-        return {"constraint": self.name, "passed": self.passed, "reason": self.reason_sv,
-                "reason_en": self.reason_en}
+        return {"constraint": self.name, "passed": self.passed, **self.reason.to_dict()}
 
 
 MaskFn = Callable[[ParticipantRow, OpeningColumns, ConstraintContext], np.ndarray]
 RowsMaskFn = Callable[[ParticipantRow, OpeningColumns, np.ndarray, ConstraintContext], np.ndarray]
-ExplainFn = Callable[[ParticipantRow, OpeningColumns, int, bool, ConstraintContext],
-                     tuple[str, str]]
+ExplainFn = Callable[[ParticipantRow, OpeningColumns, int, bool, ConstraintContext], Message]
 
 
 @dataclass(frozen=True)
@@ -136,15 +135,14 @@ def _open_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np
 
 
 def _open_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
-                  c: ConstraintContext) -> tuple[str, str]:
+                  c: ConstraintContext) -> Message:
     if ok:
-        left = int(o.places_left[i])
-        return f"Öppen, {left} plats(er) kvar", f"Open, {left} place(s) left"
+        return message("check.open.places_left", places=int(o.places_left[i]))
     if not o.is_open[i]:
-        return "Annonsen är stängd eller tillsatt", "The opening is closed or filled"
+        return message("check.open.closed")
     if o.places_left[i] <= 0:
-        return "Alla platser är tillsatta", "Every place is taken"
-    return "Annonsperioden har gått ut", "The opening's period has ended"
+        return message("check.open.no_places")
+    return message("check.open.ended")
 
 
 def _visible_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
@@ -154,12 +152,10 @@ def _visible_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) ->
 
 
 def _visible_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
-                     c: ConstraintContext) -> tuple[str, str]:
-    code = o.municipality[i]
-    if ok:
-        return f"Kommun {code} ingår i ditt uppdrag", f"Municipality {code} is within your remit"
-    return (f"Kommun {code} ligger utanför de kommuner du får se",
-            f"Municipality {code} is outside the municipalities you may see")
+                     c: ConstraintContext) -> Message:
+    code = str(o.municipality[i])
+    return message("check.municipality.within" if ok else "check.municipality.outside",
+                   municipality=code)
 
 
 def _language_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
@@ -168,16 +164,11 @@ def _language_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -
 
 
 def _language_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
-                      c: ConstraintContext) -> tuple[str, str]:
-    need = LanguageLevel(int(o.min_swedish[i])).label
-    has = LanguageLevel(p.swedish).label
+                      c: ConstraintContext) -> Message:
+    levels = {"need": LanguageLevel(int(o.min_swedish[i])), "has": LanguageLevel(p.swedish)}
     if ok and p.swedish >= o.min_swedish[i]:
-        return f"Språkkrav {need}: uppfyllt ({has})", f"Swedish requirement {need}: met ({has})"
-    if ok:
-        return (f"Språkkrav {need}: {has} räcker med arbetsplatsens språkstöd",
-                f"Swedish requirement {need}: {has} is enough with the workplace's language support")
-    return (f"Språkkrav {need}: inte uppfyllt ({has})",
-            f"Swedish requirement {need}: not met ({has})")
+        return Message("check.language.met", levels)
+    return Message("check.language.with_support" if ok else "check.language.not_met", levels)
 
 
 def _needs_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
@@ -186,16 +177,14 @@ def _needs_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> n
 
 
 def _needs_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
-                   c: ConstraintContext) -> tuple[str, str]:
+                   c: ConstraintContext) -> Message:
     needed = p.needs & ~SCHEDULE_NEEDS
     if not needed:
-        return "Inga anpassningsbehov att uppfylla", "No adaptation needs to meet"
-    missing = members(needed & ~int(o.accommodations[i]), ACCOMMODATIONS)
+        return message("check.needs.none")
     if ok:
-        offered = ", ".join(a.label_sv for a in members(needed, ACCOMMODATIONS))
-        return f"Anpassning: {offered} finns", f"Adaptations available: {offered}"
-    text = ", ".join(a.label_sv for a in missing)
-    return f"Anpassning saknas: {text}", f"Missing adaptation: {text}"
+        return message("check.needs.met", adaptations=members(needed, ACCOMMODATIONS))
+    return message("check.needs.missing",
+                   adaptations=members(needed & ~int(o.accommodations[i]), ACCOMMODATIONS))
 
 
 def _schedule_mask_fn(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
@@ -210,20 +199,24 @@ def _schedule_mask_fn(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext
 
 
 def _schedule_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
-                      c: ConstraintContext) -> tuple[str, str]:
+                      c: ConstraintContext) -> Message:
     schedule = SCHEDULES[int(o.schedule[i])]
     sfi = SFI_SCHEDULES[p.sfi_schedule]
     if ok:
-        return (f"Arbetstider ({schedule.value}) går ihop med sfi och behov",
-                f"Working hours ({schedule.value}) combine with sfi and needs")
+        clashes = (schedule in SFI_CONFLICTS[sfi]
+                   or (p.needs & _CHILDCARE and schedule in CHILDCARE_CONFLICTS)
+                   or (p.needs & _REDUCED and int(o.hours_min[i]) > p.hours_per_week))
+        if clashes and schedule is not WorkSchedule.FLEXIBLE:  # passed: the workplace adapts
+            return message("check.schedule.adapted", schedule=schedule)
+        if sfi is SfiSchedule.NONE:
+            return message("check.schedule.fits", schedule=schedule)
+        return message("check.schedule.fits_sfi", schedule=schedule, sfi=sfi)
     if schedule in SFI_CONFLICTS[sfi] and not int(o.accommodations[i]) & _SFI_OK:
-        return (f"Arbetstider ({schedule.value}) krockar med sfi ({sfi.value})",
-                f"Working hours ({schedule.value}) clash with sfi ({sfi.value})")
+        return message("check.schedule.sfi_clash", schedule=schedule, sfi=sfi)
     if p.needs & _CHILDCARE and schedule in CHILDCARE_CONFLICTS:
-        return (f"Arbetstider ({schedule.value}) går inte ihop med barnomsorg",
-                f"Working hours ({schedule.value}) do not fit childcare")
-    return (f"Minst {int(o.hours_min[i])} tim/vecka, deltagaren kan {p.hours_per_week}",
-            f"At least {int(o.hours_min[i])} h/week, participant can do {p.hours_per_week}")
+        return message("check.schedule.childcare_clash", schedule=schedule)
+    return message("check.schedule.too_many_hours", hours_min=int(o.hours_min[i]),
+                   hours=p.hours_per_week)
 
 
 def _commute_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
@@ -242,15 +235,14 @@ def _commute_rows(p: ParticipantRow, o: OpeningColumns, rows: np.ndarray,
 
 
 def _commute_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
-                     c: ConstraintContext) -> tuple[str, str]:
+                     c: ConstraintContext) -> Message:
     known = c.commute_minutes
     minutes_f = (known[0] if known is not None and len(known) == 1
                  else estimate_commute_minutes(p.lat, p.lon, o.lat[i], o.lon[i]))
     minutes = int(round(float(minutes_f)))
     if ok:
-        return f"Restid ca {minutes} min", f"Travel time about {minutes} min"
-    return (f"Restid ca {minutes} min, över max {p.max_commute} min",
-            f"Travel time about {minutes} min, over the maximum of {p.max_commute} min")
+        return message("check.commute.within", minutes=minutes)
+    return message("check.commute.too_far", minutes=minutes, limit=p.max_commute)
 
 
 def _licence_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) -> np.ndarray:
@@ -258,15 +250,14 @@ def _licence_mask(p: ParticipantRow, o: OpeningColumns, c: ConstraintContext) ->
 
 
 def _licence_explain(p: ParticipantRow, o: OpeningColumns, i: int, ok: bool,
-                     c: ConstraintContext) -> tuple[str, str]:
+                     c: ConstraintContext) -> Message:
     required = members(int(o.licences[i]), LICENCES)
     if not required:
-        return "Inget körkortskrav", "No driving licence required"
-    names = ", ".join(str(r) for r in required)
+        return message("check.licence.none_required")
     if ok:
-        return f"Körkort {names}: finns", f"Driving licence {names}: held"
-    missing = ", ".join(str(m) for m in members(int(o.licences[i]) & ~p.licences, LICENCES))
-    return f"Körkort saknas: {missing}", f"Missing driving licence: {missing}"
+        return message("check.licence.held", licences=required)
+    return message("check.licence.missing",
+                   licences=members(int(o.licences[i]) & ~p.licences, LICENCES))
 
 
 #: Every hard constraint, in the order a coach would ask about them.
@@ -322,10 +313,10 @@ class ConstraintReport:
         return self.passed.all(axis=1)
 
     def results(self, i: int) -> list[ConstraintResult]:
-        """The verdicts on the ``i``-th row, worded for a coach."""
+        """The verdicts on the ``i``-th row, each with its reason."""
         single = ConstraintContext(commute_minutes=self.commute_minutes[i:i + 1])
         return [ConstraintResult(constraint.name, bool(ok),
-                                 *constraint.explain(self.participant, self.openings, i, bool(ok), single))
+                                 constraint.explain(self.participant, self.openings, i, bool(ok), single))
                 for constraint, ok in zip(CONSTRAINTS, self.passed[i], strict=True)]
 
 
@@ -363,5 +354,5 @@ def check_rows(participant: ParticipantRow, openings: OpeningColumns, rows: np.n
 
 def check_all(participant: ParticipantRow, openings: OpeningColumns, row: int,
               context: ConstraintContext | None = None) -> list[ConstraintResult]:
-    """Every constraint's verdict on one opening, worded."""
+    """Every constraint's verdict on one opening, with its reason."""
     return check_rows(participant, openings, np.array([row]), context).results(0)

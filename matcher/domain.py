@@ -12,21 +12,36 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Mapping
 from enum import IntEnum, StrEnum
-from typing import Annotated, Any
+from functools import cache
+from typing import Annotated, Any, ClassVar, get_args
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    TypeAdapter,
+    ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core.core_schema import ErrorType
 
 
 class DomainError(ValueError):
-    """A value that breaks a domain rule; the message names the field and the value."""
+    """A value that breaks a domain rule; the message names the field and the value.
+
+    ``code`` and ``params`` say the same for a user interface to word in its own language
+    (declared in :data:`matcher.messages.CODES`); ``field`` names the input it is about, when
+    the rule spans several.
+    """
+
+    def __init__(self, text: str, code: str, *, field: str | None = None, **params: Any) -> None:
+        super().__init__(text)
+        self.code, self.params, self.field = code, params, field
 
 
 # --------------------------------------------------------------------------- language
@@ -60,7 +75,8 @@ class LanguageLevel(IntEnum):
             try:
                 return cls(value)
             except ValueError:
-                raise DomainError(f"swedish level rank {value!r} is outside 0–7") from None
+                raise DomainError(f"swedish level rank {value!r} is outside 0–7",
+                                  "rule.swedish_rank", value=value) from None
         text = re.sub(r"[\s_\-]+", "", str(value).strip().lower())
         for prefix in ("sfi", "kurs"):
             if text.startswith(prefix) and len(text) == len(prefix) + 1:
@@ -68,8 +84,8 @@ class LanguageLevel(IntEnum):
         found = _LEVEL_ALIASES.get(text)
         if found is None:
             raise DomainError(
-                f"swedish level {value!r} is not one of none, sfi A–D or CEFR A1–C2"
-            )
+                f"swedish level {value!r} is not one of none, sfi A–D or CEFR A1–C2",
+                "rule.swedish_level", value=str(value))
         return found
 
     @property
@@ -126,26 +142,6 @@ class Accommodation(StrEnum):
     MENTOR = "mentor"
     CHILDCARE_HOURS = "childcare_hours"
     SFI_COMPATIBLE_SCHEDULE = "sfi_compatible_schedule"
-
-    @property
-    def label_sv(self) -> str:
-        """Swedish wording used in explanations."""
-        return ACCOMMODATION_LABELS_SV[self]
-
-
-ACCOMMODATION_LABELS_SV: dict[Accommodation, str] = {
-    Accommodation.STEP_FREE_ACCESS: "tillgänglig lokal utan trappsteg",
-    Accommodation.ADAPTED_WORKSTATION: "anpassad arbetsplats",
-    Accommodation.NO_HEAVY_LIFTING: "inga tunga lyft",
-    Accommodation.REDUCED_HOURS: "reducerad arbetstid",
-    Accommodation.QUIET_ENVIRONMENT: "lugn arbetsmiljö",
-    Accommodation.INTERPRETER_SUPPORT: "tolkstöd",
-    Accommodation.HEARING_LOOP: "hörslinga",
-    Accommodation.SIGN_LANGUAGE_INTERPRETER: "teckenspråkstolk",
-    Accommodation.MENTOR: "handledare/mentor",
-    Accommodation.CHILDCARE_HOURS: "arbetstider som går ihop med barnomsorg",
-    Accommodation.SFI_COMPATIBLE_SCHEDULE: "schema som går ihop med sfi",
-}
 
 
 class Gender(StrEnum):
@@ -321,10 +317,91 @@ def placement_label(status: PlacementStatus, outcome: Outcome90 | None) -> int:
 # --------------------------------------------------------------------------- value objects
 
 
+def _error_details(exc: ValidationError) -> list[InitErrorDetails]:
+    """A validation error's lines, as details another :class:`ValidationError` can carry."""
+    lines: list[InitErrorDetails] = []
+    for error in exc.errors(include_url=False):
+        kind: Any = error["type"]
+        line = InitErrorDetails(type=kind, loc=error["loc"], input=error["input"])
+        if kind not in _ERROR_TYPES:  # a type of our own (a rule's code), with its wording
+            line["type"] = PydanticCustomError(
+                kind, error["msg"].replace("{", "{{").replace("}", "}}"), error.get("ctx"))
+        elif "ctx" in error:
+            line["ctx"] = error["ctx"]
+        lines.append(line)
+    return lines
+
+
+def _rule_detail(broken: DomainError, data: Any) -> InitErrorDetails:
+    """A broken rule as a validation error of type ``broken.code`` on its field."""
+    text = str(broken).replace("{", "{{").replace("}", "}}")
+    return InitErrorDetails(type=PydanticCustomError(broken.code, text, broken.params or None),
+                            loc=(broken.field,) if broken.field else (), input=data)
+
+
+_ERROR_TYPES = frozenset(get_args(ErrorType))
+
+
+@cache
+def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    return TypeAdapter(model.model_fields[name].rebuild_annotation())
+
+
 class Record(BaseModel):
-    """Base for domain records: strict about unknown fields so typos in imports are caught."""
+    """Base for domain records: strict about unknown fields so typos in imports are caught.
+
+    Rules across fields (:meth:`broken_rules`) are checked together with the fields' own
+    errors, on every field that could be read, so a form or a file reports every problem at
+    once instead of the rules only after the fields are fixed. Each rule's error has its code
+    as the error type and its field as the location.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+
+    #: The fields :meth:`broken_rules` reads.
+    RULE_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def broken_rules(cls, values: Mapping[str, Any]) -> list[DomainError]:
+        """The cross-field rules ``values`` (parsed fields; some may be absent) break."""
+        return []
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_rules(cls, data: Any, handler: Callable[[Any], Any]) -> Any:
+        if not cls.RULE_FIELDS:
+            return handler(data)
+        try:
+            record = handler(data)
+        except ValidationError as exc:
+            broken = cls.broken_rules(cls._readable(data, exc)) if isinstance(data, Mapping) else []
+            if not broken:
+                raise
+            raise ValidationError.from_exception_data(
+                cls.__name__, [*_error_details(exc), *(_rule_detail(b, data) for b in broken)]
+            ) from None
+        broken = cls.broken_rules({name: getattr(record, name) for name in cls.RULE_FIELDS})
+        if broken:
+            raise ValidationError.from_exception_data(
+                cls.__name__, [_rule_detail(b, data) for b in broken])
+        return record
+
+    @classmethod
+    def _readable(cls, data: Mapping[str, Any], exc: ValidationError) -> dict[str, Any]:
+        """The rules' fields that are valid on their own (defaults for the absent ones)."""
+        failed = {error["loc"][0] for error in exc.errors() if error["loc"]}
+        values: dict[str, Any] = {}
+        for name in cls.RULE_FIELDS:
+            if name in failed:
+                continue
+            if name not in data:
+                values[name] = cls.model_fields[name].get_default(call_default_factory=True)
+                continue
+            try:
+                values[name] = _field_adapter(cls, name).validate_python(data[name])
+            except ValidationError:
+                continue
+        return values
 
 
 #: Longest accepted value of each bounded text field; the store's column sizes
@@ -367,9 +444,11 @@ def _organisation_number(value: Any) -> Any:
         return value
     digits = value.replace("-", "").replace(" ", "")
     if not re.fullmatch(r"\d{10}", digits):
-        raise DomainError(f"organisation number {value!r} is not ten digits (NNNNNN-NNNN)")
+        raise DomainError(f"organisation number {value!r} is not ten digits (NNNNNN-NNNN)",
+                          "rule.organisation_number_digits", value=value)
     if not _luhn_ok(digits):
-        raise DomainError(f"organisation number {value!r} fails its check digit")
+        raise DomainError(f"organisation number {value!r} fails its check digit",
+                          "rule.organisation_number_check", value=value)
     return f"{digits[:6]}-{digits[6:]}"
 
 
@@ -379,7 +458,8 @@ def _postcode(value: Any) -> Any:
         return value
     digits = value.replace(" ", "")
     if not re.fullmatch(r"\d{5}", digits):
-        raise DomainError(f"postcode {value!r} is not five digits (NNN NN)")
+        raise DomainError(f"postcode {value!r} is not five digits (NNN NN)", "rule.postcode",
+                          value=value)
     return f"{digits[:3]} {digits[3:]}"
 
 
@@ -413,7 +493,8 @@ class PriorTrade(Record):
     @model_validator(mode="after")
     def _needs_something(self) -> PriorTrade:
         if self.occupation_id is None and not self.title:
-            raise DomainError("prior trade needs an occupation_id or a title")
+            raise DomainError("prior trade needs an occupation_id or a title",
+                              "rule.trade_needs_name", field="title")
         return self
 
 
@@ -487,7 +568,8 @@ class Participant(Record):
     def _iso_codes(cls, value: list[str]) -> list[str]:
         for code in value:
             if not re.fullmatch(r"[a-z]{2,3}", code):
-                raise DomainError(f"language code {code!r} is not ISO 639 (e.g. 'ar', 'ti')")
+                raise DomainError(f"language code {code!r} is not ISO 639 (e.g. 'ar', 'ti')",
+                                  "rule.language_code", value=code)
         return value
 
 
@@ -535,17 +617,27 @@ class Opening(Record):
 
     _level = field_validator("min_swedish", mode="before")(_coerce_level)
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Opening:
-        if self.hours_min > self.hours_max:
-            raise DomainError(
-                f"hours_min {self.hours_min} is greater than hours_max {self.hours_max}"
-            )
-        if self.filled > self.capacity:
-            raise DomainError(f"filled {self.filled} exceeds capacity {self.capacity}")
-        if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise DomainError(f"end_date {self.end_date} is before start_date {self.start_date}")
-        return self
+    RULE_FIELDS = ("hours_min", "hours_max", "filled", "capacity", "start_date", "end_date")
+
+    @classmethod
+    def broken_rules(cls, values: Mapping[str, Any]) -> list[DomainError]:
+        broken = []
+        low, high = values.get("hours_min"), values.get("hours_max")
+        if low is not None and high is not None and low > high:
+            broken.append(DomainError(f"hours_min {low} is greater than hours_max {high}",
+                                      "rule.hours_order", field="hours_min", hours_min=low,
+                                      hours_max=high))
+        filled, capacity = values.get("filled"), values.get("capacity")
+        if filled is not None and capacity is not None and filled > capacity:
+            broken.append(DomainError(f"filled {filled} exceeds capacity {capacity}",
+                                      "rule.overfilled", field="capacity", filled=filled,
+                                      capacity=capacity))
+        start, end = values.get("start_date"), values.get("end_date")
+        if start and end and end < start:
+            broken.append(DomainError(f"end_date {end} is before start_date {start}",
+                                      "rule.dates_order", field="end_date",
+                                      start_date=start.isoformat(), end_date=end.isoformat()))
+        return broken
 
     @property
     def places_left(self) -> int:
@@ -566,18 +658,21 @@ class Placement(Record):
     ended_at: dt.date | None = Field(default=None, description="when the effort ended")
     outcome_90: Outcome90 | None = Field(default=None, description="follow-up at 90 days")
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Placement:
-        if self.status is PlacementStatus.DECLINED and self.decline_reason is None:
-            raise DomainError("decline_reason is required when status is 'declined'")
-        if self.outcome_90 is not None and self.status not in (
-            PlacementStatus.COMPLETED,
-            PlacementStatus.DROPPED,
-        ):
-            raise DomainError(
-                f"outcome_90 needs a completed or dropped placement, status is {self.status.value!r}"
-            )
-        return self
+    RULE_FIELDS = ("status", "decline_reason", "outcome_90")
+
+    @classmethod
+    def broken_rules(cls, values: Mapping[str, Any]) -> list[DomainError]:
+        broken = []
+        status = values.get("status")
+        if status is PlacementStatus.DECLINED and values.get("decline_reason") is None:
+            broken.append(DomainError("decline_reason is required when status is 'declined'",
+                                      "rule.decline_reason_required", field="decline_reason"))
+        if values.get("outcome_90") is not None and status is not None and status not in (
+                PlacementStatus.COMPLETED, PlacementStatus.DROPPED):
+            broken.append(DomainError(
+                f"outcome_90 needs a completed or dropped placement, status is {status.value!r}",
+                "rule.outcome_needs_end", field="outcome_90", status=status.value))
+        return broken
 
     @property
     def label(self) -> int:
@@ -592,8 +687,13 @@ class TransitionRefused(DomainError):
         self.current, self.new = current, new
         self.allowed = sorted(PLACEMENT_TRANSITIONS[current], key=lambda s: s.value)
         names = ", ".join(s.value for s in self.allowed) or "none"
-        super().__init__(
-            f"placement cannot go from {current.value!r} to {new.value!r} (allowed: {names})")
+        text = f"placement cannot go from {current.value!r} to {new.value!r} (allowed: {names})"
+        if self.allowed:
+            super().__init__(text, "rule.transition", field="status", current=current.value,
+                             new=new.value, allowed=[s.value for s in self.allowed])
+        else:
+            super().__init__(text, "rule.transition_final", field="status",
+                             current=current.value, new=new.value)
 
 
 def check_transition(current: PlacementStatus, new: PlacementStatus) -> None:

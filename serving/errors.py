@@ -12,8 +12,11 @@ one of them, for the exception handlers here and for the middlewares that answer
 route runs (:mod:`serving.limits`, :mod:`serving.idempotency`).
 
 The matcher and the store raise builtin-derived errors whose messages already name the bad
-value; :data:`STATUS_OF` only decides their status: unknown ids 404, conflicts 409, values
-that break a rule 422. No answer echoes the input back.
+value (in English, for logs and programs); :data:`STATUS_OF` only decides their status:
+unknown ids 404, conflicts 409, values that break a rule 422. Where the error has one, the
+problem and each field error also carry its ``code`` and ``params`` and a ``message``
+worded in the request's language (``?lang=`` or ``Accept-Language``; :mod:`platsa.i18n`).
+No answer echoes the input back.
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from http import HTTPStatus
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from fastapi import FastAPI, Request, status
 from fastapi.dependencies.models import Dependant
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -34,6 +38,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute, compile_path
 
 from matcher.domain import DomainError
+from matcher.messages import CODES
 from matcher.recommend import EmptyProfileError, UnknownOpeningError
 from matcher.store.repositories import (
     DuplicateRecord,
@@ -45,14 +50,17 @@ from matcher.store.repositories import (
 from matcher.taxonomy.model import EmptySearchText, UnknownOccupationError
 from models.acceptance import NoAcceptanceError
 from models.errors import ModelLoadError
+from platsa.i18n import Renderer, renderer
 from platsa.services.security import ScopeError
+from serving.language import request_lang
 from serving.schemas.common import Problem
 
 PROBLEM_JSON = "application/problem+json"
 ABOUT_BLANK = "about:blank"
 INVALID = "urn:platsa:problem:invalid-request"
 RULE = "urn:platsa:problem:rule-broken"
-#: pydantic's error types raised by the domain model's own validators (rules, not schema)
+#: pydantic's error types raised by the domain model's own validators (rules, not schema;
+#: its cross-field rules raise their own codes)
 _RULE_ERRORS = frozenset({"value_error", "assertion_error"})
 
 STATUS_OF: dict[type[Exception], int] = {
@@ -76,33 +84,112 @@ STATUS_OF: dict[type[Exception], int] = {
 _LEADING_FIELD = re.compile(r"^([a-z]+(?:_[a-z0-9]+)+)\b")
 
 
+#: pydantic error type → message id; the error's context fills the placeholders.
+FIELD_MESSAGES: Mapping[str, str] = {
+    "missing": "form.required",
+    "string_too_short": "form.required",
+    "model_type": "form.required",  # an object a form builds from inputs left empty
+    "int_parsing": "err.int",
+    "int_from_float": "err.int",
+    "float_parsing": "err.number",
+    "greater_than_equal": "err.min",
+    "less_than_equal": "err.max",
+    "greater_than": "err.gt",
+    "string_too_long": "err.too_long",
+    "date_parsing": "err.date",
+    "date_from_datetime_parsing": "err.date",
+    "date_from_datetime_inexact": "err.date",
+    "enum": "err.choice",
+    "literal_error": "err.choice",
+    "string_pattern_mismatch": "err.pattern",
+}
+
+
 class FieldError(TypedDict):
-    """One field at fault: where it is in the request and why it was refused."""
+    """One field at fault: where it is in the request and why it was refused; with the
+    error's code, parameters and worded message when it has a code."""
 
     field: str
     reason: str
+    code: NotRequired[str]
+    params: NotRequired[dict[str, Any]]
+    message: NotRequired[str]
 
 
 def problem_body(status_code: int, detail: str, instance: str,
-                 errors: Sequence[FieldError] = (), kind: str = ABOUT_BLANK) -> dict[str, Any]:
-    """The one shape of every error answer (RFC 9457 plus ``errors``)."""
-    return {"type": kind, "title": HTTPStatus(status_code).phrase,
+                 errors: Sequence[FieldError] = (), kind: str = ABOUT_BLANK,
+                 said: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The one shape of every error answer (RFC 9457 plus ``errors``, and the error's
+    ``code``, ``params`` and worded ``message`` when ``said``)."""
+    body = {"type": kind, "title": HTTPStatus(status_code).phrase,
             "status": status_code, "detail": detail, "instance": instance,
-            "errors": list(errors)}
+            "errors": list(errors), **(said or {})}
+    return dict(jsonable_encoder(body))
 
 
 def problem_bytes(status_code: int, detail: str, instance: str,
-                  errors: Sequence[FieldError] = (), kind: str = ABOUT_BLANK) -> bytes:
+                  errors: Sequence[FieldError] = (), kind: str = ABOUT_BLANK,
+                  said: Mapping[str, Any] | None = None) -> bytes:
     """:func:`problem_body` as the bytes a middleware sends."""
-    body = problem_body(status_code, detail, instance, errors, kind)
+    body = problem_body(status_code, detail, instance, errors, kind, said)
     return json.dumps(body, ensure_ascii=False).encode("utf-8")
 
 
 def problem(request: Request, status_code: int, detail: str,
             errors: Sequence[FieldError] = (), kind: str = ABOUT_BLANK,
-            headers: Mapping[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(problem_body(status_code, detail, request.url.path, errors, kind),
+            headers: Mapping[str, str] | None = None,
+            said: Mapping[str, Any] | None = None) -> JSONResponse:
+    return JSONResponse(problem_body(status_code, detail, request.url.path, errors, kind, said),
                         status_code=status_code, headers=headers, media_type=PROBLEM_JSON)
+
+
+# --------------------------------------------------------------------------- worded errors
+
+
+def coded(exc: BaseException) -> dict[str, Any] | None:
+    """``{"code", "params"}`` of an error that carries a declared code, else None."""
+    code = getattr(exc, "code", None)
+    if isinstance(code, str) and code in CODES:
+        return {"code": code, "params": dict(getattr(exc, "params", {}))}
+    return None
+
+
+def error_message(error: Mapping[str, Any]) -> dict[str, Any] | None:
+    """One pydantic error as ``{"code", "params"}``: a domain rule's own code, or the message
+    id of its type (numbers of its context as parameters); None for a type without one."""
+    kind = str(error["type"])
+    context = error.get("ctx") or {}
+    if kind in CODES:  # a cross-field rule of the domain (matcher.domain.Record)
+        return {"code": kind, "params": dict(context)}
+    if isinstance(context.get("error"), BaseException):
+        return coded(context["error"])
+    if kind in FIELD_MESSAGES:
+        return {"code": FIELD_MESSAGES[kind],
+                "params": {k: v for k, v in context.items() if isinstance(v, int | float | str)}}
+    return None
+
+
+def worded(error: Mapping[str, Any], say: Renderer) -> str:
+    """The error in the renderer's language; pydantic's English text when it has no code."""
+    said = error_message(error)
+    if said is None:
+        return str(error["msg"]).removeprefix("Value error, ")
+    return say.message(said)
+
+
+def field_errors(errors: Iterable[Mapping[str, Any]], say: Renderer,
+                 prefix: tuple[str, ...] = ()) -> list[FieldError]:
+    """pydantic's errors as the answer's ``errors``: the field, pydantic's reason, and the
+    code and worded message where the error has them."""
+    found = []
+    for error in errors:
+        item = FieldError(field=located([*prefix, *error["loc"]]), reason=str(error["msg"]),
+                          message=worded(error, say))
+        said = error_message(error)
+        if said is not None:
+            item.update(code=said["code"], params=said["params"])
+        found.append(item)
+    return found
 
 
 def located(location: Iterable[str | int]) -> str:
@@ -126,7 +213,11 @@ async def _library_error(request: Request, exc: Exception) -> JSONResponse:
     code = next(code for kind, code in STATUS_OF.items() if isinstance(exc, kind))
     message = str(exc)
     kind = RULE if code == status.HTTP_422_UNPROCESSABLE_CONTENT else ABOUT_BLANK
-    return problem(request, code, message, _named_field(request, message, code), kind)
+    said = coded(exc)
+    if said is not None:
+        said["message"] = renderer(request_lang(request)).message(said)
+    return problem(request, code, message, _named_field(request, message, code), kind,
+                   said=said)
 
 
 def _invalid(request: Request, errors: list[FieldError], kind: str) -> JSONResponse:
@@ -138,9 +229,9 @@ def _invalid(request: Request, errors: list[FieldError], kind: str) -> JSONRespo
 async def _request_invalid(request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's validation of parameters and body: one entry per field, no input echoed."""
     found = exc.errors() if isinstance(exc, RequestValidationError) else []
-    kind = RULE if found and all(e["type"] in _RULE_ERRORS for e in found) else INVALID
-    return _invalid(request, [FieldError(field=located(e["loc"]), reason=e["msg"])
-                              for e in found], kind)
+    kind = RULE if found and all(e["type"] in _RULE_ERRORS or e["type"] in CODES
+                                 for e in found) else INVALID
+    return _invalid(request, field_errors(found, renderer(request_lang(request))), kind)
 
 
 async def _record_invalid(request: Request, exc: Exception) -> JSONResponse:
@@ -148,8 +239,8 @@ async def _record_invalid(request: Request, exc: Exception) -> JSONResponse:
     change itself matched the schema)."""
     found = exc.errors(include_url=False, include_input=False) if isinstance(
         exc, ValidationError) else []
-    return _invalid(request, [FieldError(field=located(["body", *e["loc"]]), reason=e["msg"])
-                              for e in found], RULE)
+    return _invalid(request, field_errors(found, renderer(request_lang(request)), ("body",)),
+                    RULE)
 
 
 def routes(app: FastAPI) -> Iterator[tuple[str, frozenset[str], BaseRoute]]:

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from matcher.store.engine import session_scope
 from serving.errors import RULE, FieldError
+from serving.language import said
 from serving.limits import ASGIApp, Message, Receive, Scope, Send, answer, header, read_body, replaying
 from serving.tables import IdempotencyRow
 
@@ -132,7 +133,8 @@ class Idempotency:
             return
         if not valid_key(key):
             reason = f"Idempotency-Key must be 1–{MAX_KEY} visible ASCII characters"
-            await answer(scope, send, 400, reason, [FieldError(field=FIELD, reason=reason)])
+            await answer(scope, send, 400, reason, [FieldError(field=FIELD, reason=reason)],
+                         coded=said(scope, "request.idempotency_key", longest=MAX_KEY))
             return
         body = await read_body(receive)
         owner = _digest(credential.encode())
@@ -143,9 +145,11 @@ class Idempotency:
         if found.state == "mismatch":
             reason = "this Idempotency-Key was used with a different request"
             await answer(scope, send, 422, reason, [FieldError(field=FIELD, reason=reason)],
-                         kind=RULE)
+                         kind=RULE, coded=said(scope, "request.idempotency_mismatch"))
         elif found.state == "running":
-            await answer(scope, send, 409, "a request with this Idempotency-Key is still being processed")
+            await answer(scope, send, 409,
+                         "a request with this Idempotency-Key is still being processed",
+                         coded=said(scope, "request.idempotency_running"))
         elif found.stored is not None:
             await _replay(send, found.stored)
         else:

@@ -9,19 +9,21 @@ anything is parsed when a body is larger than ``PLATSA_MAX_BODY_BYTES`` (by its
 message naming the place, never echoing the input.
 
 FastAPI's own validation errors echo each bad ``input`` whole: a 100 MB list came back in a
-100 MB answer. The API's error answers (:mod:`serving.errors`) echo no input at all.
+100 MB answer. The API's error answers (:mod:`serving.errors`, which words and codes them)
+echo no input at all.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, status
 
 from serving.errors import ABOUT_BLANK, INVALID, PROBLEM_JSON, FieldError, located, problem_bytes
+from serving.language import said
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -41,9 +43,11 @@ class BodyTooLarge(ValueError):
 
 async def answer(scope: Scope, send: Send, status_code: int, detail: str,
                  errors: Sequence[FieldError] = (), *, kind: str = ABOUT_BLANK,
-                 close: bool = False) -> None:
-    """An error answer from a middleware, shaped as every other (:mod:`serving.errors`)."""
-    body = problem_bytes(status_code, detail, scope.get("path", ""), errors, kind)
+                 close: bool = False, coded: Mapping[str, Any] | None = None) -> None:
+    """An error answer from a middleware, shaped as every other (:mod:`serving.errors`):
+    ``detail`` for logs and programs, and ``coded`` (the error's code, params and message
+    worded for the request, :func:`serving.language.said`) beside it."""
+    body = problem_bytes(status_code, detail, scope.get("path", ""), errors, kind, coded)
     headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
     if close:  # the rest of an unread body is not worth reading: end the connection
         headers.append((b"connection", b"close"))
@@ -102,8 +106,10 @@ class BodyLimit:
             raise ValueError(f"max_bytes must be positive, got {max_bytes!r}")
         self.app, self.max_bytes = app, max_bytes
 
-    def _refusal(self) -> str:
-        return f"the request body is larger than {self.max_bytes} bytes (PLATSA_MAX_BODY_BYTES)"
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        await answer(scope, send, status.HTTP_413_CONTENT_TOO_LARGE,
+                     f"the request body is larger than {self.max_bytes} bytes (PLATSA_MAX_BODY_BYTES)",
+                     close=True, coded=said(scope, "request.body_too_large", limit=self.max_bytes))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
@@ -111,12 +117,12 @@ class BodyLimit:
             return
         declared = header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await answer(scope, send, status.HTTP_413_CONTENT_TOO_LARGE, self._refusal(), close=True)
+            await self._refuse(scope, send)
             return
         try:
             body = await read_body(receive, self.max_bytes)
         except BodyTooLarge:
-            await answer(scope, send, status.HTTP_413_CONTENT_TOO_LARGE, self._refusal(), close=True)
+            await self._refuse(scope, send)
             return
         await self.app(scope, replaying(body, receive), send)
 
@@ -124,19 +130,21 @@ class BodyLimit:
 class NotJson(ValueError):
     """A body Python's parser accepts that is not JSON (or that no UTF-8 store can hold)."""
 
-    def __init__(self, location: list[str | int], reason: str) -> None:
+    def __init__(self, location: list[str | int], reason: str, code: str, **params: Any) -> None:
         super().__init__(reason)
         self.location, self.reason = location, reason
+        self.code, self.params = code, params  # matcher.messages.CODES
 
 
 def _constant(name: str) -> Any:
-    raise NotJson([], f"{name} is not a JSON number")
+    raise NotJson([], f"{name} is not a JSON number", "request.json_constant", name=name)
 
 
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise NotJson([], f"the number {text[:ECHO_CHARS]} is too large for a float")
+        raise NotJson([], f"the number {text[:ECHO_CHARS]} is too large for a float",
+                      "request.json_overflow")
     return value
 
 
@@ -169,18 +177,20 @@ def check_json(body: bytes) -> None:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise NotJson([], f"the body is not UTF-8 (byte {exc.start})") from None
+        raise NotJson([], f"the body is not UTF-8 (byte {exc.start})", "request.not_utf8",
+                      byte=exc.start) from None
     try:
         value = json.loads(text, parse_constant=_constant, parse_float=_finite)
     except RecursionError:
-        raise NotJson([], "the JSON is nested too deeply") from None
+        raise NotJson([], "the JSON is nested too deeply", "request.json_too_deep") from None
     except NotJson:
         raise
     except ValueError:
         return  # a syntax error (FastAPI answers it) or an integer too long for Python
     where = _lone_surrogate(value)
     if where is not None:
-        raise NotJson(where, "a string holds a lone UTF-16 surrogate, which is not a character")
+        raise NotJson(where, "a string holds a lone UTF-16 surrogate, which is not a character",
+                      "request.lone_surrogate")
 
 
 class StrictJson:
@@ -202,7 +212,8 @@ class StrictJson:
             field = located(["body", *exc.location])
             await answer(scope, send, status.HTTP_422_UNPROCESSABLE_CONTENT,
                          f"the request is not valid: {field}",
-                         [FieldError(field=field, reason=exc.reason)], kind=INVALID)
+                         [FieldError(field=field, reason=exc.reason,  # type: ignore[typeddict-item]
+                                     **said(scope, exc.code, **exc.params))], kind=INVALID)
             return
         await self.app(scope, replaying(body, receive), send)
 

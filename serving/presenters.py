@@ -8,6 +8,7 @@ import pandas as pd
 
 from matcher.domain import LanguageLevel, Opening
 from matcher.recommend.candidates import Candidate
+from platsa.i18n import Renderer
 from platsa.services.allocations import Allocated
 from platsa.services.openings import Candidates
 from platsa.services.security import Principal, Pseudonymizer, Role
@@ -27,8 +28,9 @@ def _trade(taxonomy: Any, occupation_id: str | None, title: str | None) -> str:
 
 
 def project(candidate: Candidate, opening: Opening, principal: Principal,
-            pseudo: Pseudonymizer, taxonomy: Any) -> CandidatePublic:
-    """What the caller may see of one candidate (see :class:`CandidatePublic`).
+            pseudo: Pseudonymizer, taxonomy: Any, say: Renderer) -> CandidatePublic:
+    """What the caller may see of one candidate (see :class:`CandidatePublic`), its labels
+    in the renderer's language.
 
     Every field of a plain answer is set explicitly; the reciprocal ones only when the list
     is reciprocal, so the route (``exclude_unset``) leaves them out of a plain answer.
@@ -41,22 +43,20 @@ def project(candidate: Candidate, opening: Opening, principal: Principal,
         rank=candidate.rank, score=candidate.score,
         pseudonym=pseudo.pseudonym(person.id, opening.id), shares_profile=shared,
         participant_id=person.id if principal.role is not Role.EMPLOYER else None,
-        swedish_level=LanguageLevel(person.swedish_level).label if shared else None,
+        swedish_level=say.label(LanguageLevel(person.swedish_level)) if shared else None,
         prior_trades=[_trade(taxonomy, t.occupation_id, t.title) for t in person.prior_trades]
         if shared else [],
         other_languages=list(person.other_languages) if shared else [],
-        needs_you_offer=[need.label_sv for need in person.needs if need in opening.accommodations]
+        needs_you_offer=[say.label(need) for need in person.needs if need in opening.accommodations]
         if shared else [],
         **reciprocal)
 
 
-
-
 def candidates_public(found: Candidates, principal: Principal, pseudo: Pseudonymizer,
-                      taxonomy: Any, reciprocal: bool) -> CandidatesPublic:
+                      taxonomy: Any, reciprocal: bool, say: Renderer) -> CandidatesPublic:
     """A candidate list as the caller may see it (pseudonymous for employers)."""
     ranked = found.ranked
-    items = [project(c, found.opening, principal, pseudo, taxonomy) for c in ranked.items]
+    items = [project(c, found.opening, principal, pseudo, taxonomy, say) for c in ranked.items]
     source = {"acceptance_source": ranked.acceptance_source} if reciprocal else {}
     return CandidatesPublic(opening_id=ranked.opening_id, items=items, n_eligible=ranked.n_eligible,
                             fairness_reranked=ranked.fairness_reranked, ranker=ranked.ranker,

@@ -17,7 +17,6 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.domain import (
-    ACCOMMODATION_LABELS_SV,
     Accommodation,
     LanguageLevel,
     OpeningKind,
@@ -157,7 +156,22 @@ def swedish_sentences(levels: Sequence[LanguageLevel]) -> list[str]:
     ]
 
 
-ACCOMMODATION_PHRASES: list[str] = [ACCOMMODATION_LABELS_SV[a] for a in Accommodation]
+#: How generated notes and ads name each adaptation (the generator's own Swedish: what
+#: people write, not the product's labels, which are in platsa/i18n's catalogues).
+_ACCOMMODATION_WORDS: dict[Accommodation, str] = {
+    Accommodation.STEP_FREE_ACCESS: "tillgänglig lokal utan trappsteg",
+    Accommodation.ADAPTED_WORKSTATION: "anpassad arbetsplats",
+    Accommodation.NO_HEAVY_LIFTING: "inga tunga lyft",
+    Accommodation.REDUCED_HOURS: "reducerad arbetstid",
+    Accommodation.QUIET_ENVIRONMENT: "lugn arbetsmiljö",
+    Accommodation.INTERPRETER_SUPPORT: "tolkstöd",
+    Accommodation.HEARING_LOOP: "hörslinga",
+    Accommodation.SIGN_LANGUAGE_INTERPRETER: "teckenspråkstolk",
+    Accommodation.MENTOR: "handledare/mentor",
+    Accommodation.CHILDCARE_HOURS: "arbetstider som går ihop med barnomsorg",
+    Accommodation.SFI_COMPATIBLE_SCHEDULE: "schema som går ihop med sfi",
+}
+ACCOMMODATION_PHRASES: list[str] = [_ACCOMMODATION_WORDS[a] for a in Accommodation]
 
 _FIRST_NAMES = (
     "Anna", "Maria", "Karin", "Sara", "Lena", "Emma", "Fatima", "Amina", "Elin", "Johanna",

@@ -1,8 +1,9 @@
-"""The explainer stage: reasons for the top openings, from contributions and verdicts."""
+"""The explainer stage: reasons for the top openings, from feature values, contributions
+(their order) and the constraints' verdicts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -17,51 +18,52 @@ from models.ranking import Ranker
 
 @dataclass(frozen=True)
 class Explainer:
-    """Reason codes worded in Swedish or English (:mod:`matcher.explain`)."""
+    """Reasons as message codes (:mod:`matcher.explain`), for the top rows."""
 
     occupations: Occupations
     top: int = 3
 
     def facts(self, q: ParticipantQuery, index: OpeningIndex, rows: np.ndarray) -> list[ExplainFacts]:
-        """What the reason templates name for each of ``rows``: the opening's occupation,
-        the participant's trade and wish closest to it (one table look-up for all rows)."""
+        """What the reason lines name for each of ``rows``: the opening's occupation, the
+        participant's trade and wish closest to it and how related they are (one table
+        look-up for all rows)."""
         targets = index.positions[rows]
         related = self.occupations.arrays.relatedness
-        label = self.occupations.label
         known = np.maximum(targets, 0)  # rows without an occupation are skipped below
-        closest_trade = closest_desired = None
-        if q.trade_positions.size:
-            closest_trade = related[np.ix_(q.trade_positions, known)].argmax(0)
-        if q.desired_positions.size:
-            closest_desired = related[np.ix_(q.desired_positions, known)].argmax(0)
+        trade = _closest(related, q.trade_positions, known)
+        desired = _closest(related, q.desired_positions, known)
         cols = index.columns
+        rated = index.employer_rated
         facts = []
         for i, (row, target) in enumerate(zip(rows.tolist(), targets.tolist(), strict=True)):
-            best_trade, years, best_desired = None, 0.0, None
-            if target >= 0 and closest_trade is not None:
-                best = int(closest_trade[i])
-                best_trade = label(int(q.trade_positions[best]))
-                years = float(q.trade_years[best])
-            if target >= 0 and closest_desired is not None:
-                best_desired = label(int(q.desired_positions[int(closest_desired[i])]))
-            facts.append(ExplainFacts(
-                opening_occupation=label(target), best_trade=best_trade,
-                best_trade_years=years, best_desired=best_desired,
+            fact = ExplainFacts(
+                no_trade=q.trade_positions.size == 0,
                 required_experience=float(cols.experience[row]),
                 hours_min=int(cols.hours_min[row]), hours_max=int(cols.hours_max[row]),
-            ))
+                participant_hours=q.row.hours_per_week,
+                employer_known=bool(rated is not None and rated[row]))
+            if target >= 0:
+                fact = replace(fact, opening_occupation=self.occupations.label(target))
+            if target >= 0 and trade is not None:
+                best = int(trade[0][i])
+                position = int(q.trade_positions[best])
+                fact = replace(fact, best_trade=self.occupations.label(position),
+                               best_trade_years=float(q.trade_years[best]),
+                               trade_relatedness=float(trade[1][i]), same_trade=position == target)
+            if target >= 0 and desired is not None:
+                position = int(q.desired_positions[int(desired[0][i])])
+                fact = replace(fact, best_desired=self.occupations.label(position),
+                               desired_relatedness=float(desired[1][i]), same_wish=position == target)
+            facts.append(fact)
         return facts
 
-    def explanation(self, scored: Scored, ranker: Ranker, index: OpeningIndex, i: int,
-                    lang: str) -> Explanation:
+    def explanation(self, scored: Scored, ranker: Ranker, index: OpeningIndex, i: int) -> Explanation:
         """Why the ``i``-th row of ``scored`` fits (or not)."""
         X = scored.X[i:i + 1]
         [facts] = self.facts(scored.query, index, scored.rows[i:i + 1])
-        return explain(X[0], ranker.contributions(X)[0], scored.report.results(i), facts, lang,
-                       self.top)
+        return explain(X[0], ranker.contributions(X)[0], scored.report.results(i), facts, self.top)
 
-    def suggestions(self, scored: Scored, ranker: Ranker, index: OpeningIndex,
-                    lang: str) -> list[Suggestion]:
+    def suggestions(self, scored: Scored, ranker: Ranker, index: OpeningIndex) -> list[Suggestion]:
         """The ordered rows of ``scored`` as suggestions, explained."""
         assert scored.order is not None and scored.scores is not None
         order = scored.order
@@ -70,21 +72,21 @@ class Explainer:
         items = []
         for rank, (i, contrib, facts) in enumerate(zip(order, contributions, all_facts, strict=True),
                                                    start=1):
-            explanation = explain(scored.X[i], contrib, scored.report.results(int(i)), facts, lang,
+            explanation = explain(scored.X[i], contrib, scored.report.results(int(i)), facts,
                                   self.top)
             item = self._suggestion(index, int(scored.rows[i]), rank, float(scored.scores[i]),
                                     float(scored.report.commute_minutes[i]), explanation)
             if scored.acceptance is not None and scored.combined is not None:
                 item = self._with_answer(item, explanation, float(scored.acceptance[i]),
-                                         float(scored.combined[i]), lang)
+                                         float(scored.combined[i]))
             items.append(item)
         return items
 
     @staticmethod
     def _with_answer(item: Suggestion, explanation: Explanation, acceptance: float,
-                     combined: float, lang: str) -> Suggestion:
+                     combined: float) -> Suggestion:
         """A suggestion of a reciprocal list: its acceptance, product and the reason line."""
-        told = with_acceptance(explanation, acceptance, lang)
+        told = with_acceptance(explanation, acceptance)
         item.reasons, item.missing = told.reasons, told.missing
         item.acceptance = round(acceptance, 4)
         item.reciprocal_score = round(combined, 6)
@@ -101,3 +103,14 @@ class Explainer:
             kind=KINDS[int(cols.kind[row])].value, commute_minutes=round(commute, 1),
             reasons=explanation.reasons, missing=explanation.missing,
         )
+
+
+def _closest(related: np.ndarray, sources: np.ndarray,
+             targets: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """For each target, which of ``sources`` is most related to it and how much; None
+    without sources."""
+    if not sources.size:
+        return None
+    table = related[np.ix_(sources, targets)]
+    best = table.argmax(0)
+    return best, table[best, np.arange(len(targets))]

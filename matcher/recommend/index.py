@@ -44,6 +44,11 @@ def employer_rate_column(employer_ids: np.ndarray, rates: Mapping[str, float]) -
     return np.array([rates.get(e, prior) for e in employer_ids], dtype=np.float32)
 
 
+def rated_column(employer_ids: np.ndarray, rates: Mapping[str, float]) -> np.ndarray:
+    """Each row: whether its employer has a rate of its own."""
+    return np.fromiter((e in rates for e in employer_ids), dtype=bool, count=len(employer_ids))
+
+
 @dataclass(frozen=True)
 class OpeningIndex:
     """Openings as arrays, row ``i`` describing ``columns.ids[i]``; rows in latitude order."""
@@ -56,6 +61,8 @@ class OpeningIndex:
     vectors: np.ndarray | None = None
     char: np.ndarray | None = None
     employer_rate: np.ndarray | None = None
+    #: per row: the employer has a rate of its own (not the others' mean), for explanations
+    employer_rated: np.ndarray | None = None
     # built from ``columns.ids`` in row order, so index row i is row i here
     vector_index: Any = None
     char_index: Any = None
@@ -93,6 +100,8 @@ class OpeningIndex:
             vectors=vectors, char=char, vector_index=vector_index, char_index=char_index,
             employer_rate=None if employer_rates is None
             else employer_rate_column(columns.employer_ids, employer_rates),
+            employer_rated=None if employer_rates is None
+            else rated_column(columns.employer_ids, employer_rates),
             bands=LatitudeBands(columns.lat), xyz=unit_vectors(columns.lat, columns.lon))
 
     def __len__(self) -> int:
@@ -121,10 +130,11 @@ class OpeningIndex:
         is_open = np.empty(len(rows), dtype=bool)
         places = np.empty(len(rows), dtype=np.int32)
         is_open[rows], places[rows] = opening_state(openings)
-        rate = (self.employer_rate if employer_rates is None
-                else employer_rate_column(self.columns.employer_ids, employer_rates))
+        rate, rated = ((self.employer_rate, self.employer_rated) if employer_rates is None
+                       else (employer_rate_column(self.columns.employer_ids, employer_rates),
+                             rated_column(self.columns.employer_ids, employer_rates)))
         return replace(self, columns=replace(self.columns, is_open=is_open, places_left=places),
-                       employer_rate=rate, today=today or self.today)
+                       employer_rate=rate, employer_rated=rated, today=today or self.today)
 
     def marked(self, opening_id: str, *, is_open: bool, places_left: int) -> OpeningIndex:
         """The index with one opening's booking or closure applied (unknown ids: unchanged)."""

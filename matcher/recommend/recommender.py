@@ -138,7 +138,6 @@ class Recommender:
         participant: Participant,
         k: int = 10,
         allowed_municipalities: frozenset[str] | None = None,
-        lang: str = "sv",
         widen: bool | None = None,
         reciprocal: bool = False,
         today: dt.date | None = None,
@@ -177,7 +176,7 @@ class Recommender:
         scored = self.ranking.ordered(
             scored, index.columns.employer_ids[rows], reciprocal=reciprocal,
             atypical=self._atypical(participant, rows) if widen else None, k=k)
-        answer.items = self.explainer.suggestions(scored, self.ranker, index, lang)
+        answer.items = self.explainer.suggestions(scored, self.ranker, index)
         answer.widened = scored.widened
         return answer
 
@@ -186,7 +185,6 @@ class Recommender:
         participant: Participant,
         opening_id: str,
         allowed_municipalities: frozenset[str] | None = None,
-        lang: str = "sv",
         today: dt.date | None = None,
     ) -> WhyNot:
         """Every constraint's verdict on one opening and, when it is feasible, its fit."""
@@ -202,7 +200,7 @@ class Recommender:
         assert scored.scores is not None
         return WhyNot(opening_id=opening_id, feasible=bool(report.feasible[0]),
                       constraints=report.results(0),
-                      explanation=self.explainer.explanation(scored, self.ranker, index, 0, lang),
+                      explanation=self.explainer.explanation(scored, self.ranker, index, 0),
                       score=float(scored.scores[0]))
 
     def pair_features(self, participant: Participant, opening_ids: Sequence[str],

@@ -10,6 +10,7 @@ import numpy as np
 from matcher.constraints import ConstraintReport, ConstraintResult
 from matcher.explain import Explanation
 from matcher.features import ParticipantQuery
+from matcher.messages import Message
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,17 @@ class Suggestion:
     municipality_code: str
     kind: str
     commute_minutes: float
-    reasons: list[str]
-    missing: list[str]
+    reasons: list[Message]
+    missing: list[Message]
     acceptance: float | None = None  # P(the employer says yes): reciprocal answers only
     reciprocal_score: float | None = None  # P(work at 90 days) × acceptance (see models.acceptance)
 
     def to_dict(self) -> dict[str, Any]:
-        """The fields as a dict; the reciprocal-only ones only when the list is reciprocal."""
-        return {k: v for k, v in vars(self).items() if v is not None or k not in RECIPROCAL_ONLY}
+        """The fields as a dict (reasons as ``reason_codes`` and ``missing_codes``); the
+        reciprocal-only ones only when the list is reciprocal."""
+        fields = {k: v for k, v in vars(self).items() if k not in ("reasons", "missing")
+                  and (v is not None or k not in RECIPROCAL_ONLY)}
+        return {**fields, **Explanation(self.reasons, self.missing).to_dict()}
 
 
 #: Fields that only a reciprocal answer fills. ``to_dict`` is the one place that leaves

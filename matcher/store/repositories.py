@@ -127,8 +127,8 @@ class CapacityBelowFilled(DomainError):
     def __init__(self, opening_id: str, capacity: int, filled: int) -> None:
         super().__init__(
             f"opening {opening_id!r}: capacity {capacity} is below the {filled} places "
-            "already filled"
-        )
+            "already filled", "rule.capacity_below_filled", field="capacity",
+            capacity=capacity, filled=filled)
         self.opening_id = opening_id
 
 
@@ -479,6 +479,7 @@ class StaleStatus(RuntimeError):
         super().__init__(f"placement {placement_id!r} was changed by another request meanwhile; "
                          "read it again and retry")
         self.placement_id = placement_id
+        self.code, self.params = "conflict.stale_status", {}  # worded for people by the API
 
 
 class DateOutOfRange(DomainError):
@@ -487,7 +488,9 @@ class DateOutOfRange(DomainError):
     def __init__(self, placement_id: str, on: dt.date, created_at: dt.date) -> None:
         super().__init__(
             f"on: {on.isoformat()} is outside placement {placement_id!r}'s possible dates "
-            f"({created_at.isoformat()}, when it was created, to tomorrow)")
+            f"({created_at.isoformat()}, when it was created, to tomorrow)",
+            "rule.date_out_of_range", field="on", on=on.isoformat(),
+            created_at=created_at.isoformat())
 
 
 def check_event_date(placement: Placement, on: dt.date, today: dt.date | None = None) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from platsa.cli.common import errors_as_lines, make_progress
-from platsa.cli.helpers import load_settings, open_registry
+from platsa.cli.helpers import load_settings, open_registry, wording
 
 #: Who the demo's promotions are recorded as.
 DEMO_USER = "platsa demo"
@@ -74,10 +74,11 @@ def demo_command(
                        "Outside a demo a named person decides: `platsa models promote --force --by NAME`")
         typer.echo("4/4 suggestions, as the API would answer")
         recommender, frames = served_recommender(settings, past.end_date())
+        say = wording(None)
         for example in examples(recommender, frames, seed=seed):
-            print_suggestions(example.suggestions)
+            print_suggestions(example.suggestions, say)
             if example.why_not is not None:
-                print_why_not(example.why_not)
+                print_why_not(example.why_not, say)
     uri = settings.paths.resolved_tracking_uri
     artifacts = (settings.paths.home / "mlartifacts").resolve()
     typer.echo("\nnext:")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 if TYPE_CHECKING:
+    from platsa.i18n import Renderer
     from platsa.settings import Settings
     from training.registry import ModelRegistry
 
@@ -18,6 +20,15 @@ Today = Annotated[str | None, typer.Option(
 Reciprocal = Annotated[bool, typer.Option(
     "--reciprocal", help="Rank by P(fit) × P(the employer says yes): the champion's acceptance "
     "model, else each employer's share of yes answers in the placement history.")]
+Lang = Annotated[str | None, typer.Option(
+    "--lang", help="Language of the reasons: sv or en (default: from LANG, else sv).")]
+
+
+def wording(lang: str | None) -> Renderer:
+    """The renderer for ``--lang``, else the language of the LANG variable, else Swedish."""
+    from platsa.i18n import parse_lang, renderer
+
+    return renderer(parse_lang(lang or os.environ.get("LANG")))
 
 
 def load_settings() -> Settings:

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from platsa.cli.common import AsJson, errors_as_lines, print_json
-from platsa.cli.helpers import Reciprocal, Today, date_option, load_settings, table
+from platsa.cli.helpers import Lang, Reciprocal, Today, date_option, load_settings, table, wording
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from matcher.recommend import SuggestionList, WhyNot
+    from platsa.i18n import Renderer
 
 
 def _participant(frames: dict[str, pd.DataFrame], participant_id: str) -> Any:
@@ -24,7 +25,8 @@ def _participant(frames: dict[str, pd.DataFrame], participant_id: str) -> Any:
     return participants_by_id(rows)[participant_id]
 
 
-def print_suggestions(suggestions: SuggestionList) -> None:
+def print_suggestions(suggestions: SuggestionList, say: Renderer) -> None:
+    """The list as text, each suggestion's reasons (+) and what is missing (-) worded."""
     typer.echo(f"participant {suggestions.participant_id}: {len(suggestions.items)} of "
                f"{suggestions.n_feasible} feasible openings, model {suggestions.model_version}")
     if suggestions.reciprocal:
@@ -34,18 +36,18 @@ def print_suggestions(suggestions: SuggestionList) -> None:
         answer = "" if s.acceptance is None else f", acceptance {s.acceptance:.2f}"
         typer.echo(f"  {s.rank}. {s.title} [{s.opening_id}, {s.kind}, kommun {s.municipality_code}, "
                    f"{s.commute_minutes:.0f} min] score {s.score:.3f}{answer}")
-        for reason in s.reasons:
+        for reason in say.messages(s.reasons):
             typer.echo(f"       + {reason}")
-        for missing in s.missing:
+        for missing in say.messages(s.missing):
             typer.echo(f"       - {missing}")
 
 
-def print_why_not(answer: WhyNot) -> None:
+def print_why_not(answer: WhyNot, say: Renderer) -> None:
     verdict = "feasible" if answer.feasible else "not feasible"
     typer.echo(f"why not {answer.opening_id}? {verdict}")
     for check in answer.constraints:
         if not check.passed:
-            typer.echo(f"  ✗ {check.name}: {check.reason_sv}")
+            typer.echo(f"  ✗ {check.name}: {say.message(check.reason)}")
 
 
 def _print_widening(widened: bool) -> None:
@@ -69,10 +71,12 @@ def suggest_command(
         "PLATSA_OCCUPATION_STATS, else the programme's placements.")] = False,
     reciprocal: Reciprocal = False,
     today: Today = None,
+    lang: Lang = None,
     as_json: AsJson = False,
 ) -> None:
     """The best feasible openings for a participant, with reasons, from the champion model."""
     from platsa.assembly import served_recommender
+    from platsa.i18n import worded_suggestions, worded_why_not
 
     with errors_as_lines():
         settings = load_settings()
@@ -81,15 +85,17 @@ def suggest_command(
         suggestions = recommender.suggest_openings(participant, k=k, widen=widen_horizons,
                                                    reciprocal=reciprocal)
         answer = recommender.why_not(participant, why_not) if why_not else None
+    say = wording(lang)
     if as_json:
-        print_json({**suggestions.to_dict(), "widen_horizons": widen_horizons,
-                    "why_not": answer.to_dict() if answer else None})
+        print_json({**worded_suggestions(suggestions.to_dict(), say),
+                    "widen_horizons": widen_horizons,
+                    "why_not": worded_why_not(answer.to_dict(), say) if answer else None})
         return
-    print_suggestions(suggestions)
+    print_suggestions(suggestions, say)
     if widen_horizons:
         _print_widening(suggestions.widened)
     if answer is not None:
-        print_why_not(answer)
+        print_why_not(answer, say)
 
 
 def candidates_command(

@@ -7,6 +7,7 @@ was shown (opening ids, ranks, scores), never a profile field or a reason.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from matcher.domain import Participant
 from matcher.recommend import Recommender, UnknownOpeningError
@@ -81,13 +82,13 @@ def erase(ctx: Context, matching: Matching, participant_id: str, *, vacuum: bool
 
 
 def suggestions(ctx: Context, recommender: Recommender, participant_id: str, *, k: int,
-                lang: str, widen: bool, reciprocal: bool) -> dict[str, object]:
-    """The ``k`` best feasible openings the caller may see, explained, as the answer's
-    fields; audited."""
+                widen: bool, reciprocal: bool) -> dict[str, Any]:
+    """The ``k`` best feasible openings the caller may see, explained (reason codes), as the
+    answer's fields; audited."""
     participant = participant_for(ctx.session, ctx.principal, participant_id)
     result = recommender.suggest_openings(
         participant, k=k, allowed_municipalities=ctx.principal.opening_municipalities,
-        lang=lang, widen=widen, reciprocal=reciprocal)
+        widen=widen, reciprocal=reciprocal)
     shown = [{"opening_id": s.opening_id, "rank": s.rank, "score": s.score,
               **({"acceptance": s.acceptance} if reciprocal else {})} for s in result.items]
     ctx.log_participant(Action.SUGGESTIONS_READ, participant_id,
@@ -95,18 +96,18 @@ def suggestions(ctx: Context, recommender: Recommender, participant_id: str, *, 
     return {**result.to_dict(), "widen_horizons": widen}
 
 
-def why_not(ctx: Context, recommender: Recommender, participant_id: str, opening_id: str,
-            lang: str) -> dict[str, object]:
-    """Every hard constraint's verdict on one opening the caller may see, and the fit;
-    audited."""
+def why_not(ctx: Context, recommender: Recommender, participant_id: str,
+            opening_id: str) -> dict[str, Any]:
+    """Every hard constraint's verdict on one opening the caller may see, and the fit (reason
+    codes); audited."""
     participant = participant_for(ctx.session, ctx.principal, participant_id)
     try:
         opening_for(ctx.session, ctx.principal, opening_id)
     except store.RecordNotFound:  # one answer for unknown and not visible, as the index gives
         raise UnknownOpeningError(opening_id) from None
     answer = recommender.why_not(participant, opening_id,
-                                 allowed_municipalities=ctx.principal.opening_municipalities,
-                                 lang=lang).to_dict()
+                                 allowed_municipalities=ctx.principal.opening_municipalities
+                                 ).to_dict()
     ctx.log_participant(Action.WHY_NOT_READ, participant_id,
                         model_version=recommender.model_version,
                         shown=[{"opening_id": opening_id, "feasible": answer["feasible"]}])

@@ -25,6 +25,7 @@ from serving.deps import (
     SessionDep,
     SettingsDep,
 )
+from serving.language import Wording
 from serving.presenters import candidates_public
 from serving.schemas.common import Responses, merged
 from serving.schemas.matching import CandidatesPublic
@@ -83,13 +84,14 @@ Reciprocal = Annotated[bool, Query(
                                           "reciprocal asked before any employer answered"}})
 def candidates(opening_id: str, principal: EmployerOrCoach, session: SessionDep,
                matching: MatchingDep, pseudo: PseudonymizerDep, settings: SettingsDep,
-               _turn: MatcherTurn,
+               _turn: MatcherTurn, say: Wording,
                k: Annotated[int, Query(ge=1, le=100)] = 10,
                reciprocal: Reciprocal = False) -> CandidatesPublic:
     """Eligible participants for the opening, best first, re-ranked for gender parity.
 
-    Candidates stay pseudonymous for employers whether or not the list is reciprocal.
+    Candidates stay pseudonymous for employers whether or not the list is reciprocal. The
+    Swedish level and the needs are labelled in the language asked for.
     """
     found = openings.candidates(context(session, principal, pseudo), matching.recommender,
                                 settings.serving, opening_id, k=k, reciprocal=reciprocal)
-    return candidates_public(found, principal, pseudo, matching.taxonomy, reciprocal)
+    return candidates_public(found, principal, pseudo, matching.taxonomy, reciprocal, say)

@@ -7,15 +7,17 @@ audit log) and returns the answer.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
 from matcher.domain import Participant
+from platsa.i18n import worded_suggestions, worded_why_not
 from platsa.services import participants
 from platsa.services.security import Role
 from serving.context import context
 from serving.deps import Coach, MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep
+from serving.language import Wording
 from serving.schemas.common import Responses, merged
 from serving.schemas.matching import SuggestionsPublic, WhyNotPublic
 from serving.schemas.records import Erasure, ParticipantCreate, ParticipantPublic, ParticipantUpdate
@@ -23,7 +25,6 @@ from serving.schemas.records import Erasure, ParticipantCreate, ParticipantPubli
 router = APIRouter(prefix="/participants", tags=["participants"])
 
 NOT_FOUND: Responses = {404: {"description": "no such participant (for this caller)"}}
-Lang = Annotated[Literal["sv", "en"], Query(description="language of the reasons")]
 K = Annotated[int, Query(ge=1, le=100, description="how many suggestions")]
 Widen = Annotated[bool, Query(
     description="bring a feasible opening in an occupation where the participant's recorded "
@@ -98,25 +99,29 @@ def erase_participant(participant_id: str, principal: Coach, session: SessionDep
             responses={**NOT_FOUND, 409: {"description":
                                           "reciprocal asked before any employer answered"}})
 def suggestions(participant_id: str, principal: Coach, session: SessionDep,
-                matching: MatchingDep, pseudo: PseudonymizerDep, _turn: MatcherTurn, k: K = 10,
-                lang: Lang = "sv", widen_horizons: Widen = False,
+                matching: MatchingDep, pseudo: PseudonymizerDep, _turn: MatcherTurn,
+                say: Wording, k: K = 10, widen_horizons: Widen = False,
                 reciprocal: Reciprocal = False) -> dict[str, object]:
     """The ``k`` best feasible openings, explained, naming the model that ranked them.
 
     With ``widen_horizons`` the list also holds a gender-atypical opening when one is
     feasible; ``widened`` says whether that changed the list. With ``reciprocal`` it is
     ordered by how likely each placement is to go ahead *and* work (see the parameter).
+    Each item's ``reasons`` and ``missing`` are worded in the language asked for; its
+    ``reason_codes`` and ``missing_codes`` say the same as codes with parameters.
     """
-    return participants.suggestions(context(session, principal, pseudo), matching.recommender,
-                                    participant_id, k=k, lang=lang, widen=widen_horizons,
-                                    reciprocal=reciprocal)
+    return worded_suggestions(participants.suggestions(
+        context(session, principal, pseudo), matching.recommender, participant_id, k=k,
+        widen=widen_horizons, reciprocal=reciprocal), say)
 
 
 @router.get("/{participant_id}/why-not/{opening_id}", response_model=WhyNotPublic,
             responses={404: {"description": "no such participant or opening (for this caller)"}})
 def why_not_opening(participant_id: str, opening_id: str, principal: Coach, session: SessionDep,
                     matching: MatchingDep, pseudo: PseudonymizerDep, _turn: MatcherTurn,
-                    lang: Lang = "sv") -> dict[str, object]:
-    """Why (not) this opening: every hard constraint's verdict, and the fit when feasible."""
-    return participants.why_not(context(session, principal, pseudo), matching.recommender,
-                                participant_id, opening_id, lang)
+                    say: Wording) -> dict[str, object]:
+    """Why (not) this opening: every hard constraint's verdict, and the fit when feasible,
+    worded in the language asked for, with the codes beside the words."""
+    return worded_why_not(participants.why_not(context(session, principal, pseudo),
+                                               matching.recommender, participant_id, opening_id),
+                          say)

@@ -94,6 +94,9 @@ class FieldProblem(BaseModel):
     field: str = Field(description="``body.home.lat``, ``query.k``, ``path.opening_id``, "
                        "``header.Idempotency-Key``")
     reason: str
+    code: str | None = Field(default=None, description="the error's code, when it has one")
+    params: dict[str, Any] | None = Field(default=None, description="the code's parameters")
+    message: str | None = Field(default=None, description="worded in the request's language")
 
 
 class Problem(BaseModel):
@@ -115,3 +118,8 @@ class Problem(BaseModel):
     detail: str = Field(description="what went wrong, naming the id or value")
     instance: str = Field(description="the path asked for")
     errors: list[FieldProblem] = Field(description="each field at fault (may be empty)")
+    code: str | None = Field(default=None, description="the error's code, when it has one "
+                             "(the same in every language)")
+    params: dict[str, Any] | None = Field(default=None, description="the code's parameters")
+    message: str | None = Field(default=None, description="the error worded in the request's "
+                                "language (?lang= or Accept-Language)")

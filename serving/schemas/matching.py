@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.domain import Identifier
+from matcher.messages import CODES
+
+
+class MessagePublic(BaseModel):
+    """A reason, verdict or error as a code with parameters: stable, for programs. The same
+    text worded for people is beside it, in the language asked for."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"code": "check.commute.within", "params": {"minutes": 25}}]})
+
+    code: str = Field(json_schema_extra={"enum": sorted(CODES)},
+                      description="what is said (docs/i18n.md lists the codes and parameters)")
+    params: dict[str, Any] = Field(
+        description="the values it names: numbers, vocabulary values (e.g. 'shifts'), shares "
+        "in 0–1, dates in ISO form, lists of these")
+
+
+REASONS = "worded in the language asked for (`lang`, else Accept-Language, else Swedish)"
 
 
 class SuggestionPublic(BaseModel):
@@ -19,8 +39,10 @@ class SuggestionPublic(BaseModel):
     municipality_code: str
     kind: str
     commute_minutes: float
-    reasons: list[str]
-    missing: list[str]
+    reasons: list[str] = Field(description=f"why it fits, {REASONS}")
+    missing: list[str] = Field(description=f"what is missing or weak, {REASONS}")
+    reason_codes: list[MessagePublic] = Field(description="`reasons` as codes, in the same order")
+    missing_codes: list[MessagePublic] = Field(description="`missing` as codes, in the same order")
     acceptance: float | None = Field(
         default=None, ge=0, le=1,
         description="reciprocal lists only: the estimated probability that the employer says "
@@ -62,15 +84,22 @@ class SuggestionsPublic(BaseModel):
 
 
 class ConstraintPublic(BaseModel):
+    """One hard constraint's verdict: its reason as a code and worded."""
+
     constraint: str
     passed: bool
-    reason: str
-    reason_en: str
+    code: str = Field(json_schema_extra={"enum": sorted(c for c in CODES if c.startswith("check."))})
+    params: dict[str, Any]
+    reason: str = Field(description=REASONS)
+    reason_en: str = Field(description="the reason in English (kept from before `lang` worded "
+                           "`reason`)")
 
 
 class ExplanationPublic(BaseModel):
-    reasons: list[str]
-    missing: list[str]
+    reasons: list[str] = Field(description=REASONS)
+    missing: list[str] = Field(description=REASONS)
+    reason_codes: list[MessagePublic]
+    missing_codes: list[MessagePublic]
 
 
 class WhyNotPublic(BaseModel):

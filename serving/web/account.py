@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from matcher.store.engine import session_scope
+from platsa.i18n import LANGUAGES, parse_lang, renderer
 from platsa.services.security import Principal
 from serving import audit
 from serving.audit import Action
@@ -22,7 +23,6 @@ from serving.sessions_store import end_session, open_session, session_principal
 from serving.throttle import Throttle, Throttled, admit_key
 from serving.web.auth import HOME, AnyUser, CheckedForm
 from serving.web.forms import text
-from serving.web.i18n import LANGUAGES, parse_lang, translator
 from serving.web.pages import PageRoute, render, request_lang
 from serving.web.sessions import WebSession, clear_session, read_session, write_lang, write_session
 
@@ -77,7 +77,7 @@ def login(request: Request, form: CheckedForm) -> Response:
     """Exchange a valid key for a session; the form again with a message otherwise (429 with
     Retry-After while the address or the key's prefix is throttled)."""
     key, target = text(form, "api_key"), text(form, "next")
-    t = translator(request_lang(request))
+    t = renderer(request_lang(request))
     if not key:
         return render(request, "login.html",
                       login_context(request, target, {"api_key": t("form.required")}),

@@ -27,10 +27,10 @@ from matcher.domain import (
     Outcome90,
     PlacementStatus,
     SfiSchedule,
-    TransitionRefused,
 )
 from matcher.recommend import UnknownOpeningError
 from matcher.store.repositories import PlaceUnavailable, get_record, list_open_openings
+from platsa.i18n import Renderer, renderer, worded_suggestions, worded_why_not
 from platsa.services import participants, placements
 from platsa.services.access import participant_for, placement_for
 from platsa.services.allocations import allocate_cohort
@@ -39,14 +39,14 @@ from serving import audit
 from serving.audit import Action
 from serving.context import context
 from serving.deps import MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep, SettingsDep
+from serving.errors import coded
 from serving.matching import MatchingService
 from serving.presenters import allocation_public
 from serving.schemas.matching import AllocationRequest
 from serving.schemas.records import OutcomeCreate, StatusChange
 from serving.web.auth import CheckedForm, CoachUser
-from serving.web.forms import FieldErrors, filled, message, text, texts
-from serving.web.i18n import Translate, translator
-from serving.web.pages import PageRoute, render, request_lang, weighed_or_plain
+from serving.web.forms import FieldErrors, filled, first_error, text, texts
+from serving.web.pages import PageRoute, error_page, render, request_lang, weighed_or_plain
 from serving.web.queries import ParticipantFilter, participants_of, placements_of
 
 router = APIRouter(prefix="/web/coach", route_class=PageRoute, include_in_schema=False)
@@ -103,8 +103,9 @@ def _participant_page(request: Request, participant_id: str, principal: Principa
     person = participants.read(ctx, participant_id)
 
     def found_with(weigh: bool) -> dict[str, object]:
-        return participants.suggestions(ctx, matching.recommender, participant_id, k=SUGGESTIONS,
-                                        lang=lang, widen=widen, reciprocal=weigh)
+        return worded_suggestions(participants.suggestions(
+            ctx, matching.recommender, participant_id, k=SUGGESTIONS, widen=widen,
+            reciprocal=weigh), renderer(lang))
 
     found, unavailable = weighed_or_plain(found_with, reciprocal)
     placed = placements_of(session, participant_id)
@@ -139,24 +140,22 @@ def _done(participant_id: str, what: str) -> RedirectResponse:
                             status_code=303)
 
 
-def _problem(exc: Exception, t: Translate) -> str:
-    """The message shown next to the field, in the page's language where it is known."""
+def _problem(exc: Exception, say: Renderer) -> str:
+    """The message shown next to the field, in the page's language."""
     if isinstance(exc, ValidationError):
-        return message(exc.errors(include_url=False)[0], t)
+        return first_error(exc, say)
     if isinstance(exc, PlaceUnavailable):
-        return t("placements.no_place", opening=exc.opening_id)
-    if isinstance(exc, TransitionRefused):
-        allowed = ", ".join(t(f"status.{s.value}") for s in exc.allowed) or t("none")
-        return t("placements.refused", current=t(f"status.{exc.current.value}"),
-                 new=t(f"status.{exc.new.value}"), allowed=allowed)
-    return str(exc)
+        return say("placements.no_place", opening=exc.opening_id)
+    said = coded(exc)
+    return str(exc) if said is None else say.message(said)
 
 
-def _status_change(status: str, reason: str, t: Translate) -> StatusChange:
+def _status_change(status: str, reason: str) -> StatusChange:
     """The change as the API would take it; a decline needs its reason."""
     change = StatusChange.model_validate(filled({"status": status, "decline_reason": reason}))
     if change.status is PlacementStatus.DECLINED and change.decline_reason is None:
-        raise DomainError(t("placements.reason_needed"))
+        raise DomainError("decline_reason is required when status is 'declined'",
+                          "rule.decline_reason_required", field="decline_reason")
     return change
 
 
@@ -169,7 +168,7 @@ def _recorded(request: Request, participant_id: str, principal: Principal, sessi
         change()
     except (ValidationError, DomainError, PlaceUnavailable) as exc:
         session.rollback()
-        errors = {field: _problem(exc, translator(request_lang(request)))}
+        errors = {field: _problem(exc, renderer(request_lang(request)))}
         return _participant_page(request, participant_id, principal, session, matching, pseudo,
                                  errors=errors, values=values, status_code=422)
     return _done(participant_id, done)
@@ -182,13 +181,12 @@ def decide(request: Request, participant_id: str, principal: CoachUser, form: Ch
     """Accept or decline a suggestion: a placement moved to accepted/declined (an event)."""
     participant_for(session, principal, participant_id)
     opening_id, decision = text(form, "opening_id"), text(form, "decision")
-    if decision not in DECISIONS:
-        raise DomainError(f"decision {decision!r} is not one of {sorted(DECISIONS)}")
+    if decision not in DECISIONS:  # no form offers it: a hand-made request
+        return error_page(request, 422, f"decision {decision!r} is not one of {sorted(DECISIONS)}")
     reason = text(form, "decline_reason")
-    t = translator(request_lang(request))
 
     def record() -> None:
-        change = _status_change(DECISIONS[decision].value, reason, t)
+        change = _status_change(DECISIONS[decision].value, reason)
         ctx = context(session, principal, pseudo)
         placement = placements.suggested(ctx, participant_id, opening_id,
                                          placements_of(session, participant_id))
@@ -208,10 +206,9 @@ def move_placement(request: Request, placement_id: str, principal: CoachUser, fo
     """Move a placement on (offered, started, completed, declined with a reason ...)."""
     current = placement_for(session, principal, placement_id)
     status, reason = text(form, "status"), text(form, "decline_reason")
-    t = translator(request_lang(request))
 
     def record() -> None:
-        change = _status_change(status, reason, t)
+        change = _status_change(status, reason)
         placements.change_status(context(session, principal, pseudo), matching, placement_id,
                                  change.status, decline_reason=change.decline_reason, on=change.on)
 
@@ -244,17 +241,17 @@ def why_not_page(request: Request, participant_id: str, principal: CoachUser, se
                  matching: MatchingDep, pseudo: PseudonymizerDep, _turn: MatcherTurn,
                  opening_id: str = "") -> Response:
     """Every requirement's verdict on any opening, for this participant."""
-    lang = request_lang(request)
+    say = renderer(request_lang(request))
     try:
         answer = participants.why_not(context(session, principal, pseudo), matching.recommender,
-                                      participant_id, opening_id.strip(), lang)
+                                      participant_id, opening_id.strip())
     except UnknownOpeningError:
         return _participant_page(request, participant_id, principal, session, matching, pseudo,
-                                 errors={"opening_id": translator(lang)(
-                                     "whynot.unknown", opening=opening_id.strip())},
+                                 errors={"opening_id": say("whynot.unknown",
+                                                           opening=opening_id.strip())},
                                  values={"opening_id": opening_id}, status_code=422)
-    return render(request, "why_not.html", {"answer": answer, "participant_id": participant_id,
-                                            "lang": lang})
+    return render(request, "why_not.html", {"answer": worded_why_not(answer, say),
+                                            "participant_id": participant_id})
 
 
 def _allocation_page(request: Request, principal: Principal, session: Session,
@@ -277,7 +274,7 @@ def allocation_result(request: Request, principal: CoachUser, form: CheckedForm,
     chosen = texts(form, "participant_ids")
     values = {"participant_ids": chosen}
     if not chosen:
-        errors = {"participant_ids": translator(request_lang(request))("allocation.pick_one")}
+        errors = {"participant_ids": renderer(request_lang(request))("allocation.pick_one")}
         return _allocation_page(request, principal, session, {"errors": errors, "values": values},
                                 status_code=422)
     body = AllocationRequest(participant_ids=chosen)

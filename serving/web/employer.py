@@ -29,6 +29,7 @@ from matcher.domain import (
     OpeningStatus,
     WorkSchedule,
 )
+from platsa.i18n import renderer
 from platsa.services import openings
 from platsa.services.access import owned_opening
 from platsa.services.security import Principal
@@ -40,8 +41,7 @@ from serving.schemas.common import merged
 from serving.schemas.matching import CandidatesPublic
 from serving.schemas.records import OpeningCreate, OpeningUpdate
 from serving.web.auth import CheckedForm, EmployerUser
-from serving.web.forms import FieldErrors, field_errors, filled, text, texts
-from serving.web.i18n import translator
+from serving.web.forms import FieldErrors, decimal, field_errors, filled, text, texts
 from serving.web.pages import PageRoute, render, request_lang, weighed_or_plain
 from serving.web.queries import municipalities, openings_of, speaks_for
 
@@ -55,6 +55,8 @@ LISTS = ("accommodations", "required_licences")
 FIELDS = (*SCALARS, *LISTS, "language_support")
 #: The model's ``location`` is edited through the latitude and longitude inputs.
 ALIASES = {"location": "lat"}
+#: Inputs that take a decimal number, typed with a comma or a point.
+DECIMALS = ("lat", "lon", "required_experience_years")
 OCCUPATION_HITS = 10
 CANDIDATES = 20
 
@@ -62,6 +64,7 @@ CANDIDATES = 20
 def form_values(form: FormData) -> dict[str, Any]:
     """What was typed, as the form shows it again (nothing typed is dropped)."""
     values: dict[str, Any] = {name: text(form, name) for name in SCALARS}
+    values.update({name: decimal(values[name]) for name in DECIMALS})
     values.update({name: texts(form, name) for name in LISTS})
     values["language_support"] = text(form, "language_support") == "on"
     values["occupation_query"] = text(form, "occupation_query")
@@ -141,7 +144,7 @@ def _submitted(request: Request, principal: Principal, session: Session,
         save(validate(opening_body(values, _centres(session))))
     except ValidationError as exc:
         session.rollback()
-        errors = field_errors(exc, FIELDS, translator(request_lang(request)), ALIASES)
+        errors = field_errors(exc, FIELDS, renderer(request_lang(request)), ALIASES)
         return _form_page(request, principal, session, matching, values, opening, errors, 422)
     return RedirectResponse(f"/web/employer?done={done}", status_code=303)
 
@@ -151,7 +154,7 @@ def occupation_search(request: Request, principal: EmployerUser, matching: Match
                       q: str = "", current: str = "") -> JSONResponse:
     """The picker's options for a title as typed, for the page's script (same as the button)."""
     options = occupation_choices(matching, q.strip()[:200], current)
-    found = translator(request_lang(request))("opening.occupation_found", n=len(options))
+    found = renderer(request_lang(request))("opening.occupation_found", n=len(options))
     return JSONResponse({"options": options, "message": found})
 
 
@@ -228,7 +231,8 @@ def candidates(request: Request, opening_id: str, principal: EmployerUser, sessi
     def found_with(weigh: bool) -> CandidatesPublic:
         found = openings.candidates(context(session, principal, pseudo), matching.recommender,
                                     settings.serving, opening_id, k=CANDIDATES, reciprocal=weigh)
-        return candidates_public(found, principal, pseudo, matching.taxonomy, weigh)
+        return candidates_public(found, principal, pseudo, matching.taxonomy, weigh,
+                                 renderer(request_lang(request)))
 
     found, unavailable = weighed_or_plain(found_with, reciprocal)
     return render(request, "candidates.html", {"opening": opening, "found": found,

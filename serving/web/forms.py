@@ -2,77 +2,56 @@
 
 Pages validate with the same pydantic models as the API, so a form accepts exactly what
 the JSON body would. A :class:`pydantic.ValidationError` names each bad value by its
-location; this module turns that into ``{form field: message}`` in the page's language. A
-cross-field rule of the domain (``hours_min 30 is greater than hours_max 20``) has no
-location, but its message starts with the field it is about, which is where it is shown.
+location and type; this module words every one of them in the page's language (pydantic's
+types and the domain's rule codes, :func:`serving.errors.error_message`) and puts it on its
+field. The domain checks its cross-field rules together with the fields' own errors
+(:class:`matcher.domain.Record`), so a form shows every problem at once.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from serving.web.i18n import Translate
+from platsa.i18n import Renderer
+from serving.errors import worded
 
 #: Errors that belong to no single field are shown above the form.
 FORM = "__form__"
 FieldErrors = dict[str, str]
 
-#: pydantic error type → catalogue key (the error's context fills the placeholders).
-MESSAGE_KEYS: Mapping[str, str] = {
-    "missing": "form.required",
-    "string_too_short": "form.required",
-    "model_type": "form.required",  # an object the form builds from inputs left empty
-    "int_parsing": "err.int",
-    "int_from_float": "err.int",
-    "float_parsing": "err.number",
-    "greater_than_equal": "err.min",
-    "less_than_equal": "err.max",
-    "greater_than": "err.gt",
-    "string_too_long": "err.too_long",
-    "date_parsing": "err.date",
-    "date_from_datetime_parsing": "err.date",
-    "date_from_datetime_inexact": "err.date",
-    "enum": "err.choice",
-    "literal_error": "err.choice",
-    "string_pattern_mismatch": "err.pattern",
-}
 
-
-def message(error: Mapping[str, Any], t: Translate) -> str:
-    """One validation error in the page's language; a domain rule's own message otherwise."""
-    key = MESSAGE_KEYS.get(str(error["type"]))
-    if key is None:
-        return re.sub(r"^Value error, ", "", str(error["msg"]))
-    return t(key, **{k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, int | float | str)})
-
-
-def _field(loc: tuple[Any, ...], text: str, fields: Collection[str],
-           aliases: Mapping[str, str]) -> str:
-    """The form field an error belongs to: the deepest named location, else the first named
-    in the message, else the whole form. ``aliases`` maps model fields the form edits through
-    other inputs (``location`` → ``lat``)."""
+def _field(loc: tuple[Any, ...], fields: Collection[str], aliases: Mapping[str, str]) -> str:
+    """The form field an error belongs to: the deepest named location, else the whole form.
+    ``aliases`` maps model fields the form edits through other inputs (``location`` →
+    ``lat``)."""
     for part in reversed(loc):
         if isinstance(part, str) and part in fields:
             return part
         if isinstance(part, str) and part in aliases:
             return aliases[part]
-    words = re.findall(r"[a-z_]+", text)
-    return next((word for word in words if word in fields), FORM)
+    return FORM
 
 
-def field_errors(exc: ValidationError, fields: Collection[str], t: Translate,
+def field_errors(exc: ValidationError, fields: Collection[str], say: Renderer,
                  aliases: Mapping[str, str] | None = None) -> FieldErrors:
-    """``{field: message}`` for a failed validation (the first message per field wins)."""
-    found: FieldErrors = {}
+    """``{field: message}`` for a failed validation; a field with several errors shows them
+    one after the other."""
+    found: dict[str, list[str]] = {}
     for error in exc.errors(include_url=False):
-        field = _field(tuple(error["loc"]), str(error["msg"]), fields, aliases or {})
-        found.setdefault(field, message(error, t))
-    return found
+        text = worded(error, say)
+        messages = found.setdefault(_field(tuple(error["loc"]), fields, aliases or {}), [])
+        if text not in messages:
+            messages.append(text)
+    return {field: " ".join(messages) for field, messages in found.items()}
+
+
+def first_error(exc: ValidationError, say: Renderer) -> str:
+    """The first error of a one-field form, worded."""
+    return worded(exc.errors(include_url=False)[0], say)
 
 
 def text(form: FormData, name: str) -> str:
@@ -84,6 +63,11 @@ def text(form: FormData, name: str) -> str:
 def texts(form: FormData, name: str) -> list[str]:
     """Every non-empty value of a repeated field (checkboxes, multiple selects)."""
     return [v.strip() for v in form.getlist(name) if isinstance(v, str) and v.strip()]
+
+
+def decimal(value: str) -> str:
+    """A number as typed with a decimal comma (``55,6``) or point, in the point form."""
+    return value.replace(",", ".") if value.count(",") == 1 and "." not in value else value
 
 
 def filled(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,14 +19,15 @@ from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from pydantic import ValidationError
 
-from matcher.domain import LanguageLevel
 from models.acceptance import NoAcceptanceError
+from platsa.i18n import Lang, other, parse_lang, renderer
 from platsa.services.security import Principal, Role
-from serving.errors import STATUS_OF
+from serving.errors import STATUS_OF, coded
 from serving.web.auth import Forbidden, LoginRequired
-from serving.web.i18n import Lang, other, parse_lang, translator
 from serving.web.sessions import LANG_COOKIE, CsrfError, WebSession, read_session, write_session
 
 log = logging.getLogger(__name__)
@@ -37,12 +38,14 @@ templates = Jinja2Templates(directory=HERE / "templates")
 T = TypeVar("T")
 
 
-def number(value: Any) -> str:
-    """Numbers as tables show them: floats to four decimals, nothing as a dash."""
+@pass_context
+def number(context: Context, value: Any) -> str:
+    """Numbers as tables show them, in the page's language: floats to four decimals,
+    nothing as a dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if isinstance(value, float):
-        return f"{value:.4f}"
+        return renderer(context["lang"]).number(value, 4)
     return str(value)
 
 
@@ -68,11 +71,6 @@ def request_lang(request: Request) -> Lang:
     return parse_lang(request.cookies.get(LANG_COOKIE))
 
 
-def level_label(lang: Lang, rank: int) -> str:
-    """A Swedish level as people say it (sfi course and CEFR are language-neutral names)."""
-    return translator(lang)("level.0") if rank == 0 else LanguageLevel(rank).label
-
-
 def occupation_label(request: Request, occupation_id: str | None, fallback: str | None = None) -> str:
     """An occupation's name in the served taxonomy; the text as typed when it is not coded."""
     taxonomy = request.app.state.matching.taxonomy
@@ -92,7 +90,7 @@ def render(request: Request, name: str, context: Mapping[str, Any] | None = None
            status_code: int = 200) -> Response:
     """A page with the layout's context; starts an anonymous session when there is none."""
     lang = request_lang(request)
-    t = translator(lang)
+    t = renderer(lang)
     web_session: WebSession | None = getattr(request.state, "web_session", None)
     fresh = None
     if web_session is None:
@@ -101,10 +99,10 @@ def render(request: Request, name: str, context: Mapping[str, Any] | None = None
         web_session = fresh = WebSession.anonymous()
     principal: Principal | None = getattr(request.state, "principal", None)
     page = {
-        "lang": lang, "other_lang": other(lang), "t": t, "user": principal,
-        "menu": MENU[principal.role] if principal else (), "csrf": web_session.csrf,
-        "path": request.url.path, "notice": _notice(request),
-        "level": lambda rank: level_label(lang, int(rank)),
+        "lang": lang, "other_lang": other(lang), "t": t, "say": t.message, "label": t.label,
+        "user": principal, "menu": MENU[principal.role] if principal else (),
+        "csrf": web_session.csrf, "path": request.url.path, "notice": _notice(request),
+        "level": lambda rank: t(f"level.{int(rank)}"),
         "occupation": lambda occupation_id, fallback=None: occupation_label(
             request, occupation_id, fallback),
         "errors": {}, "values": {},
@@ -126,10 +124,14 @@ def weighed_or_plain(answer: Callable[[bool], T], reciprocal: bool) -> tuple[T, 
         return answer(False), True
 
 
-def error_page(request: Request, status_code: int, detail: str, message_key: str | None = None) -> Response:
-    """The error page: a plain-language message for the status and the technical detail."""
+def error_page(request: Request, status_code: int, detail: str, message_key: str | None = None,
+               said: Mapping[str, Any] | None = None) -> Response:
+    """The error page: a plain-language message for the status and the technical detail, or
+    the error's own message when it has a code (then the detail would only repeat it, in
+    English)."""
     return render(request, "error.html", {"message_key": message_key or f"error.{status_code}",
-                                          "detail": detail}, status_code=status_code)
+                                          "detail": detail, "said": said},
+                  status_code=status_code)
 
 
 def login_redirect(request: Request) -> RedirectResponse:
@@ -160,6 +162,6 @@ class PageRoute(APIRoute):
                 return error_page(request, 422, str(exc))
             except tuple(STATUS_OF) as exc:
                 code = next(code for kind, code in STATUS_OF.items() if isinstance(exc, kind))
-                return error_page(request, code, str(exc))
+                return error_page(request, code, str(exc), said=coded(exc))
 
         return page

@@ -18,6 +18,7 @@ from matcher.columns import KINDS
 from matcher.employers import LABEL, employer_answers
 from matcher.explain import Explanation, acceptance_reason, with_acceptance
 from matcher.features import FEATURE_INDEX, FEATURES
+from matcher.messages import message
 from models.acceptance import (
     AcceptanceFormatError,
     AcceptanceModel,
@@ -30,6 +31,7 @@ from models.acceptance import (
 )
 from models.errors import InsufficientHistoryError, NotFittedError
 from models.ranking import BoostedRanker, default_rule
+from platsa.i18n import renderer
 
 # --------------------------------------------------------------------------- labels
 
@@ -230,12 +232,15 @@ def test_reciprocal_order_multiplies_and_breaks_ties_by_fit():
 
 
 @pytest.mark.parametrize(("p", "sv", "en"), [
-    (0.81, "Arbetsgivaren tackar troligen ja (ca 80 %)", "The employer will probably say yes (about 80 %)"),
-    (0.55, "Arbetsgivaren tackar kanske ja (ca 55 %)", "The employer may say yes (about 55 %)"),
-    (0.23, "Arbetsgivaren tackar troligen nej (ca 25 % ja)",
-     "The employer will probably say no (about 25 % yes)"),
+    (0.81, "Arbetsgivaren tackar troligen ja (ca 80 %)", "The employer will probably say yes (about 80%)"),
+    (0.55, "Arbetsgivaren tackar kanske ja (ca 55 %)", "The employer may say yes (about 55%)"),
+    (0.23, "Arbetsgivaren tackar troligen nej (ca 25 % chans till ja)",
+     "The employer will probably say no (about 25% chance of a yes)"),
 ])
 def test_the_reason_line_in_both_languages(p, sv, en):
-    assert acceptance_reason(p) == sv and acceptance_reason(p, "en") == en
-    told = with_acceptance(Explanation(reasons=["a"], missing=["b"]), p)
-    assert (told.reasons, told.missing) == ((["a", sv], ["b"]) if p >= 0.5 else (["a"], ["b", sv]))
+    line = acceptance_reason(p)
+    assert renderer("sv").message(line).replace("\xa0", " ") == sv
+    assert renderer("en").message(line) == en
+    a, b = message("fit.text"), message("fit.no_experience_needed")
+    told = with_acceptance(Explanation(reasons=[a], missing=[b]), p)
+    assert (told.reasons, told.missing) == (([a, line], [b]) if p >= 0.5 else ([a], [b, line]))

@@ -71,3 +71,14 @@ def test_a_malformed_key_is_400(world: World) -> None:
                                    headers=_keyed(world, "coach", key))
         assert answer.status_code == 400, key
     assert _events(world, "pl1") == 0
+
+
+def test_a_refused_key_says_why_in_the_language_asked_for(world: World) -> None:
+    coach = _keyed(world, "coach", "k-2")
+    world.client.post("/placements/pl1/status", json={"status": "accepted"}, headers=coach)
+    other = {"status": "declined", "decline_reason": "other"}
+    swedish = world.client.post("/placements/pl1/status", json=other, headers=coach).json()
+    english = world.client.post("/placements/pl1/status?lang=en", json=other, headers=coach).json()
+    assert swedish["code"] == english["code"] == "request.idempotency_mismatch"
+    assert "redan använts för en annan begäran" in swedish["message"]
+    assert "already used for a different request" in english["message"]

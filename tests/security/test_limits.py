@@ -35,6 +35,19 @@ def test_a_body_over_the_limit_is_413_and_not_echoed(world: World) -> None:
     assert len(answer.content) < SHORT_ANSWER
 
 
+def test_a_refused_body_says_why_in_the_language_asked_for(world: World) -> None:
+    limit = world.settings.serving.max_body_bytes
+    huge = {**NEW_PARTICIPANT, "free_text": "x" * (limit + 1)}
+    for lang, words in (("sv", "för stort"), ("en", "too large")):
+        answer = world.client.post("/participants", json=huge, headers={
+            **world.headers("coach"), "Accept-Language": f"{lang};q=0.9"}).json()
+        assert answer["code"] == "request.body_too_large" and answer["params"] == {"limit": limit}
+        assert words in answer["message"]
+    nan = world.client.post("/participants?lang=en", content='{"home": NaN}', headers={
+        **world.headers("coach"), "Content-Type": "application/json"}).json()["errors"][0]
+    assert nan["code"] == "request.json_constant" and "NaN is not a number JSON allows" in nan["message"]
+
+
 def test_a_chunked_body_over_the_limit_is_413_too(world: World) -> None:
     """No Content-Length to go by: the limit counts the bytes as they arrive."""
     body = json.dumps({**NEW_PARTICIPANT, "free_text": "y" * 2_000_000}).encode()
@@ -162,3 +175,6 @@ def test_an_outcome_date_before_the_placement_is_422(world: World) -> None:
     answer = world.client.post("/placements/pl-done/outcome", headers=world.headers("coach"),
                                json={"outcome_90": "work", "on": early})
     assert answer.status_code == 422
+    said = answer.json()
+    assert said["code"] == "rule.date_out_of_range" and said["params"]["on"] == early
+    assert said["message"].startswith("Datumet ") and "då placeringen lades upp" in said["message"]

@@ -9,13 +9,14 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from matcher.domain import ACCOMMODATION_LABELS_SV, Accommodation
+from matcher.domain import Accommodation
 from matcher.store.engine import get_engine, session_scope
+from platsa.i18n import LANGUAGES, renderer
 from serving.tables import AuditEventRow
 from tests.serving.conftest import World
 
 HEALTH_WORDS = ("ryggbesvär", "hörselnedsättning", *(a.value for a in Accommodation),
-                *ACCOMMODATION_LABELS_SV.values())
+                *(renderer(lang).label(a) for lang in LANGUAGES for a in Accommodation))
 
 
 def _candidates(world: World, opening_id: str, user: str) -> dict:
@@ -35,7 +36,7 @@ def test_employers_see_pseudonyms_and_only_what_participants_share(world: World)
     sharing, private = items[True], items[False]
     assert sharing["swedish_level"] == "sfi C (A2)" and sharing["prior_trades"] == ["Bagare"]
     # p1 needs an sfi-compatible schedule, which o1 offers: the only adaptation named.
-    assert sharing["needs_you_offer"] == ["schema som går ihop med sfi"]
+    assert sharing["needs_you_offer"] == ["arbetstider som går ihop med sfi"]
     assert private["swedish_level"] is None and private["needs_you_offer"] == []
     assert private["prior_trades"] == [] and private["participant_id"] is None
     assert listing["fairness_reranked"] is True

@@ -25,7 +25,8 @@ from tests.serving.conftest import TODAY, World, seed_world, without_acceptance
 
 E1, E2 = 7 / 12, 5 / 12
 PLAIN_ITEM = {"opening_id", "rank", "score", "title", "occupation_id", "occupation_label",
-              "municipality_code", "kind", "commute_minutes", "reasons", "missing"}
+              "municipality_code", "kind", "commute_minutes", "reasons", "missing",
+              "reason_codes", "missing_codes"}
 
 
 def answers() -> list[object]:
@@ -71,11 +72,12 @@ def test_reciprocal_suggestions_carry_acceptance_and_are_ordered_by_the_product(
     assert (answer["reciprocal"], answer["acceptance_source"]) == (True, "employer_rate")
     by_id = {item["opening_id"]: item for item in answer["items"]}
     assert by_id["o2"]["acceptance"] == pytest.approx(E2, abs=1e-4)
-    assert "Arbetsgivaren tackar kanske ja (ca 40 %)" in by_id["o2"]["missing"]  # under half
+    assert "Arbetsgivaren tackar kanske ja (ca 40\xa0%)" in by_id["o2"]["missing"]  # under half
+    assert {"code": "answer.maybe_yes", "params": {"share": 0.4}} in by_id["o2"]["missing_codes"]
     products = [item["reciprocal_score"] for item in answer["items"]]
     assert products == sorted(products, reverse=True)
     english = _get(answered, "/participants/p1/suggestions?reciprocal=true&lang=en")
-    assert any(line.startswith("The employer may say yes (about 60 %)")
+    assert any(line.startswith("The employer may say yes (about 60%)")
                for line in english["items"][0]["reasons"])
 
 
@@ -188,3 +190,18 @@ def test_the_cli_answers_as_the_api_does(answered: World, monkeypatch: pytest.Mo
 
     code, output = run("suggest", "p1", "--reciprocal")
     assert code == 0 and "acceptance from employer_rate" in output and "acceptance 0.58" in output
+
+
+def test_the_cli_words_reasons_in_the_language_asked_for(answered: World,
+                                                         monkeypatch: pytest.MonkeyPatch):
+    from tests.training.test_cli import run, without_sentence_model
+
+    without_sentence_model(monkeypatch)
+    english = _get(answered, "/participants/p1/suggestions?reciprocal=true&lang=en")
+    code, output = run("suggest", "p1", "--reciprocal", "--lang", "en")
+    assert code == 0, output
+    assert f"       + {english['items'][0]['reasons'][0]}" in output.splitlines()
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert run("suggest", "p1", "--reciprocal")[1] == output  # from LANG
+    swedish = run("suggest", "p1", "--reciprocal", "--lang", "sv")[1]
+    assert "Arbetsgivaren tackar" in swedish and "The employer" not in swedish

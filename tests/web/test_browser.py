@@ -74,7 +74,7 @@ def page(browser: Any) -> Iterator[Any]:
 def sign_in(page: Any, live: Live, user: str, start: str) -> None:
     """Open ``start``, get sent to the sign-in form, sign in and come back to ``start``."""
     page.goto(live.url + start)
-    page.get_by_label("API-nyckel").fill(live.keys[user])
+    page.get_by_label("Inloggningsnyckel").fill(live.keys[user])
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_url(live.url + start)
 
@@ -106,7 +106,7 @@ def test_an_opening_an_employer_posts_appears_in_a_matching_participants_suggest
     expect(page.locator("#occupation-status")).to_contain_text("hittades")
     page.locator("#occupation_id").select_option("occ-baker")
     page.locator("#schedule").select_option("mornings")
-    page.get_by_label("schema som går ihop med sfi").check()
+    page.get_by_label("arbetstider som går ihop med sfi").check()
     page.get_by_role("button", name="Publicera annonsen").click()
     expect(page.locator("#status")).to_contain_text("Annonsen är publicerad")
     row = page.locator("tr", has_text="Frukostbagare i Malmö")

@@ -3,6 +3,8 @@ allocation; the same scope and audit log as the JSON API."""
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -41,9 +43,11 @@ def test_a_list_view_is_audited_by_digest_without_the_filter(web: Web) -> None:
 def test_a_profile_shows_explained_suggestions_and_is_audited_like_the_api(web: Web) -> None:
     web.login("coach")
     html = web.client.get("/web/coach/participants/p1").text
-    assert "Deltagare p1" in html and "sfi C (A2)" in html and "schema som går ihop med sfi" in html
-    assert 'id="suggestion-o-cook"' in html and "Restid ca 15 min" in html
-    assert "Önskat yrke Kock → Kock" in html  # a reason from the matcher, in Swedish
+    assert "Deltagare p1" in html and "sfi C (A2)" in html and "arbetstider som går ihop med sfi" in html
+    assert 'id="suggestion-o-cook"' in html and "Restid ungefär 15 minuter" in html
+    assert "Det yrke deltagaren önskar: Kock" in html  # a reason from the matcher, in Swedish
+    # no model name or score on a coach's page (the data scientists' pages have them)
+    assert not re.search(r"rule-v1|lightgbm|poäng|\b0\.\d{4}\b", html, re.IGNORECASE)
     assert _audited(web)[-3:] == ["participant.read", "suggestions.read", "placement.list"]
 
 
@@ -81,7 +85,7 @@ def test_declining_without_a_reason_says_so_next_to_the_field_and_stores_nothing
                         page="/web/coach/participants/p1")
     assert response.status_code == 422
     assert inline_errors(response.text) == {
-        "decline_reason-o-cook": "Ange ett skäl när placeringen avböjs."}
+        "decline_reason-o-cook": "Ange ett skäl när förslaget avböjs."}
     assert 'aria-describedby="decline_reason-o-cook-error"' in response.text
     assert web.count(PlacementRow, PlacementRow.participant_id == "p1") == 1  # only pl1
 
@@ -103,7 +107,8 @@ def test_moving_a_placement_on_and_refusing_a_disallowed_move(web: Web) -> None:
     refused = web.post("/web/coach/placements/pl1/status", {"status": "completed"}, page=page)
     assert refused.status_code == 422
     assert inline_errors(refused.text)["status-pl1"] == (
-        "Placeringen kan inte gå från accepterad till avslutad (möjligt: avböjd, erbjuden).")
+        "Placeringen kan inte gå från accepterad till avslutad. Det går att välja avböjd eller "
+        "erbjuden.")
     assert web.count(PlacementRow, PlacementRow.id == "pl1", PlacementRow.status == "accepted") == 1
 
 
@@ -139,10 +144,13 @@ def test_the_90_day_outcome_of_a_completed_placement(web: Web) -> None:
 def test_why_not_lists_every_requirement_in_the_chosen_language(web: Web) -> None:
     web.login("admin")  # o2 is in Lund: a Malmö coach does not see it
     html = web.client.get("/web/coach/participants/p1/why-not?opening_id=o2").text
-    assert "Restid ca 49 min, över max 45 min" in html and "uppfyller inte alla krav" in html
+    assert "Restid ungefär 49 minuter, mer än deltagarens gräns på 45 minuter" in html
+    assert "uppfyller inte alla krav" in html
     web.client.get("/web/lang/en")
     english = web.client.get("/web/coach/participants/p1/why-not?opening_id=o2").text
-    assert "Travel time about 49 min, over the maximum of 45 min" in english
+    assert ("Travel time about 49 minutes, more than the participant&#39;s limit of 45 minutes"
+            in english)
+    assert "arbetstider" not in english and "Svenskan" not in english
     assert _audited(web)[-1] == "why_not.read"
 
 
@@ -161,7 +169,7 @@ def test_allocation_needs_a_choice_and_places_each_participant_once(web: Web) ->
     assert inline_errors(empty.text) == {"participant_ids": "Välj minst en deltagare."}
     result = web.post("/web/coach/allocation", {"participant_ids": ["p1", "p3"]},
                       page="/web/coach/allocation").text
-    assert "Total poäng" in result
+    assert "1 deltagare fick en annons." in result and "poäng" not in result.lower()
     assert 'scope="row"><a href="/web/coach/participants/p1">' in result
     assert "Utan plats: p3" in result  # no opening offers both of p3's needs
     assert 'value="p1" checked' in result

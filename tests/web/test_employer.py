@@ -56,7 +56,7 @@ def test_bad_values_are_named_next_to_their_fields_kept_and_nothing_is_stored(we
     assert response.status_code == 422
     assert inline_errors(response.text) == {
         "title": "Fältet måste fyllas i.", "capacity": "Ange ett heltal.",
-        "end_date": "Ange ett datum som ÅÅÅÅ-MM-DD.", "lat": "Får vara högst 70.0."}
+        "end_date": "Ange ett datum som ÅÅÅÅ-MM-DD.", "lat": "Får vara högst 70."}
     assert 'id="capacity" name="capacity" type="text"\n         value="två"' in response.text
     assert "Bakning från 06.00</textarea>" in response.text
     assert 'value="mentor" checked' in response.text and 'value="mornings" selected' in response.text
@@ -68,7 +68,32 @@ def test_a_cross_field_rule_is_shown_at_the_field_it_names(web: Web) -> None:
     web.login("employer")
     response = web.post(NEW, {**VALID, "hours_min": "35", "hours_max": "30"})
     assert inline_errors(response.text) == {
-        "hours_min": "hours_min 35 is greater than hours_max 30"}
+        "hours_min": "Minsta antalet timmar (35) är fler än högsta (30)."}
+
+
+def test_every_error_at_once_in_the_pages_language_cross_field_rules_included(web: Web) -> None:
+    """The form once said "hours_min 40 is greater than hours_max 20", in English, and only
+    after every other error was fixed."""
+    web.login("employer")
+    web.client.get("/web/lang/en")
+    response = web.post(NEW, {**VALID, "title": "", "capacity": "0", "hours_min": "40",
+                              "hours_max": "20", "start_date": "2026-05-01",
+                              "end_date": "2026-04-01"})
+    assert inline_errors(response.text) == {
+        "title": "This field is required.", "capacity": "Must be at least 1.",
+        "hours_min": "The fewest hours (40) are more than the most hours (20).",
+        "end_date": "The end date (1 April 2026) is before the start date (1 May 2026)."}
+    assert "The form has 4 errors." in response.text
+
+
+def test_a_decimal_comma_is_a_number(web: Web) -> None:
+    web.login("employer")
+    response = web.post(NEW, {**VALID, "title": "Komma", "lat": "55,61", "lon": "13,0",
+                              "required_experience_years": "1,5"})
+    assert str(response.url).endswith("/web/employer?done=created"), inline_errors(response.text)
+    stored = _opening(web, "Komma")
+    assert stored is not None and (stored.location_lat, stored.location_lon) == (55.61, 13.0)
+    assert stored.required_experience_years == 1.5
 
 
 def test_the_occupation_picker_searches_titles_without_saving(web: Web) -> None:
@@ -126,7 +151,7 @@ def test_reciprocal_candidates_show_how_likely_a_yes_is(answered_web: Web) -> No
     weighed = answered_web.client.get("/web/employer/openings/o1/candidates?reciprocal=1").text
     assert 'name="reciprocal" value="1" checked>' in weighed
     assert '<th scope="col">Troligt ja</th>' in weighed
-    assert re.search(r"<td>ca \d+ %</td>", weighed)
+    assert re.search(r"<td>ca \d+\xa0%</td>", weighed)
     assert "Ingen arbetsgivare har svarat" not in weighed
     assert "<code>k-" in weighed  # still pseudonymised
 

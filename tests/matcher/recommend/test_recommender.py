@@ -16,8 +16,11 @@ from matcher.recommend import (
 )
 from matcher.taxonomy.model import Occupation, Substitution, Taxonomy, TaxonomyData
 from models.encoding import HashingCharEncoder
+from platsa.i18n import renderer
 from tests.matcher.builders import KIRUNA, make_opening, make_participant
 from tests.matcher.recommend.build import recommender
+
+SV, EN = renderer("sv"), renderer("en")
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +66,10 @@ def test_carpenter_finds_trararbetare_first_without_the_word_snickare(matcher, c
     result = matcher.suggest_openings(carpenter, k=3)
     assert result.items[0].opening_id == "o-tra"
     assert result.ranker == "rule" and result.model_version == "rule-v1"
-    reasons = " ".join(result.items[0].reasons)
-    assert "Snickare (6 år) → Träarbetare" in reasons
-    assert "Språkkrav" in reasons and "Restid" in reasons
+    reasons = SV.messages(result.items[0].reasons)
+    assert "Har arbetat som Snickare i 6 år: hög släktskap med Träarbetare" in reasons
+    assert any(r.startswith("Svenskan räcker") for r in reasons)
+    assert any(r.startswith("Restid ungefär") for r in reasons)
 
 
 def test_infeasible_openings_are_never_suggested(matcher, carpenter):
@@ -76,14 +80,16 @@ def test_infeasible_openings_are_never_suggested(matcher, carpenter):
 def test_why_not_names_the_failed_constraint(matcher, carpenter):
     far = matcher.why_not(carpenter, "o-far")
     assert not far.feasible and far.to_dict()["failed"] == ["commute"]
-    stairs = matcher.why_not(carpenter, "o-noacc", lang="en")
+    stairs = matcher.why_not(carpenter, "o-noacc")
     assert stairs.to_dict()["failed"] == ["adaptations"]
-    assert any("Missing adaptation" in m for m in stairs.explanation.missing)
+    assert "The workplace lacks what the participant needs: step-free access" in EN.messages(
+        stairs.explanation.missing)
 
 
 def test_english_explanations(matcher, carpenter):
-    item = matcher.suggest_openings(carpenter, k=1, lang="en").items[0]
-    assert any(r.startswith("Prior trade Snickare") for r in item.reasons)
+    item = matcher.suggest_openings(carpenter, k=1).items[0]
+    assert "Has worked as Snickare for 6 years: a close match with Träarbetare" in EN.messages(
+        item.reasons)
 
 
 def test_municipality_scope_is_a_hard_filter(matcher, carpenter):
@@ -271,10 +277,10 @@ def test_the_rule_keeps_its_order_unless_an_employer_is_much_likelier_to_say_yes
 def test_reciprocal_answers_say_how_likely_a_yes_is(taxonomy, carpenter):
     matcher = _two_employers(taxonomy)
     by_id = {s.opening_id: s for s in matcher.suggest_openings(carpenter, k=3, reciprocal=True).items}
-    assert "Arbetsgivaren tackar troligen ja (ca 90 %)" in by_id["o-lund"].reasons
-    assert "Arbetsgivaren tackar troligen nej (ca 10 % ja)" in by_id["o-tra"].missing
-    english = matcher.suggest_openings(carpenter, k=3, reciprocal=True, lang="en").items[0]
-    assert "The employer will probably say yes (about 90 %)" in english.reasons
+    assert "Arbetsgivaren tackar troligen ja (ca 90\xa0%)" in SV.messages(by_id["o-lund"].reasons)
+    assert "Arbetsgivaren tackar troligen nej (ca 10\xa0% chans till ja)" in SV.messages(
+        by_id["o-tra"].missing)
+    assert "The employer will probably say yes (about 90%)" in EN.messages(by_id["o-lund"].reasons)
 
 
 def test_with_reciprocal_off_nothing_changes(taxonomy, carpenter):
@@ -288,7 +294,7 @@ def test_with_reciprocal_off_nothing_changes(taxonomy, carpenter):
     assert plain["reciprocal"] is False and "acceptance_source" not in plain
     assert all(set(item) == {"opening_id", "rank", "score", "title", "occupation_id",
                              "occupation_label", "municipality_code", "kind", "commute_minutes",
-                             "reasons", "missing"} for item in plain["items"])
+                             "reason_codes", "missing_codes"} for item in plain["items"])
     reciprocal = _two_employers(taxonomy).suggest_openings(carpenter, k=3, reciprocal=True).to_dict()
     assert {"acceptance", "reciprocal_score"} <= set(reciprocal["items"][0])
     assert reciprocal["acceptance_source"] == "employer_rate"
