@@ -187,7 +187,7 @@ def field_errors(errors: Iterable[Mapping[str, Any]], say: Renderer,
                           message=worded(error, say))
         said = error_message(error)
         if said is not None:
-            item.update(code=said["code"], params=said["params"])
+            item["code"], item["params"] = said["code"], said["params"]
         found.append(item)
     return found
 

@@ -209,11 +209,12 @@ class StrictJson:
         try:
             check_json(body)
         except NotJson as exc:
-            field = located(["body", *exc.location])
+            field, worded = located(["body", *exc.location]), said(scope, exc.code, **exc.params)
             await answer(scope, send, status.HTTP_422_UNPROCESSABLE_CONTENT,
                          f"the request is not valid: {field}",
-                         [FieldError(field=field, reason=exc.reason,  # type: ignore[typeddict-item]
-                                     **said(scope, exc.code, **exc.params))], kind=INVALID)
+                         [FieldError(field=field, reason=exc.reason, code=worded["code"],
+                                     params=worded["params"], message=worded["message"])],
+                         kind=INVALID)
             return
         await self.app(scope, replaying(body, receive), send)
 
