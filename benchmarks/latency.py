@@ -7,9 +7,10 @@ openings are embedded when posted and participants when their profile changes
 (``benchmarks/ingest.py`` measures that cost); requests then only look vectors up.
 
 Reports index build time and memory, and p50/p99 per request with faiss and LightGBM on one
-thread. Target: p99 ≤ 15 ms on 2 cores. Also the text search's recall inside feasible pools
-too large to score exactly, per cap on how far the filter may widen the search
-(``IndexParams.max_effort_factor``).
+thread. Target: p99 ≤ 15 ms on 2 cores. Also p50/p99 of the two lists beside the
+suggestions on a profile page (the near misses, top 5, and the occupations to consider), and
+the text search's recall inside feasible pools too large to score exactly, per cap on how
+far the filter may widen the search (``IndexParams.max_effort_factor``).
 
 Run: ``.venv/bin/python benchmarks/latency.py [--openings 100000 --participants 200000]``.
 Writes ``benchmarks/results/latency.json``.
@@ -153,6 +154,14 @@ def main() -> None:
         times.append((time.perf_counter() - start) * 1000)
         empty += not result.items
     ms = np.array(times)
+    beside = side_lists(matcher, [participants[pid] for pid in request_ids])
+    # without a prior trade the shortlist also takes the openings within reach (Shortlist.by_reach)
+    traded = np.array([bool(participants[pid].prior_trades) for pid in request_ids])
+    by_trades = {name: {"requests": int(chosen.sum()),
+                        "p50_ms": float(np.percentile(ms[chosen], 50)) if chosen.any() else None,
+                        "p99_ms": float(np.percentile(ms[chosen], 99)) if chosen.any() else None}
+                 for name, chosen in (("with_prior_trades", traded),
+                                      ("without_prior_trades", ~traded))}
     recall = filtered_recall(matcher, [participants[pid] for pid in request_ids])
     summary = {
         "openings": args.openings, "participants": args.participants, "requests": len(ms),
@@ -160,19 +169,40 @@ def main() -> None:
         "p99_ms": float(np.percentile(ms, 99)), "max_ms": float(ms.max()),
         "empty_results": empty, "generate_s": generate_s, "index_build_s": index_s,
         "index_rss_mb": index_rss, "peak_rss_mb": rss_mb(), "target_p99_ms": 15.0,
-        "sentence_embeddings": encoder is not None, "filtered_search": recall,
+        "sentence_embeddings": encoder is not None, "filtered_search": recall, **beside,
+        "by_prior_trades": by_trades,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"{'metric':<22}{'value':>12}")
-    for key in ("p50_ms", "p90_ms", "p99_ms", "max_ms", "index_build_s", "index_rss_mb",
-                "peak_rss_mb", "empty_results"):
+    for key in ("p50_ms", "p90_ms", "p99_ms", "max_ms", *beside, "index_build_s",
+                "index_rss_mb", "peak_rss_mb", "empty_results"):
         print(f"{key:<22}{summary[key]:>12.2f}")
+    for name, part in by_trades.items():
+        if part["requests"]:
+            print(f"{name.replace('_', ' '):<22} p50 {part['p50_ms']:.2f} ms, p99 {part['p99_ms']:.2f} ms "
+                  f"({part['requests']} requests)")
     print(f"text search inside feasible pools over {EXACT_FILTER} rows "
           f"({recall['participants']} participants):")
     for row in recall["by_effort_cap"]:
         print(f"  effort cap {row['cap']:>4}: recall {row['recall']:.3f}, "
               f"mean {row['mean_ms']:.2f} ms")
+
+
+def side_lists(matcher: Recommender, people: list[Participant]) -> dict[str, float]:
+    """p50/p99 ms of the near misses (top 5) and the occupations to consider per participant."""
+    asks = {"near_misses": lambda p: matcher.near_misses(p, k=5),
+            "occupations": matcher.occupations_to_consider}
+    out = {}
+    for name, ask in asks.items():
+        ms = []
+        for person in people:
+            start = time.perf_counter()
+            ask(person)
+            ms.append((time.perf_counter() - start) * 1000)
+        out[f"{name}_p50_ms"] = float(np.percentile(ms, 50))
+        out[f"{name}_p99_ms"] = float(np.percentile(ms, 99))
+    return out
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ Protocol (one run, one seed):
    are compared by the generator's **true** probability that the employer says yes, averaged
    over the top 10, by NDCG@10 against the success oracle (the price), and by the expected
    number of placements that go ahead *and* work, P(accept) × P(success), in the top 10.
+6. **People with and without a prior trade** (issue #19) are reported apart: each method's
+   NDCG@10 over each group, the ranker's with a 95 % bootstrap interval (participants
+   resampled) and its ratios to the oracle and the rule.
 
 Run: ``.venv/bin/python benchmarks/quality.py [--participants N --openings M --seed S]``.
 Writes ``benchmarks/results/quality.json`` (``--output`` elsewhere, e.g. for a trial run).
@@ -34,9 +37,11 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 # Run as a script, this folder comes first on sys.path, and its training.py would shadow
@@ -45,6 +50,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 from matcher.columns import ParticipantRow  # noqa: E402
 from matcher.constraints import ConstraintContext, feasible  # noqa: E402
+from matcher.domain import Participant  # noqa: E402
 from matcher.employers import LABEL, employer_answers, employer_stats  # noqa: E402
 from matcher.evaluation import evaluate_rankings  # noqa: E402
 from matcher.features import FEATURE_INDEX, FEATURES  # noqa: E402
@@ -262,6 +268,55 @@ def print_reciprocal(report: dict) -> None:
         print(f"no acceptance model: {model['reason']}")
 
 
+def by_prior_trades(participants: dict[str, Participant]) -> dict[str, set[str]]:
+    """The participants with and without a prior trade: issue #19 reports them apart (about
+    a quarter to a third have none, and their suggestions cannot rest on an earlier trade)."""
+    traded = {pid for pid, person in participants.items() if person.prior_trades}
+    return {"with_prior_trades": traded, "without_prior_trades": set(participants) - traded}
+
+
+def mean_and_interval(values: np.ndarray, seed: int) -> dict[str, Any]:
+    """Mean, median and a 95 % bootstrap interval of the mean (participants resampled)."""
+    summary: dict[str, Any] = {"participants": int(values.size), "mean": None, "median": None,
+                               "mean_95ci": None}
+    if values.size:
+        summary.update(mean=float(values.mean()), median=float(np.median(values)))
+    if values.size > 1 and np.ptp(values) > 0:
+        interval = stats.bootstrap((values,), np.mean, n_resamples=2000, method="percentile",
+                                   random_state=seed).confidence_interval
+        summary["mean_95ci"] = [float(interval.low), float(interval.high)]
+    return summary
+
+
+def quality_by_prior_trades(per_participant: dict[str, pd.Series],
+                            participants: dict[str, Participant], seed: int) -> dict[str, Any]:
+    """NDCG@10 of every method for the evaluated people with and without a prior trade, the
+    ranker's with its bootstrap interval and its ratio to the oracle and to the rule."""
+    split = {}
+    for group, members in by_prior_trades(participants).items():
+        chosen = {m: ndcg[ndcg.index.isin(members)] for m, ndcg in per_participant.items()}
+        means = {m: float(ndcg.mean()) if len(ndcg) else None for m, ndcg in chosen.items()}
+        ranker, oracle, rule = means["lightgbm"], means["oracle"], means["rule"]
+        split[group] = {
+            "lightgbm": mean_and_interval(chosen["lightgbm"].to_numpy(float), seed),
+            "methods": means,
+            "lightgbm_ratio_to_oracle": ranker / oracle if ranker is not None and oracle else None,
+            "lightgbm_ratio_to_rule": ranker / rule if ranker is not None and rule else None,
+        }
+    return split
+
+
+def print_by_prior_trades(split: dict[str, Any]) -> None:
+    for group, part in split.items():
+        ranker = part["lightgbm"]
+        if not ranker["participants"]:
+            continue
+        interval = ranker["mean_95ci"] or [float("nan")] * 2
+        print(f"{group.replace('_', ' '):<22} lightgbm NDCG@10 {ranker['mean']:.4f} "
+              f"[{interval[0]:.4f}, {interval[1]:.4f}]  ÷ oracle {part['lightgbm_ratio_to_oracle']:.3f}"
+              f"  ÷ rule {part['lightgbm_ratio_to_rule']:.3f}  ({ranker['participants']} participants)")
+
+
 def main() -> None:
     args = parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -282,11 +337,12 @@ def main() -> None:
     X = pair_matrix(matcher, participants, pairs)
     scores = method_scores(matcher, participants, pairs, X, rankers, popularity, args.seed)
     scores["oracle_noise_free"] = noise_free_truth(programme, pairs)
-    results = {}
+    results, per_participant = {}, {}
     for method, score in scores.items():
         report = evaluate_rankings(pairs["participant_id"].to_numpy(), pairs["opening_id"].to_numpy(),
                                    score, pairs["p_success"].to_numpy(float), k=K, threshold=0.5)
         results[method] = {"ndcg_at_10": report.mean["ndcg"]}
+        per_participant[method] = report.per_query["ndcg"]
     baselines = {m: r["ndcg_at_10"] for m, r in results.items()
                  if not m.startswith(("oracle", "lightgbm")) and m != "rule"}
     best_baseline = max(baselines, key=baselines.get)
@@ -306,6 +362,7 @@ def main() -> None:
         "best_baseline": best_baseline,
         "ratio_to_best_baseline": ranker_ndcg / baselines[best_baseline],
         "ratio_to_rule": ranker_ndcg / results["rule"]["ndcg_at_10"],
+        "by_prior_trades": quality_by_prior_trades(per_participant, participants, args.seed),
         "fit_seconds": fit_seconds,
         "reciprocal": reciprocal_report(
             programme, pairs, X, rankers[OBJECTIVES[0]], scores["lightgbm"],
@@ -321,6 +378,7 @@ def main() -> None:
           f"   ÷ rule: {summary['ratio_to_rule']:.3f}"
           f"   ÷ noise-free oracle: {summary['ndcg_at_10_ratio_to_noise_free_oracle']:.3f}\n"
           f"   evaluated {summary['n_eval_participants']} participants, {len(pairs)} pairs")
+    print_by_prior_trades(summary["by_prior_trades"])
     print_reciprocal(summary["reciprocal"])
 
 

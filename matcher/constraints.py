@@ -312,6 +312,13 @@ class ConstraintReport:
         """Per row: every constraint passed."""
         return self.passed.all(axis=1)
 
+    def take(self, positions: np.ndarray) -> ConstraintReport:
+        """The report on some of its rows (``positions`` into :attr:`rows`), verdicts and
+        minutes kept: nothing is checked or estimated again."""
+        return ConstraintReport(self.participant, self.rows[positions],
+                                self.openings.take(positions), self.passed[positions],
+                                self.commute_minutes[positions])
+
     def results(self, i: int) -> list[ConstraintResult]:
         """The verdicts on the ``i``-th row, each with its reason."""
         single = ConstraintContext(commute_minutes=self.commute_minutes[i:i + 1])

@@ -118,18 +118,15 @@ def _experience(values: np.ndarray, facts: ExplainFacts) -> Fact | None:
     return message("fit.experience", years=round(years)), True
 
 
-def needs_no_experience(values: np.ndarray, facts: ExplainFacts) -> bool:
-    """The opening asks for no prior experience.
-
-    Hook (#19): from ``required_experience_years`` today. When the ranking gains a feature
-    for openings that need no experience (taxonomy: elementary occupations too), read its
-    value here, so the explanation says what the ranker used.
-    """
+def asks_no_experience(values: np.ndarray, facts: ExplainFacts) -> bool:
+    """The opening asks for no years of experience: what the line may claim. The shortlist's
+    stricter :func:`matcher.features.needs_no_experience` (elementary occupations only)
+    orders openings for people without a trade; a line only repeats what the opening says."""
     return facts.required_experience <= 0
 
 
 def _experience_gap(values: np.ndarray, facts: ExplainFacts) -> Fact | None:
-    if needs_no_experience(values, facts):
+    if asks_no_experience(values, facts):
         return message("fit.no_experience_needed"), True
     if _value(values, "experience_gap") >= 0:
         return message("fit.experience_met", required=facts.required_experience), True
@@ -208,7 +205,7 @@ def basis(values: np.ndarray, constraints: Sequence[ConstraintResult],
              if c.passed and c.name in _BASIS_OF and c.reason.code not in _UNSAID_CODES}
     if _kind(values) in SUPPORTED_KINDS:
         found.add(Basis.SUPPORTED_KIND)
-    if needs_no_experience(values, facts):
+    if asks_no_experience(values, facts):
         found.add(Basis.NO_EXPERIENCE)
     rate = _employer_rate(values, facts)
     if rate is not None and rate >= GOOD_EMPLOYER:

@@ -100,6 +100,21 @@ class OccupationArrays:
                            count=len(ids))
 
 
+#: SSYK 2012 major group 9, elementary occupations (cleaning, kitchen, warehouse, farm
+#: hands …): the classification defines them as work that calls for no vocational training.
+ELEMENTARY_MAJOR_GROUP = 9
+
+
+def needs_no_experience(required_years: np.ndarray, positions: np.ndarray,
+                        occupations: OccupationArrays) -> np.ndarray:
+    """Which openings need no prior experience: they ask for no years of experience and
+    their occupation is elementary (SSYK major group 9). ``positions`` are taxonomy
+    positions, -1 where an opening names no occupation (then it is not known to need none)."""
+    known = positions >= 0
+    major = occupations.ssyk4[np.maximum(positions, 0)] // 1000
+    return (required_years <= 0) & known & (major == ELEMENTARY_MAJOR_GROUP)
+
+
 @dataclass
 class FeatureContext:
     """Everything besides the two records that features need, prepared once per index."""

@@ -180,6 +180,22 @@ CODES: dict[str, dict[str, Kind]] = {
     "request.idempotency_running": {},
 }
 
+#: Failed verdicts a coach can act on, so an opening failing only one of them is a near miss
+#: (:mod:`matcher.recommend.nearmiss`). Each has a gap line, ``near.gap.*`` ("Nästan: saknar
+#: …"), and a line on what to do, ``near.step.*``, with the verdict's own parameters.
+NEAR_MISS_VERDICTS = ("check.language.not_met", "check.needs.missing", "check.schedule.sfi_clash",
+                      "check.schedule.childcare_clash", "check.schedule.too_many_hours",
+                      "check.commute.too_far")
+
+
+def near_miss_code(part: str, verdict: str) -> str:
+    """The ``near.gap.*`` or ``near.step.*`` code of a failed verdict's code."""
+    return f"near.{part}.{verdict.removeprefix('check.')}"
+
+
+CODES.update({near_miss_code(part, verdict): CODES[verdict]
+              for verdict in NEAR_MISS_VERDICTS for part in ("gap", "step")})
+
 
 def plain(value: Any) -> Any:
     """A parameter value as JSON holds it: members by value, dates in ISO form, lists as lists."""

@@ -154,11 +154,18 @@ def load_version(uri: str, name: str, version: str) -> tuple[BoostedRanker, Acce
 
 
 def _alias_version(registry: Any, name: str, alias: str) -> Any | None:
+    """The version ``name@alias`` points at; None when the model or the alias does not exist.
+
+    The alias is looked up among the model's aliases rather than asked for directly: a
+    missing alias is ``RESOURCE_DOES_NOT_EXIST`` on some MLflow stores and
+    ``INVALID_PARAMETER_VALUE`` on the SQL store, the same code as a real error.
+    """
     from mlflow.exceptions import MlflowException
     from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST, ErrorCode
 
     try:
-        return registry.get_model_version_by_alias(name, alias)
+        aliases = registry.get_registered_model(name).aliases
+        return registry.get_model_version(name, aliases[alias]) if alias in aliases else None
     except MlflowException as exc:
         if exc.error_code == ErrorCode.Name(RESOURCE_DOES_NOT_EXIST):
             return None

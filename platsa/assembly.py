@@ -93,6 +93,11 @@ def recommender(taxonomy: Taxonomy | Occupations, encoders: TextEncoders, *,
         women_share=None if women_share is None else occupations.women_share(women_share))
 
 
+def recommender_config(settings: Settings) -> RecommenderConfig:
+    """The recommender's sizes with what the settings change (the near misses' commute)."""
+    return RecommenderConfig(near_miss_commute_minutes=settings.serving.near_miss_commute_minutes)
+
+
 def indexed(recommender: Recommender, frames: Mapping[str, pd.DataFrame],
             today: dt.date) -> Recommender:
     """The recommender over every opening of ``frames``, with employer success rates from
@@ -125,7 +130,8 @@ def served_recommender(settings: Settings, today: dt.date | None = None, *,
         raise LookupError("no openings in the database: import a programme first")
     model = served_model(settings, encoders)
     built = recommender(taxonomy, encoders, model=model, women_share=women,
-                        acceptance=acceptance_for(None, frames["placements"], frames["openings"]))
+                        acceptance=acceptance_for(None, frames["placements"], frames["openings"]),
+                        config=recommender_config(settings))
     return indexed(built, frames, today or dt.date.today()), frames
 
 

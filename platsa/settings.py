@@ -12,7 +12,7 @@ section    prefix                   what
 paths      ``PLATSA_``              home folder, database, taxonomy bundle, MLflow store, key
 encoder    ``PLATSA_``              the sentence encoder, and whether serving embeds texts
 model      ``PLATSA_MODEL_``        the registered model (one name for training and serving)
-training   ``PLATSA_TRAINING_``     runs: split, seed, promotion tolerance, Dask, MLflow client
+training   ``PLATSA_TRAINING_``     runs: split, seed, promotion gain and intervals, Dask, MLflow client
 serving    ``PLATSA_``              the API: address, workers, candidate pool, refresh, caches,
                                     sign-in (keys, throttling, OpenID Connect), cooperation
                                     areas, request limits, logs and security headers
@@ -116,7 +116,7 @@ class ModelSettings(BaseSettings):
 
 
 class TrainingSettings(BaseSettings):
-    """Runs: experiment, split, promotion tolerance, Dask cluster and MLflow client limits."""
+    """Runs: experiment, split, promotion gain and intervals, Dask cluster, MLflow client limits."""
 
     model_config = _section("PLATSA_TRAINING_")
 
@@ -126,9 +126,13 @@ class TrainingSettings(BaseSettings):
         default=0.2, gt=0, lt=1, description="newest share of participants used for validation")
     min_placements: int = Field(default=50, ge=2, description="refuse to train on less history")
     k: int = Field(default=10, ge=1, description="cut-off of the ranking metrics")
-    ndcg_tolerance: float = Field(
-        default=0.005, ge=0, le=1,
-        description="how much lower than the champion's a challenger's validation NDCG@k may be")
+    min_ndcg_gain: float = Field(
+        default=0.0, ge=0, le=1,
+        description="how much better than what serves now (champion, or the rule) a challenger's "
+                    "NDCG@k must be on its validation participants: the whole paired interval above it")
+    bootstrap_resamples: int = Field(
+        default=1000, ge=10, description="bootstrap resamples of participants behind every gate's interval")
+    confidence: float = Field(default=0.95, gt=0, lt=1, description="coverage of the gates' intervals")
     dask_scheduler: str | None = Field(
         default=None, description="Dask scheduler address; a LocalCluster is started when unset")
     dask_workers: int = Field(default=2, ge=1, description="workers of the LocalCluster")
@@ -184,6 +188,11 @@ class ServingSettings(BaseSettings):
         description="Most participants scored for one candidate list (nearest first).")
     candidate_radius_km: float = Field(
         default=80.0, gt=0, description="Participants farther from an opening are not candidates.")
+    near_miss_commute_minutes: int = Field(
+        default=15, ge=0, le=120,
+        description="A commute at most this many minutes over the participant's limit makes an "
+        "opening a near miss (one thing missing that a coach can act on), when nothing else "
+        "fails.")
     allocation_options: int = Field(
         default=20, ge=1, description="Suggestions per participant an allocation chooses from.")
     index_refresh_seconds: float = Field(

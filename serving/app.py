@@ -86,7 +86,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     model = _initial_model(settings, encoders)
     taxonomy = assembly.load_taxonomy(settings)
     shares = assembly.occupation_shares(settings, taxonomy, engine).women_share
-    base = assembly.recommender(taxonomy, encoders, model=model, women_share=shares)
+    base = assembly.recommender(taxonomy, encoders, model=model, women_share=shares,
+                                config=assembly.recommender_config(settings))
     matching = MatchingService(engine, base, model)
     app.state.engine = engine
     app.state.matching = matching

@@ -39,7 +39,7 @@ from starlette.routing import BaseRoute, compile_path
 
 from matcher.domain import DomainError
 from matcher.messages import CODES
-from matcher.recommend import EmptyProfileError, UnknownOpeningError
+from matcher.recommend import UnknownOpeningError
 from matcher.store.repositories import (
     DuplicateRecord,
     PlaceUnavailable,
@@ -74,7 +74,6 @@ STATUS_OF: dict[type[Exception], int] = {
     NoAcceptanceError: status.HTTP_409_CONFLICT,  # reciprocal asked before any employer answered
     UnknownReference: status.HTTP_422_UNPROCESSABLE_CONTENT,
     DomainError: status.HTTP_422_UNPROCESSABLE_CONTENT,
-    EmptyProfileError: status.HTTP_422_UNPROCESSABLE_CONTENT,
     ScopeError: status.HTTP_422_UNPROCESSABLE_CONTENT,
     EmptySearchText: status.HTTP_422_UNPROCESSABLE_CONTENT,
 }

@@ -65,9 +65,10 @@ NO_TRADE_WOMEN_RATIO = 1.75
 #: How often optional fields are left empty in the programmes' own registers.
 AVAILABLE_FROM_MISSING_SHARE = 0.3
 HOME_UNKNOWN_SHARE = 0.1
-#: Realistically about 0.15 of coaches' summaries are empty; 0 until the matcher can rank a
-#: participant with no trades, wishes or text (matcher.recommend.EmptyProfileError aborts training).
-FREE_TEXT_MISSING_SHARE = 0.0  # raised to 0.15 once the matcher ranks people without trades (issue #19)
+#: About one coach's summary in seven is left empty: an estimate, as no register publishes
+#: the rate; set it from the programme's own register when known. People with no trade,
+#: wish or text are shortlisted by reach and ranked like anyone (issue #19).
+FREE_TEXT_MISSING_SHARE = 0.15
 
 
 def _check_distribution(name: str, shares: Mapping[Any, float]) -> None:

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 #: Name of the model inside a run, and of the code file.
 MODEL_NAME = "model"
+#: The run's model card; promotions append to it.
+MODEL_CARD = "model_card.md"
 PYFUNC_CODE = Path(__file__).with_name("pyfunc_ranker.py")
 #: Pinned so a model loads where it was trained (the issue pins MLflow for the same reason).
 PIP_REQUIREMENTS = ("mlflow==3.17.2", "lightgbm==4.7.0", "numpy>=2.0,<3", "pandas>=2.2,<4")
@@ -100,6 +102,7 @@ class CardFacts:
     fairness: Sequence[str] = field(default_factory=tuple)  # one line per gate verdict
     k: int = 10
     acceptance: Sequence[str] = field(default_factory=tuple)  # the acceptance model, in lines
+    comparison: str | None = None  # against what served when the run was trained
 
 
 def _metrics_table(metrics: Mapping[str, Mapping[str, float]]) -> list[str]:
@@ -132,7 +135,16 @@ def model_card(facts: CardFacts) -> str:
         "",
         *_metrics_table(facts.metrics),
         "",
+        "## Compared with what serves now",
+        "Both rank the same held-out validation participants; the interval is a paired "
+        "bootstrap over participants. Promotion compares again with whatever serves then.",
+        "",
+        f"- {facts.comparison or 'not compared in this run'}",
+        "",
         "## Fairness gates",
+        "Each gate decides on a 95 % bootstrap interval over participants: pass when the whole "
+        "interval meets the threshold, fail when none of it does, otherwise inconclusive.",
+        "",
         *([f"- {line}" for line in facts.fairness] or ["- not measured in this run"]),
         "",
         "## Acceptance model (the opt-in reciprocal score)",
@@ -160,6 +172,26 @@ def model_card(facts: CardFacts) -> str:
         "- Scores order one participant's openings; they are not probabilities and are not "
         "comparable across participants.",
         "- Not for deciding benefits, sanctions or eligibility.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def promotion_section(version: str, at: str, who: str, previous: str | None, gates: Sequence[Any],
+                      comparison: str | None, forced_by: str | None,
+                      accepted_inconclusive_by: str | None) -> str:
+    """The model card's record of one promotion: against what, every verdict, who decided."""
+    decided = ([f"- FORCED by {forced_by} past the failed gates"] if forced_by else [])
+    if accepted_inconclusive_by:
+        decided.append(f"- inconclusive gates accepted by {accepted_inconclusive_by}")
+    lines = [
+        "",
+        f"## Promotion: version {version} became the champion",
+        f"- {at} by {who}; previous champion: {previous or 'none (the rule served)'}",
+        f"- compared with what served: {comparison or 'not compared'}",
+        *decided,
+        "",
+        *[f"- {gate}" for gate in gates],
         "",
     ]
     return "\n".join(lines)

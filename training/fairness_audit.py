@@ -14,6 +14,9 @@ matcher, the validation pairs and the model's scores on them) and returns one
 - calibration of the scores, mapped to P(work at 90 days) by one Platt fit on all groups;
 - proxies: how well the features alone predict gender;
 - counterfactual: scores and suggestions with only the recorded gender changed.
+
+Every gated number gets a bootstrap interval over the validation participants (``bootstrap``):
+a participant's suggestions, candidate-list appearances and outcomes are drawn together.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from matcher.fairness.groups import gender_labels
 from matcher.fairness.proxy import proxy_audit
 from matcher.fairness.report import FairnessReport
 from matcher.fairness.segregation import OccupationGenderShares
+from matcher.fairness.uncertainty import Bootstrap
 from matcher.features import FEATURES
 from matcher.recommend import Recommender
 from training.dataset import LabelledPairs
@@ -80,14 +84,15 @@ def coach_lists(valid: LabelledPairs, scores: np.ndarray, genders: np.ndarray,
 
 
 def coach_audit(valid: LabelledPairs, scores: np.ndarray, genders: np.ndarray,
-                occupations: np.ndarray, shares: OccupationGenderShares, k: int) -> CoachAudit:
+                occupations: np.ndarray, shares: OccupationGenderShares, k: int,
+                bootstrap: Bootstrap | None = None) -> CoachAudit:
     """Participants' historical suggestions, re-ranked by the model, audited by gender.
 
     What coaches suggested (every list's openings, in any order) is the historical base rate.
     """
     lists = coach_lists(valid, scores, genders, occupations)
     history = ([s.gender for s in lists], [list(s.occupations) for s in lists])
-    return audit_suggestions(lists, k, shares=shares, history=history)
+    return audit_suggestions(lists, k, shares=shares, history=history, bootstrap=bootstrap)
 
 
 def widening_effect(valid: LabelledPairs, scores: np.ndarray, genders: np.ndarray,
@@ -107,29 +112,34 @@ def candidate_lists(valid: LabelledPairs, scores: np.ndarray, genders: np.ndarra
             continue
         ranked = _ranked(rows, scores, valid.participant_ids)
         lists.append(CandidateList(str(valid.opening_ids[rows[0]]), tuple(genders[ranked].tolist()),
-                                   tuple(scores[ranked].tolist()), tuple(valid.y[ranked].tolist())))
+                                   tuple(scores[ranked].tolist()), tuple(valid.y[ranked].tolist()),
+                                   tuple(valid.participant_ids[ranked].astype(str).tolist())))
     return lists
 
 
 def audit_model(matcher: Recommender, participants: Mapping[str, Participant], valid: LabelledPairs,
                 scores: np.ndarray, k: int, model_version: str,
                 counterfactual_participants: int = 20,
-                counterfactual_openings: Sequence[str] | None = None) -> FairnessReport:
-    """Every audit of :mod:`matcher.fairness` for the model ``matcher.ranker`` on ``valid``."""
+                counterfactual_openings: Sequence[str] | None = None,
+                bootstrap: Bootstrap | None = None) -> FairnessReport:
+    """Every audit of :mod:`matcher.fairness` for the model ``matcher.ranker`` on ``valid``,
+    with intervals over participants when a ``bootstrap`` is given."""
     index = matcher.require_index()
     genders = gender_labels(participants[p].gender for p in valid.participant_ids)
     occupations = np.array([index.columns.occupation_ids[index.row_of[o]] or None
                             for o in valid.opening_ids], dtype=object)
     report = FairnessReport(model_version=model_version)
     shares = trade_gender_shares(participants)
-    report.coach = coach_audit(valid, scores, genders, occupations, shares, k)
+    report.coach = coach_audit(valid, scores, genders, occupations, shares, k, bootstrap)
     report.mitigation["widen_horizons"] = widening_effect(
         valid, scores, genders, occupations, shares, k, matcher.config.atypical_share)
-    report.employer = audit_candidate_lists(candidate_lists(valid, scores, genders), k)
+    report.employer = audit_candidate_lists(candidate_lists(valid, scores, genders), k,
+                                            bootstrap=bootstrap)
     work = (valid.y >= WORK_LABEL).astype(int)
     if len(np.unique(work)) == 2:
         predicted = PlattScaler().fit(scores, work).predict(scores)
-        report.calibration = calibration_by_group(work, predicted, genders)
+        report.calibration = calibration_by_group(work, predicted, genders, bootstrap=bootstrap,
+                                                  units=valid.participant_ids)
     else:
         report.notes.append("calibration not measured: validation outcomes are all the same")
     report.proxy = proxy_audit(valid.X, list(genders), FEATURES)

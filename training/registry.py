@@ -3,8 +3,13 @@
 Every training run registers a version and points ``challenger`` at it; nothing but
 :meth:`ModelRegistry.promote` (gates passed, or ``force`` with a name) and
 :meth:`ModelRegistry.rollback` ever moves ``champion``, so a failed or worse run cannot reach
-serving. The promotion history lives in version tags (``previous_champion``, ``promoted_by``,
-``forced_by`` …), which is what ``rollback`` follows and what ``platsa models info`` shows.
+serving. The quality gate compares the candidate with what serves now (the champion, or the
+rule before one exists) on the candidate's own held-out validation rows, with a paired
+bootstrap interval (:mod:`training.comparison`); every gate is pass, fail or inconclusive
+(:mod:`matcher.fairness.uncertainty`), and inconclusive gates need a named person's
+``accept_inconclusive``. The promotion history lives in version tags (``previous_champion``,
+``promoted_by``, ``forced_by``, ``accepted_inconclusive_by``, ``comparison.*`` …), which is
+what ``rollback`` follows and what ``platsa models info`` shows, and in the run's model card.
 
 Everyone loads a version through the one loader (:mod:`models.loader`); serving loads
 ``models:/platsa-ranker@champion`` with it, and so does the promotion gate here.
@@ -16,25 +21,32 @@ import datetime as dt
 import getpass
 import json
 import logging
-import math
 import tempfile
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from matcher.fairness.gates import Estimate, FairnessThresholds, GateResult, check_gates, judge
+from matcher.fairness.uncertainty import Bootstrap, Verdict
 from models.acceptance import AcceptanceModel
-from models.loader import load_version
-from models.ranking import BoostedRanker
+from models.loader import load_version, rule_model
+from models.ranking import BoostedRanker, Ranker
 from platsa.settings import Settings
-from training.artifacts import ModelArtifactError
+from training.artifacts import MODEL_CARD, ModelArtifactError, promotion_section
+from training.comparison import (
+    TRAIN_PARTICIPANTS_ARTIFACT,
+    VALIDATION_ROWS_ARTIFACT,
+    Comparison,
+    compare_paired,
+    load_rows,
+    out_of_sample,
+)
 from training.tracking import Tracking, connect
 
 if TYPE_CHECKING:
     from mlflow.entities import Run
     from mlflow.entities.model_registry import ModelVersion
-
-    from matcher.fairness.gates import FairnessThresholds
 
 log = logging.getLogger(__name__)
 
@@ -42,74 +54,68 @@ CHAMPION = "champion"
 CHALLENGER = "challenger"
 #: Run artifact holding the fairness gate values measured by the run (see :func:`gate_values_json`).
 GATE_VALUES_ARTIFACT = "fairness/gate_values.json"
-#: Run tag and metric naming the champion the run was compared with on its own validation data.
-COMPARED_CHAMPION_TAG = "compared_champion_version"
+#: Run tag naming what served when the run was trained and compared with (see training.comparison).
+COMPARED_WITH_TAG = "compared_with"
 
 
 class PromotionRefused(ValueError):
-    """A promotion whose gates failed; the message lists each failed gate and by how much."""
+    """A promotion the gates refuse: a failed gate, or an inconclusive one nobody accepted.
 
-    def __init__(self, version: str, failed: list[GateVerdict]) -> None:
+    Carries every verdict and the comparison with what serves now, so the caller can show the
+    figures (``--json``).
+    """
+
+    def __init__(self, version: str, gates: list[GateResult], comparison: Comparison | None) -> None:
         self.version = version
-        self.failed = failed
+        self.gates = gates
+        self.comparison = comparison
+        self.failed = [g for g in gates if g.verdict is Verdict.FAIL]
+        self.inconclusive = [g for g in gates if g.inconclusive]
+        how = ("" if self.failed else
+               " (`--accept-inconclusive --by NAME` accepts inconclusive gates, and is recorded)")
         super().__init__(f"version {version} was not promoted: "
-                         + "; ".join(str(g) for g in failed))
-
-
-@dataclass(frozen=True)
-class GateVerdict:
-    """One gate on a promotion: the value, the limit, pass or fail and how far from the limit."""
-
-    gate: str
-    value: float | None
-    limit: float | None
-    comparison: str  # ">=" or "<="
-    passed: bool
-    detail: str
-
-    @property
-    def margin(self) -> float | None:
-        """How far the value is on the passing side of the limit (negative: by how much it fails)."""
-        if self.value is None or self.limit is None or math.isnan(self.value):
-            return None
-        return self.value - self.limit if self.comparison == ">=" else self.limit - self.value
-
-    def __str__(self) -> str:
-        verdict = "pass" if self.passed else "FAIL"
-        shown = "not measured" if self.value is None else f"{self.value:.4f}"
-        limit = "" if self.limit is None else f" (needs {self.comparison} {self.limit:.4f}"
-        by = "" if self.margin is None or self.passed else f", short by {-self.margin:.4f}"
-        close = ")" if limit else ""
-        return f"{verdict}: {self.gate} = {shown}{limit}{by}{close} {self.detail}".rstrip()
+                         + "; ".join(str(g) for g in [*self.failed, *self.inconclusive]) + how)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "margin": self.margin}
+        return {"promoted": False, "version": self.version,
+                "failed": [g.to_dict() for g in self.failed],
+                "inconclusive": [g.to_dict() for g in self.inconclusive],
+                "gates": [g.to_dict() for g in self.gates],
+                "comparison": None if self.comparison is None else self.comparison.to_dict()}
 
 
 @dataclass(frozen=True)
 class StoredGateValues:
     """Fairness gate values as a run recorded them, in the shape the fairness gates read."""
 
-    values: Mapping[str, tuple[float | None, str]]
+    values: Mapping[str, Estimate]
 
-    def gate_values(self) -> Mapping[str, tuple[float | None, str]]:
+    def gate_values(self) -> Mapping[str, Estimate]:
         return self.values
 
 
-def gate_values_json(values: Mapping[str, tuple[float | None, str]]) -> str:
+def gate_values_json(values: Mapping[str, Estimate]) -> str:
     """Serialise gate values for the run (Python JSON keeps an infinite difference infinite)."""
-    return json.dumps({name: {"value": value, "reason": reason}
-                       for name, (value, reason) in values.items()}, indent=2)
+    return json.dumps({name: estimate.to_dict() for name, estimate in values.items()}, indent=2)
 
 
 @dataclass(frozen=True)
 class PromotionResult:
-    """What a promotion did: the new and the previous champion, the gates, who forced it."""
+    """What a promotion did: the new and the previous champion, the gates, the comparison with
+    what served before, and who forced it or accepted inconclusive gates."""
 
     version: str
     previous: str | None
-    gates: list[GateVerdict]
+    gates: list[GateResult]
     forced_by: str | None
+    comparison: Comparison | None = None
+    accepted_inconclusive_by: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"promoted": True, "version": self.version, "previous": self.previous,
+                "forced_by": self.forced_by, "accepted_inconclusive_by": self.accepted_inconclusive_by,
+                "gates": [g.to_dict() for g in self.gates],
+                "comparison": None if self.comparison is None else self.comparison.to_dict()}
 
 
 def _now() -> str:
@@ -231,85 +237,134 @@ class ModelRegistry:
         log.info("registered %s version %s as %s", self.name, version.version, CHALLENGER)
         return str(version.version)
 
-    def gates(self, candidate: ModelVersion,
-              thresholds: FairnessThresholds | None = None) -> list[GateVerdict]:
-        """Quality gate (validation NDCG@k against the champion) and every fairness gate."""
-        return [self._quality_gate(candidate), *self._fairness_gates(candidate, thresholds)]
+    def bootstrap(self) -> Bootstrap:
+        return Bootstrap(self.training.bootstrap_resamples, self.training.confidence, self.training.seed)
 
-    def _quality_gate(self, candidate: ModelVersion) -> GateVerdict:
-        metric = f"ndcg_at_{self.training.k}"
-        tolerance = self.training.ndcg_tolerance
-        mine = self.run_metrics(candidate).get(metric)
+    def serving_now(self) -> tuple[str, Ranker, set[str]]:
+        """What serves now: (label, ranker, the participants it trained on), champion or rule."""
         champion = self.champion()
-        gate = f"{metric} vs champion"
-        if mine is None:
-            return GateVerdict(gate, None, None, ">=", False, "the run logged no validation NDCG")
         if champion is None:
-            return GateVerdict(gate, mine, None, ">=", True, "no champion yet")
-        run = self.run_of(candidate)
-        same_data = (run.data.tags.get(COMPARED_CHAMPION_TAG) == str(champion.version)
-                     and f"champion_{metric}" in run.data.metrics)
-        if same_data:
-            reference = run.data.metrics[f"champion_{metric}"]
-            where = f"champion v{champion.version} on this run's validation data"
-        else:
-            reference = self.run_metrics(champion).get(metric, math.nan)
-            where = f"champion v{champion.version} on its own validation data"
-        limit = reference - tolerance
-        passed = not math.isnan(limit) and mine >= limit
-        return GateVerdict(gate, mine, limit, ">=", passed,
-                           f"[{where}: {reference:.4f}, tolerance {tolerance}]")
+            rule = rule_model()
+            return f"rule {rule.version}", rule.ranker, set()
+        ranker, _ = load_version(self.tracking.uri, self.name, str(champion.version))
+        seen = self._artifact_text(champion.run_id, TRAIN_PARTICIPANTS_ARTIFACT) or ""
+        return f"champion v{champion.version}", ranker, set(seen.split())
 
-    def _fairness_gates(self, candidate: ModelVersion,
-                        thresholds: FairnessThresholds | None) -> list[GateVerdict]:
-        from matcher.fairness.gates import check_gates
+    def _artifact_text(self, run_id: str | None, path: str) -> str | None:
+        """A run's text artifact, or None when the run has none."""
+        import mlflow
 
-        results = check_gates(StoredGateValues(self._stored_gate_values(candidate)),
-                              thresholds or self.thresholds)
-        return [GateVerdict(f"fairness {r.metric}", r.value, r.threshold, r.comparison, r.passed,
-                            r.detail) for r in results]
+        if not run_id:
+            return None
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                local = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=path, dst_path=tmp)
+                return Path(local).read_text(encoding="utf-8")
+        except (OSError, mlflow.exceptions.MlflowException):
+            return None
 
-    def _stored_gate_values(self, candidate: ModelVersion) -> dict[str, tuple[float | None, str]]:
+    def comparison(self, candidate: ModelVersion) -> Comparison | None:
+        """The candidate against what serves now on the candidate's validation rows that the
+        reference never trained on (None when the run stored no rows)."""
         import mlflow
 
         try:
             with tempfile.TemporaryDirectory() as tmp:
                 path = mlflow.artifacts.download_artifacts(
-                    run_id=candidate.run_id, artifact_path=GATE_VALUES_ARTIFACT, dst_path=tmp)
-                stored = json.loads(Path(path).read_text(encoding="utf-8"))
+                    run_id=candidate.run_id, artifact_path=VALIDATION_ROWS_ARTIFACT, dst_path=tmp)
+                rows = load_rows(Path(path))
         except (OSError, ValueError, mlflow.exceptions.MlflowException):
+            log.warning("run %s stored no validation rows", candidate.run_id)
+            return None
+        mine, _ = load_version(self.tracking.uri, self.name, str(candidate.version))
+        label, reference, seen = self.serving_now()
+        rows, note = out_of_sample(rows, seen)
+        return compare_paired(rows, mine.predict(rows.X), reference.predict(rows.X), label,
+                              self.training.k, self.bootstrap(), note)
+
+    def gates(self, candidate: ModelVersion, thresholds: FairnessThresholds | None = None
+              ) -> tuple[list[GateResult], Comparison | None]:
+        """Quality gate (better than what serves now) and every fairness gate, and the comparison."""
+        comparison = self.comparison(candidate)
+        return [self._quality_gate(comparison), *self._fairness_gates(candidate, thresholds)], comparison
+
+    def _quality_gate(self, comparison: Comparison | None) -> GateResult:
+        gain = self.training.min_ndcg_gain
+        name = f"ndcg_at_{self.training.k} gain"
+        if comparison is None:
+            return judge(name, Estimate(None, "the run stored no validation rows to compare on"),
+                         gain, ">")
+        return replace(judge(name, comparison.estimate(), gain, ">"),
+                       metric=f"ndcg_at_{self.training.k} gain over {comparison.reference}")
+
+    def _fairness_gates(self, candidate: ModelVersion,
+                        thresholds: FairnessThresholds | None) -> list[GateResult]:
+        results = check_gates(StoredGateValues(self._stored_gate_values(candidate)),
+                              thresholds or self.thresholds)
+        return [replace(r, metric=f"fairness {r.metric}") for r in results]
+
+    def _stored_gate_values(self, candidate: ModelVersion) -> dict[str, Estimate]:
+        text = self._artifact_text(candidate.run_id, GATE_VALUES_ARTIFACT)
+        if text is None:
             log.warning("run %s recorded no fairness gate values", candidate.run_id)
             return {}
-        return {name: (entry["value"], entry["reason"]) for name, entry in stored.items()}
+        return {name: Estimate.from_dict(entry) for name, entry in json.loads(text).items()}
 
-    def promote(self, ref: str | None = None, *, force: bool = False, by: str | None = None,
-                thresholds: FairnessThresholds | None = None) -> PromotionResult:
+    def promote(self, ref: str | None = None, *, force: bool = False, accept_inconclusive: bool = False,
+                by: str | None = None, thresholds: FairnessThresholds | None = None) -> PromotionResult:
         """Move ``champion`` to a version (default the challenger) when every gate passes.
 
-        With ``force`` the failed gates are recorded on the version with who forced it; without
-        it, failed gates raise :class:`PromotionRefused` and nothing changes.
+        A failed gate refuses (:class:`PromotionRefused`) unless ``force``; an inconclusive one
+        unless ``accept_inconclusive`` (or ``force``), which needs a name in ``by``. The
+        comparison with what serves now is recorded on the version either way; who forced or
+        accepted which gates is recorded on the version and in the run's model card.
         """
+        if accept_inconclusive and not by:
+            raise ValueError("accepting inconclusive gates needs the name of who decides (--by NAME)")
         candidate = self.version(ref)
         previous = self.champion()
         if previous is not None and previous.version == candidate.version:
             raise ValueError(f"version {candidate.version} is already the {CHAMPION}")
-        verdicts = self.gates(candidate, thresholds)
-        failed = [g for g in verdicts if not g.passed]
-        if failed and not force:
-            raise PromotionRefused(str(candidate.version), failed)
+        verdicts, comparison = self.gates(candidate, thresholds)
+        if comparison is not None:
+            self._tag(candidate, comparison.tags())
+        failed = [g for g in verdicts if g.verdict is Verdict.FAIL]
+        unsure = [g for g in verdicts if g.inconclusive]
+        if (failed and not force) or (unsure and not (accept_inconclusive or force)):
+            raise PromotionRefused(str(candidate.version), verdicts, comparison)
         who = by or current_user()
         tags = {"promoted_by": who, "promoted_at": _now(),
                 "previous_champion": str(previous.version) if previous is not None else ""}
         if force:
             tags |= {"forced_by": who, "forced_failed_gates": "; ".join(str(g) for g in failed)}
-        for key, value in tags.items():
-            self.client.set_model_version_tag(self.name, candidate.version, key, value)
+        accepted = who if unsure and not force else None
+        if accepted:
+            tags |= {"accepted_inconclusive_by": who,
+                     "accepted_inconclusive_gates": "; ".join(str(g) for g in unsure)}
+        self._tag(candidate, tags)
         self.client.set_registered_model_alias(self.name, CHAMPION, candidate.version)
+        was = str(previous.version) if previous is not None else None
+        result = PromotionResult(str(candidate.version), was, verdicts, who if force else None,
+                                 comparison, accepted)
+        self._record_on_card(candidate, result, who)
         log.info("%s version %s is the %s%s", self.name, candidate.version, CHAMPION,
                  f" (forced by {who})" if force else "")
-        return PromotionResult(str(candidate.version),
-                               str(previous.version) if previous is not None else None,
-                               verdicts, who if force else None)
+        return result
+
+    def _tag(self, version: ModelVersion, tags: Mapping[str, str]) -> None:
+        for key, value in tags.items():
+            self.client.set_model_version_tag(self.name, version.version, key, value)
+
+    def _record_on_card(self, version: ModelVersion, result: PromotionResult, who: str) -> None:
+        """Append the promotion (comparison, verdicts, who accepted or forced what) to the run's
+        model card; a run without a card gets one holding only this section."""
+        if not version.run_id:  # registered from elsewhere: no run, no card
+            return
+        card = self._artifact_text(version.run_id, MODEL_CARD) or ""
+        section = promotion_section(result.version, _now(), who, result.previous, result.gates,
+                                    None if result.comparison is None else str(result.comparison),
+                                    result.forced_by, result.accepted_inconclusive_by)
+        self.client.log_text(version.run_id, card + section, MODEL_CARD)
 
     def rollback(self, by: str | None = None) -> tuple[str, str]:
         """Point ``champion`` back at the version it replaced; returns (from, to)."""

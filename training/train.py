@@ -36,6 +36,7 @@ from matcher.employers import EmployerStats, employer_stats
 from matcher.fairness.gates import FairnessThresholds, check_gates
 from matcher.fairness.mitigation import reweighing_weights
 from matcher.fairness.report import FairnessReport, write_report
+from matcher.fairness.uncertainty import Bootstrap
 from matcher.features import FEATURES
 from matcher.recommend import Recommender
 from matcher.records import participants_by_id
@@ -44,12 +45,21 @@ from models.errors import InsufficientHistoryError
 from models.ranking import OBJECTIVES, BoostedRanker
 from platsa.settings import Settings, TrainingSettings
 from training.acceptance import AcceptanceFit, learn_acceptance
-from training.artifacts import CardFacts, feature_importance_png, log_ranker_model, model_card
+from training.artifacts import MODEL_CARD, CardFacts, feature_importance_png, log_ranker_model, model_card
+from training.comparison import (
+    TRAIN_PARTICIPANTS_ARTIFACT,
+    VALIDATION_ROWS_ARTIFACT,
+    Comparison,
+    compare_paired,
+    out_of_sample,
+    save_rows,
+    write_ids,
+)
 from training.data import History, dataset_digest, window
 from training.dataset import LabelledPairs, build_pairs, time_split
-from training.evaluate import compare, flat_metrics, ranking_metrics
+from training.evaluate import compare, flat_metrics
 from training.fairness_audit import audit_model
-from training.registry import COMPARED_CHAMPION_TAG, GATE_VALUES_ARTIFACT, ModelRegistry, gate_values_json
+from training.registry import COMPARED_WITH_TAG, GATE_VALUES_ARTIFACT, ModelRegistry, gate_values_json
 from training.tracking import connect
 
 log = logging.getLogger(__name__)
@@ -146,6 +156,7 @@ class TrainResult:
     sizes: dict[str, int]
     ranker: BoostedRanker
     acceptance: AcceptanceFit | None = None  # the acceptance model, or why there is none
+    comparison: Comparison | None = None  # against what served when the run was trained
 
 
 # --------------------------------------------------------------------------- steps
@@ -253,40 +264,41 @@ def evaluate(prepared: Prepared, ranker: BoostedRanker, config: TrainConfig) -> 
                    config.seed, config.k)
 
 
-def champion_on_same_data(registry: ModelRegistry, prepared: Prepared,
-                          k: int) -> tuple[str, dict[str, float]] | None:
-    """The current champion's metrics on this run's validation pairs (None without one).
+def compare_with_serving(registry: ModelRegistry, prepared: Prepared, ranker: BoostedRanker,
+                         config: TrainConfig, bootstrap: Bootstrap) -> Comparison:
+    """The fitted ranker against what serves now (champion or rule) on the validation rows.
 
-    The promotion gate compares like with like: both models on the same validation data.
+    Promotion compares again, with whatever serves then; this one goes into the model card.
     """
-    if registry.champion() is None:
-        return None
-    ranker, version = registry.load_ranker()
-    metrics = ranking_metrics(prepared.valid, ranker.predict(prepared.valid.X), k)
-    return version, {f"champion_{name}": value for name, value in metrics.items()}
+    label, reference, seen = registry.serving_now()
+    rows, note = out_of_sample(prepared.valid, seen)
+    return compare_paired(rows, ranker.predict(rows.X), reference.predict(rows.X), label, config.k,
+                          bootstrap, note)
 
 
-def audit(prepared: Prepared, ranker: BoostedRanker, config: TrainConfig, label: str) -> FairnessReport:
-    """Fairness audit of the fitted ranker on the validation split."""
+def audit(prepared: Prepared, ranker: BoostedRanker, config: TrainConfig, label: str,
+          bootstrap: Bootstrap | None = None) -> FairnessReport:
+    """Fairness audit of the fitted ranker on the validation split (intervals with ``bootstrap``)."""
     audited = prepared.recommender.with_model(ranker, label, None)
     return audit_model(audited, prepared.participants, prepared.valid,
                        ranker.predict(prepared.valid.X), config.k, label,
-                       counterfactual_participants=config.counterfactual_participants)
+                       counterfactual_participants=config.counterfactual_participants,
+                       bootstrap=bootstrap)
 
 
 def _card(prepared: Prepared, config: TrainConfig, run_id: str, results: Mapping[str, Mapping[str, float]],
-          gate_lines: list[str], acceptance: AcceptanceFit) -> str:
+          gate_lines: list[str], acceptance: AcceptanceFit, comparison: Comparison) -> str:
     return model_card(CardFacts(
         run_id=run_id, trained_at=dt.datetime.now(dt.UTC), data_source=prepared.source,
         dataset_digest=prepared.digest, train_window=window(prepared.train_placements),
         valid_window=window(prepared.valid_placements), sizes=prepared.sizes(),
         params=config.params(), metrics=results, fairness=gate_lines, k=config.k,
-        acceptance=acceptance_lines(acceptance)))
+        acceptance=acceptance_lines(acceptance), comparison=str(comparison)))
 
 
 def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
             results: Mapping[str, Mapping[str, float]], report: FairnessReport,
-            champion: tuple[str, dict[str, float]] | None, fit_seconds: float,
+            comparison: Comparison, fit_seconds: float,
             acceptance: AcceptanceFit, thresholds: FairnessThresholds) -> tuple[str, str]:
     """Log parameters, metrics and artifacts into the active run; returns (run id, model URI)."""
     import mlflow
@@ -306,15 +318,15 @@ def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
     metrics = {**flat_metrics(results), **prepared.sizes(), **report.flat_metrics(),
                **acceptance.metrics(),
                "best_iteration": float(ranker.best_iteration_), "fit_seconds": fit_seconds}
-    if champion is not None:
-        mlflow.set_tag(COMPARED_CHAMPION_TAG, champion[0])
-        metrics |= champion[1]
-    mlflow.log_metrics(metrics)
+    mlflow.set_tag(COMPARED_WITH_TAG, comparison.reference)
+    mlflow.log_metrics(metrics | comparison.metrics())
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "feature_importance.png").write_bytes(feature_importance_png(ranker.feature_importance()))
-        (folder / "model_card.md").write_text(
-            _card(prepared, config, run_id, results, gate_lines, acceptance), encoding="utf-8")
+        (folder / MODEL_CARD).write_text(
+            _card(prepared, config, run_id, results, gate_lines, acceptance, comparison), encoding="utf-8")
+        save_rows(prepared.valid, folder / VALIDATION_ROWS_ARTIFACT)  # promotion compares on them
+        write_ids(prepared.train.participant_ids, folder / TRAIN_PARTICIPANTS_ARTIFACT)
         write_report(report, folder / "fairness", thresholds)
         (folder / GATE_VALUES_ARTIFACT).write_text(gate_values_json(report.gate_values()),
                                                    encoding="utf-8")
@@ -331,6 +343,7 @@ def run_training(history: History, make_matcher: MatcherFactory, settings: Setti
     import mlflow
 
     registry = ModelRegistry(connect(settings), settings)
+    bootstrap = Bootstrap(settings.training.bootstrap_resamples, settings.training.confidence, config.seed)
     prepared = prepare(history, make_matcher, config)
     log.info("training on %s (digest %s…)", prepared.sizes(), prepared.digest[:12])
     with mlflow.start_run(experiment_id=registry.tracking.experiment_id,
@@ -340,12 +353,12 @@ def run_training(history: History, make_matcher: MatcherFactory, settings: Setti
         fit_seconds = time.perf_counter() - started
         acceptance = fit_acceptance(prepared, history, config)
         results = evaluate(prepared, ranker, config)
-        report = audit(prepared, ranker, config, f"run {run.info.run_id}")
-        champion = champion_on_same_data(registry, prepared, config.k)
-        run_id, model_uri = log_run(prepared, config, ranker, results, report, champion, fit_seconds,
+        report = audit(prepared, ranker, config, f"run {run.info.run_id}", bootstrap)
+        comparison = compare_with_serving(registry, prepared, ranker, config, bootstrap)
+        run_id, model_uri = log_run(prepared, config, ranker, results, report, comparison, fit_seconds,
                                     acceptance, settings.fairness)
     version = registry.register(model_uri, run_id)
     return TrainResult(run_id=run_id, version=version, metrics={k: dict(v) for k, v in results.items()},
                        gates=[str(g) for g in check_gates(report, settings.fairness)], digest=prepared.digest,
-                       sizes=prepared.sizes(), ranker=ranker, acceptance=acceptance)
+                       sizes=prepared.sizes(), ranker=ranker, acceptance=acceptance, comparison=comparison)
 

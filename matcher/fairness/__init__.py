@@ -9,7 +9,9 @@ pipeline, the API, benchmarks and notebooks compute every number the same way:
   :func:`calibration_by_group`, :func:`proxy_audit`, :func:`counterfactual_check`;
 * mitigation :func:`det_const_sort`, :func:`reweighing_weights`, :func:`widen_horizons`
   and their measured effects (:func:`rerank_effect`, :func:`widen_effect`);
-* :class:`FairnessThresholds` and :func:`check_gates`; :class:`FairnessReport` and
+* :class:`FairnessThresholds` and :func:`check_gates`, deciding on bootstrap intervals over
+  participants (:class:`Bootstrap`, :class:`Estimate`, :class:`Verdict`: pass, fail or
+  inconclusive); :class:`FairnessReport` and
   :func:`write_report`; :func:`followup_table` for the programme follow-up.
 """
 
@@ -30,14 +32,18 @@ from matcher.fairness.effects import (
 )
 from matcher.fairness.exposure import CandidateList, ExposureAudit, audit_candidate_lists, ndkl, skew_at_k
 from matcher.fairness.followup import followup_table
-from matcher.fairness.gates import FairnessThresholds, GateResult, check_gates, failed
+from matcher.fairness.gates import Estimate, FairnessThresholds, GateResult, check_gates, failed
 from matcher.fairness.groups import GroupMetrics, GroupStatus, gender_labels
 from matcher.fairness.mitigation import det_const_sort, reweighing_weights, widen_horizons
 from matcher.fairness.proxy import ProxyAudit, proxy_audit
 from matcher.fairness.report import FairnessReport, write_report
 from matcher.fairness.segregation import OccupationGenderShares
+from matcher.fairness.uncertainty import Bootstrap, Verdict
 
 __all__ = [
+    "Bootstrap",
+    "Estimate",
+    "Verdict",
     "CalibrationAudit",
     "CandidateList",
     "CoachAudit",

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.fairness.groups import DEFAULT_MIN_GROUP_SIZE, GroupMetrics
+from matcher.fairness.uncertainty import Bootstrap
 
 
 def _bin_index(predicted: np.ndarray, n_bins: int) -> np.ndarray:
@@ -85,6 +86,9 @@ class CalibrationAudit:
         """Difference between the groups' ECE (``None`` when groups cannot be compared)."""
         return self.metrics.difference("ece")
 
+    def gap_ci(self) -> tuple[float, float] | None:
+        return self.metrics.difference_ci("ece")
+
     def to_dict(self) -> dict[str, Any]:
         return {"ece_gap": self.gap, **self.metrics.to_dict(),
                 "curves": {g: asdict(c) for g, c in self.curves.items()}}
@@ -92,8 +96,11 @@ class CalibrationAudit:
 
 def calibration_by_group(outcome: npt.ArrayLike, predicted: npt.ArrayLike, groups: npt.ArrayLike,
                          *, n_bins: int = 10,
-                         min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> CalibrationAudit:
-    """ECE, mean predicted and mean observed outcome, per group and overall."""
+                         min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+                         bootstrap: Bootstrap | None = None,
+                         units: npt.ArrayLike | None = None) -> CalibrationAudit:
+    """ECE, mean predicted and mean observed outcome, per group and overall; with
+    ``bootstrap``, resampled by ``units`` (the participant of each row)."""
     y, p = _checked(outcome, predicted)
     labels = np.asarray(groups, dtype=object)
     metrics = GroupMetrics.compute(
@@ -102,7 +109,7 @@ def calibration_by_group(outcome: npt.ArrayLike, predicted: npt.ArrayLike, group
             "mean_predicted": lambda _y, p_: float(np.mean(p_)),
             "mean_observed": lambda y_, _p: float(np.mean(y_)),
         },
-        y, p, labels, min_group_size=min_group_size,
+        y, p, labels, min_group_size=min_group_size, bootstrap=bootstrap, units=units,
     )
     curves = {g: reliability_curve(y[labels == g], p[labels == g], n_bins) for g in metrics.counts}
     return CalibrationAudit(metrics, curves)

@@ -24,6 +24,7 @@ from matcher.evaluation import ndcg_at_k, recall_at_k
 from matcher.fairness.groups import DEFAULT_MIN_GROUP_SIZE, GroupMetrics, GroupStatus
 from matcher.fairness.mitigation import Order, apply_order
 from matcher.fairness.segregation import OccupationGenderShares
+from matcher.fairness.uncertainty import Bootstrap
 
 #: Groups whose atypical share is defined (an occupation's share is of women and men).
 SEGREGATION_GROUPS: tuple[str, ...] = (Gender.WOMAN.value, Gender.MAN.value)
@@ -100,6 +101,9 @@ class CoachAudit:
     def ndcg_gap(self) -> float | None:
         return self.metrics.difference(f"ndcg_at_{self.k}")
 
+    def ndcg_gap_ci(self) -> tuple[float, float] | None:
+        return self.metrics.difference_ci(f"ndcg_at_{self.k}")
+
     def narrowing(self) -> tuple[float | None, str]:
         """Largest drop, over women and men, of the atypical share from history to the engine.
 
@@ -107,15 +111,27 @@ class CoachAudit:
         """
         if self.historical_atypical is None:
             return None, "no historical suggestions to compare with"
-        drops: list[float] = []
-        for group in SEGREGATION_GROUPS:
-            engine = self.metrics.by_group.get(group, {}).get("atypical_share", math.nan)
-            past = self.historical_atypical.by_group.get(group, {}).get("atypical_share", math.nan)
-            if not (math.isnan(engine) or math.isnan(past)):
-                drops.append(past - engine)
-        if self.metrics.status is not GroupStatus.OK or not drops:
+        drops = _largest_drop(
+            {g: self.historical_atypical.by_group.get(g, {}).get("atypical_share", math.nan)
+             for g in SEGREGATION_GROUPS},
+            {g: self.metrics.by_group.get(g, {}).get("atypical_share", math.nan)
+             for g in SEGREGATION_GROUPS})
+        if self.metrics.status is not GroupStatus.OK or math.isnan(drops):
             return None, self.metrics.message
-        return max(drops), f"historical vs engine atypical share ({self.shares_source})"
+        return drops, f"historical vs engine atypical share ({self.shares_source})"
+
+    def narrowing_ci(self) -> tuple[float, float] | None:
+        """Bootstrap interval of :meth:`narrowing`: history and engine on the same resampled
+        participants (both breakdowns were drawn with the same seeded resampler)."""
+        past, engine = self.historical_atypical, self.metrics
+        if (past is None or past.resampled is None or engine.resampled is None
+                or engine.bootstrap is None or engine.status is not GroupStatus.OK):
+            return None
+        groups = [g for g in SEGREGATION_GROUPS if g in past.resampled and g in engine.resampled]
+        samples = [_largest_drop({g: past.resampled[g]["atypical_share"][b] for g in groups},
+                                 {g: engine.resampled[g]["atypical_share"][b] for g in groups})
+                   for b in range(engine.bootstrap.n_resamples)]
+        return engine.bootstrap.interval(samples)
 
     def to_dict(self) -> dict[str, Any]:
         narrowing, reason = self.narrowing()
@@ -126,12 +142,21 @@ class CoachAudit:
                                         if self.historical_atypical else None)}
 
 
+def _largest_drop(past: dict[str, float], engine: dict[str, float]) -> float:
+    """max over groups of past − engine, among groups where both are measured (NaN if none)."""
+    drops = [past[g] - engine[g] for g in past
+             if not (math.isnan(past[g]) or math.isnan(engine.get(g, math.nan)))]
+    return max(drops) if drops else math.nan
+
+
 def atypical_by_group(genders: Sequence[str], code_lists: Sequence[Sequence[str | None]],
                       shares: OccupationGenderShares, *,
-                      min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> GroupMetrics:
+                      min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+                      bootstrap: Bootstrap | None = None) -> GroupMetrics:
     """Mean per-person share of gender-atypical occupations among their suggestions, by gender."""
     values = [shares.atypical_share(list(codes), g) for g, codes in zip(genders, code_lists, strict=True)]
-    return GroupMetrics.of_means({"atypical_share": values}, list(genders), min_group_size=min_group_size)
+    return GroupMetrics.of_means({"atypical_share": values}, list(genders), min_group_size=min_group_size,
+                                 bootstrap=bootstrap)
 
 
 def audit_suggestions(
@@ -142,8 +167,10 @@ def audit_suggestions(
     history: tuple[Sequence[str], Sequence[Sequence[str | None]]] | None = None,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     threshold: float = 1.0,
+    bootstrap: Bootstrap | None = None,
 ) -> CoachAudit:
-    """Coach-side audit of ranked lists; ``history`` is (genders, past suggestion codes).
+    """Coach-side audit of ranked lists; ``history`` is (genders, past suggestion codes), one
+    per list and in the same order, so a bootstrap draws the same participants for both.
 
     ``threshold`` is the relevance from which an item counts as relevant for recall.
     """
@@ -153,7 +180,9 @@ def audit_suggestions(
     names = list(per_person[0]) if per_person else list(participant_metrics(
         RankedSuggestions("", Gender.UNRECORDED.value, (), ()), k, shares, threshold))
     values = {name: [row[name] for row in per_person] for name in names}
-    metrics = GroupMetrics.of_means(values, [s.gender for s in lists], min_group_size=min_group_size)
-    past = (atypical_by_group(history[0], history[1], shares, min_group_size=min_group_size)
+    metrics = GroupMetrics.of_means(values, [s.gender for s in lists], min_group_size=min_group_size,
+                                    bootstrap=bootstrap)
+    past = (atypical_by_group(history[0], history[1], shares, min_group_size=min_group_size,
+                              bootstrap=bootstrap)
             if history is not None and shares is not None else None)
     return CoachAudit(k, metrics, past, shares.source if shares else None)

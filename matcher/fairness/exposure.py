@@ -27,6 +27,7 @@ import numpy as np
 from matcher.domain import Gender
 from matcher.fairness.groups import DEFAULT_MIN_GROUP_SIZE, GroupMetrics
 from matcher.fairness.mitigation import Order, apply_order
+from matcher.fairness.uncertainty import Bootstrap
 
 #: The groups whose representation the employer-side audit compares.
 EXPOSURE_GROUPS: tuple[str, ...] = (Gender.WOMAN.value, Gender.MAN.value)
@@ -99,15 +100,17 @@ class CandidateList:
 
     ``relevance`` (graded outcome per candidate, same order) and ``scores`` are optional: the
     audit needs neither, re-ranking needs ``scores`` and its utility cost ``relevance``.
+    ``candidates`` (participant ids, same order) let a bootstrap resample participants.
     """
 
     opening_id: str
     groups: tuple[str, ...]
     scores: tuple[float, ...] | None = None
     relevance: tuple[float, ...] | None = None
+    candidates: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        for name in ("scores", "relevance"):
+        for name in ("scores", "relevance", "candidates"):
             values = getattr(self, name)
             if values is not None and len(values) != len(self.groups):
                 raise ValueError(f"candidate list {self.opening_id!r}: {len(values)} {name} for "
@@ -118,7 +121,8 @@ class CandidateList:
         owner = f"candidate list {self.opening_id!r}"
         return CandidateList(self.opening_id, apply_order(self.groups, order, owner),
                              apply_order(self.scores, order, owner),
-                             apply_order(self.relevance, order, owner))
+                             apply_order(self.relevance, order, owner),
+                             apply_order(self.candidates, order, owner))
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,12 @@ class ExposureAudit:
     def exposure_ratio(self) -> float | None:
         return self.rates.ratio("exposure")
 
+    def impact_ratio_ci(self) -> tuple[float, float] | None:
+        return self.rates.ratio_ci("selection_rate")
+
+    def exposure_ratio_ci(self) -> tuple[float, float] | None:
+        return self.rates.ratio_ci("exposure")
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "k": self.k,
@@ -162,6 +172,7 @@ def audit_candidate_lists(
     compared: Sequence[str] = EXPOSURE_GROUPS,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     skew_eps: float = 0.01,
+    bootstrap: Bootstrap | None = None,
 ) -> ExposureAudit:
     """Skew, NDKL, impact and exposure ratios of the top ``k`` over the candidate lists.
 
@@ -170,7 +181,8 @@ def audit_candidate_lists(
     so a random ranking of any list scores 1 on average. Pooling raw rates instead would
     blame the ranking for list sizes: women eligible mostly for long care lists would show a
     low selection rate even if every list were ranked fairly. Groups outside ``compared``
-    (other, unrecorded) are reported but not compared.
+    (other, unrecorded) are reported but not compared. With ``bootstrap`` the ratios get
+    intervals over participants (when every list names its ``candidates``; else over rows).
     """
     _check_k(k)
     lists = [c for c in lists if c.groups]
@@ -180,8 +192,11 @@ def audit_candidate_lists(
     exposure = np.concatenate([_relative(position_weights(min(k, len(c.groups))), len(c.groups))
                                for c in lists]) if lists else np.zeros(0)
     uncompared = set(groups.tolist()) - set(compared)
+    named = bool(lists) and all(c.candidates is not None for c in lists)
+    units = np.array([p for c in lists for p in c.candidates or ()], dtype=object) if named else None
     rates = GroupMetrics.of_means({"selection_rate": selected, "exposure": exposure}, groups,
-                                  min_group_size=min_group_size, uncompared=uncompared)
+                                  min_group_size=min_group_size, uncompared=uncompared,
+                                  bootstrap=bootstrap, units=units)
     top = [g for c in lists for g in c.groups[:k]]
     return ExposureAudit(
         k=k,

@@ -12,6 +12,11 @@ are". :class:`GroupMetrics` computes that once, with two rules an audit needs an
   (which would read as perfect parity and pass every gate).
 
 ``unrecorded`` is a group of its own in the breakdown but never compared: it is not a gender.
+
+Given a :class:`~matcher.fairness.uncertainty.Bootstrap` (fairlearn's ``n_boot``,
+``ci_quantiles``, ``random_state``), a breakdown also keeps each group's value on every
+resample of participants and reports ``difference_ci`` and ``ratio_ci`` as fairlearn's
+``MetricFrame`` does; the gates decide on those intervals.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.domain import Gender
+from matcher.fairness.uncertainty import Bootstrap, Resampler
 
 MetricFn = Callable[[np.ndarray, np.ndarray], float]
 
@@ -72,6 +78,8 @@ class GroupMetrics:
 
     Build with :meth:`compute` (metric functions of ``(y_true, y_pred)``, like fairlearn) or
     :meth:`of_means` (per-unit values averaged per group, e.g. NDCG per participant).
+    ``resampled`` holds group → metric → value on each bootstrap resample (None without a
+    bootstrap); ``unit_counts`` the participants per group the resamples drew from.
     """
 
     metric_names: tuple[str, ...]
@@ -80,6 +88,9 @@ class GroupMetrics:
     counts: Mapping[str, int]
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     uncompared: frozenset[str] = UNCOMPARED
+    bootstrap: Bootstrap | None = None
+    resampled: Mapping[str, Mapping[str, np.ndarray]] | None = None
+    unit_counts: Mapping[str, int] | None = None
 
     @classmethod
     def compute(
@@ -91,8 +102,11 @@ class GroupMetrics:
         *,
         min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
         uncompared: Collection[str] = UNCOMPARED,
+        bootstrap: Bootstrap | None = None,
+        units: npt.ArrayLike | None = None,
     ) -> GroupMetrics:
-        """Apply each metric to all rows and to each group's rows."""
+        """Apply each metric to all rows and to each group's rows (and, with ``bootstrap``, to
+        each group's rows on every resample of ``units``, e.g. participant ids per row)."""
         truth, pred, labels = np.asarray(y_true), np.asarray(y_pred), np.asarray(groups, dtype=object)
         if not len(truth) == len(pred) == len(labels):
             raise ValueError(
@@ -108,7 +122,17 @@ class GroupMetrics:
             mask = labels == group
             counts[group] = int(mask.sum())
             by_group[group] = {n: _safe(metrics[n], truth[mask], pred[mask]) for n in names}
-        return cls(names, overall, by_group, counts, min_group_size, frozenset(uncompared))
+        if bootstrap is None:
+            return cls(names, overall, by_group, counts, min_group_size, frozenset(uncompared))
+        resampler = Resampler(labels, units, bootstrap)
+        draws: dict[str, dict[str, list[float]]] = {g: {n: [] for n in names} for g in counts}
+        for rows_of in resampler:
+            for group, rows in rows_of.items():
+                for n in names:
+                    draws[group][n].append(_safe(metrics[n], truth[rows], pred[rows]))
+        resampled = {g: {n: np.asarray(v) for n, v in m.items()} for g, m in draws.items()}
+        return cls(names, overall, by_group, counts, min_group_size, frozenset(uncompared),
+                   bootstrap, resampled, resampler.unit_counts)
 
     @classmethod
     def of_means(
@@ -118,16 +142,20 @@ class GroupMetrics:
         *,
         min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
         uncompared: Collection[str] = UNCOMPARED,
+        bootstrap: Bootstrap | None = None,
+        units: npt.ArrayLike | None = None,
     ) -> GroupMetrics:
-        """Per-unit values (one per participant, say) averaged overall and per group.
+        """Per-row values (one per participant, say) averaged overall and per group.
 
         NaN values (a participant without any relevant opening has no NDCG) are skipped in
-        the mean rather than counted as zero.
+        the mean rather than counted as zero. ``units`` groups rows for the bootstrap (several
+        rows of one participant); every metric is resampled with the same draws.
         """
         labels = np.asarray(groups, dtype=object)
         parts = [
             cls.compute({name: _nanmean}, np.asarray(v, dtype=np.float64), np.zeros(len(labels)),
-                        labels, min_group_size=min_group_size, uncompared=uncompared)
+                        labels, min_group_size=min_group_size, uncompared=uncompared,
+                        bootstrap=bootstrap, units=units)
             for name, v in values.items()
         ]
         if not parts:
@@ -148,7 +176,12 @@ class GroupMetrics:
             raise ValueError(f"metric names repeat across merged breakdowns: {names}")
         overall = {n: v for part in items for n, v in part.overall.items()}
         by_group = {g: {n: v for part in items for n, v in part.by_group[g].items()} for g in first.counts}
-        return cls(names, overall, by_group, dict(first.counts), first.min_group_size, first.uncompared)
+        resampled = None
+        if all(part.resampled is not None for part in items):
+            resampled = {g: {n: v for part in items for n, v in part.resampled[g].items()}  # type: ignore[index]
+                         for g in first.counts}
+        return cls(names, overall, by_group, dict(first.counts), first.min_group_size, first.uncompared,
+                   first.bootstrap if resampled is not None else None, resampled, first.unit_counts)
 
     # ----------------------------------------------------------------- groups
 
@@ -229,8 +262,52 @@ class GroupMetrics:
             raise ValueError(f"ratio of metric {metric!r} is undefined for negative value {low}")
         return 1.0 if high == 0 else low / high
 
+    # ----------------------------------------------------------------- intervals
+
+    def _resampled_comparisons(self, metric: str,
+                               combine: Callable[[list[float]], float]) -> np.ndarray | None:
+        """``combine`` of the comparable groups' values on each resample (None without them)."""
+        self._check_metric(metric)
+        if self.resampled is None or self.status is not GroupStatus.OK:
+            return None
+        columns = np.array([self.resampled[g][metric] for g in self.comparable_groups()])
+        return np.array([combine([v for v in column if not math.isnan(v)]) for column in columns.T])
+
+    def difference_ci(self, metric: str) -> tuple[float, float] | None:
+        """Bootstrap interval of :meth:`difference` (None without a bootstrap or comparison).
+
+        With two groups the signed difference is resampled and its interval folded at 0 (an
+        interval of ``|a - b|`` that holds 0 when the signed one does): resampling the gap
+        itself would never reach 0, and would call a gap of exactly 0 "surely above 0".
+        """
+        if self.bootstrap is None:
+            return None
+        if len(self.comparable_groups()) == 2:
+            signed = self._resampled_comparisons(metric, lambda v: v[0] - v[1] if len(v) == 2 else math.nan)
+            interval = None if signed is None else self.bootstrap.interval(signed)
+            return None if interval is None else _folded(*interval)
+        samples = self._resampled_comparisons(
+            metric, lambda v: max(v) - min(v) if len(v) >= 2 else math.nan)
+        return None if samples is None else self.bootstrap.interval(samples)
+
+    def ratio_ci(self, metric: str) -> tuple[float, float] | None:
+        """Bootstrap interval of :meth:`ratio` (None without a bootstrap or comparison)."""
+        if self.bootstrap is None:
+            return None
+        samples = self._resampled_comparisons(metric, _ratio_of)
+        return None if samples is None else self.bootstrap.interval(samples)
+
+    def compared_sizes(self) -> dict[str, int]:
+        """Participants (units) per comparable group: what the intervals' widths depend on."""
+        sizes = self.unit_counts or self.counts
+        return {g: sizes[g] for g in self.comparable_groups()}
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: values, sizes, comparisons and the status sentence."""
+        intervals = {} if self.bootstrap is None else {
+            "difference_ci": {n: self.difference_ci(n) for n in self.metric_names},
+            "ratio_ci": {n: self._ratio_ci_or_none(n) for n in self.metric_names},
+            "unit_counts": dict(self.unit_counts or {})}
         return {
             "status": self.status.value,
             "message": self.message,
@@ -241,11 +318,30 @@ class GroupMetrics:
             "by_group": {g: {n: _json_float(v) for n, v in m.items()} for g, m in self.by_group.items()},
             "difference": {n: self.difference(n) for n in self.metric_names},
             "ratio": {n: self._ratio_or_none(n) for n in self.metric_names},
+            **intervals,
         }
 
     def _ratio_or_none(self, metric: str) -> float | None:
         low = self.group_min(metric)
         return None if low is not None and low < 0 else self.ratio(metric)
+
+    def _ratio_ci_or_none(self, metric: str) -> tuple[float, float] | None:
+        return None if self._ratio_or_none(metric) is None else self.ratio_ci(metric)
+
+
+def _folded(low: float, high: float) -> tuple[float, float]:
+    """The interval of ``|d|`` for a signed interval ``[low, high]`` of ``d``."""
+    if low <= 0 <= high:
+        return 0.0, max(-low, high)
+    return min(abs(low), abs(high)), max(abs(low), abs(high))
+
+
+def _ratio_of(values: list[float]) -> float:
+    """Smallest over largest (1 when both are 0), as :meth:`GroupMetrics.ratio`."""
+    if len(values) < 2:
+        return math.nan
+    low, high = min(values), max(values)
+    return 1.0 if high == 0 else low / high
 
 
 def _nanmean(values: np.ndarray, _unused: np.ndarray) -> float:

@@ -24,7 +24,7 @@ from matcher.fairness.coach import CoachAudit
 from matcher.fairness.counterfactual import CounterfactualResult
 from matcher.fairness.effects import MitigationEffect
 from matcher.fairness.exposure import ExposureAudit
-from matcher.fairness.gates import FairnessThresholds, check_gates
+from matcher.fairness.gates import Estimate, FairnessThresholds, check_gates
 from matcher.fairness.groups import GroupMetrics
 from matcher.fairness.proxy import ProxyAudit
 
@@ -47,22 +47,32 @@ class FairnessReport:
     mitigation: dict[str, MitigationEffect] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
-    def gate_values(self) -> dict[str, tuple[float | None, str]]:
-        """The gated metrics, each with the reason it is missing or where it comes from."""
-        values: dict[str, tuple[float | None, str]] = {}
+    def gate_values(self) -> dict[str, Estimate]:
+        """The gated metrics with their intervals over participants, the compared groups'
+        sizes, and the reason each is missing or where it comes from."""
+        values: dict[str, Estimate] = {}
         if self.employer is not None:
-            reason = self.employer.rates.message
-            values["exposure_ratio"] = (self.employer.exposure_ratio, reason)
-            values["impact_ratio"] = (self.employer.impact_ratio, reason)
+            rates = self.employer.rates
+            sizes = rates.compared_sizes()
+            values["exposure_ratio"] = Estimate.of(self.employer.exposure_ratio, rates.message,
+                                                   self.employer.exposure_ratio_ci(), sizes)
+            values["impact_ratio"] = Estimate.of(self.employer.impact_ratio, rates.message,
+                                                 self.employer.impact_ratio_ci(), sizes)
         if self.coach is not None:
-            values["ndcg10_gap"] = (self.coach.ndcg_gap, self.coach.metrics.message)
-            values["segregation_narrowing"] = self.coach.narrowing()
+            sizes = self.coach.metrics.compared_sizes()
+            values["ndcg10_gap"] = Estimate.of(self.coach.ndcg_gap, self.coach.metrics.message,
+                                               self.coach.ndcg_gap_ci(), sizes)
+            narrowing, reason = self.coach.narrowing()
+            values["segregation_narrowing"] = Estimate.of(narrowing, reason, self.coach.narrowing_ci(),
+                                                          sizes)
         if self.calibration is not None:
-            values["calibration_gap"] = (self.calibration.gap, self.calibration.metrics.message)
+            metrics = self.calibration.metrics
+            values["calibration_gap"] = Estimate.of(self.calibration.gap, metrics.message,
+                                                    self.calibration.gap_ci(), metrics.compared_sizes())
         if self.counterfactual is not None:
             c = self.counterfactual
             difference = c.max_score_difference if c.same_suggestions else math.inf
-            values["counterfactual_difference"] = (
+            values["counterfactual_difference"] = Estimate(
                 difference, f"{c.n_participants} participants, suggestions identical: {c.same_suggestions}")
         return values
 
@@ -86,9 +96,10 @@ class FairnessReport:
     def flat_metrics(self) -> dict[str, float]:
         """Numeric metrics with MLflow-safe names (``fairness.coach.ndcg_at_10.woman``)."""
         flat: dict[str, float] = {}
-        for name, (value, _) in self.gate_values().items():
-            if value is not None and math.isfinite(value):
-                flat[f"fairness.{name}"] = float(value)
+        for name, estimate in self.gate_values().items():
+            for suffix, value in (("", estimate.value), (".low", estimate.low), (".high", estimate.high)):
+                if value is not None and math.isfinite(value):
+                    flat[f"fairness.{name}{suffix}"] = float(value)
         for section, metrics in self._group_metrics().items():
             for group, values in {**metrics.by_group, "overall": metrics.overall}.items():
                 for metric, value in values.items():
@@ -171,6 +182,12 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _interval(gate: Mapping[str, Any]) -> str:
+    if gate["low"] is None or gate["high"] is None:
+        return "exact" if gate["value"] is not None else "—"
+    return f"{gate['low']:.4f} – {gate['high']:.4f}"
+
+
 def _group_table(metrics: Mapping[str, Any]) -> str:
     names = list(metrics["overall"])
     rows = [[group, metrics["counts"][group], *[values[n] for n in names]]
@@ -196,9 +213,9 @@ def _section(title: str, part: Mapping[str, Any] | None, body: Callable[[Mapping
 
 def render_html(data: Mapping[str, Any], images: Mapping[str, bytes]) -> str:
     """One self-contained page: gates first, then each audit with its table and chart."""
-    gates = _table(["metric", "value", "threshold", "passes", "detail"],
-                   [[g["metric"], g["value"], f"{g['comparison']} {g['threshold']}",
-                     "yes" if g["passed"] else "NO", g["detail"]] for g in data["gates"]])
+    gates = _table(["metric", "value", "95 % interval", "threshold", "verdict", "detail"],
+                   [[g["metric"], g["value"], _interval(g), f"{g['comparison']} {g['threshold']}",
+                     g["verdict"], g["detail"]] for g in data["gates"]])
     sections = [
         _section("Coach side: suggestions to participants", data["coach"],
                  lambda p: _group_table(p["metrics"]) + _image(images, "coach.png")

@@ -10,8 +10,8 @@ or model is a new :class:`Recommender`, swapped in whole (``platsa.assembly`` bu
 """
 
 from matcher.recommend.index import OpeningIndex, UnknownOpeningError
-from matcher.recommend.recommender import EmptyProfileError, Recommender, RecommenderConfig
+from matcher.recommend.recommender import Recommender, RecommenderConfig
 from matcher.recommend.results import Scored, Suggestion, SuggestionList, WhyNot
 
-__all__ = ["EmptyProfileError", "OpeningIndex", "Recommender", "RecommenderConfig", "Scored",
+__all__ = ["OpeningIndex", "Recommender", "RecommenderConfig", "Scored",
            "Suggestion", "SuggestionList", "UnknownOpeningError", "WhyNot"]

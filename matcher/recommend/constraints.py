@@ -51,6 +51,16 @@ class Constraints:
         ok = feasible(row, near, context.subset(window), within=box.contains_lon(near.lon))
         return np.flatnonzero(ok) + window.start
 
+    def within_reach(self, row: ParticipantRow, index: OpeningIndex, minutes: float) -> np.ndarray:
+        """Sorted rows of the openings that a commute of ``minutes`` could reach (every row
+        when the index or the participant has no location to narrow them by)."""
+        if index.bands is None or not (np.isfinite(row.lat) and np.isfinite(row.lon)):
+            return np.arange(len(index))
+        box = ReachBox.around(row.lat, row.lon, reach_km(minutes))
+        window = index.bands.window(box)
+        inside = box.contains_lon(index.columns.lon[window])
+        return np.flatnonzero(inside) + window.start
+
     def passed(self, row: ParticipantRow, index: OpeningIndex, rows: np.ndarray,
                context: ConstraintContext) -> ConstraintReport:
         """The report on rows :meth:`feasible_rows` found: their verdicts are known."""

@@ -9,7 +9,7 @@ import numpy as np
 
 from matcher.columns import KINDS
 from matcher.explain import ExplainFacts, Explanation, explain, with_acceptance
-from matcher.features import ParticipantQuery
+from matcher.features import FEATURES, ParticipantQuery, needs_no_experience
 from matcher.recommend.index import OpeningIndex
 from matcher.recommend.occupations import Occupations
 from matcher.recommend.results import Scored, Suggestion
@@ -76,11 +76,20 @@ class Explainer:
                                   self.top)
             item = self._suggestion(index, int(scored.rows[i]), rank, float(scored.scores[i]),
                                     float(scored.report.commute_minutes[i]), explanation)
+            item.rests_on = self.rests_on(contrib)
             if scored.acceptance is not None and scored.combined is not None:
                 item = self._with_answer(item, explanation, float(scored.acceptance[i]),
                                          float(scored.combined[i]))
             items.append(item)
         return items
+
+    def rests_on(self, contributions: np.ndarray) -> list[str]:
+        """The ``top`` features that raised the score most, heaviest first (the last column,
+        the model's bias, is no feature). Empty when nothing did: a constant model, or a
+        poor fit that is still the best feasible."""
+        parts = contributions[: len(FEATURES)]
+        raised = [int(i) for i in np.argsort(-parts, kind="stable")[: self.top] if parts[i] > 0]
+        return [FEATURES[i] for i in raised]
 
     @staticmethod
     def _with_answer(item: Suggestion, explanation: Explanation, acceptance: float,
@@ -101,7 +110,10 @@ class Explainer:
             occupation_label=self.occupations.label(int(index.positions[row])),
             municipality_code=str(cols.municipality[row]),
             kind=KINDS[int(cols.kind[row])].value, commute_minutes=round(commute, 1),
-            reasons=explanation.reasons, missing=explanation.missing,
+            reasons=explanation.reasons, missing=explanation.missing, rests_on=[],
+            needs_no_experience=bool(needs_no_experience(
+                cols.experience[row:row + 1], index.positions[row:row + 1],
+                self.occupations.arrays)[0]),
         )
 
 

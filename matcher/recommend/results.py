@@ -48,6 +48,10 @@ class Suggestion:
     commute_minutes: float
     reasons: list[Message]
     missing: list[Message]
+    #: the features that raised the score most, heaviest first (``matcher.features.FEATURES``
+    #: names): what the suggestion rests on, whatever the reasons' wording
+    rests_on: list[str]
+    needs_no_experience: bool  # asks no years, elementary occupation (features.needs_no_experience)
     acceptance: float | None = None  # P(the employer says yes): reciprocal answers only
     reciprocal_score: float | None = None  # P(work at 90 days) × acceptance (see models.acceptance)
 
@@ -75,6 +79,7 @@ class SuggestionList:
     n_candidates: int
     n_feasible: int
     widened: bool = False  # "widen horizons" brought an opening into the list
+    no_prior_trade: bool = False  # no earlier trade in the taxonomy to match on
     reciprocal: bool = False  # ranked by P(fit) × P(the employer says yes)
     acceptance_source: str | None = None  # "model" or "employer_rate" when reciprocal
 

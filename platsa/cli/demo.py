@@ -6,15 +6,50 @@ generator, an optional part: ``pip install platsa[synth]``).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from platsa.cli.common import errors_as_lines, make_progress
 from platsa.cli.helpers import load_settings, open_registry, wording
 
+if TYPE_CHECKING:
+    from training.registry import ModelRegistry
+
 #: Who the demo's promotions are recorded as.
 DEMO_USER = "platsa demo"
+
+
+def promote_step(registry: ModelRegistry, version: str) -> None:
+    """Promote as the gates allow, and say what happened and why.
+
+    Every gate decides on a 95 % interval over participants. A demo programme is small, so
+    some gates are often inconclusive: the demo accepts those as ``platsa demo`` (recorded).
+    A failed gate is not overridden: the model is worse than what serves or unfair beyond
+    doubt, and what served before (the champion or the rule) keeps serving.
+    """
+    from platsa.cli.models import print_promotion, refusal_lines
+    from training.registry import PromotionRefused
+
+    try:
+        promoted = registry.promote(version, by=DEMO_USER)
+        typer.echo(f"    champion: version {promoted.version}; every gate passed")
+        return
+    except PromotionRefused as refused:
+        refusal_lines(refused)
+        if refused.failed:
+            typer.echo(f"    version {version} is NOT promoted: {len(refused.failed)} gate(s) failed with "
+                       "the whole interval on the wrong side (worse than what serves now, or unfair "
+                       "beyond sampling noise), so what served before keeps serving. Outside a demo a "
+                       "named person may override: `platsa models promote --force --by NAME`")
+            return
+    promoted = registry.promote(version, accept_inconclusive=True, by=DEMO_USER)
+    print_promotion(promoted)
+    typer.echo(f"    the gates above are inconclusive: their intervals straddle the threshold, because "
+               f"a demo programme has too few participants to tell. The demo accepted them as "
+               f"{DEMO_USER!r}; that is recorded on the version and in its model card (`platsa models "
+               f"info {promoted.version}`). Outside a demo a named person decides: "
+               "`platsa models promote --accept-inconclusive --by NAME`")
 
 
 def demo_command(
@@ -27,10 +62,8 @@ def demo_command(
     """Generate and import a programme, train, promote a champion and show suggestions."""
     from platsa.assembly import served_recommender, unindexed
     from platsa.cli.demo_steps import DemoConfig, examples, load_programme, reset, stored_participants
-    from platsa.cli.models import gate_lines
     from platsa.cli.suggest import print_suggestions, print_why_not
     from platsa.cli.train import history, print_training
-    from training.registry import PromotionRefused
     from training.train import TrainConfig, run_training
 
     config = DemoConfig(participants=participants, openings=openings, seed=seed)
@@ -60,18 +93,9 @@ def demo_command(
         result = run_training(past, lambda: unindexed(settings), settings,
                               TrainConfig.from_settings(settings.training, seed=seed))
         print_training(result, settings.model.name)
-        typer.echo("3/4 promoting")
-        try:
-            promoted = registry.promote(result.version, by=DEMO_USER)
-            typer.echo(f"    champion: version {promoted.version}; every gate passed")
-        except PromotionRefused as refused:
-            typer.echo(f"    gates failed for version {refused.version} (the generated history is "
-                       "gender-biased on purpose):")
-            gate_lines(refused.failed)
-            promoted = registry.promote(result.version, force=True, by=DEMO_USER)
-            typer.echo(f"    champion: version {promoted.version}, FORCED by {DEMO_USER}; the override "
-                       f"and the failed gates are recorded (`platsa models info {promoted.version}`). "
-                       "Outside a demo a named person decides: `platsa models promote --force --by NAME`")
+        typer.echo("3/4 promoting: only when better than what serves now (the champion, or the rule "
+                   "before one) and fair, each gate decided on a 95 % interval over participants")
+        promote_step(registry, result.version)
         typer.echo("4/4 suggestions, as the API would answer")
         recommender, frames = served_recommender(settings, past.end_date())
         say = wording(None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -11,44 +11,73 @@ from platsa.cli.common import AsJson, ExitCode, errors_as_lines, fail, print_jso
 from platsa.cli.helpers import By, cell, load_settings, open_registry, table
 
 if TYPE_CHECKING:
+    from matcher.fairness.gates import GateResult
     from platsa.settings import Settings
-    from training.registry import GateVerdict, PromotionResult
+    from training.comparison import Comparison
+    from training.registry import PromotionRefused, PromotionResult
+
+AcceptInconclusive = Annotated[bool, typer.Option(
+    "--accept-inconclusive",
+    help="Promote although some gates are inconclusive (too few participants to tell); needs "
+         "--by NAME and is recorded on the version and in the model card.")]
 
 
-def gate_lines(gates: Sequence[GateVerdict]) -> None:
+def gate_lines(gates: Sequence[GateResult]) -> None:
     for gate in gates:
         typer.echo(f"  {gate}")
 
 
+def comparison_line(comparison: Comparison | None) -> None:
+    typer.echo("  compared with what serves now: "
+               + ("not possible (the run stored no validation rows)" if comparison is None
+                  else str(comparison)))
+
+
+def refusal_lines(refused: PromotionRefused) -> None:
+    """What refused a promotion and why: the comparison, then every verdict."""
+    what = "gates failed" if refused.failed else "gates inconclusive"
+    typer.echo(f"{what} for version {refused.version}:")
+    comparison_line(refused.comparison)
+    gate_lines(refused.gates)
+
+
+def refusal_reason(refused: PromotionRefused) -> str:
+    if refused.failed:
+        return (f"{len(refused.failed)} gate(s) failed (`--force --by NAME` overrides, and is "
+                "recorded)")
+    return (f"{len(refused.inconclusive)} gate(s) inconclusive: too few participants to tell "
+            "(`--accept-inconclusive --by NAME` accepts them, and is recorded)")
+
+
 def promotion(settings: Settings, version: str | None, *, force: bool, by: str | None,
-              as_json: bool) -> PromotionResult:
-    """Promote; when the gates refuse, list the failed ones (text or JSON) and exit 4."""
+              as_json: bool, accept_inconclusive: bool = False,
+              document: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> PromotionResult:
+    """Promote; when the gates refuse, show the figures (text or JSON) and exit 4.
+
+    ``document`` wraps the refusal's JSON (``platsa train --promote --json`` prints one
+    document: the run, with the refused promotion inside).
+    """
     from training.registry import PromotionRefused
 
     with errors_as_lines():
         registry = open_registry(settings)
         try:
-            return registry.promote(version, force=force, by=by)
+            return registry.promote(version, force=force, accept_inconclusive=accept_inconclusive, by=by)
         except PromotionRefused as exc:
             refused = exc
     if as_json:
-        print_json({"promoted": False, "version": refused.version,
-                    "failed": [g.to_dict() for g in refused.failed]})
+        print_json((document or (lambda d: d))(refused.to_dict()))
     else:
-        typer.echo(f"gates failed for version {refused.version}:")
-        gate_lines(refused.failed)
-    fail(f"version {refused.version} was not promoted: {len(refused.failed)} gate(s) failed "
-         "(`--force --by NAME` overrides, and is recorded)", ExitCode.REFUSED)
-
-
-def promotion_dict(result: PromotionResult) -> dict[str, Any]:
-    return {"promoted": True, "version": result.version, "previous": result.previous,
-            "forced_by": result.forced_by, "gates": [g.to_dict() for g in result.gates]}
+        refusal_lines(refused)
+    fail(f"version {refused.version} was not promoted: {refusal_reason(refused)}", ExitCode.REFUSED)
 
 
 def print_promotion(result: PromotionResult) -> None:
     typer.echo(f"champion: version {result.version} (was {result.previous or 'none'})"
-               + (f", FORCED by {result.forced_by}" if result.forced_by else ""))
+               + (f", FORCED by {result.forced_by}" if result.forced_by else "")
+               + (f", inconclusive gates accepted by {result.accepted_inconclusive_by}"
+                  if result.accepted_inconclusive_by else ""))
+    comparison_line(result.comparison)
     gate_lines(result.gates)
 
 
@@ -57,13 +86,19 @@ def models_promote(
                        ] = None,
     force: Annotated[bool, typer.Option("--force", help="Promote even if gates fail (recorded).")
                      ] = False,
+    accept_inconclusive: AcceptInconclusive = False,
     by: By = None,
     as_json: AsJson = False,
 ) -> None:
-    """Make a version the champion when it is not worse than the champion and fair enough."""
-    result = promotion(load_settings(), version, force=force, by=by, as_json=as_json)
+    """Make a version the champion when it is better than what serves now and fair enough.
+
+    Every gate decides on a bootstrap interval over participants; a failed gate refuses (exit
+    4), and so does an inconclusive one unless --accept-inconclusive --by NAME.
+    """
+    result = promotion(load_settings(), version, force=force, by=by, as_json=as_json,
+                       accept_inconclusive=accept_inconclusive)
     if as_json:
-        print_json(promotion_dict(result))
+        print_json(result.to_dict())
     else:
         print_promotion(result)
 
@@ -79,9 +114,11 @@ def models_rollback(by: By = None, as_json: AsJson = False) -> None:
 
 
 def _promotion_note(tags: dict[str, str]) -> str:
-    """Who promoted a version, and whether the gates were overridden."""
+    """Who promoted a version, and whether the gates were overridden or accepted as inconclusive."""
     if tags.get("forced_by"):
         return f"forced by {tags['forced_by']}"
+    if tags.get("accepted_inconclusive_by"):
+        return f"inconclusive accepted by {tags['accepted_inconclusive_by']}"
     return tags.get("promoted_by", "")
 
 

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from matcher.recommend import SuggestionList, WhyNot
+    from matcher.recommend.consider import OccupationCount, OccupationsToConsider
+    from matcher.recommend.nearmiss import NearMissList
     from platsa.i18n import Renderer
 
 
@@ -40,6 +42,37 @@ def print_suggestions(suggestions: SuggestionList, say: Renderer) -> None:
             typer.echo(f"       + {reason}")
         for missing in say.messages(s.missing):
             typer.echo(f"       - {missing}")
+
+
+def print_near_misses(found: NearMissList, say: Renderer) -> None:
+    """Each near miss: the opening, what it lacks (!) and what to do (→)."""
+    typer.echo(say("near.title"))
+    if not found.items:
+        typer.echo(f"  {say('near.empty')}")
+    for m in found.items:
+        s = m.opening
+        typer.echo(f"  {s.rank}. {s.title} [{s.opening_id}, {s.kind}, kommun {s.municipality_code}, "
+                   f"{s.commute_minutes:.0f} min] score {s.score:.3f}")
+        typer.echo(f"       ! {say.message(m.gap)}")
+        typer.echo(f"       → {say.message(m.step)}")
+
+
+def _print_occupations(items: list[OccupationCount], participant_id: str, say: Renderer) -> None:
+    for o in items:
+        typer.echo(f"  {o.label} [{o.occupation_id}]: {say('consider.openings', n=o.openings)}"
+                   f"  (platsa suggest {participant_id} --occupation {o.occupation_id})")
+
+
+def print_occupations(found: OccupationsToConsider, say: Renderer) -> None:
+    """The occupations to consider with their counts and the command that lists them, then
+    'widen horizons'."""
+    typer.echo(f"{say('consider.title')}: {say('consider.' + found.basis)}")
+    _print_occupations(found.items, found.participant_id, say)
+    if not found.items:
+        typer.echo(f"  {say('consider.empty')}")
+    typer.echo(f"{say('consider.widen')}: "
+               + say("consider.widen_unknown" if found.atypical is None else "consider.widen_intro"))
+    _print_occupations(found.atypical or [], found.participant_id, say)
 
 
 def print_why_not(answer: WhyNot, say: Renderer) -> None:
@@ -70,32 +103,51 @@ def suggest_command(
         "under-represented into the list (gender is used for nothing else). Shares: "
         "PLATSA_OCCUPATION_STATS, else the programme's placements.")] = False,
     reciprocal: Reciprocal = False,
+    occupation: Annotated[str | None, typer.Option(
+        "--occupation", help="Only openings in this occupation (an occupation id).")] = None,
+    near_misses: Annotated[bool, typer.Option(
+        "--near-misses", help="Also the best openings that fail exactly one constraint a coach "
+        "can act on (an adaptation, one step of Swedish, the hours, a commute a few minutes "
+        "over: PLATSA_NEAR_MISS_COMMUTE_MINUTES), each with what is missing and what to do.")
+                           ] = False,
+    occupations: Annotated[bool, typer.Option(
+        "--occupations", help="Also the occupations to consider: related ones with the most "
+        "feasible openings, and the gender-atypical ones ('widen horizons').")] = False,
     today: Today = None,
     lang: Lang = None,
     as_json: AsJson = False,
 ) -> None:
     """The best feasible openings for a participant, with reasons, from the champion model."""
     from platsa.assembly import served_recommender
-    from platsa.i18n import worded_suggestions, worded_why_not
+    from platsa.i18n import worded_near_misses, worded_suggestions, worded_why_not
 
     with errors_as_lines():
         settings = load_settings()
-        recommender, frames = served_recommender(settings, date_option(today), shares=widen_horizons)
+        recommender, frames = served_recommender(settings, date_option(today),
+                                                 shares=widen_horizons or occupations)
         participant = _participant(frames, participant_id)
         suggestions = recommender.suggest_openings(participant, k=k, widen=widen_horizons,
-                                                   reciprocal=reciprocal)
+                                                   reciprocal=reciprocal, occupation=occupation)
         answer = recommender.why_not(participant, why_not) if why_not else None
+        missed = recommender.near_misses(participant, k=k) if near_misses else None
+        considered = recommender.occupations_to_consider(participant) if occupations else None
     say = wording(lang)
     if as_json:
         print_json({**worded_suggestions(suggestions.to_dict(), say),
-                    "widen_horizons": widen_horizons,
-                    "why_not": worded_why_not(answer.to_dict(), say) if answer else None})
+                    "widen_horizons": widen_horizons, "occupation": occupation,
+                    "why_not": worded_why_not(answer.to_dict(), say) if answer else None,
+                    **({"near_misses": worded_near_misses(missed.to_dict(), say)} if missed else {}),
+                    **({"occupations_to_consider": considered.to_dict()} if considered else {})})
         return
     print_suggestions(suggestions, say)
     if widen_horizons:
         _print_widening(suggestions.widened)
     if answer is not None:
         print_why_not(answer, say)
+    if missed is not None:
+        print_near_misses(missed, say)
+    if considered is not None:
+        print_occupations(considered, say)
 
 
 def candidates_command(

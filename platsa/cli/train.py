@@ -40,13 +40,25 @@ def print_training(result: TrainResult, name: str) -> None:
                f"participants), {sizes['valid_pairs']:,} validation pairs "
                f"({sizes['valid_participants']:,}); sha256 {result.digest[:16]}…")
     table(["ranker", *metrics], [[r, *[v.get(m) for m in metrics]] for r, v in result.metrics.items()])
-    typer.echo("fairness gates (validation):")
+    if result.comparison is not None:
+        typer.echo(f"compared with what serves now: {result.comparison}")
+    typer.echo("fairness gates (validation, 95 % intervals over participants):")
     for line in result.gates:
         typer.echo(f"  {line}")
     if result.acceptance is not None:
         from training.train import acceptance_lines
 
         typer.echo("acceptance model (for --reciprocal): " + "; ".join(acceptance_lines(result.acceptance)))
+
+
+def training_dict(result: TrainResult, promotion: dict[str, Any] | None) -> dict[str, Any]:
+    """The run as one JSON document, with its promotion (done or refused) when asked for."""
+    acceptance = result.acceptance
+    return {"run_id": result.run_id, "version": result.version, "metrics": result.metrics,
+            "gates": result.gates, "dataset_digest": result.digest, "sizes": result.sizes,
+            "acceptance": None if acceptance is None else acceptance.metrics(),
+            "comparison": None if result.comparison is None else result.comparison.to_dict(),
+            "promotion": promotion}
 
 
 def train_command(
@@ -62,6 +74,7 @@ def train_command(
                        ] = False,
     reweigh: Annotated[bool, typer.Option(
         "--reweigh", help="Kamiran–Calders reweighing of training rows by gender × label.")] = False,
+    accept_inconclusive: models_cli.AcceptInconclusive = False,
     by: By = None,
     as_json: AsJson = False,
 ) -> None:
@@ -88,14 +101,12 @@ def train_command(
             result = run_training(past, lambda: unindexed(settings), settings, config)
     if not as_json:
         print_training(result, settings.model.name)
-    promoted = (models_cli.promotion(settings, result.version, force=False, by=by, as_json=as_json)
+    promoted = (models_cli.promotion(settings, result.version, force=False, by=by, as_json=as_json,
+                                     accept_inconclusive=accept_inconclusive,
+                                     document=lambda refusal: training_dict(result, refusal))
                 if promote else None)
     if as_json:
-        acceptance = result.acceptance
-        print_json({"run_id": result.run_id, "version": result.version, "metrics": result.metrics,
-                    "gates": result.gates, "dataset_digest": result.digest, "sizes": result.sizes,
-                    "acceptance": None if acceptance is None else acceptance.metrics(),
-                    "promotion": None if promoted is None else models_cli.promotion_dict(promoted)})
+        print_json(training_dict(result, None if promoted is None else promoted.to_dict()))
     elif promoted is not None:
         models_cli.print_promotion(promoted)
     else:

@@ -246,3 +246,12 @@ def worded_why_not(answer: Mapping[str, Any], say: Renderer) -> dict[str, Any]:
     explanation = answer.get("explanation")
     return {**answer, "constraints": constraints,
             "explanation": None if explanation is None else worded_explanation(explanation, say)}
+
+
+def worded_near_misses(answer: Mapping[str, Any], say: Renderer) -> dict[str, Any]:
+    """A near-miss list (``NearMissList.to_dict()``) worded: each item's reasons, the failed
+    verdict (``reason``), what it lacks (``gap``) and what to do (``step``)."""
+    return {**answer, "items": [
+        {**worded_explanation(item, say), "reason": say.message(item["verdict"]),
+         "gap": say.message(item["gap_code"]), "step": say.message(item["step_code"])}
+        for item in answer["items"]]}

@@ -27,6 +27,8 @@ class Action(StrEnum):
     PARTICIPANT_ERASE = "participant.erase"
     SUGGESTIONS_READ = "suggestions.read"
     WHY_NOT_READ = "why_not.read"
+    NEAR_MISSES_READ = "near_misses.read"
+    OCCUPATIONS_READ = "occupations_to_consider.read"
     CANDIDATES_READ = "candidates.read"
     ALLOCATION_CREATE = "allocation.create"
     PLACEMENT_CREATE = "placement.create"

@@ -82,18 +82,48 @@ def erase(ctx: Context, matching: Matching, participant_id: str, *, vacuum: bool
 
 
 def suggestions(ctx: Context, recommender: Recommender, participant_id: str, *, k: int,
-                widen: bool, reciprocal: bool) -> dict[str, Any]:
-    """The ``k`` best feasible openings the caller may see, explained (reason codes), as the
-    answer's fields; audited."""
+                widen: bool, reciprocal: bool, occupation: str | None = None) -> dict[str, Any]:
+    """The ``k`` best feasible openings the caller may see (``occupation``: in that occupation
+    only), explained (reason codes), as the answer's fields; audited."""
     participant = participant_for(ctx.session, ctx.principal, participant_id)
     result = recommender.suggest_openings(
         participant, k=k, allowed_municipalities=ctx.principal.opening_municipalities,
-        widen=widen, reciprocal=reciprocal)
+        widen=widen, reciprocal=reciprocal, occupation=occupation)
     shown = [{"opening_id": s.opening_id, "rank": s.rank, "score": s.score,
               **({"acceptance": s.acceptance} if reciprocal else {})} for s in result.items]
     ctx.log_participant(Action.SUGGESTIONS_READ, participant_id,
                         model_version=result.model_version, shown=shown)
-    return {**result.to_dict(), "widen_horizons": widen}
+    return {**result.to_dict(), "widen_horizons": widen, "occupation": occupation}
+
+
+def near_misses(ctx: Context, recommender: Recommender, participant_id: str, *,
+                k: int) -> dict[str, Any]:
+    """The ``k`` best openings the caller may see that fail exactly one constraint a coach
+    can act on, with what is missing and what to do (codes); audited like suggestions."""
+    participant = participant_for(ctx.session, ctx.principal, participant_id)
+    result = recommender.near_misses(participant, k=k,
+                                     allowed_municipalities=ctx.principal.opening_municipalities)
+    ctx.log_participant(Action.NEAR_MISSES_READ, participant_id,
+                        model_version=result.model_version,
+                        shown=[{"opening_id": m.opening.opening_id, "rank": m.opening.rank,
+                                "score": m.opening.score, "constraint": m.constraint}
+                               for m in result.items])
+    return result.to_dict()
+
+
+def occupations_to_consider(ctx: Context, recommender: Recommender,
+                            participant_id: str) -> dict[str, Any]:
+    """Related occupations (or, without an earlier trade, ones needing no experience) and
+    gender-atypical ones, each with its count of feasible openings the caller may see;
+    audited (the counts rest on the profile)."""
+    participant = participant_for(ctx.session, ctx.principal, participant_id)
+    result = recommender.occupations_to_consider(participant,
+                                                 allowed_municipalities=ctx.principal.opening_municipalities)
+    ctx.log_participant(Action.OCCUPATIONS_READ, participant_id,
+                        model_version=recommender.model_version,
+                        shown=[{"occupation_id": o.occupation_id, "openings": o.openings}
+                               for o in [*result.items, *(result.atypical or [])]])
+    return result.to_dict()
 
 
 def why_not(ctx: Context, recommender: Recommender, participant_id: str,

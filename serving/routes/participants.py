@@ -7,19 +7,25 @@ audit log) and returns the answer.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, status
 
 from matcher.domain import Participant
-from platsa.i18n import worded_suggestions, worded_why_not
+from platsa.i18n import worded_near_misses, worded_suggestions, worded_why_not
 from platsa.services import participants
 from platsa.services.security import Role
 from serving.context import context
 from serving.deps import Coach, MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep
 from serving.language import Wording
 from serving.schemas.common import Responses, merged
-from serving.schemas.matching import SuggestionsPublic, WhyNotPublic
+from serving.schemas.matching import (
+    NearMissesPublic,
+    OccupationsToConsiderPublic,
+    SuggestionsPublic,
+    WhyNotPublic,
+)
 from serving.schemas.records import Erasure, ParticipantCreate, ParticipantPublic, ParticipantUpdate
 
 router = APIRouter(prefix="/participants", tags=["participants"])
@@ -36,6 +42,10 @@ Reciprocal = Annotated[bool, Query(
     "reason line on the employer's likely answer; `acceptance_source` says whether the "
     "champion's acceptance model or the employers' yes rates estimated it. 409 when no "
     "placement has reached an employer's answer yet.")]
+InOccupation = Annotated[str | None, Query(
+    max_length=100, description="only openings in this occupation (an occupation id, e.g. from "
+    "the occupations to consider); 404 for an id the taxonomy does not hold")]
+NearK = Annotated[int, Query(ge=1, le=50, description="how many near misses")]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ParticipantPublic,
@@ -101,18 +111,60 @@ def erase_participant(participant_id: str, principal: Coach, session: SessionDep
 def suggestions(participant_id: str, principal: Coach, session: SessionDep,
                 matching: MatchingDep, pseudo: PseudonymizerDep, _turn: MatcherTurn,
                 say: Wording, k: K = 10, widen_horizons: Widen = False,
-                reciprocal: Reciprocal = False) -> dict[str, object]:
+                reciprocal: Reciprocal = False, occupation: InOccupation = None) -> dict[str, object]:
     """The ``k`` best feasible openings, explained, naming the model that ranked them.
 
     With ``widen_horizons`` the list also holds a gender-atypical opening when one is
     feasible; ``widened`` says whether that changed the list. With ``reciprocal`` it is
     ordered by how likely each placement is to go ahead *and* work (see the parameter).
     Each item's ``reasons`` and ``missing`` are worded in the language asked for; its
-    ``reason_codes`` and ``missing_codes`` say the same as codes with parameters.
+    ``reason_codes`` and ``missing_codes`` say the same as codes with parameters. With
+    ``occupation`` only openings in that occupation are ranked.
     """
     return worded_suggestions(participants.suggestions(
         context(session, principal, pseudo), matching.recommender, participant_id, k=k,
-        widen=widen_horizons, reciprocal=reciprocal), say)
+        widen=widen_horizons, reciprocal=reciprocal, occupation=occupation), say)
+
+
+@router.get("/{participant_id}/near-misses", response_model=NearMissesPublic,
+            responses=NOT_FOUND)
+def near_misses(participant_id: str, principal: Coach, session: SessionDep,
+                matching: MatchingDep, pseudo: PseudonymizerDep, _turn: MatcherTurn,
+                say: Wording, k: NearK = 5) -> dict[str, object]:
+    """The best openings that fail exactly one hard constraint a coach can act on: an
+    adaptation the employer could arrange, one step of Swedish beyond the workplace's language
+    support, a schedule clash, or a commute a few minutes over the limit. Never suggestions:
+    each names what it lacks (``gap``) and what to do (``step``), worded and as codes."""
+    return worded_near_misses(participants.near_misses(
+        context(session, principal, pseudo), matching.recommender, participant_id, k=k), say)
+
+
+def suggestions_link(participant_id: str, occupation_id: str) -> str:
+    """The API's suggestions of a participant in one occupation."""
+    return f"/participants/{quote(participant_id)}/suggestions?occupation={quote(occupation_id)}"
+
+
+def _linked(items: list[dict[str, Any]] | None, participant_id: str) -> list[dict[str, Any]] | None:
+    if items is None:
+        return None
+    return [{**item, "suggestions": suggestions_link(participant_id, item["occupation_id"])}
+            for item in items]
+
+
+@router.get("/{participant_id}/occupations-to-consider",
+            response_model=OccupationsToConsiderPublic, responses=NOT_FOUND)
+def occupations_to_consider(participant_id: str, principal: Coach, session: SessionDep,
+                            matching: MatchingDep, pseudo: PseudonymizerDep,
+                            _turn: MatcherTurn) -> dict[str, object]:
+    """Occupations related to the participant's earlier trades and wishes (taxonomy transfer)
+    with the most open, feasible openings, each with its count and a link to the
+    participant's suggestions in it; without an earlier trade, occupations whose openings
+    need no experience. ``atypical`` ('widen horizons') lists occupations where few of the
+    participant's recorded gender work."""
+    answer = participants.occupations_to_consider(context(session, principal, pseudo),
+                                                  matching.recommender, participant_id)
+    return {**answer, "items": _linked(answer["items"], participant_id),
+            "atypical": _linked(answer["atypical"], participant_id)}
 
 
 @router.get("/{participant_id}/why-not/{opening_id}", response_model=WhyNotPublic,

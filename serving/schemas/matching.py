@@ -43,6 +43,14 @@ class SuggestionPublic(BaseModel):
     missing: list[str] = Field(description=f"what is missing or weak, {REASONS}")
     reason_codes: list[MessagePublic] = Field(description="`reasons` as codes, in the same order")
     missing_codes: list[MessagePublic] = Field(description="`missing` as codes, in the same order")
+    rests_on: list[str] = Field(
+        default_factory=list,
+        description="what the suggestion rests on: the features that raised its score most, "
+        "heaviest first (e.g. commute_minutes, language_margin, opening_kind, "
+        "employer_success_rate, experience_gap); empty when none did")
+    needs_no_experience: bool = Field(
+        default=False, description="the opening asks no years of experience and its occupation "
+        "is elementary (SSYK major group 9)")
     acceptance: float | None = Field(
         default=None, ge=0, le=1,
         description="reciprocal lists only: the estimated probability that the employer says "
@@ -72,6 +80,9 @@ class SuggestionsPublic(BaseModel):
     n_feasible: int
     widen_horizons: bool = Field(
         default=False, description="whether the coach asked to widen horizons")
+    no_prior_trade: bool = Field(
+        default=False, description="the participant has no earlier trade the taxonomy knows, "
+        "so nothing is matched on occupation; the suggestions rest on the rest of the profile")
     widened: bool = Field(
         default=False,
         description="widening brought an opening in an occupation where few of the "
@@ -81,6 +92,59 @@ class SuggestionsPublic(BaseModel):
         default=False, description="ranked by P(fit) × P(the employer says yes) (true) or by "
         "fit alone (false)")
     acceptance_source: str | None = Field(default=None, description=ACCEPTANCE_SOURCE)
+    occupation: str | None = Field(
+        default=None, description="the occupation id the list was narrowed to, if any")
+
+
+class NearMissPublic(SuggestionPublic):
+    """An opening that fails exactly one hard constraint a coach can act on: not a
+    suggestion, but one thing away from being one."""
+
+    constraint: str = Field(description="the one constraint it fails: language, adaptations, "
+                            "schedule or commute")
+    verdict: MessagePublic = Field(description="that constraint's verdict, as a code")
+    reason: str = Field(description=f"the verdict, {REASONS}")
+    gap: str = Field(description=f"what it lacks ('Nästan: saknar …'), {REASONS}")
+    step: str = Field(description=f"what a coach can do about it, {REASONS}")
+    gap_code: MessagePublic
+    step_code: MessagePublic
+
+
+class NearMissesPublic(BaseModel):
+    """The best openings one actionable constraint short, ranked by the served model."""
+
+    participant_id: str
+    items: list[NearMissPublic]
+    ranker: str
+    model_version: str
+    commute_slack_minutes: int = Field(
+        description="how many minutes over the participant's commute limit still count as a "
+        "near miss (PLATSA_NEAR_MISS_COMMUTE_MINUTES)")
+
+
+class OccupationCountPublic(BaseModel):
+    """An occupation to consider and how many feasible openings it has."""
+
+    occupation_id: str
+    label: str
+    openings: int = Field(description="open openings in it that pass every hard constraint")
+    relatedness: float | None = Field(
+        description="0–1 transfer from the closest earlier trade or wish (none: no trade or wish)")
+    related_to: str | None = Field(description="that trade's or wish's occupation id")
+    suggestions: str = Field(description="the participant's suggestions in this occupation")
+
+
+class OccupationsToConsiderPublic(BaseModel):
+    """Occupations worth widening the search to, with their feasible openings."""
+
+    participant_id: str
+    basis: str = Field(description="'related' (to earlier trades and wishes) or "
+                       "'no_experience' (no earlier trade: occupations needing no experience)")
+    n_feasible: int
+    items: list[OccupationCountPublic]
+    atypical: list[OccupationCountPublic] | None = Field(
+        description="'widen horizons': occupations where few of the participant's recorded "
+        "gender work (null: gender or the shares not known)")
 
 
 class ConstraintPublic(BaseModel):

@@ -30,7 +30,7 @@ from matcher.domain import (
 )
 from matcher.recommend import UnknownOpeningError
 from matcher.store.repositories import PlaceUnavailable, get_record, list_open_openings
-from platsa.i18n import Renderer, renderer, worded_suggestions, worded_why_not
+from platsa.i18n import Renderer, renderer, worded_near_misses, worded_suggestions, worded_why_not
 from platsa.services import participants, placements
 from platsa.services.access import participant_for, placement_for
 from platsa.services.allocations import allocate_cohort
@@ -53,6 +53,8 @@ router = APIRouter(prefix="/web/coach", route_class=PageRoute, include_in_schema
 
 #: Suggestions shown on a profile.
 SUGGESTIONS = 10
+#: Near misses shown on a profile.
+NEAR_MISSES = 5
 DECISIONS = {"accept": PlacementStatus.ACCEPTED, "decline": PlacementStatus.DECLINED}
 OUTCOME_STATUSES = frozenset({PlacementStatus.COMPLETED, PlacementStatus.DROPPED})
 
@@ -92,8 +94,9 @@ def _participant_page(request: Request, participant_id: str, principal: Principa
                       session: Session, matching: MatchingService, pseudo: Pseudonymizer,
                       errors: FieldErrors | None = None, values: dict[str, Any] | None = None,
                       status_code: int = 200, widen: bool = False,
-                      reciprocal: bool = False) -> Response:
-    """Profile, suggestions, placements and the why-not form (audited like the API's reads).
+                      reciprocal: bool = False, occupation: str | None = None) -> Response:
+    """Profile, suggestions (``occupation``: in that occupation only), near misses,
+    occupations to consider, placements and the why-not form (audited like the API's reads).
 
     Asked to weigh in the employer's likely answer before any employer has answered, the
     page shows the plain list and says why, rather than refusing the whole profile.
@@ -105,15 +108,20 @@ def _participant_page(request: Request, participant_id: str, principal: Principa
     def found_with(weigh: bool) -> dict[str, object]:
         return worded_suggestions(participants.suggestions(
             ctx, matching.recommender, participant_id, k=SUGGESTIONS, widen=widen,
-            reciprocal=weigh), renderer(lang))
+            reciprocal=weigh, occupation=occupation), renderer(lang))
 
     found, unavailable = weighed_or_plain(found_with, reciprocal)
+    recommender = matching.recommender
+    near = worded_near_misses(participants.near_misses(ctx, recommender, participant_id,
+                                                       k=NEAR_MISSES), renderer(lang))
+    considered = participants.occupations_to_consider(ctx, recommender, participant_id)
     placed = placements_of(session, participant_id)
     audit.record(session, principal, Action.PLACEMENT_LIST, "participant",
                  pseudo.subject_ref("participant", participant_id),
                  shown=[pseudo.subject_ref("placement", p.id) for p in placed])
     return render(request, "participant.html", {
-        "person": person, "found": found, "placed": placed,
+        "person": person, "found": found, "placed": placed, "near": near,
+        "considered": considered,
         "reciprocal_unavailable": unavailable,
         "by_opening": {p.opening_id: p for p in placed},
         "open_openings": list_open_openings(session, principal.opening_municipalities),
@@ -127,11 +135,12 @@ def _participant_page(request: Request, participant_id: str, principal: Principa
 def participant_page(request: Request, participant_id: str, principal: CoachUser,
                      session: SessionDep, matching: MatchingDep, pseudo: PseudonymizerDep,
                      _turn: MatcherTurn, widen: bool = False,
-                     reciprocal: bool = False) -> Response:
+                     reciprocal: bool = False, occupation: str | None = None) -> Response:
     """The profile; ``widen=1`` widens horizons (a gender-atypical opening when feasible),
-    ``reciprocal=1`` weighs in how likely each employer is to say yes."""
+    ``reciprocal=1`` weighs in how likely each employer is to say yes, ``occupation`` (an
+    occupation to consider) narrows the suggestions to that occupation."""
     return _participant_page(request, participant_id, principal, session, matching, pseudo,
-                             widen=widen, reciprocal=reciprocal)
+                             widen=widen, reciprocal=reciprocal, occupation=occupation or None)
 
 
 def _done(participant_id: str, what: str) -> RedirectResponse:

@@ -256,3 +256,15 @@ def test_the_coach_page_offers_the_openings_of_the_area_to_record_a_placement(
     page = web.client.get("/web/coach/participants/p-near").text
     offered = set(re.findall(r'<option value="(o[^"]*)"', page))
     assert {"o1", "o2", "o2-baker"} <= offered and "o3" not in offered
+
+
+def test_near_misses_come_from_the_same_openings_as_suggestions(shared: World) -> None:
+    """Near misses take the one rule too: the area's openings, none beyond it."""
+    headers = shared.headers("coach")
+    found: set[str] = set()
+    for participant_id in ("p-near", "p1", "p2", "p3"):
+        answer = shared.client.get(f"/participants/{participant_id}/near-misses?k=50",
+                                   headers=headers)
+        assert answer.status_code == 200, answer.text
+        found |= {item["municipality_code"] for item in answer.json()["items"]}
+    assert found <= {MALMO, LUND}

@@ -55,6 +55,8 @@ CALLS = (
     Call("GET", "/participants/p1/suggestions", COACH),
     Call("GET", "/participants/p1/suggestions?k=3&widen_horizons=true", COACH),
     Call("GET", "/participants/p1/why-not/o-last", COACH),
+    Call("GET", "/participants/p1/near-misses", COACH),
+    Call("GET", "/participants/p1/occupations-to-consider", COACH),
     Call("POST", "/openings", EMPLOYER, 201, NEW_OPENING),
     Call("GET", "/openings/o1", ALL),
     Call("PATCH", "/openings/o1", EMPLOYER, body={"title": "Bagarpraktik, tidiga morgnar"}),

@@ -32,7 +32,7 @@ def test_the_documented_defaults_are_realistic() -> None:
     assert 0.25 <= config.no_trade_share == NO_TRADE_SHARE <= 0.35
     assert config.available_from_missing_share == AVAILABLE_FROM_MISSING_SHARE > 0
     assert config.home_unknown_share == HOME_UNKNOWN_SHARE > 0
-    assert config.free_text_missing_share == FREE_TEXT_MISSING_SHARE
+    assert config.free_text_missing_share == FREE_TEXT_MISSING_SHARE > 0
 
 
 def test_about_the_configured_share_has_no_prior_trades_women_more_often(
@@ -59,6 +59,8 @@ def test_registers_leave_optional_fields_empty_at_the_configured_rates(
     frame = small.frame("participants")
     assert abs(frame["available_from"].isna().mean() - AVAILABLE_FROM_MISSING_SHARE) < tolerance(
         AVAILABLE_FROM_MISSING_SHARE, N)
+    empty_text = (frame["free_text"].fillna("") == "").mean()
+    assert abs(empty_text - FREE_TEXT_MISSING_SHARE) < tolerance(FREE_TEXT_MISSING_SHARE, N)
     approximate = frame["location_approximate"].to_numpy(dtype=bool)
     assert abs(approximate.mean() - HOME_UNKNOWN_SHARE) < tolerance(HOME_UNKNOWN_SHARE, N)
     # An unknown address is recorded as the municipality centre (and only then).
@@ -80,7 +82,7 @@ def test_leaving_fields_empty_changes_nothing_else(taxonomy: Taxonomy) -> None:
     """The gaps have their own random stream: the people are the same people."""
     base = SMALL.model_copy(update={"participants": 300})
     full = base.model_copy(update={"available_from_missing_share": 0.0,
-                                   "home_unknown_share": 0.0})
+                                   "free_text_missing_share": 0.0, "home_unknown_share": 0.0})
     kept = ["id", "gender", "birth_year", "prior_trades", "swedish_level", "needs"]
     assert generate(base, taxonomy).frame("participants")[kept].equals(
         generate(full, taxonomy).frame("participants")[kept])

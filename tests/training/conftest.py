@@ -12,15 +12,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from matcher.fairness.gates import Estimate
 from matcher.features import FEATURES
 from models.ranking import BoostedRanker
 from platsa.settings import Settings, get_settings
 from tests.processes import BIN, free_port, running
 
-#: Gate values that pass every fairness gate at the default thresholds.
-FAIR = {"exposure_ratio": (0.9, "test"), "impact_ratio": (0.9, "test"), "ndcg10_gap": (0.01, "test"),
-        "calibration_gap": (0.01, "test"), "segregation_narrowing": (0.0, "test"),
-        "counterfactual_difference": (0.0, "test")}
+SIZES = {"woman": 300, "man": 300}
+#: Gate values whose whole intervals pass every fairness gate at the default thresholds.
+FAIR = {"exposure_ratio": Estimate(0.9, "test", 0.85, 0.95, SIZES),
+        "impact_ratio": Estimate(0.9, "test", 0.85, 0.95, SIZES),
+        "ndcg10_gap": Estimate(0.005, "test", 0.0, 0.015, SIZES),
+        "calibration_gap": Estimate(0.01, "test", 0.0, 0.03, SIZES),
+        "segregation_narrowing": Estimate(0.0, "test", -0.02, 0.02, SIZES),
+        "counterfactual_difference": Estimate(0.0, "test")}
+#: The README flow's NDCG gap: 0.0475 between 178 women and 251 men, well inside noise.
+NOISY_GAP = Estimate(0.0475, "test", 0.0, 0.11, {"woman": 178, "man": 251})
 
 
 @pytest.fixture(scope="session")
@@ -75,24 +82,46 @@ def planted_ranker(seed: int = 0, signal: int = 0) -> tuple[BoostedRanker, np.nd
     return ranker.fit(X, y, np.full(30, 20), feature_names=list(FEATURES)), X
 
 
+def validation_rows(participants: int = 200, per_participant: int = 10, signal: int = 0):
+    """Held-out rows whose graded labels follow feature ``signal`` (one the rule ignores)."""
+    from training.dataset import LabelledPairs
+
+    rng = np.random.default_rng(100)
+    n = participants * per_participant
+    X = rng.normal(size=(n, len(FEATURES)))
+    people = np.repeat([f"p{i:04d}" for i in range(participants)], per_participant).astype(object)
+    return LabelledPairs(X=X, y=np.digitize(X[:, signal], [-0.5, 0.5, 1.2]).astype(np.float64),
+                         group=np.full(participants, per_participant), participant_ids=people,
+                         opening_ids=np.array([f"o{i}" for i in range(n)], dtype=object),
+                         followed_up=np.ones(n, dtype=bool))
+
+
 @pytest.fixture
 def register_version(settings: Settings, tmp_path: Path) -> Callable[..., str]:
-    """Log a planted model with given metrics, tags and gate values; register it; its version."""
+    """Log a planted model (its labels followed feature ``signal``) with metrics, tags, gate
+    values and the validation rows; register it; its version."""
     import mlflow
 
     from training.artifacts import log_ranker_model
+    from training.comparison import VALIDATION_ROWS_ARTIFACT, save_rows
     from training.registry import GATE_VALUES_ARTIFACT, ModelRegistry, gate_values_json
 
     registry = ModelRegistry.connect(settings)
 
-    def register(metrics: dict[str, float], gates: dict | None = FAIR, tags: dict | None = None) -> str:
-        ranker, X = planted_ranker()
+    def register(metrics: dict[str, float] | None = None, gates: dict | None = FAIR,
+                 tags: dict | None = None, signal: int = 0, rows: bool = True) -> str:
+        ranker, X = planted_ranker(signal=signal)
+        folder = Path(tempfile.mkdtemp(dir=tmp_path))
         with mlflow.start_run(experiment_id=registry.tracking.experiment_id) as run:
-            mlflow.log_metrics(metrics)
+            mlflow.log_metrics(metrics or {"ndcg_at_10": 0.5})
             mlflow.set_tags(tags or {})
             if gates is not None:
                 mlflow.log_text(gate_values_json(gates), GATE_VALUES_ARTIFACT)
-            info = log_ranker_model(ranker, X[:3], Path(tempfile.mkdtemp(dir=tmp_path)))
+            if rows:
+                saved = save_rows(validation_rows(), folder / VALIDATION_ROWS_ARTIFACT)
+                mlflow.log_artifact(str(saved), "validation")
+            mlflow.log_text("# Model card: Platsa ranker\n", "model_card.md")
+            info = log_ranker_model(ranker, X[:3], folder)
         return registry.register(info.model_uri, run.info.run_id)
 
     return register

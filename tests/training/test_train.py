@@ -67,6 +67,25 @@ def test_run_logs_metrics_baselines_fairness_and_artifacts(trained):
     assert {"fairness/fairness_report.json", "fairness/gate_values.json"} <= fairness
     card = mlflow.artifacts.load_text(f"runs:/{result.run_id}/model_card.md")
     assert result.digest in card and "## Limits" in card
+    # the first run is compared with the rule (nothing else served), on the same rows
+    assert "## Compared with what serves now" in card and str(result.comparison) in card
+    assert result.comparison.reference == "rule rule-v1"
+    assert result.comparison.reference_value == pytest.approx(metrics["rule_ndcg_at_10"])
+    assert result.comparison.candidate == pytest.approx(metrics["ndcg_at_10"])
+    assert metrics["compared.low"] <= metrics["compared.difference"] <= metrics["compared.high"]
+    assert "validation/pairs.npz" in {a.path for a in mlflow.artifacts.list_artifacts(
+        run_id=result.run_id, artifact_path="validation")}
+
+
+def test_every_fairness_gate_reports_an_interval_over_participants(trained):
+    from matcher.fairness.gates import Estimate
+
+    stored = mlflow.artifacts.load_dict(f"runs:/{trained[0].run_id}/fairness/gate_values.json")
+    for name in ("exposure_ratio", "impact_ratio", "ndcg10_gap", "calibration_gap", "segregation_narrowing"):
+        estimate = Estimate.from_dict(stored[name])
+        assert estimate.low <= estimate.value + 1e-12 and estimate.value <= estimate.high + 1e-12, name
+        assert set(estimate.sizes) == {"woman", "man"}, name
+    assert stored["counterfactual_difference"]["low"] is None  # exact: a property of the code
 
 
 def test_runs_register_challengers_and_never_touch_the_champion(trained_home, trained):
@@ -81,10 +100,11 @@ def test_later_runs_are_compared_with_the_champion_and_failed_runs_change_nothin
     first = run_training(history, fast_matcher_factory(taxonomy), settings, FAST)
     registry.promote(first.version, force=True, by="test")
     second = run_training(history, fast_matcher_factory(taxonomy), settings, FAST)
-    metrics = mlflow.get_run(second.run_id).data.metrics
-    assert metrics["champion_ndcg_at_10"] == pytest.approx(metrics["ndcg_at_10"])  # same model, same data
-    quality = registry.gates(registry.version(second.version))[0]
-    assert quality.passed and "this run's validation data" in quality.detail
+    assert second.comparison.reference == "champion v1"
+    assert second.comparison.difference == 0  # same data and seed: the same model as the champion
+    [quality], comparison = registry.gates(registry.version(second.version))[0][:1], \
+        registry.comparison(registry.version(second.version))
+    assert not quality.passed and comparison.to_dict() == second.comparison.to_dict()
 
     with pytest.raises(InsufficientHistoryError, match="too little history"):
         run_training(history, fast_matcher_factory(taxonomy), settings, TrainConfig(min_placements=10**6))
@@ -171,3 +191,18 @@ def test_too_little_history_for_an_acceptance_model_still_ships_the_ranker(setti
     ranker, acceptance, label = served.ranker, served.acceptance, served.version
     assert acceptance is None and label == f"{registry.name}/{result.version}"
     assert ranker.kind == "lightgbm"
+
+
+def test_participants_without_trades_wishes_or_text_do_not_stop_a_run(settings, history, taxonomy):
+    """Issue #19: one person with nothing earlier to match on aborted the whole run (the
+    fairness audit asks for everyone's suggestions); now everyone in it has none."""
+    from training.data import History
+
+    people = history.participants.assign(prior_trades=[[]] * len(history.participants),
+                                         desired_occupations=[[]] * len(history.participants),
+                                         free_text="")
+    bare = History(frames={**history.frames, "participants": people}, source="no trades")
+    result = run_training(bare, fast_matcher_factory(taxonomy), settings,
+                          replace(FAST, counterfactual_participants=20))
+    assert result.version == "1" and result.sizes["valid_participants"] > 0
+    assert any(line.startswith("pass: counterfactual_difference") for line in result.gates)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from matcher.store.models import PlacementEventRow, PlacementRow
 from serving.tables import AuditEventRow
 from tests.serving.conftest import without_acceptance
+from tests.serving.test_without_trades import NEWCOMER
 from tests.web.conftest import Web, inline_errors
 
 
@@ -48,7 +49,8 @@ def test_a_profile_shows_explained_suggestions_and_is_audited_like_the_api(web: 
     assert "Det yrke deltagaren önskar: Kock" in html  # a reason from the matcher, in Swedish
     # no model name or score on a coach's page (the data scientists' pages have them)
     assert not re.search(r"rule-v1|lightgbm|poäng|\b0\.\d{4}\b", html, re.IGNORECASE)
-    assert _audited(web)[-3:] == ["participant.read", "suggestions.read", "placement.list"]
+    assert _audited(web)[-5:] == ["participant.read", "suggestions.read", "near_misses.read",
+                                  "occupations_to_consider.read", "placement.list"]
 
 
 def test_a_coach_cannot_open_another_municipalitys_participant(web: Web) -> None:
@@ -183,7 +185,8 @@ def test_widen_horizons_is_a_labelled_checkbox_that_stays_chosen(web: Web) -> No
     widened = web.client.get("/web/coach/participants/p1?widen=1").text
     assert 'name="widen" value="1" checked>' in widened
     assert 'id="suggestion-o-cook"' in widened  # the same explained suggestions, audited
-    assert _audited(web)[-3:] == ["participant.read", "suggestions.read", "placement.list"]
+    assert _audited(web)[-5:] == ["participant.read", "suggestions.read", "near_misses.read",
+                                  "occupations_to_consider.read", "placement.list"]
 
 
 def test_reciprocal_is_a_labelled_checkbox_that_says_when_no_employer_answered(web: Web) -> None:
@@ -196,7 +199,8 @@ def test_reciprocal_is_a_labelled_checkbox_that_says_when_no_employer_answered(w
     assert asked.status_code == 200
     assert "Ingen arbetsgivare har svarat på ett förslag än" in asked.text
     assert 'id="suggestion-o-cook"' in asked.text  # the plain list, still audited
-    assert _audited(web)[-3:] == ["participant.read", "suggestions.read", "placement.list"]
+    assert _audited(web)[-5:] == ["participant.read", "suggestions.read", "near_misses.read",
+                                  "occupations_to_consider.read", "placement.list"]
 
 
 def test_reciprocal_page_weighs_in_the_employers_answers(answered_web: Web) -> None:
@@ -205,3 +209,15 @@ def test_reciprocal_page_weighs_in_the_employers_answers(answered_web: Web) -> N
     assert 'name="reciprocal" value="1" checked>' in weighed
     assert "Arbetsgivaren tackar" in weighed
     assert "Ingen arbetsgivare har svarat" not in weighed
+
+
+def test_a_profile_without_trades_wishes_or_text_shows_suggestions(web: Web) -> None:
+    web.login("coach")
+    created = web.client.post("/participants", headers={"X-API-Key": web.keys["coach"]},
+                              json=NEWCOMER)
+    assert created.status_code == 201
+    page = web.client.get("/web/coach/participants/p-new")
+    assert page.status_code == 200
+    assert 'id="suggestion-o-cook"' in page.text and 'id="suggestion-o1"' in page.text
+    why = web.client.get("/web/coach/participants/p-new/why-not?opening_id=o2")
+    assert why.status_code == 200

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from matcher.fairness.gates import GATES, check_gates, failed
+from matcher.fairness.gates import GATES, Estimate, check_gates, failed
 from matcher.fairness.proxy import proxy_audit
 
 
@@ -40,12 +40,12 @@ def test_proxy_audit_with_one_gender_says_so():
 
 
 class Values:
-    """A report stand-in holding gate values directly."""
+    """A report stand-in holding exact gate values directly (value, reason)."""
 
     def __init__(self, **values: tuple[float | None, str]) -> None:
-        self.values = values
+        self.values = {name: Estimate(value, reason) for name, (value, reason) in values.items()}
 
-    def gate_values(self) -> dict[str, tuple[float | None, str]]:
+    def gate_values(self) -> dict[str, Estimate]:
         return self.values
 
 
@@ -64,7 +64,7 @@ def test_a_failing_gate_names_metric_value_and_threshold():
     results = check_gates(Values(**{**GOOD, "ndcg10_gap": (0.05, "compared woman, man")}))
     [bad] = failed(results)
     assert (bad.metric, bad.value, bad.threshold, bad.comparison) == ("ndcg10_gap", 0.05, 0.02, "<=")
-    assert "FAIL: ndcg10_gap = 0.0500 (needs <= 0.02)" in str(bad)
+    assert "FAIL: ndcg10_gap = 0.0500 (exact) (needs <= 0.02, short by 0.0300)" in str(bad)
 
 
 def test_unmeasured_metrics_fail_with_their_reason():

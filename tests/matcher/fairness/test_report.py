@@ -51,15 +51,15 @@ def report() -> FairnessReport:
 
 def test_gate_values_come_from_each_audit(report):
     values = report.gate_values()
-    assert values["exposure_ratio"][0] == pytest.approx(report.employer.exposure_ratio)
-    assert values["ndcg10_gap"][0] == 0.0  # identical lists for women and men
-    assert values["counterfactual_difference"][0] == 0.0
-    assert values["segregation_narrowing"][0] is not None
+    assert values["exposure_ratio"].value == pytest.approx(report.employer.exposure_ratio)
+    assert values["ndcg10_gap"].value == 0.0  # identical lists for women and men
+    assert values["counterfactual_difference"].value == 0.0
+    assert values["segregation_narrowing"].value is not None
 
 
 def test_differing_suggestions_count_as_an_infinite_counterfactual_change(report):
     report.counterfactual = CounterfactualResult(1, 0.0, False)
-    assert report.gate_values()["counterfactual_difference"][0] == float("inf")
+    assert report.gate_values()["counterfactual_difference"].value == float("inf")
 
 
 def test_write_report_produces_json_html_and_pngs(report, tmp_path):

@@ -9,7 +9,6 @@ import pytest
 
 from matcher.domain import Accommodation, PriorTrade
 from matcher.recommend import (
-    EmptyProfileError,
     Recommender,
     RecommenderConfig,
     UnknownOpeningError,
@@ -97,13 +96,24 @@ def test_municipality_scope_is_a_hard_filter(matcher, carpenter):
                                     allowed_municipalities=frozenset({"1281"})).items == []
 
 
-def test_unknown_opening_and_empty_profile_are_clear_errors(matcher, carpenter):
+def test_unknown_opening_and_bad_k_are_clear_errors(matcher, carpenter):
     with pytest.raises(UnknownOpeningError, match="nope"):
         matcher.why_not(carpenter, "nope")
-    with pytest.raises(EmptyProfileError, match="p1"):
-        matcher.suggest_openings(make_participant(), k=3)
     with pytest.raises(ValueError, match="k must be"):
         matcher.suggest_openings(carpenter, k=0)
+
+
+def test_a_profile_with_nothing_to_match_on_gets_every_feasible_opening_ranked(matcher):
+    """No trade, wish or text: the feasible openings are still suggested, best first, and
+    "why not?" answers for each of them."""
+    newcomer = make_participant(needs=[Accommodation.STEP_FREE_ACCESS])
+    result = matcher.suggest_openings(newcomer, k=10)
+    assert {s.opening_id for s in result.items} == {"o-tra", "o-kock", "o-stad"}
+    assert result.n_feasible == result.n_candidates == 3
+    scores = [s.score for s in result.items]
+    assert scores == sorted(scores, reverse=True)
+    assert matcher.why_not(newcomer, "o-kock").feasible
+    assert matcher.why_not(newcomer, "o-far").to_dict()["failed"] == ["commute"]
 
 
 def test_text_only_profile_uses_text(matcher):
@@ -294,7 +304,8 @@ def test_with_reciprocal_off_nothing_changes(taxonomy, carpenter):
     assert plain["reciprocal"] is False and "acceptance_source" not in plain
     assert all(set(item) == {"opening_id", "rank", "score", "title", "occupation_id",
                              "occupation_label", "municipality_code", "kind", "commute_minutes",
-                             "reason_codes", "missing_codes"} for item in plain["items"])
+                             "reason_codes", "missing_codes", "rests_on",
+                             "needs_no_experience"} for item in plain["items"])
     reciprocal = _two_employers(taxonomy).suggest_openings(carpenter, k=3, reciprocal=True).to_dict()
     assert {"acceptance", "reciprocal_score"} <= set(reciprocal["items"][0])
     assert reciprocal["acceptance_source"] == "employer_rate"
