@@ -46,7 +46,9 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 # The web pages' end-to-end tests drive Debian's Chromium: installed here when missing (as
-# root); otherwise those tests skip and say so.
+# root); otherwise those tests skip and say so. Their accessibility checks load axe-core
+# (npm) into each page: installed into $(AXE_DIR) when npm is there, else they skip.
+AXE_DIR := var/axe
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -54,6 +56,11 @@ browser:
 	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 	    echo "installing chromium failed: the browser tests will skip"; \
 	  else echo "chromium is not installed and this is not root: the browser tests will skip"; fi; }
+	@if command -v npm >/dev/null 2>&1; then \
+	  test -f $(AXE_DIR)/node_modules/axe-core/axe.min.js || \
+	  npm install --silent --no-audit --no-fund --prefix $(AXE_DIR) axe-core@4 >/dev/null || \
+	  echo "installing axe-core failed: the accessibility checks will skip"; \
+	else echo "npm is not installed: the accessibility checks (axe-core) will skip"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check matcher models training serving platsa synth tests benchmarks

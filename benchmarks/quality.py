@@ -92,7 +92,8 @@ def build_matcher(programme, train: pd.DataFrame, use_embeddings: bool):
     if use_embeddings:
         from models.encoding import CachedEncoder, SentenceTransformerEncoder
 
-        encoder = CachedEncoder(SentenceTransformerEncoder(), Path("var/cache/embeddings"))
+        encoder = CachedEncoder(SentenceTransformerEncoder(get_settings().encoder.embedding_model),
+                                Path("var/cache/embeddings"))
     openings = programme.frame("openings")
     stats = employer_stats(train, openings)
     matcher = assembly.recommender(assembly.load_taxonomy(get_settings()),

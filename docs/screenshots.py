@@ -4,17 +4,16 @@ Run after ``make demo`` (it reads that installation's store and model registry):
 
     .venv/bin/python docs/screenshots.py            # writes docs/screenshots/*.png
 
-The demo's store is never changed: the script copies its SQLite database into a temporary
-home, moves every date in the copy forward so the generated history ends today (the demo
-history ends on a fixed date, and openings that ended long ago are not suggested), adds one
-user per role there, serves the app from the copy with the demo's champion, and drives
-Debian's Chromium through the three views.
+The demo's store is never changed: the script works on a copy dated today with one user per
+role (:func:`serving.web.live.dated_demo_copy`, :func:`~serving.web.live.demo_users`), serves
+the app from the copy with the demo's champion, and drives Debian's Chromium through the
+coach's day (start page, a participant's suggestions, a handout), a phone's view of the
+start page, and the employer's and data scientist's views.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import shutil
 import tempfile
@@ -23,85 +22,24 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher.flat import ColumnType, Kind, columns
-from matcher.store.engine import get_engine, session_scope
-from matcher.store.models import EmployerRow, OpeningRow, ParticipantRow, PlacementEventRow
-from platsa.services.security import Role
+from matcher.domain import Participant
+from matcher.store.models import ParticipantRow
+from matcher.store.repositories import get_record
+from platsa.services.security import key_digest
 from platsa.settings import Settings
-from serving.accounts import create_user
 from serving.app import create_app
-from serving.web.live import running
-from serving.web.queries import TABLES
+from serving.tables import ApiKeyRow, UserRow
+from serving.web.live import dated_demo_copy, demo_users, running
 
 log = logging.getLogger("screenshots")
 
 OUT = Path(__file__).resolve().parent / "screenshots"
-VIEWPORT = {"width": 1280, "height": 1100}
+HEIGHT = 1100
 LAUNCH_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--no-first-run"]
-#: Days between the newest opening's posting and "today" in the copy.
-POSTED_DAYS_AGO = 3
-
-
-class NoDemoError(FileNotFoundError):
-    """The installation has no embedded demo store to photograph."""
-
-
-def _shift_dates(session: Session, days: int) -> None:
-    """Move every date of the copy ``days`` forward (SQLite date arithmetic; NULL stays NULL)."""
-    shift = f"+{days} days"
-    for kind in (Kind.PARTICIPANTS, Kind.OPENINGS, Kind.PLACEMENTS):
-        table = TABLES[kind]
-        for column in columns(kind):
-            if column.type is ColumnType.DATE:
-                stored = table.c[column.name]
-                session.execute(update(table).values({stored: func.date(stored, shift)}))
-    session.execute(update(PlacementEventRow).values(
-        changed_on=func.date(PlacementEventRow.changed_on, shift)))
-
-
-def _copy(demo: Settings, home: Path) -> Settings:
-    """A copy of the demo's store in ``home``, dated as of today, serving the demo's champion."""
-    database = demo.paths.home / "platsa.db"
-    if demo.paths.database_url or not database.is_file():
-        raise NoDemoError(f"no demo database at {database}: run `make demo` first")
-    shutil.copy(database, home / "platsa.db")
-    if (demo.paths.home / "embeddings").is_dir():
-        shutil.copytree(demo.paths.home / "embeddings", home / "embeddings")
-    copy = demo.replace(home=home, mlflow_tracking_uri=demo.paths.resolved_tracking_uri)
-    engine = get_engine(copy.paths.resolved_database_url)
-    with session_scope(engine) as session:
-        newest = dt.date.fromisoformat(str(session.scalar(select(func.max(OpeningRow.posted_at)))))
-        days = (dt.date.today() - dt.timedelta(days=POSTED_DAYS_AGO) - newest).days
-        _shift_dates(session, days)
-    engine.dispose()
-    log.info("copied the demo store to %s, dates moved %d days forward", home, days)
-    return copy
-
-
-def _users(settings: Settings) -> tuple[dict[str, str], str, str]:
-    """One key per role in the copy, the busiest municipality's first participant, and the
-    employer with the most openings."""
-    engine = get_engine(settings.paths.resolved_database_url)
-    with session_scope(engine) as session:
-        municipality = session.execute(
-            select(ParticipantRow.municipality_code).group_by(ParticipantRow.municipality_code)
-            .order_by(func.count().desc())).scalars().first()
-        participant = session.scalars(select(ParticipantRow.id).where(
-            ParticipantRow.municipality_code == municipality).order_by(ParticipantRow.id)).first()
-        employer = session.execute(
-            select(EmployerRow.id).join(OpeningRow, OpeningRow.employer_id == EmployerRow.id)
-            .group_by(EmployerRow.id).order_by(func.count().desc())).scalars().first()
-        keys = {name: create_user(session, f"screenshots {name}", role,
-                                  municipality_code=municipality if role is Role.COACH else None,
-                                  employer_id=employer if role is Role.EMPLOYER else None)[1]
-                for name, role in (("coach", Role.COACH), ("employer", Role.EMPLOYER),
-                                   ("data_scientist", Role.DATA_SCIENTIST))}
-    engine.dispose()
-    return keys, str(participant), str(employer)
 
 
 @contextmanager
@@ -116,18 +54,56 @@ def _browser(executable: str) -> Iterator[Any]:
             browser.close()
 
 
-def _shoot(browser: Any, url: str, key: str, path: str, out: Path) -> None:
-    """Sign in with ``key``, open ``path`` and save the visible page to ``out``."""
-    context = browser.new_context(viewport=VIEWPORT, locale="sv-SE")
+def _shoot(browser: Any, url: str, key: str, path: str, out: Path, width: int) -> None:
+    """Sign in with ``key``, open ``path`` and save the visible page to ``out`` (scrolled to
+    the element a ``#fragment`` names)."""
+    context = browser.new_context(viewport={"width": width, "height": HEIGHT}, locale="sv-SE")
     page = context.new_page()
+    path, _, fragment = path.partition("#")
     page.goto(f"{url}/web/login?next={path}")
-    page.get_by_label("API-nyckel").fill(key)
+    page.locator("#api_key").fill(key)  # the sign-in key, whatever its label says
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_url(f"{url}{path}")
     page.wait_for_load_state("networkidle")
+    if fragment:
+        page.locator(f"#{fragment}").evaluate("element => element.scrollIntoView()")
     page.screenshot(path=str(out))
     context.close()
     log.info("wrote %s (%d KB)", out, out.stat().st_size // 1024)
+
+
+#: (file, user, path, viewport width) of each screenshot; ``{participant}`` is one of the
+#: coach's participants with suggestions, ``{opening}`` the first of them.
+SHOTS = (
+    ("coach_day.png", "coach", "/web/coach", 1280),
+    ("coach.png", "coach", "/web/coach/participants/{participant}#suggestions-heading", 1280),
+    ("handout.png", "coach", "/web/coach/participants/{participant}/handout/{opening}", 1280),
+    ("coach_phone.png", "coach", "/web/coach", 390),
+    ("employer.png", "employer", "/web/employer", 1280),
+    ("data_scientist.png", "data_scientist", "/web/reports/fairness", 1280),
+)
+
+
+def _suggested(app: Any, participants: list[str]) -> tuple[str, str]:
+    """The first of ``participants`` with at least three suggestions, and their first one,
+    so the coach's pictures show cards and a handout of an opening that is open today."""
+    recommender = app.state.matching.recommender
+    with Session(app.state.engine) as session:
+        for participant_id in participants:
+            found = recommender.suggest_openings(get_record(session, Participant, participant_id),
+                                                 k=3)
+            if len(found.items) >= 3:
+                return participant_id, found.items[0].opening_id
+    raise LookupError("no participant of the demo coach has three suggestions")
+
+
+def _caseload(app: Any, key: str) -> list[str]:
+    """The participants of the coach whose key is ``key`` (their coach record's), by id."""
+    with Session(app.state.engine) as session:
+        coach_id = session.scalar(select(UserRow.coach_id).join(ApiKeyRow).where(
+            ApiKeyRow.digest == key_digest(key)))
+        return list(session.scalars(select(ParticipantRow.id).where(
+            ParticipantRow.coach_id == coach_id).order_by(ParticipantRow.id)))
 
 
 def main() -> None:
@@ -139,14 +115,15 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="platsa-screens-") as folder:
-        settings = _copy(Settings(), Path(folder))
-        keys, participant, _ = _users(settings)
-        with running(create_app(settings), start_seconds=300) as url, _browser(args.chromium) as browser:
-            _shoot(browser, url, keys["coach"], f"/web/coach/participants/{participant}",
-                   args.out / "coach.png")
-            _shoot(browser, url, keys["employer"], "/web/employer", args.out / "employer.png")
-            _shoot(browser, url, keys["data_scientist"], "/web/reports/fairness",
-                   args.out / "data_scientist.png")
+        settings = dated_demo_copy(Settings(), Path(folder))
+        users = demo_users(settings)
+        app = create_app(settings)
+        with running(app, start_seconds=300) as url, _browser(args.chromium) as browser:
+            participant, opening = _suggested(app, _caseload(app, users.keys["coach"]))
+            for name, user, path, width in SHOTS:
+                _shoot(browser, url, users.keys[user],
+                       path.format(participant=participant, opening=opening),
+                       args.out / name, width)
 
 
 if __name__ == "__main__":

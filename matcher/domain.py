@@ -421,6 +421,7 @@ MAX_LENGTH: dict[str, int] = {
     "contact_name": 100,
     "email": 254,  # RFC 5321's longest forward path
     "phone": 32,
+    "case_number": 40,
 }
 
 Identifier = Annotated[
@@ -430,6 +431,10 @@ Identifier = Annotated[
 #: a non-space character; saying so in the schema keeps "   " from looking valid there.
 NOT_BLANK = r"\S"
 MunicipalityCode = Annotated[str, Field(pattern=r"^\d{4}$", description="kommunkod, 4 digits")]
+#: A case number as municipalities write them ("AMA-2026-0142", "2026/117").
+CaseNumber = Annotated[
+    str, Field(min_length=1, max_length=MAX_LENGTH["case_number"], pattern=r"^[A-Za-z0-9 ./:\-]+$")
+]
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -533,7 +538,9 @@ class Employer(Record):
 
 
 class Participant(Record):
-    """A programme participant, pseudonymous: no name or personal number is stored."""
+    """A programme participant, known by a pseudonymous id. The display name and case number
+    are for their coach only: no personal number is stored, and the name never reaches an
+    employer, a research export, the audit log or the matcher."""
 
     id: Identifier
     municipality_code: MunicipalityCode
@@ -553,7 +560,8 @@ class Participant(Record):
     sfi_schedule: SfiSchedule = SfiSchedule.NONE
     home: Location
     max_commute_minutes: int = Field(default=60, ge=5, le=240)
-    coach_id: Identifier | None = None
+    coach_id: Identifier | None = Field(
+        default=None, description="the coach responsible (a coach user is linked to one)")
     programme_start: dt.date | None = None
     consent_share_profile: bool = Field(
         default=False, description="may employers see the pseudonymised profile"
@@ -563,6 +571,11 @@ class Participant(Record):
         default=False,
         description="home is the municipality centre because the address is not known",
     )
+    display_name: str | None = Field(
+        default=None, max_length=MAX_LENGTH["name"],
+        description="what the coach calls them; shown to their coaches only")
+    case_number: CaseNumber | None = Field(
+        default=None, description="the municipality's case or file number (ärendenummer)")
 
     _level = field_validator("swedish_level", mode="before")(_coerce_level)
 
@@ -697,6 +710,37 @@ class TransitionRefused(DomainError):
         else:
             super().__init__(text, "rule.transition_final", field="status",
                              current=current.value, new=new.value)
+
+
+#: The follow-up is made this many days after the effort ended ("utfall efter 90 dagar").
+FOLLOW_UP_DAYS = 90
+
+
+class FollowUpTooEarly(DomainError):
+    """A 90-day outcome recorded before 90 days have passed since the placement ended; keeps
+    the day it is due so a user interface can say when to come back."""
+
+    def __init__(self, placement_id: str, on: dt.date, due: dt.date) -> None:
+        self.placement_id, self.on, self.due = placement_id, on, due
+        super().__init__(f"outcome_90 of placement {placement_id!r} on {on.isoformat()}: the "
+                         f"follow-up is due from {due.isoformat()}, {FOLLOW_UP_DAYS} days after "
+                         "the placement ended", "rule.follow_up_early", field="outcome_90",
+                         due=due.isoformat(), days=FOLLOW_UP_DAYS)
+
+
+def follow_up_due(placement: Placement) -> dt.date:
+    """The first day a placement's 90-day outcome may be recorded: ``FOLLOW_UP_DAYS`` after it
+    ended (after its last change when the end was not recorded, as in old imports)."""
+    ended = placement.ended_at or placement.updated_at or placement.created_at
+    return ended + dt.timedelta(days=FOLLOW_UP_DAYS)
+
+
+def check_follow_up(placement: Placement, on: dt.date) -> None:
+    """Refuse an outcome recorded before it is due (:class:`FollowUpTooEarly`): a placement
+    that started today cannot already have an outcome at 90 days."""
+    due = follow_up_due(placement)
+    if on < due:
+        raise FollowUpTooEarly(placement.id, on, due)
 
 
 def check_transition(current: PlacementStatus, new: PlacementStatus) -> None:

@@ -165,6 +165,7 @@ CODES: dict[str, dict[str, Kind]] = {
     "rule.postcode": {"value": str},
     "rule.capacity_below_filled": {"capacity": int, "filled": int},
     "rule.date_out_of_range": {"on": dt.date, "created_at": dt.date},
+    "rule.follow_up_early": {"due": dt.date, "days": int},
     # the store refusing a change (matcher.store.repositories)
     "conflict.stale_status": {},
     # what the API refuses of a request before any route reads it (serving/limits.py,

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from matcher.flat import Kind
+from matcher.store.models import CoachRow
 from matcher.store.repositories import RecordNotFound, UnknownReference, stored_keys
 from platsa.services.security import Principal, Role, key_digest, key_prefix, new_api_key
 from serving.tables import ApiKeyRow, UserRow
@@ -50,15 +51,23 @@ class KeyCheck:
 
 def principal_of(user: UserRow) -> Principal:
     """The caller a stored user is: id, role and scope."""
-    return Principal(user.id, Role(user.role), user.municipality_code, user.employer_id)
+    return Principal(user.id, Role(user.role), user.municipality_code, user.employer_id,
+                     user.coach_id)
 
 
-def check_scope(session: Session, municipality_code: str | None, employer_id: str | None) -> None:
-    """Refuse a municipality or employer the store does not hold (naming it)."""
+def check_scope(session: Session, municipality_code: str | None, employer_id: str | None,
+                coach_id: str | None = None) -> None:
+    """Refuse a municipality, employer or coach record the store does not hold (naming it),
+    and a coach record of another municipality than the user's."""
     if municipality_code and not stored_keys(session, Kind.MUNICIPALITIES, [municipality_code]):
         raise UnknownReference(f"municipality_code {municipality_code!r}: no such municipality")
     if employer_id and not stored_keys(session, Kind.EMPLOYERS, [employer_id]):
         raise UnknownReference(f"employer_id {employer_id!r}: no such employer")
+    if coach_id is not None:
+        coach = session.get(CoachRow, coach_id)
+        if coach is None or coach.municipality_code != municipality_code:
+            raise UnknownReference(
+                f"coach_id {coach_id!r}: no such coach in municipality {municipality_code!r}")
 
 
 def add_user(
@@ -68,15 +77,18 @@ def add_user(
     *,
     municipality_code: str | None = None,
     employer_id: str | None = None,
+    coach_id: str | None = None,
     now: dt.datetime | None = None,
 ) -> UserRow:
-    """Store an active user without a key (single sign-on users need none)."""
+    """Store an active user without a key (single sign-on users need none); a coach user may
+    be linked to their coach record (``coach_id``), which makes their caseload."""
     user_id = f"u-{secrets.token_hex(6)}"
     # The principal checks that the scope fits the role before anything is written.
-    Principal(user_id, role, municipality_code, employer_id)
-    check_scope(session, municipality_code, employer_id)
+    Principal(user_id, role, municipality_code, employer_id, coach_id)
+    check_scope(session, municipality_code, employer_id, coach_id)
     row = UserRow(id=user_id, name=name, role=role.value, municipality_code=municipality_code,
-                  employer_id=employer_id, active=True, created_at=now or dt.datetime.now(dt.UTC))
+                  employer_id=employer_id, coach_id=coach_id, active=True,
+                  created_at=now or dt.datetime.now(dt.UTC))
     session.add(row)
     session.flush()  # a key refers to the user; no ORM relationship orders the inserts
     return row
@@ -98,11 +110,12 @@ def create_user(
     *,
     municipality_code: str | None = None,
     employer_id: str | None = None,
+    coach_id: str | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[UserRow, str]:
     """Store a user with one API key; returns the user and the key (its only appearance)."""
     row = add_user(session, name, role, municipality_code=municipality_code,
-                   employer_id=employer_id, now=now)
+                   employer_id=employer_id, coach_id=coach_id, now=now)
     return row, issue_key(session, row.id, now)
 
 

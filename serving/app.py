@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from matcher.retrieval import set_search_threads
 from matcher.store.engine import (
@@ -118,7 +119,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API with its routers, error handlers, metrics and the web pages (``/web``);
     models load in the lifespan."""
-    app = FastAPI(title="Platsa", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc load Swagger UI and ReDoc from this app (DOCS_STATIC), never a CDN:
+    # municipal networks and offline installations cannot reach one.
+    app = FastAPIOffline(title="Platsa", version="0.1.0", description=DESCRIPTION,
+                         lifespan=lifespan, static_url=headers.DOCS_STATIC)
     app.state.settings = settings or get_settings()
     app.state.metrics = Metrics()
     serving = app.state.settings.serving

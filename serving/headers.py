@@ -4,15 +4,16 @@
   only, no inline script or style (the pages keep theirs in ``/web/static``), no plugins,
   and ``frame-ancestors 'none'`` so no other site can frame a page (clickjacking). The API
   documentation pages (``/docs``, ``/redoc``) are FastAPI's own, built from inline script,
-  so they get everything but the CSP.
+  so they get everything but the CSP; their scripts and styles are served from this app
+  (``/docs-static``, the fastapi-offline package), never from a CDN.
 * ``X-Content-Type-Options: nosniff``; ``Referrer-Policy: same-origin`` (participant ids
   travel in page URLs and must not leak to another site; ``no-referrer`` would also blank
   the ``Origin`` of the pages' own form posts, which a CSRF check may read);
   ``X-Frame-Options: DENY`` for browsers without CSP level 2.
 * ``Cache-Control: no-store`` on every answer that did not set its own: participant pages
   and API answers hold personal data that must not stay in a browser's or proxy's cache.
-  The static files (stylesheet and script) are the exception, as are the aggregate charts
-  that set their own caching.
+  The static files (stylesheet, script, the documentation's assets) are the exception, as
+  are the aggregate charts that set their own caching.
 * ``Strict-Transport-Security`` when ``PLATSA_HSTS_SECONDS`` is set and the request came
   over HTTPS (directly, or through a proxy trusted by ``FORWARDED_ALLOW_IPS``; see
   docs/deployment.md).
@@ -30,7 +31,9 @@ ALWAYS: tuple[tuple[bytes, bytes], ...] = (
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 )
-#: Paths served by FastAPI's documentation pages (inline script; no CSP).
+#: Paths served by FastAPI's documentation pages (inline script; no CSP), and where their
+#: scripts and styles are (fastapi-offline's copies).
+DOCS_STATIC = "/docs-static"
 DOCS_PATHS = ("/docs", "/redoc")
 STATIC_PREFIX = "/web/static/"
 
@@ -46,7 +49,7 @@ class SecurityHeaders:
         extra = list(ALWAYS)
         if not path.startswith(DOCS_PATHS):
             extra.append((b"content-security-policy", CSP.encode()))
-        if not path.startswith(STATIC_PREFIX):
+        if not path.startswith((STATIC_PREFIX, DOCS_STATIC)):
             extra.append((b"cache-control", b"no-store"))
         if self.hsts_seconds and scope.get("scheme") == "https":
             extra.append((b"strict-transport-security",

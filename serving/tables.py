@@ -56,6 +56,10 @@ class UserRow(Base):
     employer_id: Mapped[str | None] = mapped_column(
         String(ID_LENGTH), ForeignKey("employers.id"), index=True
     )
+    # The coach record a coach user is (participants name their coach by it); since 0004.
+    coach_id: Mapped[str | None] = mapped_column(
+        String(ID_LENGTH), ForeignKey("coaches.id"), index=True
+    )
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 

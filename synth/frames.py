@@ -30,7 +30,14 @@ from synth.openings import EmployerArrays, OpeningArrays
 from synth.places import Coaches, Region
 from synth.population import GENDERS, LANGUAGES, ParticipantArrays
 from synth.sampling import IntArray, flags_from_bits
-from synth.text import ACCOMMODATION_PHRASES, concat, sentences_from_bits, where
+from synth.text import (
+    ACCOMMODATION_PHRASES,
+    case_numbers,
+    concat,
+    participant_names,
+    sentences_from_bits,
+    where,
+)
 
 _EPOCH_DAY = (EPOCH - dt.date(1970, 1, 1)).days
 
@@ -70,6 +77,12 @@ def coded(codes: npt.ArrayLike, vocabulary: Sequence[object]) -> pa.Array:
 
 def _strings(vocabulary: Sequence[object]) -> pa.Array:
     return pa.array([v.value if isinstance(v, Enum) else str(v) for v in vocabulary], pa.string())
+
+
+def _years(days: IntArray) -> npt.NDArray[np.int64]:
+    """The calendar year of each day number (the epoch's year where none is recorded)."""
+    known = np.where(np.asarray(days) == NO_DAY, 0, days) + _EPOCH_DAY
+    return known.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
 
 
 def text(values: npt.ArrayLike) -> pa.Array:
@@ -184,6 +197,8 @@ def participants_table(p: ParticipantArrays, occupations: OccupationTable, regio
         "consent_share_profile": pa.array(p.consent_share),
         "consent_research": pa.array(p.consent_research),
         "location_approximate": pa.array(p.location_approximate),
+        "display_name": text(participant_names(ids.to_pylist())),
+        "case_number": text(case_numbers(_years(p.programme_start))),
     })
 
 

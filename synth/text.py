@@ -10,6 +10,7 @@ rows with array indexing and string concatenation, never a loop over rows.
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -195,6 +196,37 @@ def person_names(rng: np.random.Generator, size: int) -> ObjectArray:
     first = np.asarray(_FIRST_NAMES, dtype=object)[rng.integers(0, len(_FIRST_NAMES), size)]
     last = np.asarray(_SURNAMES, dtype=object)[rng.integers(0, len(_SURNAMES), size)]
     return concat(first, " ", last)
+
+
+#: Names of people who came to Sweden in recent years and of people born here (participants);
+#: made up, not anyone's.
+_PARTICIPANT_FIRST = (
+    "Amina", "Abdi", "Aisha", "Ahmad", "Fatima", "Mohammed", "Hiwet", "Yonas", "Samira",
+    "Omar", "Leila", "Yusuf", "Rahel", "Dawit", "Nour", "Hassan", "Olena", "Dmytro", "Zahra",
+    "Ali", "Maryam", "Khalid", "Selam", "Tesfay", "Sara", "Johan", "Emma", "Jonas", "Maria",
+    "Erik",
+)
+_PARTICIPANT_LAST = (
+    "Hassan", "Mohamed", "Ali", "Ahmadi", "Abdullahi", "Tesfaye", "Haile", "Yusuf", "Karimi",
+    "Hosseini", "Osman", "Bereket", "Kovalenko", "Shevchenko", "Nazari", "Ibrahim", "Mekonnen",
+    "Rahimi", "Said", "Andersson", "Nilsson", "Lindqvist", "Berg", "Ekström",
+)
+
+
+def participant_names(ids: Sequence[str]) -> ObjectArray:
+    """A made-up display name per participant id, the same for an id in every run (derived
+    from the id, so it draws nothing from the generator's random stream)."""
+    keys = np.array([zlib.crc32(i.encode()) for i in ids], dtype=np.int64)
+    first = np.asarray(_PARTICIPANT_FIRST, dtype=object)[keys % len(_PARTICIPANT_FIRST)]
+    last = np.asarray(_PARTICIPANT_LAST, dtype=object)[(keys // 7919) % len(_PARTICIPANT_LAST)]
+    return concat(first, " ", last)
+
+
+def case_numbers(years: npt.NDArray[np.int64]) -> ObjectArray:
+    """Case numbers as a municipality files them: ``AMA-2026-0142`` (the year the case was
+    opened, then a counter)."""
+    return np.array([f"AMA-{year}-{n:04d}" for n, year in enumerate(years, start=1)],
+                    dtype=object)
 
 
 def company_names(rng: np.random.Generator, place: ObjectArray, sector_word: ObjectArray

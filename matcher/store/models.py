@@ -134,6 +134,8 @@ class ParticipantRow(Base):
     consent_share_profile: Mapped[bool] = mapped_column(Boolean)
     consent_research: Mapped[bool] = mapped_column(Boolean)
     location_approximate: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    display_name: Mapped[str | None] = mapped_column(String(MAX_LENGTH["name"]))
+    case_number: Mapped[str | None] = mapped_column(String(MAX_LENGTH["case_number"]), index=True)
 
 
 class OpeningRow(Base):

@@ -64,6 +64,7 @@ from matcher.domain import (
     Outcome90,
     Placement,
     PlacementStatus,
+    check_follow_up,
     check_transition,
     place_change,
 )
@@ -588,13 +589,16 @@ def change_placement_status(
 def record_outcome(
     session: Session, placement_id: str, outcome: Outcome90, *, on: dt.date
 ) -> Placement:
-    """Record the 90-day follow-up of a completed or dropped placement (compare-and-set, so
-    two follow-ups recorded at once do not silently overwrite each other)."""
+    """Record the 90-day follow-up of a completed or dropped placement, no earlier than it is
+    due (:func:`matcher.domain.check_follow_up`); compare-and-set, so two follow-ups recorded
+    at once do not silently overwrite each other."""
 
     def follow_up(current: Placement) -> Placement:
         check_event_date(current, on)
-        return Placement.model_validate(
+        followed = Placement.model_validate(  # an outcome needs an ended placement
             {**current.model_dump(), "outcome_90": outcome, "updated_at": on})
+        check_follow_up(current, on)
+        return followed
 
     return _revised(session, placement_id, follow_up)[1]
 

@@ -256,6 +256,10 @@ def create_user(
     employer: Annotated[
         str | None, typer.Option("--employer", help="Employer id (required for employer users).")
     ] = None,
+    coach: Annotated[
+        str | None, typer.Option("--coach", help="The coach record a coach user is (their "
+                                 "caseload: participants with this coach_id).")
+    ] = None,
 ) -> None:
     """Create an API user and print its key once (only a digest is stored)."""
     from platsa.services.security import Role as RoleName
@@ -269,10 +273,10 @@ def create_user(
                 f"--role {role!r} is not one of {', '.join(r.value for r in RoleName)}"
             ) from None
         user, key = store_user(session, name, role_name, municipality_code=municipality,
-                               employer_id=employer)
+                               employer_id=employer, coach_id=coach)
         return {"id": user.id, "name": user.name, "role": user.role,
                 "municipality_code": user.municipality_code, "employer_id": user.employer_id,
-                "api_key": key}
+                "coach_id": user.coach_id, "api_key": key}
 
     print_json(_in_store(create))
     typer.echo("store the api_key now: it is not shown again", err=True)

@@ -60,11 +60,16 @@ class Principal:
     role: Role
     municipality_code: str | None = None
     employer_id: str | None = None
+    #: The coach record a coach user is: their own caseload is the participants naming it.
+    coach_id: str | None = None
     area: frozenset[str] = field(default=frozenset())
 
     def __post_init__(self) -> None:
         if self.role is Role.COACH and not self.municipality_code:
             raise ScopeError(f"municipality_code: coach {self.user_id!r} needs a municipality")
+        if self.coach_id is not None and self.role is not Role.COACH:
+            raise ScopeError(f"user {self.user_id!r} is a {self.role.value}, not a coach, "
+                             f"so cannot be coach {self.coach_id!r}")
         if self.role is Role.EMPLOYER and not self.employer_id:
             raise ScopeError(f"employer_id: employer user {self.user_id!r} needs an employer id")
 

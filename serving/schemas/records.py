@@ -38,12 +38,16 @@ PARTICIPANT_EXAMPLE = {
     "swedish_level": "sfi C", "other_languages": ["ar"], "needs": ["no_heavy_lifting"],
     "hours_per_week": 30, "sfi_schedule": "mornings", "home": {"lat": 55.605, "lon": 13.004},
     "max_commute_minutes": 45, "consent_share_profile": True,
+    "display_name": "Amina Hassan", "case_number": "AMA-2026-0142",
 }
 OPENING_EXAMPLE = {
     "id": "o-2001", "employer_id": "e-17", "municipality_code": "1280", "kind": "praktik",
     "title": "Lokalvårdare", "location": {"lat": 55.59, "lon": 13.01}, "min_swedish": "sfi B",
     "language_support": True, "accommodations": ["no_heavy_lifting", "mentor"],
     "schedule": "afternoons", "capacity": 2, "posted_at": "2026-11-01",
+    "start_date": "2026-12-01", "end_date": "2027-02-26", "application_deadline": "2026-11-20",
+    "workplace_street": "Storgatan 12", "workplace_postcode": "211 34", "workplace_city": "Malmö",
+    "contact_name": "Lena Ek", "contact_phone": "040-123 45 67", "contact_email": "lena.ek@example.se",
 }
 
 

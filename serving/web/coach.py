@@ -9,8 +9,10 @@ profile logs a participant read, its suggestions a suggestions read, exactly as 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
@@ -25,15 +27,26 @@ from matcher.domain import (
     LanguageLevel,
     Opening,
     Outcome90,
+    Participant,
     PlacementStatus,
     SfiSchedule,
+    follow_up_due,
 )
+from matcher.geo import estimate_commute_minutes
 from matcher.recommend import UnknownOpeningError
 from matcher.store.repositories import PlaceUnavailable, get_record, list_open_openings
-from platsa.i18n import Renderer, renderer, worded_near_misses, worded_suggestions, worded_why_not
-from platsa.services import participants, placements
-from platsa.services.access import participant_for, placement_for
+from platsa.i18n import (
+    Renderer,
+    parse_lang,
+    renderer,
+    worded_near_misses,
+    worded_suggestions,
+    worded_why_not,
+)
+from platsa.services import caseload, participants, placements
+from platsa.services.access import opening_for, participant_for, placement_for
 from platsa.services.allocations import allocate_cohort
+from platsa.services.caseload import SORTS, CaseloadQuery
 from platsa.services.security import Principal, Pseudonymizer
 from serving import audit
 from serving.audit import Action
@@ -42,12 +55,19 @@ from serving.deps import MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep,
 from serving.errors import coded
 from serving.matching import MatchingService
 from serving.presenters import allocation_public
+from serving.schemas.common import merged
 from serving.schemas.matching import AllocationRequest
-from serving.schemas.records import OutcomeCreate, StatusChange
+from serving.schemas.records import OutcomeCreate, ParticipantUpdate, StatusChange
 from serving.web.auth import CheckedForm, CoachUser
-from serving.web.forms import FieldErrors, filled, first_error, text, texts
+from serving.web.forms import FieldErrors, field_errors, filled, first_error, text, texts
 from serving.web.pages import PageRoute, error_page, render, request_lang, weighed_or_plain
-from serving.web.queries import ParticipantFilter, participants_of, placements_of
+from serving.web.queries import (
+    coaches_in,
+    municipality_name,
+    opening_cards,
+    participants_of,
+    placements_of,
+)
 
 router = APIRouter(prefix="/web/coach", route_class=PageRoute, include_in_schema=False)
 
@@ -59,10 +79,17 @@ DECISIONS = {"accept": PlacementStatus.ACCEPTED, "decline": PlacementStatus.DECL
 OUTCOME_STATUSES = frozenset({PlacementStatus.COMPLETED, PlacementStatus.DROPPED})
 
 
-def _filter(q: str, min_level: str, sfi: str, need: str) -> ParticipantFilter:
-    """The list filter from query values; unknown values are ignored rather than refused."""
-    return ParticipantFilter(
-        q=q.strip()[:100],
+def _number(value: str, default: int) -> int:
+    return int(value) if value.isdigit() else default
+
+
+def caseload_query(q: str, mine: str, sort: str, desc: str, page: str, min_level: str,
+                   sfi: str, need: str) -> CaseloadQuery:
+    """The caseload asked for in the address; values no form offers are ignored, not refused."""
+    return CaseloadQuery(
+        q=q.strip()[:100], mine=mine != "0",
+        sort=sort if sort in SORTS else "name",  # type: ignore[arg-type]
+        descending=desc == "1", page=_number(page, 1),
         min_level=int(min_level) if min_level.isdigit() and int(min_level) <= max(LanguageLevel)
         else None,
         sfi_schedule=sfi if sfi in SfiSchedule.__members__.values() else "",
@@ -71,22 +98,29 @@ def _filter(q: str, min_level: str, sfi: str, need: str) -> ParticipantFilter:
 
 
 @router.get("")
-def participant_list(request: Request, principal: CoachUser, session: SessionDep,
-                     pseudo: PseudonymizerDep, q: str = "", min_level: str = "", sfi: str = "",
-                     need: str = "") -> Response:
-    """The coach's participants, narrowed by text, Swedish level, sfi hours or a need.
+def start_page(request: Request, principal: CoachUser, session: SessionDep,
+               pseudo: PseudonymizerDep, q: str = "", mine: str = "1", sort: str = "name",
+               desc: str = "", page: str = "1", min_level: str = "", sfi: str = "",
+               need: str = "") -> Response:
+    """The coach's day: what needs doing, then their participants (or the municipality's),
+    searched by name, case number or id, sorted and paged.
 
-    Audited: a list filtered by a need tells who has it (health data). The entry holds the
-    listed participants' keyed digests, never the filter's values.
+    Audited: a list filtered by a need tells who has it (health data). The entries hold the
+    listed participants' keyed digests, never the search or the filter's values.
     """
-    people = participants_of(session, principal, _filter(q, min_level, sfi, need))
-    listed = [pseudo.subject_ref("participant", p.id) for p in people]
-    audit.record(session, principal, Action.PARTICIPANT_LIST, "municipality",
-                 principal.municipality_code or "*", shown=listed, subjects=listed)
+    query = caseload_query(q, mine, sort, desc, page, min_level, sfi, need)
+    ctx = context(session, principal, pseudo)
+    listed = caseload.caseload(ctx, query)
+    values = {"q": query.q, "mine": "1" if query.mine else "0", "sort": query.sort,
+              "desc": "1" if query.descending else "", "min_level": min_level, "sfi": sfi,
+              "need": need}
     return render(request, "coach_list.html", {
-        "people": people, "values": {"q": q, "min_level": min_level, "sfi": sfi, "need": need},
+        "board": caseload.dashboard(ctx, query.mine), "listed": listed, "values": values,
+        "can_mine": principal.coach_id is not None, "sorts": SORTS,
         "levels": list(LanguageLevel), "sfi_schedules": list(SfiSchedule),
-        "accommodations": list(Accommodation), "municipality": principal.municipality_code or "*",
+        "accommodations": list(Accommodation), "municipality": municipality_name(
+            session, principal.municipality_code),
+        "page_link": lambda **change: "/web/coach?" + urlencode({**values, **change}),
     })
 
 
@@ -119,16 +153,37 @@ def _participant_page(request: Request, participant_id: str, principal: Principa
     audit.record(session, principal, Action.PLACEMENT_LIST, "participant",
                  pseudo.subject_ref("participant", participant_id),
                  shown=[pseudo.subject_ref("placement", p.id) for p in placed])
+    shown = [item["opening_id"] for item in found["items"]]  # type: ignore[attr-defined]
+    coaches = coaches_in(session, person.municipality_code)
     return render(request, "participant.html", {
         "person": person, "found": found, "placed": placed, "near": near,
         "considered": considered,
         "reciprocal_unavailable": unavailable,
+        "cards": opening_cards(session, [*shown, *(p.opening_id for p in placed)]),
         "by_opening": {p.opening_id: p for p in placed},
+        "coach_name": next((c.name for c in coaches if c.id == person.coach_id), None),
+        "coaches": coaches,
         "open_openings": list_open_openings(session, principal.opening_municipalities),
-        "transitions": PLACEMENT_TRANSITIONS, "outcome_statuses": OUTCOME_STATUSES,
+        "transitions": {status: next_statuses(status) for status in PLACEMENT_TRANSITIONS},
+        "outcome_statuses": OUTCOME_STATUSES, "follow_up_due": follow_up_due,
+        "today": dt.date.today(),
         "decline_reasons": list(DeclineReason), "outcomes": list(Outcome90),
-        "errors": errors or {}, "values": values or {},
+        "errors": errors or {}, "values": {**case_values(person), **(values or {})},
     }, status_code=status_code)
+
+
+def next_statuses(status: PlacementStatus) -> list[PlacementStatus]:
+    """Where a placement may go next, in the order of its life, a refusal last: the form
+    offers them after an empty choice, so no submit declines by default."""
+    order = list(PlacementStatus)
+    return sorted(PLACEMENT_TRANSITIONS[status],
+                  key=lambda s: (s is PlacementStatus.DECLINED, order.index(s)))
+
+
+def case_values(person: Participant) -> dict[str, str]:
+    """The case form's fields as stored."""
+    return {"display_name": person.display_name or "", "case_number": person.case_number or "",
+            "coach_id": person.coach_id or ""}
 
 
 @router.get("/participants/{participant_id}")
@@ -144,8 +199,9 @@ def participant_page(request: Request, participant_id: str, principal: CoachUser
 
 
 def _done(participant_id: str, what: str) -> RedirectResponse:
-    """After a change, back to the profile (a reload does not post again)."""
-    return RedirectResponse(f"/web/coach/participants/{participant_id}?done={what}#placements",
+    """After a change, back to the profile (a reload does not post again). No fragment: the
+    page moves focus to its status message, which a fragment would take back to <body>."""
+    return RedirectResponse(f"/web/coach/participants/{participant_id}?done={what}",
                             status_code=303)
 
 
@@ -265,7 +321,7 @@ def why_not_page(request: Request, participant_id: str, principal: CoachUser, se
 
 def _allocation_page(request: Request, principal: Principal, session: Session,
                      context: dict[str, Any], status_code: int = 200) -> Response:
-    people = participants_of(session, principal, ParticipantFilter())
+    people = participants_of(session, principal)
     return render(request, "allocation.html", {"people": people, **context},
                   status_code=status_code)
 
@@ -294,3 +350,82 @@ def allocation_result(request: Request, principal: CoachUser, form: CheckedForm,
               for a in result.assignments}
     return _allocation_page(request, principal, session,
                             {"result": result, "titles": titles, "values": values})
+
+
+#: The case form's fields: what the coach calls the participant, the case number, the coach.
+CASE_FIELDS = ("display_name", "case_number", "coach_id")
+
+
+@router.post("/participants/{participant_id}/case")
+def save_case(request: Request, participant_id: str, principal: CoachUser, form: CheckedForm,
+              session: SessionDep, matching: MatchingDep, pseudo: PseudonymizerDep,
+              _turn: MatcherTurn) -> Response:
+    """Name, case number and responsible coach; every refused value shown at its field."""
+    person = participant_for(session, principal, participant_id)
+    values = {name: text(form, name) for name in CASE_FIELDS}
+    t = renderer(request_lang(request))
+    errors: FieldErrors = {}
+    if values["coach_id"] and values["coach_id"] not in {
+            c.id for c in coaches_in(session, person.municipality_code)}:
+        errors["coach_id"] = t("err.choice")
+    try:
+        body = ParticipantUpdate.model_validate({name: value or None
+                                                 for name, value in values.items()})
+    except ValidationError as exc:
+        errors = {**field_errors(exc, CASE_FIELDS, t), **errors}
+    if errors:
+        return _participant_page(request, participant_id, principal, session, matching, pseudo,
+                                 errors=errors, values=values, status_code=422)
+    participants.update(context(session, principal, pseudo), matching, participant_id,
+                        lambda current: merged(Participant, current, body))
+    return RedirectResponse(f"/web/coach/participants/{participant_id}?done=case",
+                            status_code=303)
+
+
+@router.get("/openings/{opening_id}")
+def opening_page(request: Request, opening_id: str, principal: CoachUser, session: SessionDep,
+                 pseudo: PseudonymizerDep, participant: str = "") -> Response:
+    """Everything about one opening; with ``participant`` its travel time from their home and
+    the way back to them."""
+    card = opening_cards(session, [opening_for(session, principal, opening_id).id])[opening_id]
+    person = participant_for(session, principal, participant) if participant else None
+    return render(request, "opening.html", {
+        "card": card, "person": person,
+        "minutes": None if person is None else travel_minutes(person, card.opening)})
+
+
+def travel_minutes(person: Participant, opening: Opening) -> int:
+    """The estimated one-way trip from the participant's home to the workplace, in minutes."""
+    return round(float(estimate_commute_minutes(person.home.lat, person.home.lon,
+                                                opening.location.lat, opening.location.lon)))
+
+
+@router.get("/participants/{participant_id}/handout/{opening_id}")
+def handout(request: Request, participant_id: str, opening_id: str, principal: CoachUser,
+            session: SessionDep, pseudo: PseudonymizerDep, needs: bool = False,
+            lang: str = "") -> Response:
+    """A page to print and give the participant: where, when, how long the trip, whom to ask
+    and what to bring, in plain Swedish or English; their adaptation needs only when the
+    coach ticks them. Audited as a read of the participant."""
+    person = participants.read(context(session, principal, pseudo), participant_id)
+    card = opening_cards(session, [opening_for(session, principal, opening_id).id])[opening_id]
+    chosen = parse_lang(lang) if lang else request_lang(request)
+    coaches = coaches_in(session, person.municipality_code)
+    return render(request, "handout.html", {
+        "person": person, "card": card, "needs": needs, "h": renderer(chosen),
+        "handout_lang": chosen, "minutes": travel_minutes(person, card.opening),
+        "coach_name": next((c.name for c in coaches if c.id == person.coach_id), None),
+        "bring": bring_list(person, card.opening),
+        "values": {"needs": needs, "lang": chosen},
+    })
+
+
+def bring_list(person: Participant, opening: Opening) -> list[str]:
+    """What the participant should bring on the first day (catalogue ids of the handout)."""
+    items = ["handout.bring.id", "handout.bring.paper", "handout.bring.lunch",
+             "handout.bring.clothes"]
+    if person.sfi_schedule is not SfiSchedule.NONE:
+        items.append("handout.bring.sfi")
+    if opening.required_licences:
+        items.append("handout.bring.licence")
+    return items

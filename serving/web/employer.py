@@ -29,7 +29,8 @@ from matcher.domain import (
     OpeningStatus,
     WorkSchedule,
 )
-from platsa.i18n import renderer
+from matcher.recommend import UnknownOpeningError
+from platsa.i18n import Renderer, renderer
 from platsa.services import openings
 from platsa.services.access import owned_opening
 from platsa.services.security import Principal
@@ -49,8 +50,10 @@ router = APIRouter(prefix="/web/employer", route_class=PageRoute, include_in_sch
 
 #: Single-valued inputs of the opening form, in the order the template shows them.
 SCALARS = ("employer_id", "municipality_code", "kind", "occupation_id", "title", "description",
-           "lat", "lon", "min_swedish", "required_experience_years", "hours_min", "hours_max",
-           "schedule", "capacity", "start_date", "end_date")
+           "workplace_street", "workplace_postcode", "workplace_city", "lat", "lon",
+           "min_swedish", "required_experience_years", "hours_min", "hours_max", "schedule",
+           "capacity", "start_date", "end_date", "application_deadline", "contact_name",
+           "contact_phone", "contact_email", "url")
 LISTS = ("accommodations", "required_licences")
 FIELDS = (*SCALARS, *LISTS, "language_support")
 #: The model's ``location`` is edited through the latitude and longitude inputs.
@@ -100,14 +103,22 @@ def opening_body(values: Mapping[str, Any], centres: Mapping[str, Mapping[str, f
 
 
 def occupation_choices(matching: MatchingService, query: str, current: str) -> list[tuple[str, str]]:
-    """The picker's options: the chosen occupation, then the best matches of the title typed."""
+    """The picker's options: the best matches of the title typed, else the chosen occupation.
+
+    A search replaces the choice (its first match is chosen, and said so): keeping the
+    earlier one chosen let a care internship be saved as carpentry without notice.
+    """
     taxonomy = matching.taxonomy
-    found = [(current, str(taxonomy.occupation(current).label))] if current in taxonomy else []
     if query.strip():
-        found += [(hit.occupation_name_id, f"{hit.label} ({hit.ssyk4})")
-                  for hit in taxonomy.search(query, OCCUPATION_HITS)
-                  if hit.occupation_name_id != current]
-    return found
+        return [(hit.occupation_name_id, f"{hit.label} ({hit.ssyk4})")
+                for hit in taxonomy.search(query, OCCUPATION_HITS)]
+    return [(current, str(taxonomy.occupation(current).label))] if current in taxonomy else []
+
+
+def found_message(t: Renderer, options: list[tuple[str, str]]) -> str:
+    """What a search found, and which occupation is now chosen."""
+    found = t("opening.occupation_found", n=len(options))
+    return f"{found} {t('opening.occupation_chosen', label=options[0][1])}" if options else found
 
 
 def _form_page(request: Request, principal: Principal, session: Session,
@@ -116,6 +127,7 @@ def _form_page(request: Request, principal: Principal, session: Session,
     choices = occupation_choices(matching, values.get("occupation_query", ""),
                                  values.get("occupation_id", ""))
     return render(request, "opening_form.html", {
+        "found": found_message(renderer(request_lang(request)), choices),
         "opening": opening, "values": values, "errors": errors or {},
         "employers": speaks_for(session, principal), "municipalities": municipalities(session),
         "kinds": list(OpeningKind), "levels": list(LanguageLevel), "schedules": list(WorkSchedule),
@@ -139,6 +151,8 @@ def _submitted(request: Request, principal: Principal, session: Session,
     """
     values = form_values(form)
     if text(form, "action") == "search":
+        found = occupation_choices(matching, values["occupation_query"], "")
+        values["occupation_id"] = found[0][0] if found else ""
         return _form_page(request, principal, session, matching, values, opening)
     try:
         save(validate(opening_body(values, _centres(session))))
@@ -151,11 +165,11 @@ def _submitted(request: Request, principal: Principal, session: Session,
 
 @router.get("/occupations")
 def occupation_search(request: Request, principal: EmployerUser, matching: MatchingDep,
-                      q: str = "", current: str = "") -> JSONResponse:
+                      q: str = "") -> JSONResponse:
     """The picker's options for a title as typed, for the page's script (same as the button)."""
-    options = occupation_choices(matching, q.strip()[:200], current)
-    found = renderer(request_lang(request))("opening.occupation_found", n=len(options))
-    return JSONResponse({"options": options, "message": found})
+    options = occupation_choices(matching, q.strip()[:200], "")
+    return JSONResponse({"options": options,
+                         "message": found_message(renderer(request_lang(request)), options)})
 
 
 @router.get("")
@@ -224,7 +238,9 @@ def candidates(request: Request, opening_id: str, principal: EmployerUser, sessi
 
     ``reciprocal=1`` orders them by how likely a placement is to go ahead *and* work, from
     this employer's earlier answers; before any employer has answered, the page shows the
-    plain list and says why, as the coach's page does.
+    plain list and says why, as the coach's page does. An opening published seconds ago may
+    not be indexed yet (the index is rebuilt in the background): the page says it is being
+    prepared and offers to try again, instead of an error.
     """
     opening = owned_opening(session, principal, opening_id)
 
@@ -234,7 +250,10 @@ def candidates(request: Request, opening_id: str, principal: EmployerUser, sessi
         return candidates_public(found, principal, pseudo, matching.taxonomy, weigh,
                                  renderer(request_lang(request)))
 
-    found, unavailable = weighed_or_plain(found_with, reciprocal)
+    try:
+        found, unavailable = weighed_or_plain(found_with, reciprocal)
+    except UnknownOpeningError:  # published a moment ago: this worker is still indexing it
+        return render(request, "candidates.html", {"opening": opening, "preparing": True})
     return render(request, "candidates.html", {"opening": opening, "found": found,
                                                "reciprocal_unavailable": unavailable})
 

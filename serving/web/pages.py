@@ -62,7 +62,7 @@ MENU: dict[Role, tuple[tuple[str, str], ...]] = {
 MENU[Role.ADMIN] = MENU[Role.COACH] + MENU[Role.EMPLOYER] + MENU[Role.DATA_SCIENTIST]
 
 #: Messages a page may announce after a redirect (``?done=accepted``).
-NOTICES = frozenset({"accepted", "declined", "status", "outcome", "created", "updated", "closed",
+NOTICES = frozenset({"accepted", "declined", "status", "outcome", "case", "created", "updated", "closed",
                      "filled", "logged_out"})
 
 

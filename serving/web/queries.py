@@ -7,19 +7,27 @@ API applies), so a page cannot list what its user may not open.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, String, cast, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from matcher.domain import Employer, Municipality, Opening, Participant, Placement
+from matcher.domain import Coach, Employer, Municipality, Opening, Participant, Placement
 from matcher.flat import Kind, column_names, row_to_record
-from matcher.store.models import EmployerRow, MunicipalityRow, OpeningRow, ParticipantRow, PlacementRow
+from matcher.store.models import (
+    CoachRow,
+    EmployerRow,
+    MunicipalityRow,
+    OpeningRow,
+    ParticipantRow,
+    PlacementRow,
+)
+from platsa.services.caseload import scope
 from platsa.services.security import Principal, Role
 
-#: Most participants one list shows; filters narrow it down.
+#: Most participants the allocation form offers.
 LIST_LIMIT = 200
 
 TABLES: dict[Kind, Any] = {
@@ -27,6 +35,7 @@ TABLES: dict[Kind, Any] = {
     Kind.OPENINGS: OpeningRow.__table__,
     Kind.PLACEMENTS: PlacementRow.__table__,
     Kind.EMPLOYERS: EmployerRow.__table__,
+    Kind.COACHES: CoachRow.__table__,
     Kind.MUNICIPALITIES: MunicipalityRow.__table__,
 }
 
@@ -41,41 +50,13 @@ def _records(session: Session, kind: Kind, where: Sequence[ColumnElement[bool]],
     return [row_to_record(kind, dict(row)) for row in session.execute(stmt).mappings()]
 
 
-@dataclass(frozen=True)
-class ParticipantFilter:
-    """What a coach narrows the list by; empty values do not filter."""
-
-    q: str = ""
-    min_level: int | None = None
-    sfi_schedule: str = ""
-    need: str = ""
-
-    def conditions(self) -> list[ColumnElement[bool]]:
-        row = ParticipantRow.__table__.c
-        found: list[ColumnElement[bool]] = []
-        if self.q:
-            pattern = f"%{self.q}%"
-            found.append(or_(row.id.ilike(pattern), row.free_text.ilike(pattern),
-                             cast(row.prior_trades, String).ilike(pattern)))
-        if self.min_level is not None:
-            found.append(row.swedish_level >= self.min_level)
-        if self.sfi_schedule:
-            found.append(row.sfi_schedule == self.sfi_schedule)
-        if self.need:
-            # Needs are a JSON list; its text holds each value quoted ('["mentor"]').
-            found.append(cast(row.needs, String).like(f'%"{self.need}"%'))
-        return found
-
-
-def participants_of(session: Session, principal: Principal, where: ParticipantFilter,
+def participants_of(session: Session, principal: Principal,
                     limit: int = LIST_LIMIT) -> list[Participant]:
-    """The caller's participants (coaches: own municipality; admins: all) matching the filter."""
+    """The caller's own caseload when they have one, else their municipality's (admins:
+    everyone), by name: the people a cohort allocation chooses from."""
     row = ParticipantRow.__table__.c
-    scope = principal.municipalities
-    conditions = where.conditions()
-    if scope is not None:
-        conditions.append(row.municipality_code.in_(sorted(scope)))
-    return _records(session, Kind.PARTICIPANTS, conditions, [row.id], limit)
+    return _records(session, Kind.PARTICIPANTS, scope(principal, mine=True),
+                    [row.display_name.is_(None), row.display_name, row.id], limit)
 
 
 def speaks_for(session: Session, principal: Principal) -> list[Employer]:
@@ -107,3 +88,66 @@ def placements_of(session: Session, participant_id: str) -> list[Placement]:
 def municipalities(session: Session) -> list[Municipality]:
     row = MunicipalityRow.__table__.c
     return _records(session, Kind.MUNICIPALITIES, [], [row.name])
+
+
+def municipality_name(session: Session, code: str | None) -> str:
+    """A municipality's name (its code when the store does not know it; "" for none)."""
+    if code is None:
+        return ""
+    name = session.scalar(select(MunicipalityRow.name).where(MunicipalityRow.code == code))
+    return name or code
+
+
+@dataclass(frozen=True)
+class OpeningCard:
+    """What a coach needs to act on an opening: the opening and whom and where it is with."""
+
+    opening: Opening
+    employer_name: str
+    municipality_name: str
+
+    @property
+    def map_url(self) -> str:
+        """The workplace on OpenStreetMap, from the opening's coordinates."""
+        return osm_url(self.opening.location.lat, self.opening.location.lon)
+
+    @property
+    def address(self) -> str:
+        """Street, postcode and town as one line; the municipality when none is given."""
+        o = self.opening
+        town = " ".join(part for part in (o.workplace_postcode, o.workplace_city) if part)
+        return ", ".join(part for part in (o.workplace_street, town) if part) \
+            or self.municipality_name
+
+
+def osm_url(lat: float, lon: float, zoom: int = 16) -> str:
+    """An OpenStreetMap address that opens the map with a marker at the point."""
+    return (f"https://www.openstreetmap.org/?mlat={lat:.5f}&mlon={lon:.5f}"
+            f"#map={zoom}/{lat:.5f}/{lon:.5f}")
+
+
+def opening_cards(session: Session, opening_ids: Iterable[str]) -> dict[str, OpeningCard]:
+    """The cards of ``opening_ids`` (the caller was checked for them), in one query."""
+    wanted = sorted(set(opening_ids))
+    if not wanted:
+        return {}
+    table = TABLES[Kind.OPENINGS]
+    stmt = (select(*(table.c[name] for name in column_names(Kind.OPENINGS)),
+                   EmployerRow.name.label("_employer"), MunicipalityRow.name.label("_municipality"))
+            .join(EmployerRow, EmployerRow.id == table.c.employer_id)
+            .join(MunicipalityRow, MunicipalityRow.code == table.c.municipality_code)
+            .where(table.c.id.in_(wanted)))
+    cards = {}
+    for row in session.execute(stmt).mappings():
+        values = dict(row)
+        employer, municipality = values.pop("_employer"), values.pop("_municipality")
+        opening = cast(Opening, row_to_record(Kind.OPENINGS, values))
+        cards[opening.id] = OpeningCard(opening, employer, municipality)
+    return cards
+
+
+def coaches_in(session: Session, municipality_code: str) -> list[Coach]:
+    """The coach records of a municipality, by name (whom a participant may be assigned to)."""
+    row = CoachRow.__table__.c
+    return _records(session, Kind.COACHES, [row.municipality_code == municipality_code],
+                    [row.name, row.id])

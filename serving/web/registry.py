@@ -99,9 +99,16 @@ def chart_png(settings: Settings, run_id: str, name: str) -> bytes:
         return Path(client.download_artifacts(run_id, path, folder)).read_bytes()
 
 
+#: The charts each run stored (a run's artifacts never change once logged).
+_CHARTS: dict[tuple[str, str], list[str]] = {}
+
+
 def stored_charts(settings: Settings, run_id: str) -> list[str]:
     """The charts the run stored, in page order."""
-    client = _client(settings)
-    if client is None:
-        return []
-    return [name for name in CHARTS if find_artifact(client, run_id, name)]
+    key = (settings.paths.resolved_tracking_uri, run_id)
+    if key not in _CHARTS:
+        client = _client(settings)
+        if client is None:
+            return []
+        _CHARTS[key] = [name for name in CHARTS if find_artifact(client, run_id, name)]
+    return _CHARTS[key]

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from matcher.fairness.charts import followup_chart, png_bytes
 from matcher.fairness.followup import published
-from matcher.store.repositories import RecordNotFound, load_frames
+from matcher.store.repositories import RecordNotFound
 from platsa.services import reports
 from platsa.services.reports import Dimension
 from platsa.services.security import Principal
@@ -93,7 +93,7 @@ def followup_page(request: Request, principal: ScientistUser,
 def followup_plot(request: Request, principal: ScientistUser, period: str = "quarter") -> Response:
     """Efforts per period and 90-day outcomes by gender, drawn from the store on request."""
     chosen: Period = "year" if period == "year" else "quarter"
-    frames = load_frames(request.app.state.engine)
+    frames = reports.followup_frames(request.app.state.engine)
     minimum = request.app.state.settings.reports.small_cell_minimum
     figure = followup_chart(published(frames, ["period", "gender"], chosen, minimum),
                             published(frames, ["gender"], chosen, minimum))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 
@@ -137,8 +138,14 @@ def test_placement_life_cycle_with_reasons_and_follow_up(world: World) -> None:
         filled[status] = world.client.get("/openings/o1", headers=coach).json()["filled"]
     # the place is taken while the placement runs and free again once it is completed
     assert filled == {"accepted": 0, "offered": 0, "started": 1, "completed": 0}
-    done = world.client.post(f"{path}/outcome", json={"outcome_90": "work"}, headers=coach).json()
-    assert (done["outcome_90"], done["ended_at"]) == ("work", TODAY.isoformat())
+    assert world.client.get(path, headers=coach).json()["ended_at"] == TODAY.isoformat()
+    # the follow-up is 90 days after the end, not the day the placement ends
+    early = world.client.post(f"{path}/outcome", json={"outcome_90": "work"}, headers=coach)
+    assert early.status_code == 422
+    assert (TODAY + dt.timedelta(days=90)).isoformat() in early.text
+    done = world.client.post("/placements/pl-done/outcome", json={"outcome_90": "work"},
+                             headers=coach).json()
+    assert done["outcome_90"] == "work"
 
 
 def _offered(world: World, participant_id: str) -> str:

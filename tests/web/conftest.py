@@ -6,6 +6,7 @@ openings, four participants; see ``tests/serving/conftest.py``) with one API key
 
 from __future__ import annotations
 
+import datetime as dt
 import html as html_module
 import re
 from collections.abc import Iterator
@@ -15,10 +16,16 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from matcher.store.engine import get_engine, session_scope
+from matcher.store.models import OpeningRow, ParticipantRow
+from platsa.services.security import Role
+from platsa.settings import Settings
+from serving.accounts import create_user
 from serving.app import create_app
+from tests.matcher.store.factories import MALMO
 from tests.serving.conftest import seed_world
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -65,9 +72,37 @@ class Web:
             return int(session.scalar(select(func.count()).select_from(row_type).where(*where)))
 
 
+#: What the coaches call the participants of the serving tests' world, and their case numbers
+#: (p2 has neither: a participant may have no name on file).
+NAMES = {"p1": ("Amina Hassan", "AMA-2026-0001"), "p3": ("Yonas Tesfaye", "AMA-2026-0003"),
+         "p-lund": ("Olena Kovalenko", "LU-17")}
+
+
+#: The cook's internship has a full address and contact person (the others have none).
+CONTACT = {"workplace_street": "Storgatan 1", "workplace_postcode": "211 34",
+           "workplace_city": "Malmö", "contact_name": "Lena Ek", "contact_phone": "040-12 34 56",
+           "contact_email": "lena.ek@example.se", "application_deadline": dt.date(2031, 1, 31)}
+
+
+def seed_web_world(home: Path) -> tuple[Settings, dict[str, str]]:
+    """The serving tests' world with names and case numbers, and ``my_coach``: a coach user
+    linked to coach record ``c1`` (whose caseload is p1 and p3)."""
+    settings, keys = seed_world(home)
+    engine = get_engine(settings.paths.resolved_database_url)
+    with session_scope(engine) as session:
+        for participant_id, (name, number) in NAMES.items():
+            session.execute(update(ParticipantRow).where(ParticipantRow.id == participant_id)
+                            .values(display_name=name, case_number=number))
+        session.execute(update(OpeningRow).where(OpeningRow.id == "o-cook").values(CONTACT))
+        _, keys["my_coach"] = create_user(session, "my_coach", Role.COACH,
+                                          municipality_code=MALMO, coach_id="c1")
+    engine.dispose()
+    return settings, keys
+
+
 @pytest.fixture
 def web(platsa_home: Path) -> Iterator[Web]:
-    settings, keys = seed_world(platsa_home)
+    settings, keys = seed_web_world(platsa_home)
     with TestClient(create_app(settings)) as client:
         yield Web(client=client, keys=keys)
 

@@ -3,6 +3,10 @@
 Debian's ``chromium`` is driven by Playwright (its own browser download does not work
 offline); without a chromium binary these tests skip. One server and one browser serve the
 module; each test gets a fresh browser context, so sessions never leak between tests.
+
+Every page is checked at a phone's width (390 px) and a laptop's (1366 px) for horizontal
+overflow, and with axe-core (npm, installed by ``make browser`` into var/axe) for serious or
+critical accessibility violations; without axe-core those checks skip and say so.
 """
 
 from __future__ import annotations
@@ -19,10 +23,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from matcher.store.models import PlacementEventRow, PlacementRow
+from matcher.store.models import OpeningRow, PlacementEventRow, PlacementRow
 from serving.app import create_app
 from serving.web.live import running, wait_for
-from tests.serving.conftest import seed_world
+from tests.web.conftest import seed_web_world
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (apt-get install chromium)")
@@ -30,6 +34,20 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (ap
 LAUNCH_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 TIMEOUT_MS = 15_000
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = (390, 1366)
+#: Every page of each role, as a person reaches it (the world of tests/web/conftest.py).
+PAGES: dict[str, tuple[str, ...]] = {
+    "my_coach": ("/web/coach", "/web/coach?mine=0&q=a", "/web/coach/participants/p1",
+                 "/web/coach/participants/p3", "/web/coach/participants/p1/why-not?opening_id=o2",
+                 "/web/coach/openings/o-cook?participant=p1",
+                 "/web/coach/participants/p3/handout/o-cook?needs=1",
+                 "/web/coach/allocation", "/web/coach/participants/nobody"),
+    "employer": ("/web/employer", "/web/employer/openings/new", "/web/employer/openings/o1/edit",
+                 "/web/employer/openings/o1/candidates"),
+    "data_scientist": ("/web/models", "/web/reports/fairness", "/web/reports/followup"),
+}
 
 
 @dataclass
@@ -47,7 +65,7 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    settings, keys = seed_world(tmp_path_factory.mktemp("live_home"))
+    settings, keys = seed_web_world(tmp_path_factory.mktemp("live_home"))
     app = create_app(settings)
     with running(app) as url:
         yield Live(url=url, app=app, keys=keys)
@@ -83,8 +101,8 @@ def test_a_coach_opens_a_participant_sees_reasons_and_accepts_a_suggestion(page:
     from playwright.sync_api import expect
 
     sign_in(page, live, "coach", "/web/coach")
-    page.get_by_role("link", name="p1", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Deltagare p1")
+    page.locator("table.caseload").get_by_role("link", name="Amina Hassan").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Amina Hassan")
     first = page.locator("li.suggestion").first
     expect(first.locator(".reasons li").first).to_be_visible()
     assert first.locator(".reasons li").count() >= 3
@@ -142,3 +160,120 @@ def test_the_keyboard_reaches_the_content_through_the_skip_link(page: Any, live:
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def overflow(page: Any) -> int:
+    """How many pixels the document is wider than the window (0: no horizontal scrolling)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+def serious_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page, as ``rule: target`` lines."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']}: {node['target']}" for v in found["violations"]
+            if v["impact"] in ("serious", "critical") for node in v["nodes"]]
+
+
+def pdf_pages(page: Any) -> int:
+    """The pages the document prints to on A4 (Chromium's print path, as "save as PDF")."""
+    return len(re.findall(rb"/Type\s*/Page(?!s)", page.pdf(format="A4")))
+
+
+def test_a_coachs_day_from_the_dashboard_to_a_printed_handout(page: Any, live: Live) -> None:
+    from playwright.sync_api import expect
+
+    sign_in(page, live, "my_coach", "/web/coach")
+    expect(page.locator(".todo-follow_ups")).to_contain_text("Yonas Tesfaye")
+    page.locator("table.caseload").get_by_role("link", name="Amina Hassan").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Amina Hassan")
+    accept = re.compile("^Acceptera förslaget")
+    card = page.locator("li.suggestion", has=page.get_by_role("button", name=accept)).first
+    expect(card).to_contain_text("Bageriet AB")
+    expect(card.get_by_role("link", name=re.compile("^Visa på karta"))).to_have_attribute(
+        "href", re.compile(r"^https://www\.openstreetmap\.org/\?mlat=55\.6"))
+    title = card.locator("h3").inner_text().split(": ", 1)[1]
+    card.get_by_role("button", name=accept).click()
+    expect(page.locator("#status")).to_contain_text("Förslaget är accepterat")
+    assert page.evaluate("document.activeElement.id") == "status"  # not <body>
+    row = page.locator("#placements tr", has_text=title)
+    row.get_by_role("link", name=re.compile("^Informationsblad att skriva ut")).click()
+    expect(page.get_by_role("heading", name="Praktik hos Bageriet AB")).to_be_visible()
+    page.emulate_media(media="print")
+    assert page.locator("header.top").is_hidden() and page.locator("form").first.is_hidden()
+    expect(page.locator("article.handout")).to_contain_text(title)
+    expect(page.locator("article.handout")).to_contain_text("Ta med")
+    assert pdf_pages(page) == 1  # one A4 sheet to hand over
+
+
+def test_a_printed_profile_is_short_and_leaves_out_health_data(page: Any, live: Live) -> None:
+    sign_in(page, live, "my_coach", "/web/coach/participants/p3")
+    page.emulate_media(media="print")
+    assert page.get_by_text("hörselnedsättning").is_hidden()
+    assert page.locator("#suggestions-heading").is_hidden()
+    assert pdf_pages(page) <= 2
+
+
+def test_an_employer_who_searches_the_picker_twice_publishes_the_second_choice(
+        page: Any, live: Live) -> None:
+    from playwright.sync_api import expect
+
+    sign_in(page, live, "employer", "/web/employer/openings/new")
+    page.get_by_label("Rubrik").fill("Kock i Malmö")
+    search = page.get_by_label("Sök yrke på titel")
+    search.fill("bagare")
+    expect(page.locator("#occupation_id")).to_have_value("occ-baker")
+    search.fill("kock")
+    expect(page.locator("#occupation-status")).to_contain_text("Valt yrke: Kock")
+    expect(page.locator("#occupation_id")).to_have_value("occ-cook")
+    page.get_by_role("button", name="Publicera annonsen").click()
+    expect(page.locator("#status")).to_contain_text("Annonsen är publicerad")
+    assert live.count(OpeningRow, OpeningRow.title == "Kock i Malmö",
+                      OpeningRow.occupation_id == "occ-cook") == 1
+
+
+@pytest.mark.parametrize("user", sorted(PAGES))
+def test_every_page_fits_a_phone_and_a_laptop_without_sideways_scrolling(
+        browser: Any, live: Live, user: str) -> None:
+    wide: list[str] = []
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 900}, locale="sv-SE")
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        sign_in(page, live, user, PAGES[user][0])
+        for path in PAGES[user]:
+            page.goto(live.url + path)
+            if overflow(page) > 0:
+                wide.append(f"{path} at {width} px: {overflow(page)} px too wide")
+        context.close()
+    assert wide == []
+
+
+@pytest.mark.skipif(not AXE.is_file(), reason=f"no axe-core at {AXE} (make browser installs it "
+                    "with npm; without npm the accessibility checks skip)")
+@pytest.mark.parametrize("user", sorted(PAGES))
+def test_axe_finds_no_serious_violation_on_any_page(browser: Any, live: Live, user: str) -> None:
+    # axe is injected as a script of its own; the pages' CSP would refuse it, so it is
+    # bypassed for this context only (the pages themselves load nothing inline).
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="sv-SE",
+                                  bypass_csp=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    found: list[str] = []
+    sign_in(page, live, user, PAGES[user][0])
+    for path in (*PAGES[user], "/web/lang/en?next=" + PAGES[user][0]):
+        page.goto(live.url + path)
+        found += [f"{path} {line}" for line in serious_violations(page)]
+    page.goto(live.url + "/web/lang/sv")
+    context.close()
+    assert found == []
+
+
+def test_the_sign_in_page_passes_axe_and_fits_a_phone(browser: Any, live: Live) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 800}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(live.url + "/web/login")
+    assert overflow(page) <= 0
+    if AXE.is_file():
+        assert serious_violations(page) == []
+    context.close()

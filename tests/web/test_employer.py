@@ -8,7 +8,9 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from matcher.domain import Opening
 from matcher.store.models import OpeningRow
+from matcher.store.repositories import add_record, get_record
 from tests.serving.conftest import without_acceptance
 from tests.web.conftest import Web, inline_errors
 
@@ -101,14 +103,26 @@ def test_the_occupation_picker_searches_titles_without_saving(web: Web) -> None:
     before = web.count(OpeningRow)
     response = web.post(NEW, {**VALID, "occupation_id": "", "occupation_query": "städare",
                               "action": "search"})
-    assert '<option value="occ-cleaner">Lokalvårdare (9112)</option>' in response.text
-    assert "yrken hittades." in response.text and 'value="Bageribiträde"' in response.text
+    assert '<option value="occ-cleaner" selected>Lokalvårdare (9112)</option>' in response.text
+    assert "3 yrken hittades. Valt yrke: Lokalvårdare (9112)." in response.text
+    assert 'value="Bageribiträde"' in response.text
     assert web.count(OpeningRow) == before
-    found = web.client.get("/web/employer/occupations?q=kock&current=occ-baker").json()
-    assert found["options"] == [["occ-baker", "Bagare"], ["occ-cook", "Kock (5120)"]]
     blank = web.post(NEW, {**VALID, "occupation_id": "", "occupation_query": " \x1f",
                            "action": "search"})
     assert blank.status_code == 200 and web.count(OpeningRow) == before  # nothing to search on
+
+
+def test_a_second_search_replaces_the_first_choice(web: Web) -> None:
+    """The defect: the first search's occupation stayed chosen after a second search, so a
+    care internship could be saved as carpentry without notice."""
+    web.login("employer")
+    second = web.post(NEW, {**VALID, "occupation_id": "occ-cleaner", "occupation_query": "kock",
+                            "action": "search"})
+    assert '<option value="occ-cook" selected>Kock (5120)</option>' in second.text
+    assert 'value="occ-cleaner"' not in second.text
+    found = web.client.get("/web/employer/occupations?q=kock").json()
+    assert found["options"] == [["occ-cook", "Kock (5120)"]]
+    assert found["message"] == "1 yrke hittades. Valt yrke: Kock (5120)."
 
 
 def test_editing_an_opening_keeps_rules_and_ownership(web: Web) -> None:
@@ -165,3 +179,18 @@ def test_closing_and_filling(web: Web) -> None:
     assert filled is not None and (filled.status, filled.filled) == ("filled", filled.capacity)
     refused = web.post("/web/employer/openings/o1/fill", {}, page="/web/employer")
     assert refused.status_code == 409
+
+
+def test_candidates_of_an_opening_not_indexed_yet_are_being_prepared_not_an_error(web: Web) -> None:
+    """Right after publishing, the index is rebuilt in the background for a moment."""
+    with Session(web.client.app.state.engine) as session:  # type: ignore[attr-defined]
+        fresh = get_record(session, Opening, "o-cook").model_copy(update={"id": "o-fresh"})
+        add_record(session, fresh)  # stored, but no rebuild asked: the index lacks it
+        session.commit()
+    web.login("employer")
+    page = web.client.get("/web/employer/openings/o-fresh/candidates")
+    assert page.status_code == 200
+    assert "Annonsen förbereds för matchning" in page.text
+    assert 'href="/web/employer/openings/o-fresh/candidates">Försök igen' in page.text
+    web.client.app.state.matching.refresh()  # type: ignore[attr-defined]
+    assert "förbereds" not in web.client.get("/web/employer/openings/o-fresh/candidates").text

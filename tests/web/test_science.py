@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from platsa.services import reports
 from tests.web.conftest import Web
 
 # The form's random CSRF token may spell "p1" by chance: it is not data.
@@ -36,3 +37,15 @@ def test_followup_table_by_chosen_dimensions_and_its_plot(web: Web) -> None:
     plot = web.client.get("/web/reports/followup.png?period=year")
     assert plot.headers["content-type"] == "image/png"
     assert plot.content.startswith(b"\x89PNG") and len(plot.content) > 10_000
+
+
+def test_the_followup_is_remembered_only_until_what_it_rests_on_changes(web: Web) -> None:
+    """pl-done (p3, completed 95 days ago) has no outcome until the coach records one."""
+    engine = web.client.app.state.engine  # type: ignore[attr-defined]
+    before = reports.followup(engine, ["gender"], "year", 1)
+    assert reports.followup(engine, ["gender"], "year", 1) is before  # asked again: remembered
+    recorded = web.client.post("/placements/pl-done/outcome", json={"outcome_90": "work"},
+                               headers={"X-API-Key": web.keys["coach"]})
+    assert recorded.status_code == 200
+    after = reports.followup(engine, ["gender"], "year", 1)
+    assert int(after["work"].sum()) == int(before["work"].sum()) + 1

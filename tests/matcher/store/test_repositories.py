@@ -11,8 +11,10 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, select
 
 from matcher.domain import (
+    FOLLOW_UP_DAYS,
     DeclineReason,
     DomainError,
+    FollowUpTooEarly,
     Opening,
     OpeningStatus,
     Outcome90,
@@ -271,6 +273,22 @@ def test_outcome_needs_an_ended_placement(seeded: Engine) -> None:
     )
     with session_scope(seeded) as session:
         assert get_record(session, Placement, "pl1") == placement
+
+
+def test_the_90_day_outcome_is_due_90_days_after_the_placement_ended(seeded: Engine) -> None:
+    """The rule: an outcome may be recorded from the 90th day after the end, never earlier;
+    a placement that started and ended today has no outcome today."""
+    with session_scope(seeded) as session:
+        for status in (PlacementStatus.ACCEPTED, PlacementStatus.OFFERED, PlacementStatus.STARTED,
+                       PlacementStatus.COMPLETED):
+            change_placement_status(session, "pl1", status, on=DAY, actor="c1")
+    for early in (DAY, DAY + dt.timedelta(days=FOLLOW_UP_DAYS - 1)):
+        with session_scope(seeded) as session, pytest.raises(FollowUpTooEarly) as refused:
+            record_outcome(session, "pl1", Outcome90.WORK, on=early)
+        assert refused.value.due == DAY + dt.timedelta(days=90)
+    due = DAY + dt.timedelta(days=90)
+    with session_scope(seeded) as session:
+        assert record_outcome(session, "pl1", Outcome90.WORK, on=due).outcome_90 is Outcome90.WORK
 
 
 def test_placement_events_are_append_only(seeded: Engine) -> None:
