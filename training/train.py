@@ -197,7 +197,13 @@ def prepare(history: History, make_matcher: MatcherFactory, config: TrainConfig)
 
 def fit(prepared: Prepared, config: TrainConfig,
         training: TrainingSettings | None = None) -> BoostedRanker:
-    """Fit the ranker with early stopping on validation, on this machine or on Dask."""
+    """Fit the ranker on this machine or on Dask.
+
+    Locally the binary ranker boosts from the calibrated rule, its trees chosen by
+    cross-validation over the training split's participants (the validation split is only
+    passed on, for lambdarank's early stopping). Dask grows plain trees, early-stopped on
+    validation.
+    """
     ranker = config.ranker()
     train, valid = learning_rows(prepared, ranker)
     if config.engine is Engine.DASK:
