@@ -9,8 +9,9 @@ export TRANSFORMERS_OFFLINE := 1
 export MLFLOW_DISABLE_TELEMETRY := true
 
 # The locked dependency sets (requirements/*.lock, hashes included): dev.lock is everything
-# make, the tests and CI use; serve.lock is the API's runtime set without torch, serve-torch.lock
-# the same with the torch sentence encoder (the container's choice: see the Dockerfile).
+# make, the tests and CI use; serve.lock is the API's runtime set without torch (the container's
+# and the wheel check's), export.lock the same plus torch, which only the container's build uses
+# to export the sentence encoder to ONNX (see the Dockerfile).
 DEV_LOCK := requirements/dev.lock
 SERVE_LOCK := requirements/serve.lock
 # Where the torch CPU wheel comes from when locking: pip's find-links on these machines,
@@ -35,7 +36,7 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile pyproject.toml --extra serve --extra postgres $(LOCK_FLAGS) $(UPGRADE) \
 	  -c $(DEV_LOCK) -o $(SERVE_LOCK)
 	$(BIN)/uv pip compile pyproject.toml --extra serve --extra postgres --extra train $(LOCK_FLAGS) \
-	  $(UPGRADE) --find-links $(TORCH_FIND_LINKS) -c $(DEV_LOCK) -o requirements/serve-torch.lock
+	  $(UPGRADE) --find-links $(TORCH_FIND_LINKS) -c $(DEV_LOCK) -o requirements/export.lock
 
 venv: $(STAMP)
 

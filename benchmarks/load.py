@@ -404,13 +404,17 @@ def embed_profiles(home: Path, taxonomy: Any, people: list[dict[str, Any]]) -> i
     """
     from matcher.flat import row_to_record
     from models.encoding import default_encoder
+    from models.export import ensure_local_export
     from models.text import TextEncoders
     from platsa.assembly import recommender
     from platsa.settings import Settings
 
     matcher = recommender(taxonomy, TextEncoders())
     texts = sorted({matcher.participant_text(row_to_record(Kind.PARTICIPANTS, row)) for row in people})
-    default_encoder(Settings().replace(home=home)).encode(texts)
+    settings = Settings().replace(home=home)  # the workers serve this home's export, made here
+    encoder = default_encoder(settings, folder=ensure_local_export(settings))
+    assert encoder is not None  # the export was just made
+    encoder.encode(texts)
     log.info("embedded %d distinct profile texts", len(texts))
     return len(texts)
 

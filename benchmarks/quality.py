@@ -24,7 +24,9 @@ Protocol (one run, one seed):
    NDCG@10 over each group, the ranker's with a 95 % bootstrap interval (participants
    resampled) and its ratios to the oracle and the rule.
 
-Run: ``.venv/bin/python benchmarks/quality.py [--participants N --openings M --seed S]``.
+Run: ``.venv/bin/python benchmarks/quality.py [--participants N --openings M --seed S]
+[--encoder onnx|torch | --no-embeddings]``; the sentence encoder is the int8 ONNX export
+serving runs, ``--encoder torch`` MiniLM on torch (to compare the two).
 Writes ``benchmarks/results/quality.json`` (``--output`` elsewhere, e.g. for a trial run).
 """
 
@@ -78,21 +80,33 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--min-candidates", type=int, default=20)
     parser.add_argument("--no-embeddings", action="store_true",
-                        help="skip the sentence-transformers model (faster, drops one baseline)")
+                        help="skip the sentence encoder (faster, drops one baseline)")
+    parser.add_argument("--encoder", choices=("onnx", "torch"), default="onnx",
+                        help="the sentence encoder: the int8 ONNX export serving runs (default), "
+                        "or MiniLM on torch, for comparison")
     parser.add_argument("--output", type=Path, default=RESULTS,
                         help="where to write the JSON (a trial run need not replace the results)")
     return parser.parse_args()
 
 
-def build_matcher(programme, train: pd.DataFrame, use_embeddings: bool):
+def sentence_encoder(kind: str):
+    """The sentence encoder, its vectors cached under var/cache: the local ONNX export (made
+    first if missing, as training does) or MiniLM on torch."""
+    from models.encoding import CachedEncoder, SentenceTransformerEncoder
+    from models.export import ensure_local_export
+    from models.onnx_encoder import OnnxEncoder
+
+    settings = get_settings()  # both follow PLATSA_EMBEDDING_MODEL (e.g. a tuned encoder)
+    inner = (OnnxEncoder(ensure_local_export(settings)) if kind == "onnx"
+             else SentenceTransformerEncoder(settings.encoder.embedding_model))
+    return CachedEncoder(inner, Path("var/cache/embeddings"))
+
+
+def build_matcher(programme, train: pd.DataFrame, use_embeddings: bool, encoder_kind: str = "onnx"):
     """A recommender over every generated opening, employer rates from training history only."""
     from models.encoding import HashingCharEncoder
 
-    encoder = None
-    if use_embeddings:
-        from models.encoding import CachedEncoder, SentenceTransformerEncoder
-
-        encoder = CachedEncoder(SentenceTransformerEncoder(), Path("var/cache/embeddings"))
+    encoder = sentence_encoder(encoder_kind) if use_embeddings else None
     openings = programme.frame("openings")
     stats = employer_stats(train, openings)
     matcher = assembly.recommender(assembly.load_taxonomy(get_settings()),
@@ -328,7 +342,7 @@ def main() -> None:
     participants = participants_by_id(programme.frame("participants"))
     placements = programme.frame("placements")
     train, valid = time_split(placements)
-    matcher, stats = build_matcher(programme, train, not args.no_embeddings)
+    matcher, stats = build_matcher(programme, train, not args.no_embeddings, args.encoder)
     rankers, fit_seconds = fit_rankers(matcher, participants, train, valid, stats, args.seed)
     matcher = matcher.with_model(rankers[OBJECTIVES[0]], matcher.model_version, None)
     pairs = evaluation_pairs(matcher, participants, programme.frame("oracle"),
@@ -341,8 +355,10 @@ def main() -> None:
     for method, score in scores.items():
         report = evaluate_rankings(pairs["participant_id"].to_numpy(), pairs["opening_id"].to_numpy(),
                                    score, pairs["p_success"].to_numpy(float), k=K, threshold=0.5)
-        results[method] = {"ndcg_at_10": report.mean["ndcg"]}
-        per_participant[method] = report.per_query["ndcg"]
+        ndcg = report.per_query["ndcg"]
+        results[method] = {"ndcg_at_10": report.mean["ndcg"],
+                           "ndcg_at_10_ci95": mean_and_interval(ndcg.to_numpy(float), args.seed)["mean_95ci"]}
+        per_participant[method] = ndcg
     baselines = {m: r["ndcg_at_10"] for m, r in results.items()
                  if not m.startswith(("oracle", "lightgbm")) and m != "rule"}
     best_baseline = max(baselines, key=baselines.get)
@@ -350,6 +366,7 @@ def main() -> None:
     ranker_ndcg = results["lightgbm"]["ndcg_at_10"]
     summary = {
         "config": {"participants": args.participants, "openings": args.openings, "seed": args.seed,
+                   "sentence_encoder": matcher.query.encoders.names()["text_encoder"],
                    "k": K, "gains": "true success probability (2^p - 1)",
                    "ranker": f"BoostedRanker(objective={OBJECTIVES[0]!r})"},
         "n_eval_participants": int(pairs["participant_id"].nunique()),
@@ -371,9 +388,12 @@ def main() -> None:
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(summary, indent=2) + "\n")
-    print(f"{'method':<22}{'NDCG@10':>10}{'÷ oracle':>10}")
+    print(f"{'method':<22}{'NDCG@10':>10}{'95% interval':>18}{'÷ oracle':>10}")
     for method, result in sorted(results.items(), key=lambda kv: -kv[1]["ndcg_at_10"]):
-        print(f"{method:<22}{result['ndcg_at_10']:>10.4f}{result['ndcg_at_10'] / oracle:>10.3f}")
+        interval = result["ndcg_at_10_ci95"]  # none when every participant scored the same
+        shown = f"{interval[0]:.4f}–{interval[1]:.4f}" if interval else "–"
+        print(f"{method:<22}{result['ndcg_at_10']:>10.4f}{shown:>18}"
+              f"{result['ndcg_at_10'] / oracle:>10.3f}")
     print(f"lightgbm ÷ best baseline ({best_baseline}): {summary['ratio_to_best_baseline']:.3f}"
           f"   ÷ rule: {summary['ratio_to_rule']:.3f}"
           f"   ÷ noise-free oracle: {summary['ndcg_at_10_ratio_to_noise_free_oracle']:.3f}\n"

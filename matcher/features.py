@@ -47,6 +47,12 @@ FEATURES: tuple[str, ...] = (
     "opening_has_occupation",
 )
 FEATURE_INDEX = {name: i for i, name in enumerate(FEATURES)}
+#: Features of the participant alone (the same for each of their openings): they shift a
+#: participant's odds of work but cannot order their openings, so the learned ranker keeps
+#: them out of interactions with the others (``models.ranking``).
+PARTICIPANT_FEATURES: tuple[str, ...] = (
+    "needs_count", "time_in_programme_days", "schooling_years", "attends_sfi",
+)
 #: Features LightGBM should treat as categories rather than numbers.
 CATEGORICAL_FEATURES: tuple[str, ...] = ("opening_kind",)
 #: Directions the learned ranker's score must follow in a feature, all else equal (+1 never

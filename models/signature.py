@@ -13,7 +13,10 @@ from matcher.features import FEATURES
 from models.errors import ModelLoadError
 
 #: The run parameters naming the encoders a model's text features came from.
-ENCODER_PARAMS = ("text_encoder", "char_encoder")
+TEXT_ENCODER = "text_encoder"
+ENCODER_PARAMS = (TEXT_ENCODER, "char_encoder")
+#: The run parameter holding the SHA-256 of the sentence encoder files logged with the model.
+ENCODER_FINGERPRINT = "text_encoder_sha256"
 
 
 def check_features(names: Sequence[str]) -> None:

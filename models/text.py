@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.encoding import CachedEncoder
+from models.onnx_encoder import OnnxEncoder
+from models.signature import ENCODER_FINGERPRINT
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,16 @@ class TextEncoders:
         """As training logs them with each run (``text_encoder``, ``char_encoder``)."""
         return {"text_encoder": getattr(self.text, "name", "none"),
                 "char_encoder": getattr(self.char, "name", "none")}
+
+    def files(self) -> OnnxEncoder | None:
+        """The sentence encoder when it runs from exported files (what a model ships with)."""
+        inner = self.text.inner if isinstance(self.text, CachedEncoder) else self.text
+        return inner if isinstance(inner, OnnxEncoder) else None
+
+    def params(self) -> dict[str, str]:
+        """The run parameters: the names, and the sentence encoder files' SHA-256."""
+        exported = self.files()
+        return self.names() | ({} if exported is None else {ENCODER_FINGERPRINT: exported.fingerprint})
 
     def forget(self, texts: Sequence[str]) -> int:
         """Delete the cached sentence vectors of ``texts`` (an erased participant's profile);

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -40,23 +41,53 @@ def load_taxonomy(settings: Settings) -> Taxonomy:
     return current.load_taxonomy(settings.paths.resolved_taxonomy_path)
 
 
-def text_encoders(settings: Settings, *, embeddings: bool = True) -> TextEncoders:
-    """The project's sentence encoder (cached under PLATSA_HOME) and hashed character n-grams.
+def text_encoders(settings: Settings, *, embeddings: bool = True,
+                  folder: Path | None = None) -> TextEncoders:
+    """The sentence encoder (int8 ONNX files, vectors cached under PLATSA_HOME) and hashed
+    character n-grams.
 
+    ``folder`` holds the sentence encoder's files (a champion's); default the local export
+    (``PLATSA_ENCODER_DIR``), and without one there are no text embeddings (logged).
     ``embeddings=False`` leaves the sentence encoder out (its features are then unknown):
     tests and small machines only; nothing that trains a model to serve should.
     """
     from models.encoding import HashingCharEncoder, default_encoder
 
-    return TextEncoders(text=default_encoder(settings) if embeddings else None,
+    return TextEncoders(text=default_encoder(settings, folder=folder) if embeddings else None,
                         char=HashingCharEncoder())
+
+
+def encoder_store(settings: Settings) -> Path:
+    """Where champions' verified sentence encoder files are kept, one folder per SHA-256."""
+    return settings.paths.home / "encoders"
+
+
+def served(settings: Settings) -> tuple[ServedModel, TextEncoders]:
+    """The configured champion and the encoders to serve it with.
+
+    A champion brings the sentence encoder it was trained with (its logged, verified files),
+    or none when it was trained without; the rule uses the local export, if there is one.
+    With ``PLATSA_TEXT_EMBEDDINGS`` off nothing is embedded and a champion trained with a
+    sentence encoder is refused. A champion that cannot be loaded raises
+    :class:`~models.errors.ModelLoadError`.
+    """
+    embeddings = settings.encoder.text_embeddings
+    plain = text_encoders(settings, embeddings=False)
+    checked = plain.names() if not embeddings else {"char_encoder": plain.names()["char_encoder"]}
+    model = load_served(settings.paths.resolved_tracking_uri, settings.model.name,
+                        settings.model.alias, checked, encoder_store(settings) if embeddings else None)
+    if not embeddings:
+        return model, plain
+    if model.source == "registry":
+        return model, text_encoders(settings, folder=model.encoder) if model.encoder else plain
+    return model, text_encoders(settings)
 
 
 def served_model(settings: Settings, encoders: TextEncoders) -> ServedModel:
     """The configured champion (``PLATSA_MODEL_NAME@PLATSA_MODEL_ALIAS``), or the rule before
     one exists; a champion trained with other encoders than ``encoders`` is refused."""
     return load_served(settings.paths.resolved_tracking_uri, settings.model.name,
-                       settings.model.alias, encoders.names())
+                       settings.model.alias, encoders.names(), encoder_store(settings))
 
 
 def occupation_shares(settings: Settings, taxonomy: Taxonomy,
@@ -98,6 +129,24 @@ def recommender_config(settings: Settings) -> RecommenderConfig:
     return RecommenderConfig(near_miss_commute_minutes=settings.serving.near_miss_commute_minutes)
 
 
+def embed_profiles(settings: Settings, engine: Engine) -> int:
+    """Embed every stored participant's profile text in one batch into the sentence
+    encoder's cache (under PLATSA_HOME); returns how many texts there were.
+
+    A profile saved through the API or the pages is embedded as it is saved
+    (``MatchingService.prepare``); imported ones were not, and their first suggestion then
+    ran the sentence model inside the request (with the JobTech taxonomy: p50 90 ms, p99
+    548 ms, against 4.4 ms once cached; ``benchmarks/README.md``, latency). Texts already
+    cached are not encoded again.
+    """
+    from matcher.records import participants_by_id
+    from matcher.store.repositories import load_frames
+
+    participants = participants_by_id(load_frames(engine)["participants"])
+    taxonomy = load_taxonomy(settings)
+    return recommender(taxonomy, text_encoders(settings)).query.warm(participants.values())
+
+
 def indexed(recommender: Recommender, frames: Mapping[str, pd.DataFrame],
             today: dt.date) -> Recommender:
     """The recommender over every opening of ``frames``, with employer success rates from
@@ -119,7 +168,6 @@ def served_recommender(settings: Settings, today: dt.date | None = None, *,
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)
     taxonomy = load_taxonomy(settings)
-    encoders = text_encoders(settings)
     engine = init_db(settings.paths.resolved_database_url)
     try:
         frames = load_frames(engine)
@@ -128,7 +176,7 @@ def served_recommender(settings: Settings, today: dt.date | None = None, *,
         engine.dispose()
     if frames["openings"].empty:
         raise LookupError("no openings in the database: import a programme first")
-    model = served_model(settings, encoders)
+    model, encoders = served(settings)
     built = recommender(taxonomy, encoders, model=model, women_share=women,
                         acceptance=acceptance_for(None, frames["placements"], frames["openings"]),
                         config=recommender_config(settings))
@@ -138,5 +186,13 @@ def served_recommender(settings: Settings, today: dt.date | None = None, *,
 def unindexed(settings: Settings, *, taxonomy: Taxonomy | None = None,
               model: ServedModel | None = None) -> Recommender:
     """A recommender with the configured taxonomy and encoders and no openings indexed yet
-    (what training featurises with)."""
-    return recommender(taxonomy or load_taxonomy(settings), text_encoders(settings), model=model)
+    (what training featurises with): the sentence encoder is the local export, made or
+    remade first when ``PLATSA_EMBEDDING_MODEL`` changed (:func:`models.export.ensure_local_export`,
+    the ``train`` extra), so training featurises with the very files it logs."""
+    if settings.encoder.text_embeddings:
+        from models.export import ensure_local_export
+
+        encoders = text_encoders(settings, folder=ensure_local_export(settings))
+    else:
+        encoders = text_encoders(settings, embeddings=False)
+    return recommender(taxonomy or load_taxonomy(settings), encoders, model=model)

@@ -14,8 +14,8 @@ encoder    ``PLATSA_``              the sentence encoder, and whether serving em
 model      ``PLATSA_MODEL_``        the registered model (one name for training and serving)
 training   ``PLATSA_TRAINING_``     runs: split, seed, promotion gain and intervals, Dask, MLflow client
 serving    ``PLATSA_``              the API: address, workers, candidate pool, refresh, caches,
-                                    sign-in (keys, throttling, OpenID Connect), request limits,
-                                    logs and security headers
+                                    sign-in (keys, throttling, OpenID Connect), cooperation
+                                    areas, request limits, logs and security headers
 reports    ``PLATSA_``              what follow-up reports may show (small cells)
 horizons   ``PLATSA_OCCUPATION_``   occupation gender shares for 'widen horizons'
 fairness   ``PLATSA_FAIRNESS_``     promotion gate thresholds
@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from matcher.fairness.gates import FairnessThresholds
-from platsa.services.security import Principal, Role
+from platsa.services.security import CooperationAreas, Principal, Role
 
 
 def _section(prefix: str) -> SettingsConfigDict:
@@ -104,6 +104,14 @@ class EncoderSettings(BaseSettings):
         "as training does. Off only for tests or tiny machines: a model trained with "
         "embeddings then sees them as unknown, and a champion whose run names another "
         "encoder is refused.")
+    encoder_dir: Path | None = Field(
+        default=None,
+        description="The exported int8 ONNX sentence encoder served before any champion exists "
+        "(a champion brings its own); `platsa encoder export` writes it. Default: "
+        "PLATSA_HOME/encoder.")
+
+    def resolved_encoder_dir(self, home: Path) -> Path:
+        return self.encoder_dir or home / "encoder"
 
 
 class ModelSettings(BaseSettings):
@@ -159,6 +167,18 @@ class GroupGrant(BaseModel):
     def _scope_fits_role(self) -> GroupGrant:
         Principal("group", self.role, self.municipality_code, self.employer_id)  # ScopeError
         return self
+
+
+#: A kommunkod, as the cooperation areas name municipalities.
+Kommunkod = Annotated[str, Field(pattern=r"^\d{4}$")]
+
+
+def _json_object(value: Any) -> Any:
+    """JSON text, or the path of a JSON file (an object either way); other values as given."""
+    if isinstance(value, str):
+        text = value if value.lstrip().startswith("{") else Path(value).read_text("utf-8")
+        return json.loads(text)
+    return value
 
 
 class ServingSettings(BaseSettings):
@@ -257,14 +277,23 @@ class ServingSettings(BaseSettings):
         description="Send Strict-Transport-Security with this max-age on HTTPS requests (behind a "
         "TLS proxy: see docs/deployment.md); 0 sends none.")
 
-    @field_validator("oidc_group_map", mode="before")
+    cooperation_areas: Annotated[dict[str, frozenset[Kommunkod]], NoDecode] = Field(
+        default_factory=dict,
+        description="Cooperation areas (samverkansområden) whose coaches see each other's "
+        'openings: a JSON object {"NV Skåne": ["1277", "1260", "1276", "1275"], ...} mapping an '
+        "area's name to its kommunkoder, or the path of a file holding one. A municipality may "
+        "be in several areas or none; its coaches see the openings of every municipality it "
+        "shares an area with, besides their own.")
+
+    @field_validator("oidc_group_map", "cooperation_areas", mode="before")
     @classmethod
-    def _read_group_map(cls, value: Any) -> Any:
-        """JSON text, or the path of a JSON file (an object either way)."""
-        if isinstance(value, str):
-            text = value if value.lstrip().startswith("{") else Path(value).read_text("utf-8")
-            return json.loads(text)
-        return value
+    def _read_json_object(cls, value: Any) -> Any:
+        return _json_object(value)
+
+    @property
+    def cooperation(self) -> CooperationAreas:
+        """The cooperation areas as the visibility rule reads them."""
+        return CooperationAreas(self.cooperation_areas)
 
     @model_validator(mode="after")
     def _oidc_complete(self) -> ServingSettings:

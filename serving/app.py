@@ -2,9 +2,11 @@
 
 At start-up a worker opens the store (which must be migrated: ``platsa serve`` does that
 once before starting workers), loads the taxonomy (the imported bundle, else the demo), the
-pseudonymisation key and the champion ranker (the transparent rule when there is none, or
-when the champion cannot be loaded: the service starts either way and says which model
-serves), indexes the openings and starts the background re-indexer. Everything lives on
+pseudonymisation key and the champion ranker with the sentence encoder it was trained with
+(the transparent rule with the local ONNX export when there is none, or when the champion
+cannot be loaded: the service starts either way and says which model serves, and whether it
+embeds texts), indexes the openings and starts the background re-indexer. No torch: the
+sentence encoder runs as int8 ONNX (:mod:`models.onnx_encoder`). Everything lives on
 ``app.state``; nothing is global, so tests build as many apps as they like.
 """
 
@@ -67,13 +69,27 @@ def _check_schema(engine: Any) -> None:
         )
 
 
-def _initial_model(settings: Settings, encoders: TextEncoders) -> ServedModel:
-    """The champion, or the rule when it cannot be loaded: a worker always starts."""
+def _initial_model(settings: Settings) -> tuple[ServedModel, TextEncoders]:
+    """The champion and its encoders, or the rule when it cannot be loaded: a worker always
+    starts."""
     try:
-        return assembly.served_model(settings, encoders)
+        return assembly.served(settings)
     except ModelLoadError:
         log.exception("the champion cannot be loaded; serving the transparent rule instead")
-        return rule_model()
+        return rule_model(), assembly.text_encoders(settings, embeddings=settings.encoder.text_embeddings)
+
+
+def text_embeddings_state(settings: Settings, model: ServedModel, encoders: TextEncoders) -> str:
+    """Whether texts are embedded, and with what or why not (``/ready`` and the log say it)."""
+    if encoders.text is not None:
+        return f"on: {encoders.text.name}"
+    if not settings.encoder.text_embeddings:
+        return "off: PLATSA_TEXT_EMBEDDINGS is false"
+    if model.source == "registry":
+        return f"off: model {model.version} was trained without text embeddings"
+    folder = settings.encoder.resolved_encoder_dir(settings.paths.home)
+    return (f"off: no sentence encoder files in {folder} "
+            "(`platsa encoder export` makes them; it needs the train extra)")
 
 
 @asynccontextmanager
@@ -83,8 +99,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     set_search_threads(1)
     engine = get_engine(settings.paths.resolved_database_url, checkpoint_on_commit=False)
     _check_schema(engine)
-    encoders = assembly.text_encoders(settings, embeddings=settings.encoder.text_embeddings)
-    model = _initial_model(settings, encoders)
+    model, encoders = _initial_model(settings)
+    app.state.text_embeddings = text_embeddings_state(settings, model, encoders)
+    log.info("text embeddings %s", app.state.text_embeddings)
     taxonomy = assembly.load_taxonomy(settings)
     shares = assembly.occupation_shares(settings, taxonomy, engine).women_share
     base = assembly.recommender(taxonomy, encoders, model=model, women_share=shares,

@@ -107,7 +107,8 @@ async def get_principal(
 
     Each request reads the store's auth epoch (one primary-key lookup) so a key revoked
     anywhere is refused here on the next request; a key checked at this epoch is served from
-    the worker's cache, and any other is checked in a thread (it may write a refusal).
+    the worker's cache, and any other is checked in a thread (it may write a refusal). A
+    coach's cooperation area comes from the settings (``PLATSA_COOPERATION_AREAS``).
     """
     key = api_key or (token.credentials if token else None)
     if not key:
@@ -118,7 +119,7 @@ async def get_principal(
     principal = cache.get(digest, epoch)
     if principal is None:
         principal = await run_in_threadpool(_admit, request, key, digest, epoch)
-    return principal
+    return request.app.state.settings.serving.cooperation.scoped(principal)
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]
@@ -135,6 +136,7 @@ def require(*roles: Role) -> Callable[..., Any]:
                                 f"role {principal.role.value!r} may not do this (needs {names})")
         return principal
 
+    check.roles = allowed  # type: ignore[attr-defined]  # the API's description lists 403 by it
     return check
 
 

@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from matcher.store.engine import session_scope
+from serving.errors import RULE, FieldError
 from serving.language import said
 from serving.limits import ASGIApp, Message, Receive, Scope, Send, answer, header, read_body, replaying
 from serving.tables import IdempotencyRow
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 HEADER = b"idempotency-key"
 REPLAYED = (b"idempotent-replayed", b"true")
 MAX_KEY = 255
+#: How an error answer names the header at fault.
+FIELD = "header.Idempotency-Key"
 POLL_SECONDS = 0.05
 _KEYS = cast(Table, IdempotencyRow.__table__)
 
@@ -129,7 +132,8 @@ class Idempotency:
             await self.app(scope, receive, send)  # unkeyed, or unauthenticated (401 follows)
             return
         if not valid_key(key):
-            await answer(send, 400, f"Idempotency-Key must be 1–{MAX_KEY} visible ASCII characters",
+            reason = f"Idempotency-Key must be 1–{MAX_KEY} visible ASCII characters"
+            await answer(scope, send, 400, reason, [FieldError(field=FIELD, reason=reason)],
                          coded=said(scope, "request.idempotency_key", longest=MAX_KEY))
             return
         body = await read_body(receive)
@@ -139,10 +143,12 @@ class Idempotency:
         engine = scope["app"].state.engine
         found = await self._claim(engine, owner, key, fingerprint)
         if found.state == "mismatch":
-            await answer(send, 422, "this Idempotency-Key was used with a different request",
-                         coded=said(scope, "request.idempotency_mismatch"))
+            reason = "this Idempotency-Key was used with a different request"
+            await answer(scope, send, 422, reason, [FieldError(field=FIELD, reason=reason)],
+                         kind=RULE, coded=said(scope, "request.idempotency_mismatch"))
         elif found.state == "running":
-            await answer(send, 409, "a request with this Idempotency-Key is still being processed",
+            await answer(scope, send, 409,
+                         "a request with this Idempotency-Key is still being processed",
                          coded=said(scope, "request.idempotency_running"))
         elif found.stored is not None:
             await _replay(send, found.stored)

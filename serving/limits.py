@@ -9,20 +9,20 @@ anything is parsed when a body is larger than ``PLATSA_MAX_BODY_BYTES`` (by its
 message naming the place, never echoing the input.
 
 FastAPI's own validation errors echo each bad ``input`` whole: a 100 MB list came back in a
-100 MB answer. :func:`shortened` keeps at most :data:`ECHO_CHARS` characters of it (the
-validation answer itself, worded and coded, is :mod:`serving.errors`'s).
+100 MB answer. The API's error answers (:mod:`serving.errors`, which words and codes them)
+echo no input at all.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, status
-from fastapi.encoders import jsonable_encoder
 
+from serving.errors import ABOUT_BLANK, INVALID, PROBLEM_JSON, FieldError, located, problem_bytes
 from serving.language import said
 
 Scope = MutableMapping[str, Any]
@@ -41,12 +41,14 @@ class BodyTooLarge(ValueError):
     """A request body passed the configured limit."""
 
 
-async def answer(send: Send, status_code: int, detail: Any, *, close: bool = False,
-                 coded: Mapping[str, Any] | None = None) -> None:
-    """Send a JSON error: ``detail`` for logs and programs, and ``coded`` (the error's code,
-    params and message worded for the request, :func:`serving.language.said`) beside it."""
-    body = json.dumps({"detail": detail, **(coded or {})}, ensure_ascii=False).encode("utf-8")
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+async def answer(scope: Scope, send: Send, status_code: int, detail: str,
+                 errors: Sequence[FieldError] = (), *, kind: str = ABOUT_BLANK,
+                 close: bool = False, coded: Mapping[str, Any] | None = None) -> None:
+    """An error answer from a middleware, shaped as every other (:mod:`serving.errors`):
+    ``detail`` for logs and programs, and ``coded`` (the error's code, params and message
+    worded for the request, :func:`serving.language.said`) beside it."""
+    body = problem_bytes(status_code, detail, scope.get("path", ""), errors, kind, coded)
+    headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(body)).encode())]
     if close:  # the rest of an unread body is not worth reading: end the connection
         headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status_code, "headers": headers})
@@ -105,7 +107,7 @@ class BodyLimit:
         self.app, self.max_bytes = app, max_bytes
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        await answer(send, status.HTTP_413_CONTENT_TOO_LARGE,
+        await answer(scope, send, status.HTTP_413_CONTENT_TOO_LARGE,
                      f"the request body is larger than {self.max_bytes} bytes (PLATSA_MAX_BODY_BYTES)",
                      close=True, coded=said(scope, "request.body_too_large", limit=self.max_bytes))
 
@@ -207,25 +209,14 @@ class StrictJson:
         try:
             check_json(body)
         except NotJson as exc:
-            await answer(send, status.HTTP_422_UNPROCESSABLE_CONTENT, [
-                {"loc": ["body", *exc.location], "msg": exc.reason, "type": "json_invalid",
-                 **said(scope, exc.code, **exc.params)}])
+            field, worded = located(["body", *exc.location]), said(scope, exc.code, **exc.params)
+            await answer(scope, send, status.HTTP_422_UNPROCESSABLE_CONTENT,
+                         f"the request is not valid: {field}",
+                         [FieldError(field=field, reason=exc.reason, code=worded["code"],
+                                     params=worded["params"], message=worded["message"])],
+                         kind=INVALID)
             return
         await self.app(scope, replaying(body, receive), send)
-
-
-def shortened(value: Any) -> Any:
-    """``value`` as an error may echo it: at most :data:`ECHO_CHARS` characters of it."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, str):
-        return value if len(value) <= ECHO_CHARS else value[:ECHO_CHARS] + "…"
-    if isinstance(value, list | dict | tuple):
-        text = json.dumps(jsonable_encoder(value), ensure_ascii=False, default=str)
-        if len(text) <= ECHO_CHARS:
-            return value
-        return f"{text[:ECHO_CHARS]}… ({len(value)} {'items' if not isinstance(value, dict) else 'keys'})"
-    return value
 
 
 def install(app: FastAPI, max_body_bytes: int) -> None:

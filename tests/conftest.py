@@ -36,3 +36,11 @@ def platsa_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     get_settings.cache_clear()
     yield home
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def exported_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled MiniLM exported to int8 ONNX once per session (tens of seconds: torch)."""
+    from models.export import export_encoder
+
+    return export_encoder(None, tmp_path_factory.mktemp("exported") / "encoder")

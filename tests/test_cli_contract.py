@@ -21,7 +21,8 @@ runner = CliRunner()
 #: Commands that print no result to read back: a server, and a walkthrough for people.
 NO_RESULT = {"serve", "demo"}
 #: Commands whose only output is already JSON.
-ALWAYS_JSON = {"taxonomy import", "taxonomy download", "users create", "users list", "users revoke",
+ALWAYS_JSON = {"taxonomy import", "taxonomy download", "taxonomy tune-encoder",
+               "users create", "users list", "users revoke",
                "users deactivate", "users activate"}
 
 

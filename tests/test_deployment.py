@@ -51,15 +51,22 @@ def test_dockerfile_lints_clean() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_dockerfile_builds_in_two_stages_and_runs_unprivileged_from_a_lock() -> None:
+def test_dockerfile_runs_unprivileged_from_the_torch_free_lock_with_the_exported_encoder() -> None:
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     stages = [line for line in text.splitlines() if line.startswith("FROM ")]
-    runtime = text[text.index(stages[-1]):]
-    assert len(stages) == 2 and "AS runtime" in stages[-1]
+    assert [line.rsplit(" ", 1)[-1] for line in stages] == ["build", "encoder", "runtime"]
+    build, encoder, runtime = (text[text.index(line):] for line in stages)
+    assert "COPY requirements/serve.lock /tmp/requirements.lock" in build[:build.index(stages[1])]
+    assert "COPY requirements/export.lock /tmp/requirements.lock" in encoder[:encoder.index(stages[2])]
+    assert "platsa encoder export --to /opt/encoder" in encoder
+    # the runtime takes the torch-free virtualenv and only the encoder's exported files
+    assert [line for line in runtime.splitlines() if line.startswith("COPY")] == [
+        "COPY --from=build /opt/platsa /opt/platsa",
+        "COPY --from=encoder /opt/encoder /opt/platsa-encoder"]
+    assert "PLATSA_ENCODER_DIR=/opt/platsa-encoder" in runtime and "TEXT_EMBEDDINGS" not in runtime
     assert "USER 10001:10001" in runtime and "--require-hashes -r /tmp/requirements.lock" in text
-    assert "ARG LOCK=serve\n" in text  # the torch-free set unless asked otherwise
     assert (ROOT / "requirements" / "serve.lock").is_file()
-    assert (ROOT / "requirements" / "serve-torch.lock").is_file()
+    assert (ROOT / "requirements" / "export.lock").is_file()
 
 
 def test_compose_has_the_services_in_the_order_they_need(compose: dict[str, Any]) -> None:
@@ -119,9 +126,11 @@ def _healthcheck(service: dict[str, Any], ports: dict[str, str]) -> list[str]:
 
 
 @pytest.mark.slow
-def test_every_container_command_runs_here(compose: dict[str, Any], tmp_path: Path) -> None:
+def test_every_container_command_runs_here(compose: dict[str, Any], tmp_path: Path,
+                                          exported_encoder: Path) -> None:
     """migrate, mlflow and api run their compose command lines (with the image's entrypoint)
-    and pass their own health checks; the database is PostgreSQL when the tests have one."""
+    and pass their own health checks, the api embedding texts with the exported encoder as
+    the image does; the database is PostgreSQL when the tests have one."""
     services = compose["services"]
     ports = {"5000": str(free_port()), "8000": str(free_port())}
     mlflow_home = tmp_path / "mlflow"
@@ -136,7 +145,7 @@ def test_every_container_command_runs_here(compose: dict[str, Any], tmp_path: Pa
 
         _empty_postgres(database)
     image_env = {**services["api"]["environment"], "PLATSA_MLFLOW_TRACKING_URI": f"http://127.0.0.1:{ports['5000']}",
-                 "PLATSA_SECRET_PATH": str(secret), "PLATSA_TEXT_EMBEDDINGS": "false",
+                 "PLATSA_SECRET_PATH": str(secret), "PLATSA_ENCODER_DIR": str(exported_encoder),
                  "PLATSA_DATABASE_URL": database or f"sqlite:///{tmp_path / 'home' / 'platsa.db'}"}
     env = server_environment(tmp_path / "home", **image_env)
     local = {"platsa": str(BIN / "platsa"), "mlflow": str(BIN / "mlflow")}
@@ -154,6 +163,6 @@ def test_every_container_command_runs_here(compose: dict[str, Any], tmp_path: Pa
         with running(api, env, api_url, "/health", tmp_path / "api.log") as server:
             assert subprocess.run(_healthcheck(services["api"], ports), check=False).returncode == 0
             ready = httpx.get(f"{server.url}/ready").json()
-    assert ready["ready"] is True
+    assert ready["ready"] is True and ready["text_embeddings"].startswith("on: onnx-int8:")
     access = [json.loads(line) for line in server.output().splitlines() if '"uvicorn.access"' in line]
     assert access and all(line["request_id"] != "-" for line in access)  # PLATSA_LOG_FORMAT=json

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.features import FEATURES
-from models.loader import BOOSTER_FILE, save_booster
+from models.loader import BOOSTER_FILE, ENCODER_ARTIFACT, save_booster
 from models.ranking import BoostedRanker
 
 if TYPE_CHECKING:
@@ -44,13 +44,15 @@ def feature_frame(X: np.ndarray) -> pd.DataFrame:
 
 
 def log_ranker_model(ranker: BoostedRanker, example: np.ndarray, folder: Path,
-                     acceptance: Path | None = None) -> ModelInfo:
+                     acceptance: Path | None = None, encoder: Path | None = None) -> ModelInfo:
     """Log the ranking step as an MLflow pyfunc (signature, input example, booster as text).
 
-    ``acceptance`` (the acceptance model's JSON, see :mod:`models.acceptance`) travels inside
-    the model as a second artifact, so whoever loads the registered version gets both; the
-    pyfunc itself only scores with the booster. Must be called inside an active run; returns
-    the logged model's info (its ``model_uri`` is what gets registered).
+    ``acceptance`` (the acceptance model's JSON, see :mod:`models.acceptance`) and ``encoder``
+    (the sentence encoder's files the text features were computed with, see
+    :mod:`models.onnx_encoder`; their SHA-256 is a run parameter) travel inside the model as
+    further artifacts, so whoever loads the registered version gets all of them; the pyfunc
+    itself only scores with the booster. Must be called inside an active run; returns the
+    logged model's info (its ``model_uri`` is what gets registered).
     """
     import mlflow
     from mlflow.models import infer_signature
@@ -60,6 +62,8 @@ def log_ranker_model(ranker: BoostedRanker, example: np.ndarray, folder: Path,
     artifacts = {"booster": str(booster)}
     if acceptance is not None:
         artifacts["acceptance"] = str(acceptance)
+    if encoder is not None:
+        artifacts[ENCODER_ARTIFACT] = str(encoder)
     return mlflow.pyfunc.log_model(
         name=MODEL_NAME,
         python_model=str(PYFUNC_CODE),

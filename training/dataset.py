@@ -94,7 +94,7 @@ def build_pairs(recommender: Any, participants: Mapping[str, Participant], pairs
     if "created_at" in ordered:
         _as_of_placement(X, ordered, recommender, participants)
     if stats is not None:
-        _leave_own_outcome_out(X, ordered, recommender, stats)
+        leave_own_outcome_out(X, ordered, employers_of(recommender, ordered["opening_id"]), stats)
     followed_up = (ordered["outcome_90"].notna().to_numpy(dtype=bool) if "outcome_90" in ordered
                    else np.zeros(len(ordered), dtype=bool))
     return LabelledPairs(X=X, y=y, group=np.array(groups), participant_ids=ordered[
@@ -119,17 +119,22 @@ def _as_of_placement(X: np.ndarray, pairs: pd.DataFrame, matcher: Any,
     X[:, FEATURE_INDEX["places_left"]] = np.nan
 
 
-def _leave_own_outcome_out(X: np.ndarray, pairs: pd.DataFrame, matcher: Any,
-                           stats: EmployerStats) -> None:
-    index = matcher.require_index()
-    employer = np.array([index.columns.employer_ids[index.row_of[o]]
-                         for o in pairs["opening_id"]], dtype=object)
+def leave_own_outcome_out(X: np.ndarray, pairs: pd.DataFrame, employer_ids: np.ndarray,
+                          stats: EmployerStats) -> None:
+    """Each row's employer success rate without the row's own outcome (``employer_ids``: the
+    employer of each row of ``pairs``, in order), so a label never feeds its own feature."""
     own_trial = flag(pairs, "status", STARTED)
     own_success = own_trial & flag(pairs, "outcome_90", {Outcome90.WORK.value})
-    successes = np.array([stats.successes.get(e, 0.0) for e in employer]) - own_success
-    trials = np.array([stats.trials.get(e, 0.0) for e in employer]) - own_trial
+    successes = np.array([stats.successes.get(e, 0.0) for e in employer_ids]) - own_success
+    trials = np.array([stats.trials.get(e, 0.0) for e in employer_ids]) - own_trial
     X[:, FEATURE_INDEX["employer_success_rate"]] = smoothed_rates(
         successes, trials, stats.prior_rate, stats.prior_strength)
+
+
+def employers_of(matcher: Any, opening_ids: Any) -> np.ndarray:
+    """The employer of each opening id, from the matcher's index."""
+    index = matcher.require_index()
+    return np.array([index.columns.employer_ids[index.row_of[o]] for o in opening_ids], dtype=object)
 
 
 def time_split(placements: pd.DataFrame, valid_fraction: float = 0.2,

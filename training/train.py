@@ -197,7 +197,13 @@ def prepare(history: History, make_matcher: MatcherFactory, config: TrainConfig)
 
 def fit(prepared: Prepared, config: TrainConfig,
         training: TrainingSettings | None = None) -> BoostedRanker:
-    """Fit the ranker with early stopping on validation, on this machine or on Dask."""
+    """Fit the ranker on this machine or on Dask.
+
+    Locally the binary ranker boosts from the calibrated rule, its trees chosen by
+    cross-validation over the training split's participants (the validation split is only
+    passed on, for lambdarank's early stopping). Dask grows plain trees, early-stopped on
+    validation.
+    """
     ranker = config.ranker()
     train, valid = learning_rows(prepared, ranker)
     if config.engine is Engine.DASK:
@@ -309,7 +315,8 @@ def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
     run_id = active.info.run_id
     gate_lines = [str(g) for g in check_gates(report, thresholds)]
     train_window, valid_window = window(prepared.train_placements), window(prepared.valid_placements)
-    mlflow.log_params({**config.params(), **prepared.recommender.query.encoders.names(),
+    encoders = prepared.recommender.query.encoders
+    mlflow.log_params({**config.params(), **encoders.params(),
                        "data_source": prepared.source,
                        "dataset_digest": prepared.digest,
                        "train_window": f"{train_window[0]}..{train_window[1]}",
@@ -333,7 +340,9 @@ def log_run(prepared: Prepared, config: TrainConfig, ranker: BoostedRanker,
         # in the run (to read) and inside the model (to ship with the booster)
         saved = write_acceptance(acceptance.model, folder) if acceptance.model is not None else None
         mlflow.log_artifacts(str(folder))
-        info = log_ranker_model(ranker, prepared.valid.X[:5], folder, acceptance=saved)
+        exported = encoders.files()
+        info = log_ranker_model(ranker, prepared.valid.X[:5], folder, acceptance=saved,
+                                encoder=None if exported is None else exported.folder)
     return run_id, info.model_uri
 
 

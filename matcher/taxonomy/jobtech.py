@@ -2,7 +2,8 @@
 
 Every file is ``{"data": {"concepts": [...]}}``, saved as ``NAME.json`` or ``NAME.json.gz``.
 Only the SSYK hierarchy is required; the other files add ISCO codes, substitutability,
-the "no education required" flag, skills and languages when present.
+the "no education required" flag, skills, languages and the search keywords that point at
+occupation names ("A-kassa" → "Handläggare, arbetslöshetskassa") when present.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ SUBSTITUTABILITY = "substitutability-relations-between-occupations"
 NO_EDUCATION = "occupations-with-no-edcuational-requirements"  # sic, JobTech's spelling
 SKILLS = "skills"
 LANGUAGES = "languages"
+KEYWORDS = "keyword-concepts-with-relations"
 DATASETS = (HIERARCHY, ISCO_MAPPING, SUBSTITUTABILITY, NO_EDUCATION, SKILLS, LANGUAGES)
-"""The JobTech datasets Platsa reads, by their published names."""
+"""The JobTech datasets Platsa downloads and reads, by their published names (the keywords
+are read too when present, for ``platsa taxonomy tune-encoder``)."""
 
 Concept = Mapping[str, Any]
 T = TypeVar("T")
@@ -43,6 +46,7 @@ class JobTechData:
     substitutions: tuple[Substitution, ...]
     skills: dict[str, str]
     languages: tuple[Language, ...]
+    keywords: dict[str, tuple[str, ...]]
 
 
 def dataset_path(directory: Path, name: str) -> Path | None:
@@ -167,6 +171,17 @@ def parse_skills(concepts: Sequence[Concept]) -> dict[str, str]:
     return {c["id"]: c["preferred_label"] for c in concepts}
 
 
+def parse_keywords(concepts: Sequence[Concept]) -> dict[str, tuple[str, ...]]:
+    """Occupation-name id → the keywords that point at it (most keywords point at fields
+    of education instead, and are left out)."""
+    found: dict[str, list[str]] = {}
+    for concept in concepts:
+        for related in concept.get("related") or ():
+            if related.get("type") == "occupation-name":
+                found.setdefault(related["id"], []).append(concept["preferred_label"])
+    return {occupation: tuple(dict.fromkeys(words)) for occupation, words in found.items()}
+
+
 def parse_languages(concepts: Sequence[Concept]) -> tuple[Language, ...]:
     """JobTech languages with their ISO 639 codes."""
     return tuple(
@@ -210,6 +225,7 @@ def load_jobtech(directory: Path) -> JobTechData:
         substitutions=_optional(directory, SUBSTITUTABILITY, parse_substitutability, ()),
         skills=_optional(directory, SKILLS, parse_skills, {}),
         languages=_optional(directory, LANGUAGES, parse_languages, ()),
+        keywords=_optional(directory, KEYWORDS, parse_keywords, {}),
     )
 
 

@@ -32,13 +32,13 @@ from scipy import sparse
 from matcher.taxonomy import search as title_search
 from matcher.taxonomy import transfer
 from matcher.taxonomy.files import staged_file
+from matcher.taxonomy.prior import prior_shares, standardised_log
 
 log = logging.getLogger(__name__)
 
 BUNDLE_FORMAT = "platsa-taxonomy"
 BUNDLE_VERSION = 1
 SSYK_LEVEL_LENGTHS = (1, 2, 3, 4)
-_ALT_LABEL_WEIGHT = 0.9
 
 
 class EmptySearchText(ValueError):
@@ -149,6 +149,15 @@ class TaxonomyData:
     skills: Mapping[str, str] = field(default_factory=dict)
     languages: tuple[Language, ...] = ()
     source: str = ""
+    employment: Mapping[str, int] = field(default_factory=dict)
+    """Employees per SSYK4 (SCB), for the prior of how common an occupation is."""
+    openings: Mapping[str, int] = field(default_factory=dict)
+    """Openings per occupation id, where known; they sharpen the prior name by name."""
+    vocabulary: tuple[str, ...] = ()
+    """Further correctly spelled title words (e.g. a vocation list) that search never
+    corrects and splits compounds by."""
+    keywords: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """JobTech search keywords per occupation id (training pairs for the encoder)."""
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON document of a bundle; ESCO skills are numbered to keep it small."""
@@ -176,6 +185,10 @@ class TaxonomyData:
             ],
             "skills": dict(self.skills),
             "languages": [asdict(language) for language in self.languages],
+            "employment": dict(self.employment),
+            "openings": dict(self.openings),
+            "vocabulary": list(self.vocabulary),
+            "keywords": {k: list(v) for k, v in self.keywords.items()},
         }
 
     @classmethod
@@ -202,6 +215,11 @@ class TaxonomyData:
             skills=payload["skills"],
             languages=tuple(Language(**language) for language in payload["languages"]),
             source=payload["source"],
+            # bundles written before the prior and vocabulary existed have neither
+            employment={k: int(v) for k, v in payload.get("employment", {}).items()},
+            openings={k: int(v) for k, v in payload.get("openings", {}).items()},
+            vocabulary=tuple(payload.get("vocabulary", ())),
+            keywords={k: tuple(v) for k, v in payload.get("keywords", {}).items()},
         )
 
 
@@ -245,6 +263,7 @@ class Taxonomy:
                 raise ValueError(f"occupation id {occupation.id!r} appears twice")
             self._index[occupation.id] = position
         self._check_codes()
+        self._search_weights = title_search.SearchWeights()
         self._moves: dict[str, dict[str, int]] = {}
         for row in data.substitutions:
             for occupation_id in (row.occupation_id, row.substituted_by_id):
@@ -326,7 +345,10 @@ class Taxonomy:
     def hit(self, occupation_id: str, score: float) -> OccupationHit:
         """An :class:`OccupationHit` for an id; the score is clipped into [0, 1] and rounded
         to 6 decimals (float32 noise would otherwise turn an exact match into 0.9999998)."""
-        occupation = self.occupation(occupation_id)
+        return self._hit_at(self.index_of(occupation_id), score)
+
+    def _hit_at(self, position: int, score: float) -> OccupationHit:
+        occupation = self.data.occupations[position]
         clipped = round(min(max(float(score), 0.0), 1.0), 6)
         return OccupationHit(occupation.id, occupation.label, occupation.ssyk4, clipped)
 
@@ -347,6 +369,10 @@ class Taxonomy:
             "esco_skills": len(self.data.esco_skills),
             "skills": len(self.data.skills),
             "languages": len(self.data.languages),
+            "ssyk4_with_employment": len(self.data.employment),
+            "occupations_with_openings": len(self.data.openings),
+            "vocabulary_words": len(self.data.vocabulary),
+            "occupations_with_keywords": len(self.data.keywords),
         }
 
     @cached_property
@@ -429,7 +455,15 @@ class Taxonomy:
 
     @cached_property
     def _transfer_model(self) -> transfer.TransferModel:
-        """The edge-independent part of relatedness (hierarchy, ISCO, skills, label text)."""
+        """The edge-independent part of relatedness (hierarchy, ISCO, skills, texts, how
+        common each occupation is) and the learned weights that combine it with the edges."""
+        return self.transfer_model()
+
+    def transfer_model(
+        self, vectors: np.ndarray | None = None, weights: transfer.TransferWeights | None = None
+    ) -> transfer.TransferModel:
+        """A transfer model of this taxonomy, optionally with sentence embeddings of
+        :meth:`text_of` (one row per position) and other weights (for fitting and evaluating)."""
         occupations = self.data.occupations
         return transfer.TransferModel(
             ssyk4=[o.ssyk4 for o in occupations],
@@ -437,7 +471,23 @@ class Taxonomy:
             skills=[self.skills_of(o.id) for o in occupations],
             labels=[o.label for o in occupations],
             group_texts=[self.data.ssyk_definitions.get(o.ssyk4, "") for o in occupations],
+            popularity=standardised_log(self.prior, len(self)),
+            vectors=vectors,
+            weights=weights,
         )
+
+    def with_transfer_model(self, model: transfer.TransferModel) -> Taxonomy:
+        """The same taxonomy relating occupations with ``model`` (see :meth:`transfer_model`)."""
+        clone = copy.copy(self)
+        for name in _EDGE_CACHES:
+            clone.__dict__.pop(name, None)
+        clone.__dict__["_transfer_model"] = model
+        return clone
+
+    @property
+    def move_matrix(self) -> sparse.csr_matrix:
+        """Sparse (n, n) ``[from, to]`` = substitutability / 100 (what :mod:`transfer` reads)."""
+        return self._move_matrix
 
     def related(self, occupation_id: str, k: int = 10) -> list[OccupationHit]:
         """The ``k`` occupations a holder of ``occupation_id`` moves into most easily."""
@@ -481,38 +531,83 @@ class Taxonomy:
     def search_many(self, texts: Sequence[str], k: int = 10) -> list[list[OccupationHit]]:
         """:meth:`search` for a batch of titles (vectorised; empty titles get no hits)."""
         _check_k(k)
-        scores = self._title_index.scores(list(texts))
-        return [
-            [self.hit(self.occupation_ids[i], row[i]) for i in _top(row, k) if row[i] > 0]
-            for row in scores
-        ]
+        scores = self.title_index.scores(list(texts))
+        tops = _top_rows(scores, k)
+        found = [[self._hit_at(i, row[i]) for i in top] for row, top in zip(scores, tops, strict=True)]
+        return [[hit for hit in hits if hit.score > 0] for hits in found]
+
+    def explain_search(self, text: str) -> title_search.SearchExplanation | None:
+        """Why :meth:`search` puts its first answer first: the title read, the names that
+        matched, the spelling correction used and the prior (None when nothing matches)."""
+        if not text or not text.strip():
+            raise EmptySearchText(f"search text {text!r} is empty once whitespace is removed")
+        explanation = self.title_index.explain(text)
+        if explanation is None:
+            return None
+        occupation = self.data.occupations[explanation.occupation]
+        return replace(
+            explanation,
+            employed=self.data.employment.get(occupation.ssyk4),
+            openings=self.data.openings.get(occupation.id),
+        )
 
     @cached_property
-    def _title_index(self) -> title_search.TitleIndex:
+    def prior(self) -> np.ndarray | None:
+        """Prior share per position of how common each occupation is (SCB employment by
+        SSYK4, sharpened by openings); None when the taxonomy carries neither."""
+        occupations = self.data.occupations
+        return prior_shares(
+            [o.id for o in occupations], [o.ssyk4 for o in occupations],
+            self.data.employment, self.data.openings,
+        )
+
+    def with_search_weights(self, weights: title_search.SearchWeights) -> Taxonomy:
+        """The same taxonomy searching with other weights (for fitting and evaluating them);
+        the name index is rebuilt, everything else is shared."""
+        clone = copy.copy(self)
+        clone.__dict__.pop("title_index", None)
+        clone._search_weights = weights
+        return clone
+
+    @cached_property
+    def title_index(self) -> title_search.TitleIndex:
+        """The title search index (built on first use, a few seconds on the full taxonomy)."""
         members: dict[tuple[str, str], list[int]] = {}
         for position, occupation in enumerate(self.data.occupations):
             members.setdefault(("ssyk", occupation.ssyk4), []).append(position)
             for isco in occupation.isco4:
                 members.setdefault(("isco", isco), []).append(position)
-        groups = []
-        for (kind, code), positions in members.items():
-            for names, weight in self._group_names(kind, code):
-                groups.append(title_search.NameGroup(names, tuple(positions), weight))
+        groups = [
+            title_search.NameGroup(names, tuple(positions), alternative)
+            for (kind, code), positions in members.items()
+            for names, alternative in self._group_names(kind, code)
+        ]
+        groups += [
+            title_search.NameGroup(
+                (e.label, *e.alt_labels), tuple(members[("isco", e.isco4)]), anchor=e.label
+            )
+            for e in self.data.esco_occupations
+            if ("isco", e.isco4) in members
+        ]
         return title_search.TitleIndex(
-            own=[(o.label,) + o.alt_labels for o in self.data.occupations], groups=groups
+            own=[_own_names(o) for o in self.data.occupations],
+            groups=groups,
+            weights=self._search_weights,
+            prior=self.prior,
+            known_words=self.data.vocabulary,
         )
 
-    def _group_names(self, kind: str, code: str) -> list[tuple[tuple[str, ...], float]]:
+    def _group_names(self, kind: str, code: str) -> list[tuple[tuple[str, ...], bool]]:
         """Names of an SSYK4 group (its label), or of an ISCO group: the Swedish label and
-        ESCO's preferred English labels, then ESCO's alt labels at a lower weight (ESCO
+        ESCO's preferred English labels, then ESCO's alt labels as weaker evidence (ESCO
         lists "carpenter" as an alt label of "set builder", but prefers it for carpenters)."""
         if kind == "ssyk":
-            return [((self.data.ssyk_labels[code],), 1.0)]
+            return [((self.data.ssyk_labels[code],), False)]
         esco = self._esco_by_isco.get(code, ())
         swedish = (self.data.isco_labels[code],) if code in self.data.isco_labels else ()
         preferred = swedish + tuple(e.label for e in esco)
         alternative = tuple(label for e in esco for label in e.alt_labels)
-        return [(preferred, 1.0), (alternative, _ALT_LABEL_WEIGHT)]
+        return [(preferred, False), (alternative, True)]
 
     # ----------------------------------------------------------------- bundle
 
@@ -543,9 +638,27 @@ _EDGE_CACHES = ("relatedness_matrix", "transfer_matrix", "_move_matrix", "_occup
 """Cached attributes that depend on substitutability rows (dropped by ``without_edges``)."""
 
 
+def _own_names(occupation: Occupation) -> tuple[str, ...]:
+    """An occupation's names for search: its label, each name of a label that lists several
+    ("Träarbetare/Snickare" is also plain "Snickare"), and its alt labels."""
+    parts = tuple(p.strip() for p in occupation.label.split("/")) if "/" in occupation.label else ()
+    return tuple(dict.fromkeys((occupation.label, *parts, *occupation.alt_labels)))
+
+
 def _check_k(k: int) -> None:
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
+
+
+def _top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """:func:`_top` of every row of a (rows, n) matrix at once."""
+    k = min(k, scores.shape[1])
+    if k <= 0:
+        return np.zeros((len(scores), 0), dtype=np.int64)
+    candidates = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    values = np.take_along_axis(scores, candidates, axis=1)
+    order = np.lexsort((candidates, -values), axis=1)
+    return np.take_along_axis(candidates, order, axis=1)
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

@@ -6,19 +6,28 @@ are withheld here for evaluation), so relatedness cannot rest on edges alone. It
 * **direct** evidence: JobTech's own percentage for (Z, substituted_by X);
 * **propagated** evidence: where X's closest *content* neighbours that do have edges can
   move to ("Undersköterska, hemtjänst" has no edges of its own, but its siblings do);
-* **content** similarity: same SSYK4 > SSYK3 > SSYK2, shared ISCO-08 groups, Jaccard of
-  ESCO skills, similarity of the SSYK4 task descriptions and of the labels themselves.
+* **hierarchy**: sharing the SSYK4, SSYK3 and SSYK2 group (the mean of the three);
+* **skills**: Jaccard of ESCO skills (and of ISCO-08 groups, through which they come);
+* **text**: similarity of the labels (char n-grams), of the SSYK4 task descriptions and,
+  when an encoder is given, of the occupations' sentence embeddings;
+* **popularity**: how common Z is (SCB employment, :mod:`matcher.taxonomy.prior`).
+
+The neighbours of the propagated evidence are the nearest by *content*: the mean of all the
+parts of hierarchy, skills and text.
 
 Direct and inferred evidence join as a noisy-or, ``1 - (1 - direct)(1 - inferred)``, so a
-published 75 % edge always scores at least 0.75 and every score stays in [0, 1].
-The weights were chosen by leave-one-out on the published edges (``benchmarks/taxonomy.py``):
-for each source occupation all its edges are removed before its row is predicted.
+published 75 % edge always scores at least 0.75 and every score stays in [0, 1]. The weights
+of the inferred part are learned from the published edges (:func:`fit_transfer`): by
+cross-validation grouped by occupation, in the situation they serve — every edge touching a
+held-out quarter of the occupations removed, the quarter's occupations ranked against all —
+keeping the weights with the best nDCG@10.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import sparse
@@ -27,40 +36,52 @@ from sklearn.preprocessing import normalize
 
 from matcher.taxonomy.normalise import canonical_title
 
+NEIGHBOURS = 5
+SHARPNESS = 3.0
+SHRINK = 0.1
+"""Propagation: the 5 nearest content neighbours with edges lend their moves, each by its
+similarity cubed, over the sum plus 0.1 (so weakly similar neighbours lend little). Fixed
+structure, not tuned: the learned weight of the propagated evidence scales it as a whole."""
+_BLOCK = 256
+FOLDS = 4
+"""Folds of :func:`fit_transfer`: a quarter held out, as in the shared data."""
+PROPAGATED = 0.7
+"""Weight of the propagated evidence: fixed, it sets the scale (the ranking depends only on
+the other weights' ratios to it), so relatedness keeps the range the ranking features know."""
+GRID: dict[str, tuple[float, ...]] = {
+    "hierarchy": (0.0, 0.05, 0.1, 0.15, 0.25, 0.35),
+    "skills": (0.0, 0.05, 0.1, 0.2, 0.3),
+    "text": (0.0, 0.05, 0.1, 0.15, 0.25, 0.35, 0.5),
+    "popularity": (0.0, 0.02, 0.05, 0.1),
+}
+"""The weights :func:`fit_transfer` chooses among."""
+
 
 @dataclass(frozen=True)
 class TransferWeights:
-    """Weights of the relatedness parts (see the module docstring for how they were chosen)."""
+    """Weights of the inferred evidence. Defaults: :func:`fit_transfer` on every published
+    edge of the shared JobTech taxonomy with SCB employment, without an encoder
+    (``benchmarks/taxonomy.py`` prints them; its out-of-fold figures are in the README)."""
 
-    same_ssyk: tuple[float, float, float] = (1.0, 0.5, 0.25)
-    """Content weight of sharing the SSYK4, SSYK3 and SSYK2 group (cumulative)."""
-    isco: float = 0.5
-    skills: float = 0.5
-    definition: float = 0.5
-    label: float = 0.5
-    neighbours: int = 5
-    """How many content neighbours (with edges) lend their moves to an occupation."""
-    sharpness: float = 3.0
-    """Neighbour similarities are raised to this power, so near-synonyms dominate."""
-    shrink: float = 0.1
-    """Added to the neighbours' total weight, so weakly similar neighbours lend little."""
-    propagated: float = 0.7
-    label_direct: float = 0.15
-    content: float = 0.1
+    propagated: float = PROPAGATED
+    hierarchy: float = 0.0
+    skills: float = 0.1
+    text: float = 0.5
+    popularity: float = 0.02
 
-    def __post_init__(self) -> None:
-        if self.neighbours < 1 or self.shrink <= 0:
-            raise ValueError(
-                f"transfer weights need neighbours ≥ 1 and shrink > 0, got "
-                f"{self.neighbours} and {self.shrink}"
-            )
+    def vector(self) -> np.ndarray:
+        """The weights in the order of :meth:`TransferModel.evidence`."""
+        return np.asarray(list(asdict(self).values()), dtype=np.float32)
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
 
 
 class TransferModel:
-    """The edge-independent part of relatedness, plus scoring rows against a set of edges.
+    """The edge-independent parts of relatedness, and relatedness rows against a set of edges.
 
-    ``moves`` matrices passed to :meth:`rows` are sparse (n, n) with ``[from, to]`` =
-    substitutability percentage / 100 (a holder of ``from`` moving into ``to``).
+    ``moves`` matrices are sparse (n, n) with ``[from, to]`` = substitutability / 100 (a
+    holder of ``from`` moving into ``to``).
     """
 
     def __init__(
@@ -70,64 +91,168 @@ class TransferModel:
         skills: Sequence[frozenset[str]],
         labels: Sequence[str],
         group_texts: Sequence[str],
-        weights: TransferWeights = TransferWeights(),
+        popularity: np.ndarray | None = None,
+        vectors: np.ndarray | None = None,
+        weights: TransferWeights | None = None,
     ) -> None:
-        self.weights = weights
+        self.weights = weights or TransferWeights()
         self.n = len(ssyk4)
+        codes = np.asarray([int(code) for code in ssyk4], dtype=np.int32)
+        self.hierarchy = np.zeros((self.n, self.n), dtype=np.float32)
+        for digits in (4, 3, 2):
+            prefix = codes // 10 ** (4 - digits)
+            self.hierarchy += (prefix[:, None] == prefix[None, :]) / 3.0
         self.skill_jaccard = _expand(*_jaccard_by_key(skills))
+        self.skills = (self.skill_jaccard + _expand(*_jaccard_by_key([frozenset(c) for c in isco]))) / 2
         self.label_similarity = _cosine(_label_vectors(labels))
         np.fill_diagonal(self.label_similarity, 1.0)
-        self.content = self._content(ssyk4, isco, group_texts)
+        texts = [self.label_similarity, _expand(*_text_similarity_by_key(group_texts))]
+        if vectors is not None:
+            unit = normalize(np.asarray(vectors, dtype=np.float32))
+            texts.append(np.clip(unit @ unit.T, 0.0, 1.0))
+        self.text = np.stack(texts).mean(axis=0).astype(np.float32)
+        # the mean of every part: hierarchy counts three, skills two, texts two or three
+        parts = 3 + 2 + len(texts)
+        self.content = (3 * self.hierarchy + 2 * self.skills + len(texts) * self.text) / parts
+        np.fill_diagonal(self.content, 1.0)
+        self.popularity = _unit_range(popularity, self.n)
 
-    def _content(
-        self, ssyk4: Sequence[str], isco: Sequence[Sequence[str]], group_texts: Sequence[str]
-    ) -> np.ndarray:
-        """Weighted mean of the content parts, in [0, 1] (1 on the diagonal)."""
-        w = self.weights
-        codes = np.asarray([int(code) for code in ssyk4], dtype=np.int32)
-        total = np.zeros((self.n, self.n), dtype=np.float32)
-        for digits, weight in zip((4, 3, 2), w.same_ssyk, strict=True):
-            prefix = codes // 10 ** (4 - digits)
-            total += weight * (prefix[:, None] == prefix[None, :])
-        total += w.isco * _expand(*_jaccard_by_key([frozenset(c) for c in isco]))
-        total += w.skills * self.skill_jaccard
-        total += w.definition * _expand(*_text_similarity_by_key(group_texts))
-        total += w.label * self.label_similarity
-        total /= sum(w.same_ssyk) + w.isco + w.skills + w.definition + w.label
-        np.fill_diagonal(total, 1.0)
-        return total
+    def with_weights(self, weights: TransferWeights) -> TransferModel:
+        """The same model with other weights (the matrices are shared, not rebuilt)."""
+        clone = object.__new__(TransferModel)
+        clone.__dict__.update(self.__dict__)
+        clone.weights = weights
+        return clone
 
-    def rows(self, positions: np.ndarray, moves: sparse.csr_matrix) -> np.ndarray:
-        """Relatedness rows ``[len(positions), n]`` from ``positions`` to every occupation."""
-        w = self.weights
+    def evidence(self, positions: np.ndarray, moves: sparse.csr_matrix) -> np.ndarray:
+        """(len(positions), n, 5) inferred-evidence parts: propagated, hierarchy, skills,
+        text, popularity. A source's own edges never count, as for an occupation without."""
         positions = np.asarray(positions, dtype=np.int64)
         here = np.arange(len(positions))
-        direct = moves[positions].toarray().astype(np.float32)
         similarity = self.content[positions].copy()
         similarity[:, moves.getnnz(axis=1) == 0] = 0.0
         similarity[here, positions] = 0.0
-        propagated = _propagate(similarity, moves, w)
-        inferred = (
-            w.propagated * propagated
-            + w.label_direct * self.label_similarity[positions]
-            + w.content * self.content[positions]
+        out = np.empty((len(positions), self.n, 5), dtype=np.float32)
+        out[..., 0] = _propagate(similarity, moves)
+        out[..., 1] = self.hierarchy[positions]
+        out[..., 2] = self.skills[positions]
+        out[..., 3] = self.text[positions]
+        out[..., 4] = self.popularity
+        return out
+
+    def inferred(self, evidence: np.ndarray) -> np.ndarray:
+        """The weighted inferred score in [0, 1] from :meth:`evidence`."""
+        return np.clip(evidence @ self.weights.vector(), 0.0, 1.0)
+
+    def rows(self, positions: np.ndarray, moves: sparse.csr_matrix) -> np.ndarray:
+        """Relatedness rows ``[len(positions), n]`` from ``positions`` to every occupation."""
+        positions = np.asarray(positions, dtype=np.int64)
+        out = np.zeros((len(positions), self.n), dtype=np.float32)
+        for start in range(0, len(positions), _BLOCK):
+            block = positions[start : start + _BLOCK]
+            inferred = self.inferred(self.evidence(block, moves))
+            direct = moves[block].toarray().astype(np.float32)
+            related = 1.0 - (1.0 - direct) * (1.0 - inferred)
+            related[np.arange(len(block)), block] = 1.0
+            out[start : start + len(block)] = related
+        return out
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+def without_occupations(moves: sparse.csr_matrix, held: np.ndarray) -> sparse.csr_matrix:
+    """``moves`` minus every edge that starts or ends at a ``held`` position."""
+    keep = np.ones(moves.shape[0], dtype=np.float32)
+    keep[np.asarray(held, dtype=np.int64)] = 0.0
+    scale = sparse.diags(keep)
+    kept = (scale @ moves @ scale).tocsr()
+    kept.eliminate_zeros()
+    return kept
+
+
+def occupation_folds(moves: sparse.csr_matrix, folds: int, seed: int) -> list[np.ndarray]:
+    """The occupations with any edge, shuffled and split into ``folds`` groups."""
+    touched = np.flatnonzero((moves.getnnz(axis=0) + moves.getnnz(axis=1)) > 0)
+    return np.array_split(np.random.default_rng(seed).permutation(touched), folds)
+
+
+def fit_transfer(
+    model: TransferModel, moves: sparse.csr_matrix, seed: int = 0,
+    grid: Mapping[str, Sequence[float]] = GRID,
+) -> TransferWeights:
+    """The ``grid`` weights with the best mean nDCG@10 over held-out occupations
+    (:func:`grid_ndcg`)."""
+    found = grid_ndcg(model, moves, seed, grid)
+    return max(found, key=found.__getitem__)
+
+
+def grid_ndcg(
+    model: TransferModel, moves: sparse.csr_matrix, seed: int = 0,
+    grid: Mapping[str, Sequence[float]] = GRID,
+) -> dict[TransferWeights, float]:
+    """Mean nDCG@10 over held-out occupations of every ``grid`` point, in grid order.
+
+    The occupations with edges are split in :data:`FOLDS`; for each fold every edge touching
+    it is removed, and each of its occupations with moves ranks all occupations from the
+    rest. Those are the conditions the weights serve: an occupation without edges, whose
+    moves may lead to occupations without edges too.
+    """
+    gold = moves.tocsr()
+    evidence, gains = [], []
+    for held in occupation_folds(gold, FOLDS, seed):
+        kept = without_occupations(gold, held)
+        sources = held[gold[held].getnnz(axis=1) > 0]
+        found = model.evidence(sources, kept)
+        found[np.arange(len(sources)), sources] = 0.0
+        evidence.append(found)
+        gains.append(gold[sources].toarray().astype(np.float32))
+    if not evidence or not sum(len(g) for g in gains):
+        raise ValueError("fit_transfer needs published edges to learn from")
+    stacked, gain = np.concatenate(evidence), np.concatenate(gains)
+    return {
+        weights: mean_ndcg(model.with_weights(weights).inferred(stacked), gain)
+        for weights in (
+            TransferWeights(PROPAGATED, *point)
+            for point in itertools.product(
+                grid["hierarchy"], grid["skills"], grid["text"], grid["popularity"])
         )
-        related = 1.0 - (1.0 - direct) * (1.0 - np.clip(inferred, 0.0, 1.0))
-        related[here, positions] = 1.0
-        return related
+    }
 
 
-def _propagate(
-    similarity: np.ndarray, moves: sparse.csr_matrix, weights: TransferWeights
-) -> np.ndarray:
+def mean_ndcg(scores: np.ndarray, gains: np.ndarray, k: int = 10) -> float:
+    """Mean nDCG@k of score rows against gain rows (rows without gains are skipped)."""
+    k = min(k, scores.shape[1])
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
+    top = np.take_along_axis(top, order, axis=1)
+    discount = 1.0 / np.log2(np.arange(2, k + 2))
+    found = (np.take_along_axis(gains, top, axis=1) * discount).sum(axis=1)
+    ideal = (-np.sort(-gains, axis=1)[:, :k] * discount).sum(axis=1)
+    return float((found[ideal > 0] / ideal[ideal > 0]).mean())
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _propagate(similarity: np.ndarray, moves: sparse.csr_matrix) -> np.ndarray:
     """Shrunken similarity-weighted mean of the moves of each row's nearest neighbours."""
-    k = min(weights.neighbours, similarity.shape[1])
+    k = min(NEIGHBOURS, similarity.shape[1])
     nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
-    lend = np.take_along_axis(similarity, nearest, axis=1) ** weights.sharpness
-    lend /= lend.sum(axis=1, keepdims=True) + weights.shrink
+    lend = np.take_along_axis(similarity, nearest, axis=1) ** SHARPNESS
+    lend /= lend.sum(axis=1, keepdims=True) + SHRINK
     rows = np.repeat(np.arange(similarity.shape[0]), k)
     neighbours = sparse.csr_matrix((lend.ravel(), (rows, nearest.ravel())), shape=similarity.shape)
     return (neighbours @ moves).toarray().astype(np.float32)
+
+
+def _unit_range(values: np.ndarray | None, n: int) -> np.ndarray:
+    """Values rescaled to [0, 1] (all 0 when absent or constant)."""
+    if values is None:
+        return np.zeros(n, dtype=np.float32)
+    values = np.asarray(values, dtype=np.float32)
+    spread = float(values.max() - values.min())
+    return (values - values.min()) / spread if spread > 0 else np.zeros(n, dtype=np.float32)
 
 
 def _label_vectors(labels: Sequence[str]) -> sparse.csr_matrix:

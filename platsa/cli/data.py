@@ -72,8 +72,15 @@ def _imported(action: Callable[[Engine, _Bars], T], max_errors: int) -> T:
 
 def _run_import(action: Callable[[Engine, _Bars], dict[Kind, int]], max_errors: int,
                 as_json: bool) -> None:
-    """Run an import of record files and print what was stored."""
+    """Run an import of record files and print what was stored; imported profiles are
+    embedded at once, so no suggestion request has to (``assembly.embed_profiles``)."""
     counts = _imported(action, max_errors)
+    if counts.get(Kind.PARTICIPANTS):
+        from platsa import assembly
+        from platsa.settings import get_settings
+
+        with errors_as_lines():
+            assembly.embed_profiles(get_settings(), _upgraded_engine())
     if as_json:
         print_json({"imported": {kind.value: count for kind, count in counts.items()}})
         return

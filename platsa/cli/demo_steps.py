@@ -80,7 +80,7 @@ def load_programme(settings: Settings, config: DemoConfig,
     """Generate a programme into PLATSA_HOME/demo-programme and import it; records per kind."""
     from matcher.io import import_programme
     from matcher.store.engine import init_db
-    from platsa.assembly import load_taxonomy
+    from platsa.assembly import embed_profiles, load_taxonomy
     from synth import GeneratorConfig, generate  # the generator is an extra: only this command needs it
 
     programme = generate(GeneratorConfig(participants=config.participants, openings=config.openings,
@@ -91,6 +91,7 @@ def load_programme(settings: Settings, config: DemoConfig,
     engine = init_db(settings.paths.resolved_database_url)
     try:
         counts = import_programme(engine, folder, progress=progress)
+        embed_profiles(settings, engine)  # so no suggestion request runs the sentence model
     finally:
         engine.dispose()
     return {kind.value: count for kind, count in counts.items()}

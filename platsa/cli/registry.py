@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import typer
 
-from platsa.cli import audit, data, demo, generate, models, report, serve, suggest, taxonomy, train
+from platsa.cli import audit, data, demo, encoder, generate, models, report, serve, suggest, taxonomy, train
 
 REGISTRATIONS: list[Callable[[typer.Typer], None]] = [
     taxonomy.register,
@@ -18,5 +18,6 @@ REGISTRATIONS: list[Callable[[typer.Typer], None]] = [
     models.register,
     suggest.register,
     demo.register,
+    encoder.register,
     audit.register,
 ]

@@ -1,9 +1,12 @@
-"""``platsa taxonomy`` (import, info, download) and ``platsa occupations`` (search, related).
+"""``platsa taxonomy`` (import, info, download, tune-encoder) and ``platsa occupations``
+(search, related).
 
 The taxonomy the system uses is the bundle at ``PLATSA_TAXONOMY_PATH`` (default
 ``PLATSA_HOME/taxonomy.json.gz``), written by ``import``; without it the bundled demo
 taxonomy is used. ``occupations`` commands print JSON (``--json``, or one line per query
 with ``--file``) or a table; an unknown id or an empty query is one error line, exit 1.
+A single search also says why its first answer came first (in JSON: the first hit's
+``explanation``).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from platsa.cli.common import AsJson, ExitCode, errors_as_lines, fail, make_prog
 
 if TYPE_CHECKING:
     from matcher.taxonomy.model import OccupationHit, Taxonomy
+    from matcher.taxonomy.search import SearchExplanation
 
 taxonomy_app = typer.Typer(
     help="Import, inspect and download the occupation taxonomy.", no_args_is_help=True
@@ -42,6 +46,22 @@ def import_command(
     esco: Annotated[
         Path | None, typer.Option("--esco", help="Folder with the ESCO v1.1 CSV export.")
     ] = None,
+    occupation_stats: Annotated[
+        Path | None,
+        typer.Option("--occupation-stats", help="SCB employees by SSYK4 (code_4, year, total "
+                     "or men/women), for how common each occupation is; defaults to "
+                     "PLATSA_OCCUPATION_STATS."),
+    ] = None,
+    openings: Annotated[
+        Path | None,
+        typer.Option("--openings", help="CSV with an occupation_id column (e.g. openings.csv); "
+                     "openings per occupation sharpen the prior."),
+    ] = None,
+    vocabulary: Annotated[
+        Path | None,
+        typer.Option("--vocabulary", help="Vocation word list (e.g. Språkbanken's "
+                     "vocations.csv) that spelling correction treats as correct."),
+    ] = None,
 ) -> None:
     """Read the publishers' files and write the taxonomy bundle the system uses."""
     with errors_as_lines():
@@ -51,14 +71,22 @@ def import_command(
         for folder in (jobtech, esco):
             if folder is not None and not folder.is_dir():
                 fail(f"{folder}: no such folder", ExitCode.NOT_FOUND)
-        path = get_settings().paths.resolved_taxonomy_path
+        settings = get_settings()
+        occupation_stats = occupation_stats or settings.horizons.stats
+        for file in (occupation_stats, openings, vocabulary):
+            if file is not None and not file.is_file():
+                fail(f"{file}: no such file", ExitCode.NOT_FOUND)
+        path = settings.paths.resolved_taxonomy_path
         with make_progress() as progress:
             task = progress.add_task("importing taxonomy", total=import_step_count(esco) + 1)
 
             def advance(step: str) -> None:
                 progress.update(task, advance=1, description=step)
 
-            taxonomy = import_taxonomy(jobtech, esco, progress=advance)
+            taxonomy = import_taxonomy(
+                jobtech, esco, progress=advance, occupation_stats=occupation_stats,
+                openings=openings, vocabulary=vocabulary,
+            )
             taxonomy.save(path)
             advance("saved")
         print_json({"path": str(path), **taxonomy.summary()})
@@ -109,6 +137,37 @@ def download_command(
         print_json({"files": [str(f) for f in files]})
 
 
+@taxonomy_app.command("tune-encoder")
+def tune_encoder_command(
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Passes over the pairs.")] = 1,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=2, help="Pairs per batch (the in-batch negatives).")
+    ] = 64,
+    holdout: Annotated[
+        float, typer.Option("--holdout", min=0.0, max=0.9,
+                            help="Share of occupations held out to measure the gain.")
+    ] = 0.1,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    threads: Annotated[int, typer.Option("--threads", min=1, help="Torch threads.")] = 1,
+    base: Annotated[
+        Path | None, typer.Option("--base", help="Model folder to start from (default: the "
+                                  "bundled MiniLM).")
+    ] = None,
+) -> None:
+    """Fine-tune the bundled MiniLM on the taxonomy's own pairs (minutes on CPU); saves it
+    under PLATSA_HOME/encoders and logs the run to MLflow."""
+    with errors_as_lines():
+        from platsa.settings import get_settings
+        from training.tune_encoder import TuneConfig, tune_encoder
+
+        if base is not None and not base.is_dir():
+            fail(f"{base}: no such folder", ExitCode.NOT_FOUND)
+        config = TuneConfig(epochs=epochs, batch_size=batch_size, holdout=holdout, seed=seed,
+                            threads=threads)
+        result = tune_encoder(_taxonomy(), get_settings(), config, base=base)
+        print_json({**result.to_dict(), "select_with": f"PLATSA_EMBEDDING_MODEL={result.path}"})
+
+
 @occupations_app.command("search")
 def search_command(
     text: Annotated[str | None, typer.Argument(help="A job title, in any form.")] = None,
@@ -121,7 +180,19 @@ def search_command(
         taxonomy = _taxonomy()
         queries = _queries(text, file, "TEXT")
         results = taxonomy.search_many(queries, top)
-        _print_hits(queries, results, as_json, batch=file is not None)
+        if file is not None:
+            _print_hits(queries, results, as_json, batch=True)
+            return
+        why = taxonomy.explain_search(queries[0]) if results[0] else None
+        if as_json:
+            hits = [h.to_dict() for h in results[0]]
+            if why is not None:
+                hits[0]["explanation"] = why.to_dict()
+            print_json(hits)
+            return
+        _print_hits(queries, results, as_json=False, batch=False)
+        if why is not None:
+            print("\n".join(_why_lines(results[0][0].label, why)))
 
 
 @occupations_app.command("related")
@@ -186,6 +257,26 @@ def _print_hits(
     else:
         rows = [(h.occupation_name_id, h.label, h.ssyk4, f"{h.score:.3f}") for h in results[0]]
         _print_table(queries[0], ("occupation_name_id", "label", "ssyk4", "score"), rows)
+
+
+def _why_lines(label: str, why: SearchExplanation) -> list[str]:
+    """The explanation of the first answer, one fact per line."""
+    lines = [f"Why {label} first:"]
+    if why.title != why.query:
+        lines.append(f"  read the title {why.title!r} from the note")
+    lines.append(f"  best matching name: {why.matched_name!r}")
+    if why.corrected:
+        lines.append(f"  spelling corrected to {why.corrected!r} (canonical form)")
+    if why.matched_group_name:
+        lines.append(f"  group name matched: {why.matched_group_name!r}")
+    if why.prior_share is not None:
+        known = [f"{why.employed:,} employed in its SSYK4 group"] if why.employed else []
+        known += [f"{why.openings} openings"] if why.openings else []
+        lines.append(f"  how common: prior share {why.prior_share:.3%}"
+                     + (f" ({', '.join(known)})" if known else ""))
+    evidence = ", ".join(f"{name} {value:+.2f}" for name, value in why.contributions.items())
+    lines.append(f"  evidence (weight × feature): {evidence}")
+    return lines
 
 
 def _print_table(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

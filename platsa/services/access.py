@@ -3,6 +3,10 @@
 A record outside the caller's scope is answered like an unknown id (404), so the API never
 confirms that a participant exists in another municipality. A caller whose *role* cannot
 use an endpoint at all gets 403 from :func:`serving.deps.require` before this runs.
+
+Openings follow one rule, :meth:`~platsa.services.security.Principal.sees_opening`: every
+read and every write that names an opening (a placement, a candidate list, an allocation's
+choice, why-not) fetches it through :func:`opening_for` first.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ def _parent(session: Session, employer_id: str) -> str | None:
 
 
 def opening_for(session: Session, principal: Principal, opening_id: str) -> Opening:
-    """The opening if the caller may read it."""
+    """The opening if the visibility rule lets the caller see it."""
     opening = get_record(session, Opening, opening_id)
     parent = _parent(session, opening.employer_id)
     if not principal.sees_opening(opening.employer_id, parent, opening.municipality_code):
@@ -50,7 +54,12 @@ def check_employer(session: Session, principal: Principal, employer_id: str) -> 
 
 
 def placement_for(session: Session, principal: Principal, placement_id: str) -> Placement:
-    """The placement if the caller may see its participant."""
+    """The placement if the caller may see both its participant and its opening; the refusal
+    names only the placement (not whose or which it is)."""
     placement = get_record(session, Placement, placement_id)
-    participant_for(session, principal, placement.participant_id)
+    try:
+        participant_for(session, principal, placement.participant_id)
+        opening_for(session, principal, placement.opening_id)
+    except RecordNotFound:
+        raise RecordNotFound(f"no placement {placement_id!r} is stored") from None
     return placement

@@ -111,8 +111,9 @@ def candidates(ctx: Context, recommender: Recommender, serving: ServingSettings,
                opening_id: str, *, k: int, reciprocal: bool) -> Candidates:
     """Eligible participants near the opening, best first, re-ranked for gender parity.
 
-    Coaches see the candidates of their own municipality; employers those of their own
-    openings. The read is audited with each candidate's pseudonym, rank and score.
+    Coaches see the candidates of their own municipality for an opening they see (their
+    municipality or cooperation area); employers those of their own openings. The read is
+    audited with each candidate's pseudonym, rank and score.
     """
     coach = ctx.principal.role is Role.COACH
     opening = (opening_for if coach else owned_opening)(ctx.session, ctx.principal, opening_id)

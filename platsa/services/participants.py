@@ -10,10 +10,10 @@ from collections.abc import Callable
 from typing import Any
 
 from matcher.domain import Participant
-from matcher.recommend import Recommender
+from matcher.recommend import Recommender, UnknownOpeningError
 from matcher.store import repositories as store
 from matcher.store.engine import scrub
-from platsa.services.access import participant_for
+from platsa.services.access import opening_for, participant_for
 from platsa.services.audit import Action
 from platsa.services.context import Context, Matching
 
@@ -83,21 +83,17 @@ def erase(ctx: Context, matching: Matching, participant_id: str, *, vacuum: bool
 
 def suggestions(ctx: Context, recommender: Recommender, participant_id: str, *, k: int,
                 widen: bool, reciprocal: bool, occupation: str | None = None) -> dict[str, Any]:
-    """The ``k`` best feasible openings (``occupation``: in that occupation only), explained
-    (reason codes), as the answer's fields; audited."""
+    """The ``k`` best feasible openings the caller may see (``occupation``: in that occupation
+    only), explained (reason codes), as the answer's fields; audited."""
     participant = participant_for(ctx.session, ctx.principal, participant_id)
-    result = recommender.suggest_openings(participant, k=k, widen=widen, reciprocal=reciprocal,
-                                          occupation=occupation)
+    result = recommender.suggest_openings(
+        participant, k=k, allowed_municipalities=ctx.principal.opening_municipalities,
+        widen=widen, reciprocal=reciprocal, occupation=occupation)
     shown = [{"opening_id": s.opening_id, "rank": s.rank, "score": s.score,
               **({"acceptance": s.acceptance} if reciprocal else {})} for s in result.items]
     ctx.log_participant(Action.SUGGESTIONS_READ, participant_id,
                         model_version=result.model_version, shown=shown)
     return {**result.to_dict(), "widen_horizons": widen, "occupation": occupation}
-
-
-def _openings_seen(ctx: Context) -> frozenset[str] | None:
-    """The municipalities whose openings the caller's lists draw from (None: every one)."""
-    return ctx.principal.municipalities
 
 
 def near_misses(ctx: Context, recommender: Recommender, participant_id: str, *,
@@ -106,7 +102,7 @@ def near_misses(ctx: Context, recommender: Recommender, participant_id: str, *,
     can act on, with what is missing and what to do (codes); audited like suggestions."""
     participant = participant_for(ctx.session, ctx.principal, participant_id)
     result = recommender.near_misses(participant, k=k,
-                                     allowed_municipalities=_openings_seen(ctx))
+                                     allowed_municipalities=ctx.principal.opening_municipalities)
     ctx.log_participant(Action.NEAR_MISSES_READ, participant_id,
                         model_version=result.model_version,
                         shown=[{"opening_id": m.opening.opening_id, "rank": m.opening.rank,
@@ -122,7 +118,7 @@ def occupations_to_consider(ctx: Context, recommender: Recommender,
     audited (the counts rest on the profile)."""
     participant = participant_for(ctx.session, ctx.principal, participant_id)
     result = recommender.occupations_to_consider(participant,
-                                                 allowed_municipalities=_openings_seen(ctx))
+                                                 allowed_municipalities=ctx.principal.opening_municipalities)
     ctx.log_participant(Action.OCCUPATIONS_READ, participant_id,
                         model_version=recommender.model_version,
                         shown=[{"occupation_id": o.occupation_id, "openings": o.openings}
@@ -132,9 +128,16 @@ def occupations_to_consider(ctx: Context, recommender: Recommender,
 
 def why_not(ctx: Context, recommender: Recommender, participant_id: str,
             opening_id: str) -> dict[str, Any]:
-    """Every hard constraint's verdict on one opening, and the fit (reason codes); audited."""
+    """Every hard constraint's verdict on one opening the caller may see, and the fit (reason
+    codes); audited."""
     participant = participant_for(ctx.session, ctx.principal, participant_id)
-    answer = recommender.why_not(participant, opening_id).to_dict()
+    try:
+        opening_for(ctx.session, ctx.principal, opening_id)
+    except store.RecordNotFound:  # one answer for unknown and not visible, as the index gives
+        raise UnknownOpeningError(opening_id) from None
+    answer = recommender.why_not(participant, opening_id,
+                                 allowed_municipalities=ctx.principal.opening_municipalities
+                                 ).to_dict()
     ctx.log_participant(Action.WHY_NOT_READ, participant_id,
                         model_version=recommender.model_version,
                         shown=[{"opening_id": opening_id, "feasible": answer["feasible"]}])

@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from matcher.domain import DeclineReason, Opening, Outcome90, Placement, PlacementStatus, place_change
+from matcher.domain import DeclineReason, Outcome90, Placement, PlacementStatus, place_change
 from matcher.store import repositories as store
-from platsa.services.access import participant_for, placement_for
+from platsa.services.access import opening_for, participant_for, placement_for
 from platsa.services.audit import Action
 from platsa.services.context import Context, Matching
 
@@ -29,9 +29,10 @@ def _log(ctx: Context, action: Action, placement: Placement) -> None:
 
 
 def create(ctx: Context, participant_id: str, opening_id: str) -> Placement:
-    """Record that an opening was suggested to a participant (status ``suggested``)."""
+    """Record that an opening was suggested to a participant (status ``suggested``); both
+    must be the caller's to see (else 404, as a read)."""
     participant_for(ctx.session, ctx.principal, participant_id)
-    store.get_record(ctx.session, Opening, opening_id)
+    opening_for(ctx.session, ctx.principal, opening_id)
     placement = Placement(id=f"pl-{secrets.token_hex(8)}", participant_id=participant_id,
                           opening_id=opening_id, created_at=dt.date.today())
     store.add_record(ctx.session, placement)

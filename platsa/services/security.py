@@ -2,10 +2,13 @@
 
 Every rule about *who sees what* is a method of :class:`Principal`, so routes ask one
 question ("may this caller see participants of municipality 1280?") instead of repeating
-role checks. Keys and pseudonyms are derived with standard primitives: a key is 32 random
-bytes stored as its SHA-256 digest; a pseudonym is an HMAC of the participant id under the
-installation's secret and a scope (the opening), so employers cannot link the same person
-across two candidate lists and nobody can reverse it without the secret.
+role checks. Which openings a caller sees is one rule, :meth:`Principal.sees_opening`; its
+form for many openings at once is :attr:`Principal.opening_municipalities` (the
+recommender's allowed municipalities, the store's opening queries). Keys and pseudonyms are
+derived with standard primitives: a key is 32 random bytes stored as its SHA-256 digest; a
+pseudonym is an HMAC of the participant id under the installation's secret and a scope (the
+opening), so employers cannot link the same person across two candidate lists and nobody
+can reverse it without the secret.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ import logging
 import os
 import secrets
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
@@ -45,9 +49,11 @@ class ScopeError(ValueError):
 class Principal:
     """The authenticated caller: a user id, a role and the scope that role is limited to.
 
-    Coaches are limited to one municipality, employers to their own organisation (and the
-    employers posting through it when it is an association); data scientists and admins see
-    every municipality, data scientists only pseudonymised or aggregate data.
+    Coaches work with the participants of one municipality and see the openings of it and of
+    its cooperation areas (``area``: the other municipalities of every *samverkansområde* it
+    belongs to, :class:`CooperationAreas`); employers see their own organisation's openings
+    (an association also its members'); data scientists and admins see every municipality,
+    data scientists only pseudonymised or aggregate data about people.
     """
 
     user_id: str
@@ -56,22 +62,36 @@ class Principal:
     employer_id: str | None = None
     #: The coach record a coach user is: their own caseload is the participants naming it.
     coach_id: str | None = None
+    area: frozenset[str] = field(default=frozenset())
 
     def __post_init__(self) -> None:
         if self.role is Role.COACH and not self.municipality_code:
-            raise ScopeError(f"coach {self.user_id!r} needs a municipality")
+            raise ScopeError(f"municipality_code: coach {self.user_id!r} needs a municipality")
         if self.coach_id is not None and self.role is not Role.COACH:
             raise ScopeError(f"user {self.user_id!r} is a {self.role.value}, not a coach, "
                              f"so cannot be coach {self.coach_id!r}")
         if self.role is Role.EMPLOYER and not self.employer_id:
-            raise ScopeError(f"employer user {self.user_id!r} needs an employer id")
+            raise ScopeError(f"employer_id: employer user {self.user_id!r} needs an employer id")
 
     @property
     def municipalities(self) -> frozenset[str] | None:
-        """The municipalities whose participants and openings this caller works with (None: all)."""
+        """The municipalities whose participants this caller works with (None: all)."""
         if self.role is Role.COACH and self.municipality_code:
             return frozenset({self.municipality_code})
         return None
+
+    @property
+    def opening_municipalities(self) -> frozenset[str] | None:
+        """The municipalities whose openings this caller sees by place (None: every one).
+
+        Coaches: their own plus their cooperation areas'. Employers see openings by owner,
+        never by place, so none here: a filter built from this fails closed for them.
+        """
+        if self.role in (Role.ADMIN, Role.DATA_SCIENTIST):
+            return None
+        if self.role is Role.COACH and self.municipality_code:
+            return frozenset({self.municipality_code}) | self.area
+        return frozenset()
 
     def sees_participant(self, municipality_code: str) -> bool:
         """May read a participant's profile and suggestions (coaches: own municipality)."""
@@ -86,12 +106,35 @@ class Principal:
         return self.role is Role.EMPLOYER and self.employer_id in (employer_id, parent_id)
 
     def sees_opening(self, employer_id: str, parent_id: str | None, municipality_code: str) -> bool:
-        """May read an opening: its owner, coaches of its municipality, data scientists, admins."""
-        if self.role in (Role.ADMIN, Role.DATA_SCIENTIST):
-            return True
-        if self.role is Role.COACH:
-            return municipality_code == self.municipality_code
-        return self.owns_opening(employer_id, parent_id)
+        """The visibility rule for openings, for every read and write that names one: its
+        owner (employer, or association of the employer), coaches of its municipality or of a
+        cooperation area it belongs to, data scientists and admins."""
+        if self.role is Role.EMPLOYER:
+            return self.owns_opening(employer_id, parent_id)
+        places = self.opening_municipalities
+        return places is None or municipality_code in places
+
+
+@dataclass(frozen=True)
+class CooperationAreas:
+    """Named sets of municipalities whose coaches share openings (*samverkansområden*).
+
+    A municipality may belong to several areas or to none; its coaches see the openings of
+    every municipality it shares an area with.
+    """
+
+    areas: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    def around(self, municipality_code: str) -> frozenset[str]:
+        """The other municipalities of every area ``municipality_code`` belongs to."""
+        shared = (codes for codes in self.areas.values() if municipality_code in codes)
+        return frozenset().union(*shared) - {municipality_code}
+
+    def scoped(self, principal: Principal) -> Principal:
+        """``principal`` with its cooperation area filled in (coaches only)."""
+        if principal.role is not Role.COACH or principal.municipality_code is None:
+            return principal
+        return replace(principal, area=self.around(principal.municipality_code))
 
 
 class Caller(StrEnum):

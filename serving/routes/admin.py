@@ -21,13 +21,12 @@ from serving.schemas.admin import (
     UserCreated,
     UserPublic,
 )
-from serving.schemas.common import Message
+from serving.schemas.common import in_utc
 
 router = APIRouter(tags=["admin"])
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserCreated,
-             responses={422: {"model": Message}})
+@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserCreated)
 def create_user(body: UserCreate, principal: Admin, session: SessionDep) -> UserCreated:
     """Create a user and its API key; the key is in this answer only (a digest is stored)."""
     user, key = accounts.create_user(session, body.name, body.role,
@@ -55,15 +54,13 @@ def _set_active(user_id: str, active: bool, principal: Admin, session: SessionDe
     return UserPublic.model_validate(user)
 
 
-@router.post("/users/{user_id}/deactivate", response_model=UserPublic,
-             responses={404: {"model": Message}})
+@router.post("/users/{user_id}/deactivate", response_model=UserPublic)
 def deactivate_user(user_id: UserId, principal: Admin, session: SessionDep) -> UserPublic:
     """Deactivate a user: their keys and browser sessions are refused from the next request."""
     return _set_active(user_id, False, principal, session)
 
 
-@router.post("/users/{user_id}/activate", response_model=UserPublic,
-             responses={404: {"model": Message}})
+@router.post("/users/{user_id}/activate", response_model=UserPublic)
 def activate_user(user_id: UserId, principal: Admin, session: SessionDep) -> UserPublic:
     """Let a deactivated user in again (with the keys they had that are not revoked)."""
     return _set_active(user_id, True, principal, session)
@@ -75,15 +72,14 @@ def _revoked(prefixes: list[str], principal: Admin, session: SessionDep) -> Keys
     return KeysRevoked(revoked=prefixes)
 
 
-@router.delete("/keys/{prefix}", response_model=KeysRevoked, responses={404: {"model": Message}})
+@router.delete("/keys/{prefix}", response_model=KeysRevoked)
 def revoke_key(prefix: Annotated[str, Path(max_length=16)], principal: Admin,
                session: SessionDep) -> KeysRevoked:
     """Revoke the key with this prefix (``psk_`` and six characters, as listed)."""
     return _revoked(revocation.revoke_keys(session, prefix=prefix), principal, session)
 
 
-@router.delete("/users/{user_id}/keys", response_model=KeysRevoked,
-               responses={404: {"model": Message}})
+@router.delete("/users/{user_id}/keys", response_model=KeysRevoked)
 def revoke_user_keys(user_id: UserId, principal: Admin, session: SessionDep) -> KeysRevoked:
     """Revoke every live key of a user."""
     return _revoked(revocation.revoke_keys(session, user_id=user_id), principal, session)
@@ -93,9 +89,12 @@ def revoke_user_keys(user_id: UserId, principal: Admin, session: SessionDep) -> 
 def read_audit(principal: Admin, session: SessionDep, pseudo: PseudonymizerDep,
                participant_id: Annotated[str | None, Query(
                    max_length=64, description="entries about this participant")] = None,
-               action: Action | None = None, since: dt.datetime | None = None,
+               action: Action | None = None,
+               since: Annotated[dt.datetime | None, Query(
+                   description="entries from this moment on (without an offset: UTC)")] = None,
                limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AuditEntryPublic]:
     """Logged actions, newest first (participants are found by id, stored as digests)."""
     ref = None if participant_id is None else pseudo.subject_ref("participant", participant_id)
-    found = audit.entries(session, subject_ref=ref, action=action, since=since, limit=limit)
+    found = audit.entries(session, subject_ref=ref, action=action,
+                          since=None if since is None else in_utc(since), limit=limit)
     return [AuditEntryPublic.model_validate(entry, from_attributes=True) for entry in found]

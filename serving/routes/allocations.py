@@ -15,13 +15,13 @@ from serving.deps import (
     SettingsDep,
 )
 from serving.presenters import allocation_public
-from serving.schemas.common import Message
 from serving.schemas.matching import AllocationPublic, AllocationRequest
 
 router = APIRouter(prefix="/allocations", tags=["allocations"])
 
 
-@router.post("", response_model=AllocationPublic, responses={404: {"model": Message}})
+@router.post("", response_model=AllocationPublic, responses={404: {
+    "description": "a participant or an opening named is unknown (or not yours to see)"}})
 def create_allocation(body: AllocationRequest, principal: Coach, session: SessionDep,
                       matching: MatchingDep, pseudo: PseudonymizerDep,
                       settings: SettingsDep, _turn: MatcherTurn) -> AllocationPublic:

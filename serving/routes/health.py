@@ -3,7 +3,8 @@
 ``/health`` is liveness: it answers 200 while the process can answer at all (a restart would
 not bring a database back), and says ``degraded`` when the store does not answer.
 ``/ready`` is readiness: 503 until the database answers at the schema this code needs, a
-model is loaded and the openings are indexed, so a load balancer sends no traffic before.
+model is loaded and the openings are indexed, so a load balancer sends no traffic before;
+it also says whether texts are embedded (``text_embeddings``), which does not decide readiness.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def ready(request: Request) -> JSONResponse:
               "index": OK if matching is not None else "not built"}
     answer = ReadyPublic(ready=all(v == OK for v in checks.values()), checks=checks,
                          model_version=model.version if model is not None else None,
-                         openings_indexed=matching.openings_indexed if matching is not None else None)
+                         openings_indexed=matching.openings_indexed if matching is not None else None,
+                         text_embeddings=getattr(state, "text_embeddings", None))
     code = status.HTTP_200_OK if answer.ready else status.HTTP_503_SERVICE_UNAVAILABLE
     return JSONResponse(answer.model_dump(), status_code=code)
 

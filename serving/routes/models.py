@@ -18,7 +18,6 @@ from serving.deps import (
     SettingsDep,
 )
 from serving.schemas.admin import ModelPublic, ReloadPublic
-from serving.schemas.common import Message
 
 router = APIRouter(prefix="/models", tags=["models"])
 log = logging.getLogger(__name__)
@@ -31,7 +30,7 @@ async def current_model(principal: CurrentUser, matching: MatchingDep) -> dict[s
 
 
 @router.post("/reload", response_model=ReloadPublic,
-             responses={409: {"model": Message, "description": "champion refused; old model kept"}})
+             responses={409: {"description": "champion refused; old model kept"}})
 def reload_model(request: Request, principal: DataScientist, session: SessionDep,
                  matching: MatchingDep, pseudo: PseudonymizerDep,
                  settings: SettingsDep) -> ReloadPublic:

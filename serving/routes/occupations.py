@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from serving.deps import CurrentUser, MatchingDep
-from serving.schemas.common import Message
 from serving.schemas.matching import OccupationPublic
 
 router = APIRouter(prefix="/occupations", tags=["occupations"])
@@ -24,8 +23,7 @@ def search(principal: CurrentUser, matching: MatchingDep,
     return [hit.to_dict() for hit in matching.taxonomy.search(q, k)]
 
 
-@router.get("/{occupation_id}/related", response_model=list[OccupationPublic],
-            responses={404: {"model": Message}})
+@router.get("/{occupation_id}/related", response_model=list[OccupationPublic])
 def related(occupation_id: str, principal: CurrentUser, matching: MatchingDep,
             k: K = 10) -> list[dict[str, object]]:
     """Occupations a holder of this one moves into most easily."""

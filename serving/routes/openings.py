@@ -27,17 +27,18 @@ from serving.deps import (
 )
 from serving.language import Wording
 from serving.presenters import candidates_public
-from serving.schemas.common import Message, Responses, merged
+from serving.schemas.common import Responses, merged
 from serving.schemas.matching import CandidatesPublic
 from serving.schemas.records import OpeningCreate, OpeningPublic, OpeningUpdate
 
 router = APIRouter(prefix="/openings", tags=["openings"])
 
-NOT_FOUND: Responses = {404: {"model": Message, "description": "no such opening (for this caller)"}}
+NOT_FOUND: Responses = {404: {"description": "no such opening (for this caller)"}}
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=OpeningPublic,
-             responses={404: {"model": Message}, 409: {"model": Message}, 422: {"model": Message}})
+             responses={404: {"description": "an employer you do not post for"},
+                        409: {"description": "an opening with this id exists"}})
 def create_opening(body: OpeningCreate, principal: Employer, session: SessionDep,
                    matching: MatchingDep, pseudo: PseudonymizerDep) -> Opening:
     """Post an opening for your organisation (or one posting through your association)."""
@@ -53,7 +54,7 @@ def read_opening(opening_id: str, principal: CurrentUser, session: SessionDep) -
 
 
 @router.patch("/{opening_id}", response_model=OpeningPublic,
-              responses={**NOT_FOUND, 422: {"model": Message}})
+              responses=NOT_FOUND)
 def update_opening(opening_id: str, body: OpeningUpdate, principal: Employer,  # type: ignore[valid-type]
                    session: SessionDep, matching: MatchingDep, pseudo: PseudonymizerDep) -> Opening:
     """Change an opening you posted; places already taken stay taken.
@@ -79,7 +80,7 @@ Reciprocal = Annotated[bool, Query(
 
 @router.get("/{opening_id}/candidates", response_model=CandidatesPublic,
             response_model_exclude_unset=True,
-            responses={**NOT_FOUND, 409: {"model": Message, "description":
+            responses={**NOT_FOUND, 409: {"description":
                                           "reciprocal asked before any employer answered"}})
 def candidates(opening_id: str, principal: EmployerOrCoach, session: SessionDep,
                matching: MatchingDep, pseudo: PseudonymizerDep, settings: SettingsDep,

@@ -19,7 +19,7 @@ from platsa.services.security import Role
 from serving.context import context
 from serving.deps import Coach, MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep
 from serving.language import Wording
-from serving.schemas.common import Message, Responses, merged
+from serving.schemas.common import Responses, merged
 from serving.schemas.matching import (
     NearMissesPublic,
     OccupationsToConsiderPublic,
@@ -30,7 +30,7 @@ from serving.schemas.records import Erasure, ParticipantCreate, ParticipantPubli
 
 router = APIRouter(prefix="/participants", tags=["participants"])
 
-NOT_FOUND: Responses = {404: {"model": Message, "description": "no such participant (for this caller)"}}
+NOT_FOUND: Responses = {404: {"description": "no such participant (for this caller)"}}
 K = Annotated[int, Query(ge=1, le=100, description="how many suggestions")]
 Widen = Annotated[bool, Query(
     description="bring a feasible opening in an occupation where the participant's recorded "
@@ -49,7 +49,7 @@ NearK = Annotated[int, Query(ge=1, le=50, description="how many near misses")]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ParticipantPublic,
-             responses={409: {"model": Message}, 422: {"model": Message}})
+             responses={409: {"description": "a participant with this id exists"}})
 def create_participant(body: ParticipantCreate, principal: Coach, session: SessionDep,
                        matching: MatchingDep, pseudo: PseudonymizerDep) -> Participant:
     """Register a participant (a coach only in their own municipality)."""
@@ -65,7 +65,7 @@ def read_participant(participant_id: str, principal: Coach, session: SessionDep,
 
 
 @router.patch("/{participant_id}", response_model=ParticipantPublic,
-              responses={**NOT_FOUND, 422: {"model": Message}})
+              responses=NOT_FOUND)
 def update_participant(participant_id: str, body: ParticipantUpdate, principal: Coach,  # type: ignore[valid-type]
                        session: SessionDep, matching: MatchingDep,
                        pseudo: PseudonymizerDep) -> Participant:
@@ -83,7 +83,7 @@ Vacuum = Annotated[bool, Query(
 
 
 @router.delete("/{participant_id}", response_model=Erasure,
-               responses={**NOT_FOUND, 403: {"model": Message, "description": "vacuum asked by a coach"}})
+               responses={**NOT_FOUND, 403: {"description": "vacuum asked by a coach"}})
 def erase_participant(participant_id: str, principal: Coach, session: SessionDep,
                       matching: MatchingDep, pseudo: PseudonymizerDep,
                       vacuum: Vacuum = False) -> Erasure:
@@ -106,7 +106,7 @@ def erase_participant(participant_id: str, principal: Coach, session: SessionDep
 # response model from filling in the reciprocal-only fields a plain answer leaves out.
 @router.get("/{participant_id}/suggestions", response_model=SuggestionsPublic,
             response_model_exclude_unset=True,
-            responses={**NOT_FOUND, 409: {"model": Message, "description":
+            responses={**NOT_FOUND, 409: {"description":
                                           "reciprocal asked before any employer answered"}})
 def suggestions(participant_id: str, principal: Coach, session: SessionDep,
                 matching: MatchingDep, pseudo: PseudonymizerDep, _turn: MatcherTurn,
@@ -168,7 +168,7 @@ def occupations_to_consider(participant_id: str, principal: Coach, session: Sess
 
 
 @router.get("/{participant_id}/why-not/{opening_id}", response_model=WhyNotPublic,
-            responses={404: {"model": Message}})
+            responses={404: {"description": "no such participant or opening (for this caller)"}})
 def why_not_opening(participant_id: str, opening_id: str, principal: Coach, session: SessionDep,
                     matching: MatchingDep, pseudo: PseudonymizerDep, _turn: MatcherTurn,
                     say: Wording) -> dict[str, object]:

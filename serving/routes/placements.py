@@ -21,16 +21,16 @@ from matcher.domain import Placement
 from platsa.services import placements
 from serving.context import context
 from serving.deps import Coach, MatchingDep, PseudonymizerDep, SessionDep
-from serving.schemas.common import Message, Responses
+from serving.schemas.common import Responses
 from serving.schemas.records import OutcomeCreate, PlacementCreate, PlacementPublic, StatusChange
 
 router = APIRouter(prefix="/placements", tags=["placements"])
 
-NOT_FOUND: Responses = {404: {"model": Message, "description": "no such placement (for this caller)"}}
+NOT_FOUND: Responses = {404: {"description": "no such placement (for this caller)"}}
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=PlacementPublic,
-             responses={404: {"model": Message}})
+             responses={404: {"description": "no such participant or opening (for this caller)"}})
 def create_placement(body: PlacementCreate, principal: Coach, session: SessionDep,
                      pseudo: PseudonymizerDep) -> Placement:
     """Record that an opening was suggested to a participant (status ``suggested``)."""
@@ -46,8 +46,8 @@ def read_placement(placement_id: str, principal: Coach, session: SessionDep,
 
 
 @router.post("/{placement_id}/status", response_model=PlacementPublic,
-             responses={**NOT_FOUND, 409: {"model": Message, "description": "no place left"},
-                        422: {"model": Message, "description": "transition not allowed"}})
+             responses={**NOT_FOUND, 409: {"description": "no place left"},
+                        422: {"description": "transition not allowed"}})
 def change_status(placement_id: str, body: StatusChange, principal: Coach, session: SessionDep,
                   matching: MatchingDep, pseudo: PseudonymizerDep) -> Placement:
     """Move the placement on (accepted, offered, started, declined with a reason, ...).
@@ -59,7 +59,8 @@ def change_status(placement_id: str, body: StatusChange, principal: Coach, sessi
 
 
 @router.post("/{placement_id}/outcome", response_model=PlacementPublic,
-             responses={**NOT_FOUND, 422: {"model": Message}})
+             responses={**NOT_FOUND, 422: {
+                 "description": "no 90-day follow-up for a placement in this status"}})
 def record_outcome(placement_id: str, body: OutcomeCreate, principal: Coach, session: SessionDep,
                    pseudo: PseudonymizerDep) -> Placement:
     """Record where the participant was 90 days after a completed or dropped placement."""

@@ -21,7 +21,6 @@ from serving.context import context
 from serving.deps import DataScientist, MatchingDep, PseudonymizerDep, SessionDep, SettingsDep
 from serving.presenters import followup_public
 from serving.schemas.admin import FollowupPublic
-from serving.schemas.common import Message
 
 router = APIRouter(tags=["reports"])
 
@@ -41,7 +40,8 @@ def followup(request: Request, principal: DataScientist,
                            keys, period)
 
 
-@router.get("/reports/fairness", responses={404: {"model": Message}})
+@router.get("/reports/fairness", responses={404: {
+    "description": "the serving model has no fairness report (the rule)"}})
 def fairness(principal: DataScientist, matching: MatchingDep,
              settings: SettingsDep) -> dict[str, object]:
     """The fairness report training stored with the model that is serving now."""

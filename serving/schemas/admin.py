@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.domain import Identifier, MunicipalityCode
 from platsa.services.security import Role
+from serving.schemas.common import Timestamp
 
 
 class UserCreate(BaseModel):
@@ -35,7 +35,7 @@ class UserPublic(BaseModel):
     municipality_code: str | None
     employer_id: str | None
     active: bool
-    created_at: dt.datetime
+    created_at: Timestamp
 
 
 class UserCreated(UserPublic):
@@ -54,7 +54,7 @@ class AuditEntryPublic(BaseModel):
     """One logged action; participants appear as a keyed digest, never by profile."""
 
     id: int
-    at: dt.datetime
+    at: Timestamp
     user_id: str
     role: str
     action: str
@@ -71,7 +71,7 @@ class ModelPublic(BaseModel):
     ranker: str
     source: str = Field(description="'registry' (the champion) or 'rule' (no champion)")
     run_id: str | None
-    loaded_at: dt.datetime
+    loaded_at: Timestamp
     acceptance_model: bool = Field(
         default=False, description="the model ships an acceptance model for the reciprocal "
         "score (false: reciprocal answers use the employers' yes rates)")
@@ -100,6 +100,7 @@ class ReadyPublic(BaseModel):
     checks: dict[str, str]
     model_version: str | None
     openings_indexed: int | None
+    text_embeddings: str | None = None  # "on: <encoder>" or "off: <why>"; not a readiness check
 
 
 class FollowupPublic(BaseModel):

@@ -49,6 +49,7 @@ def web_user(request: Request) -> Principal:
     principal = session_principal(request.app.state.engine, web_session.secret)
     if principal is None:
         raise LoginRequired("the session has ended, or its key or user was revoked")
+    principal = request.app.state.settings.serving.cooperation.scoped(principal)
     request.state.web_session = web_session
     request.state.principal = principal
     return principal

@@ -163,7 +163,7 @@ def _participant_page(request: Request, participant_id: str, principal: Principa
         "by_opening": {p.opening_id: p for p in placed},
         "coach_name": next((c.name for c in coaches if c.id == person.coach_id), None),
         "coaches": coaches,
-        "open_openings": list_open_openings(session, principal.municipalities),
+        "open_openings": list_open_openings(session, principal.opening_municipalities),
         "transitions": {status: next_statuses(status) for status in PLACEMENT_TRANSITIONS},
         "outcome_statuses": OUTCOME_STATUSES, "follow_up_due": follow_up_due,
         "today": dt.date.today(),

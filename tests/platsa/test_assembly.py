@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from models.loader import load_served
 from models.ranking import RULE_VERSION
 from platsa import assembly
@@ -30,3 +32,14 @@ def test_a_recommender_carries_the_model_and_the_encoders_it_was_built_with(tmp_
     # a new model is a new recommender; the old one is unchanged
     other = built.with_model(built.ranker, "v2", None)
     assert (built.model_version, other.model_version) == (RULE_VERSION, "v2")
+
+
+@pytest.mark.slow
+def test_training_featurises_with_the_local_export_serving_uses_before_a_champion(
+        tmp_path, exported_encoder):
+    settings = Settings().replace(home=tmp_path, encoder_dir=exported_encoder)
+    trained = assembly.unindexed(settings).query.encoders
+    model, served = assembly.served(settings)
+    assert model.source == "rule"
+    assert trained.files().folder == served.files().folder == exported_encoder
+    assert trained.names() == served.names()

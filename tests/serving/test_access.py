@@ -54,7 +54,7 @@ CALLS = (
     Call("PATCH", "/participants/p1", COACH, body={"hours_per_week": 25}),
     Call("GET", "/participants/p1/suggestions", COACH),
     Call("GET", "/participants/p1/suggestions?k=3&widen_horizons=true", COACH),
-    Call("GET", "/participants/p1/why-not/o2", COACH),
+    Call("GET", "/participants/p1/why-not/o-last", COACH),
     Call("GET", "/participants/p1/near-misses", COACH),
     Call("GET", "/participants/p1/occupations-to-consider", COACH),
     Call("POST", "/openings", EMPLOYER, 201, NEW_OPENING),

@@ -27,7 +27,8 @@ def test_ready_when_database_model_and_index_are(world: World) -> None:
     answer = world.client.get("/ready")
     assert answer.status_code == 200
     assert answer.json() == {"ready": True, "checks": {"database": "ok", "model": "ok", "index": "ok"},
-                             "model_version": "rule-v1", "openings_indexed": 4}
+                             "model_version": "rule-v1", "openings_indexed": 4,
+                             "text_embeddings": "off: PLATSA_TEXT_EMBEDDINGS is false"}
 
 
 def test_database_down_is_alive_but_not_ready(world: World, tmp_path: Path) -> None:

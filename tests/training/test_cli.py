@@ -36,15 +36,8 @@ def make_app() -> typer.Typer:
 
 
 def without_sentence_model(patch: pytest.MonkeyPatch) -> None:
-    """The CLI's encoders as the assembly builds them, minus the (slow) sentence encoder."""
-    import platsa.assembly
-
-    real = platsa.assembly.text_encoders
-
-    def encoders(settings, *, embeddings=True):
-        return real(settings, embeddings=False)
-
-    patch.setattr(platsa.assembly, "text_encoders", encoders)
+    """The CLI's encoders as the settings build them, minus the (slow) sentence encoder."""
+    patch.setenv("PLATSA_TEXT_EMBEDDINGS", "false")
 
 
 @pytest.fixture(scope="module")

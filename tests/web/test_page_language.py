@@ -11,7 +11,7 @@ from tests.web.conftest import Web
 
 PAGES = {
     "coach": ("/web/coach", "/web/coach/participants/p1", "/web/coach/participants/p3",
-              "/web/coach/participants/p1/why-not?opening_id=o2", "/web/coach/allocation"),
+              "/web/coach/participants/p1/why-not?opening_id=o-cook", "/web/coach/allocation"),
     "employer": ("/web/employer", "/web/employer/openings/new",
                  "/web/employer/openings/o1/candidates"),
 }

@@ -22,20 +22,26 @@ def _run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_search_prints_json_hits(platsa_home: Path) -> None:
+def test_search_prints_json_hits_and_explains_the_first(platsa_home: Path) -> None:
     code, out = _run("occupations", "search", "städerska", "--top", "3", "--json")
     assert code == 0, out
     hits = json.loads(out)
     assert len(hits) == 3
-    assert hits[0] == {"occupation_name_id": STADARE, "label": "Städare", "ssyk4": "9111",
-                       "score": 1.0}
+    first = {k: v for k, v in hits[0].items() if k != "explanation"}
+    assert first == {"occupation_name_id": STADARE, "label": "Städare", "ssyk4": "9111",
+                     "score": first["score"]}
+    assert first["score"] > 0.9
+    why = hits[0]["explanation"]
+    assert (why["title"], why["matched_name"], why["prior_share"]) == ("städerska", "Städare", None)
+    assert why["contributions"]["own_char"] > 0
     assert set(hits[1]) == {"occupation_name_id", "label", "ssyk4", "score"}
 
 
-def test_search_table_without_json(platsa_home: Path) -> None:
-    code, out = _run("occupations", "search", "kockar", "--top", "2")
+def test_search_table_says_why_for_a_coach_note(platsa_home: Path) -> None:
+    code, out = _run("occupations", "search", "har jobbat som kock i 6 år", "--top", "2")
     assert code == 0, out
     assert "occupation_name_id" in out and "5120" in out
+    assert "Why " in out and "read the title 'kock' from the note" in out
 
 
 def test_batch_file_prints_one_line_per_query_in_order(platsa_home: Path, tmp_path: Path) -> None:
@@ -111,6 +117,30 @@ def test_import_then_info_uses_the_bundle(platsa_home: Path, jobtech_dir: Path,
     assert json.loads(out)[0]["occupation_name_id"] == "occ-stad"
     code, out = _run("taxonomy", "info")
     assert code == 0 and "substitutions" in out
+
+
+def test_import_carries_the_prior_and_vocabulary_into_the_bundle(
+    platsa_home: Path, jobtech_dir: Path, esco_dir: Path, tmp_path: Path
+) -> None:
+    stats = tmp_path / "scb.csv"
+    stats.write_text("code_4,year,men,women\n9111,2024,10,30\n5321,2024,5,95\n", encoding="utf-8")
+    openings = tmp_path / "openings.csv"
+    openings.write_text("id,occupation_id\no1,occ-bygg\no2,occ-bygg\n", encoding="utf-8")
+    vocations = tmp_path / "vocations.csv"
+    vocations.write_text("vocation,gender\nstädare,unknown\nabbÃ©,male\n", encoding="utf-8")
+    code, out = _run("taxonomy", "import", "--jobtech", str(jobtech_dir), "--esco", str(esco_dir),
+                     "--occupation-stats", str(stats), "--openings", str(openings),
+                     "--vocabulary", str(vocations))
+    assert code == 0, out
+    summary = json.loads(out)
+    assert (summary["ssyk4_with_employment"], summary["occupations_with_openings"],
+            summary["vocabulary_words"]) == (2, 1, 1)
+    code, out = _run("occupations", "search", "byggstädare", "--json", "--top", "1")
+    why = json.loads(out)[0]["explanation"]
+    assert why["employed"] == 40 and why["openings"] == 2 and 0 < why["prior_share"] < 1
+    code, out = _run("taxonomy", "import", "--jobtech", str(jobtech_dir),
+                     "--occupation-stats", str(tmp_path / "missing.csv"))
+    assert code == 3 and "missing.csv: no such file" in out
 
 
 def test_import_of_a_missing_folder_fails(platsa_home: Path, tmp_path: Path) -> None:

@@ -131,9 +131,11 @@ def test_search_finds_the_tiny_occupations(tiny: Taxonomy) -> None:
     assert tiny.search("nursing assistant", k=2)[0].ssyk4 in {"5321", "5330"}
     assert tiny.search("commercial cleaner", k=1)[0].ssyk4 == "9111"
     hit = tiny.search("Byggstädare", k=1)[0]
-    assert hit == OccupationHit("occ-bygg", "Byggstädare", "9111", 1.0)
+    assert hit == OccupationHit("occ-bygg", "Byggstädare", "9111", hit.score)
+    assert hit.score > 0.95  # the score is the probability that the title means it
     assert hit.to_dict() == {
-        "occupation_name_id": "occ-bygg", "label": "Byggstädare", "ssyk4": "9111", "score": 1.0
+        "occupation_name_id": "occ-bygg", "label": "Byggstädare", "ssyk4": "9111",
+        "score": hit.score,
     }
 
 
@@ -150,6 +152,24 @@ def test_bundle_round_trip(tiny: Taxonomy, tmp_path: Path) -> None:
     assert loaded.data == tiny.data
     np.testing.assert_allclose(loaded.relatedness_matrix, tiny.relatedness_matrix)
     assert [p.name for p in path.parent.iterdir()] == ["taxonomy.json.gz"]  # no temp left
+
+
+def test_bundle_carries_the_prior_vocabulary_and_keywords(tiny: Taxonomy, tmp_path: Path) -> None:
+    data = replace(tiny.data, employment={"9111": 40, "5321": 100}, openings={"occ-bygg": 2},
+                   vocabulary=("städare",), keywords={"occ-stad": ("Städning",)})
+    loaded = Taxonomy.load(Taxonomy(data).save(tmp_path / "t.json.gz"))
+    assert loaded.data == data
+    assert loaded.prior is not None and np.isclose(loaded.prior.sum(), 1.0)
+    assert tiny.prior is None  # without SCB data (the demo, a bare import) there is no prior
+
+
+def test_a_bundle_written_before_the_prior_still_loads(tiny: Taxonomy, tmp_path: Path) -> None:
+    path = tiny.save(tmp_path / "old.json.gz")
+    payload = json.loads(gzip.decompress(path.read_bytes()))
+    for key in ("employment", "openings", "vocabulary", "keywords"):
+        del payload[key]
+    path.write_bytes(gzip.compress(json.dumps(payload).encode()))
+    assert Taxonomy.load(path).data == tiny.data
 
 
 def test_bundle_rejects_other_versions_and_garbage(tiny: Taxonomy, tmp_path: Path) -> None:

@@ -1,0 +1,261 @@
+"""What the sentence encoder costs a serving worker: MiniLM on torch against its int8 ONNX export.
+
+Every measurement runs in a fresh interpreter (a subprocess of this script), so imports and
+model loads are paid as a new worker pays them:
+
+1. **Encoder, per backend** (``torch``: sentence-transformers on torch, as serving ran before;
+   ``onnx``: the export serving runs now, :class:`models.onnx_encoder.OnnxEncoder`). The child
+   imports the API (``serving.app``), notes its RSS, loads the encoder and encodes one text.
+   ``start_s`` is the wall time from spawning the interpreter to that first vector;
+   ``encoder_mb`` the RSS the encoder added (its libraries, weights and first run);
+   ``texts_per_s`` encodes ``--texts`` distinct opening texts at once (an index build's
+   cold cache) and ``query_ms`` is the median of single texts (one request's profile).
+2. **A real worker** (ONNX, the way ``platsa serve`` starts one): ``create_app`` and its
+   lifespan (store, taxonomy, model, encoder, index) until it would answer ``/ready``, on an
+   empty store (``ready_empty_s``: the target ≤ 3 s) and on a store of ``--openings`` generated
+   openings with a cold vector cache (``ready_indexed_s``; the difference is the index build),
+   with its RSS, and the same worker with text embeddings off (``rss_mb`` beside it).
+
+Times are wall seconds and, beside them, the child's CPU seconds: on a shared machine the wall
+time grows with everyone else's load, the CPU time hardly (the load average is recorded).
+
+Targets (issue #23): the encoder adds ≤ 150 MB to a worker, and a worker is ready in ≤ 3 s plus
+the index build. Run: ``.venv/bin/python benchmarks/serving_footprint.py [--openings 1000
+--texts 500 --repeats 3]`` → ``benchmarks/results/serving_footprint.json``; medians of
+``--repeats`` children per row. The ONNX export is made first when missing (needs torch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).parent / "results" / "serving_footprint.json"
+# Run as a script, this folder comes first on sys.path, and its training.py would shadow
+# the ``training`` package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(ROOT))
+
+
+def cpu_s() -> float:
+    """CPU seconds this process has used (user + system): unlike wall time, not inflated by
+    other processes on a shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def rss_mb() -> float:
+    """This process's resident set now (Linux /proc), in MB."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+# --------------------------------------------------------------------------- children
+
+
+def encoder_child(backend: str, folder: str, texts_file: str) -> dict[str, Any]:
+    import numpy as np
+
+    import serving.app  # noqa: F401  (what a worker imports before its encoder)
+
+    base = rss_mb()
+    started = time.perf_counter()
+    if backend == "torch":
+        from models.encoding import SentenceTransformerEncoder
+
+        encoder: Any = SentenceTransformerEncoder()
+    else:
+        from models.onnx_encoder import OnnxEncoder
+
+        encoder = OnnxEncoder(folder)
+    encoder.encode(["undersköterska"])
+    loaded = time.perf_counter() - started
+    first = {"load_s": loaded, "encoder_mb": rss_mb() - base, "ready_at": time.time(),
+             "start_cpu_s": cpu_s()}
+    texts = json.loads(Path(texts_file).read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    encoder.encode(texts)
+    batch = time.perf_counter() - started
+    singles = []
+    for text in texts[:60]:
+        started = time.perf_counter()
+        encoder.encode([text + " ."])  # not the batch's text: no cache exists anyway, no reuse
+        singles.append(time.perf_counter() - started)
+    heavy = sorted(m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules)
+    return {**first, "texts_per_s": len(texts) / batch, "query_ms": 1000 * float(np.median(singles)),
+            "rss_after_mb": rss_mb(), "heavy_modules": heavy}
+
+
+def worker_child(home: str, folder: str, embeddings: bool) -> dict[str, Any]:
+    from fastapi.testclient import TestClient
+
+    from platsa.settings import Settings
+    from serving.app import create_app
+
+    settings = Settings().replace(home=Path(home), encoder_dir=Path(folder), text_embeddings=embeddings)
+    with TestClient(create_app(settings)) as client:
+        ready = client.get("/ready").json()
+        done = time.time()
+        heavy = sorted(m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules)
+        return {"ready_at": done, "start_cpu_s": cpu_s(), "ready": ready["ready"],
+                "openings": ready["openings_indexed"],
+                "text_embeddings": ready["text_embeddings"], "rss_mb": rss_mb(), "heavy_modules": heavy}
+
+
+# --------------------------------------------------------------------------- parent
+
+
+def child(*args: str) -> dict[str, Any]:
+    """Run this script as a child; adds ``start_s``: spawn to the child's reported moment."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+           "MLFLOW_DISABLE_TELEMETRY": "true"}
+    spawned = time.time()
+    done = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True,
+                          env=env, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"child {args} failed:\n{done.stderr[-3000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["start_s"] = result.pop("ready_at") - spawned
+    print(json.dumps({"child": args[:2], **result}), file=sys.stderr, flush=True)  # progress
+    return result
+
+
+def medians(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    numeric = [key for key, value in rows[0].items() if isinstance(value, int | float)
+               and not isinstance(value, bool)]
+    return {**rows[0], **{key: statistics.median(row[key] for row in rows) for key in numeric},
+            "repeats": len(rows)}
+
+
+def seeded_home(base: Path, openings: int) -> Path:
+    """A migrated store holding a generated programme with ``openings`` openings."""
+    from platsa.cli.demo_steps import DemoConfig, load_programme
+    from platsa.settings import Settings
+
+    home = base / "seeded"
+    load_programme(Settings().replace(home=home), DemoConfig(participants=200, openings=openings, seed=3))
+    return home
+
+
+def opening_texts(home: Path, count: int) -> list[str]:
+    import pandas as pd
+
+    from models.encoding import opening_text
+
+    frame = pd.read_parquet(next((home / "demo-programme").glob("openings*")))
+    texts = [opening_text(row.title, None, row.description if isinstance(row.description, str) else "")
+             for row in frame.itertuples()]
+    return list(dict.fromkeys(texts))[:count]
+
+
+def empty_home(target: Path) -> Path:
+    """A migrated store without openings: the worker starts without an index to build."""
+    from matcher.store.engine import init_db
+    from platsa.settings import Settings
+
+    init_db(Settings().replace(home=target).paths.resolved_database_url).dispose()
+    return target
+
+
+def fresh_copy(home: Path, target: Path) -> Path:
+    """The store without any cached vector: the index build encodes every opening."""
+    shutil.copytree(home, target, ignore=shutil.ignore_patterns("embeddings", "encoders"))
+    return target
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = [f"{'encoder':<8}{'start s':>9}{'CPU s':>7}{'load s':>8}{'+RSS MB':>9}{'texts/s':>9}"
+             f"{'query ms':>10}"]
+    for name, row in results["encoder"].items():
+        lines.append(f"{name:<8}{row['start_s']:>9.2f}{row['start_cpu_s']:>7.2f}{row['load_s']:>8.2f}"
+                     f"{row['encoder_mb']:>9.0f}{row['texts_per_s']:>9.0f}{row['query_ms']:>10.1f}")
+    worker = results["worker"]
+    lines += ["", f"{'ONNX worker':<46}{'ready s':>9}{'CPU s':>7}{'RSS MB':>9}{'openings':>10}"]
+    for name, row in worker.items():
+        lines.append(f"{name:<46}{row['start_s']:>9.2f}{row['start_cpu_s']:>7.2f}{row['rss_mb']:>9.0f}"
+                     f"{row['openings']:>10}")
+    ratio, target = results["ratios"], results["targets"]
+    lines += ["", f"torch ÷ onnx: start {ratio['start']:.1f}×, encoder memory {ratio['encoder_mb']:.1f}×, "
+              f"query ms {ratio['query_ms']:.2f}×; texts/s onnx ÷ torch {ratio['texts_per_s']:.2f}×",
+              f"targets: the encoder adds {target['encoder_mb']:.0f} MB (≤ 150); a worker is ready in "
+              f"{target['ready_empty_s']:.2f} s, {target['ready_empty_cpu_s']:.2f} CPU s (≤ 3) + the index "
+              f"build, {target['index_build_s']:.2f} s ({target['index_build_cpu_s']:.2f} CPU s) "
+              f"for {results['config']['openings']} openings; its RSS with embeddings − without: "
+              f"{target['worker_rss_embeddings_mb']:.0f} MB"]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--openings", type=int, default=1000)
+    parser.add_argument("--texts", type=int, default=500)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        result = (encoder_child(*rest) if kind == "encoder"
+                  else worker_child(rest[0], rest[1], rest[2] == "on"))
+        print(json.dumps(result))
+        return
+
+    from models.export import ensure_local_export
+    from models.onnx_encoder import OnnxEncoder
+    from platsa.settings import get_settings
+
+    folder = ensure_local_export(get_settings())
+    with tempfile.TemporaryDirectory(prefix="platsa-footprint-") as scratch:
+        work = Path(scratch)
+        home = seeded_home(work, args.openings)
+        texts_file = work / "texts.json"
+        texts_file.write_text(json.dumps(opening_texts(home, args.texts)), encoding="utf-8")
+        n_texts = len(json.loads(texts_file.read_text(encoding="utf-8")))
+        encoder = {backend: medians([child("encoder", backend, str(folder), str(texts_file))
+                                     for _ in range(args.repeats)]) for backend in ("torch", "onnx")}
+        cold = f"{args.openings} openings, cold vector cache"
+
+        def workers(label: str, make: Any, embeddings: str) -> dict[str, Any]:
+            return medians([child("worker", str(make(work / f"{label}{i}")), str(folder), embeddings)
+                            for i in range(args.repeats)])
+
+        worker = {
+            "empty store": workers("empty", empty_home, "on"),
+            cold: workers("cold", lambda target: fresh_copy(home, target), "on"),
+            f"{cold}, embeddings off": workers("off", lambda target: fresh_copy(home, target), "off"),
+        }
+    empty, indexed, plain = worker.values()
+    results = {
+        "config": {"openings": args.openings, "texts": n_texts, "repeats": args.repeats,
+                   "cpus": os.cpu_count(), "onnx_encoder": OnnxEncoder(folder).name},
+        "encoder": encoder,
+        "worker": worker,
+        "ratios": {"start": encoder["torch"]["start_s"] / encoder["onnx"]["start_s"],
+                   "encoder_mb": encoder["torch"]["encoder_mb"] / encoder["onnx"]["encoder_mb"],
+                   "texts_per_s": encoder["onnx"]["texts_per_s"] / encoder["torch"]["texts_per_s"],
+                   "query_ms": encoder["torch"]["query_ms"] / encoder["onnx"]["query_ms"]},
+        "load_average": os.getloadavg(),
+        "targets": {"encoder_mb": encoder["onnx"]["encoder_mb"], "ready_empty_s": empty["start_s"],
+                    "ready_empty_cpu_s": empty["start_cpu_s"],
+                    "index_build_s": indexed["start_s"] - empty["start_s"],
+                    "index_build_cpu_s": indexed["start_cpu_s"] - empty["start_cpu_s"],
+                    "worker_rss_embeddings_mb": indexed["rss_mb"] - plain["rss_mb"]},
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Spelling correction for job titles, part by part of a Swedish compound.
+
+Swedish titles are compounds ("lastbilsförare", "restaurangbiträde"), and a misspelled one
+is a correct head with a mangled modifier ("lasbilsförare") or the other way round. Character
+n-grams then favour whatever shares the common part ("förare" → "Bussförare"). So a query word
+the taxonomy does not know is corrected SymSpell-style: every known word and every compound
+part seen in the taxonomy's names is indexed by itself and its one-letter deletions; a query
+word (or each side of each place it could be split) is looked up by its own deletions, and
+the candidates are checked with rapidfuzz's optimal-string-alignment distance (so "birtäde"
+is one edit from "biträde").
+
+Words are matched in two spaces: as spelled (folded: "redovisningsassisten" is one edit from
+"redovisningsassistent") and in canonical form (stemmed, so an inflected misspelling such as
+"eknomiassistenter" is one edit from "ekonomiassistent"). Corrections come out canonical, as
+:func:`matcher.taxonomy.normalise.canonical_title` would give them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
+
+from matcher.taxonomy.normalise import canonical_word, fold
+
+MIN_PART = 3
+"""Shortest compound part (Swedish heads such as "kock", "chef" are four; "för" is three)."""
+_SHORTEST_CORRECTED = 5
+"""Words shorter than this are not corrected: one edit turns them into other words."""
+_LONG_WORD = 8
+"""Words at least this long may take two edits (one per compound part at most)."""
+_MAX_PER_WORD = 3
+_MAX_VARIANTS = 4
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A corrected reading of a query: its canonical text and how many edits it took."""
+
+    text: str
+    edits: int
+
+
+class _Lexicon:
+    """Known words of one space (surface or canonical), their compound parts and a
+    one-deletion index over both, for SymSpell-style look-ups."""
+
+    def __init__(self, words: Iterable[str], known: Iterable[str]) -> None:
+        self.words = {w for w in words if len(w) >= MIN_PART}
+        self.known = self.words | set(known)
+        self.heads, self.modifiers = _compound_parts(self.words, self.known)
+        self._deletes: dict[str, set[str]] = {}
+        for target in self.words | self.heads | self.modifiers:
+            for key in _deletions(target):
+                self._deletes.setdefault(key, set()).add(target)
+
+    def nearest(self, text: str, max_edits: int, pool: set[str] | None = None) -> dict[str, int]:
+        """Indexed words within ``max_edits`` (at most 2) of ``text``, with their distance."""
+        found: dict[str, int] = {}
+        if max_edits < 1 or len(text) < MIN_PART:
+            return found
+        for key in _deletions(text):
+            for target in self._deletes.get(key, ()):
+                if target in found or (pool is not None and target not in pool):
+                    continue
+                distance = OSA.distance(text, target, score_cutoff=max_edits)
+                if 0 < distance <= max_edits:
+                    found[target] = distance
+        return found
+
+    def corrections(self, word: str) -> dict[str, int]:
+        """Corrected forms of one unknown word: whole, or as modifier + head where one part
+        is spelled right and the other is one edit off ("lasbils" + "förare")."""
+        found = self.nearest(word, _budget(word))
+        for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+            left, right = word[:cut], word[cut:]
+            if right in self.heads:
+                fixes = {fixed + right: 1 for fixed in self._part(left, self.modifiers)}
+            elif left in self.modifiers:
+                fixes = {left + fixed: 1 for fixed in self._part(right, self.heads)}
+            else:
+                continue
+            for joined, edits in fixes.items():
+                found.setdefault(joined, edits)
+        return found
+
+    def _part(self, text: str, pool: set[str]) -> dict[str, int]:
+        """A misspelled compound part corrected by one edit within ``pool``."""
+        if len(text) < _SHORTEST_CORRECTED - 1 or text in pool:
+            return {}
+        return self.nearest(text, 1, pool)
+
+
+class SpellingIndex:
+    """Corrects the words of a title the taxonomy does not know, part by part."""
+
+    def __init__(self, names: Iterable[str], known_words: Iterable[str] = ()) -> None:
+        """``names``: the taxonomy's names (targets of correction); ``known_words``: further
+        correctly spelled words (e.g. a vocation list) that are never corrected."""
+        words = [w for name in names for w in fold(name).split()]
+        surface = set(words)
+        # how many names use a word: ties between equally near corrections go to the more
+        # used one, as SymSpell ranks by frequency ("rekor": rektor before dekan)
+        self._uses = Counter(canonical_word(w) for w in words)
+        extra = {w for text in known_words for w in fold(text).split()}
+        self._surface = _Lexicon(surface, extra)
+        self._canonical = _Lexicon(
+            {canonical_word(w) for w in surface}, {canonical_word(w) for w in extra}
+        )
+        # coaches and ads repeat words ("förare", "assistent"): look each up once
+        self.word_corrections = lru_cache(maxsize=65536)(self._word_corrections)
+
+    def is_known(self, word: str) -> bool:
+        """A folded word the taxonomy (or the extra vocabulary) spells this way."""
+        return word in self._surface.known or canonical_word(word) in self._canonical.known
+
+    def _word_corrections(self, word: str) -> dict[str, int]:
+        """Canonical corrections of one folded word with their edit counts (empty if known)."""
+        if len(word) < _SHORTEST_CORRECTED or self.is_known(word) or not word.isalpha():
+            return {}
+        own = canonical_word(word)
+        found = {canonical_word(w): d for w, d in self._surface.corrections(word).items()}
+        for fixed, edits in self._canonical.corrections(own).items():
+            found[fixed] = min(found.get(fixed, edits), edits)
+        found.pop(own, None)  # a surface correction can stem back to the word itself
+        best = sorted(found.items(), key=lambda item: (item[1], -self._uses[item[0]], item[0]))
+        return dict(best[:_MAX_PER_WORD])
+
+    def variants(self, text: str) -> list[Variant]:
+        """Corrected canonical readings of a title, fewest edits first (none if all known)."""
+        words = fold(text).split()
+        options: list[Sequence[tuple[str, int]]] = []
+        for word in words:
+            fixes = self.word_corrections(word)
+            options.append([(canonical_word(word), 0), *fixes.items()])
+        if all(len(o) == 1 for o in options):
+            return []
+        readings = []
+        for combination in itertools.product(*options):
+            edits = sum(d for _, d in combination)
+            if 0 < edits <= 2:
+                readings.append(Variant(" ".join(w for w, _ in combination), edits))
+        readings.sort(key=lambda v: (v.edits, v.text))
+        return readings[:_MAX_VARIANTS]
+
+
+def _budget(word: str) -> int:
+    return 2 if len(word) >= _LONG_WORD else 1
+
+
+def _deletions(word: str) -> set[str]:
+    """The word and every form of it with one letter deleted (SymSpell's index keys)."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _compound_parts(words: set[str], known: set[str]) -> tuple[set[str], set[str]]:
+    """Heads and modifiers of the compounds among ``words``: a word splits where its end is
+    a known word of at least ``MIN_PART`` letters ("lastbils" + "förare"); the modifier keeps
+    its linking letter. Every word is also a head and a modifier of itself."""
+    heads, modifiers = set(words), set(words)
+    for word in words:
+        for cut in range(MIN_PART, len(word) - MIN_PART + 1):
+            if word[cut:] in known:
+                modifiers.add(word[:cut])
+                heads.add(word[cut:])
+    return heads, modifiers

@@ -1,0 +1,40 @@
+"""Spelling correction of title words, part by part of a Swedish compound."""
+
+from __future__ import annotations
+
+from matcher.taxonomy.spelling import SpellingIndex
+
+NAMES = ["Lastbilsförare", "Bussförare", "Restaurangbiträde", "Ekonomiassistent", "Läkare",
+         "Lärare", "Snickare", "Elingenjör"]
+INDEX = SpellingIndex(NAMES)
+
+
+def test_a_misspelled_modifier_is_corrected_against_the_known_head() -> None:
+    assert INDEX.word_corrections("lasbilsförare") == {"lastbilsför": 1}
+
+
+def test_transposed_and_dropped_letters_are_one_edit() -> None:
+    assert INDEX.word_corrections("restaurangbirtäde") == {"restaurangbiträd": 1}
+    assert INDEX.word_corrections("elingengör") == {"elingenjör": 1}
+
+
+def test_an_inflected_misspelling_is_found_through_its_stem() -> None:
+    assert "ekonomiassistent" in INDEX.word_corrections("eknomiassistenter")
+
+
+def test_an_ambiguous_slip_keeps_every_nearest_word() -> None:
+    fixes = INDEX.word_corrections("läare")
+    assert {"läk", "lär"} <= set(fixes) and set(fixes.values()) == {1}
+
+
+def test_known_words_short_words_and_numbers_are_left_alone() -> None:
+    assert INDEX.word_corrections("snickarna") == {}  # an inflection, not a slip
+    assert INDEX.word_corrections("kock") == {}
+    assert INDEX.word_corrections("12345") == {}
+    assert SpellingIndex(NAMES, ["tågförare"]).word_corrections("tågförare") == {}
+
+
+def test_variants_of_a_title_are_canonical_readings_fewest_edits_first() -> None:
+    variants = INDEX.variants("lasbilsförare buss")
+    assert [(v.text, v.edits) for v in variants] == [("lastbilsför buss", 1)]
+    assert INDEX.variants("bussförare") == []
