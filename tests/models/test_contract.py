@@ -139,7 +139,7 @@ EXPECTED_FAILURES: dict[str, dict[str, str]] = {
         **dict.fromkeys(LABEL_CHECKS, LABELS),
         "check_estimators_nan_inf": NAN,
         **dict.fromkeys((
-            "check_all_zero_sample_weights_error", "check_sample_weight_equivalence_on_dense_data",
+            "check_sample_weight_equivalence_on_dense_data",
             "check_sample_weights_list", "check_sample_weights_not_an_array",
             "check_sample_weights_not_overwritten", "check_sample_weights_pandas_series",
             "check_sample_weights_shape"), "weights training rows (reweighing); fits on other labels"),
