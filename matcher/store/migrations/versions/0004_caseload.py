@@ -11,7 +11,8 @@ Create Date: 2026-12-07
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from alembic import op
@@ -35,9 +36,44 @@ def upgrade() -> None:
     op.create_index(op.f("ix_users_coach_id"), "users", ["coach_id"])
 
 
+@contextmanager
+def _sqlite_foreign_keys_off() -> Iterator[None]:
+    """On SQLite, foreign keys off around a batch copy of a table that others reference.
+
+    SQLite cannot drop a column of a foreign key in place, so batch mode copies the table and
+    drops the old one; with foreign keys on, that ``DROP TABLE`` deletes every row and trips
+    the tables that reference it. ``PRAGMA foreign_keys`` is a no-op inside a transaction, so
+    (as SQLite's own procedure for such changes does) any open transaction is committed first
+    (SQLite has no transactional DDL: each revision before this one is complete and
+    recorded), the references are checked before the copy commits, and foreign keys are on
+    again once it has. Elsewhere, nothing to do.
+    """
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        yield
+        return
+    dbapi = bind.connection.dbapi_connection
+    assert dbapi is not None
+    if dbapi.in_transaction:
+        dbapi.commit()
+    bind.exec_driver_sql("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+        broken = bind.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"foreign keys broken by the copy: {broken}")
+        dbapi.commit()
+    except BaseException:
+        dbapi.rollback()
+        raise
+    finally:
+        bind.exec_driver_sql("PRAGMA foreign_keys = ON")
+
+
 def downgrade() -> None:
     op.drop_index(op.f("ix_users_coach_id"), table_name="users")
-    with op.batch_alter_table("users") as batch:  # SQLite drops a referencing column by copy
+    # SQLite drops a foreign-key column only by copying the table, which others reference.
+    with _sqlite_foreign_keys_off(), op.batch_alter_table("users") as batch:
         batch.drop_column("coach_id")
     op.drop_index(op.f("ix_participants_case_number"), table_name="participants")
     op.drop_column("participants", "case_number")
