@@ -26,7 +26,7 @@ from tests.serving.conftest import TODAY, World, seed_world, without_acceptance
 E1, E2 = 7 / 12, 5 / 12
 PLAIN_ITEM = {"opening_id", "rank", "score", "title", "occupation_id", "occupation_label",
               "municipality_code", "kind", "commute_minutes", "reasons", "missing",
-              "reason_codes", "missing_codes"}
+              "reason_codes", "missing_codes", "rests_on", "needs_no_experience"}
 
 
 def answers() -> list[object]:
