@@ -11,6 +11,12 @@ single-machine early stopping would have stopped is picked afterwards
 (:func:`early_stopping_round`), which gives the same choice on the same curve. The result is
 a plain :class:`~models.ranking.BoostedRanker`, so everything downstream (evaluation,
 logging, serving) does not know which engine trained it.
+
+The Dask engine fits plain trees, not boosted from the calibrated rule: the binary ranker's
+single-machine fit (``from_rule``, :meth:`~models.ranking.BoostedRanker._fit_from_rule`)
+starts from the rule and keeps the correction trees grouped cross-validation supports; here
+the booster grows from zero and early stopping on validation picks its length, as
+``BoostedRanker(from_rule=False)`` does on one machine.
 """
 
 from __future__ import annotations

@@ -25,8 +25,9 @@ def promote_step(registry: ModelRegistry, version: str) -> None:
 
     Every gate decides on a 95 % interval over participants. A demo programme is small, so
     some gates are often inconclusive: the demo accepts those as ``platsa demo`` (recorded).
-    A failed gate is not overridden: the model is worse than what serves or unfair beyond
-    doubt, and what served before (the champion or the rule) keeps serving.
+    A failed gate is not overridden: the model is not better than what serves (a ranker that
+    kept no correction trees ranks as the rule: no gain) or unfair beyond doubt, and what
+    served before (the champion or the rule) keeps serving.
     """
     from platsa.cli.models import print_promotion, refusal_lines
     from training.registry import PromotionRefused
@@ -39,7 +40,7 @@ def promote_step(registry: ModelRegistry, version: str) -> None:
         refusal_lines(refused)
         if refused.failed:
             typer.echo(f"    version {version} is NOT promoted: {len(refused.failed)} gate(s) failed with "
-                       "the whole interval on the wrong side (worse than what serves now, or unfair "
+                       "the whole interval on the wrong side (not better than what serves now, or unfair "
                        "beyond sampling noise), so what served before keeps serving. Outside a demo a "
                        "named person may override: `platsa models promote --force --by NAME`")
             return
