@@ -54,7 +54,8 @@ def test_a_near_miss_can_be_accepted_once_the_missing_thing_is_arranged(web: Web
     response = web.post("/web/coach/participants/p3/decide",
                         {"opening_id": "o-last", "decision": "accept"},
                         page="/web/coach/participants/p3")
-    assert str(response.url).endswith("/web/coach/participants/p3?done=accepted#placements")
+    # no #placements fragment: focus goes to the status message
+    assert str(response.url).endswith("/web/coach/participants/p3?done=accepted")
     near = _section(response.text, "near-misses")
     card = near.split('id="near-o-last"')[1].split('class="near-miss"')[0]
     assert "/decide" not in card and 'class="recorded"' in card
