@@ -552,7 +552,8 @@ DEFAULT_RULE_WEIGHTS: dict[str, float] = {
 
 
 def rule_prior(names: Sequence[str]) -> dict[str, float]:
-    """The default rule's weights on the features among ``names`` (the calibrated rule the learned model starts from)."""
+    """The default rule's weights on the features among ``names`` (the calibrated rule the
+    learned model starts from)."""
     return {name: weight for name, weight in DEFAULT_RULE_WEIGHTS.items() if name in names}
 
 
