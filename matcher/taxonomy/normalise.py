@@ -60,6 +60,7 @@ _SUFFIXES: tuple[str, ...] = (
 _MIN_STEM = 3
 
 
+@lru_cache(maxsize=65536)  # a search folds each title several times (note, n-grams, spelling)
 def fold(text: str) -> str:
     """Lowercase, fold accents except å/ä/ö, and turn punctuation into single spaces.
 

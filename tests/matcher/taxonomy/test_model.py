@@ -18,6 +18,7 @@ from matcher.taxonomy.model import (
     Taxonomy,
     TaxonomyData,
     UnknownOccupationError,
+    _top_rows,
 )
 
 
@@ -234,3 +235,48 @@ def test_load_taxonomy_prefers_the_imported_bundle(platsa_home: Path, tiny: Taxo
     tiny.save(get_settings().paths.resolved_taxonomy_path)
     assert load_taxonomy(get_settings()).data == tiny.data
     assert "using the imported taxonomy" in caplog.text
+
+
+def ranked_by_full_sort(taxonomy: Taxonomy, texts: list[str], k: int) -> list[list[tuple[str, float]]]:
+    """The slow reference for batch search: every occupation sorted by score, ties by position."""
+    found = []
+    for row in taxonomy.title_index.scores(texts):
+        order = np.lexsort((np.arange(len(row)), -row))[:k]
+        hits = [(taxonomy.occupation_ids[i], round(min(float(row[i]), 1.0), 6)) for i in order]
+        found.append([(occupation, score) for occupation, score in hits if score > 0])
+    return found
+
+
+def batch_answers(taxonomy: Taxonomy, texts: list[str], k: int) -> list[list[tuple[str, float]]]:
+    return [[(h.occupation_name_id, h.score) for h in hits] for hits in taxonomy.search_many(texts, k)]
+
+
+@pytest.mark.parametrize("k", [1, 3, 10, 500])
+def test_batch_search_answers_as_sorting_every_occupation_would(k: int) -> None:
+    demo = demo_taxonomy()
+    labels = [o.label for o in demo.data.occupations]
+    # inflected, misspelled (a letter dropped) and group-level titles, where members tie
+    texts = [*labels, *(label[:3] + label[4:] for label in labels), *(f"{label}na" for label in labels),
+             "vård", "arbetare", "", "123", "var frisör i Syrien"]
+    assert batch_answers(demo, texts, k) == ranked_by_full_sort(demo, texts, k)
+
+
+@pytest.mark.parametrize("k", [1, 2, 7, 40, 64, 100])
+def test_the_top_of_each_row_is_its_best_with_ties_by_position(k: int) -> None:
+    rng = np.random.default_rng(k)
+    scores = rng.integers(0, 4, size=(50, 64)).astype(np.float32) / 3  # many ties at every cut
+    expected = [np.lexsort((np.arange(64), -row))[:k] for row in scores]
+    np.testing.assert_array_equal(_top_rows(scores, k), np.asarray(expected))
+
+
+def test_batch_search_breaks_ties_at_the_cut_by_taxonomy_order() -> None:
+    demo = demo_taxonomy()
+    scores = demo.title_index.scores(["vård", "arbetare", "assistent"])
+    tied_at_cut = [
+        k for row in scores for k in range(1, 20)
+        if 0 < np.sort(row)[::-1][k - 1] == np.sort(row)[::-1][k]
+    ]
+    assert tied_at_cut, "the demo taxonomy should give these generic titles tied scores"
+    for k in set(tied_at_cut):
+        assert batch_answers(demo, ["vård", "arbetare", "assistent"], k) == ranked_by_full_sort(
+            demo, ["vård", "arbetare", "assistent"], k)
