@@ -84,6 +84,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--encoder", choices=("onnx", "torch"), default="onnx",
                         help="the sentence encoder: the int8 ONNX export serving runs (default), "
                         "or MiniLM on torch, for comparison")
+    parser.add_argument("--paired-with", type=Path, metavar="JSON",
+                        help="an earlier run of the same size and seed (e.g. with another "
+                        "PLATSA_EMBEDDING_MODEL): report NDCG@10 differences per participant")
     parser.add_argument("--output", type=Path, default=RESULTS,
                         help="where to write the JSON (a trial run need not replace the results)")
     return parser.parse_args()
@@ -302,6 +305,25 @@ def mean_and_interval(values: np.ndarray, seed: int) -> dict[str, Any]:
     return summary
 
 
+PAIRED_METHODS = ("lightgbm", "embedding")
+"""Methods whose per-participant NDCG@10 a run keeps, to compare two runs participant by participant."""
+
+
+def paired_differences(per_participant: dict[str, pd.Series], other: Path, seed: int) -> dict[str, Any]:
+    """This run minus an earlier one, per method of :data:`PAIRED_METHODS`, over the
+    participants both evaluated: mean difference and its 95 % bootstrap interval."""
+    earlier = json.loads(other.read_text(encoding="utf-8"))
+    if "per_participant_ndcg_at_10" not in earlier:
+        raise ValueError(f"{other}: per_participant_ndcg_at_10 missing (a run before it was kept)")
+    found: dict[str, Any] = {"other": str(other)}
+    for method in PAIRED_METHODS:
+        before = pd.Series(earlier["per_participant_ndcg_at_10"][method])
+        both = per_participant[method].index.intersection(before.index)
+        diff = per_participant[method][both].to_numpy(float) - before[both].to_numpy(float)
+        found[method] = mean_and_interval(diff, seed)
+    return found
+
+
 def quality_by_prior_trades(per_participant: dict[str, pd.Series],
                             participants: dict[str, Participant], seed: int) -> dict[str, Any]:
     """NDCG@10 of every method for the evaluated people with and without a prior trade, the
@@ -380,12 +402,16 @@ def main() -> None:
         "ratio_to_best_baseline": ranker_ndcg / baselines[best_baseline],
         "ratio_to_rule": ranker_ndcg / results["rule"]["ndcg_at_10"],
         "by_prior_trades": quality_by_prior_trades(per_participant, participants, args.seed),
+        "per_participant_ndcg_at_10": {m: per_participant[m].to_dict() for m in PAIRED_METHODS
+                                       if m in per_participant},
         "fit_seconds": fit_seconds,
         "reciprocal": reciprocal_report(
             programme, pairs, X, rankers[OBJECTIVES[0]], scores["lightgbm"],
             acceptance_auc(programme, matcher, participants, placements, train, valid, stats), train),
         "total_seconds": time.perf_counter() - started,
     }
+    if args.paired_with is not None:
+        summary["paired_with"] = paired_differences(per_participant, args.paired_with, args.seed)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"{'method':<22}{'NDCG@10':>10}{'95% interval':>18}{'÷ oracle':>10}")
@@ -400,6 +426,10 @@ def main() -> None:
           f"   evaluated {summary['n_eval_participants']} participants, {len(pairs)} pairs")
     print_by_prior_trades(summary["by_prior_trades"])
     print_reciprocal(summary["reciprocal"])
+    for method, part in summary.get("paired_with", {}).items():
+        if method != "other":
+            print(f"{method}: this run − {args.paired_with}: NDCG@10 {part['mean']:+.4f}, "
+                  f"95 % interval {part['mean_95ci']} over {part['participants']} participants")
 
 
 if __name__ == "__main__":

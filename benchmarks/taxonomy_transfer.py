@@ -118,7 +118,19 @@ def cross_validate(taxonomy: Taxonomy, model: TransferModel, seed: int) -> dict[
             "ndcg@10": _bootstrap(ours.ndcg, pooled["fixed_weights"].ndcg, seed),
         },
         "per_fold": per_fold,
+        "learned_per_source": {"recall@10": ours.recall, "ndcg@10": ours.ndcg},
     }
+
+
+def paired(with_encoder: dict, without: dict, seed: int) -> dict[str, object]:
+    """Learned recall@10 and nDCG@10 of two :func:`cross_validate` runs on the same folds
+    (e.g. with and without sentence embeddings): mean difference and 95 % interval."""
+    found: dict[str, object] = {}
+    for metric in (f"recall@{K}", f"ndcg@{K}"):
+        ours, theirs = (run["learned_per_source"][metric] for run in (with_encoder, without))
+        found[metric] = {"difference": round(float(np.mean(ours) - np.mean(theirs)), 4),
+                         "difference_95ci": _bootstrap(ours, theirs, seed)}
+    return found
 
 
 def _bootstrap(ours: list[float], baseline: list[float], seed: int) -> tuple[float, float]:
