@@ -130,6 +130,8 @@ def print_transfer(results: dict) -> None:
     cv = results["transfer"]
     print(f"\nTransfer, {cv['folds']}-fold CV grouped by occupation ({cv['sources']} held-out "
           "sources, every edge touching their fold removed)")
+    print(f"recall@10 ceiling (sources with more than 10 moves) {cv['recall@10_ceiling']:.3f}; "
+          f"moves outside the source's SSYK4: {cv['cross_ssyk4_share_of_gold']:.3f} of all")
     print(f"{'method':<24}{'recall@10':>11}{'ndcg@10':>10}{'cross-SSYK4 found':>19}")
     for method in transfer.METHODS:
         row = cv[method]

@@ -46,6 +46,9 @@ class Ranking:
     ndcg: list[float] = field(default_factory=list)
     cross_found: int = 0
     cross_total: int = 0
+    gold_total: int = 0
+    ceiling: list[float] = field(default_factory=list)
+    """Per source, the best recall@K any ranking can reach (below 1 with more than K moves)."""
 
     def add(self, scores: np.ndarray, gold: np.ndarray, source: int, same4: np.ndarray) -> None:
         scores = scores.astype(np.float64).copy()
@@ -54,10 +57,13 @@ class Ranking:
         gains = gold[top]
         discount = 1.0 / np.log2(np.arange(2, K + 2))
         ideal = (np.sort(gold)[::-1][:K] * discount).sum()
-        self.recall.append(float((gains > 0).sum() / (gold > 0).sum()))
+        right = int((gold > 0).sum())
+        self.recall.append(float((gains > 0).sum() / right))
         self.ndcg.append(float((gains * discount).sum() / ideal))
+        self.ceiling.append(min(K, right) / right)
         cross = (gold > 0) & ~same4
         self.cross_total += int(cross.sum())
+        self.gold_total += right
         self.cross_found += int(cross[top].sum())
 
     def summary(self) -> dict[str, float]:
@@ -108,6 +114,8 @@ def cross_validate(taxonomy: Taxonomy, model: TransferModel, seed: int) -> dict[
     return {
         "folds": FOLDS,
         "sources": len(ours.recall),
+        f"recall@{K}_ceiling": round(float(np.mean(ours.ceiling)), 4),
+        "cross_ssyk4_share_of_gold": round(ours.cross_total / max(ours.gold_total, 1), 4),
         **{m: r.summary() for m, r in pooled.items()},
         "difference_vs_ssyk4_95ci": {
             "recall@10": _bootstrap(ours.recall, pooled["same_ssyk4"].recall, seed),
