@@ -25,8 +25,9 @@ Protocol (one run, one seed):
    resampled) and its ratios to the oracle and the rule.
 
 Run: ``.venv/bin/python benchmarks/quality.py [--participants N --openings M --seed S]
-[--encoder onnx|torch | --no-embeddings]``; the sentence encoder is the int8 ONNX export
-serving runs, ``--encoder torch`` MiniLM on torch (to compare the two).
+[--encoder onnx|torch | --no-embeddings] [--paired-with EARLIER.json]``; the sentence encoder
+is the int8 ONNX export serving runs, ``--encoder torch`` MiniLM on torch (to compare the two);
+``--paired-with`` compares per participant with an earlier run of the same size and seed.
 Writes ``benchmarks/results/quality.json`` (``--output`` elsewhere, e.g. for a trial run).
 """
 
