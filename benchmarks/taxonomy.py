@@ -143,7 +143,10 @@ def print_transfer(results: dict) -> None:
               f"nDCG@10 {intervals['ndcg@10']} (95 % CI)")
     for number, fold in enumerate(cv["per_fold"]):
         print(f"  fold {number}: {fold['sources']} sources, recall@10 "
-              f"{fold['learned']['recall@10']:.3f} (SSYK4 {fold['same_ssyk4']['recall@10']:.3f}), "
+              f"{fold['learned']['recall@10']:.3f} (SSYK4 {fold['same_ssyk4']['recall@10']:.3f}, "
+              f"difference {fold['difference_vs_ssyk4_95ci']['recall@10']}), nDCG@10 "
+              f"{fold['learned']['ndcg@10']:.3f} (SSYK4 {fold['same_ssyk4']['ndcg@10']:.3f}, "
+              f"difference {fold['difference_vs_ssyk4_95ci']['ndcg@10']}), "
               f"weights {json.dumps(fold['weights'])}")
     print("weights chosen on all edges:", json.dumps(results["transfer_weights_all_edges"]))
 
