@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 import quality  # this folder's quality.py: the protocol, shared (it also fixes sys.path)
+
 from matcher.evaluation import evaluate_rankings
 from matcher.features import FEATURE_INDEX
 from matcher.records import participants_by_id

@@ -102,7 +102,7 @@ def encoder_child(backend: str, folder: str, texts_file: str) -> dict[str, Any]:
 
 
 def worker_child(home: str, folder: str, embeddings: bool) -> dict[str, Any]:
-    import serving.app  # what uvicorn imports before it builds the app
+    import serving.worker  # what `platsa serve` has uvicorn import before it builds the app
 
     imports_cpu = cpu_s()
     from fastapi.testclient import TestClient
@@ -110,7 +110,7 @@ def worker_child(home: str, folder: str, embeddings: bool) -> dict[str, Any]:
     from platsa.settings import Settings
 
     settings = Settings().replace(home=Path(home), encoder_dir=Path(folder), text_embeddings=embeddings)
-    with TestClient(serving.app.create_app(settings)) as client:
+    with TestClient(serving.worker.create_app(settings)) as client:
         ready = client.get("/ready").json()
         done = time.time()
         phases = {f"{phase}_cpu_s": spent["cpu_s"] for phase, spent in client.app.state.startup.items()}
@@ -211,7 +211,8 @@ def table(results: dict[str, Any]) -> str:
               + "".join(f"{phase:>9}" for phase in PHASES) + f"{'RSS MB':>8}"]
     for name, row in results["worker"].items():
         lines.append(f"{name:<52}{row['start_s']:>8.2f}{row['start_cpu_s']:>7.2f}"
-                     + "".join(f"{row[f'{phase}_cpu_s']:>9.2f}" for phase in PHASES) + f"{row['rss_mb']:>8.0f}")
+                     + "".join(f"{row[f'{phase}_cpu_s']:>9.2f}" for phase in PHASES)
+                     + f"{row['rss_mb']:>8.0f}")
     ratio, target = results["ratios"], results["targets"]
     lines += ["", f"torch ÷ onnx: start {ratio['start']:.1f}×, encoder memory {ratio['encoder_mb']:.1f}×, "
               f"query ms {ratio['query_ms']:.2f}×; texts/s onnx ÷ torch {ratio['texts_per_s']:.2f}×",
@@ -262,7 +263,8 @@ def main() -> None:
             "empty store, rule": workers("empty", empty_home, "on"),
             f"{cold}, rule": workers("cold", lambda target: fresh_copy(home, target), "on"),
             f"{cold}, rule, embeddings off": workers("off", lambda target: fresh_copy(home, target), "off"),
-            f"{cold}, LightGBM champion": workers("champion", lambda target: fresh_copy(trained, target), "on"),
+            f"{cold}, LightGBM champion": workers("champion", lambda target: fresh_copy(trained, target),
+                                                  "on"),
         }
     empty, rule, plain, champion = worker.values()
     results = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 class InsufficientHistoryError(ValueError):
     """Too few labelled placements or employer answers to fit a model or to split by time."""
 

@@ -35,7 +35,7 @@ from models.text import TextEncoders
 from platsa import assembly
 from platsa.services.security import Pseudonymizer, load_or_create_secret
 from platsa.settings import Settings, get_settings
-from serving import errors, headers, idempotency, limits, web
+from serving import collector, errors, headers, idempotency, limits, web
 from serving.erasure import ErasureWatcher
 from serving.logs import RequestIdMiddleware
 from serving.matching import MatchingService
@@ -118,20 +118,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     clock = StartupClock()
     # one thread per request for faiss and BLAS: concurrency comes from workers and requests
     set_search_threads(1)
-    engine = get_engine(settings.paths.resolved_database_url, checkpoint_on_commit=False)
-    _check_schema(engine)
-    clock.lap("store")
-    model, encoders = _initial_model(settings)
-    clock.lap("model")
-    app.state.text_embeddings = text_embeddings_state(settings, model, encoders)
-    log.info("text embeddings %s", app.state.text_embeddings)
-    taxonomy = assembly.load_taxonomy(settings)
-    shares = assembly.occupation_shares(settings, taxonomy, engine).women_share
-    base = assembly.recommender(taxonomy, encoders, model=model, women_share=shares,
-                                config=assembly.recommender_config(settings))
-    clock.lap("taxonomy")
-    matching = MatchingService(engine, base, model)
-    clock.lap("index")
+    with collector.paused():  # a champion's load imports LightGBM and MLflow
+        engine = get_engine(settings.paths.resolved_database_url, checkpoint_on_commit=False)
+        _check_schema(engine)
+        clock.lap("store")
+        model, encoders = _initial_model(settings)
+        clock.lap("model")
+        app.state.text_embeddings = text_embeddings_state(settings, model, encoders)
+        log.info("text embeddings %s", app.state.text_embeddings)
+        taxonomy = assembly.load_taxonomy(settings)
+        shares = assembly.occupation_shares(settings, taxonomy, engine).women_share
+        base = assembly.recommender(taxonomy, encoders, model=model, women_share=shares,
+                                    config=assembly.recommender_config(settings))
+        clock.lap("taxonomy")
+        matching = MatchingService(engine, base, model)
+        clock.lap("index")
     app.state.startup = clock.phases
     app.state.engine = engine
     app.state.matching = matching

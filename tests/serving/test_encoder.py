@@ -19,8 +19,8 @@ from models.onnx_encoder import OnnxEncoder, fingerprint
 from platsa import assembly
 from serving.app import create_app
 from tests.serving.conftest import seed_world
-from tests.serving.test_startup import NOT_AT_START
 from tests.serving.test_models import NAME, booster, register
+from tests.serving.test_startup import NOT_AT_START
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
