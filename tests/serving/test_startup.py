@@ -3,6 +3,7 @@ phase cost (``benchmarks/serving_footprint.py`` measures it; no timing is assert
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from serving import collector
 from serving.app import create_app
 from tests.serving.conftest import seed_world
 
@@ -62,3 +64,27 @@ def test_the_log_and_the_app_say_what_each_start_up_phase_cost(
     assert phases["index"]["wall_s"] > 0  # the openings were indexed inside the lifespan
     ready = next(r.getMessage() for r in caplog.records if "ready after" in r.getMessage())
     assert "CPU s since the process started; store " in ready and ", index " in ready
+
+
+def test_the_worker_entry_is_the_app_factory_imported_with_the_collector_paused_then_resumed() -> None:
+    answer = fresh_worker("""
+import gc, json
+import serving.worker, serving.app
+print(json.dumps({"same": serving.worker.create_app is serving.app.create_app,
+                  "collecting": gc.isenabled()}))
+""")
+    assert answer == {"same": True, "collecting": True}
+
+
+def test_pausing_the_collector_leaves_it_as_the_caller_had_it() -> None:
+    assert gc.isenabled()
+    with collector.paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector.paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
