@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+from authlib.common.urls import add_params_to_uri
 from authlib.integrations.base_client import BaseApp, OAuth2Mixin, OAuthError, OpenIDMixin
 from authlib.integrations.requests_client import OAuth2Session
 from joserfc.errors import JoseError
@@ -120,6 +121,16 @@ class OidcClient:
                 f"the provider calls itself {metadata.get('issuer')!r}, not {self.issuer!r}")
         return metadata
 
+    def end_session_url(self, post_logout_redirect_uri: str) -> str | None:
+        """Where to send the browser so the provider ends its session too (RP-initiated
+        logout: its ``end_session_endpoint``, with this client's id and where to come back);
+        None when the provider has no such endpoint."""
+        endpoint = self._metadata().get("end_session_endpoint")
+        if not endpoint:
+            return None
+        return str(add_params_to_uri(endpoint, [("client_id", self.client_id),
+                                                ("post_logout_redirect_uri", post_logout_redirect_uri)]))
+
     def begin(self, redirect_uri: str, next_path: str = "") -> tuple[str, PendingSignIn]:
         """The provider URL to send the browser to, and what it must bring back."""
         self._metadata()
@@ -162,6 +173,14 @@ class OidcClient:
                      if claims.get(claim)), str(claims["sub"]))
         return Identity(str(claims["iss"]), str(claims["sub"]), name[:100],
                         _groups(claims.get(self.groups_claim)))
+
+
+def client_of(state: Any) -> OidcClient:
+    """The app's provider client (``app.state``; made on first use, so starting needs no network)."""
+    client: OidcClient | None = getattr(state, "oidc", None)
+    if client is None:
+        client = state.oidc = OidcClient(state.settings.serving)
+    return client
 
 
 def grant_for(groups: Sequence[str], group_map: Mapping[str, GroupGrant]) -> tuple[str, GroupGrant] | None:
