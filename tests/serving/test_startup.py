@@ -21,9 +21,10 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 #: Never imported by a worker serving the rule: the training side (torch and the models it
 #: fine-tunes, LightGBM and MLflow, which only a champion's load brings, Dask, the generator,
-#: plotting). scikit-learn is served: the rankers are its estimators.
+#: plotting), nor the single sign-on client before anyone signs in. scikit-learn is served:
+#: the rankers are its estimators.
 NOT_AT_START = ("torch", "transformers", "sentence_transformers", "lightgbm", "mlflow", "dask",
-                "distributed", "training", "synth", "matplotlib", "optuna")
+                "distributed", "training", "synth", "matplotlib", "optuna", "authlib", "requests")
 
 
 def fresh_worker(code: str) -> dict:
