@@ -11,7 +11,7 @@ import pytest
 from platsa.i18n import renderer
 from tests.matcher.store.factories import LUND, MALMO
 from tests.web.conftest import Web
-from tests.web.test_page_language import visible
+from tests.web.test_page_language import shown_pages, visible
 
 #: Every coach and employer page of the world (tests/web/conftest.py), as each role reaches it.
 PAGES = {
@@ -28,21 +28,9 @@ PAGES = {
 RAW = re.compile(rf"(?<!\()\b(?:{MALMO}|{LUND})\b(?!\))|\b(?:ar|en), (?:ar|en)\b|\b[a-z]+_[a-z_]+\b")
 
 
-def _shown(web: Web, lang: str) -> dict[str, str]:
-    shown = {}
-    for user, paths in PAGES.items():
-        web.login(user)
-        web.client.get(f"/web/lang/{lang}")
-        for path in paths:
-            response = web.client.get(path)
-            assert response.status_code == 200, path
-            shown[path] = visible(response.text)
-    return shown
-
-
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_no_page_shows_a_bare_code(web: Web, lang: str) -> None:
-    found = {path: RAW.findall(text) for path, text in _shown(web, lang).items()}
+    found = {path: RAW.findall(text) for path, text in shown_pages(web, lang, PAGES).items()}
     assert {path: hits for path, hits in found.items() if hits} == {}
 
 
