@@ -70,12 +70,15 @@ def test_profiles_and_candidate_lists_name_the_languages(web: Web) -> None:
         web.client.get("/web/employer/openings/o1/candidates").text)
 
 
-def test_near_misses_and_the_allocation_name_the_place_and_the_people(web: Web) -> None:
+def test_near_misses_the_allocation_and_the_edit_form_name_places_people_and_openings(web: Web) -> None:
     web.login("my_coach")
     near = visible(web.client.get("/web/coach/participants/p3").text.split('id="near-misses"')[1])
     assert "Bagare · praktik · Malmö ·" in near
     allocation = visible(web.client.get("/web/coach/allocation").text)
     assert "Amina Hassan – sfi C (A2)" in allocation and "p1 –" not in allocation
+    web.login("employer")
+    assert "Ändra annonsen: Bagarpraktik" in visible(
+        web.client.get("/web/employer/openings/o1/edit").text)  # not "Ändra annons o1"
 
 
 def test_a_municipality_the_store_does_not_know_is_worded_by_its_code() -> None:
