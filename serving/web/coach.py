@@ -327,7 +327,7 @@ def why_not_page(request: Request, participant_id: str, principal: CoachUser, se
 def _allocation_page(request: Request, principal: Principal, session: Session,
                      context: dict[str, Any], status_code: int = 200) -> Response:
     people = participants_of(session, principal)
-    names = {p.id: p.display_name or p.id for p in people}  # coaches see names; ids otherwise
+    names = {p.id: p.display_name or p.id for p in people}  # no name on file: the id
     return render(request, "allocation.html", {"people": people, "names": names, **context},
                   status_code=status_code)
 
