@@ -17,6 +17,12 @@ trades included as the generator makes them, historical bias on):
 4. NDCG@10 per evaluated participant with the **true** success probabilities as gains, for
    the served ranker, the rule, random and the truth without its per-pair noise (the
    ceiling of any model of observable fit).
+5. ``features_ceiling``: what the served features could reach with unlimited, noise-free and
+   unselected outcomes — a LightGBM regression of the noise-free log-odds on the evaluation
+   pairs' own features, cross-fitted over two halves of the evaluated participants. It
+   separates what the features cannot express (noise-free − ceiling) from what the history
+   cannot teach (ceiling − served: too few outcomes, each a noisy yes/no, of placements
+   coaches chose rather than of the candidates a ranker must order).
 
 Each point averages the seeds; its 95 % intervals are bootstrap intervals over evaluated
 participants (resampled within each seed, 1,000 times; the difference served − rule is
@@ -41,6 +47,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import lightgbm
 import numpy as np
 import pandas as pd
 
@@ -65,7 +72,7 @@ log = logging.getLogger("benchmarks.learning_curve")
 HERE = Path(__file__).parent
 RESULTS = HERE / "results" / "learning_curve.json"
 SIZES = (300, 1_000, 3_000, 10_000, 30_000)
-METHODS = ("served", "rule", "random", "noise_free")
+METHODS = ("served", "rule", "random", "noise_free", "features_ceiling")
 K = 10
 BOOTSTRAP = 1000
 
@@ -188,6 +195,22 @@ def per_participant(p: Programme, score: np.ndarray) -> np.ndarray:
     return report.per_query["ndcg"].sort_index().to_numpy()
 
 
+def features_ceiling(p: Programme, seed: int) -> np.ndarray:
+    """Scores of a cross-fitted regression of the noise-free log-odds on the evaluation
+    pairs' features (step 5 of the protocol): each half of the evaluated participants is
+    scored by a model fitted on the other half."""
+    target = np.log(p.noise_free) - np.log1p(-p.noise_free)
+    people = p.eval_pairs["participant_id"].to_numpy()
+    first = np.isin(people, np.random.default_rng(seed).permutation(np.unique(people))[::2])
+    scores = np.empty(len(people))
+    for fitted_on in (first, ~first):
+        model = lightgbm.LGBMRegressor(n_estimators=600, learning_rate=0.05, num_leaves=63,
+                                       random_state=seed, n_jobs=1, verbose=-1)
+        model.fit(p.eval_X[fitted_on], target[fitted_on])
+        scores[~fitted_on] = model.predict(p.eval_X[~fitted_on])
+    return scores
+
+
 def run_seed(seed: int, args: argparse.Namespace) -> dict[int, dict]:
     start = time.perf_counter()
     p = prepared(seed, args)
@@ -197,7 +220,8 @@ def run_seed(seed: int, args: argparse.Namespace) -> dict[int, dict]:
     rng = np.random.default_rng(seed)
     order = rng.permutation(p.ordered["participant_id"].unique())
     fixed = {"random": per_participant(p, rng.random(len(p.eval_pairs))),
-             "noise_free": per_participant(p, p.noise_free)}
+             "noise_free": per_participant(p, p.noise_free),
+             "features_ceiling": per_participant(p, features_ceiling(p, seed))}
     out = {}
     for size in args.sizes:
         if size > len(p.y):
@@ -248,6 +272,8 @@ def summarise(by_seed: dict[int, dict[int, dict]], sizes: list[int]) -> list[dic
         point["lift_captured"] = ((point["served"] - point["random"])
                                   / (point["noise_free"] - point["random"]))
         point["noise_free_ratio_to_rule"] = point["noise_free"] / point["rule"]
+        point["ceiling_lift"] = ((point["features_ceiling"] - point["random"])
+                                 / (point["noise_free"] - point["random"]))
         point["correction_trees"] = [r["trees"] for r in runs]
         point["fit_seconds"] = float(np.median([r["fit_seconds"] for r in runs]))
         points.append(point)
@@ -263,7 +289,9 @@ def plot(points: list[dict], path: Path) -> bool:
     figure = Figure(figsize=(7, 4.2), layout="constrained")
     axes = figure.add_subplot()
     x = [p["outcomes"] for p in points]
-    for method, style in (("noise_free", ":"), ("served", "-o"), ("rule", "--s"), ("random", "-.")):
+    styles = (("noise_free", ":"), ("features_ceiling", ":x"), ("served", "-o"), ("rule", "--s"),
+              ("random", "-."))
+    for method, style in styles:
         axes.plot(x, [p[method] for p in points], style, label=method.replace("_", "-"))
         low, high = zip(*(p[f"{method}_ci"] for p in points), strict=True)
         axes.fill_between(x, low, high, alpha=0.15)
@@ -292,12 +320,12 @@ def main() -> None:
     args.output.write_text(json.dumps(summary, indent=2) + "\n")
     drawn = plot(points, args.output.with_suffix(".png"))
     print(f"{'outcomes':>9}{'served':>9}{'rule':>9}{'random':>9}{'noise-free':>11}"
-          f"{'served−rule 95% CI':>22}{'÷ rule':>8}{'lift':>7}")
+          f"{'served−rule 95% CI':>22}{'÷ rule':>8}{'lift':>7}{'ceiling lift':>13}")
     for p in points:
         low, high = p["served_minus_rule_ci"]
         print(f"{p['outcomes']:>9,}{p['served']:>9.4f}{p['rule']:>9.4f}{p['random']:>9.4f}"
               f"{p['noise_free']:>11.4f}{f'[{low:+.4f}, {high:+.4f}]':>22}"
-              f"{p['ratio_to_rule']:>8.3f}{p['lift_captured']:>7.2f}")
+              f"{p['ratio_to_rule']:>8.3f}{p['lift_captured']:>7.2f}{p['ceiling_lift']:>13.2f}")
     print(f"plot: {args.output.with_suffix('.png') if drawn else 'matplotlib not installed'}; "
           f"{summary['total_seconds'] / 60:.1f} min")
 

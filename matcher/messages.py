@@ -71,6 +71,12 @@ class Share(float):
     """A parameter kind: a share in 0–1, worded as a percent."""
 
 
+class Place(str):
+    """A parameter kind: a municipality code ("1280"), worded by the municipality's name."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class Many:
     """A parameter kind: a list of values of kind ``of``, worded as a list ("a, b och c")."""
@@ -107,8 +113,8 @@ CODES: dict[str, dict[str, Kind]] = {
     "check.open.closed": {},
     "check.open.no_places": {},
     "check.open.ended": {},
-    "check.municipality.within": {"municipality": str},
-    "check.municipality.outside": {"municipality": str},
+    "check.municipality.within": {"municipality": Place},
+    "check.municipality.outside": {"municipality": Place},
     "check.language.met": _LEVELS,
     "check.language.with_support": _LEVELS,
     "check.language.not_met": _LEVELS,

@@ -46,7 +46,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from matcher.columns import KINDS
 from matcher.employers import LABEL, employer_answers
 from matcher.features import smoothed_rates
-from models.errors import InsufficientHistoryError, NotFittedError
+from models.errors import InsufficientHistoryError
+from models.estimator import NotFittedError
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ class AcceptanceModel(ClassifierMixin, BaseEstimator):
     learned from; the opening kind, a category, is one-hot encoded.
 
     A scikit-learn classifier: parameters declared in ``__init__`` (``clone`` works), fitted
-    state ends in ``_``, :meth:`predict_proba` raises :class:`~models.errors.NotFittedError`
+    state ends in ``_``, :meth:`predict_proba` raises :class:`~models.estimator.NotFittedError`
     before :meth:`fit`.
     """
 

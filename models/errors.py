@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-from sklearn.exceptions import NotFittedError as _SklearnNotFitted
-
-
-class NotFittedError(_SklearnNotFitted):
-    """A model asked to predict before it was fitted (scikit-learn's own error, so its checks
-    and callers recognise it)."""
-
 
 class InsufficientHistoryError(ValueError):
     """Too few labelled placements or employer answers to fit a model or to split by time."""

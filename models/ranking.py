@@ -21,7 +21,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import _check_sample_weight, check_array
 
 from matcher.features import FEATURES, MONOTONE, PARTICIPANT_FEATURES
-from models.errors import NotFittedError
+from models.estimator import NotFittedError
 
 log = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ sentence encoder runs as int8 ONNX (:mod:`models.onnx_encoder`). Everything live
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,7 +35,7 @@ from models.text import TextEncoders
 from platsa import assembly
 from platsa.services.security import Pseudonymizer, load_or_create_secret
 from platsa.settings import Settings, get_settings
-from serving import errors, headers, idempotency, limits, web
+from serving import collector, errors, headers, idempotency, limits, web
 from serving.erasure import ErasureWatcher
 from serving.logs import RequestIdMiddleware
 from serving.matching import MatchingService
@@ -92,21 +93,47 @@ def text_embeddings_state(settings: Settings, model: ServedModel, encoders: Text
             "(`platsa encoder export` makes them; it needs the train extra)")
 
 
+class StartupClock:
+    """CPU and wall seconds of each phase of a worker's start (the log says them, and
+    ``app.state.startup`` keeps them for ``benchmarks/serving_footprint.py``)."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, dict[str, float]] = {}
+        self._cpu, self._wall = time.process_time(), time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        cpu, wall = time.process_time(), time.perf_counter()
+        self.phases[phase] = {"cpu_s": cpu - self._cpu, "wall_s": wall - self._wall}
+        self._cpu, self._wall = cpu, wall
+
+    def summary(self) -> str:
+        # process_time counts from the interpreter's start: the imports are the rest
+        return (f"{time.process_time():.2f} CPU s since the process started; "
+                + ", ".join(f"{phase} {spent['cpu_s']:.2f}" for phase, spent in self.phases.items()))
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    clock = StartupClock()
     # one thread per request for faiss and BLAS: concurrency comes from workers and requests
     set_search_threads(1)
-    engine = get_engine(settings.paths.resolved_database_url, checkpoint_on_commit=False)
-    _check_schema(engine)
-    model, encoders = _initial_model(settings)
-    app.state.text_embeddings = text_embeddings_state(settings, model, encoders)
-    log.info("text embeddings %s", app.state.text_embeddings)
-    taxonomy = assembly.load_taxonomy(settings)
-    shares = assembly.occupation_shares(settings, taxonomy, engine).women_share
-    base = assembly.recommender(taxonomy, encoders, model=model, women_share=shares,
-                                config=assembly.recommender_config(settings))
-    matching = MatchingService(engine, base, model)
+    with collector.paused():  # a champion's load imports LightGBM and MLflow
+        engine = get_engine(settings.paths.resolved_database_url, checkpoint_on_commit=False)
+        _check_schema(engine)
+        clock.lap("store")
+        model, encoders = _initial_model(settings)
+        clock.lap("model")
+        app.state.text_embeddings = text_embeddings_state(settings, model, encoders)
+        log.info("text embeddings %s", app.state.text_embeddings)
+        taxonomy = assembly.load_taxonomy(settings)
+        shares = assembly.occupation_shares(settings, taxonomy, engine).women_share
+        base = assembly.recommender(taxonomy, encoders, model=model, women_share=shares,
+                                    config=assembly.recommender_config(settings))
+        clock.lap("taxonomy")
+        matching = MatchingService(engine, base, model)
+        clock.lap("index")
+    app.state.startup = clock.phases
     app.state.engine = engine
     app.state.matching = matching
     app.state.pseudonymizer = Pseudonymizer(load_or_create_secret(settings.paths.resolved_secret_path))
@@ -121,7 +148,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         checkpointer.start()
     watcher = ErasureWatcher(engine, matching.forget_all, settings.serving.erasure_poll_seconds)
     watcher.start()
-    log.info("serving %d openings with model %s", matching.openings_indexed, model.version)
+    log.info("serving %d openings with model %s, ready after %s", matching.openings_indexed,
+             model.version, clock.summary())
     try:
         yield
     finally:

@@ -115,7 +115,9 @@ async def get_principal(
         raise _unauthorized("an API key is required (X-API-Key header or Bearer token)")
     cache: KeyCache = request.app.state.key_cache
     digest = key_digest(key)
-    epoch = current_epoch(request.app.state.engine)
+    # in a thread: a pool wait here would stall the event loop, which also ends the other
+    # requests' transactions, so their connections could never come back (a deadlock)
+    epoch = await run_in_threadpool(current_epoch, request.app.state.engine)
     principal = cache.get(digest, epoch)
     if principal is None:
         principal = await run_in_threadpool(_admit, request, key, digest, epoch)

@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request
+from sqlalchemy.orm import Session
 from starlette.datastructures import Headers, QueryParams
 
 from matcher.messages import Message
+from matcher.store.repositories import municipality_names
 from platsa.i18n import DEFAULT_LANG, Lang, Renderer, negotiate, parse_lang, renderer
 
 
@@ -47,3 +49,8 @@ def api_renderer(
 
 #: A route's renderer, from ``?lang=`` or ``Accept-Language``.
 Wording = Annotated[Renderer, Depends(api_renderer)]
+
+
+def with_places(say: Renderer, session: Session) -> Renderer:
+    """``say`` naming municipalities by the names in the store (a verdict's "1280" is Malmö)."""
+    return say.naming(municipality_names(session))

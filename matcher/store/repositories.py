@@ -80,6 +80,7 @@ from matcher.flat import (
 from matcher.store.models import (
     ROW_TYPES,
     Base,
+    MunicipalityRow,
     OpeningRow,
     ParticipantRow,
     PlacementEventRow,
@@ -697,6 +698,13 @@ TAKEN_UP: tuple[PlacementStatus, ...] = (
     PlacementStatus.COMPLETED,
     PlacementStatus.DROPPED,
 )
+
+
+def municipality_names(session: Session) -> dict[str, str]:
+    """Every stored municipality's name by its code (Sweden has 290: one small query), for
+    the wording of a municipality code (:class:`matcher.messages.Place`)."""
+    return {str(code): str(name) for code, name in
+            session.execute(select(MunicipalityRow.code, MunicipalityRow.name))}
 
 
 def occupation_workers(session: Session) -> list[tuple[str, str]]:

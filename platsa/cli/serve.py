@@ -74,7 +74,7 @@ def serve(
         typer.echo(f"{count} workers: each re-reads the openings every {value} s ({name})",
                    err=True)
     config = uvicorn.Config(
-        "serving.app:create_app",
+        "serving.worker:create_app",  # serving.app's, imported with the collector paused
         factory=True,
         host=host or settings.serving.host,
         port=port or settings.serving.port,

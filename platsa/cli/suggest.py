@@ -131,7 +131,8 @@ def suggest_command(
         answer = recommender.why_not(participant, why_not) if why_not else None
         missed = recommender.near_misses(participant, k=k) if near_misses else None
         considered = recommender.occupations_to_consider(participant) if occupations else None
-    say = wording(lang)
+    places = frames["municipalities"]
+    say = wording(lang).naming(dict(zip(places["code"], places["name"], strict=True)))
     if as_json:
         print_json({**worded_suggestions(suggestions.to_dict(), say),
                     "widen_horizons": widen_horizons, "occupation": occupation,

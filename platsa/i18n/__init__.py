@@ -19,7 +19,7 @@ import datetime as dt
 import re
 import string
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cache
 from importlib.resources import files
@@ -35,7 +35,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 
-from matcher.messages import CODES, VOCABULARIES, Kind, Many, Message, Share
+from matcher.messages import CODES, VOCABULARIES, Kind, Many, Message, Place, Share
 
 Lang = Literal["sv", "en"]
 LANGUAGES: tuple[Lang, ...] = get_args(Lang)
@@ -132,9 +132,14 @@ class _Formatter(string.Formatter):
 
 @dataclass(frozen=True)
 class Renderer:
-    """The wording of one language: ``t(key, **values)``, message codes, labels, numbers."""
+    """The wording of one language: ``t(key, **values)``, message codes, labels, numbers.
+
+    ``places`` names municipalities by code: the names are the store's data, not words of a
+    catalogue, so a layer that reads the store hands them over (:meth:`naming`).
+    """
 
     lang: Lang
+    places: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     _formatter: _Formatter = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -173,6 +178,20 @@ class Renderer:
     def messages(self, said: Sequence[Message | Mapping[str, Any]]) -> list[str]:
         return [self.message(m) for m in said]
 
+    def naming(self, places: Mapping[str, str]) -> Renderer:
+        """This language, wording a municipality code (:class:`~matcher.messages.Place`) by
+        its name in ``places`` (code → name)."""
+        return replace(self, places=dict(places))
+
+    def place(self, code: str) -> str:
+        """A municipality by name; one the names lack as "kommun 1280" ("municipality 1280")."""
+        return self.places.get(code) or self("place.unknown", code=str(code))
+
+    def language(self, code: str) -> str:
+        """A language by its name in this language (ISO 639 ``ar`` → "arabiska"), from
+        Babel's locale data; a code it does not know as it is."""
+        return self.locale.languages.get(code.strip().lower(), code)
+
     def label(self, member: Enum) -> str:
         """A vocabulary member's label (``acc.mentor`` → "handledare")."""
         return self(f"{VOCABULARIES[type(member)]}.{member.value}")
@@ -183,11 +202,13 @@ class Renderer:
         return format_decimal(value, format=pattern, locale=self.locale)
 
     def value(self, value: Any, spec: str = "") -> str:
-        """One placeholder's text: a member by its label, a list joined ("a, b och c"; spec
-        ``or``: "a, b eller c"), a share as a percent, a number or date as the language
-        writes it. A spec ``percent`` words any number as a percent."""
+        """One placeholder's text: a member by its label, a municipality by its name, a list
+        joined ("a, b och c"; spec ``or``: "a, b eller c"), a share as a percent, a number or
+        date as the language writes it. A spec ``percent`` words any number as a percent."""
         if isinstance(value, Enum):
             return self.label(value)
+        if isinstance(value, Place):
+            return self.place(value)
         if isinstance(value, list | tuple):
             return format_list([self.value(v) for v in value],
                                style="or" if spec == "or" else "standard", locale=self.locale)
@@ -204,7 +225,7 @@ def _typed(kind: Kind, value: Any) -> Any:
     """A JSON parameter value as the kind it is declared with (members, shares, dates)."""
     if isinstance(kind, Many):
         return [_typed(kind.of, v) for v in value]
-    if isinstance(kind, type) and issubclass(kind, Enum | Share):
+    if isinstance(kind, type) and issubclass(kind, Enum | Share | Place):
         return kind(value)
     if kind is dt.date:
         return dt.date.fromisoformat(value)

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from serving.routes import (
     admin,
     allocations,
+    caseload,
     health,
     models,
     occupations,
@@ -17,6 +18,7 @@ from serving.routes import (
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
     admin.router,
+    caseload.router,
     participants.router,
     openings.router,
     placements.router,

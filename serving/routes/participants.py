@@ -18,7 +18,7 @@ from platsa.services import participants
 from platsa.services.security import Role
 from serving.context import context
 from serving.deps import Coach, MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep
-from serving.language import Wording
+from serving.language import Wording, with_places
 from serving.schemas.common import Responses, merged
 from serving.schemas.matching import (
     NearMissesPublic,
@@ -176,4 +176,4 @@ def why_not_opening(participant_id: str, opening_id: str, principal: Coach, sess
     worded in the language asked for, with the codes beside the words."""
     return worded_why_not(participants.why_not(context(session, principal, pseudo),
                                                matching.recommender, participant_id, opening_id),
-                          say)
+                          with_places(say, session))

@@ -8,7 +8,9 @@ nor echoed back into the form after a failed attempt.
 
 from __future__ import annotations
 
+import logging
 from typing import Literal
+from urllib.parse import urljoin
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
@@ -19,6 +21,7 @@ from platsa.services.security import Principal
 from serving import audit
 from serving.audit import Action
 from serving.deps import client_address
+from serving.oidc import ProviderUnavailable, client_of
 from serving.sessions_store import end_session, open_session, session_principal
 from serving.throttle import Throttle, Throttled, admit_key
 from serving.web.auth import HOME, AnyUser, CheckedForm
@@ -27,6 +30,8 @@ from serving.web.pages import PageRoute, render, request_lang
 from serving.web.sessions import WebSession, clear_session, read_session, write_lang, write_session
 
 router = APIRouter(prefix="/web", route_class=PageRoute, include_in_schema=False)
+log = logging.getLogger(__name__)
+LOGGED_OUT = "/web/login?done=logged_out"
 
 
 def local_path(target: str | None, default: str) -> str:
@@ -68,7 +73,7 @@ def sign_in(request: Request, principal: Principal, target: str, key_id: int | N
         audit.record(session, principal, Action.SESSION_START, "user", principal.user_id,
                      shown=[{"via": via, "address": client_address(request)}])
     response = RedirectResponse(local_path(target, HOME[principal.role]), status_code=303)
-    write_session(request, response, current.signed_in(secret))
+    write_session(request, response, current.signed_in(secret, sso=via == "oidc"))
     return response
 
 
@@ -101,7 +106,8 @@ def login(request: Request, form: CheckedForm) -> Response:
 
 @router.post("/logout")
 def logout(request: Request, form: CheckedForm) -> Response:
-    """End the session on the server (a copy of the cookie is worthless from now on)."""
+    """End the session on the server (a copy of the cookie is worthless from now on); after a
+    single sign-on, send the browser on to the provider to end its session there too."""
     web_session = read_session(request)
     if web_session is not None and web_session.secret is not None:
         engine = request.app.state.engine
@@ -110,9 +116,25 @@ def logout(request: Request, form: CheckedForm) -> Response:
             end_session(session, web_session.secret)
             if principal is not None:
                 audit.record(session, principal, Action.SESSION_END, "user", principal.user_id)
-    response = RedirectResponse("/web/login?done=logged_out", status_code=303)
+    provider = (_provider_logout(request) if web_session is not None and web_session.sso
+                and request.app.state.settings.serving.oidc_enabled else None)
+    response = RedirectResponse(provider or LOGGED_OUT, status_code=303)
     clear_session(response)
     return response
+
+
+def _provider_logout(request: Request) -> str | None:
+    """The provider's end-session URL, coming back to the sign-in page; None when it has none
+    or cannot be reached (Platsa's own session has ended either way)."""
+    settings = request.app.state.settings.serving
+    # behind a proxy the registered callback names the public address; else this request's
+    back = (urljoin(settings.oidc_redirect_url, LOGGED_OUT) if settings.oidc_redirect_url
+            else str(request.base_url.replace(path="/web/login", query="done=logged_out")))
+    try:
+        return client_of(request.app.state).end_session_url(back)
+    except ProviderUnavailable as exc:
+        log.warning("signed out of Platsa only: the provider's session stays (%s)", exc)
+        return None
 
 
 @router.get("/lang/{lang}")

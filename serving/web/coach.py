@@ -53,6 +53,7 @@ from serving.audit import Action
 from serving.context import context
 from serving.deps import MatcherTurn, MatchingDep, PseudonymizerDep, SessionDep, SettingsDep
 from serving.errors import coded
+from serving.language import with_places
 from serving.matching import MatchingService
 from serving.presenters import allocation_public
 from serving.schemas.common import merged
@@ -159,7 +160,8 @@ def _participant_page(request: Request, participant_id: str, principal: Principa
         "person": person, "found": found, "placed": placed, "near": near,
         "considered": considered,
         "reciprocal_unavailable": unavailable,
-        "cards": opening_cards(session, [*shown, *(p.opening_id for p in placed)]),
+        "cards": opening_cards(session, [*shown, *(n["opening_id"] for n in near["items"]),
+                                         *(p.opening_id for p in placed)]),
         "by_opening": {p.opening_id: p for p in placed},
         "coach_name": next((c.name for c in coaches if c.id == person.coach_id), None),
         "coaches": coaches,
@@ -315,14 +317,18 @@ def why_not_page(request: Request, participant_id: str, principal: CoachUser, se
                                  errors={"opening_id": say("whynot.unknown",
                                                            opening=opening_id.strip())},
                                  values={"opening_id": opening_id}, status_code=422)
-    return render(request, "why_not.html", {"answer": worded_why_not(answer, say),
-                                            "participant_id": participant_id})
+    person = participant_for(session, principal, participant_id)
+    return render(request, "why_not.html", {
+        "answer": worded_why_not(answer, with_places(say, session)),
+        "participant_id": participant_id, "participant_name": person.display_name or person.id,
+        "opening_title": get_record(session, Opening, answer["opening_id"]).title})
 
 
 def _allocation_page(request: Request, principal: Principal, session: Session,
                      context: dict[str, Any], status_code: int = 200) -> Response:
     people = participants_of(session, principal)
-    return render(request, "allocation.html", {"people": people, **context},
+    names = {p.id: p.display_name or p.id for p in people}  # no name on file: the id
+    return render(request, "allocation.html", {"people": people, "names": names, **context},
                   status_code=status_code)
 
 

@@ -103,6 +103,7 @@ def render(request: Request, name: str, context: Mapping[str, Any] | None = None
         "user": principal, "menu": MENU[principal.role] if principal else (),
         "csrf": web_session.csrf, "path": request.url.path, "notice": _notice(request),
         "level": lambda rank: t(f"level.{int(rank)}"),
+        "languages": lambda codes: t.value([t.language(code) for code in codes]),
         "occupation": lambda occupation_id, fallback=None: occupation_label(
             request, occupation_id, fallback),
         "errors": {}, "values": {},

@@ -1,5 +1,6 @@
-"""The lists pages show and the JSON API has no route for: a coach's participants, an
-employer's openings, a participant's placements, the employers and municipalities to choose.
+"""The lists pages show and the JSON API has no route for: the participants a cohort
+allocation chooses from, an employer's openings, a participant's placements, the employers and
+municipalities to choose (the caseload has its route: :mod:`serving.routes.caseload`).
 
 Each query is already limited to the caller's scope (the same :class:`Principal` rules the
 API applies), so a page cannot list what its user may not open.

@@ -38,14 +38,16 @@ class WebSession:
 
     csrf: str
     secret: str | None = None
+    #: Signed in through the identity provider: signing out also ends the provider's session.
+    sso: bool = False
 
     @classmethod
     def anonymous(cls) -> WebSession:
         return cls(csrf=secrets.token_urlsafe(32))
 
-    def signed_in(self, secret: str) -> WebSession:
+    def signed_in(self, secret: str, sso: bool = False) -> WebSession:
         """The session after sign-in, with a fresh CSRF token (no token outlives a login)."""
-        return replace(self, csrf=secrets.token_urlsafe(32), secret=secret)
+        return replace(self, csrf=secrets.token_urlsafe(32), secret=secret, sso=sso)
 
     def check_csrf(self, token: str | None) -> None:
         """Raise :class:`CsrfError` unless ``token`` is this session's."""
@@ -76,12 +78,13 @@ def read_session(request: Request) -> WebSession | None:
     if not isinstance(data, dict) or not isinstance(data.get("c"), str):
         return None
     secret = data.get("s")
-    return WebSession(csrf=data["c"], secret=secret if isinstance(secret, str) else None)
+    return WebSession(csrf=data["c"], secret=secret if isinstance(secret, str) else None,
+                      sso=data.get("o") is True)
 
 
 def write_session(request: Request, response: Response, session: WebSession) -> None:
     """Set the signed session cookie on ``response``."""
-    value = signer(request.app).dumps({"c": session.csrf, "s": session.secret})
+    value = signer(request.app).dumps({"c": session.csrf, "s": session.secret, "o": session.sso})
     response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_SECONDS, httponly=True,
                         samesite="lax", secure=request.url.scheme == "https", path="/")
 

@@ -25,10 +25,10 @@ from serving.deps import client_address
 from serving.oidc import (
     AccountInactive,
     Identity,
-    OidcClient,
     PendingSignIn,
     ProviderUnavailable,
     SignInRefused,
+    client_of,
     provision,
 )
 from serving.web.account import local_path, sign_in
@@ -43,14 +43,6 @@ PENDING_SALT = "platsa.web.oidc"
 PENDING_PATH = "/web/login/oidc"
 #: How long a user may spend at the provider before the sign-in must start over.
 PENDING_SECONDS = 600
-
-
-def _client(request: Request) -> OidcClient:
-    """The app's provider client (created on first use, so starting needs no network)."""
-    client: OidcClient | None = getattr(request.app.state, "oidc", None)
-    if client is None:
-        client = request.app.state.oidc = OidcClient(request.app.state.settings.serving)
-    return client
 
 
 def _refused(request: Request, reason: str, identity: Identity | None = None) -> None:
@@ -69,7 +61,7 @@ def oidc_start(request: Request, next: str = "") -> Response:
         return error_page(request, 404, "single sign-on is not configured")
     redirect_uri = settings.oidc_redirect_url or str(request.url_for("oidc_callback"))
     try:
-        url, pending = _client(request).begin(redirect_uri, local_path(next, ""))
+        url, pending = client_of(request.app.state).begin(redirect_uri, local_path(next, ""))
     except ProviderUnavailable as exc:
         log.error("single sign-on unavailable: %s", exc)
         return error_page(request, 503, str(exc), "sso.unavailable")
@@ -105,7 +97,7 @@ def _finish(request: Request) -> Response:
         return error_page(request, 400, "no sign-in was started from this browser in the "
                           f"last {PENDING_SECONDS // 60} minutes", "sso.failed")
     try:
-        identity = _client(request).finish(pending, request.query_params)
+        identity = client_of(request.app.state).finish(pending, request.query_params)
     except ProviderUnavailable as exc:
         log.error("single sign-on unavailable: %s", exc)
         return error_page(request, 503, str(exc), "sso.unavailable")

@@ -29,7 +29,8 @@ from models.acceptance import (
     is_calibrated,
     reciprocal_order,
 )
-from models.errors import InsufficientHistoryError, NotFittedError
+from models.errors import InsufficientHistoryError
+from models.estimator import NotFittedError
 from models.ranking import BoostedRanker, default_rule
 from platsa.i18n import renderer
 

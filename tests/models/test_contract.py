@@ -17,7 +17,7 @@ from sklearn.base import clone
 from sklearn.utils.estimator_checks import check_estimator
 
 from models.acceptance import AcceptanceModel
-from models.errors import NotFittedError
+from models.estimator import NotFittedError
 from models.ranking import BoostedRanker, RuleRanker
 
 NAMES = ["signal", "noise"]

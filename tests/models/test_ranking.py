@@ -8,7 +8,7 @@ from scipy.special import expit
 
 from matcher.evaluation import ndcg_at_k
 from matcher.features import FEATURES, MONOTONE
-from models.errors import NotFittedError
+from models.estimator import NotFittedError
 from models.ranking import OBJECTIVES, BoostedRanker, RuleRanker, groups_from_query_ids
 
 NAMES = ["signal", "noise"]

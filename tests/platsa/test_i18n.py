@@ -12,7 +12,17 @@ from typing import Any
 import pytest
 
 from matcher.domain import Accommodation, LanguageLevel, WorkSchedule
-from matcher.messages import CODES, VOCABULARIES, Kind, Many, Message, Share, UnknownCodeError, message
+from matcher.messages import (
+    CODES,
+    VOCABULARIES,
+    Kind,
+    Many,
+    Message,
+    Place,
+    Share,
+    UnknownCodeError,
+    message,
+)
 from platsa.i18n import (
     LANGUAGES,
     MissingMessageError,
@@ -52,7 +62,7 @@ def _example(kind: Kind) -> Any:
             member.value for member in list(kind.of)[:2]]
     if isinstance(kind, type) and issubclass(kind, Enum):
         return next(iter(kind)).value
-    return {str: "Snickare", int: 3, float: 2.5, Share: 0.8, dt.date: "2026-02-01"}[kind]
+    return {str: "Snickare", int: 3, float: 2.5, Share: 0.8, dt.date: "2026-02-01", Place: "1280"}[kind]
 
 
 def _examples(code: str) -> Message:

@@ -8,6 +8,7 @@ for ``auth_cache_seconds`` (30 s).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -21,6 +22,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+import serving.deps
 from platsa.cli.main import _register
 from platsa.cli.main import app as cli
 from platsa.services.security import key_prefix
@@ -184,3 +186,23 @@ def test_every_worker_refuses_a_revoked_key_on_the_next_request(
         user_id = httpx.get(f"{url}/users/me", headers={"X-API-Key": keys["employer"]}).json()["id"]
         assert admin.post(f"/users/{user_id}/deactivate").status_code == 200
     assert _statuses(url, keys["employer"]) == {401}
+
+
+def test_the_epoch_is_read_off_the_event_loop(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-request epoch read waits for a pooled connection; on the event loop that wait
+    would also stall the other requests' commits, which are what frees connections. Under 50
+    concurrent transitions on PostgreSQL this hung requests past a minute."""
+    read = serving.deps.current_epoch
+    loops: list[bool] = []
+
+    def spy(engine: object) -> int:
+        try:
+            asyncio.get_running_loop()
+            loops.append(True)
+        except RuntimeError:
+            loops.append(False)
+        return read(engine)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(serving.deps, "current_epoch", spy)
+    assert _me(world, "coach") == 200
+    assert loops == [False]

@@ -49,6 +49,8 @@ CALLS = (
     Call("POST", "/users/u-nobody/activate", ADMIN, 404),
     Call("DELETE", "/users/u-nobody/keys", ADMIN, 404),
     Call("DELETE", "/keys/psk_nobody", ADMIN, 404),
+    Call("GET", "/caseload?scope=municipality&q=a&per_page=2", COACH),
+    Call("GET", "/caseload/dashboard", COACH),
     Call("POST", "/participants", COACH, 201, NEW_PARTICIPANT),
     Call("GET", "/participants/p1", COACH),
     Call("PATCH", "/participants/p1", COACH, body={"hours_per_week": 25}),

@@ -20,6 +20,7 @@ from platsa import assembly
 from serving.app import create_app
 from tests.serving.conftest import seed_world
 from tests.serving.test_models import NAME, booster, register
+from tests.serving.test_startup import NOT_AT_START
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +51,7 @@ with TestClient(create_app(settings)) as client:
     ready = client.get("/ready").json()
     matching = client.app.state.matching
     vector = matching.encoders.text.encode(["undersköterska"])
-heavy = [m for m in ("torch", "transformers", "sentence_transformers") if m in sys.modules]
+heavy = [m for m in {NOT_AT_START!r} if m in sys.modules]
 print(json.dumps({{"ready": ready, "heavy": heavy, "width": vector.shape[1]}}))
 """
     done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True,

@@ -212,7 +212,7 @@ def test_allocation_needs_a_choice_and_places_each_participant_once(web: Web) ->
                       page="/web/coach/allocation").text
     assert "1 deltagare fick en annons." in result and "poäng" not in result.lower()
     assert 'scope="row"><a href="/web/coach/participants/p1">' in result
-    assert "Utan plats: p3" in result  # no opening offers both of p3's needs
+    assert "Utan plats: Yonas Tesfaye" in result  # no opening offers both of p3's needs
     assert 'value="p1" checked' in result
 
 

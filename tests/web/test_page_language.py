@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping, Sequence
 
 from tests.platsa.test_i18n import _english_words
 from tests.web.conftest import Web
@@ -26,9 +27,11 @@ def visible(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
-def _pages(web: Web, lang: str) -> dict[str, str]:
+def shown_pages(web: Web, lang: str,
+                pages: Mapping[str, Sequence[str]] = PAGES) -> dict[str, str]:
+    """What each role's pages show in ``lang``: ``{path: visible text}``."""
     shown = {}
-    for user, paths in PAGES.items():
+    for user, paths in pages.items():
         web.login(user)
         web.client.get(f"/web/lang/{lang}")
         for path in paths:
@@ -39,13 +42,13 @@ def _pages(web: Web, lang: str) -> dict[str, str]:
 
 
 def test_swedish_pages_have_no_english_words(web: Web) -> None:
-    found = {path: _english_words(text) for path, text in _pages(web, "sv").items()}
+    found = {path: _english_words(text) for path, text in shown_pages(web, "sv").items()}
     assert {path: words for path, words in found.items() if words} == {}
 
 
 def test_english_pages_have_no_swedish_wording(web: Web) -> None:
     found = {path: set(re.findall(r"[a-zåäö]+", text.lower())) & set(SWEDISH)
-             for path, text in _pages(web, "en").items()}
+             for path, text in shown_pages(web, "en").items()}
     assert {path: words for path, words in found.items() if words} == {}
 
 
@@ -58,7 +61,7 @@ JARGON = re.compile(r"lightgbm|rule-v\d|\bpoäng\b|\bscore\b|-?\d+[.,]\d{3,}|[-�
 def test_coach_and_employer_pages_show_no_model_score_or_step_count(web: Web) -> None:
     """In either language (the data scientists' pages keep their models and scores)."""
     found = {(lang, path): JARGON.findall(text) for lang in ("sv", "en")
-             for path, text in _pages(web, lang).items()}
+             for path, text in shown_pages(web, lang).items()}
     assert {key: hits for key, hits in found.items() if hits} == {}
 
 

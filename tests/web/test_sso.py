@@ -30,7 +30,7 @@ from serving.app import create_app
 from serving.audit import Action
 from serving.tables import AuditEventRow, OidcIdentityRow, UserRow
 from tests.serving.conftest import seed_world
-from tests.web.conftest import Web
+from tests.web.conftest import Web, csrf_token
 
 CLIENT_ID = "platsa-test"
 GROUPS = {
@@ -117,6 +117,28 @@ def test_signing_out_ends_a_single_sign_on_session_too(sso: Web, provider: str) 
     sso.post("/web/logout", {}, page="/web/models")
     sso.client.cookies.set("platsa_session", stolen)
     assert sso.client.get("/web/models", follow_redirects=False).status_code == 303
+
+
+def test_signing_out_after_a_single_sign_on_ends_the_providers_session_too(sso: Web, provider: str) -> None:
+    _sign_in(sso, provider, "sam@region.se", groups=["platsa-admins"])
+    token = csrf_token(sso.client.get("/web/models").text)
+    out = sso.client.post("/web/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"].startswith(f"{provider}/oauth2/end_session?")
+    back = "http://testserver/web/login?done=logged_out"
+    assert parse_qs(urlparse(out.headers["location"]).query) == {
+        "client_id": [CLIENT_ID], "post_logout_redirect_uri": [back]}
+    assert sso.client.get("/web/models", follow_redirects=False).status_code == 303  # ended here first
+    assert httpx.get(out.headers["location"]).status_code == 200  # the provider asks to confirm
+    confirmed = httpx.post(f"{provider}/oauth2/end_session/confirm", data={"redirect_uri": back})
+    assert confirmed.status_code == 302 and confirmed.headers["location"] == back
+    assert "Du är utloggad." in sso.client.get(back).text
+
+
+def test_signing_out_after_a_key_sign_in_stays_with_platsa(sso: Web) -> None:
+    sso.login("coach")
+    token = csrf_token(sso.client.get("/web/coach").text)
+    out = sso.client.post("/web/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/web/login?done=logged_out"
 
 
 def test_unknown_groups_get_no_access_and_a_page_that_says_why(sso: Web, provider: str) -> None:
