@@ -7,7 +7,7 @@ pairs, and rank the **same** evaluated participants' feasible oracle candidates.
 participant's NDCG@10 (true success probabilities as gains) is compared between the encoders
 for three methods: the trained ranker, the rule (which weighs the embedding similarity) and the
 embedding similarity alone. The difference torch − ONNX comes with a 95 % paired bootstrap
-interval (participants resampled, 2,000 times): the interval is what says whether the
+interval (participants resampled, 2,000 times, as ``quality.py`` does): the interval is what says whether the
 quantised encoder ranks worse.
 
 Run: ``.venv/bin/python benchmarks/encoder_quality.py [--participants 6000 --openings 1000
@@ -43,7 +43,6 @@ log = logging.getLogger("benchmarks.encoder_quality")
 RESULTS = Path(__file__).parent / "results" / "encoder_quality.json"
 ENCODERS = ("torch", "onnx")
 METHODS = ("lightgbm", "rule", "embedding")
-RESAMPLES = 2000
 
 
 def parse_args() -> argparse.Namespace:
@@ -66,12 +65,12 @@ def per_participant_ndcg(pairs: pd.DataFrame, scores: dict[str, np.ndarray]) -> 
 
 def paired_difference(a: pd.Series, b: pd.Series, seed: int) -> dict[str, Any]:
     """Mean of ``a − b`` over the same participants with a 95 % percentile bootstrap interval
-    (participants resampled, so each keeps both of their scores)."""
+    (participants resampled, so each keeps both of their scores; ``quality.py``'s)."""
     diff = (a - b.reindex(a.index)).to_numpy(float)
-    rng = np.random.default_rng(seed)
-    means = diff[rng.integers(0, diff.size, size=(RESAMPLES, diff.size))].mean(axis=1)
-    low, high = np.percentile(means, [2.5, 97.5])
-    return {"mean": float(diff.mean()), "ci95": [float(low), float(high)],
+    summary = quality.mean_and_interval(diff, seed)
+    # no spread to resample: the interval is the one value
+    interval = summary["mean_95ci"] or [summary["mean"], summary["mean"]]
+    return {"mean": summary["mean"], "ci95": interval,
             "participants_equal": int((diff == 0).sum())}
 
 
@@ -115,7 +114,7 @@ def main() -> None:
                                                               args.seed)}
                for method in METHODS}
     summary = {"config": {"participants": args.participants, "openings": args.openings, "seed": args.seed,
-                          "k": quality.K, "resamples": RESAMPLES},
+                          "k": quality.K, "resamples": quality.RESAMPLES},
                "encoders": encoders, "n_eval_participants": int(pairs["participant_id"].nunique()),
                "n_eval_pairs": len(pairs), "methods": methods, "load_average": os.getloadavg(),
                "total_seconds": time.perf_counter() - started}

@@ -293,6 +293,10 @@ def by_prior_trades(participants: dict[str, Participant]) -> dict[str, set[str]]
     return {"with_prior_trades": traded, "without_prior_trades": set(participants) - traded}
 
 
+#: Bootstrap resamples behind every interval here.
+RESAMPLES = 2000
+
+
 def mean_and_interval(values: np.ndarray, seed: int) -> dict[str, Any]:
     """Mean, median and a 95 % bootstrap interval of the mean (participants resampled)."""
     summary: dict[str, Any] = {"participants": int(values.size), "mean": None, "median": None,
@@ -300,7 +304,7 @@ def mean_and_interval(values: np.ndarray, seed: int) -> dict[str, Any]:
     if values.size:
         summary.update(mean=float(values.mean()), median=float(np.median(values)))
     if values.size > 1 and np.ptp(values) > 0:
-        interval = stats.bootstrap((values,), np.mean, n_resamples=2000, method="percentile",
+        interval = stats.bootstrap((values,), np.mean, n_resamples=RESAMPLES, method="percentile",
                                    random_state=seed).confidence_interval
         summary["mean_95ci"] = [float(interval.low), float(interval.high)]
     return summary

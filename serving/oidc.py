@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
 class SignInRefused(PermissionError):
     """The provider's answer or its ID token is not acceptable (names what is wrong)."""
 
