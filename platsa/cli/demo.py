@@ -99,7 +99,7 @@ def demo_command(
         promote_step(registry, result.version)
         typer.echo("4/4 suggestions, as the API would answer")
         recommender, frames = served_recommender(settings, past.end_date())
-        say = wording(None)
+        say = wording(None, frames)
         for example in examples(recommender, frames, seed=seed):
             print_suggestions(example.suggestions, say)
             if example.why_not is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -24,11 +24,16 @@ Lang = Annotated[str | None, typer.Option(
     "--lang", help="Language of the reasons: sv or en (default: from LANG, else sv).")]
 
 
-def wording(lang: str | None) -> Renderer:
-    """The renderer for ``--lang``, else the language of the LANG variable, else Swedish."""
+def wording(lang: str | None, frames: Mapping[str, Any] | None = None) -> Renderer:
+    """The renderer for ``--lang``, else the language of the LANG variable, else Swedish;
+    naming municipalities from ``frames["municipalities"]`` (the store's tables) when given."""
     from platsa.i18n import parse_lang, renderer
 
-    return renderer(parse_lang(lang or os.environ.get("LANG")))
+    say = renderer(parse_lang(lang or os.environ.get("LANG")))
+    if frames is None:
+        return say
+    places = frames["municipalities"]
+    return say.naming(dict(zip(places["code"], places["name"], strict=True)))
 
 
 def load_settings() -> Settings:

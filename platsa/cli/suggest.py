@@ -12,7 +12,7 @@ from platsa.cli.helpers import Lang, Reciprocal, Today, date_option, load_settin
 if TYPE_CHECKING:
     import pandas as pd
 
-    from matcher.recommend import SuggestionList, WhyNot
+    from matcher.recommend import Suggestion, SuggestionList, WhyNot
     from matcher.recommend.consider import OccupationCount, OccupationsToConsider
     from matcher.recommend.nearmiss import NearMissList
     from platsa.i18n import Renderer
@@ -27,6 +27,12 @@ def _participant(frames: dict[str, pd.DataFrame], participant_id: str) -> Any:
     return participants_by_id(rows)[participant_id]
 
 
+def _heading(s: Suggestion, say: Renderer) -> str:
+    """A suggestion's first line: rank, title, id, kind, municipality by name, travel, score."""
+    return (f"  {s.rank}. {s.title} [{s.opening_id}, {s.kind}, {say.place(s.municipality_code)}, "
+            f"{s.commute_minutes:.0f} min] score {s.score:.3f}")
+
+
 def print_suggestions(suggestions: SuggestionList, say: Renderer) -> None:
     """The list as text, each suggestion's reasons (+) and what is missing (-) worded."""
     typer.echo(f"participant {suggestions.participant_id}: {len(suggestions.items)} of "
@@ -36,8 +42,7 @@ def print_suggestions(suggestions: SuggestionList, say: Renderer) -> None:
                    f"{suggestions.acceptance_source}")
     for s in suggestions.items:
         answer = "" if s.acceptance is None else f", acceptance {s.acceptance:.2f}"
-        typer.echo(f"  {s.rank}. {s.title} [{s.opening_id}, {s.kind}, kommun {s.municipality_code}, "
-                   f"{s.commute_minutes:.0f} min] score {s.score:.3f}{answer}")
+        typer.echo(f"{_heading(s, say)}{answer}")
         for reason in say.messages(s.reasons):
             typer.echo(f"       + {reason}")
         for missing in say.messages(s.missing):
@@ -51,8 +56,7 @@ def print_near_misses(found: NearMissList, say: Renderer) -> None:
         typer.echo(f"  {say('near.empty')}")
     for m in found.items:
         s = m.opening
-        typer.echo(f"  {s.rank}. {s.title} [{s.opening_id}, {s.kind}, kommun {s.municipality_code}, "
-                   f"{s.commute_minutes:.0f} min] score {s.score:.3f}")
+        typer.echo(_heading(s, say))
         typer.echo(f"       ! {say.message(m.gap)}")
         typer.echo(f"       → {say.message(m.step)}")
 
@@ -131,8 +135,7 @@ def suggest_command(
         answer = recommender.why_not(participant, why_not) if why_not else None
         missed = recommender.near_misses(participant, k=k) if near_misses else None
         considered = recommender.occupations_to_consider(participant) if occupations else None
-    places = frames["municipalities"]
-    say = wording(lang).naming(dict(zip(places["code"], places["name"], strict=True)))
+    say = wording(lang, frames)
     if as_json:
         print_json({**worded_suggestions(suggestions.to_dict(), say),
                     "widen_horizons": widen_horizons, "occupation": occupation,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -172,15 +173,17 @@ def test_suggest_near_misses_and_occupations_to_consider(world, history):
             why = json.loads(run("suggest", participant, "--today", today, "--json",
                                  "--why-not", item["opening_id"])[1])["why_not"]
             assert why["failed"] == [item["constraint"]]
-            found += 1
+            found, near = found + 1, participant
         considered = answer["occupations_to_consider"]
         assert considered["basis"] in ("related", "no_experience")
         counts = [o["openings"] for o in considered["items"]]
         assert counts == sorted(counts, reverse=True) and all(n > 0 for n in counts)
     assert found > 0
-    code, output = run("suggest", participant, "--today", today, "--near-misses", "--occupations",
+    code, output = run("suggest", near, "--today", today, "--near-misses", "--occupations",
                        "--lang", "en")
     assert code == 0 and "Near misses: one thing missing" in output
+    assert re.search(r"^  1\. .*\[", output, re.M)  # a near miss's first line, at least
+    assert not re.search(r"(kommun|municipality) \d{4}", output)  # by name, not "kommun 1280"
     assert "Occupations to consider:" in output and "Widen horizons:" in output
 
 
