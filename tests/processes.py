@@ -80,3 +80,13 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def report_modules(path: str, sockets: object = None) -> None:
+    """A worker's target for tests: write which of the API's modules it found imported when it
+    started, and whether the collector had frozen objects (see ``serving.worker``)."""
+    import gc
+    import json
+
+    Path(path).write_text(json.dumps({"serving.app": "serving.app" in sys.modules,
+                                      "frozen": gc.get_freeze_count() > 0}), encoding="utf-8")

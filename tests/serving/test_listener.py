@@ -1,4 +1,5 @@
-"""``platsa serve``: a listening socket whose connections get TCP_NODELAY, and worker settings.
+"""``platsa serve``: a listening socket whose connections get TCP_NODELAY, worker settings, and
+workers forked from a process that has imported the API.
 
 Without TCP_NODELAY each keep-alive response waits for the client's delayed ACK (~40 ms on Linux),
 which is what multi-worker uvicorn did (uvicorn issue #3149).
@@ -7,14 +8,28 @@ which is what multi-worker uvicorn did (uvicorn issue #3149).
 from __future__ import annotations
 
 import asyncio
+import json
+import multiprocessing
 import pickle
 import select
 import socket
+from functools import partial
+from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
+from uvicorn import _subprocess
 
-from platsa.cli.serve import WorkerListener, several_workers_environment, tcp_listener
+from platsa.cli.serve import (
+    PRELOAD,
+    WorkerListener,
+    preloaded_workers,
+    run_uvicorn,
+    several_workers_environment,
+    tcp_listener,
+)
+from tests.processes import report_modules
 
 needs_reuse_port = pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"),
                                       reason="the platform has no SO_REUSEPORT")
@@ -104,3 +119,47 @@ def test_a_port_in_use_is_refused_before_any_worker_starts() -> None:
         port = taken.getsockname()[1]
         with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
             WorkerListener.reserve(_config(port=port))
+
+
+def _worker_finds(tmp_path: Path, modules: tuple[str, ...]) -> dict[str, bool]:
+    """Start one worker the way uvicorn's supervisor does, under ``preloaded_workers(modules)``;
+    what it found imported when it started."""
+    report = tmp_path / "report.json"
+    with preloaded_workers(modules):
+        process = _subprocess.get_subprocess(_config(), partial(report_modules, str(report)), [])
+        process.start()
+        process.join(120)
+    assert process.exitcode == 0
+    return dict(json.loads(report.read_text(encoding="utf-8")))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif("forkserver" not in multiprocessing.get_all_start_methods(),
+                    reason="the platform has no forkserver")
+def test_workers_are_forked_from_a_process_that_has_imported_the_api(tmp_path: Path) -> None:
+    # the imports were nine tenths of a worker's start; the frozen objects stay shared
+    assert _worker_finds(tmp_path, PRELOAD) == {"serving.app": True, "frozen": True}
+    assert _subprocess.spawn.get_start_method() == "spawn"  # uvicorn's own again afterwards
+
+
+def test_without_preload_each_worker_is_a_fresh_interpreter(tmp_path: Path) -> None:
+    assert _worker_finds(tmp_path, ()) == {"serving.app": False, "frozen": False}
+
+
+@pytest.mark.parametrize(("preload", "start_method"), [(True, "forkserver"), (False, "spawn")])
+def test_serve_runs_several_workers_preloaded_unless_told_not_to(
+        monkeypatch: pytest.MonkeyPatch, preload: bool, start_method: str) -> None:
+    seen: list[str] = []
+
+    class Supervisor:
+        def __init__(self, config: uvicorn.Config, sockets: list[Any]) -> None:
+            assert len(sockets) == 1
+
+        def run(self) -> None:
+            seen.append(_subprocess.spawn.get_start_method())
+
+    monkeypatch.setattr("uvicorn.supervisors.Multiprocess", Supervisor)
+    config = uvicorn.Config("serving.worker:create_app", factory=True, host="127.0.0.1", port=0,
+                            workers=2)
+    run_uvicorn(config, preload=preload)
+    assert seen == [start_method]
