@@ -82,11 +82,24 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def report_modules(path: str, sockets: object = None) -> None:
-    """A worker's target for tests: write which of the API's modules it found imported when it
-    started, and whether the collector had frozen objects (see ``serving.worker``)."""
-    import gc
-    import json
 
-    Path(path).write_text(json.dumps({"serving.app": "serving.app" in sys.modules,
-                                      "frozen": gc.get_freeze_count() > 0}), encoding="utf-8")
+class UvicornWorker:
+    """What uvicorn's worker object holds for its supervisor: both ends of the health-check
+    pipe, and the worker's target, which here only writes to ``report`` (when given) which of
+    the API's modules it found imported when it started and whether the collector had frozen
+    objects (see ``serving.worker``), then ends."""
+
+    def __init__(self, report: str | None = None) -> None:
+        import multiprocessing
+
+        self.report = report
+        self.parent_conn, self.child_conn = multiprocessing.Pipe()
+
+    def target(self, sockets: object = None) -> None:
+        import gc
+        import json
+
+        if self.report is not None:
+            Path(self.report).write_text(json.dumps({"serving.app": "serving.app" in sys.modules,
+                                                     "frozen": gc.get_freeze_count() > 0}),
+                                         encoding="utf-8")

@@ -3,7 +3,7 @@ API users and their keys (revocations bite on the next request of every running 
 
 ``serve`` migrates the database once, before any worker starts (workers only check the
 schema), then hands over to uvicorn. Several workers are forked from one process that has
-imported the API once (:func:`preloaded_workers`); each loads its own copy of the taxonomy,
+imported the API once (:mod:`platsa.cli.workers`); each loads its own copy of the taxonomy,
 the champion model and the opening index, so on a two-core machine two workers serve about
 twice the requests of one; past one machine, run replicas behind a load balancer
 (docs/deployment.md).
@@ -11,12 +11,11 @@ twice the requests of one; past one machine, run replicas behind a load balancer
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import socket
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,9 +39,6 @@ SEVERAL_WORKERS_REFRESH_SECONDS = 60
 #: from workers and requests, and several threads per request only fight over the cores.
 #: Set before the libraries load (worker processes inherit it); a user's own value wins.
 SINGLE_THREADED = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-#: What every worker imports before it builds its app: the API, through ``serving.worker``
-#: (the collector paused), and the module ``platsa serve`` runs as, which a worker re-imports.
-PRELOAD = ("__main__", "serving.worker")
 
 Role = Annotated[str, typer.Option("--role", help="coach, employer, data_scientist or admin.")]
 
@@ -219,9 +215,10 @@ def run_uvicorn(config: uvicorn.Config, preload: bool = True) -> None:
     """What ``uvicorn.run`` does for one or several workers, on sockets marked TCP (see
     :func:`tcp_listener`); several workers listen each on their own (:class:`WorkerListener`)
     where the platform has ``SO_REUSEPORT``, forked from a preloaded process unless
-    ``preload`` is off (:func:`preloaded_workers`)."""
+    ``preload`` is off (:mod:`platsa.cli.workers`)."""
     import uvicorn
-    from uvicorn.supervisors import Multiprocess
+
+    from platsa.cli.workers import PRELOAD, Supervisor, preloaded_workers
 
     if config.workers == 1:
         uvicorn.Server(config).run(sockets=[tcp_listener(config)])
@@ -233,36 +230,7 @@ def run_uvicorn(config: uvicorn.Config, preload: bool = True) -> None:
             sockets = [cast(socket.socket, listener)]
         else:
             sockets = [tcp_listener(config)]
-        Multiprocess(config, sockets=sockets).run()
-
-
-@contextmanager
-def preloaded_workers(modules: Sequence[str]) -> Iterator[None]:
-    """uvicorn's workers forked from a process that has imported ``modules`` once, instead of
-    each a fresh interpreter importing them all again.
-
-    The imports were nine tenths of a worker's start (scikit-learn alone 2 CPU s), paid again
-    on every restart; forked, a worker starts at its store, model and index, and shares the
-    imported modules' memory with the others until it writes to it. multiprocessing's
-    forkserver does this: a clean single-threaded process, started with the first worker, that
-    takes each worker's arguments pickled as spawn does (so a :class:`WorkerListener` still
-    becomes the worker's own socket, and signal handlers are not inherited). uvicorn reads its
-    start method from ``uvicorn._subprocess.spawn``, swapped for the time of the run
-    (``tests/serving/test_listener.py`` fails if that seam moves). Where the platform has no
-    forkserver, workers spawn as before.
-    """
-    from uvicorn import _subprocess
-
-    if not modules or "forkserver" not in multiprocessing.get_all_start_methods():
-        yield
-        return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(modules))
-    spawn, _subprocess.spawn = _subprocess.spawn, context
-    try:
-        yield
-    finally:
-        _subprocess.spawn = spawn
+        Supervisor(config, sockets=sockets).run()
 
 
 @contextmanager

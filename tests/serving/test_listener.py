@@ -10,26 +10,22 @@ from __future__ import annotations
 import asyncio
 import json
 import multiprocessing
+import os
 import pickle
 import select
+import signal
 import socket
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 from uvicorn import _subprocess
+from uvicorn.supervisors.multiprocess import SIGNALS
 
-from platsa.cli.serve import (
-    PRELOAD,
-    WorkerListener,
-    preloaded_workers,
-    run_uvicorn,
-    several_workers_environment,
-    tcp_listener,
-)
-from tests.processes import report_modules
+from platsa.cli.serve import WorkerListener, run_uvicorn, several_workers_environment, tcp_listener
+from platsa.cli.workers import PRELOAD, Supervisor, preloaded_workers
+from tests.processes import UvicornWorker
 
 needs_reuse_port = pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"),
                                       reason="the platform has no SO_REUSEPORT")
@@ -126,7 +122,7 @@ def _worker_finds(tmp_path: Path, modules: tuple[str, ...]) -> dict[str, bool]:
     what it found imported when it started."""
     report = tmp_path / "report.json"
     with preloaded_workers(modules):
-        process = _subprocess.get_subprocess(_config(), partial(report_modules, str(report)), [])
+        process = _subprocess.get_subprocess(_config(), UvicornWorker(str(report)).target, [])
         process.start()
         process.join(120)
     assert process.exitcode == 0
@@ -139,7 +135,7 @@ def _worker_finds(tmp_path: Path, modules: tuple[str, ...]) -> dict[str, bool]:
 def test_workers_are_forked_from_a_process_that_has_imported_the_api(tmp_path: Path) -> None:
     # the imports were nine tenths of a worker's start; the frozen objects stay shared
     assert _worker_finds(tmp_path, PRELOAD) == {"serving.app": True, "frozen": True}
-    assert _subprocess.spawn.get_start_method() == "spawn"  # uvicorn's own again afterwards
+    assert _subprocess.spawn is multiprocessing.get_context("spawn")  # uvicorn's own afterwards
 
 
 def test_without_preload_each_worker_is_a_fresh_interpreter(tmp_path: Path) -> None:
@@ -151,15 +147,48 @@ def test_serve_runs_several_workers_preloaded_unless_told_not_to(
         monkeypatch: pytest.MonkeyPatch, preload: bool, start_method: str) -> None:
     seen: list[str] = []
 
-    class Supervisor:
+    class FakeSupervisor:
         def __init__(self, config: uvicorn.Config, sockets: list[Any]) -> None:
             assert len(sockets) == 1
 
         def run(self) -> None:
             seen.append(_subprocess.spawn.get_start_method())
 
-    monkeypatch.setattr("uvicorn.supervisors.Multiprocess", Supervisor)
+    monkeypatch.setattr("platsa.cli.workers.Supervisor", FakeSupervisor)
     config = uvicorn.Config("serving.worker:create_app", factory=True, host="127.0.0.1", port=0,
                             workers=2)
     run_uvicorn(config, preload=preload)
     assert seen == [start_method]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("modules", [PRELOAD, ()], ids=["preloaded", "fresh"])
+def test_the_supervisor_sees_a_worker_die_at_once(modules: tuple[str, ...]) -> None:
+    """Its copy of the worker's pipe end is closed, so a worker that has ended reads as gone
+    instead of as silent until the health-check timeout (Ctrl-C or systemd stopping every
+    process at once left the supervisor waiting up to 120 s)."""
+    worker = UvicornWorker()
+    with preloaded_workers(modules):
+        process = _subprocess.get_subprocess(_config(), worker.target, [])
+        process.start()
+    assert worker.child_conn.closed
+    process.join(120)
+    assert process.exitcode == 0
+    assert worker.parent_conn.poll(10)  # readable at once: the end of the pipe
+    with pytest.raises(EOFError):
+        worker.parent_conn.recv()
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_the_supervisor_stops_the_moment_it_is_told_to(stop: signal.Signals) -> None:
+    """Not a round later: by then a signal sent to every process has ended the workers, and
+    the supervisor took their ends for crashes and started new ones."""
+    handlers = {number: signal.getsignal(number) for number in SIGNALS}  # the supervisor sets them all
+    try:
+        supervisor = Supervisor(_config(), sockets=[])
+        os.kill(os.getpid(), stop)
+        assert supervisor.should_exit.is_set()
+        assert supervisor.signal_queue == [stop]  # uvicorn still logs it
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
