@@ -2,7 +2,7 @@
 garbage collector paused (:mod:`serving.collector`: the imports are most of a worker's start).
 
 Several workers are forked from a process that has imported this module once
-(:func:`platsa.cli.serve.preloaded_workers`). The imported objects are then frozen out of the
+(:func:`platsa.cli.workers.preloaded_workers`). The imported objects are then frozen out of the
 collector's reach: they live as long as the process anyway, and a worker's collections would
 otherwise write to every one of them and so copy the pages it shares with the others.
 """
