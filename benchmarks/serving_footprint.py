@@ -278,9 +278,7 @@ def served(home: Path, folder: Path, preload: bool) -> dict[str, Any]:
         process.send_signal(signal.SIGHUP)
         again = ready_lines(log, 2 * SERVE_WORKERS, process)[SERVE_WORKERS:]
     finally:
-        # the supervisor stops its workers (a group-wide SIGTERM can leave uvicorn's supervisor
-        # pinging a worker that died mid-ping until its health-check timeout)
-        process.terminate()
+        process.terminate()  # as `docker compose stop` does: the supervisor stops its workers
         process.wait(150)
     row = {"start_s": max(when for when, _, _ in first) - launched,
            "worker_cpu_s": statistics.median(cpu for _, cpu, _ in first + again),
