@@ -75,12 +75,11 @@ def preloaded_workers(modules: Sequence[str]) -> Iterator[None]:
     on every restart; forked, a worker starts at its store, model and index, and shares the
     imported modules' memory with the others until it writes to it. multiprocessing's
     forkserver does this: a clean single-threaded process, started with the first worker, that
-    takes each worker's arguments pickled as spawn does (so a :class:`WorkerListener` still
-    becomes the worker's own socket, and signal handlers are not inherited). Either way each
-    worker closes the supervisor's copy of its pipe end (:class:`_ClosesPipeEnd`). uvicorn
-    reads its start method from ``uvicorn._subprocess.spawn``, swapped for the time of the
-    run (``tests/serving/test_listener.py`` fails if that seam moves). Where the platform has
-    no forkserver, workers spawn.
+    takes each worker's arguments pickled as spawn does (so a
+    :class:`platsa.cli.serve.WorkerListener` still becomes the worker's own socket, and signal
+    handlers are not inherited). Either way each worker closes the
+    supervisor's copy of its pipe end (:class:`_ClosesPipeEnd`). Where the platform has no
+    forkserver, workers spawn.
     """
     from uvicorn import _subprocess
 
