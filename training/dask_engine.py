@@ -22,10 +22,10 @@ the booster grows from zero and early stopping on validation picks its length, a
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -73,6 +73,24 @@ def early_stopping_round(curve: Sequence[float], patience: int, higher_is_better
         elif i - best >= patience:
             break
     return best + 1
+
+
+def round_to_keep(evals: Mapping[str, Any], metric: str, patience: int, higher_is_better: bool,
+                  rounds: int) -> int:
+    """The round early stopping keeps, from the validation curve ``lightgbm.dask`` returns.
+
+    That curve is only the returning worker's share of the validation set (LightGBM issue
+    #6963), and absent when the scheduler gave that worker no validation part (it does, now and
+    then, with two workers and two parts). Then all ``rounds`` are kept: the fit finishes,
+    and promotion compares the model with what serves on held-out participants anyway.
+    """
+    curves = evals.get("valid_0")
+    curve = curves.get(metric) if isinstance(curves, Mapping) else None  # or "not evaluated"
+    if not curve:
+        log.warning("the Dask worker that returned the model held no validation part: no early "
+                    "stopping, keeping all %d rounds", rounds)
+        return rounds
+    return early_stopping_round(curve, patience, higher_is_better)
 
 
 def _partitions(group: np.ndarray, parts: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
@@ -174,8 +192,8 @@ def fit_dask(ranker: BoostedRanker, client: Client, train: Path, valid: Path,
         model.fit(dX, dy, eval_X=(vX,), eval_y=(vy,), feature_name=list(feature_names))
     metric, higher_is_better = ranker.validation_metric
     fitted = BoostedRanker.from_booster(model.booster_)
-    fitted.best_iteration_ = early_stopping_round(model.evals_result_["valid_0"][metric],
-                                                  ranker.early_stopping_rounds, higher_is_better)
+    fitted.best_iteration_ = round_to_keep(model.evals_result_, metric, ranker.early_stopping_rounds,
+                                           higher_is_better, model.booster_.current_iteration())
     log.info("fitted %s ranker on %d Dask workers: %d rows, %d trees", ranker.objective,
              len(client.scheduler_info()["workers"]), rows, fitted.best_iteration_)
     return fitted

@@ -21,6 +21,7 @@ from training.dask_engine import (
     early_stopping_round,
     fit_dask,
     read_pairs,
+    round_to_keep,
     write_pairs,
 )
 
@@ -73,6 +74,20 @@ def test_early_stopping_round_is_the_best_of_the_rounds_it_saw(curve, patience):
     seen = curve[: min(len(curve), chosen + patience)]
     assert 1 <= chosen <= len(curve)
     assert curve[chosen - 1] == max(seen)
+
+
+def test_the_round_kept_comes_from_the_validation_curve_the_workers_returned():
+    evals = {"valid_0": {"ndcg@10": [0.5, 0.7, 0.6, 0.6, 0.6]}}
+    assert round_to_keep(evals, "ndcg@10", patience=2, higher_is_better=True, rounds=5) == 2
+
+
+@pytest.mark.parametrize("evals", [{}, {"valid_0": "not evaluated"}, {"valid_0": {}}],
+                         ids=["no curve", "placeholder", "no metric"])
+def test_every_round_is_kept_when_the_returning_worker_had_no_validation_part(evals, caplog):
+    """lightgbm.dask reports the validation curve of one worker only, and none when the scheduler
+    gave that worker no validation part: the fit finishes with all its rounds, and says so."""
+    assert round_to_keep(evals, "ndcg@10", patience=2, higher_is_better=True, rounds=60) == 60
+    assert "no early stopping" in caplog.text
 
 
 @given(st.lists(st.integers(1, 9), min_size=1, max_size=40), st.integers(1, 6))
