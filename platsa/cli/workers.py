@@ -61,9 +61,6 @@ class _WorkerStarts:
     def Process(self, target: Callable[..., None], kwargs: dict[str, Any]) -> Any:  # noqa: N802 (multiprocessing's name)
         return self.kind(target=target, kwargs=kwargs)  # type: ignore[call-arg]
 
-    def get_start_method(self) -> str:
-        return str(self.kind._start_method)  # type: ignore[attr-defined]
-
 
 @contextmanager
 def preloaded_workers(modules: Sequence[str]) -> Iterator[None]:

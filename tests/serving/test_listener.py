@@ -150,9 +150,11 @@ def test_serve_runs_several_workers_preloaded_unless_told_not_to(
     class FakeSupervisor:
         def __init__(self, config: uvicorn.Config, sockets: list[Any]) -> None:
             assert len(sockets) == 1
+            self.config = config
 
-        def run(self) -> None:
-            seen.append(_subprocess.spawn.get_start_method())
+        def run(self) -> None:  # how a worker would start (made, not started)
+            worker = _subprocess.get_subprocess(self.config, UvicornWorker().target, [])
+            seen.append(worker._start_method)
 
     monkeypatch.setattr("platsa.cli.workers.Supervisor", FakeSupervisor)
     config = uvicorn.Config("serving.worker:create_app", factory=True, host="127.0.0.1", port=0,
