@@ -1,18 +1,21 @@
 """Where `platsa train --engine dask` pays: peak memory per process and time, local vs Dask.
 
 The local engine holds every labelled pair in one process (the matrix, LightGBM's binned copy
-and its gradients). The Dask engine's driver holds none: the pairs are Parquet parts that each
-worker reads itself (``training.dask_engine``), so each of W workers holds about 1/W of them,
-and W workers can be W machines. On one machine the workers share its memory and cores, so
-Dask cannot be faster there; it pays once the local engine's peak no longer fits one
-machine. This script measures both engines' peak resident memory per process and wall time at
-growing sizes, fits memory = a + b × pairs to each, and reports the size where the local
-engine would outgrow a machine of ``--memory-gib`` (and what a worker needs then).
+and its gradients). The Dask engine's driver holds only a bounded sample (at most 100,000
+pairs, on which it calibrates the rule and cross-validates the number of trees): the pairs
+are Parquet parts that each worker reads itself (``training.dask_engine``), so each of W
+workers holds about 1/W of them, and W workers can be W machines. On one machine the
+workers share its memory and cores, so Dask cannot be faster there; it pays once the local
+engine's peak no longer fits one machine. This script measures both engines' peak resident
+memory per process and wall time at growing sizes, fits memory = a + b × pairs to each, and
+reports the size where the local engine would outgrow a machine of ``--memory-gib`` (and what
+a worker needs then).
 
 Each fit runs in a fresh process (peak memory is per process); data as in
 ``benchmarks/training.py`` (synthetic pairs of the real feature width, the binary objective of
-``platsa train``), with ``--trees`` trees and no early stopping so both engines do the same
-work. Run: ``.venv/bin/python benchmarks/dask_engine.py [--sizes 250000 500000 1000000]``.
+``platsa train``, boosted from the rule), with at most ``--trees`` correction trees, as many as
+cross-validation keeps, on both engines.
+Run: ``.venv/bin/python benchmarks/dask_engine.py [--sizes 250000 500000 1000000]``.
 Writes ``benchmarks/results/dask_engine.json``.
 """
 

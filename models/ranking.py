@@ -12,7 +12,8 @@ listed there with the reason).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -83,6 +84,14 @@ def correction_stages(names: Sequence[str]) -> list[list[int]]:
     return [own, [i for i in range(len(names)) if i not in own]]
 
 
+def stage_params(params: Mapping[str, Any], columns: Sequence[int], n_features: int) -> dict[str, Any]:
+    """``params`` for trees that split on ``columns`` only: every other feature's split gain
+    counts zero (``feature_contri``). The same trees as ``interaction_constraints=[columns]``,
+    which LightGBM's distributed training cannot take (LightGBM issue #5680: it crashes)."""
+    allowed = set(columns)
+    return {**params, "feature_contri": [float(j in allowed) for j in range(n_features)]}
+
+
 def one_standard_error(losses: np.ndarray) -> int:
     """The fewest rounds whose mean held-out loss is within one standard error of the best
     (``losses``: folds × rounds, round 0 the loss before any tree)."""
@@ -108,10 +117,15 @@ def cv_sample(n_rows: int, group: Any, limit: int, seed: int) -> tuple[np.ndarra
         return np.arange(n_rows), group
     sizes = np.asarray(group, dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    order = np.random.default_rng(seed).permutation(len(sizes))
-    kept = np.sort(order[: int(np.searchsorted(np.cumsum(sizes[order]), limit)) + 1])
+    kept = sample_groups(sizes, limit, seed)
     rows = np.concatenate([np.arange(starts[i], starts[i] + sizes[i]) for i in kept])
     return rows, sizes[kept]
+
+
+def sample_groups(sizes: np.ndarray, limit: int, seed: int) -> np.ndarray:
+    """Positions (ascending) of randomly drawn groups of ``sizes`` rows, about ``limit`` rows in all."""
+    order = np.random.default_rng(seed).permutation(len(sizes))
+    return np.sort(order[: int(np.searchsorted(np.cumsum(sizes[order]), limit)) + 1])
 
 
 def participant_folds(n_rows: int, group: Any, n_folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -127,6 +141,28 @@ def participant_folds(n_rows: int, group: Any, n_folds: int) -> list[tuple[np.nd
     if len(sizes) < 2 * n_folds or len(ids) != n_rows:
         return []
     return list(GroupKFold(n_splits=n_folds).split(np.zeros(n_rows), groups=ids))
+
+
+@dataclass(frozen=True)
+class RulePlan:
+    """Boosting from the rule, decided (:meth:`BoostedRanker.plan_from_rule`) but not grown."""
+
+    rule: RuleRanker
+    start: Any
+    """The calibrated rule distilled into a LightGBM booster: where the corrections start."""
+    params: dict[str, Any]
+    """LightGBM parameters of the correction trees (no round count, no thread count)."""
+    stages: tuple[tuple[int, ...], ...]
+    """The columns each stage may split on (:func:`correction_stages`)."""
+    rounds: tuple[int, ...]
+    """Correction trees kept per stage."""
+
+    def growth(self) -> Iterator[tuple[dict[str, Any], int]]:
+        """Each stage that keeps trees: its parameters (splits on the stage's columns only,
+        :func:`stage_params`) and how many trees to grow."""
+        for columns, n in zip(self.stages, self.rounds, strict=True):
+            if n:
+                yield stage_params(self.params, columns, self.start.num_feature()), n
 
 
 #: The graded label of a placement that led to work at 90 days (see ``placement_label``).
@@ -303,6 +339,37 @@ class BoostedRanker(BaseEstimator):
         """Whether fitting boosts from the calibrated rule (binary objective, ``from_rule``)."""
         return self.from_rule and not self.ranks_groups
 
+    def plan_from_rule(self, X: np.ndarray, y: np.ndarray, group: Any, names: list[str],
+                       sample_weight: Any = None) -> RulePlan:
+        """Everything boosting from the rule decides before the final trees are grown: the
+        rule calibrated on ``X``, its distilled booster, and how many correction trees of each
+        stage grouped cross-validation keeps (on at most :data:`CV_ROWS` rows of whole
+        participants). Any engine then grows those trees on every row (:meth:`fit_planned`).
+        """
+        prior = rule_prior(names) if self.rule_weights is None else dict(self.rule_weights)
+        rule = RuleRanker(prior, names, calibrate=True).fit(X, y, sample_weight=sample_weight)
+        base = distil_rule(rule, X, self.random_state)
+        start = base.predict(X, raw_score=True, num_threads=self.n_jobs)
+        params = {k: v for k, v in self.lgbm_params(1, names).items() if k != "n_estimators"}
+        stages = correction_stages(names)
+        rows, sizes = cv_sample(len(y), group, CV_ROWS, self.random_state)
+        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)[rows]
+        rounds = self._rounds_by_cv(X[rows], y[rows], start[rows],
+                                    participant_folds(len(rows), sizes, self.cv_folds),
+                                    {**params, "num_threads": self.n_jobs}, stages, w)
+        return RulePlan(rule, base, params, tuple(map(tuple, stages)), tuple(rounds))
+
+    def fit_planned(self, plan: RulePlan, booster: Any, names: list[str]) -> BoostedRanker:
+        """This ranker fitted as ``plan`` says, with ``booster``: the plan's start with its
+        correction trees grown (by whichever engine)."""
+        self.correction_trees_ = dict(zip(("participant", "pair"), plan.rounds, strict=True))
+        self.booster_ = booster
+        self.rule_ = plan.rule
+        self.feature_names_ = names
+        self.n_features_in_ = len(names)
+        self.best_iteration_ = booster.current_iteration()
+        return self
+
     def _fit_from_rule(self, X: np.ndarray, y: np.ndarray, group: Any, names: list[str],
                        sample_weight: Any) -> BoostedRanker:
         """Boost from the rule: the rule calibrated as log-odds of work is the starting score,
@@ -315,31 +382,13 @@ class BoostedRanker(BaseEstimator):
         """
         import lightgbm as lgb
 
-        prior = rule_prior(names) if self.rule_weights is None else dict(self.rule_weights)
-        rule = RuleRanker(prior, names, calibrate=True).fit(X, y, sample_weight=sample_weight)
-        base = distil_rule(rule, X, self.random_state)
-        start = base.predict(X, raw_score=True, num_threads=self.n_jobs)
-        params = {k: v for k, v in self.lgbm_params(1, names).items()
-                  if k != "n_estimators"}
-        params["num_threads"] = self.n_jobs
-        stages = correction_stages(names)
-        rows, sizes = cv_sample(len(y), group, CV_ROWS, self.random_state)
-        w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)[rows]
-        rounds = self._rounds_by_cv(X[rows], y[rows], start[rows],
-                                    participant_folds(len(rows), sizes, self.cv_folds),
-                                    params, stages, w)
-        booster = base
-        for columns, n in zip(stages, rounds, strict=True):
-            if n:
-                data = lgb.Dataset(X, y, weight=sample_weight, feature_name=names, free_raw_data=True)
-                booster = lgb.train({**params, "interaction_constraints": [columns]}, data,
-                                    num_boost_round=n, init_model=booster)
-        self.correction_trees_ = dict(zip(("participant", "pair"), rounds, strict=True))
-        self.booster_ = booster
-        self.rule_ = rule
-        self.feature_names_ = names
-        self.n_features_in_ = X.shape[1]
-        self.best_iteration_ = booster.current_iteration()
+        plan = self.plan_from_rule(X, y, group, names, sample_weight)
+        booster = plan.start
+        for stage_params, n in plan.growth():
+            data = lgb.Dataset(X, y, weight=sample_weight, feature_name=names, free_raw_data=True)
+            booster = lgb.train({**stage_params, "num_threads": self.n_jobs}, data,
+                                num_boost_round=n, init_model=booster)
+        self.fit_planned(plan, booster, names)
         log.info("fitted %s ranker from the rule: %d rows, correction trees %s",
                  self.objective, len(X), self.correction_trees_)
         return self
@@ -365,7 +414,7 @@ class BoostedRanker(BaseEstimator):
             for s, columns in enumerate(stages):
                 if columns:
                     curves[s].append(self._boost_fold(X, y, score, w, train, test,
-                                                      {**params, "interaction_constraints": [columns]}))
+                                                      stage_params(params, columns, X.shape[1])))
         rounds = [one_standard_error(np.array([c[:min(map(len, stage))] for c in stage]))
                   if stage else 0 for stage in curves]
         log.debug("correction trees by stage: %s", rounds)

@@ -4,19 +4,23 @@ fit one machine's memory.
 The labelled pairs travel as a Parquet dataset (:func:`write_pairs`: one file per part, each
 holding whole ranking groups); the workers read their parts themselves through dask
 dataframes (:func:`read_pairs`), so no process but a worker holds its share of the rows, and
-``lightgbm.dask`` trains one booster data-parallel over them. It has no early stopping, so the
-booster is grown to ``n_estimators`` with
-the validation metric (NDCG or log-loss) recorded every round, and the round where
-single-machine early stopping would have stopped is picked afterwards
-(:func:`early_stopping_round`), which gives the same choice on the same curve. The result is
-a plain :class:`~models.ranking.BoostedRanker`, so everything downstream (evaluation,
-logging, serving) does not know which engine trained it.
+``lightgbm.dask`` trains one booster data-parallel over them. The result is a plain
+:class:`~models.ranking.BoostedRanker`, so everything downstream (evaluation, logging,
+serving) does not know which engine trained it.
 
-The Dask engine fits plain trees, not boosted from the calibrated rule: the binary ranker's
-single-machine fit (``from_rule``, :meth:`~models.ranking.BoostedRanker._fit_from_rule`)
-starts from the rule and keeps the correction trees grouped cross-validation supports; here
-the booster grows from zero and early stopping on validation picks its length, as
-``BoostedRanker(from_rule=False)`` does on one machine.
+The binary ranker boosts from the calibrated rule, as on one machine
+(:meth:`~models.ranking.BoostedRanker.plan_from_rule`): a sample of whole participants (at
+most :data:`~models.ranking.CV_ROWS` rows, :func:`sample_pairs`) is read into this process,
+where the rule is calibrated and distilled and grouped cross-validation chooses how many
+correction trees each stage keeps (one machine cross-validates on the same size of sample).
+The workers then grow those trees on every row, starting from the distilled rule (LightGBM's
+``init_model``).
+
+Plain trees (``from_rule=False``, and lambdarank) have no such plan, and ``lightgbm.dask`` no
+early stopping: the booster is grown to ``n_estimators`` with the validation metric (NDCG or
+log-loss) recorded every round, and the round where single-machine early stopping would have
+stopped is picked afterwards (:func:`early_stopping_round`), which gives the same choice on
+the same curve.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from models.ranking import BoostedRanker
+from models.ranking import CV_ROWS, BoostedRanker, sample_groups
 
 if TYPE_CHECKING:
     import dask.array as da
@@ -140,15 +144,36 @@ def read_pairs(folder: Path, feature_names: Sequence[str]) -> tuple[dd.DataFrame
     """The pairs of :func:`write_pairs` as lazy dask collections, one partition per part (read
     by the worker that gets it): features, labels, and the group sizes chunked like the
     partitions, which is how ``lightgbm.dask`` takes groups."""
-    import dask.dataframe as dd
+    frame = _frame(folder)
+    sizes = frame[QUERY].map_partitions(_group_sizes, meta=(QUERY, "int64"))
+    return (frame[list(feature_names)], frame[LABEL],
+            sizes.to_dask_array(lengths=[_groups_in(part) for part in _parts(folder)]))
 
+
+def _parts(folder: Path) -> list[Path]:
     parts = sorted(folder.glob("part-*.parquet"))
     if not parts:
         raise FileNotFoundError(f"{folder}: no Parquet parts of labelled pairs")
-    frame = dd.from_map(pd.read_parquet, parts)
-    sizes = frame[QUERY].map_partitions(_group_sizes, meta=(QUERY, "int64"))
-    return (frame[list(feature_names)], frame[LABEL],
-            sizes.to_dask_array(lengths=[_groups_in(part) for part in parts]))
+    return parts
+
+
+def _frame(folder: Path) -> dd.DataFrame:
+    """The pairs as one lazy dask dataframe, a partition per part, in order."""
+    import dask.dataframe as dd
+
+    return dd.from_map(pd.read_parquet, _parts(folder))
+
+
+def sample_pairs(folder: Path, feature_names: Sequence[str], limit: int,
+                 seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Randomly drawn whole groups of the pairs of :func:`write_pairs`, about ``limit`` rows,
+    read into this process in their stored order: features, labels and group sizes."""
+    _, _, sizes = read_pairs(folder, feature_names)
+    group = np.asarray(sizes.compute(), dtype=np.int64)
+    kept = sample_groups(group, limit, seed)  # the groups' positions are their query numbers
+    frame = _frame(folder)
+    rows = frame[frame[QUERY].isin(kept.tolist())].compute()
+    return rows[list(feature_names)].to_numpy(np.float64), rows[LABEL].to_numpy(), group[kept]
 
 
 @contextmanager
@@ -175,6 +200,8 @@ def fit_dask(ranker: BoostedRanker, client: Client, train: Path, valid: Path,
     import dask
     from lightgbm.dask import DaskLGBMClassifier, DaskLGBMRanker
 
+    if ranker.boosts_rule:
+        return _fit_from_rule(ranker, client, train, feature_names)
     dX, dy, dgroup = read_pairs(train, feature_names)
     vX, vy, vgroup = read_pairs(valid, feature_names)
     rows, labels, valid_max = dask.compute(dy.size, dy.unique(), vy.max())
@@ -196,4 +223,27 @@ def fit_dask(ranker: BoostedRanker, client: Client, train: Path, valid: Path,
                                            higher_is_better, model.booster_.current_iteration())
     log.info("fitted %s ranker on %d Dask workers: %d rows, %d trees", ranker.objective,
              len(client.scheduler_info()["workers"]), rows, fitted.best_iteration_)
+    return fitted
+
+
+def _fit_from_rule(ranker: BoostedRanker, client: Client, train: Path,
+                   feature_names: Sequence[str]) -> BoostedRanker:
+    """Boost from the rule: planned on a sample here, the planned trees grown by the workers."""
+    from lightgbm.dask import DaskLGBMClassifier
+
+    names = list(feature_names)
+    X, y, group = sample_pairs(train, names, CV_ROWS, ranker.random_state)
+    if len(y) == 0:
+        raise ValueError("cannot fit a ranker on zero rows")
+    ranker.check_labels(y)
+    plan = ranker.plan_from_rule(X, y.astype(np.float64), group, names)
+    dX, dy, _ = read_pairs(train, names)
+    booster = plan.start
+    for params, n in plan.growth():
+        model = DaskLGBMClassifier(client=client, n_jobs=1, n_estimators=n, **params)
+        model.fit(dX, dy, feature_name=names, init_model=booster)
+        booster = model.booster_
+    fitted = BoostedRanker(**ranker.get_params()).fit_planned(plan, booster, names)
+    log.info("fitted binary ranker from the rule on %d Dask workers: correction trees %s",
+             len(client.scheduler_info()["workers"]), fitted.correction_trees_)
     return fitted

@@ -199,10 +199,10 @@ def fit(prepared: Prepared, config: TrainConfig,
         training: TrainingSettings | None = None) -> BoostedRanker:
     """Fit the ranker on this machine or on Dask.
 
-    Locally the binary ranker boosts from the calibrated rule, its trees chosen by
-    cross-validation over the training split's participants (the validation split is only
-    passed on, for lambdarank's early stopping). Dask grows plain trees, early-stopped on
-    validation.
+    The binary ranker boosts from the calibrated rule, its trees chosen by cross-validation
+    over the training split's participants (the validation split is only passed on, for
+    lambdarank's early stopping); on Dask the plan is made on a sample of them and the workers
+    grow the trees (:mod:`training.dask_engine`).
     """
     ranker = config.ranker()
     train, valid = learning_rows(prepared, ranker)

@@ -13,7 +13,7 @@ from scipy.special import expit
 from scipy.stats import kendalltau
 
 from matcher.evaluation import ndcg_at_k
-from models.ranking import BoostedRanker, RuleRanker, distil_rule
+from models.ranking import BoostedRanker, RuleRanker, distil_rule, stage_params
 
 NAMES = ["fit", "planted", "noise"]
 RULE = {"fit": 1.0}
@@ -116,3 +116,19 @@ def test_the_participants_own_features_shift_odds_but_never_reorder_their_openin
     low[:, 2], high[:, 2] = -2.0, 2.0
     np.testing.assert_allclose(model.predict(high) - model.predict(low),
                                (model.predict(high) - model.predict(low))[0], atol=1e-9)
+
+
+def test_a_stage_splits_only_on_its_columns_as_interaction_constraints_would():
+    """Stages are expressed as feature gains (LightGBM's distributed training cannot take
+    interaction constraints): the trees are the ones the constraint grows."""
+    import lightgbm as lgb
+
+    X, y, _ = history(2000, planted=1.5, seed=11)
+    params = {"objective": "binary", "num_leaves": 4, "verbose": -1, "deterministic": True,
+              "num_threads": 1}
+    ours = lgb.train(stage_params(params, [1, 2], 3), lgb.Dataset(X, y), num_boost_round=30)
+    theirs = lgb.train({**params, "interaction_constraints": [[1, 2]]}, lgb.Dataset(X, y),
+                       num_boost_round=30)
+    split_on = set(ours.trees_to_dataframe()["split_feature"].dropna())
+    assert "Column_1" in split_on and "Column_0" not in split_on  # column 0 drives y too
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))

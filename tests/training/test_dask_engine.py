@@ -1,4 +1,5 @@
-"""Dask engine: same parameters as the single-machine fit, same early-stopping choice, close scores."""
+"""Dask engine: same parameters as the single-machine fit, the same plan when boosting from the
+rule, the same early-stopping choice for plain trees, close scores."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import kendalltau
 
 from matcher.evaluation import evaluate_rankings
 from matcher.features import FEATURES
-from models.ranking import OBJECTIVES, BoostedRanker
+from models.ranking import DISTIL_ROUNDS, OBJECTIVES, BoostedRanker, sample_groups
 from training.dask_engine import (
     LABEL,
     MISSING,
@@ -22,6 +24,7 @@ from training.dask_engine import (
     fit_dask,
     read_pairs,
     round_to_keep,
+    sample_pairs,
     write_pairs,
 )
 
@@ -43,7 +46,6 @@ def labelled(data, objective: str):
 @pytest.mark.parametrize("objective", OBJECTIVES)
 def test_parameters_match_what_the_single_machine_fit_uses(objective):
     X, y, group = labelled(planted(20, 0), objective)
-    # the Dask engine grows plain trees (no start from the rule): compare with the same kind of fit
     ranker = BoostedRanker(objective=objective, n_estimators=5, subsample=0.7, random_state=3, n_jobs=1,
                            from_rule=False)
     booster_params = ranker.fit(X, y, group, feature_names=list(FEATURES)).booster_.params
@@ -115,7 +117,7 @@ def test_dask_model_scores_like_the_single_machine_model(objective, tmp_path):
     """Two workers read the Parquet parts (and draw their own bagging samples, in whichever
     order the scheduler placed the parts): the trees differ run to run, the ranking quality not."""
     train, valid = labelled(planted(300, 0), objective), labelled(planted(100, 1), objective)
-    # the Dask engine grows plain trees (no start from the rule): compare with the same kind of fit
+    # plain trees on both engines; boosting from the rule is compared below
     ranker = BoostedRanker(objective=objective, n_estimators=60, early_stopping_rounds=60, random_state=0,
                            n_jobs=1, from_rule=False)
     local = BoostedRanker(**ranker.get_params()).fit(*train, feature_names=list(FEATURES), eval_set=valid)
@@ -126,6 +128,61 @@ def test_dask_model_scores_like_the_single_machine_model(objective, tmp_path):
     assert np.corrcoef(a, b)[0, 1] > 0.9
     assert ndcg(b, valid) == pytest.approx(ndcg(a, valid), abs=0.02)
     assert distributed.feature_names_ == list(FEATURES) and distributed.objective == objective
+
+
+def fit_on_dask(ranker: BoostedRanker, folder, train, valid) -> BoostedRanker:
+    with dask_client(None, workers=2) as client:
+        return fit_dask(ranker, client, write_pairs(folder / "train", *train, FEATURES, parts=4),
+                        write_pairs(folder / "valid", *valid, FEATURES, parts=2), FEATURES)
+
+
+@pytest.mark.slow
+def test_dask_boosts_from_the_rule_as_the_single_machine_fit_does(tmp_path):
+    """Below CV_ROWS rows the plan is made on every row, as on one machine: the same calibrated
+    rule, the same correction trees kept; two workers then grow them on their parts."""
+    train, valid = labelled(planted(300, 0), "binary"), labelled(planted(100, 1), "binary")
+    ranker = BoostedRanker(n_estimators=60, random_state=0, n_jobs=1)
+    local = BoostedRanker(**ranker.get_params()).fit(*train, feature_names=list(FEATURES))
+    distributed = fit_on_dask(ranker, tmp_path, train, valid)
+    assert local.correction_trees_["pair"] > 0
+    assert distributed.correction_trees_ == local.correction_trees_
+    assert (distributed.rule_.scale_, distributed.rule_.intercept_) == pytest.approx(
+        (local.rule_.scale_, local.rule_.intercept_))
+    assert distributed.best_iteration_ == local.best_iteration_  # the distilled rule + the same trees
+    a, b = local.predict(valid[0]), distributed.predict(valid[0])
+    assert np.corrcoef(a, b)[0, 1] > 0.98
+    assert ndcg(b, valid) == pytest.approx(ndcg(a, valid), abs=0.02)
+
+
+@pytest.mark.slow
+def test_dask_fit_on_outcomes_that_say_nothing_is_the_rule_alone(tmp_path):
+    X, _, group = planted(300, 2)
+    noise = np.random.default_rng(3).integers(0, 2, len(X))  # outcomes unrelated to anything
+    fitted = fit_on_dask(BoostedRanker(n_jobs=1), tmp_path, (X, noise, group), planted(50, 4))
+    assert fitted.correction_trees_ == {"participant": 0, "pair": 0}
+    assert fitted.best_iteration_ == DISTIL_ROUNDS  # the distilled rule, nothing on top
+    local = BoostedRanker(n_jobs=1).fit(X, noise, group, feature_names=list(FEATURES))
+    openings = planted(30, 5)[0]
+    np.testing.assert_array_equal(fitted.predict(openings), local.predict(openings))
+    assert kendalltau(fitted.predict(openings), fitted.rule_.predict(openings)).statistic > 0.95
+
+
+@settings(deadline=None, max_examples=25)  # each example writes and reads files through dask
+@given(st.lists(st.integers(1, 9), min_size=1, max_size=30), st.integers(1, 4), st.integers(1, 150),
+       st.integers(0, 9))
+def test_a_sample_of_pairs_is_whole_groups_in_stored_order(tmp_path_factory, group, parts, limit, seed):
+    rows = sum(group)
+    X = np.arange(rows * len(FEATURES), dtype=np.float64).reshape(rows, len(FEATURES))
+    y = np.arange(rows) % 2
+    folder = write_pairs(tmp_path_factory.mktemp("pairs"), X, y, np.array(group), FEATURES, parts=parts)
+    features, labels, sizes = sample_pairs(folder, FEATURES, limit, seed)
+    kept = sample_groups(np.array(group), limit, seed)
+    starts = np.concatenate([[0], np.cumsum(group)[:-1]])
+    expected = np.concatenate([np.arange(starts[i], starts[i] + group[i]) for i in kept])
+    np.testing.assert_array_equal(features, X[expected])
+    np.testing.assert_array_equal(labels, y[expected])
+    assert sizes.tolist() == [group[i] for i in kept]
+    assert min(limit, rows) <= sizes.sum() < limit + max(group)  # about limit rows, or all
 
 
 @settings(deadline=None, max_examples=30)  # each example writes and reads files through dask
