@@ -149,6 +149,11 @@ def print_transfer(results: dict) -> None:
               f"difference {fold['difference_vs_ssyk4_95ci']['ndcg@10']}), "
               f"weights {json.dumps(fold['weights'])}")
     print("weights chosen on all edges:", json.dumps(results["transfer_weights_all_edges"]))
+    print(f"\nPublished moves by the deepest SSYK level source and target share\n{'level':<8}"
+          f"{'moves':>7}{'share':>8}{'content rank, median':>22}{'in content top 10':>19}")
+    for level, row in results["transfer_gold_by_shared_ssyk"].items():
+        print(f"{level:<8}{row['moves']:>7}{row['share']:>8.3f}{row['content_rank_median']:>22.0f}"
+              f"{row['content_top10_share']:>19.3f}")
 
 
 def encoder_check(taxonomy: Taxonomy, dev: search.Titles, broad: search.Titles,
@@ -285,6 +290,7 @@ def main() -> None:
                                 lambda: transfer.cross_validate(taxonomy, model, search.SEED))
     results["transfer_weights_all_edges"] = transfer.fit_defaults(
         taxonomy, model, search.SEED).to_dict()
+    results["transfer_gold_by_shared_ssyk"] = transfer.gold_by_level(taxonomy, model)
     encoders: dict[str, dict] = {
         name: timed(f"encoder_{Path(name).name}", timings,
                     lambda name=name: encoder_check(taxonomy, dev, broad, features, name,

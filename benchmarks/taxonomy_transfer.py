@@ -9,7 +9,10 @@ procedure inside them, :func:`matcher.taxonomy.transfer.fit_transfer`), and each
 occupation with gold moves is then a source with no edges of its own whose gold targets may
 have lost theirs too, as for the withheld quarter. recall@10 and nDCG@10 (gain p/100, so 75
 counts three times 25) beside the same-SSYK4 baseline (ties in taxonomy order), the content
-similarity alone, the learned model without popularity, and the previous fixed weights.
+similarity alone, the learned model without popularity, the previous fixed weights, and
+LambdaMART over the evidence and more (:func:`lambdamart_rows`: is the linear combination
+the limit?). :func:`gold_by_level` says where the gold moves go in the SSYK hierarchy and
+how far down the content similarity ranks them.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from matcher.taxonomy.model import Taxonomy
 from matcher.taxonomy.transfer import (
@@ -74,7 +78,11 @@ class Ranking:
         }
 
 
-METHODS = ("learned", "learned_no_popularity", "fixed_weights", "content_only", "same_ssyk4")
+METHODS = ("learned", "learned_no_popularity", "fixed_weights", "lambdamart", "content_only",
+           "same_ssyk4")
+NEGATIVES = 300
+"""LambdaMART's training candidates per source: its gold moves, and this many others (half the
+nearest by content, half at random)."""
 
 
 def cross_validate(taxonomy: Taxonomy, model: TransferModel, seed: int) -> dict[str, object]:
@@ -96,6 +104,7 @@ def cross_validate(taxonomy: Taxonomy, model: TransferModel, seed: int) -> dict[
             "learned": model.with_weights(learned).rows(tests, train),
             "learned_no_popularity": model.with_weights(no_popularity).rows(tests, train),
             "fixed_weights": model.with_weights(FIXED).rows(tests, train),
+            "lambdamart": lambdamart_rows(model, train, tests, seed + 1 + number),
             "content_only": model.content[tests],
         }
         fold = {m: Ranking() for m in METHODS}
@@ -124,6 +133,76 @@ def cross_validate(taxonomy: Taxonomy, model: TransferModel, seed: int) -> dict[
         "per_fold": per_fold,
         "learned_per_source": {"recall@10": ours.recall, "ndcg@10": ours.ndcg},
     }
+
+
+def pair_features(model: TransferModel, positions: np.ndarray, moves: sparse.csr_matrix) -> np.ndarray:
+    """(len(positions), n, 10): the five evidence parts, ESCO-skill Jaccard, label similarity,
+    content similarity, and of the target: moves into it, whether it has edges, and the
+    propagated evidence smoothed over its five nearest content neighbours."""
+    evidence = model.evidence(positions, moves)
+    into = np.asarray(moves.sum(axis=0)).ravel()
+    known = (moves.getnnz(axis=0) + moves.getnnz(axis=1)) > 0
+    nearest = model.content.copy()
+    np.fill_diagonal(nearest, 0.0)
+    nearest[nearest < -np.partition(-nearest, 4, axis=1)[:, 4:5]] = 0.0
+    smoothed = evidence[..., 0] @ (nearest / np.maximum(nearest.sum(axis=1, keepdims=True), 1e-9)).T
+    width = (len(positions), model.n)
+    return np.concatenate([evidence, np.stack([
+        model.skill_jaccard[positions], model.label_similarity[positions], model.content[positions],
+        np.broadcast_to(into, width), np.broadcast_to(known, width), smoothed], axis=-1)], axis=-1)
+
+
+def lambdamart_rows(model: TransferModel, train: sparse.csr_matrix, tests: np.ndarray,
+                    seed: int) -> np.ndarray:
+    """Scores of ``tests`` by LambdaMART trained as the weights are chosen: on ``train``'s own
+    folds, every edge touching a fold removed, its sources ranked against all."""
+    import lightgbm as lgb
+
+    rng = np.random.default_rng(seed)
+    gold = train.toarray()
+    X, y, groups = [], [], []
+    for held in occupation_folds(train, FOLDS, seed):
+        sources = held[gold[held].sum(axis=1) > 0]
+        found = pair_features(model, sources, without_occupations(train, held))
+        for row, source in enumerate(sources):
+            right = np.flatnonzero(gold[source] > 0)
+            others = np.setdiff1d(np.arange(model.n), np.append(right, source))
+            near = others[np.argsort(-model.content[source, others])[: NEGATIVES // 2]]
+            picked = np.unique(np.concatenate([right, near, rng.choice(others, NEGATIVES // 2)]))
+            X.append(found[row, picked])
+            y.append(np.rint(gold[source, picked] * 4).astype(int))  # 0.25 → 1, 0.75 → 3
+            groups.append(len(picked))
+    ranker = lgb.LGBMRanker(n_estimators=300, learning_rate=0.05, num_leaves=15, min_child_samples=50,
+                            subsample=0.8, subsample_freq=1, colsample_bytree=0.8, random_state=seed,
+                            verbose=-1)
+    ranker.fit(np.concatenate(X), np.concatenate(y), group=groups)
+    found = pair_features(model, tests, train)
+    return ranker.predict(found.reshape(-1, found.shape[-1])).reshape(len(tests), model.n)
+
+
+def gold_by_level(taxonomy: Taxonomy, model: TransferModel) -> dict[str, dict[str, float]]:
+    """Every published move by the deepest SSYK level its two occupations share (``none``: not
+    even the first digit): how many, and where the content similarity ranks the target among
+    all occupations (median rank, 0 the nearest; share in the top 10)."""
+    moves = taxonomy.move_matrix.tocoo()
+    codes = np.asarray([int(o.ssyk4) for o in taxonomy.data.occupations])
+    source, target = moves.row, moves.col
+    similarity = model.content[source].copy()
+    similarity[np.arange(len(source)), source] = -np.inf
+    rank = (similarity > similarity[np.arange(len(source)), target][:, None]).sum(axis=1)
+    found: dict[str, dict[str, float]] = {}
+    shared = np.zeros(len(source), dtype=bool)
+    for digits in (4, 3, 2, 1, 0):
+        level = (codes[source] // 10 ** (4 - digits) == codes[target] // 10 ** (4 - digits)) \
+            if digits else np.ones(len(source), dtype=bool)
+        these = level & ~shared
+        shared |= these
+        if these.any():
+            found[f"ssyk{digits}" if digits else "none"] = {
+                "moves": int(these.sum()), "share": round(float(these.mean()), 4),
+                "content_rank_median": float(np.median(rank[these])),
+                "content_top10_share": round(float((rank[these] < 10).mean()), 4)}
+    return found
 
 
 def paired(with_encoder: dict, without: dict, seed: int) -> dict[str, object]:

@@ -148,3 +148,13 @@ def test_groups_from_query_ids():
     assert groups_from_query_ids(["a", "a", "b", "c", "c", "c"]).tolist() == [2, 1, 3]
     with pytest.raises(ValueError, match="contiguous"):
         groups_from_query_ids(["a", "b", "a"])
+
+
+def test_the_rule_scores_many_rows_block_by_block_as_their_contributions_sum():
+    """Calibration scores every training pair; the rule does it a block at a time (no second
+    copy of the pairs), with unknown values counting zero as in its contributions."""
+    X = np.random.default_rng(7).normal(size=(150_000, 2))
+    X[::7, 1] = np.nan
+    rule = RuleRanker({"signal": 1.0, "noise": -0.5}, NAMES).fit()
+    np.testing.assert_allclose(rule.predict(X), rule.contributions(X).sum(axis=1), rtol=1e-12)
+    assert rule.predict(X[:0]).shape == (0,)
