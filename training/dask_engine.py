@@ -3,8 +3,9 @@ fit one machine's memory.
 
 The labelled pairs travel as a Parquet dataset (:func:`write_pairs`: one file per part, each
 holding whole ranking groups); the workers read their parts themselves through dask
-dataframes (:func:`read_pairs`), so no process but a worker holds its share of the rows, and
-``lightgbm.dask`` trains one booster data-parallel over them. The result is a plain
+dataframes (:func:`read_pairs`), so no process but a worker holds its share of the rows (the
+driver holds at most a bounded sample, below), and ``lightgbm.dask`` trains one booster
+data-parallel over them. The result is a plain
 :class:`~models.ranking.BoostedRanker`, so everything downstream (evaluation, logging,
 serving) does not know which engine trained it.
 
