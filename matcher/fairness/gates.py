@@ -143,7 +143,8 @@ class GateResult:
     def why(self) -> str:
         """``inconclusive: 178 women, 251 men; about 1,200 of each needed`` and the detail."""
         if self.inconclusive:
-            more = ("no sample size settles it: the estimate is on the threshold"
+            more = ("the estimate is on the threshold or nearly: even 10,000 times as many "
+                    "would not settle it"
                     if self.needed is None else
                     f"about {self.needed:,} {'of each ' if len(self.sizes) > 1 else ''}needed")
             return f"inconclusive: {sizes_text(self.sizes)}; {more}"

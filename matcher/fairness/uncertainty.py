@@ -141,6 +141,11 @@ def decide(low: float, high: float, threshold: float, comparison: str) -> Verdic
     return Verdict.FAIL if outside else Verdict.INCONCLUSIVE
 
 
+#: An estimate nearer its threshold than this share of its interval's half-width would need
+#: over (1 / 0.01)² = 10,000 times the sample to settle: it counts as on the threshold.
+ON_THRESHOLD = 0.01
+
+
 def needed_per_group(estimate: float, low: float, high: float, threshold: float,
                      counts: Sequence[int]) -> int | None:
     """About how many units per group would make the interval exclude the threshold.
@@ -150,13 +155,14 @@ def needed_per_group(estimate: float, low: float, high: float, threshold: float,
     ``h * sqrt(sum 1/K / sum 1/n_i) = |estimate - threshold|`` for equal groups of ``K`` gives
     ``K = (h / d)^2 * m / sum 1/n_i``. ``h`` is the wider side of the interval: a gap between
     groups is never negative, so its interval is folded at 0 and its lower side understates
-    the noise. None when the estimate sits on the threshold (no sample size settles it) or a
-    group is empty.
+    the noise. None when a group is empty, or when the estimate is on the threshold or within
+    :data:`ON_THRESHOLD` of the half-width from it: then over 10,000 times the sample would be
+    needed, if any, and a figure like "about 26,080,121,659 … needed" helps nobody.
     """
     distance = abs(estimate - threshold)
-    if distance == 0 or not counts or min(counts) < 1:
-        return None
     half = max(estimate - low, high - estimate)
+    if distance <= ON_THRESHOLD * half or not counts or min(counts) < 1:
+        return None
     inverse = sum(1 / n for n in counts)
     return math.ceil((half / distance) ** 2 * len(counts) / inverse)
 

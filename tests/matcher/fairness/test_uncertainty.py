@@ -77,6 +77,10 @@ def test_needed_size_follows_the_square_root_law():
     assert needed_per_group(0.05, 0.0, 0.10, 0.02, [100]) == 278  # one group: n (h/d)^2
     assert needed_per_group(0.05, 0.04, 0.10, 0.02, [100]) == 278  # folded at 0: the wider side
     assert needed_per_group(0.02, 0.0, 0.04, 0.02, [100, 100]) is None  # on the threshold
+    # a hair off it, as a gain of -0.0000 over the rule: no astronomic sample size
+    assert needed_per_group(-1e-18, -0.0025, 0.0025, 0.0, [590]) is None
+    assert needed_per_group(0.0003, 0.0, 0.04, 0.0, [100]) is None  # within 1 % of the half-width
+    assert needed_per_group(0.0042, 0.0, 0.04, 0.0, [100]) == 7266  # (0.0358 / 0.0042)² × 100
 
 
 @pytest.mark.parametrize(("low", "high", "comparison", "verdict"), [
