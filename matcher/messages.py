@@ -144,6 +144,8 @@ CODES: dict[str, dict[str, Kind]] = {
     "fit.no_experience_needed": {},
     "fit.hours": _HOURS,
     "fit.hours_off": _HOURS,
+    "fit.hours_fixed": {"hours_week": int, "hours": int},
+    "fit.hours_fixed_off": {"hours_week": int, "hours": int},
     "fit.employer_good": {"rate": Share},
     "fit.employer_weak": {"rate": Share},
     "fit.supported_kind": {"kind": OpeningKind},

@@ -108,6 +108,18 @@ def test_a_negative_contribution_does_not_turn_a_true_match_into_a_weakness():
         "Antalet timmar passar inte: 20–30 i veckan, deltagaren kan arbeta 40")
 
 
+def test_a_fixed_number_of_hours_reads_as_one_number():
+    fixed = ExplainFacts(hours_min=40, hours_max=40, participant_hours=30)
+    weak = explain(row(hours_fit=0.75), row(hours_fit=-0.2), [], fixed)
+    assert codes(weak.missing) == ["fit.hours_fixed_off"]
+    assert SV.message(weak.missing[0]) == (
+        "Antalet timmar passar inte: 40 timmar i veckan, deltagaren kan arbeta 30")
+    fits = explain(row(hours_fit=1.0), row(hours_fit=0.3), [],
+                   ExplainFacts(hours_min=40, hours_max=40, participant_hours=40))
+    assert EN.message(fits.reasons[0]) == (
+        "The number of hours fits: 40 hours a week, the participant can work 40")
+
+
 @given(st.lists(st.floats(-3, 3), min_size=len(FEATURES), max_size=len(FEATURES)),
        st.lists(st.floats(0, 1), min_size=6, max_size=6))
 def test_a_line_is_on_the_same_side_whatever_the_sign_of_its_contribution(contributions, values):

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import html as html_module
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from matcher.store.models import OpeningRow
 from serving.tables import AuditEventRow
 from tests.web.conftest import Web
 
@@ -64,3 +65,13 @@ def test_the_handout_is_a_coach_page_audited_as_a_read_of_the_participant(web: W
     assert web.client.get(HANDOUT).status_code == 403
     web.login("coach_lund")
     assert web.client.get(HANDOUT).status_code == 404
+
+
+def test_a_fixed_number_of_hours_is_one_number_on_the_handout(web: Web) -> None:
+    with Session(web.client.app.state.engine) as session:  # type: ignore[attr-defined]
+        session.execute(update(OpeningRow).where(OpeningRow.id == "o-cook")
+                        .values(hours_min=40, hours_max=40))
+        session.commit()
+    web.login("my_coach")
+    assert "Du arbetar 40 timmar i veckan. Arbetstid: förmiddagar." in _article(web, HANDOUT)
+    assert "You work 40 hours a week." in _article(web, HANDOUT + "?lang=en")
