@@ -207,6 +207,8 @@ def basis(values: np.ndarray, constraints: Sequence[ConstraintResult],
     """What a suggestion rests on besides an earlier trade, in a fixed order."""
     found = {_BASIS_OF[c.name] for c in constraints
              if c.passed and c.name in _BASIS_OF and c.reason.code not in _UNSAID_CODES}
+    if _value(values, "hours_fit") < 1.0:  # the times suit sfi, but not the hours a week
+        found.discard(Basis.SCHEDULE)
     if _kind(values) in SUPPORTED_KINDS:
         found.add(Basis.SUPPORTED_KIND)
     if asks_no_experience(values, facts):

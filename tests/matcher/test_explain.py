@@ -215,6 +215,19 @@ def test_a_participant_without_a_trade_is_told_so_and_what_the_suggestion_rests_
     assert "fit.trade" not in codes(result.reasons + result.missing)
 
 
+def test_without_a_trade_the_hours_are_no_basis_when_the_hours_a_week_do_not_fit():
+    """The schedule check passes on times (sfi, childcare); 40 hours a week for someone who
+    can work 30 is said below as missing, so the first line must not say the hours fit."""
+    facts = ExplainFacts(no_trade=True, required_experience=0, hours_min=40, hours_max=40,
+                         participant_hours=30)
+    result = explain(row(opening_kind=PRAKTIK, hours_fit=0.75), row(hours_fit=-0.3), PASSED, facts)
+    assert result.reasons[0] == message("fit.no_trade", basis=[
+        Basis.SWEDISH, Basis.COMMUTE, Basis.SUPPORTED_KIND, Basis.NO_EXPERIENCE])
+    assert "arbetstiderna passar" not in SV.message(result.reasons[0])
+    assert SV.messages(result.missing) == [
+        "Antalet timmar passar inte: 40 timmar i veckan, deltagaren kan arbeta 30"]
+
+
 def test_without_a_trade_and_nothing_else_known_the_line_still_says_so():
     facts = ExplainFacts(no_trade=True, required_experience=2)
     result = explain(row(opening_kind=EMPLOYMENT), row(), [], facts)
