@@ -71,6 +71,13 @@ class Web:
         with Session(self.client.app.state.engine) as session:  # type: ignore[attr-defined]
             return int(session.scalar(select(func.count()).select_from(row_type).where(*where)))
 
+    def set_hours(self, opening_id: str, low: int, high: int) -> None:
+        """Change an opening's hours a week in the store, as an employer's edit would."""
+        with Session(self.client.app.state.engine) as session:  # type: ignore[attr-defined]
+            session.execute(update(OpeningRow).where(OpeningRow.id == opening_id)
+                            .values(hours_min=low, hours_max=high))
+            session.commit()
+
 
 #: What the coaches call the participants of the serving tests' world, and their case numbers
 #: (p2 has neither: a participant may have no name on file).

@@ -7,10 +7,10 @@ import datetime as dt
 import html as html_module
 import re
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher.store.models import OpeningRow, PlacementEventRow, PlacementRow
+from matcher.store.models import PlacementEventRow, PlacementRow
 from platsa.i18n import renderer
 from serving.tables import AuditEventRow
 from tests.serving.conftest import TODAY, without_acceptance
@@ -83,10 +83,7 @@ def test_a_suggestion_card_holds_what_a_coach_needs_to_act(web: Web) -> None:
 
 
 def test_a_card_gives_a_fixed_number_of_hours_as_one_number(web: Web) -> None:
-    with Session(web.client.app.state.engine) as session:  # type: ignore[attr-defined]
-        session.execute(update(OpeningRow).where(OpeningRow.id == "o-cook")
-                        .values(hours_min=30, hours_max=30))
-        session.commit()
+    web.set_hours("o-cook", 30, 30)
     web.login("coach")
     card = html_module.unescape(_card(web.client.get("/web/coach/participants/p1").text, "o-cook"))
     assert "30 timmar i veckan, förmiddagar" in card and "30–30" not in card

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import html as html_module
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from matcher.store.models import OpeningRow
 from serving.tables import AuditEventRow
 from tests.web.conftest import Web
 
@@ -68,10 +67,7 @@ def test_the_handout_is_a_coach_page_audited_as_a_read_of_the_participant(web: W
 
 
 def test_a_fixed_number_of_hours_is_one_number_on_the_handout(web: Web) -> None:
-    with Session(web.client.app.state.engine) as session:  # type: ignore[attr-defined]
-        session.execute(update(OpeningRow).where(OpeningRow.id == "o-cook")
-                        .values(hours_min=40, hours_max=40))
-        session.commit()
+    web.set_hours("o-cook", 40, 40)
     web.login("my_coach")
     assert "Du arbetar 40 timmar i veckan. Arbetstid: förmiddagar." in _article(web, HANDOUT)
     assert "You work 40 hours a week." in _article(web, HANDOUT + "?lang=en")
