@@ -136,12 +136,11 @@ def _experience_gap(values: np.ndarray, facts: ExplainFacts) -> Fact | None:
 
 def _hours(values: np.ndarray, facts: ExplainFacts) -> Fact:
     fits = _value(values, "hours_fit") >= 1.0  # 1 inside the range, less outside it
-    code = "fit.hours" if fits else "fit.hours_off"
     if facts.hours_min == facts.hours_max:  # "40 timmar i veckan", not "40–40 i veckan"
-        return message(code.replace("hours", "hours_fixed", 1), hours_week=facts.hours_min,
-                       hours=facts.participant_hours), fits
-    return message(code, hours_min=facts.hours_min, hours_max=facts.hours_max,
-                   hours=facts.participant_hours), fits
+        return message("fit.hours_fixed" if fits else "fit.hours_fixed_off",
+                       hours_week=facts.hours_min, hours=facts.participant_hours), fits
+    return message("fit.hours" if fits else "fit.hours_off", hours_min=facts.hours_min,
+                   hours_max=facts.hours_max, hours=facts.participant_hours), fits
 
 
 def _employer_rate(values: np.ndarray, facts: ExplainFacts) -> float | None:

@@ -349,12 +349,13 @@ class BoostedRanker(BaseEstimator):
         prior = rule_prior(names) if self.rule_weights is None else dict(self.rule_weights)
         rule = RuleRanker(prior, names, calibrate=True).fit(X, y, sample_weight=sample_weight)
         base = distil_rule(rule, X, self.random_state)
-        start = base.predict(X, raw_score=True, num_threads=self.n_jobs)
         params = {k: v for k, v in self.lgbm_params(1, names).items() if k != "n_estimators"}
         stages = correction_stages(names)
         rows, sizes = cv_sample(len(y), group, CV_ROWS, self.random_state)
+        sample = X[rows]  # only the cross-validation sample needs the rule's starting score
         w = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)[rows]
-        rounds = self._rounds_by_cv(X[rows], y[rows], start[rows],
+        rounds = self._rounds_by_cv(sample, y[rows],
+                                    base.predict(sample, raw_score=True, num_threads=self.n_jobs),
                                     participant_folds(len(rows), sizes, self.cv_folds),
                                     {**params, "num_threads": self.n_jobs}, stages, w)
         return RulePlan(rule, base, params, tuple(map(tuple, stages)), tuple(rounds))
