@@ -134,8 +134,13 @@ def _experience_gap(values: np.ndarray, facts: ExplainFacts) -> Fact | None:
     return message("fit.experience_short", required=facts.required_experience, years=years), False
 
 
+def _hours_fit(values: np.ndarray) -> bool:
+    """The hours a week the participant can work lie in the opening's range."""
+    return _value(values, "hours_fit") >= 1.0  # 1 inside the range, less outside it
+
+
 def _hours(values: np.ndarray, facts: ExplainFacts) -> Fact:
-    fits = _value(values, "hours_fit") >= 1.0  # 1 inside the range, less outside it
+    fits = _hours_fit(values)
     if facts.hours_min == facts.hours_max:  # "40 timmar i veckan", not "40–40 i veckan"
         return message("fit.hours_fixed" if fits else "fit.hours_fixed_off",
                        hours_week=facts.hours_min, hours=facts.participant_hours), fits
@@ -206,7 +211,7 @@ def basis(values: np.ndarray, constraints: Sequence[ConstraintResult],
     """What a suggestion rests on besides an earlier trade, in a fixed order."""
     found = {_BASIS_OF[c.name] for c in constraints
              if c.passed and c.name in _BASIS_OF and c.reason.code not in _UNSAID_CODES}
-    if _value(values, "hours_fit") < 1.0:  # the times suit sfi, but not the hours a week
+    if not _hours_fit(values):  # the times suit sfi, but not the hours a week
         found.discard(Basis.SCHEDULE)
     if _kind(values) in SUPPORTED_KINDS:
         found.add(Basis.SUPPORTED_KIND)

@@ -21,7 +21,13 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from matcher.fairness.uncertainty import Verdict, decide, needed_per_group, sizes_text
+from matcher.fairness.uncertainty import (
+    ON_THRESHOLD,
+    Verdict,
+    decide,
+    needed_per_group,
+    sizes_text,
+)
 
 
 class FairnessThresholds(BaseModel):
@@ -143,8 +149,8 @@ class GateResult:
     def why(self) -> str:
         """``inconclusive: 178 women, 251 men; about 1,200 of each needed`` and the detail."""
         if self.inconclusive:
-            more = ("the estimate is on the threshold or nearly: even 10,000 times as many "
-                    "would not settle it"
+            more = ("the estimate is on the threshold or nearly: even "
+                    f"{round(ON_THRESHOLD ** -2):,} times as many would not settle it"
                     if self.needed is None else
                     f"about {self.needed:,} {'of each ' if len(self.sizes) > 1 else ''}needed")
             return f"inconclusive: {sizes_text(self.sizes)}; {more}"
