@@ -101,8 +101,9 @@ def one_standard_error(losses: np.ndarray) -> int:
     return int(np.flatnonzero(mean <= mean[best] + error)[0])
 
 
-def _log_loss(y: np.ndarray, logit: np.ndarray) -> float:
-    return float(np.mean(np.logaddexp(0.0, logit) - y * logit))
+def _log_loss(y: np.ndarray, logit: np.ndarray, weight: np.ndarray | None = None) -> float:
+    """Mean log loss, weighted as LightGBM weighs its validation metric."""
+    return float(np.average(np.logaddexp(0.0, logit) - y * logit, weights=weight))
 
 
 #: Rows the correction trees are cross-validated on at most (whole participants, drawn at
@@ -431,7 +432,7 @@ class BoostedRanker(BaseEstimator):
             return lgb.Dataset(X[rows], y[rows], init_score=score[rows],
                                weight=None if w is None else w[rows], free_raw_data=True)
 
-        before = _log_loss(y[test], score[test])
+        before = _log_loss(y[test], score[test], None if w is None else w[test])
         history: dict[str, Any] = {}
         fitted = lgb.train(params, part(train), num_boost_round=self.n_estimators,
                            valid_sets=[part(test)],

@@ -9,6 +9,7 @@ ranked with the true probabilities as gains.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from scipy.special import expit
 from scipy.stats import kendalltau
 
@@ -132,3 +133,19 @@ def test_a_stage_splits_only_on_its_columns_as_interaction_constraints_would():
     split_on = set(ours.trees_to_dataframe()["split_feature"].dropna())
     assert "Column_1" in split_on and "Column_0" not in split_on  # column 0 drives y too
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+
+
+def test_weighted_outcomes_are_weighed_alike_before_and_after_each_correction_tree():
+    """With sample weights (``platsa train --reweigh``) the held-out loss of the rule alone
+    and after each tree are the same weighted mean, so cross-validation compares like with
+    like: a tree that changes nothing (learning rate ~0) leaves the loss where it was."""
+    X, y, _ = history(400, planted=0.0, seed=11)
+    weight = np.where(X[:, 0] > 0, 5.0, 0.5)  # weights that tilt the loss, as reweighing does
+    score = RuleRanker(RULE, NAMES, calibrate=True).fit(X, y).logit(X)
+    ranker = BoostedRanker(rule_weights=RULE, n_jobs=1)
+    rows = np.arange(len(y))
+    params = {"objective": "binary", "learning_rate": 1e-9, "num_leaves": 4, "verbose": -1,
+              "metric": "binary_logloss", "num_threads": 1}
+    curve = ranker._boost_fold(X, y, score.copy(), weight, rows[::2], rows[1::2], params)
+    assert curve[1] == pytest.approx(curve[0], abs=1e-6)
+    assert curve[0] != pytest.approx(float(np.mean(np.logaddexp(0, score[1::2]) - y[1::2] * score[1::2])), abs=1e-3)
