@@ -158,11 +158,11 @@ def prepared(seed: int, args: argparse.Namespace) -> Programme:
     path = args.cache / f"seed{seed}-{programme_size(seed, args)}-{args.oracle_participants}.pkl"
     if path.is_file():
         with path.open("rb") as handle:
-            return pickle.load(handle)
+            return Programme(**pickle.load(handle))
     programme = prepare(seed, args)
     args.cache.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as handle:
-        pickle.dump(programme, handle)
+    with path.open("wb") as handle:  # its fields, so other scripts importing this one can read it
+        pickle.dump(vars(programme), handle)
     return programme
 
 
