@@ -44,6 +44,7 @@ import os
 import pickle
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,6 +167,15 @@ def prepared(seed: int, args: argparse.Namespace) -> Programme:
     return programme
 
 
+def reachable(p: Programme, sizes: list[int], seed: int) -> Iterator[int]:
+    """The history sizes this seed's programme has outcomes enough for."""
+    for size in sizes:
+        if size > len(p.y):
+            log.warning("seed %d has %d outcomes: no point at %d", seed, len(p.y), size)
+        else:
+            yield size
+
+
 def history_of(p: Programme, size: int, order: np.ndarray) -> np.ndarray:
     """Rows of the first participants (in ``order``) whose outcomes reach ``size``."""
     counts = p.ordered.groupby("participant_id", sort=False).size()
@@ -223,10 +233,7 @@ def run_seed(seed: int, args: argparse.Namespace) -> dict[int, dict]:
              "noise_free": per_participant(p, p.noise_free),
              "features_ceiling": per_participant(p, features_ceiling(p, seed))}
     out = {}
-    for size in args.sizes:
-        if size > len(p.y):
-            log.warning("seed %d has %d outcomes: no point at %d", seed, len(p.y), size)
-            continue
+    for size in reachable(p, args.sizes, seed):
         rows = history_of(p, size, order)
         X, eval_X = with_rates(p, rows)
         group = p.ordered["participant_id"][rows].groupby(
@@ -252,14 +259,19 @@ def bootstrap(runs: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
     return draws / len(runs)
 
 
+def runs_by_size(by_seed: dict[int, dict[int, dict]],
+                 sizes: list[int]) -> Iterator[tuple[list[dict], dict]]:
+    """Per size some seed reached: the seeds' runs, and the point's mean outcomes and seeds."""
+    for size in sizes:
+        runs = [seed_runs[size] for seed_runs in by_seed.values() if size in seed_runs]
+        if runs:
+            yield runs, {"outcomes": int(np.mean([r["outcomes"] for r in runs])), "seeds": len(runs)}
+
+
 def summarise(by_seed: dict[int, dict[int, dict]], sizes: list[int]) -> list[dict]:
     rng = np.random.default_rng(0)
     points = []
-    for size in sizes:
-        runs = [seed_runs[size] for seed_runs in by_seed.values() if size in seed_runs]
-        if not runs:
-            continue
-        point: dict = {"outcomes": int(np.mean([r["outcomes"] for r in runs])), "seeds": len(runs)}
+    for runs, point in runs_by_size(by_seed, sizes):
         for method in METHODS:
             point[method] = float(np.mean([r[method].mean() for r in runs]))
             point[f"{method}_ci"] = np.quantile(bootstrap([r[method] for r in runs], rng),
@@ -303,10 +315,15 @@ def plot(points: list[dict], path: Path) -> bool:
     return True
 
 
-def main() -> None:
-    args = parse_args()
+def log_progress() -> None:
+    """Progress lines with their time, without the ranker's line per fit."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     logging.getLogger("models.ranking").setLevel(logging.WARNING)
+
+
+def main() -> None:
+    args = parse_args()
+    log_progress()
     started = time.perf_counter()
     by_seed = {seed: run_seed(seed, args) for seed in args.seeds}
     points = summarise(by_seed, args.sizes)

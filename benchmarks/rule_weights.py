@@ -150,10 +150,7 @@ def run_seed(seed: int, args: argparse.Namespace) -> dict[int, dict]:
     scored = lc.Programme(**{**vars(p), "eval_pairs": p.eval_pairs[~lent].reset_index(drop=True),
                              "eval_X": p.eval_X[~lent], "noise_free": p.noise_free[~lent]})
     out = {}
-    for size in args.sizes:
-        if size > len(p.y):
-            log.warning("seed %d has %d outcomes: no point at %d", seed, len(p.y), size)
-            continue
+    for size in lc.reachable(p, args.sizes, seed):
         out[size] = run_size(p, scored, lent, lc.history_of(p, size, order), seed)
         log.info("seed %d, %d outcomes: %s", seed, size,
                  {m: round(float(out[size][m].mean()), 4) for m in METHODS})
@@ -163,11 +160,7 @@ def run_seed(seed: int, args: argparse.Namespace) -> dict[int, dict]:
 def summarise(by_seed: dict[int, dict[int, dict]], sizes: list[int]) -> list[dict]:
     rng = np.random.default_rng(0)
     points = []
-    for size in sizes:
-        runs = [seed_runs[size] for seed_runs in by_seed.values() if size in seed_runs]
-        if not runs:
-            continue
-        point: dict = {"outcomes": int(np.mean([r["outcomes"] for r in runs])), "seeds": len(runs)}
+    for runs, point in lc.runs_by_size(by_seed, sizes):
         point.update({m: float(np.mean([r[m].mean() for r in runs])) for m in METHODS})
         for name, minuend, subtrahend in DIFFERENCES:
             draws = lc.bootstrap([r[minuend] - r[subtrahend] for r in runs], rng)
@@ -181,8 +174,7 @@ def summarise(by_seed: dict[int, dict[int, dict]], sizes: list[int]) -> list[dic
 
 def main() -> None:
     args = parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    logging.getLogger("models.ranking").setLevel(logging.WARNING)
+    lc.log_progress()
     started = time.perf_counter()
     points = summarise({seed: run_seed(seed, args) for seed in args.seeds}, args.sizes)
     summary = {"config": {"seeds": args.seeds, "participants": args.participants,
