@@ -54,6 +54,7 @@ RESULTS = Path(__file__).parent / "results" / "rule_weights.json"
 METHODS = ("rule", "refit", "refit_iw", "served", "served_from_refit")
 #: Differences reported with paired intervals: (name, minuend, subtrahend).
 DIFFERENCES = (("refit_minus_rule", "refit", "rule"), ("refit_iw_minus_rule", "refit_iw", "rule"),
+               ("served_minus_refit_iw", "served", "refit_iw"),
                ("served_from_refit_minus_served", "served_from_refit", "served"))
 NAMES = list(DEFAULT_RULE_WEIGHTS)
 COLUMNS = [FEATURE_INDEX[name] for name in NAMES]

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from matcher import clock
 from matcher.employers import employer_stats
 from matcher.fairness.segregation import OccupationGenderShares
 from matcher.horizons import programme_shares
@@ -180,7 +181,7 @@ def served_recommender(settings: Settings, today: dt.date | None = None, *,
     built = recommender(taxonomy, encoders, model=model, women_share=women,
                         acceptance=acceptance_for(None, frames["placements"], frames["openings"]),
                         config=recommender_config(settings))
-    return indexed(built, frames, today or dt.date.today()), frames
+    return indexed(built, frames, today or clock.today()), frames
 
 
 def unindexed(settings: Settings, *, taxonomy: Taxonomy | None = None,

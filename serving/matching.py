@@ -15,7 +15,6 @@ published.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from matcher import clock
 from matcher.domain import Participant
 from matcher.employers import employer_stats
 from matcher.flat import Kind, column_names
@@ -119,7 +119,7 @@ class MatchingService:
         return (rows_digest(session, Kind.OPENINGS, LAYOUT_COLUMNS),
                 rows_digest(session, Kind.OPENINGS, STATE_READ),
                 rows_digest(session, Kind.PLACEMENTS, column_names(Kind.PLACEMENTS)),
-                dt.date.today().isoformat())
+                clock.today().isoformat())
 
     def _snapshot(self, rebuild: bool) -> Snapshot | None:
         """One consistent read of the store, or None when nothing changed since the last.
@@ -145,7 +145,7 @@ class MatchingService:
         if not len(openings):
             return current.with_index(None)
         rates = employer_stats(placements, openings).rates()
-        today = dt.date.today()
+        today = clock.today()
         if rebuild or current.index is None:
             return current.indexed(openings, today=today, employer_rates=rates)
         return current.with_index(current.index.restated(openings, rates, today))

@@ -1,4 +1,5 @@
-"""Fixtures shared by every test: isolated settings and the optional real data folder."""
+"""Fixtures shared by every test: isolated settings, one programme date and the optional real
+data folder."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from matcher import clock
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+#: The programme's date the whole session runs on. The product's clock is pinned to it
+#: (:func:`_one_day`), so a run that crosses midnight dates its records and its expectations
+#: alike.
+TODAY = clock.today()
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
@@ -44,3 +52,10 @@ def exported_encoder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from models.export import export_encoder
 
     return export_encoder(None, tmp_path_factory.mktemp("exported") / "encoder")
+
+
+@pytest.fixture(autouse=True)
+def _one_day(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test but those marked ``real_clock`` sees :data:`TODAY` as today."""
+    if request.node.get_closest_marker("real_clock") is None:
+        monkeypatch.setattr(clock, "today", lambda: TODAY)

@@ -46,3 +46,14 @@ def test_the_pure_core_contract_names_every_core_module():
     modules = {f"matcher.{m.name}" for m in pkgutil.iter_modules(matcher.__path__)
                if m.name not in outside}
     assert set(core["source_modules"]) == modules
+
+
+def test_every_calendar_date_comes_from_the_programme_clock():
+    """Dates are Sweden's (matcher.clock), not the server's zone: no product module asks the
+    server for its local date."""
+    local = ("date.today()", "datetime.now()", "datetime.today()", "Timestamp.today()")
+    found = [f"{path.relative_to(ROOT)}: {call}"
+             for package in ("matcher", "models", "training", "serving", "platsa")
+             for path in (ROOT / package).rglob("*.py")
+             for call in local if call in path.read_text(encoding="utf-8")]
+    assert found == []

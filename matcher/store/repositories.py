@@ -56,6 +56,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
+from matcher import clock
 from matcher.domain import (
     DeclineReason,
     DomainError,
@@ -498,7 +499,7 @@ class DateOutOfRange(DomainError):
 def check_event_date(placement: Placement, on: dt.date, today: dt.date | None = None) -> None:
     """A change happened no earlier than the placement was created and no later than tomorrow
     (tomorrow, not today: a coach a time zone ahead may already be there)."""
-    latest = (today or dt.date.today()) + dt.timedelta(days=1)
+    latest = (today or clock.today()) + dt.timedelta(days=1)
     if not placement.created_at <= on <= latest:
         raise DateOutOfRange(placement.id, on, placement.created_at)
 

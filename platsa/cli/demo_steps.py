@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from matcher import clock
 from matcher.domain import Participant
 from matcher.recommend import Recommender, SuggestionList, WhyNot
 from matcher.records import participants_by_id
@@ -35,7 +36,7 @@ class DemoConfig:
     seed: int = 7
     #: The demo's history runs up to today, so `platsa serve` afterwards has open openings to
     #: suggest (a fixed date would leave every opening ended once that day has passed).
-    reference_date: dt.date = field(default_factory=dt.date.today)
+    reference_date: dt.date = field(default_factory=lambda: clock.today())
 
 
 def programme_folder(settings: Settings) -> Path:

@@ -18,6 +18,7 @@ from typing import Any, Literal, get_args
 from sqlalchemy import ColumnElement, String, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from matcher import clock
 from matcher.domain import FOLLOW_UP_DAYS, Participant, PlacementStatus
 from matcher.flat import Kind, column_names, row_to_record
 from matcher.store.models import OpeningRow, ParticipantRow, PlacementRow
@@ -237,7 +238,7 @@ def _idle(session: Session, people: Sequence[ColumnElement[bool]]) -> Section:
 def dashboard(ctx: Context, mine: bool, today: dt.date | None = None) -> Dashboard:
     """The four lists of things to do in the caller's caseload (or municipality); audited
     with every participant shown."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     people = scope(ctx.principal, mine)
     ended_on = func.coalesce(_PL.ended_at, _PL.updated_at, _PL.created_at)
     board = Dashboard(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from matcher import clock
 from matcher.domain import DeclineReason, Outcome90, Placement, PlacementStatus, place_change
 from matcher.store import repositories as store
 from platsa.services.access import opening_for, participant_for, placement_for
@@ -34,7 +35,7 @@ def create(ctx: Context, participant_id: str, opening_id: str) -> Placement:
     participant_for(ctx.session, ctx.principal, participant_id)
     opening_for(ctx.session, ctx.principal, opening_id)
     placement = Placement(id=f"pl-{secrets.token_hex(8)}", participant_id=participant_id,
-                          opening_id=opening_id, created_at=dt.date.today())
+                          opening_id=opening_id, created_at=clock.today())
     store.add_record(ctx.session, placement)
     _log(ctx, Action.PLACEMENT_CREATE, placement)
     return placement
@@ -63,7 +64,7 @@ def change_status(ctx: Context, matching: Matching, placement_id: str, status: P
     """Move the placement on (accepted, offered, started, declined with a reason, ...)."""
     current = placement_for(ctx.session, ctx.principal, placement_id)
     updated = store.change_placement_status(
-        ctx.session, placement_id, status, on=on or dt.date.today(),
+        ctx.session, placement_id, status, on=on or clock.today(),
         actor=ctx.principal.user_id, decline_reason=decline_reason)
     places = None
     if place_change(current.status, status):
@@ -80,6 +81,6 @@ def record_outcome(ctx: Context, placement_id: str, outcome: Outcome90,
                    on: dt.date | None = None) -> Placement:
     """Where the participant was 90 days after a completed or dropped placement."""
     placement_for(ctx.session, ctx.principal, placement_id)
-    updated = store.record_outcome(ctx.session, placement_id, outcome, on=on or dt.date.today())
+    updated = store.record_outcome(ctx.session, placement_id, outcome, on=on or clock.today())
     _log(ctx, Action.PLACEMENT_OUTCOME, updated)
     return updated

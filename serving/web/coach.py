@@ -9,7 +9,6 @@ profile logs a participant read, its suggestions a suggestions read, exactly as 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +18,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from matcher import clock
 from matcher.domain import (
     PLACEMENT_TRANSITIONS,
     Accommodation,
@@ -168,7 +168,7 @@ def _participant_page(request: Request, participant_id: str, principal: Principa
         "open_openings": list_open_openings(session, principal.opening_municipalities),
         "transitions": {status: next_statuses(status) for status in PLACEMENT_TRANSITIONS},
         "outcome_statuses": OUTCOME_STATUSES, "follow_up_due": follow_up_due,
-        "today": dt.date.today(),
+        "today": clock.today(),
         "decline_reasons": list(DeclineReason), "outcomes": list(Outcome90),
         "errors": errors or {}, "values": {**case_values(person), **(values or {})},
     }, status_code=status_code)

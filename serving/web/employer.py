@@ -9,7 +9,6 @@ way, and candidate reads are audited.
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from matcher import clock
 from matcher.domain import (
     Accommodation,
     DrivingLicence,
@@ -196,7 +196,7 @@ def post_opening(request: Request, principal: EmployerUser, form: CheckedForm,
     """Publish an opening; the matcher re-indexes it in the background."""
     def validate(body: dict[str, Any]) -> BaseModel:
         return OpeningCreate.model_validate({**body, "id": f"o-{secrets.token_hex(6)}",
-                                             "posted_at": dt.date.today()})
+                                             "posted_at": clock.today()})
 
     def save(body: BaseModel) -> Opening:
         opening = Opening.model_validate({**body.model_dump(), "filled": 0,

@@ -27,6 +27,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from matcher import clock
 from matcher.flat import ColumnType, Kind, columns
 from matcher.store.engine import get_engine, session_scope
 from matcher.store.models import (
@@ -110,7 +111,7 @@ def dated_demo_copy(demo: Settings, home: Path) -> Settings:
     engine = get_engine(copy.paths.resolved_database_url)
     with session_scope(engine) as session:
         newest = dt.date.fromisoformat(str(session.scalar(select(func.max(OpeningRow.posted_at)))))
-        days = (dt.date.today() - dt.timedelta(days=POSTED_DAYS_AGO) - newest).days
+        days = (clock.today() - dt.timedelta(days=POSTED_DAYS_AGO) - newest).days
         _shift_dates(session, days)
     engine.dispose()
     log.info("copied the demo store to %s, dates moved %d days forward", home, days)

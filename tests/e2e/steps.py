@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +12,7 @@ from typer.testing import CliRunner, Result
 
 from platsa.cli.registry import REGISTRATIONS
 from platsa.settings import get_settings
-
-TODAY = dt.date.today()
+from tests.conftest import TODAY
 
 
 def cli_app() -> typer.Typer:

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import TODAY
 from tests.security.conftest import World
 from tests.serving.test_access import NEW_PARTICIPANT
 
-TODAY = dt.date.today()
 ECHO_CHARS = 80  # serving.limits.ECHO_CHARS: the longest prefix of a bad value an answer repeats
 #: An error answer may name fields and say why; it does not carry the input back.
 SHORT_ANSWER = 4 * ECHO_CHARS + 600

@@ -25,6 +25,7 @@ from platsa.services.security import Role
 from platsa.settings import Settings, get_settings
 from serving.accounts import create_user
 from serving.app import create_app
+from tests.conftest import TODAY
 from tests.matcher.store.factories import (
     LUND,
     MALMO,
@@ -36,7 +37,6 @@ from tests.matcher.store.factories import (
     placement,
 )
 
-TODAY = dt.date.today()
 SOON = TODAY + dt.timedelta(days=90)
 
 

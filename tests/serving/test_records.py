@@ -8,6 +8,7 @@ import time
 
 from sqlalchemy import select
 
+from matcher import clock
 from matcher.store.engine import get_engine, session_scope
 from matcher.store.models import OpeningRow, ParticipantRow, PlacementRow
 from serving.tables import AuditEventRow
@@ -239,16 +240,9 @@ def test_a_sync_applies_bookings_made_elsewhere_without_a_rebuild(world: World) 
 def test_a_new_day_re_states_the_index_though_the_store_did_not_change(world: World,
                                                                        monkeypatch) -> None:
     """Openings whose end date passed close the next day, without any write to notice."""
-    import datetime as dt
-
     live = world.client.app.state.matching
     unchanged = live.recommender
     assert live.sync() is False and live.recommender is unchanged
 
-    class Tomorrow(dt.date):
-        @classmethod
-        def today(cls) -> dt.date:
-            return dt.date.fromordinal(dt.date.fromtimestamp(time.time()).toordinal() + 1)
-
-    monkeypatch.setattr("serving.matching.dt.date", Tomorrow)
+    monkeypatch.setattr(clock, "today", lambda: TODAY + dt.timedelta(days=1))
     assert live.sync() is False and live.recommender is not unchanged  # re-stated, not rebuilt

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from serving.app import create_app
+from tests.conftest import TODAY
 from tests.matcher.store.factories import LUND, MALMO
 from tests.serving.conftest import World, seed_world
 
@@ -106,7 +107,7 @@ OPTIONAL: dict[str, st.SearchStrategy[Any]] = {
     "sfi_schedule": st.sampled_from(["none", "mornings"]),
     "max_commute_minutes": st.integers(5, 240),
     "coach_id": st.none(),
-    "programme_start": st.sampled_from([None, (dt.date.today() - dt.timedelta(days=90)).isoformat()]),
+    "programme_start": st.sampled_from([None, (TODAY - dt.timedelta(days=90)).isoformat()]),
     "consent_share_profile": st.booleans(),
     "location_approximate": st.booleans(),
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import shutil
@@ -18,6 +17,7 @@ from platsa.cli import demo, models, suggest
 from platsa.cli import train as train_cli
 from platsa.cli.demo_steps import programme_folder
 from platsa.settings import get_settings
+from tests.conftest import TODAY
 
 LAX = {"PLATSA_FAIRNESS_MAX_NDCG_GAP": "1", "PLATSA_FAIRNESS_MAX_CALIBRATION_GAP": "1",
        "PLATSA_FAIRNESS_MIN_EXPOSURE_RATIO": "0", "PLATSA_FAIRNESS_MIN_IMPACT_RATIO": "0",
@@ -292,7 +292,7 @@ def test_demo_promotes_as_the_gates_allow_says_why_and_reuses_the_data(platsa_ho
     assert "mlflow ui --backend-store-uri sqlite:///" in output and "platsa serve" in output
     openings = pd.read_parquet(programme_folder(get_settings()) / "openings.parquet")
     still_open = (openings["status"] == "open") & (pd.to_datetime(openings["end_date"]).dt.date
-                                                   >= dt.date.today())
+                                                   >= TODAY)
     assert still_open.any(), "the demo's history must run up to today, so serving has openings"
 
     strict = {"PLATSA_FAIRNESS_MIN_EXPOSURE_RATIO": "0.9999"}
