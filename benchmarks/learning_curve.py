@@ -91,17 +91,22 @@ quality = _quality()
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    return argument_parser(__doc__.splitlines()[0], RESULTS).parse_args()
+
+
+def argument_parser(description: str, output: Path) -> argparse.ArgumentParser:
+    """The programmes and histories to run on (shared by the scripts that reuse them)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--participants", type=int, nargs="+", default=[120_000],
                         help="programme size, one for every seed or one per seed (about a "
                              "quarter of them become followed-up training outcomes)")
     parser.add_argument("--oracle-participants", type=int, default=8000)
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--output", type=Path, default=output)
     parser.add_argument("--cache", type=Path, default=None,
                         help="keep each seed's featurised programme here (pickle) for reruns")
-    return parser.parse_args()
+    return parser
 
 
 @dataclass

@@ -62,18 +62,6 @@ HAND = np.array([DEFAULT_RULE_WEIGHTS[name] for name in NAMES])
 PENALTIES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
-    parser.add_argument("--sizes", type=int, nargs="+", default=list(lc.SIZES))
-    parser.add_argument("--participants", type=int, nargs="+", default=[120_000])
-    parser.add_argument("--oracle-participants", type=int, default=8000)
-    parser.add_argument("--output", type=Path, default=RESULTS)
-    parser.add_argument("--cache", type=Path, default=None,
-                        help="the learning curve's cache of featurised programmes")
-    return parser.parse_args()
-
-
 def refit(Z: np.ndarray, y: np.ndarray, weight: np.ndarray, penalty: float,
           scale: float) -> np.ndarray:
     """Intercept and weights of a logistic regression of ``y`` on the rule's columns ``Z``,
@@ -174,7 +162,7 @@ def summarise(by_seed: dict[int, dict[int, dict]], sizes: list[int]) -> list[dic
 
 
 def main() -> None:
-    args = parse_args()
+    args = lc.argument_parser(__doc__.splitlines()[0], RESULTS).parse_args()
     lc.log_progress()
     started = time.perf_counter()
     points = summarise({seed: run_seed(seed, args) for seed in args.seeds}, args.sizes)

@@ -36,7 +36,7 @@ class DemoConfig:
     seed: int = 7
     #: The demo's history runs up to today, so `platsa serve` afterwards has open openings to
     #: suggest (a fixed date would leave every opening ended once that day has passed).
-    reference_date: dt.date = field(default_factory=lambda: clock.today())
+    reference_date: dt.date = field(default_factory=lambda: clock.today())  # read when made
 
 
 def programme_folder(settings: Settings) -> Path:

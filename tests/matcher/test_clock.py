@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from matcher import clock
+from tests.conftest import TODAY
 
 
 def test_half_past_midnight_in_stockholm_is_already_the_next_day():
@@ -34,6 +35,4 @@ def test_today_is_the_programme_date_now():
 
 def test_the_tests_run_on_one_pinned_day():
     """tests/conftest.py pins the clock, so a run crossing midnight dates everything alike."""
-    from tests.conftest import TODAY
-
     assert clock.today() == TODAY
