@@ -67,27 +67,27 @@ class SearchWeights:
     titles (``benchmarks/taxonomy.py`` prints it as "weights fitted on all titles"); the
     out-of-fold accuracy of that procedure is in the README."""
 
-    own_char: float = 10.6405
+    own_char: float = 10.6335
     """Char n-gram cosine with the best own name."""
-    own_word: float = 1.0718
+    own_word: float = 1.0765
     """Whole-word cosine with the best own name."""
-    exact: float = 1.9544
+    exact: float = 1.9561
     """The canonical query equals an own name's canonical form."""
-    group_gain: float = 4.7115
+    group_gain: float = 4.7245
     """How much better the best SSYK/ISCO/ESCO preferred group name fits than the own names
     (a group name equal to the canonical query fits perfectly)."""
-    alt_gain: float = 6.3345
+    alt_gain: float = 6.331
     """The same for ESCO alternative labels."""
-    linked_exact: float = 1.728
+    linked_exact: float = 1.7349
     """The canonical query equals a name of an ESCO occupation, weighted by how alike its
     preferred label is to the occupation's own name."""
-    fixed_exact_1: float = 3.6709
+    fixed_exact_1: float = 3.7341
     """After correcting one edit, the query equals an own name."""
-    fixed_exact_2: float = 1.3112
+    fixed_exact_2: float = 0.8966
     """After correcting two edits, the query equals an own name."""
-    fixed_gain: float = 1.2851
+    fixed_gain: float = 1.1786
     """How much better the best corrected reading fits an own name than the query."""
-    prior: float = 0.2851
+    prior: float = 0.2824
     """Standardised log share of how common the occupation is."""
 
     def vector(self) -> np.ndarray:
@@ -185,9 +185,9 @@ class TitleIndex:
             np.arange(1, self._n_groups + 1), np.diff(np.append(self._group_starts, len(group_texts)))
         )
         self._spelling = SpellingIndex(
-            [name for names in own for name in names]
-            + [name for g in kept if not g.alternative for name in g.names],
+            [name for names in own for name in names],
             [*known_words, *(name for g in kept if g.alternative for name in g.names)],
+            [name for g in kept if not g.alternative for name in g.names],
         )
         self._fit(own_texts, group_texts)
         self._linked_exact = _exact_names([g.names for g in linked])

@@ -13,6 +13,11 @@ Words are matched in two spaces: as spelled (folded: "redovisningsassisten" is o
 "redovisningsassistent") and in canonical form (stemmed, so an inflected misspelling such as
 "eknomiassistenter" is one edit from "ekonomiassistent"). Corrections come out canonical, as
 :func:`matcher.taxonomy.normalise.canonical_title` would give them.
+
+Swedish compounds vary in their linking s ("vårdsbiträde" beside "vårdbiträde"; a slip moves
+it: "chefbarnsmorska" for "chefsbarnmorska"). So a word is also read with one s added, dropped
+or moved inside it, at one edit, when that form is a word of an occupation's own name and the
+word itself is not: even a word the taxonomy knows from a group name or the vocabulary.
 """
 
 from __future__ import annotations
@@ -98,11 +103,16 @@ class _Lexicon:
 class SpellingIndex:
     """Corrects the words of a title the taxonomy does not know, part by part."""
 
-    def __init__(self, names: Iterable[str], known_words: Iterable[str] = ()) -> None:
-        """``names``: the taxonomy's names (targets of correction); ``known_words``: further
-        correctly spelled words (e.g. a vocation list) that are never corrected."""
-        words = [w for name in names for w in fold(name).split()]
+    def __init__(
+        self, names: Iterable[str], known_words: Iterable[str] = (), group_names: Iterable[str] = ()
+    ) -> None:
+        """``names``: the occupations' own names and ``group_names`` the names of their groups
+        (both targets of correction); ``known_words``: further correctly spelled words (e.g. a
+        vocation list) that are never corrected, only read with another linking s."""
+        own = [w for name in names for w in fold(name).split()]
+        words = own + [w for name in group_names for w in fold(name).split()]
         surface = set(words)
+        self._own = frozenset(canonical_word(w) for w in own if len(w) >= MIN_PART)
         # how many names use a word: ties between equally near corrections go to the more
         # used one, as SymSpell ranks by frequency ("rekor": rektor before dekan)
         self._uses = Counter(canonical_word(w) for w in words)
@@ -119,16 +129,29 @@ class SpellingIndex:
         return word in self._surface.known or canonical_word(word) in self._canonical.known
 
     def _word_corrections(self, word: str) -> dict[str, int]:
-        """Canonical corrections of one folded word with their edit counts (empty if known)."""
-        if len(word) < _SHORTEST_CORRECTED or self.is_known(word) or not word.isalpha():
+        """Canonical corrections of one folded word with their edit counts (empty if the word
+        is known and no other linking s makes it an own name's word)."""
+        if len(word) < _SHORTEST_CORRECTED or not word.isalpha():
             return {}
         own = canonical_word(word)
-        found = {canonical_word(w): d for w, d in self._surface.corrections(word).items()}
-        for fixed, edits in self._canonical.corrections(own).items():
-            found[fixed] = min(found.get(fixed, edits), edits)
+        found = dict.fromkeys(self._linking_variants(own), 1)
+        if not self.is_known(word):
+            for fixed, edits in self._surface.corrections(word).items():
+                found.setdefault(canonical_word(fixed), edits)
+            for fixed, edits in self._canonical.corrections(own).items():
+                found[fixed] = min(found.get(fixed, edits), edits)
         found.pop(own, None)  # a surface correction can stem back to the word itself
         best = sorted(found.items(), key=lambda item: (item[1], -self._uses[item[0]], item[0]))
         return dict(best[:_MAX_PER_WORD])
+
+    def _linking_variants(self, word: str) -> set[str]:
+        """Own-name words that ``word`` (canonical) becomes with one s added, dropped or moved
+        between two parts of at least ``MIN_PART`` letters; none when it is one already."""
+        if word in self._own:
+            return set()
+        dropped = {word} | {word[:i] + word[i + 1 :] for i in _cuts(word) if word[i] == "s"}
+        found = {d[:i] + "s" + d[i:] for d in dropped for i in _cuts(d, inclusive=True)} | dropped
+        return (found & self._own) - {word}
 
     def variants(self, text: str) -> list[Variant]:
         """Corrected canonical readings of a title, fewest edits first (none if all known)."""
@@ -150,6 +173,12 @@ class SpellingIndex:
 
 def _budget(word: str) -> int:
     return 2 if len(word) >= _LONG_WORD else 1
+
+
+def _cuts(word: str, inclusive: bool = False) -> range:
+    """Where ``word`` splits into two parts of at least ``MIN_PART`` letters: positions of a
+    letter between them (to drop it) or, ``inclusive``, of the gap itself (to insert one)."""
+    return range(MIN_PART, len(word) - MIN_PART + (1 if inclusive else 0))
 
 
 def _deletions(word: str) -> set[str]:

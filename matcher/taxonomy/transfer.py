@@ -60,8 +60,11 @@ GRID: dict[str, tuple[float, ...]] = {
 @dataclass(frozen=True)
 class TransferWeights:
     """Weights of the inferred evidence. Defaults: :func:`fit_transfer` on every published
-    edge of the shared JobTech taxonomy with SCB employment, without an encoder
-    (``benchmarks/taxonomy.py`` prints them; its out-of-fold figures are in the README)."""
+    edge of the shared JobTech taxonomy with SCB employment, without an encoder, in the run
+    of 2026-12-07 (``benchmarks/taxonomy.py`` prints the fit; its out-of-fold figures are in
+    the README). Relatedness enters every ranking feature of trades and wishes, so the
+    bundled model was trained with these; a rerun that picks a neighbouring grid point does
+    not change them without retraining."""
 
     propagated: float = PROPAGATED
     hierarchy: float = 0.0

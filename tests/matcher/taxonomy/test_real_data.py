@@ -104,6 +104,20 @@ def test_titles_as_participants_and_coaches_give_them(
     assert real_taxonomy.search(query, k=1)[0].ssyk4 in ssyk4
 
 
+
+@pytest.mark.parametrize(
+    ("query", "label"),
+    [
+        ("vårdsbiträde", "Vårdbiträde"),  # ISCO 5321's Swedish name spells it with the s
+        ("chefbarnsmorska", "Chefsbarnmorska"),  # the s moved
+        ("tandvårdbiträde", "Tandvårdsbiträde"),  # the s dropped
+    ],
+)
+def test_a_title_with_another_linking_s_finds_the_name(
+    real_taxonomy: Taxonomy, query: str, label: str
+) -> None:
+    assert real_taxonomy.search(query, k=1)[0].label == label
+
 def test_scb_employment_makes_the_common_occupation_win_an_ambiguous_slip(
     real_taxonomy: Taxonomy, shared_data: Path
 ) -> None:

@@ -68,6 +68,16 @@ def test_misspelled_modifier_of_a_compound_is_corrected_part_by_part() -> None:
     assert features[FEATURES.index("fixed_exact_1")] == 1.0
 
 
+
+def test_a_title_with_a_linking_s_its_name_lacks_reads_as_that_name_after_one_edit() -> None:
+    # "vårdsbiträde" is spelled so in an ISCO group name, and every n-gram of it is in
+    # "Sjukvårdsbiträde"; the own name without the s is the reading that fits
+    own = [("Vårdbiträde",), ("Sjukvårdsbiträde",), ("Tandvårdsbiträde",), ("Undersköterska",)]
+    groups = [NameGroup(("Undersköterskor, vårdsbiträden m.fl.",), (3,))]
+    index = TitleIndex(own, groups)
+    assert best(index, "vårdsbiträde") == 0
+    assert index.features(["vårdsbiträde"])[0, 0, FEATURES.index("fixed_exact_1")] == 1.0
+
 def test_the_prior_settles_an_ambiguous_misspelling_and_follows_its_data() -> None:
     own = [("Läkare",), ("Lärare",), ("Kock",)]  # a third, so the shares spread as in life
     common_doctor = TitleIndex(own, [], prior=np.array([0.6, 0.02, 0.38]))

@@ -38,3 +38,26 @@ def test_variants_of_a_title_are_canonical_readings_fewest_edits_first() -> None
     variants = INDEX.variants("lasbilsförare buss")
     assert [(v.text, v.edits) for v in variants] == [("lastbilsför buss", 1)]
     assert INDEX.variants("bussförare") == []
+
+
+LINKING = SpellingIndex(
+    ["Vårdbiträde", "Sjukvårdsbiträde", "Chefsbarnmorska", "Barnmorska", "Lastbilsförare"],
+    group_names=["Undersköterskor, vårdsbiträden m.fl."],
+)
+
+
+def test_a_word_known_only_from_a_group_name_is_also_read_without_its_linking_s() -> None:
+    assert LINKING.is_known("vårdsbiträde")  # the ISCO group spells it so
+    assert LINKING.word_corrections("vårdsbiträde") == {"vårdbiträd": 1}
+    assert LINKING.word_corrections("vårdsbiträden") == {"vårdbiträd": 1}
+
+
+def test_a_linking_s_added_or_moved_is_one_edit() -> None:
+    assert LINKING.word_corrections("lastbilförare") == {"lastbilsför": 1}
+    assert LINKING.word_corrections("chefbarnsmorska")["chefsbarnmorsk"] == 1
+
+
+def test_an_own_name_word_is_not_read_with_another_linking_s() -> None:
+    assert LINKING.word_corrections("sjukvårdsbiträde") == {}
+    assert LINKING.word_corrections("vårdbiträde") == {}
+    assert LINKING.variants("barnmorska") == []
