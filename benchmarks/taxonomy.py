@@ -7,7 +7,8 @@ four folds and scored on the fifth, whose occupations no training title names. E
 beside a plain char n-gram TF-IDF over the labels, with a bootstrap interval (over
 occupations) of the top-1 difference. Ablations without the prior and without spelling
 correction, the dev set's label-noise ceiling, synthetic variants of names outside the dev
-set, and throughput on distinct real ad titles.
+set (inflected, misspelled, without their linking s), and throughput on distinct real ad
+titles.
 
 **Transfer** (details in ``benchmarks/taxonomy_transfer.py``): gold = JobTech
 substitutability. 4-fold cross-validation grouped by occupation: every edge touching a
@@ -108,13 +109,17 @@ def print_search(results: dict) -> None:
     noise = results["search_noise_ceiling"]
     print(f"label-noise ceiling: {noise['contradicted']} titles are exactly another name "
           f"(top 1 ≤ {noise['ceiling_top1']:.3f}): {', '.join(noise['titles'])}")
-    synthetic = results["search_synthetic"]
-    low, high = synthetic["difference_95ci"]
-    print(f"synthetic variants of {synthetic['occupations']} names outside the dev set "
-          f"({synthetic['titles']} titles): ours {synthetic['ours']['top1']:.3f} "
-          f"(misspelled {synthetic['ours']['top1_misspelled']:.3f}), TF-IDF "
-          f"{synthetic['plain_tfidf']['top1']:.3f} (misspelled "
-          f"{synthetic['plain_tfidf']['top1_misspelled']:.3f}); diff CI [{low:+.3f}, {high:+.3f}]")
+    for key, what in (("search_synthetic", "synthetic variants of"),
+                      ("search_without_linking_s", "without their linking s,"),
+                      ("search_without_marks", "typed without å, ä, ö,")):
+        synthetic = results[key]
+        low, high = synthetic["difference_95ci"]
+        print(f"{what} {synthetic['occupations']} names outside the dev set "
+              f"({synthetic['titles']} titles): ours {synthetic['ours']['top1']:.3f} "
+              f"(misspelled {synthetic['ours']['top1_misspelled']:.3f}), TF-IDF "
+              f"{synthetic['plain_tfidf']['top1']:.3f} (misspelled "
+              f"{synthetic['plain_tfidf']['top1_misspelled']:.3f}); "
+              f"diff CI [{low:+.3f}, {high:+.3f}]")
     print_speed(results["search_throughput"])
     print("weights fitted on all titles:", json.dumps(results["search_weights_all_titles"]))
 
@@ -282,6 +287,10 @@ def main() -> None:
         "search_noise_ceiling": search.noise_ceiling(taxonomy, dev),
         "search_synthetic": search.synthetic_check(
             taxonomy, search.synthetic_titles(taxonomy, dev_frame, search.SEED), search.SEED),
+        "search_without_linking_s": search.synthetic_check(
+            taxonomy, search.linking_titles(taxonomy, dev_frame), search.SEED),
+        "search_without_marks": search.synthetic_check(
+            taxonomy, search.unmarked_titles(taxonomy, dev_frame), search.SEED),
         "search_throughput": speed,
     }
     timed("relatedness_matrix", timings, lambda: taxonomy.relatedness_matrix)

@@ -67,16 +67,16 @@ class SearchWeights:
     titles (``benchmarks/taxonomy.py`` prints it as "weights fitted on all titles"); the
     out-of-fold accuracy of that procedure is in the README."""
 
-    own_char: float = 10.6335
+    own_char: float = 10.6334
     """Char n-gram cosine with the best own name."""
-    own_word: float = 1.0765
+    own_word: float = 1.0764
     """Whole-word cosine with the best own name."""
     exact: float = 1.9561
     """The canonical query equals an own name's canonical form."""
     group_gain: float = 4.7245
     """How much better the best SSYK/ISCO/ESCO preferred group name fits than the own names
     (a group name equal to the canonical query fits perfectly)."""
-    alt_gain: float = 6.331
+    alt_gain: float = 6.3312
     """The same for ESCO alternative labels."""
     linked_exact: float = 1.7349
     """The canonical query equals a name of an ESCO occupation, weighted by how alike its
@@ -85,7 +85,7 @@ class SearchWeights:
     """After correcting one edit, the query equals an own name."""
     fixed_exact_2: float = 0.8966
     """After correcting two edits, the query equals an own name."""
-    fixed_gain: float = 1.1786
+    fixed_gain: float = 1.1785
     """How much better the best corrected reading fits an own name than the query."""
     prior: float = 0.2824
     """Standardised log share of how common the occupation is."""

@@ -18,6 +18,10 @@ Swedish compounds vary in their linking s ("vårdsbiträde" beside "vårdbiträd
 it: "chefbarnsmorska" for "chefsbarnmorska"). So a word is also read with one s added, dropped
 or moved inside it, at one edit, when that form is a word of an occupation's own name and the
 word itself is not: even a word the taxonomy knows from a group name or the vocabulary.
+Likewise a word typed without å, ä and ö (a keyboard without them: "malare", "forsakring")
+is read as the own name's word it spells that way: one edit for the whole title, however
+many marks it lacks in however many words. The vocabulary lists many such forms
+("jaktvardskonsulent"), so this too overrides it.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ _LONG_WORD = 8
 """Words at least this long may take two edits (one per compound part at most)."""
 _MAX_PER_WORD = 3
 _MAX_VARIANTS = 4
+_UNMARKED = str.maketrans("åäö", "aao")
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,11 @@ class SpellingIndex:
         words = own + [w for name in group_names for w in fold(name).split()]
         surface = set(words)
         self._own = frozenset(canonical_word(w) for w in own if len(w) >= MIN_PART)
+        self._marked: dict[str, set[str]] = {}
+        for w in own:
+            for form in (w, canonical_word(w)):
+                if form.translate(_UNMARKED) != form:
+                    self._marked.setdefault(form.translate(_UNMARKED), set()).add(canonical_word(w))
         # how many names use a word: ties between equally near corrections go to the more
         # used one, as SymSpell ranks by frequency ("rekor": rektor before dekan)
         self._uses = Counter(canonical_word(w) for w in words)
@@ -129,11 +139,17 @@ class SpellingIndex:
         return word in self._surface.known or canonical_word(word) in self._canonical.known
 
     def _word_corrections(self, word: str) -> dict[str, int]:
-        """Canonical corrections of one folded word with their edit counts (empty if the word
-        is known and no other linking s makes it an own name's word)."""
-        if len(word) < _SHORTEST_CORRECTED or not word.isalpha():
-            return {}
+        """Canonical corrections of one folded word with their edit counts, 0 for å/ä/ö put
+        back (empty if the word is known and neither the marks nor another linking s make it
+        an own name's word)."""
         own = canonical_word(word)
+        if len(word) < MIN_PART or not word.isalpha() or own in self._own:
+            return {}
+        restored = self._with_marks(word, own)
+        if restored or len(word) < _SHORTEST_CORRECTED:
+            # an own name's word spelled without its marks is the reading; other slips are
+            # guesses (and one edit turns a short word into other words)
+            return dict.fromkeys(sorted(restored)[:_MAX_PER_WORD], 0)
         found = dict.fromkeys(self._linking_variants(own), 1)
         if not self.is_known(word):
             for fixed, edits in self._surface.corrections(word).items():
@@ -144,11 +160,16 @@ class SpellingIndex:
         best = sorted(found.items(), key=lambda item: (item[1], -self._uses[item[0]], item[0]))
         return dict(best[:_MAX_PER_WORD])
 
-    def _linking_variants(self, word: str) -> set[str]:
-        """Own-name words that ``word`` (canonical) becomes with one s added, dropped or moved
-        between two parts of at least ``MIN_PART`` letters; none when it is one already."""
-        if word in self._own:
+    def _with_marks(self, word: str, canonical: str) -> set[str]:
+        """Own-name words (canonical) that ``word``, typed without å, ä and ö, spells: as
+        written if it can, else in canonical form (so inflected forms count too)."""
+        if word.translate(_UNMARKED) != word:
             return set()
+        return self._marked.get(word) or self._marked.get(canonical, set())
+
+    def _linking_variants(self, word: str) -> set[str]:
+        """Own-name words that ``word`` (canonical, not one of them) becomes with one s added,
+        dropped or moved between two parts of at least ``MIN_PART`` letters."""
         dropped = {word} | {word[:i] + word[i + 1 :] for i in _cuts(word) if word[i] == "s"}
         found = {d[:i] + "s" + d[i:] for d in dropped for i in _cuts(d, inclusive=True)} | dropped
         return (found & self._own) - {word}
@@ -162,13 +183,16 @@ class SpellingIndex:
             options.append([(canonical_word(word), 0), *fixes.items()])
         if all(len(o) == 1 for o in options):
             return []
+        as_typed = [o[0][0] for o in options]
         readings = []
         for combination in itertools.product(*options):
+            changed = sum(w != typed for (w, _), typed in zip(combination, as_typed, strict=True))
             edits = sum(d for _, d in combination)
-            if 0 < edits <= 2:
-                readings.append(Variant(" ".join(w for w, _ in combination), edits))
-        readings.sort(key=lambda v: (v.edits, v.text))
-        return readings[:_MAX_VARIANTS]
+            if changed and edits <= 2:  # marks put back count one edit in all
+                text = " ".join(w for w, _ in combination)
+                readings.append((max(edits, 1), -changed, text))
+        # with marks put back at no cost, the reading that puts back most comes first
+        return [Variant(text, edits) for edits, _, text in sorted(readings)[:_MAX_VARIANTS]]
 
 
 def _budget(word: str) -> int:

@@ -111,9 +111,15 @@ def test_titles_as_participants_and_coaches_give_them(
         ("vårdsbiträde", "Vårdbiträde"),  # ISCO 5321's Swedish name spells it with the s
         ("chefbarnsmorska", "Chefsbarnmorska"),  # the s moved
         ("tandvårdbiträde", "Tandvårdsbiträde"),  # the s dropped
+        # typed without å, ä, ö: before, "malare" found Lagerarbetare and "tagvard" a
+        # Butikssäljare
+        ("malare", "Målare"),
+        ("tagvard", "Tågvärd"),
+        ("forsakringshandlaggare", "Försäkringshandläggare"),
+        ("larling, vag- och anlaggningsarbetare", "Lärling, väg- och anläggningsarbetare"),
     ],
 )
-def test_a_title_with_another_linking_s_finds_the_name(
+def test_a_title_with_another_linking_s_or_without_its_marks_finds_the_name(
     real_taxonomy: Taxonomy, query: str, label: str
 ) -> None:
     assert real_taxonomy.search(query, k=1)[0].label == label

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from matcher.taxonomy.normalise import canonical_title, canonical_word
 from matcher.taxonomy.spelling import SpellingIndex
 
 NAMES = ["Lastbilsförare", "Bussförare", "Restaurangbiträde", "Ekonomiassistent", "Läkare",
@@ -61,3 +62,29 @@ def test_an_own_name_word_is_not_read_with_another_linking_s() -> None:
     assert LINKING.word_corrections("sjukvårdsbiträde") == {}
     assert LINKING.word_corrections("vårdbiträde") == {}
     assert LINKING.variants("barnmorska") == []
+
+
+MARKS = SpellingIndex(
+    ["Målare", "Försäkringshandläggare", "Forskningshandläggare", "Lärling, väg- och anläggningsarbetare",
+     "Jaktvårdskonsulent"],
+    ["jaktvardskonsulent"],  # the vocabulary lists it so
+)
+
+
+def test_a_word_typed_without_a_a_o_is_read_as_the_name_it_spells() -> None:
+    assert MARKS.word_corrections("malare") == {"mål": 0}
+    assert MARKS.word_corrections("forsakringshandlaggare") == {
+        canonical_word("försäkringshandläggare"): 0
+    }
+    assert MARKS.word_corrections("jaktvardskonsulent") == {"jaktvårdskonsulent": 0}
+
+
+def test_marks_put_back_in_every_word_count_one_edit_for_the_title() -> None:
+    first = MARKS.variants("larling, vag- och anlaggningsarbetare")[0]
+    assert (first.text, first.edits) == (canonical_title("Lärling, väg- och anläggningsarbetare"), 1)
+
+
+def test_a_word_typed_with_some_marks_is_corrected_as_a_slip_not_restored() -> None:
+    assert MARKS.word_corrections("försakringshandläggare") == {
+        canonical_word("försäkringshandläggare"): 1
+    }
