@@ -113,7 +113,8 @@ class SpellingIndex:
     ) -> None:
         """``names``: the occupations' own names and ``group_names`` the names of their groups
         (both targets of correction); ``known_words``: further correctly spelled words (e.g. a
-        vocation list) that are never corrected, only read with another linking s."""
+        vocation list) that are never corrected, only read with another linking s or with
+        their å, ä, ö put back."""
         own = [w for name in names for w in fold(name).split()]
         words = own + [w for name in group_names for w in fold(name).split()]
         surface = set(words)

@@ -62,9 +62,10 @@ class TransferWeights:
     """Weights of the inferred evidence. Defaults: :func:`fit_transfer` on every published
     edge of the shared JobTech taxonomy with SCB employment, without an encoder, in the run
     of 2026-12-07 (``benchmarks/taxonomy.py`` prints the fit; its out-of-fold figures are in
-    the README). Relatedness enters every ranking feature of trades and wishes, so the
-    bundled model was trained with these; a rerun that picks a neighbouring grid point does
-    not change them without retraining."""
+    the README). Relatedness enters the ranker's features of trades and wishes, so every
+    ranker already trained saw relatedness from these weights; a rerun that picks a
+    neighbouring grid point does not change them, as that would shift the features under
+    the models that serve."""
 
     propagated: float = PROPAGATED
     hierarchy: float = 0.0
