@@ -81,9 +81,10 @@ def test_a_title_with_a_linking_s_its_name_lacks_reads_as_that_name_after_one_ed
 
 def test_a_title_typed_without_a_a_o_finds_the_name_not_a_longer_one_sharing_its_letters() -> None:
     own = [("Målare",), ("Lagerarbetare",), ("Barnvakt",), ("Väktare",), ("Vägingenjör",),
-           ("VA-ingenjör",)]
+           ("VA-ingenjör",), ("Försäkringshandläggare",), ("Forskningshandläggare",)]
     index = TitleIndex(own, [])
-    assert [best(index, t) for t in ("malare", "vaktare", "vagingenjor")] == [0, 3, 4]
+    queries = ("malare", "vaktare", "vagingenjor", "forsakringshandlaggare")
+    assert [best(index, t) for t in queries] == [0, 3, 4, 6]
 
 def test_the_prior_settles_an_ambiguous_misspelling_and_follows_its_data() -> None:
     own = [("Läkare",), ("Lärare",), ("Kock",)]  # a third, so the shares spread as in life
