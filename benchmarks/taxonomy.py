@@ -7,8 +7,8 @@ four folds and scored on the fifth, whose occupations no training title names. E
 beside a plain char n-gram TF-IDF over the labels, with a bootstrap interval (over
 occupations) of the top-1 difference. Ablations without the prior and without spelling
 correction, the dev set's label-noise ceiling, synthetic variants of names outside the dev
-set (inflected, misspelled, without their linking s), and throughput on distinct real ad
-titles.
+set (inflected, misspelled, without their linking s, typed without å, ä, ö), and throughput
+on distinct real ad titles.
 
 **Transfer** (details in ``benchmarks/taxonomy_transfer.py``): gold = JobTech
 substitutability. 4-fold cross-validation grouped by occupation: every edge touching a

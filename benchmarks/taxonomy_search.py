@@ -458,7 +458,6 @@ def synthetic_titles(taxonomy: Taxonomy, dev: pd.DataFrame, seed: int) -> Titles
     return Titles(texts, gold, np.asarray(golds), np.asarray(misspelled))
 
 
-
 def linking_titles(taxonomy: Taxonomy, dev: pd.DataFrame) -> Titles:
     """Every one-word name outside the dev set whose compound joins two parts with an s
     ("sjukvårds|biträde": the part after it is itself a name's word), written without it."""

@@ -104,7 +104,6 @@ def test_titles_as_participants_and_coaches_give_them(
     assert real_taxonomy.search(query, k=1)[0].ssyk4 in ssyk4
 
 
-
 @pytest.mark.parametrize(
     ("query", "label"),
     [
@@ -123,6 +122,7 @@ def test_a_title_with_another_linking_s_or_without_its_marks_finds_the_name(
     real_taxonomy: Taxonomy, query: str, label: str
 ) -> None:
     assert real_taxonomy.search(query, k=1)[0].label == label
+
 
 def test_scb_employment_makes_the_common_occupation_win_an_ambiguous_slip(
     real_taxonomy: Taxonomy, shared_data: Path

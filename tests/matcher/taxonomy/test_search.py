@@ -68,7 +68,6 @@ def test_misspelled_modifier_of_a_compound_is_corrected_part_by_part() -> None:
     assert features[FEATURES.index("fixed_exact_1")] == 1.0
 
 
-
 def test_a_title_with_a_linking_s_its_name_lacks_reads_as_that_name_after_one_edit() -> None:
     # "vårdsbiträde" is spelled so in an ISCO group name, and every n-gram of it is in
     # "Sjukvårdsbiträde"; the own name without the s is the reading that fits
@@ -85,6 +84,7 @@ def test_a_title_typed_without_a_a_o_finds_the_name_not_a_longer_one_sharing_its
     index = TitleIndex(own, [])
     queries = ("malare", "vaktare", "vagingenjor", "forsakringshandlaggare")
     assert [best(index, t) for t in queries] == [0, 3, 4, 6]
+
 
 def test_the_prior_settles_an_ambiguous_misspelling_and_follows_its_data() -> None:
     own = [("Läkare",), ("Lärare",), ("Kock",)]  # a third, so the shares spread as in life
