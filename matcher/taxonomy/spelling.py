@@ -119,11 +119,14 @@ class SpellingIndex:
         words = own + [w for name in group_names for w in fold(name).split()]
         surface = set(words)
         self._own = frozenset(canonical_word(w) for w in own if len(w) >= MIN_PART)
+        # an own word typed without its marks, as written or in canonical form → the word
         self._marked: dict[str, set[str]] = {}
         for w in own:
-            for form in (w, canonical_word(w)):
-                if form.translate(_UNMARKED) != form:
-                    self._marked.setdefault(form.translate(_UNMARKED), set()).add(canonical_word(w))
+            canonical = canonical_word(w)
+            for form in {w, canonical}:
+                unmarked = form.translate(_UNMARKED)
+                if unmarked != form:
+                    self._marked.setdefault(unmarked, set()).add(canonical)
         # how many names use a word: ties between equally near corrections go to the more
         # used one, as SymSpell ranks by frequency ("rekor": rektor before dekan)
         self._uses = Counter(canonical_word(w) for w in words)
